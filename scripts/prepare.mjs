@@ -1,0 +1,97 @@
+#!/usr/bin/env node
+// Makes a fresh clone runnable: checks Node, installs npm dependencies when
+// the lockfile changed, builds when a source file changed, and makes sure
+// HAProxy 2.6+ is installed (with apt-get when running as root, otherwise by
+// printing the one command to run). Uses only Node's standard library, since
+// it runs before any dependency exists.
+
+import { execFileSync, spawnSync } from 'node:child_process';
+import { existsSync, readdirSync, statSync, writeFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const root = join(dirname(fileURLToPath(import.meta.url)), '..');
+const say = (message) => console.error(`[prepare] ${message}`);
+
+function fail(message) {
+  console.error(`\n${message}\n`);
+  process.exit(1);
+}
+
+function checkNode() {
+  const [major, minor] = process.versions.node.split('.').map(Number);
+  if (major < 20 || (major === 20 && minor < 18)) {
+    fail(`Portero needs Node.js 20.18 or newer (this is ${process.versions.node}). Install the current LTS from https://nodejs.org/ or your distribution.`);
+  }
+}
+
+function mtime(path) {
+  try {
+    return statSync(path).mtimeMs;
+  } catch {
+    return 0;
+  }
+}
+
+function newest(path) {
+  const info = statSync(path, { throwIfNoEntry: false });
+  if (!info) return 0;
+  if (!info.isDirectory()) return info.mtimeMs;
+  return readdirSync(path).reduce((latest, name) => Math.max(latest, newest(join(path, name))), info.mtimeMs);
+}
+
+function run(command, args) {
+  const result = spawnSync(command, args, { cwd: root, stdio: 'inherit' });
+  if (result.error) fail(`${command} could not run: ${result.error.message}`);
+  if (result.status !== 0) fail(`"${command} ${args.join(' ')}" failed (exit ${result.status}).`);
+}
+
+function ensureDependencies() {
+  const installed = join(root, 'node_modules', '.package-lock.json');
+  if (existsSync(installed) && mtime(installed) >= mtime(join(root, 'package-lock.json'))) return;
+  say('installing npm dependencies (npm ci)');
+  run('npm', ['ci', '--no-audit', '--no-fund']);
+}
+
+function ensureBuild() {
+  const stamp = join(root, 'dist', '.build-stamp');
+  const sources = Math.max(newest(join(root, 'src')), mtime(join(root, 'tsconfig.json')), mtime(join(root, 'package-lock.json')));
+  if (existsSync(stamp) && mtime(stamp) >= sources) return;
+  say('building (tsc)');
+  run(process.execPath, [join(root, 'node_modules', 'typescript', 'bin', 'tsc'), '-p', 'tsconfig.json']);
+  writeFileSync(stamp, new Date().toISOString());
+}
+
+function haproxyVersion(binary) {
+  try {
+    const output = execFileSync(binary, ['-v'], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] });
+    const match = /HA-?Proxy version (\d+)\.(\d+)/.exec(output);
+    return match ? [Number(match[1]), Number(match[2])] : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+function ensureHaproxy() {
+  const binary = process.env.PORTERO_HAPROXY || 'haproxy';
+  let version = haproxyVersion(binary);
+  if (!version && process.getuid?.() === 0 && binary === 'haproxy') {
+    say('HAProxy is missing; installing it with apt-get');
+    const env = { ...process.env, DEBIAN_FRONTEND: 'noninteractive' };
+    let install = spawnSync('apt-get', ['install', '-y', '--no-install-recommends', 'haproxy'], { stdio: 'inherit', env });
+    if (install.status !== 0) {
+      spawnSync('apt-get', ['update'], { stdio: 'inherit', env });
+      install = spawnSync('apt-get', ['install', '-y', '--no-install-recommends', 'haproxy'], { stdio: 'inherit', env });
+    }
+    version = haproxyVersion(binary);
+  }
+  if (!version) fail('HAProxy 2.6 or newer is required. Install it with:  sudo apt-get install -y haproxy');
+  if (version[0] < 2 || (version[0] === 2 && version[1] < 6)) {
+    fail(`HAProxy ${version.join('.')} is too old; Portero needs 2.6 or newer. On Debian 12 or newer: sudo apt-get install -y haproxy`);
+  }
+}
+
+checkNode();
+ensureDependencies();
+ensureBuild();
+ensureHaproxy();

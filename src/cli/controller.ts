@@ -1,0 +1,108 @@
+// The control loop: store changes → translate → apply to HAProxy.
+//
+// Changes are coalesced by the store; here at most one apply runs at a time,
+// and changes that arrive during an apply are folded into the next one, which
+// always reads the newest snapshot.
+
+import type { HaproxyDataplane } from '../dataplane/haproxy/apply.js';
+import type { Store } from '../store/store.js';
+import type { Logger } from '../telemetry/log.js';
+import { diagnosticKey, formatDiagnostic, type Diagnostic } from '../translate/diagnostics.js';
+import { translate, type Snapshot, type TranslateOptions, type Translation } from '../translate/translate.js';
+
+export type TranslateSettings = Omit<TranslateOptions, 'now'>;
+
+export function snapshotOf(store: Store): Snapshot {
+  return {
+    ingresses: store.list('Ingress'),
+    ingressClasses: store.list('IngressClass'),
+    services: store.list('Service'),
+    endpointSlices: store.list('EndpointSlice'),
+    secrets: store.list('Secret'),
+  };
+}
+
+const EMPTY: Snapshot = { ingresses: [], ingressClasses: [], services: [], endpointSlices: [], secrets: [] };
+
+export class Controller {
+  private running = false;
+  private pending = false;
+  private reported = new Map<string, Diagnostic>();
+  private idle: Promise<void> = Promise.resolve();
+  lastTranslation: Translation | undefined;
+
+  constructor(
+    private readonly store: Store,
+    private readonly settings: TranslateSettings,
+    private readonly dataplane: HaproxyDataplane,
+    private readonly log: Logger,
+  ) {}
+
+  private translateNow(snapshot: Snapshot): Translation {
+    const translation = translate(snapshot, { ...this.settings, now: new Date() });
+    this.reportDiagnostics(translation.diagnostics);
+    this.lastTranslation = translation;
+    return translation;
+  }
+
+  async start(): Promise<void> {
+    const translation = this.translateNow(snapshotOf(this.store));
+    const empty = translate(EMPTY, { ...this.settings, now: new Date() }).model;
+    await this.dataplane.start(translation.model, empty);
+    this.log.info({ ingresses: translation.served.length, backends: translation.model.backends.length }, 'HAProxy is serving');
+    this.store.onChange(() => this.trigger());
+  }
+
+  /** Resolves once every change seen so far has been applied. */
+  settled(): Promise<void> {
+    return this.idle;
+  }
+
+  trigger(): void {
+    if (this.running) {
+      this.pending = true;
+      return;
+    }
+    this.running = true;
+    this.idle = this.loop();
+  }
+
+  private async loop(): Promise<void> {
+    try {
+      do {
+        this.pending = false;
+        const translation = this.translateNow(snapshotOf(this.store));
+        try {
+          const result = await this.dataplane.apply(translation.model);
+          if (result.status === 'reloaded') {
+            this.log.info({ durationMs: Math.round(result.durationMs), workerPid: result.workerPid }, 'configuration applied');
+          } else if (result.status === 'rejected') {
+            this.log.error({ reason: result.reason }, 'configuration not applied; the last good configuration keeps serving');
+          }
+        } catch (error) {
+          this.log.error({ err: (error as Error).message }, 'applying the configuration failed; the last good configuration keeps serving');
+        }
+      } while (this.pending);
+    } finally {
+      this.running = false;
+    }
+  }
+
+  /** Logs each diagnostic once when it appears, and notes when it is gone. */
+  private reportDiagnostics(diagnostics: readonly Diagnostic[]): void {
+    const next = new Map(diagnostics.map((diagnostic) => [diagnosticKey(diagnostic), diagnostic]));
+    for (const [key, diagnostic] of next) {
+      if (this.reported.has(key)) continue;
+      const fields = {
+        object: `${diagnostic.object.kind} ${diagnostic.object.namespace}/${diagnostic.object.name}`,
+        ...(diagnostic.field ? { field: diagnostic.field } : {}),
+      };
+      if (diagnostic.severity === 'error') this.log.error(fields, diagnostic.message);
+      else this.log.warn(fields, diagnostic.message);
+    }
+    for (const [key, diagnostic] of this.reported) {
+      if (!next.has(key)) this.log.info({ object: formatDiagnostic(diagnostic).split(':')[0] }, 'resolved: ' + diagnostic.message);
+    }
+    this.reported = next;
+  }
+}

@@ -1,0 +1,112 @@
+// Command-line flags: definitions, help text and validation.
+//
+// Every flag is documented in docs/flags.md; keep the two in step.
+
+import { Command, InvalidArgumentError, Option } from 'commander';
+import { isIP } from 'node:net';
+import { tmpdir } from 'node:os';
+import { isAbsolute, resolve } from 'node:path';
+import * as grammar from '../objects/grammar.js';
+import { LOG_LEVELS, type LogLevel } from '../telemetry/log.js';
+import type { ServiceRef } from '../translate/translate.js';
+
+export interface Flags {
+  manifests?: string;
+  kubeconfig?: string;
+  httpPort: number;
+  httpsPort: number;
+  bindAddress: string;
+  healthPort: number;
+  stateDir: string;
+  ingressClass: string;
+  controllerClass: string;
+  watchIngressWithoutClass: boolean;
+  defaultBackendService?: ServiceRef;
+  defaultSslCertificate?: { namespace: string; name: string };
+  haproxy: string;
+  logLevel: LogLevel;
+  hardStopAfter: string;
+}
+
+function parsePort(value: string): number {
+  const port = Number(value);
+  if (!/^[0-9]+$/.test(value) || port < 1 || port > 65535) throw new InvalidArgumentError('must be a port number between 1 and 65535.');
+  return port;
+}
+
+function parseAddress(value: string): string {
+  if (isIP(value) === 0) throw new InvalidArgumentError('must be an IPv4 or IPv6 address, such as 0.0.0.0 or 127.0.0.1.');
+  return value;
+}
+
+function parseNamespacedName(value: string): { namespace: string; name: string } {
+  const [namespace, name, ...rest] = value.split('/');
+  if (!namespace || !name || rest.length > 0 || grammar.namespaceName(namespace).length > 0 || grammar.objectName(name).length > 0) {
+    throw new InvalidArgumentError('must be NAMESPACE/NAME, such as ingress/default-cert.');
+  }
+  return { namespace, name };
+}
+
+function parseServiceRef(value: string): ServiceRef {
+  const match = /^([^/]+)\/([^:]+):(.+)$/.exec(value);
+  if (!match) throw new InvalidArgumentError('must be NAMESPACE/NAME:PORT, such as default/fallback:80 or default/fallback:http.');
+  const [, namespace = '', name = '', port = ''] = match;
+  if (grammar.namespaceName(namespace).length > 0) throw new InvalidArgumentError(`namespace ${JSON.stringify(namespace)} is not a valid namespace name.`);
+  if (grammar.serviceName(name).length > 0) throw new InvalidArgumentError(`${JSON.stringify(name)} is not a valid Service name.`);
+  if (/^[0-9]+$/.test(port)) return { namespace, name, port: parsePort(port) };
+  if (grammar.portName(port).length > 0) throw new InvalidArgumentError(`${JSON.stringify(port)} is neither a port number nor a valid port name.`);
+  return { namespace, name, port };
+}
+
+function parseStateDir(value: string): string {
+  const path = isAbsolute(value) ? value : resolve(value);
+  if (!/^\/[A-Za-z0-9_.\/-]*$/.test(path)) throw new InvalidArgumentError('may contain only letters, digits and . _ - / (HAProxy reads files from it).');
+  // Unix socket paths are limited to 107 bytes; the longest one we make is admin.sock.
+  if (path.length > 90) throw new InvalidArgumentError('is too long (HAProxy sockets live in it; keep it under 90 characters).');
+  return path;
+}
+
+function parseDuration(value: string): string {
+  if (!/^[0-9]{1,9}(ms|s|m|h)$/.test(value)) throw new InvalidArgumentError('must be a duration such as 30s, 5m or 1h.');
+  return value;
+}
+
+function defaultStateDir(): string {
+  return process.getuid?.() === 0 ? '/var/lib/portero' : `${tmpdir()}/portero-${process.getuid?.() ?? 'user'}`;
+}
+
+export function buildCommand(): Command {
+  return new Command('portero')
+    .description('Kubernetes Ingress controller: serves Ingress objects with HAProxy.')
+    .helpOption('-h, --help', 'Show this help.')
+    .addOption(new Option('--manifests <dir>', 'Read objects from YAML/JSON manifests under DIR (recursively) and watch them, instead of the Kubernetes API.'))
+    .addOption(new Option('--kubeconfig <file>', 'Kubeconfig for the Kubernetes API (default: $KUBECONFIG, else in-cluster config). Used when --manifests is not given.'))
+    .addOption(new Option('--http-port <port>', 'Port for plain HTTP.').default(80).argParser(parsePort))
+    .addOption(new Option('--https-port <port>', 'Port for HTTPS (TLS by SNI, HTTP/2 and HTTP/1.1).').default(443).argParser(parsePort))
+    .addOption(new Option('--bind-address <ip>', 'Address HAProxy and the health server listen on.').default('0.0.0.0').argParser(parseAddress))
+    .addOption(new Option('--health-port <port>', 'Port of /healthz and /readyz.').default(10254).argParser(parsePort))
+    .addOption(new Option('--state-dir <dir>', 'Directory for HAProxy configuration, maps, certificates and sockets.').default(defaultStateDir(), '/var/lib/portero as root, else $TMPDIR/portero-UID').argParser(parseStateDir))
+    .addOption(new Option('--ingress-class <name>', 'IngressClass name this controller serves.').default('portero'))
+    .addOption(new Option('--controller-class <name>', 'spec.controller value of the IngressClasses this controller serves.').default('portero.dev/ingress-controller'))
+    .addOption(new Option('--watch-ingress-without-class', 'Also serve Ingresses that name no class.').default(false))
+    .addOption(new Option('--default-backend-service <ns/name:port>', 'Service that answers requests matching no rule when no Ingress sets spec.defaultBackend (default: a plain 404).').argParser(parseServiceRef))
+    .addOption(new Option('--default-ssl-certificate <ns/name>', 'TLS Secret served when SNI matches no host (default: a self-signed certificate generated at first start).').argParser(parseNamespacedName))
+    .addOption(new Option('--haproxy <path>', 'HAProxy executable (2.6 or newer).').default('haproxy'))
+    .addOption(new Option('--log-level <level>', 'Log level.').choices(LOG_LEVELS).default('info'))
+    .addOption(new Option('--hard-stop-after <duration>', 'Longest time an old HAProxy worker may keep serving its connections after a reload or stop.').default('5m').argParser(parseDuration))
+    .showHelpAfterError('(run portero --help for every flag)')
+    .allowExcessArguments(false);
+}
+
+export function parseFlags(argv: readonly string[]): Flags {
+  const command = buildCommand();
+  command.parse([...argv], { from: 'user' });
+  const options = command.opts<Flags>();
+  if (options.ingressClass && grammar.objectName(options.ingressClass).length > 0) {
+    command.error(`error: option '--ingress-class <name>' argument '${options.ingressClass}' is invalid. It must be a valid IngressClass name.`);
+  }
+  if (new Set([options.httpPort, options.httpsPort, options.healthPort]).size !== 3) {
+    command.error('error: --http-port, --https-port and --health-port must all differ.');
+  }
+  return options;
+}

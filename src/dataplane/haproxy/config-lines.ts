@@ -1,0 +1,130 @@
+// The one module that turns values into HAProxy configuration text.
+//
+// Config lines are written with the `line` tagged template: its literal parts
+// come from Portero's source code, and every interpolated value must be a
+// `Safe` token, which only the constructors below can make, each after
+// checking a strict grammar. Map files and crt-lists are rendered here too,
+// with the same rule. Nothing else in Portero concatenates config text, so no
+// string from a Kubernetes object can reach HAProxy unchecked.
+
+import { isIP } from 'node:net';
+
+declare const safeBrand: unique symbol;
+export type Safe = { readonly [safeBrand]: true; readonly text: string };
+
+export class UnsafeValueError extends Error {}
+
+function make(text: string): Safe {
+  return { text } as Safe;
+}
+
+function check(ok: boolean, what: string, value: unknown): void {
+  if (!ok) throw new UnsafeValueError(`refusing to render ${what} ${JSON.stringify(value)}`);
+}
+
+/** Backend, server and variable names: HAProxy identifiers. */
+export function ident(value: string): Safe {
+  check(/^[A-Za-z0-9_.:-]{1,255}$/.test(value), 'identifier', value);
+  return make(value);
+}
+
+export function int(value: number): Safe {
+  check(Number.isSafeInteger(value) && value >= 0, 'integer', value);
+  return make(String(value));
+}
+
+export function port(value: number): Safe {
+  check(Number.isInteger(value) && value >= 1 && value <= 65535, 'port', value);
+  return make(String(value));
+}
+
+/** An IP address and port, bracketing IPv6 as HAProxy expects. */
+export function address(ip: string, portNumber: number): Safe {
+  const family = isIP(ip);
+  check(family !== 0, 'address', ip);
+  return make(`${family === 6 ? `[${ip}]` : ip}:${port(portNumber).text}`);
+}
+
+/** A bind address (`0.0.0.0`, `::`, or any IP) and port. */
+export function bindAddress(ip: string, portNumber: number): Safe {
+  return address(ip, portNumber);
+}
+
+/** Absolute file paths made of a conservative character set (state dir from the command line plus our own names). */
+export function filePath(value: string): Safe {
+  check(/^\/[A-Za-z0-9_.\/-]*$/.test(value) && !value.split('/').includes('..'), 'file path', value);
+  return make(value);
+}
+
+/** A duration such as `30s`, `5m`, `1h`. */
+export function duration(value: string): Safe {
+  check(/^[0-9]{1,9}(ms|s|m|h|d)?$/.test(value), 'duration', value);
+  return make(value);
+}
+
+/** A double-quoted string of plain text. */
+export function quoted(value: string): Safe {
+  check(/^[A-Za-z0-9 .,:;\/_()=+-]*$/.test(value), 'quoted string', value);
+  return make(`"${value}"`);
+}
+
+/** A fixed keyword chosen by Portero's code from a known set (e.g. `http` or `https`). */
+export function keyword(value: string, allowed: readonly string[]): Safe {
+  check(allowed.includes(value), 'keyword', value);
+  return make(value);
+}
+
+/** Joins already-rendered tokens with a separator (e.g. ALPN lists). */
+export function join(values: readonly Safe[], separator: ',' | ' '): Safe {
+  return make(values.map((value) => value.text).join(separator));
+}
+
+/** A configuration line: literal text from the template, values only as Safe tokens. */
+export function line(strings: TemplateStringsArray, ...values: Safe[]): string {
+  return fragment(strings, ...values).text;
+}
+
+/** Part of a line, built like `line`, for use inside another line. */
+export function fragment(strings: TemplateStringsArray, ...values: Safe[]): Safe {
+  let out = strings[0] ?? '';
+  values.forEach((value, i) => {
+    out += value.text + (strings[i + 1] ?? '');
+  });
+  check(!/[\r\n]/.test(out), 'line break in line', out);
+  return make(out);
+}
+
+/**
+ * A map key: host and path as produced from validated Ingress fields. Keys
+ * are whitespace-delimited in map files and the runtime CLI, so whitespace,
+ * control characters, a leading `#` and backslashes are refused outright.
+ */
+export function mapKey(value: string): Safe {
+  check(value.length > 0 && value.length <= 2048 && /^[\x21-\x7e]+$/.test(value) && !value.startsWith('#') && !value.includes('\\'), 'map key', value);
+  return make(value);
+}
+
+export interface MapEntry {
+  key: string;
+  value: Safe;
+}
+
+/** A map file: one `key value` line per entry. */
+export function mapFile(entries: readonly MapEntry[]): string {
+  return entries.map((entry) => `${mapKey(entry.key).text} ${entry.value.text}\n`).join('');
+}
+
+/** A host name or `*.` wildcard: lowercase DNS characters only. Used as SNI filter and map key/value. */
+export function hostName(value: string): Safe {
+  check(/^(\*\.)?[a-z0-9]([-a-z0-9.]*[a-z0-9])?$/.test(value) && value.length <= 253, 'host name', value);
+  return make(value);
+}
+
+export interface CrtListEntry {
+  file: string;
+  sni: readonly string[];
+}
+
+export function crtList(entries: readonly CrtListEntry[]): string {
+  return entries.map((entry) => [filePath(entry.file).text, ...entry.sni.map((name) => hostName(name).text)].join(' ') + '\n').join('');
+}

@@ -1,0 +1,202 @@
+// Runs HAProxy in master-worker mode under Portero and supervises it.
+//
+// `haproxy -W -S master.sock -f haproxy.cfg` stays in the foreground as our
+// child. Reloads go through the master CLI (`reload`), which hands the
+// listening sockets to the new worker, so no connection is refused. The
+// master re-executes itself on reload and keeps its PID. If the master exits
+// without being asked to, it is started again with the last good config.
+
+import { spawn, type ChildProcess } from 'node:child_process';
+import { readFile, rm } from 'node:fs/promises';
+import { setTimeout as sleep } from 'node:timers/promises';
+import type { Logger } from '../../telemetry/log.js';
+import type { Layout } from './layout.js';
+import { parseShowProc, sendCommand, type ProcessList } from './socket-cli.js';
+
+export interface ProcessOptions {
+  binary: string;
+  layout: Layout;
+  log: Logger;
+  /** Called after HAProxy had to be started again because it died. */
+  onRestart?: (reason: string) => void;
+}
+
+export type ReloadResult = { ok: true; workerPid: number } | { ok: false; reason: string };
+
+const STARTUP_TIMEOUT_MS = 30_000;
+const RELOAD_TIMEOUT_MS = 60_000;
+
+export class HaproxyProcess {
+  private child: ChildProcess | undefined;
+  private stopping = false;
+  private restartDelayMs = 100;
+  private restarting: Promise<void> | undefined;
+  private exited: Promise<void> = Promise.resolve();
+
+  constructor(private readonly options: ProcessOptions) {}
+
+  get running(): boolean {
+    return this.child !== undefined && this.child.exitCode === null && this.child.signalCode === null;
+  }
+
+  /** Starts HAProxy on the current haproxy.cfg and waits until a worker serves. */
+  async start(): Promise<void> {
+    await this.killStale();
+    const { layout, binary, log } = this.options;
+    await rm(layout.masterSocket, { force: true });
+    const child = spawn(binary, ['-W', '-S', layout.masterSocket, '-f', layout.config, '-p', layout.pidFile], {
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    this.child = child;
+    let resolveExit!: () => void;
+    this.exited = new Promise((resolve) => (resolveExit = resolve));
+    const forward = (chunk: Buffer) => {
+      for (const text of chunk.toString('utf8').split('\n')) logHaproxyLine(log, text);
+    };
+    child.stdout?.on('data', forward);
+    child.stderr?.on('data', forward);
+    child.on('error', (error) => log.error({ err: error.message, binary }, 'cannot run HAProxy'));
+    child.on('exit', (code, signal) => {
+      resolveExit();
+      if (this.child === child) this.child = undefined;
+      if (this.stopping) return;
+      log.error({ code, signal }, 'HAProxy exited unexpectedly; starting it again');
+      this.scheduleRestart(`exited with ${signal ?? `code ${code}`}`);
+    });
+    await this.waitForWorker(child);
+    this.restartDelayMs = 100;
+  }
+
+  private scheduleRestart(reason: string): void {
+    if (this.restarting) return;
+    const delay = this.restartDelayMs;
+    this.restartDelayMs = Math.min(this.restartDelayMs * 2, 5000);
+    this.restarting = (async () => {
+      await sleep(delay);
+      this.restarting = undefined;
+      if (this.stopping) return;
+      try {
+        await this.start();
+        this.options.onRestart?.(reason);
+        this.options.log.info({ reason }, 'HAProxy started again');
+      } catch (error) {
+        this.options.log.error({ err: (error as Error).message }, 'HAProxy could not be started again');
+        this.scheduleRestart(reason);
+      }
+    })();
+  }
+
+  private async waitForWorker(child: ChildProcess): Promise<void> {
+    const deadline = Date.now() + STARTUP_TIMEOUT_MS;
+    while (Date.now() < deadline) {
+      if (child.exitCode !== null || child.signalCode !== null) throw new Error('HAProxy exited during start-up (see the HAProxy log lines above)');
+      try {
+        const list = parseShowProc(await sendCommand(this.options.layout.masterSocket, 'show proc', 2000));
+        if (list.workers.length > 0) {
+          await sendCommand(this.options.layout.adminSocket, 'show info', 2000);
+          return;
+        }
+      } catch {
+        // The master socket appears a few ms after start.
+      }
+      await sleep(10);
+    }
+    throw new Error(`HAProxy did not start a worker within ${STARTUP_TIMEOUT_MS / 1000} s`);
+  }
+
+  async processList(): Promise<ProcessList> {
+    return parseShowProc(await sendCommand(this.options.layout.masterSocket, 'show proc', 5000));
+  }
+
+  /** Asks the master to reload haproxy.cfg; resolves once a new worker runs, or the reload failed. */
+  async reload(): Promise<ReloadResult> {
+    let before: ProcessList;
+    try {
+      before = await this.processList();
+    } catch (error) {
+      return { ok: false, reason: `master CLI unreachable: ${(error as Error).message}` };
+    }
+    try {
+      await sendCommand(this.options.layout.masterSocket, 'reload', 5000);
+    } catch {
+      // The master closes the CLI connection while it re-executes itself.
+    }
+    const deadline = Date.now() + RELOAD_TIMEOUT_MS;
+    while (Date.now() < deadline) {
+      await sleep(10);
+      if (!this.running) return { ok: false, reason: 'HAProxy exited during the reload' };
+      let after: ProcessList;
+      try {
+        after = await this.processList();
+      } catch {
+        continue; // refused for a few hundred ms while the master re-executes
+      }
+      if (after.failedReloads > before.failedReloads) return { ok: false, reason: 'HAProxy refused the new configuration (see the HAProxy log lines above)' };
+      const fresh = after.workers.find((pid) => !before.workers.includes(pid));
+      if (fresh !== undefined) return { ok: true, workerPid: fresh };
+    }
+    return { ok: false, reason: `no new worker within ${RELOAD_TIMEOUT_MS / 1000} s` };
+  }
+
+  /**
+   * Graceful stop: SIGUSR1 makes workers stop listening and finish their
+   * connections (bounded by hard-stop-after); after `timeoutMs` it is forced.
+   */
+  async stop(timeoutMs: number): Promise<void> {
+    this.stopping = true;
+    const child = this.child;
+    if (!child || !this.running) return;
+    child.kill('SIGUSR1');
+    if (await this.waitExit(timeoutMs)) return;
+    this.options.log.warn({ timeoutMs }, 'HAProxy did not stop in time; terminating it');
+    child.kill('SIGTERM');
+    if (await this.waitExit(3000)) return;
+    child.kill('SIGKILL');
+    await this.waitExit(3000);
+  }
+
+  private async waitExit(timeoutMs: number): Promise<boolean> {
+    let timer: NodeJS.Timeout | undefined;
+    const timeout = new Promise<boolean>((resolve) => (timer = setTimeout(() => resolve(false), timeoutMs)));
+    const done = await Promise.race([this.exited.then(() => true), timeout]);
+    clearTimeout(timer);
+    return done;
+  }
+
+  /** Stops an HAProxy left behind by a previous Portero that was killed (same state dir). */
+  private async killStale(): Promise<void> {
+    let pid: number;
+    try {
+      pid = Number((await readFile(this.options.layout.pidFile, 'utf8')).trim());
+    } catch {
+      return;
+    }
+    if (!Number.isInteger(pid) || pid <= 1 || pid === this.child?.pid) return;
+    try {
+      const cmdline = await readFile(`/proc/${pid}/cmdline`, 'utf8');
+      if (!cmdline.includes(this.options.layout.masterSocket)) return;
+      this.options.log.warn({ pid }, 'stopping an HAProxy left behind by an earlier run');
+      process.kill(pid, 'SIGTERM');
+      for (let i = 0; i < 100; i += 1) {
+        await sleep(20);
+        process.kill(pid, 0);
+      }
+      process.kill(pid, 'SIGKILL');
+    } catch {
+      // Gone, or not ours.
+    }
+  }
+}
+
+/** HAProxy's own log lines ([ALERT], [WARNING], [NOTICE]) → our structured log. */
+function logHaproxyLine(log: Logger, raw: string): void {
+  const text = raw.trim();
+  if (text === '') return;
+  const match = /^\[(ALERT|WARNING|NOTICE)\]\s+\((\d+)\)\s*:\s*(.*)$/.exec(text);
+  const level = match?.[1];
+  const message = match?.[3] ?? text;
+  const fields = { component: 'haproxy', pid: match ? Number(match[2]) : undefined };
+  if (level === 'ALERT') log.error(fields, message);
+  else if (level === 'WARNING' && !/stopped \(cumulated conns|Former worker|Reexecuting Master|Exiting Master/.test(message)) log.warn(fields, message);
+  else log.debug(fields, message);
+}

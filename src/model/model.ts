@@ -1,0 +1,81 @@
+// The routing model: plain data that translate/ produces and dataplane/
+// consumes. Everything here has already passed the strict grammars, ids are
+// stable (derived from namespace, name and port, never from order), and every
+// list is sorted, so two models for the same objects are deeply equal and a
+// diff between two models is meaningful.
+
+/** Where a request goes. */
+export type Target =
+  | { kind: 'backend'; id: string }
+  /** A Service that is missing, or whose port cannot be resolved: 503. */
+  | { kind: 'unavailable' }
+  /** Nothing matched and no default backend exists: a small plain 404. */
+  | { kind: 'not-found' };
+
+export type PathMatch = 'exact' | 'prefix';
+
+export interface Route {
+  match: PathMatch;
+  /**
+   * For `exact`, the path as written. For `prefix`, the path without trailing
+   * slashes ('' for `/`): the data plane appends the `/` that makes the match
+   * element-wise.
+   */
+  path: string;
+  target: Target;
+}
+
+/**
+ * One host level: an exact host (`foo.example.com`), a wildcard
+ * (`*.example.com`) or the level for rules without host (`host: ''`). A request
+ * picks exactly one level (exact beats wildcard beats host-less) and then only
+ * that level's routes and default apply.
+ */
+export interface HostLevel {
+  host: string;
+  routes: Route[];
+  /** Serves requests on this level that match none of its routes. */
+  fallback: Target;
+}
+
+export interface Endpoint {
+  address: string;
+  port: number;
+}
+
+export interface Backend {
+  /** `namespace_service_port`: stable, and safe as an HAProxy name. */
+  id: string;
+  namespace: string;
+  service: string;
+  port: number;
+  endpoints: Endpoint[];
+}
+
+export interface Certificate {
+  /** `namespace_secret`, or `default` for the default certificate. */
+  id: string;
+  /** PEM of the certificate chain followed by the private key, re-encoded by Portero. */
+  pem: string;
+  /** SNI names (exact or `*.` wildcards) this certificate serves. */
+  hosts: string[];
+}
+
+export interface Model {
+  levels: HostLevel[];
+  backends: Backend[];
+  /** Requests that match no level at all go here (the host-less level's fallback when it exists). */
+  catchAll: Target;
+  defaultCertificate: Certificate;
+  certificates: Certificate[];
+  /** Hosts (exact or wildcard) whose plain-HTTP requests are redirected to HTTPS. */
+  redirectHosts: string[];
+}
+
+export function backendId(namespace: string, service: string, port: number): string {
+  return `${namespace}_${service}_${port}`;
+}
+
+export function sameTarget(a: Target, b: Target): boolean {
+  return a.kind === b.kind && (a.kind !== 'backend' || (b.kind === 'backend' && a.id === b.id));
+}

@@ -1,0 +1,299 @@
+// Raw JSON (from a manifest file or the API server) → the typed objects of
+// types.ts, with the checks the Kubernetes API server would apply on create.
+//
+// A source calls `decodeObject` on every object it reads. The result says
+// whether the object is one of ours and valid, one of ours and invalid (with
+// every field error), or a kind Portero does not read.
+
+import { Buffer } from 'node:buffer';
+import { collect, type FieldError, type FieldPath } from './field-errors.js';
+import * as grammar from './grammar.js';
+import { Shape, type JsonObject } from './shape.js';
+import {
+  API_VERSIONS,
+  CLUSTER_SCOPED,
+  KINDS,
+  TLS_SECRET_TYPE,
+  type EndpointSlice,
+  type HTTPIngressPath,
+  type Ingress,
+  type IngressBackend,
+  type IngressClass,
+  type IngressRule,
+  type IngressTLS,
+  type Kind,
+  type KubeObject,
+  type ObjectMeta,
+  type ObjectRef,
+  type Secret,
+  type Service,
+} from './types.js';
+import { validateEndpointSlice, validateIngress, validateIngressClass, validateService } from './validate.js';
+
+export type DecodeResult =
+  | { status: 'ok'; object: KubeObject }
+  | { status: 'ignored'; reason: string }
+  | { status: 'invalid'; ref?: ObjectRef; errors: FieldError[] };
+
+export interface DecodeOptions {
+  /** Namespace for objects that carry none (manifest files); the API always sets one. */
+  defaultNamespace: string;
+  /** creationTimestamp for objects that carry none (a manifest source remembers when it first saw each). */
+  creationTimestampFor: (ref: ObjectRef) => string;
+}
+
+function isKind(value: string): value is Kind {
+  return (KINDS as readonly string[]).includes(value);
+}
+
+export function decodeObject(raw: unknown, options: DecodeOptions): DecodeResult {
+  const shape = new Shape();
+  if (!shape.isObject(raw)) return { status: 'invalid', errors: [{ path: [], message: 'must be an object' }] };
+  const kind = shape.optionalString(raw.kind, ['kind']);
+  const apiVersion = shape.optionalString(raw.apiVersion, ['apiVersion']);
+  if (!kind || !apiVersion) {
+    const errors = [...shape.errors];
+    if (!kind) errors.push({ path: ['kind'], message: 'Required value: every object needs a kind' });
+    if (!apiVersion) errors.push({ path: ['apiVersion'], message: 'Required value: every object needs an apiVersion' });
+    return { status: 'invalid', errors };
+  }
+  if (!isKind(kind)) return { status: 'ignored', reason: `kind ${kind} is not read by Portero` };
+  if (kind === 'Secret') {
+    const type = raw.type ?? 'Opaque';
+    if (type !== TLS_SECRET_TYPE) return { status: 'ignored', reason: `Secret of type ${String(type)} is not a TLS Secret` };
+  }
+
+  const metadata = decodeMetadata(shape, raw.metadata, kind, options);
+  const ref: ObjectRef = { kind, namespace: metadata.namespace, name: metadata.name };
+  if (apiVersion !== API_VERSIONS[kind]) {
+    shape.fail(['apiVersion'], `Unsupported value: ${JSON.stringify(apiVersion)}: ${kind} must be ${API_VERSIONS[kind]}`);
+  }
+  let object: KubeObject;
+  switch (kind) {
+    case 'Ingress':
+      object = decodeIngress(shape, raw, metadata);
+      break;
+    case 'IngressClass':
+      object = { kind, metadata, spec: { controller: shape.optionalString(shape.object(raw.spec, ['spec']).controller, ['spec', 'controller']) ?? '' } };
+      break;
+    case 'Service':
+      object = decodeService(shape, raw, metadata);
+      break;
+    case 'EndpointSlice':
+      object = decodeEndpointSlice(shape, raw, metadata);
+      break;
+    case 'Secret':
+      object = decodeSecret(shape, raw, metadata);
+      break;
+  }
+  const errors = [...shape.errors];
+  if (errors.length === 0) errors.push(...semanticErrors(object));
+  if (errors.length > 0) return { status: 'invalid', ref, errors };
+  return { status: 'ok', object };
+}
+
+function semanticErrors(object: KubeObject): FieldError[] {
+  switch (object.kind) {
+    case 'Ingress':
+      return validateIngress(object);
+    case 'IngressClass':
+      return validateIngressClass(object);
+    case 'Service':
+      return validateService(object);
+    case 'EndpointSlice':
+      return validateEndpointSlice(object);
+    case 'Secret':
+      return [];
+  }
+}
+
+function decodeMetadata(shape: Shape, value: unknown, kind: Kind, options: DecodeOptions): ObjectMeta {
+  const meta = shape.object(value, ['metadata']);
+  const name = shape.requiredString(meta.name, ['metadata', 'name']);
+  if (name !== '') {
+    const check = kind === 'Service' ? grammar.serviceName : grammar.objectName;
+    collect(shape.errors, ['metadata', 'name'], name, check(name));
+  }
+  let namespace = '';
+  if (!CLUSTER_SCOPED.has(kind)) {
+    namespace = shape.optionalString(meta.namespace, ['metadata', 'namespace']) || options.defaultNamespace;
+    collect(shape.errors, ['metadata', 'namespace'], namespace, grammar.namespaceName(namespace));
+  }
+  let creationTimestamp = shape.optionalString(meta.creationTimestamp, ['metadata', 'creationTimestamp']);
+  if (creationTimestamp !== undefined && Number.isNaN(Date.parse(creationTimestamp))) {
+    shape.fail(['metadata', 'creationTimestamp'], `Invalid value: ${JSON.stringify(creationTimestamp)}: must be an RFC 3339 time`);
+    creationTimestamp = undefined;
+  }
+  const result: ObjectMeta = {
+    namespace,
+    name,
+    creationTimestamp: creationTimestamp ?? options.creationTimestampFor({ kind, namespace, name }),
+    labels: shape.stringMap(meta.labels, ['metadata', 'labels']),
+    annotations: shape.stringMap(meta.annotations, ['metadata', 'annotations']),
+  };
+  const uid = shape.optionalString(meta.uid, ['metadata', 'uid']);
+  if (uid !== undefined) result.uid = uid;
+  const resourceVersion = shape.optionalString(meta.resourceVersion, ['metadata', 'resourceVersion']);
+  if (resourceVersion !== undefined) result.resourceVersion = resourceVersion;
+  const generation = shape.optionalInteger(meta.generation, ['metadata', 'generation']);
+  if (generation !== undefined) result.generation = generation;
+  return result;
+}
+
+function decodeBackend(shape: Shape, value: unknown, path: FieldPath): IngressBackend {
+  const raw = shape.object(value, path);
+  const backend: IngressBackend = {};
+  if (raw.service !== undefined && raw.service !== null) {
+    const service = shape.object(raw.service, [...path, 'service']);
+    const port = shape.object(service.port, [...path, 'service', 'port']);
+    const decodedPort: { number?: number; name?: string } = {};
+    const number = shape.optionalInteger(port.number, [...path, 'service', 'port', 'number']);
+    const name = shape.optionalString(port.name, [...path, 'service', 'port', 'name']);
+    if (number !== undefined && number !== 0) decodedPort.number = number;
+    if (name !== undefined && name !== '') decodedPort.name = name;
+    backend.service = { name: shape.optionalString(service.name, [...path, 'service', 'name']) ?? '', port: decodedPort };
+  }
+  if (raw.resource !== undefined && raw.resource !== null) {
+    const resource = shape.object(raw.resource, [...path, 'resource']);
+    const apiGroup = shape.optionalString(resource.apiGroup, [...path, 'resource', 'apiGroup']);
+    backend.resource = {
+      kind: shape.optionalString(resource.kind, [...path, 'resource', 'kind']) ?? '',
+      name: shape.optionalString(resource.name, [...path, 'resource', 'name']) ?? '',
+      ...(apiGroup !== undefined ? { apiGroup } : {}),
+    };
+  }
+  return backend;
+}
+
+function decodeIngress(shape: Shape, raw: JsonObject, metadata: ObjectMeta): Ingress {
+  const spec = shape.object(raw.spec, ['spec']);
+  const rules: IngressRule[] = shape.list(spec.rules, ['spec', 'rules']).map((value, i) => {
+    const path: FieldPath = ['spec', 'rules', i];
+    const rawRule = shape.object(value, path);
+    const rule: IngressRule = {};
+    const host = shape.optionalString(rawRule.host, [...path, 'host']);
+    if (host !== undefined && host !== '') rule.host = host;
+    if (rawRule.http !== undefined && rawRule.http !== null) {
+      const http = shape.object(rawRule.http, [...path, 'http']);
+      const paths: HTTPIngressPath[] = shape.list(http.paths, [...path, 'http', 'paths']).map((entry, j) => {
+        const at: FieldPath = [...path, 'http', 'paths', j];
+        const rawPath = shape.object(entry, at);
+        const decoded: HTTPIngressPath = {
+          path: shape.optionalString(rawPath.path, [...at, 'path']) ?? '',
+          backend: decodeBackend(shape, rawPath.backend, [...at, 'backend']),
+        };
+        const pathType = shape.optionalString(rawPath.pathType, [...at, 'pathType']);
+        if (pathType !== undefined) decoded.pathType = pathType;
+        return decoded;
+      });
+      rule.http = { paths };
+    }
+    return rule;
+  });
+  const tls: IngressTLS[] = shape.list(spec.tls, ['spec', 'tls']).map((value, i) => {
+    const rawTls = shape.object(value, ['spec', 'tls', i]);
+    const hosts = shape
+      .list(rawTls.hosts, ['spec', 'tls', i, 'hosts'])
+      .map((host, j) => shape.optionalString(host, ['spec', 'tls', i, 'hosts', j]) ?? '');
+    const secretName = shape.optionalString(rawTls.secretName, ['spec', 'tls', i, 'secretName']);
+    return secretName !== undefined && secretName !== '' ? { hosts, secretName } : { hosts };
+  });
+  const ingress: Ingress = { kind: 'Ingress', metadata, spec: { rules, tls }, status: { loadBalancer: { ingress: [] } } };
+  const className = shape.optionalString(spec.ingressClassName, ['spec', 'ingressClassName']);
+  if (className !== undefined && className !== '') ingress.spec.ingressClassName = className;
+  if (spec.defaultBackend !== undefined && spec.defaultBackend !== null) {
+    ingress.spec.defaultBackend = decodeBackend(shape, spec.defaultBackend, ['spec', 'defaultBackend']);
+  }
+  // Status is read, never trusted for routing; status/ uses it to avoid needless writes.
+  const status = shape.isObject(raw.status) ? raw.status : {};
+  const lb = shape.isObject(status.loadBalancer) ? status.loadBalancer : {};
+  if (Array.isArray(lb.ingress)) {
+    for (const entry of lb.ingress) {
+      if (!shape.isObject(entry)) continue;
+      const item: { ip?: string; hostname?: string } = {};
+      if (typeof entry.ip === 'string') item.ip = entry.ip;
+      if (typeof entry.hostname === 'string') item.hostname = entry.hostname;
+      ingress.status.loadBalancer.ingress.push(item);
+    }
+  }
+  return ingress;
+}
+
+function decodeService(shape: Shape, raw: JsonObject, metadata: ObjectMeta): Service {
+  const spec = shape.object(raw.spec, ['spec']);
+  const ports = shape.list(spec.ports, ['spec', 'ports']).map((value, i) => {
+    const at: FieldPath = ['spec', 'ports', i];
+    const port = shape.object(value, at);
+    let targetPort: number | string | undefined;
+    if (typeof port.targetPort === 'number' || typeof port.targetPort === 'string') targetPort = port.targetPort;
+    else if (port.targetPort !== undefined && port.targetPort !== null) shape.fail([...at, 'targetPort'], 'must be an integer or a string');
+    return {
+      name: shape.optionalString(port.name, [...at, 'name']) ?? '',
+      port: shape.optionalInteger(port.port, [...at, 'port']) ?? 0,
+      protocol: shape.optionalString(port.protocol, [...at, 'protocol']) ?? 'TCP',
+      ...(targetPort !== undefined ? { targetPort } : {}),
+    };
+  });
+  const externalName = shape.optionalString(spec.externalName, ['spec', 'externalName']);
+  return {
+    kind: 'Service',
+    metadata,
+    spec: {
+      type: shape.optionalString(spec.type, ['spec', 'type']) ?? 'ClusterIP',
+      ports,
+      ...(externalName !== undefined ? { externalName } : {}),
+    },
+  };
+}
+
+function decodeEndpointSlice(shape: Shape, raw: JsonObject, metadata: ObjectMeta): EndpointSlice {
+  const endpoints = shape.list(raw.endpoints, ['endpoints']).map((value, i) => {
+    const endpoint = shape.object(value, ['endpoints', i]);
+    const addresses = shape
+      .list(endpoint.addresses, ['endpoints', i, 'addresses'])
+      .map((address, j) => shape.optionalString(address, ['endpoints', i, 'addresses', j]) ?? '');
+    const conditions = shape.object(endpoint.conditions, ['endpoints', i, 'conditions']);
+    const ready = shape.optionalBoolean(conditions.ready, ['endpoints', i, 'conditions', 'ready']);
+    return ready === undefined ? { addresses } : { addresses, ready };
+  });
+  const ports = shape.list(raw.ports, ['ports']).map((value, i) => {
+    const port = shape.object(value, ['ports', i]);
+    const number = shape.optionalInteger(port.port, ['ports', i, 'port']);
+    return {
+      name: shape.optionalString(port.name, ['ports', i, 'name']) ?? '',
+      protocol: shape.optionalString(port.protocol, ['ports', i, 'protocol']) ?? 'TCP',
+      ...(number !== undefined ? { port: number } : {}),
+    };
+  });
+  return {
+    kind: 'EndpointSlice',
+    metadata,
+    addressType: shape.requiredString(raw.addressType, ['addressType']),
+    endpoints,
+    ports,
+  };
+}
+
+const BASE64 = /^[A-Za-z0-9+/]*={0,2}$/;
+
+function decodeSecret(shape: Shape, raw: JsonObject, metadata: ObjectMeta): Secret {
+  const data = shape.stringMap(raw.data, ['data']);
+  const stringData = shape.stringMap(raw.stringData, ['stringData']);
+  const tls: { crt?: string; key?: string } = {};
+  for (const [key, field] of [['tls.crt', 'crt'], ['tls.key', 'key']] as const) {
+    // As on the API server, stringData wins over data for the same key.
+    if (stringData[key] !== undefined) {
+      tls[field] = stringData[key];
+    } else if (data[key] !== undefined) {
+      const compact = data[key].replace(/\s+/g, '');
+      if (!BASE64.test(compact) || compact.length % 4 !== 0) {
+        shape.fail(['data', key], 'must be base64-encoded');
+      } else {
+        tls[field] = Buffer.from(compact, 'base64').toString('utf8');
+      }
+    } else {
+      shape.fail(['data', key], `Required value: a Secret of type ${TLS_SECRET_TYPE} must hold ${key}`);
+    }
+  }
+  return { kind: 'Secret', metadata, type: TLS_SECRET_TYPE, tls };
+}

@@ -1,0 +1,74 @@
+// Typed reads from untrusted JSON. Every read records a FieldError when the
+// value has the wrong type and returns a safe fallback, so one decoder pass
+// reports every problem in an object at once.
+
+import type { FieldError, FieldPath } from './field-errors.js';
+
+export type JsonObject = Record<string, unknown>;
+
+export class Shape {
+  readonly errors: FieldError[] = [];
+
+  fail(path: FieldPath, message: string): void {
+    this.errors.push({ path, message });
+  }
+
+  isObject(value: unknown): value is JsonObject {
+    return typeof value === 'object' && value !== null && !Array.isArray(value);
+  }
+
+  /** An optional object; null and absent give `{}`. */
+  object(value: unknown, path: FieldPath): JsonObject {
+    if (value === undefined || value === null) return {};
+    if (this.isObject(value)) return value;
+    this.fail(path, 'must be an object');
+    return {};
+  }
+
+  /** An optional list; null and absent give `[]`. */
+  list(value: unknown, path: FieldPath): unknown[] {
+    if (value === undefined || value === null) return [];
+    if (Array.isArray(value)) return value;
+    this.fail(path, 'must be a list');
+    return [];
+  }
+
+  optionalString(value: unknown, path: FieldPath): string | undefined {
+    if (value === undefined || value === null) return undefined;
+    if (typeof value === 'string') return value;
+    this.fail(path, 'must be a string');
+    return undefined;
+  }
+
+  requiredString(value: unknown, path: FieldPath): string {
+    if (value === undefined || value === null || value === '') {
+      this.fail(path, 'Required value');
+      return '';
+    }
+    return this.optionalString(value, path) ?? '';
+  }
+
+  optionalInteger(value: unknown, path: FieldPath): number | undefined {
+    if (value === undefined || value === null) return undefined;
+    if (typeof value === 'number' && Number.isInteger(value)) return value;
+    this.fail(path, 'must be an integer');
+    return undefined;
+  }
+
+  optionalBoolean(value: unknown, path: FieldPath): boolean | undefined {
+    if (value === undefined || value === null) return undefined;
+    if (typeof value === 'boolean') return value;
+    this.fail(path, 'must be a boolean');
+    return undefined;
+  }
+
+  /** A string-to-string map such as labels, annotations or Secret data. */
+  stringMap(value: unknown, path: FieldPath): Record<string, string> {
+    const out: Record<string, string> = {};
+    for (const [key, entry] of Object.entries(this.object(value, path))) {
+      if (typeof entry === 'string') out[key] = entry;
+      else if (entry !== null) this.fail([...path, key], 'must be a string');
+    }
+    return out;
+  }
+}

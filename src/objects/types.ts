@@ -1,0 +1,155 @@
+// The Kubernetes objects Portero reads, narrowed to the fields it uses.
+//
+// Sources (a directory of manifests, or the API server) decode raw JSON into
+// these shapes with `decode.ts`; everything downstream sees only these. Field
+// names follow the Kubernetes API so that diagnostics can name fields exactly
+// as users wrote them.
+
+export type Kind = 'Ingress' | 'IngressClass' | 'Service' | 'EndpointSlice' | 'Secret';
+
+export const KINDS: readonly Kind[] = ['Ingress', 'IngressClass', 'Service', 'EndpointSlice', 'Secret'];
+
+/** The apiVersion each kind must carry. */
+export const API_VERSIONS: Readonly<Record<Kind, string>> = {
+  Ingress: 'networking.k8s.io/v1',
+  IngressClass: 'networking.k8s.io/v1',
+  Service: 'v1',
+  EndpointSlice: 'discovery.k8s.io/v1',
+  Secret: 'v1',
+};
+
+export const CLUSTER_SCOPED: ReadonlySet<Kind> = new Set<Kind>(['IngressClass']);
+
+export interface ObjectMeta {
+  /** Empty for cluster-scoped kinds. */
+  namespace: string;
+  name: string;
+  uid?: string;
+  resourceVersion?: string;
+  generation?: number;
+  /** RFC 3339 time; sources fill it in when the object does not carry one. */
+  creationTimestamp: string;
+  labels: Readonly<Record<string, string>>;
+  annotations: Readonly<Record<string, string>>;
+}
+
+export interface ServiceBackendPort {
+  number?: number;
+  name?: string;
+}
+
+export interface IngressBackend {
+  service?: { name: string; port: ServiceBackendPort };
+  resource?: { apiGroup?: string; kind: string; name: string };
+}
+
+export interface HTTPIngressPath {
+  /** As written; may be empty for ImplementationSpecific. */
+  path: string;
+  pathType?: string;
+  backend: IngressBackend;
+}
+
+export interface IngressRule {
+  host?: string;
+  http?: { paths: HTTPIngressPath[] };
+}
+
+export interface IngressTLS {
+  hosts: string[];
+  secretName?: string;
+}
+
+export interface IngressLoadBalancerIngress {
+  ip?: string;
+  hostname?: string;
+}
+
+export interface Ingress {
+  kind: 'Ingress';
+  metadata: ObjectMeta;
+  spec: {
+    ingressClassName?: string;
+    defaultBackend?: IngressBackend;
+    rules: IngressRule[];
+    tls: IngressTLS[];
+  };
+  status: { loadBalancer: { ingress: IngressLoadBalancerIngress[] } };
+}
+
+export interface IngressClass {
+  kind: 'IngressClass';
+  metadata: ObjectMeta;
+  spec: { controller: string };
+}
+
+export interface ServicePort {
+  name: string;
+  port: number;
+  protocol: string;
+  targetPort?: number | string;
+}
+
+export interface Service {
+  kind: 'Service';
+  metadata: ObjectMeta;
+  spec: {
+    type: string;
+    ports: ServicePort[];
+    externalName?: string;
+  };
+}
+
+export interface Endpoint {
+  addresses: string[];
+  /** `ready` as written; absent means unknown, which Kubernetes says to treat as ready. */
+  ready?: boolean;
+}
+
+export interface EndpointPort {
+  name: string;
+  port?: number;
+  protocol: string;
+}
+
+export interface EndpointSlice {
+  kind: 'EndpointSlice';
+  metadata: ObjectMeta;
+  addressType: string;
+  endpoints: Endpoint[];
+  ports: EndpointPort[];
+}
+
+export interface Secret {
+  kind: 'Secret';
+  metadata: ObjectMeta;
+  type: string;
+  /** Only the TLS keys are kept, decoded to text; other keys are dropped on decode. */
+  tls: { crt?: string; key?: string };
+}
+
+export type KubeObject = Ingress | IngressClass | Service | EndpointSlice | Secret;
+
+export interface ObjectRef {
+  kind: Kind;
+  namespace: string;
+  name: string;
+}
+
+export function refOf(object: KubeObject): ObjectRef {
+  return { kind: object.kind, namespace: object.metadata.namespace, name: object.metadata.name };
+}
+
+/** `namespace/name`, or `name` for cluster-scoped objects: the store key. */
+export function keyOf(namespace: string, name: string): string {
+  return namespace === '' ? name : `${namespace}/${name}`;
+}
+
+export function describeRef(ref: ObjectRef): string {
+  return `${ref.kind} ${keyOf(ref.namespace, ref.name)}`;
+}
+
+export const SERVICE_NAME_LABEL = 'kubernetes.io/service-name';
+export const INGRESS_CLASS_ANNOTATION = 'kubernetes.io/ingress.class';
+export const DEFAULT_CLASS_ANNOTATION = 'ingressclass.kubernetes.io/is-default-class';
+export const TLS_SECRET_TYPE = 'kubernetes.io/tls';

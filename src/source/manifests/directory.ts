@@ -1,0 +1,202 @@
+// The standalone source: every *.yaml, *.yml and *.json file under a
+// directory, read recursively and watched.
+//
+// File events are coalesced for a few milliseconds and then each changed file
+// is read again; editors and tools that replace files (write, then rename)
+// simply look like a change. Kubernetes ConfigMap volumes swap a `..data`
+// symlink instead; any event on a `..` entry rescans the whole directory.
+// The same object defined in two files: the file first in path order wins.
+
+import { watch, type FSWatcher } from 'chokidar';
+import { readdir, readFile, stat } from 'node:fs/promises';
+import { join, relative, sep } from 'node:path';
+import type { Store } from '../../store/store.js';
+import type { Logger } from '../../telemetry/log.js';
+import type { KubeObject, ObjectRef } from '../../objects/types.js';
+import { evaluateFile, objectKey, type FileProblem } from './file-objects.js';
+
+const MANIFEST_FILE = /\.(ya?ml|json)$/;
+const MAX_FILE_BYTES = 64 * 1024 * 1024;
+const COALESCE_MS = 5;
+const MAX_COALESCE_MS = 30;
+
+export interface ManifestSourceOptions {
+  directory: string;
+  store: Store;
+  log: Logger;
+  now?: () => Date;
+}
+
+interface FileState {
+  text: string;
+  objects: Map<string, KubeObject>;
+}
+
+export class ManifestSource {
+  private readonly files = new Map<string, FileState>();
+  private readonly published = new Map<string, KubeObject>();
+  private readonly firstSeen = new Map<string, string>();
+  private readonly dirty = new Set<string>();
+  private watcher: FSWatcher | undefined;
+  private timer: NodeJS.Timeout | undefined;
+  private burstStarted = 0;
+  private processing: Promise<void> = Promise.resolve();
+  private readonly now: () => Date;
+
+  constructor(private readonly options: ManifestSourceOptions) {
+    this.now = options.now ?? (() => new Date());
+  }
+
+  /** Reads the directory once (resolving when every file is in the store) and keeps watching it. */
+  async start(): Promise<void> {
+    const { directory } = this.options;
+    const info = await stat(directory).catch(() => undefined);
+    if (!info?.isDirectory()) throw new Error(`--manifests ${directory}: not a directory`);
+    this.watcher = watch(directory, { ignoreInitial: true, atomic: false, persistent: true, followSymlinks: true });
+    this.watcher.on('all', (event, path) => this.onEvent(event, path));
+    this.watcher.on('error', (error) => this.options.log.warn({ err: String(error) }, 'file watcher error; rescanning'));
+    await new Promise<void>((resolve) => this.watcher!.once('ready', () => resolve()));
+    await this.rescan();
+  }
+
+  async stop(): Promise<void> {
+    clearTimeout(this.timer);
+    await this.watcher?.close();
+  }
+
+  private onEvent(event: string, path: string): void {
+    const parts = relative(this.options.directory, path).split(sep);
+    if (parts.some((part) => part.startsWith('..'))) {
+      void this.rescan(); // a ConfigMap volume swapped its `..data` link
+      return;
+    }
+    if (parts.some((part) => part.startsWith('.'))) return; // hidden: editor and tool temporaries
+    if (event === 'addDir' || event === 'unlinkDir') void this.rescan();
+    else if (MANIFEST_FILE.test(path)) this.markDirty(path);
+  }
+
+  private markDirty(path: string): void {
+    this.dirty.add(path);
+    const now = Date.now();
+    if (this.timer === undefined) this.burstStarted = now;
+    else clearTimeout(this.timer);
+    const delay = Math.max(0, Math.min(COALESCE_MS, MAX_COALESCE_MS - (now - this.burstStarted)));
+    this.timer = setTimeout(() => {
+      this.timer = undefined;
+      this.processing = this.processing.then(() => this.processDirty());
+    }, delay);
+  }
+
+  private async listFiles(directory: string): Promise<string[]> {
+    const out: string[] = [];
+    let entries;
+    try {
+      entries = await readdir(directory, { withFileTypes: true });
+    } catch {
+      return out;
+    }
+    for (const entry of entries) {
+      if (entry.name.startsWith('.')) continue;
+      const path = join(directory, entry.name);
+      let isDirectory = entry.isDirectory();
+      let isFile = entry.isFile();
+      if (entry.isSymbolicLink()) {
+        const target = await stat(path).catch(() => undefined);
+        isDirectory = target?.isDirectory() ?? false;
+        isFile = target?.isFile() ?? false;
+      }
+      if (isDirectory) out.push(...(await this.listFiles(path)));
+      else if (isFile && MANIFEST_FILE.test(entry.name)) out.push(path);
+    }
+    return out;
+  }
+
+  /** Marks every known and every present file dirty and processes them. */
+  async rescan(): Promise<void> {
+    const present = await this.listFiles(this.options.directory);
+    for (const path of [...present, ...this.files.keys()]) this.dirty.add(path);
+    this.processing = this.processing.then(() => this.processDirty());
+    await this.processing;
+  }
+
+  private async processDirty(): Promise<void> {
+    const paths = [...this.dirty];
+    this.dirty.clear();
+    let changed = false;
+    for (const path of paths) {
+      if (await this.readOne(path)) changed = true;
+    }
+    if (changed) this.publish();
+  }
+
+  /** Re-reads one file; returns whether its contribution may have changed. */
+  private async readOne(path: string): Promise<boolean> {
+    const file = relative(this.options.directory, path) || path;
+    let text: string | undefined;
+    try {
+      const info = await stat(path);
+      if (!info.isFile()) text = undefined;
+      else if (info.size > MAX_FILE_BYTES) {
+        this.options.log.error({ file }, `file is larger than ${MAX_FILE_BYTES} bytes; it keeps its last good content`);
+        return false;
+      } else text = await readFile(path, 'utf8');
+    } catch {
+      text = undefined;
+    }
+    const previous = this.files.get(path);
+    if (text === undefined) {
+      if (!previous) return false;
+      this.files.delete(path);
+      this.options.log.info({ file }, 'manifest file removed');
+      return true;
+    }
+    if (previous?.text === text) return false;
+    const result = evaluateFile(path, text, previous?.objects ?? new Map(), {
+      defaultNamespace: 'default',
+      creationTimestampFor: (ref: ObjectRef) => this.firstSeen.get(objectKey(ref)) ?? this.now().toISOString(),
+    });
+    for (const problem of result.problems) this.report(file, problem);
+    this.files.set(path, { text, objects: result.objects });
+    return true;
+  }
+
+  private report(file: string, problem: FileProblem): void {
+    const fields = {
+      file,
+      ...(problem.line !== undefined ? { line: problem.line } : {}),
+      ...(problem.object !== undefined ? { object: problem.object } : {}),
+      ...(problem.field !== undefined ? { field: problem.field } : {}),
+    };
+    this.options.log[problem.level](fields, problem.message);
+  }
+
+  /** Recomputes the union of all files and writes the differences to the store. */
+  private publish(): void {
+    const desired = new Map<string, { object: KubeObject; file: string }>();
+    for (const path of [...this.files.keys()].sort()) {
+      const file = relative(this.options.directory, path);
+      for (const [key, object] of this.files.get(path)!.objects) {
+        const existing = desired.get(key);
+        if (existing) {
+          this.options.log.warn({ file, object: key, usedFrom: existing.file }, 'object is defined in more than one file; the first file in path order wins');
+          continue;
+        }
+        desired.set(key, { object, file });
+      }
+    }
+    const { store } = this.options;
+    for (const [key, { object }] of desired) {
+      if (!this.firstSeen.has(key)) this.firstSeen.set(key, object.metadata.creationTimestamp);
+      if (this.published.get(key) !== object) {
+        store.upsert(object);
+        this.published.set(key, object);
+      }
+    }
+    for (const [key, object] of this.published) {
+      if (desired.has(key)) continue;
+      store.delete(object.kind, object.metadata.namespace, object.metadata.name);
+      this.published.delete(key);
+      this.firstSeen.delete(key);
+    }
+  }
+}

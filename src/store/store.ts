@@ -1,0 +1,78 @@
+// The current set of objects, keyed by kind and namespace/name, with a
+// coalesced "changed" signal.
+//
+// Sources write into the store; the controller reads immutable snapshots.
+// Bursts of writes (a relist, a directory of files, a rollout touching many
+// EndpointSlices) are coalesced: listeners run once the writes have been
+// quiet for `debounceMs`, and never later than `maxDelayMs` after the first
+// write of the burst. Both are milliseconds, never seconds.
+
+import { keyOf, KINDS, type Kind, type KubeObject } from '../objects/types.js';
+
+export interface StoreOptions {
+  debounceMs: number;
+  maxDelayMs: number;
+}
+
+type ObjectOf<K extends Kind> = Extract<KubeObject, { kind: K }>;
+
+export class Store {
+  private readonly objects = new Map<Kind, Map<string, KubeObject>>(KINDS.map((kind) => [kind, new Map()]));
+  private readonly listeners: (() => void)[] = [];
+  private timer: NodeJS.Timeout | undefined;
+  private burstStarted = 0;
+  private version = 0;
+
+  constructor(private readonly options: StoreOptions = { debounceMs: 5, maxDelayMs: 50 }) {}
+
+  /** Increments on every change; lets readers tell whether anything changed since a snapshot. */
+  get changeCount(): number {
+    return this.version;
+  }
+
+  onChange(listener: () => void): void {
+    this.listeners.push(listener);
+  }
+
+  get<K extends Kind>(kind: K, namespace: string, name: string): ObjectOf<K> | undefined {
+    return this.objects.get(kind)?.get(keyOf(namespace, name)) as ObjectOf<K> | undefined;
+  }
+
+  list<K extends Kind>(kind: K): ObjectOf<K>[] {
+    return [...(this.objects.get(kind)?.values() ?? [])] as ObjectOf<K>[];
+  }
+
+  count(kind: Kind): number {
+    return this.objects.get(kind)?.size ?? 0;
+  }
+
+  /** Adds or replaces an object. Returns whether anything changed. */
+  upsert(object: KubeObject): boolean {
+    const map = this.objects.get(object.kind)!;
+    const key = keyOf(object.metadata.namespace, object.metadata.name);
+    const existing = map.get(key);
+    if (existing && JSON.stringify(existing) === JSON.stringify(object)) return false;
+    map.set(key, object);
+    this.changed();
+    return true;
+  }
+
+  delete(kind: Kind, namespace: string, name: string): boolean {
+    const removed = this.objects.get(kind)!.delete(keyOf(namespace, name));
+    if (removed) this.changed();
+    return removed;
+  }
+
+  private changed(): void {
+    this.version += 1;
+    const now = Date.now();
+    if (this.timer === undefined) this.burstStarted = now;
+    else clearTimeout(this.timer);
+    const waited = now - this.burstStarted;
+    const delay = Math.max(0, Math.min(this.options.debounceMs, this.options.maxDelayMs - waited));
+    this.timer = setTimeout(() => {
+      this.timer = undefined;
+      for (const listener of this.listeners) listener();
+    }, delay);
+  }
+}

@@ -1,0 +1,107 @@
+// Resolves an Ingress backend to a Service port and its ready endpoints.
+//
+// The Ingress names a Service port by number or by name; the Service port's
+// name then selects the port of the same name in each EndpointSlice labelled
+// `kubernetes.io/service-name`. Traffic goes to those pod addresses directly,
+// never through the ClusterIP. Only endpoints whose `ready` condition is not
+// false are used, as Kubernetes prescribes for consumers of EndpointSlices.
+
+import { isIP } from 'node:net';
+import { backendId, type Backend, type Endpoint, type Target } from '../model/model.js';
+import { keyOf, SERVICE_NAME_LABEL, type EndpointSlice, type IngressBackend, type Service } from '../objects/types.js';
+
+export interface BackendIndex {
+  services: ReadonlyMap<string, Service>;
+  /** EndpointSlices by `namespace/service`. */
+  slicesByService: ReadonlyMap<string, EndpointSlice[]>;
+}
+
+export function indexBackends(services: readonly Service[], slices: readonly EndpointSlice[]): BackendIndex {
+  const serviceMap = new Map<string, Service>();
+  for (const service of services) serviceMap.set(keyOf(service.metadata.namespace, service.metadata.name), service);
+  const slicesByService = new Map<string, EndpointSlice[]>();
+  for (const slice of slices) {
+    const serviceName = slice.metadata.labels[SERVICE_NAME_LABEL];
+    if (serviceName === undefined) continue;
+    const key = keyOf(slice.metadata.namespace, serviceName);
+    const list = slicesByService.get(key);
+    if (list) list.push(slice);
+    else slicesByService.set(key, [slice]);
+  }
+  return { services: serviceMap, slicesByService };
+}
+
+export type Resolution = { target: Target; backend?: Backend; problem?: { field: string; message: string } };
+
+/**
+ * Resolves one backend reference from an Ingress in `namespace`. `field` is the
+ * path of the backend in the Ingress, used to name the field in problems.
+ */
+export function resolveBackend(index: BackendIndex, namespace: string, ref: IngressBackend, field: string): Resolution {
+  const unavailable: Target = { kind: 'unavailable' };
+  if (ref.resource) {
+    return {
+      target: unavailable,
+      problem: { field: `${field}.resource`, message: `resource backends (${ref.resource.kind} ${ref.resource.name}) are not supported; requests answer 503` },
+    };
+  }
+  if (!ref.service) return { target: unavailable };
+  const { name, port } = ref.service;
+  const service = index.services.get(keyOf(namespace, name));
+  if (!service) {
+    return { target: unavailable, problem: { field: `${field}.service.name`, message: `Service ${namespace}/${name} not found; requests answer 503` } };
+  }
+  if (service.spec.type === 'ExternalName') {
+    return {
+      target: unavailable,
+      problem: { field: `${field}.service.name`, message: `Service ${namespace}/${name} is of type ExternalName, which is not supported; requests answer 503` },
+    };
+  }
+  const servicePort = service.spec.ports.find((candidate) =>
+    port.number !== undefined ? candidate.port === port.number : candidate.name === port.name,
+  );
+  if (!servicePort) {
+    const wanted = port.number !== undefined ? `port ${port.number}` : `port named ${JSON.stringify(port.name)}`;
+    return {
+      target: unavailable,
+      problem: { field: `${field}.service.port`, message: `Service ${namespace}/${name} has no ${wanted}; requests answer 503` },
+    };
+  }
+  if (servicePort.protocol !== 'TCP') {
+    return {
+      target: unavailable,
+      problem: { field: `${field}.service.port`, message: `Service ${namespace}/${name} port ${servicePort.port} is ${servicePort.protocol}, not TCP; requests answer 503` },
+    };
+  }
+  const backend: Backend = {
+    id: backendId(namespace, name, servicePort.port),
+    namespace,
+    service: name,
+    port: servicePort.port,
+    endpoints: readyEndpoints(index.slicesByService.get(keyOf(namespace, name)) ?? [], servicePort.name),
+  };
+  return { target: { kind: 'backend', id: backend.id }, backend };
+}
+
+function readyEndpoints(slices: readonly EndpointSlice[], portName: string): Endpoint[] {
+  const seen = new Map<string, Endpoint>();
+  for (const slice of slices) {
+    if (slice.addressType !== 'IPv4' && slice.addressType !== 'IPv6') continue;
+    const slicePort = slice.ports.find((candidate) => candidate.name === portName && candidate.protocol === 'TCP');
+    if (slicePort?.port === undefined) continue;
+    for (const endpoint of slice.endpoints) {
+      if (endpoint.ready === false) continue;
+      for (const address of endpoint.addresses) {
+        if (isIP(address) === 0) continue;
+        const key = `${address}|${slicePort.port}`;
+        if (!seen.has(key)) seen.set(key, { address, port: slicePort.port });
+      }
+    }
+  }
+  return [...seen.values()].sort(compareEndpoints);
+}
+
+export function compareEndpoints(a: Endpoint, b: Endpoint): number {
+  if (a.address !== b.address) return a.address < b.address ? -1 : 1;
+  return a.port - b.port;
+}

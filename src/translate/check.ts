@@ -1,0 +1,49 @@
+// Checks an Ingress before it is translated: the API server's own rules (a
+// real API server has applied them already, manifest files may not have) and
+// Portero's stricter grammar for anything that will reach HAProxy.
+
+import { formatPath, type FieldError } from '../objects/field-errors.js';
+import * as grammar from '../objects/grammar.js';
+import type { Ingress } from '../objects/types.js';
+import { validateIngress } from '../objects/validate.js';
+import type { Diagnostic } from './diagnostics.js';
+
+// ImplementationSpecific paths that look like ingress-nginx regular expressions.
+const REGEX_HINT = /[*+?^$()[\]{}|\\]|\.\*/;
+
+export interface CheckResult {
+  errors: FieldError[];
+  warnings: FieldError[];
+}
+
+export function checkIngress(ingress: Ingress): CheckResult {
+  const errors = validateIngress(ingress);
+  const warnings: FieldError[] = [];
+  ingress.spec.rules.forEach((rule, i) => {
+    rule.http?.paths.forEach((entry, j) => {
+      const at = ['spec', 'rules', i, 'http', 'paths', j, 'path'];
+      for (const problem of grammar.pathCharacters(entry.path)) {
+        errors.push({ path: at, message: `Invalid value: ${grammar.describe(entry.path)}: ${problem}` });
+      }
+      if (entry.pathType === 'ImplementationSpecific' && REGEX_HINT.test(entry.path)) {
+        warnings.push({
+          path: at,
+          message: `${grammar.describe(entry.path)} is matched as a literal element-wise prefix: Portero treats ImplementationSpecific as Prefix and does not support regular expressions`,
+        });
+      }
+    });
+  });
+  return { errors, warnings };
+}
+
+export function checkDiagnostics(ingress: Ingress, result: CheckResult): Diagnostic[] {
+  const object = { kind: 'Ingress' as const, namespace: ingress.metadata.namespace, name: ingress.metadata.name };
+  const out: Diagnostic[] = [];
+  for (const error of result.errors) {
+    out.push({ severity: 'error', object, field: formatPath(error.path), message: `${error.message}; the Ingress is not served` });
+  }
+  for (const warning of result.warnings) {
+    out.push({ severity: 'warning', object, field: formatPath(warning.path), message: warning.message });
+  }
+  return out;
+}

@@ -1,0 +1,47 @@
+// IngressClass selection: decides which Ingresses Portero serves.
+//
+// An Ingress is ours when its `spec.ingressClassName` names one of our classes,
+// or (deprecated) its `kubernetes.io/ingress.class` annotation does, or when it
+// names no class at all and either one of our IngressClasses is marked default
+// or `--watch-ingress-without-class` is set. Our classes are the IngressClass
+// objects whose `spec.controller` is our controller class, plus the
+// `--ingress-class` name itself unless an IngressClass of that name belongs to
+// another controller.
+
+import { DEFAULT_CLASS_ANNOTATION, INGRESS_CLASS_ANNOTATION, type Ingress, type IngressClass } from '../objects/types.js';
+
+export interface ClassOptions {
+  ingressClass: string;
+  controllerClass: string;
+  watchIngressWithoutClass: boolean;
+}
+
+export interface ClassSelection {
+  names: ReadonlySet<string>;
+  /** True when an IngressClass of ours carries the default-class annotation. */
+  isDefault: boolean;
+}
+
+export function selectClasses(classes: readonly IngressClass[], options: ClassOptions): ClassSelection {
+  const names = new Set<string>();
+  let isDefault = false;
+  let flagNameTaken = false;
+  for (const ingressClass of classes) {
+    if (ingressClass.spec.controller === options.controllerClass) {
+      names.add(ingressClass.metadata.name);
+      if (ingressClass.metadata.annotations[DEFAULT_CLASS_ANNOTATION] === 'true') isDefault = true;
+    } else if (ingressClass.metadata.name === options.ingressClass) {
+      flagNameTaken = true;
+    }
+  }
+  if (!flagNameTaken) names.add(options.ingressClass);
+  return { names, isDefault };
+}
+
+export function isOurs(ingress: Ingress, selection: ClassSelection, options: ClassOptions): boolean {
+  const className = ingress.spec.ingressClassName;
+  if (className !== undefined) return selection.names.has(className);
+  const annotation = ingress.metadata.annotations[INGRESS_CLASS_ANNOTATION];
+  if (annotation !== undefined && annotation !== '') return selection.names.has(annotation);
+  return selection.isDefault || options.watchIngressWithoutClass;
+}

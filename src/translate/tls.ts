@@ -1,0 +1,123 @@
+// TLS: which certificate serves which SNI name, and which hosts redirect
+// plain HTTP to HTTPS.
+//
+// `spec.tls[].secretName` (same namespace, a valid kubernetes.io/tls Secret)
+// serves `spec.tls[].hosts`; a TLS section without hosts covers the hosts of
+// the Ingress's own rules. A missing or invalid Secret leaves its hosts on the
+// default certificate, with a warning. When two Ingresses claim one host with
+// different Secrets, the oldest wins.
+
+import type { Certificate } from '../model/model.js';
+import { keyOf, type Ingress, type ObjectRef, type Secret } from '../objects/types.js';
+import { certificateCovers, inspectKeyPair, type InspectResult } from '../tls/inspect.js';
+import type { Diagnostic } from './diagnostics.js';
+
+// Parsing a certificate costs far more than the rest of a translation, and
+// store objects are immutable (a change replaces the object), so results are
+// remembered per Secret object. This cache never changes an answer.
+const inspected = new WeakMap<Secret, InspectResult>();
+
+export function inspectSecret(secret: Secret): InspectResult {
+  let result = inspected.get(secret);
+  if (!result) {
+    result = inspectKeyPair(secret.tls.crt ?? '', secret.tls.key ?? '');
+    inspected.set(secret, result);
+  }
+  return result;
+}
+
+export function certificateId(namespace: string, name: string): string {
+  return `${namespace}_${name}`;
+}
+
+export interface TlsResult {
+  certificates: Certificate[];
+  redirectHosts: string[];
+}
+
+/** Warns when a certificate is outside its validity period at `now`. */
+function validityProblem(result: InspectResult, now: Date): string | undefined {
+  if (!result.ok) return undefined;
+  if (result.info.notAfter < now) return `certificate expired on ${result.info.notAfter.toISOString()}`;
+  if (result.info.notBefore > now) return `certificate is not valid before ${result.info.notBefore.toISOString()}`;
+  return undefined;
+}
+
+export function buildTls(
+  ingresses: readonly Ingress[],
+  secrets: ReadonlyMap<string, Secret>,
+  now: Date,
+  diagnostics: Diagnostic[],
+): TlsResult {
+  const hostOwner = new Map<string, { certificate: string | undefined; ingress: Ingress }>();
+  const certificates = new Map<string, Certificate>();
+  const redirectHosts = new Set<string>();
+
+  for (const ingress of ingresses) {
+    const ref: ObjectRef = { kind: 'Ingress', namespace: ingress.metadata.namespace, name: ingress.metadata.name };
+    const ruleHosts = ingress.spec.rules.flatMap((rule) => (rule.host ? [rule.host] : []));
+    ingress.spec.tls.forEach((tls, index) => {
+      const field = `spec.tls[${index}]`;
+      const hosts = tls.hosts.length > 0 ? tls.hosts : ruleHosts;
+      let certificate: string | undefined;
+      if (tls.secretName !== undefined) {
+        const secret = secrets.get(keyOf(ingress.metadata.namespace, tls.secretName));
+        const result = secret ? inspectSecret(secret) : undefined;
+        if (!secret || !result) {
+          diagnostics.push({
+            severity: 'warning',
+            object: ref,
+            field: `${field}.secretName`,
+            message: `Secret ${ingress.metadata.namespace}/${tls.secretName} not found (or not of type kubernetes.io/tls); its hosts use the default certificate`,
+          });
+        } else if (!result.ok) {
+          diagnostics.push({
+            severity: 'warning',
+            object: ref,
+            field: `${field}.secretName`,
+            message: `Secret ${ingress.metadata.namespace}/${tls.secretName}: ${result.field} ${result.reason}; its hosts use the default certificate`,
+          });
+        } else {
+          certificate = certificateId(ingress.metadata.namespace, tls.secretName);
+          const problem = validityProblem(result, now);
+          if (problem) {
+            diagnostics.push({ severity: 'warning', object: ref, field: `${field}.secretName`, message: `Secret ${ingress.metadata.namespace}/${tls.secretName}: ${problem}` });
+          }
+          for (const host of hosts) {
+            if (!certificateCovers(result.info.leaf, host)) {
+              diagnostics.push({
+                severity: 'warning',
+                object: ref,
+                field: `${field}.hosts`,
+                message: `certificate in Secret ${ingress.metadata.namespace}/${tls.secretName} does not cover host ${host}; clients will reject it`,
+              });
+            }
+          }
+          if (!certificates.has(certificate)) certificates.set(certificate, { id: certificate, pem: result.info.pem, hosts: [] });
+        }
+      }
+      for (const host of hosts) {
+        redirectHosts.add(host);
+        const owner = hostOwner.get(host);
+        if (owner === undefined) {
+          hostOwner.set(host, { certificate, ingress });
+        } else if (owner.certificate !== certificate && owner.ingress !== ingress) {
+          diagnostics.push({
+            severity: 'warning',
+            object: ref,
+            field: `${field}.hosts`,
+            message: `TLS for host ${host} is already set by older Ingress ${keyOf(owner.ingress.metadata.namespace, owner.ingress.metadata.name)}; that certificate is used`,
+          });
+        }
+      }
+    });
+  }
+
+  for (const [host, owner] of hostOwner) {
+    if (owner.certificate !== undefined) certificates.get(owner.certificate)?.hosts.push(host);
+  }
+  const used = [...certificates.values()].filter((certificate) => certificate.hosts.length > 0);
+  for (const certificate of used) certificate.hosts.sort();
+  used.sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
+  return { certificates: used, redirectHosts: [...redirectHosts].sort() };
+}

@@ -1,0 +1,94 @@
+// Real backends on loopback: small HTTP servers that answer with their own
+// name and echo what they received, plus WebSocket echo on any path.
+
+import { createServer, type IncomingHttpHeaders, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { WebSocketServer } from 'ws';
+
+export interface Echo {
+  name: string;
+  method: string;
+  url: string;
+  headers: IncomingHttpHeaders;
+  body: string;
+  httpVersion: string;
+}
+
+export interface Backend {
+  name: string;
+  address: string;
+  port: number;
+  /** Requests seen, newest last. */
+  requests: Echo[];
+  close(): Promise<void>;
+}
+
+let nextHost = 10;
+
+/** A distinct loopback address for each backend, as pods have distinct IPs. */
+export function nextLoopbackAddress(): string {
+  nextHost += 1;
+  return `127.0.${Math.floor(nextHost / 250) + 10}.${(nextHost % 250) + 1}`;
+}
+
+export async function startBackend(name: string, address = nextLoopbackAddress()): Promise<Backend> {
+  const requests: Echo[] = [];
+  const server: Server = createServer((request, response) => {
+    const chunks: Buffer[] = [];
+    request.on('data', (chunk: Buffer) => chunks.push(chunk));
+    request.on('end', () => {
+      const echo: Echo = {
+        name,
+        method: request.method ?? '',
+        url: request.url ?? '',
+        headers: request.headers,
+        body: Buffer.concat(chunks).toString('utf8'),
+        httpVersion: request.httpVersion,
+      };
+      requests.push(echo);
+      const url = new URL(echo.url, 'http://backend');
+      if (url.pathname.endsWith('/stream')) {
+        // A long download: `chunks` pieces, one every `interval` ms.
+        const count = Number(url.searchParams.get('chunks') ?? '10');
+        const interval = Number(url.searchParams.get('interval') ?? '100');
+        response.writeHead(200, { 'content-type': 'text/plain', 'x-backend': name });
+        let sent = 0;
+        const timer = setInterval(() => {
+          sent += 1;
+          response.write(`${name} chunk ${sent}\n`);
+          if (sent >= count) {
+            clearInterval(timer);
+            response.end();
+          }
+        }, interval);
+        response.on('close', () => clearInterval(timer));
+        return;
+      }
+      response.writeHead(200, { 'content-type': 'application/json', 'x-backend': name, server: 'test-backend' });
+      response.end(JSON.stringify(echo));
+    });
+  });
+  server.keepAliveTimeout = 65_000;
+  const sockets = new WebSocketServer({ server });
+  sockets.on('connection', (socket) => {
+    socket.on('message', (data) => socket.send(`${name}: ${data.toString()}`));
+  });
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(0, address, () => resolve());
+  });
+  const port = (server.address() as AddressInfo).port;
+  return {
+    name,
+    address,
+    port,
+    requests,
+    close: () =>
+      new Promise<void>((resolve) => {
+        for (const client of sockets.clients) client.terminate();
+        sockets.close();
+        server.closeAllConnections();
+        server.close(() => resolve());
+      }),
+  };
+}

@@ -1,0 +1,83 @@
+// Real HTTP(S) requests to Portero, one fresh connection each unless an
+// agent is given, with the Host header (and SNI) under the test's control.
+
+import { request as httpRequest, type Agent, type IncomingHttpHeaders } from 'node:http';
+import { request as httpsRequest } from 'node:https';
+import type { TLSSocket, PeerCertificate } from 'node:tls';
+import type { Echo } from './backends.js';
+
+export interface Response {
+  status: number;
+  headers: IncomingHttpHeaders;
+  body: string;
+  /** The backend's echo, when a test backend answered. */
+  echo?: Echo;
+  certificate?: PeerCertificate;
+  alpn?: string | false;
+}
+
+export interface RequestOptions {
+  port: number;
+  host?: string;
+  path?: string;
+  method?: string;
+  headers?: Record<string, string>;
+  body?: string;
+  tls?: boolean;
+  /** SNI name; defaults to the Host (without port). Use '' to send no SNI. */
+  servername?: string;
+  agent?: Agent | false;
+  timeoutMs?: number;
+}
+
+export function request(options: RequestOptions): Promise<Response> {
+  const send = options.tls ? httpsRequest : httpRequest;
+  const headers: Record<string, string> = { ...(options.headers ?? {}) };
+  if (options.host !== undefined) headers.host = options.host;
+  const servername = options.servername ?? (options.host ?? '').replace(/:\d+$/, '');
+  return new Promise((resolve, reject) => {
+    const req = send(
+      {
+        host: '127.0.0.1',
+        port: options.port,
+        path: options.path ?? '/',
+        method: options.method ?? 'GET',
+        headers,
+        agent: options.agent ?? false,
+        timeout: options.timeoutMs ?? 10_000,
+        ...(options.tls ? { rejectUnauthorized: false, servername: servername === '' ? undefined : servername, ALPNProtocols: ['http/1.1'] } : {}),
+      },
+      (response) => {
+        const chunks: Buffer[] = [];
+        response.on('data', (chunk: Buffer) => chunks.push(chunk));
+        response.on('error', reject);
+        response.on('end', () => {
+          const body = Buffer.concat(chunks).toString('utf8');
+          const result: Response = { status: response.statusCode ?? 0, headers: response.headers, body };
+          if (response.headers['x-backend']) {
+            try {
+              result.echo = JSON.parse(body) as Echo;
+            } catch {
+              // a streaming response
+            }
+          }
+          if (options.tls) {
+            const socket = response.socket as TLSSocket;
+            result.certificate = socket.getPeerCertificate?.();
+            result.alpn = socket.alpnProtocol;
+          }
+          resolve(result);
+        });
+      },
+    );
+    req.on('timeout', () => req.destroy(new Error(`request to ${options.host ?? ''}${options.path ?? '/'} timed out`)));
+    req.on('error', reject);
+    req.end(options.body);
+  });
+}
+
+/** Which backend answered (its name), or `status:<code>` when none did. */
+export async function whoAnswers(port: number, host: string, path: string): Promise<string> {
+  const response = await request({ port, host, path });
+  return response.echo ? response.echo.name : `status:${response.status}`;
+}

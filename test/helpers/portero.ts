@@ -1,0 +1,157 @@
+// Runs the real bin/portero (with real HAProxy) against a temporary
+// manifests directory, as a user would, and gives tests a handle on it.
+
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtemp, rename, rm, writeFile } from 'node:fs/promises';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { fileURLToPath } from 'node:url';
+import { toYaml, type Json } from './objects.js';
+
+export const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
+export const BIN = join(ROOT, 'bin', 'portero');
+
+export async function freePort(address = '127.0.0.1'): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.once('error', reject);
+    server.listen(0, address, () => {
+      const { port } = server.address() as { port: number };
+      server.close(() => resolve(port));
+    });
+  });
+}
+
+/** Polls `check` until it returns without throwing, or fails with its last error. */
+export async function eventually<T>(check: () => Promise<T> | T, timeoutMs = 10_000, intervalMs = 20): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  let lastError: unknown;
+  while (Date.now() < deadline) {
+    try {
+      return await check();
+    } catch (error) {
+      lastError = error;
+    }
+    await sleep(intervalMs);
+  }
+  throw lastError instanceof Error ? lastError : new Error(`eventually: timed out after ${timeoutMs} ms: ${String(lastError)}`);
+}
+
+export interface StartOptions {
+  flags?: string[];
+  /** Files written before start: name → objects or raw text. */
+  files?: Record<string, Json[] | string>;
+  env?: NodeJS.ProcessEnv;
+  /** Resolve once the process has started instead of waiting for /readyz. */
+  noWait?: boolean;
+}
+
+export class Portero {
+  readonly logs: string[] = [];
+  exit: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
+
+  constructor(
+    readonly child: ChildProcess,
+    readonly manifests: string,
+    readonly stateDir: string,
+    readonly httpPort: number,
+    readonly httpsPort: number,
+    readonly healthPort: number,
+  ) {
+    const collect = (chunk: Buffer) => this.logs.push(...chunk.toString('utf8').split('\n').filter((line) => line !== ''));
+    child.stdout?.on('data', collect);
+    child.stderr?.on('data', collect);
+    this.exit = new Promise((resolve) => child.on('exit', (code, signal) => resolve({ code, signal })));
+  }
+
+  /** Writes a manifest file the way editors and tools do: write a temporary file, then rename it. */
+  async write(name: string, content: Json[] | string): Promise<void> {
+    const path = join(this.manifests, name);
+    const temporary = join(this.manifests, `.${name.replace(/\//g, '_')}.${process.pid}.${Date.now()}.tmp`);
+    await writeFile(temporary, typeof content === 'string' ? content : toYaml(content));
+    await rename(temporary, path);
+  }
+
+  async remove(name: string): Promise<void> {
+    await rm(join(this.manifests, name), { force: true });
+  }
+
+  /** Structured log lines (JSON) emitted so far. */
+  entries(): Record<string, unknown>[] {
+    return this.logs.flatMap((line) => {
+      try {
+        return [JSON.parse(line) as Record<string, unknown>];
+      } catch {
+        return [];
+      }
+    });
+  }
+
+  async waitForLog(predicate: (entry: Record<string, unknown>) => boolean, timeoutMs = 10_000): Promise<Record<string, unknown>> {
+    return eventually(() => {
+      const found = this.entries().find(predicate);
+      if (!found) throw new Error(`no matching log line; logs so far:\n${this.logs.slice(-30).join('\n')}`);
+      return found;
+    }, timeoutMs);
+  }
+
+  async health(path: '/healthz' | '/readyz'): Promise<number> {
+    try {
+      const response = await fetch(`http://127.0.0.1:${this.healthPort}${path}`);
+      return response.status;
+    } catch {
+      return 0;
+    }
+  }
+
+  async stop(signal: NodeJS.Signals = 'SIGTERM'): Promise<{ code: number | null; signal: NodeJS.Signals | null }> {
+    if (this.child.exitCode === null && this.child.signalCode === null) this.child.kill(signal);
+    const result = await Promise.race([this.exit, sleep(40_000).then(() => undefined)]);
+    if (!result) {
+      this.child.kill('SIGKILL');
+      return this.exit;
+    }
+    return result;
+  }
+
+  /** Stops Portero and removes its directories. */
+  async dispose(): Promise<void> {
+    await this.stop();
+    await rm(this.manifests, { recursive: true, force: true });
+    await rm(this.stateDir, { recursive: true, force: true });
+  }
+}
+
+export async function startPortero(options: StartOptions = {}): Promise<Portero> {
+  const manifests = await mkdtemp(join(tmpdir(), 'portero-manifests-'));
+  const stateDir = await mkdtemp(join(tmpdir(), 'portero-state-'));
+  for (const [name, content] of Object.entries(options.files ?? {})) {
+    await writeFile(join(manifests, name), typeof content === 'string' ? content : toYaml(content));
+  }
+  const [httpPort, httpsPort, healthPort] = [await freePort(), await freePort(), await freePort()];
+  const flags = [
+    '--manifests', manifests,
+    '--state-dir', stateDir,
+    '--http-port', String(httpPort),
+    '--https-port', String(httpsPort),
+    '--health-port', String(healthPort),
+    '--bind-address', '127.0.0.1',
+    '--log-level', 'debug',
+    ...(options.flags ?? []),
+  ];
+  const child = spawn(process.execPath, [BIN, ...flags], { env: { ...process.env, ...options.env }, stdio: ['ignore', 'pipe', 'pipe'] });
+  const portero = new Portero(child, manifests, stateDir, httpPort, httpsPort, healthPort);
+  if (options.noWait) return portero;
+  try {
+    await eventually(async () => {
+      if (child.exitCode !== null) throw new Error(`portero exited with ${child.exitCode}:\n${portero.logs.join('\n')}`);
+      if ((await portero.health('/readyz')) !== 200) throw new Error(`portero not ready:\n${portero.logs.slice(-20).join('\n')}`);
+    }, 30_000, 25);
+  } catch (error) {
+    await portero.dispose();
+    throw error;
+  }
+  return portero;
+}

@@ -1,0 +1,30 @@
+// Path matching, table by table: translate + the reference matcher, and the
+// rendered maps evaluated as HAProxy evaluates them.
+
+import assert from 'node:assert/strict';
+import { describe, test } from 'node:test';
+import { backendName } from '../../src/dataplane/haproxy/render-files.js';
+import { matchRequest } from '../../src/model/match.js';
+import { ingress, serviceWithEndpoints } from '../helpers/objects.js';
+import { simulateMaps } from '../helpers/map-simulator.js';
+import { PATH_TABLE } from '../helpers/path-table.js';
+import { translateJson } from '../helpers/translate.js';
+
+describe('path matching (Kubernetes documentation examples)', () => {
+  for (const [row, entry] of PATH_TABLE.entries()) {
+    test(entry.title, () => {
+      const services = entry.rules.flatMap((_, i) => serviceWithEndpoints({ name: `r${i}`, endpoints: [{ address: '10.0.0.1', port: 8000 + i }] }));
+      const objects = [
+        ingress({ name: `row${row}`, rules: [{ host: 'paths.test', paths: entry.rules.map(([pathType, path], i) => ({ path, pathType, service: `r${i}` })) }] }),
+        ...services,
+      ];
+      const { model, diagnostics } = translateJson(objects);
+      assert.deepEqual(diagnostics, []);
+      const expected = entry.expect === null ? { kind: 'not-found' } : { kind: 'backend', id: `default_r${entry.expect}_80` };
+      for (const path of entry.requests) {
+        assert.deepEqual(matchRequest(model, 'paths.test', path), expected, `request ${path}`);
+        assert.equal(simulateMaps(model, 'paths.test', path), backendName(expected as never).text, `maps for request ${path}`);
+      }
+    });
+  }
+});
