@@ -76,6 +76,8 @@ export class Controller {
           const result = await this.dataplane.apply(translation.model);
           if (result.status === 'reloaded') {
             this.log.info({ durationMs: Math.round(result.durationMs), workerPid: result.workerPid }, 'configuration applied');
+          } else if (result.status === 'pending-restart') {
+            this.log.warn({ reason: result.reason }, 'HAProxy stopped during the reload; it is restarted with the new configuration');
           } else if (result.status === 'rejected') {
             this.log.error({ reason: result.reason }, 'configuration not applied; the last good configuration keeps serving');
           }

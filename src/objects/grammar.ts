@@ -95,14 +95,14 @@ export function portName(value: string): string[] {
 }
 
 /**
- * Characters allowed in a routing path: RFC 3986 `pchar` plus `/`, with `%`
- * only as the start of a valid percent-encoding. This is narrower than what
- * the API server accepts for ImplementationSpecific paths (it accepts any
- * string): whitespace, quotes, `#`, `?`, `\` and control characters would be
- * meaningless in a request path and dangerous in a map file, so they are
- * refused here.
+ * Characters allowed in a routing path: RFC 3986 `pchar` plus `/`, without
+ * the single quote, and with `%` only as the start of a valid
+ * percent-encoding. This is narrower than what the API server accepts (it
+ * accepts any string): whitespace, quotes, `#`, `?`, `\` and control
+ * characters are meaningless in a request path and dangerous in a map file or
+ * a CLI command, so they are refused here.
  */
-const PATH_CHARS = /^[A-Za-z0-9\-._~!$&'()*+,;=:@/]*$/;
+const PATH_CHARS = /^[A-Za-z0-9\-._~!$&()*+,;=:@/]*$/;
 export const MAX_PATH_LENGTH = 1024;
 
 export function pathCharacters(value: string): string[] {
@@ -111,7 +111,7 @@ export function pathCharacters(value: string): string[] {
   const withoutEscapes = value.replace(/%[0-9A-Fa-f]{2}/g, '');
   if (!PATH_CHARS.test(withoutEscapes)) {
     problems.push(
-      "may contain only letters, digits, '/', percent-encodings (%XX) and the characters - . _ ~ ! $ & ' ( ) * + , ; = : @",
+      "may contain only letters, digits, '/', percent-encodings (%XX) and the characters - . _ ~ ! $ & ( ) * + , ; = : @",
     );
   }
   return problems;

@@ -12,6 +12,8 @@ export interface Echo {
   headers: IncomingHttpHeaders;
   body: string;
   httpVersion: string;
+  /** Port of the proxy's connection to this backend: equal ports mean a reused connection. */
+  remotePort: number;
 }
 
 export interface Backend {
@@ -44,6 +46,7 @@ export async function startBackend(name: string, address = nextLoopbackAddress()
         headers: request.headers,
         body: Buffer.concat(chunks).toString('utf8'),
         httpVersion: request.httpVersion,
+        remotePort: request.socket.remotePort ?? 0,
       };
       requests.push(echo);
       const url = new URL(echo.url, 'http://backend');

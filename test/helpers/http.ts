@@ -45,7 +45,7 @@ export function request(options: RequestOptions): Promise<Response> {
         headers,
         agent: options.agent ?? false,
         timeout: options.timeoutMs ?? 10_000,
-        ...(options.tls ? { rejectUnauthorized: false, servername: servername === '' ? undefined : servername, ALPNProtocols: ['http/1.1'] } : {}),
+        ...(options.tls ? { rejectUnauthorized: false, servername, ALPNProtocols: ['http/1.1'] } : {}),
       },
       (response) => {
         const chunks: Buffer[] = [];
@@ -64,7 +64,7 @@ export function request(options: RequestOptions): Promise<Response> {
           if (options.tls) {
             const socket = response.socket as TLSSocket;
             result.certificate = socket.getPeerCertificate?.();
-            result.alpn = socket.alpnProtocol;
+            result.alpn = socket.alpnProtocol ?? false;
           }
           resolve(result);
         });

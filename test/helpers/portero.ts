@@ -108,7 +108,10 @@ export class Portero {
 
   async stop(signal: NodeJS.Signals = 'SIGTERM'): Promise<{ code: number | null; signal: NodeJS.Signals | null }> {
     if (this.child.exitCode === null && this.child.signalCode === null) this.child.kill(signal);
-    const result = await Promise.race([this.exit, sleep(40_000).then(() => undefined)]);
+    let timer: NodeJS.Timeout | undefined;
+    const timeout = new Promise<undefined>((resolve) => (timer = setTimeout(() => resolve(undefined), 40_000)));
+    const result = await Promise.race([this.exit, timeout]);
+    clearTimeout(timer);
     if (!result) {
       this.child.kill('SIGKILL');
       return this.exit;

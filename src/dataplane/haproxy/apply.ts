@@ -28,6 +28,8 @@ export interface DataplaneOptions {
 export type ApplyResult =
   | { status: 'unchanged' }
   | { status: 'reloaded'; durationMs: number; workerPid: number }
+  /** The config passed `haproxy -c` and is in place, but HAProxy died during the reload; its restart loads it. */
+  | { status: 'pending-restart'; reason: string }
   | { status: 'rejected'; reason: string };
 
 interface Applied {
@@ -126,13 +128,17 @@ export class HaproxyDataplane {
     }
     await rename(this.options.layout.candidateConfig, this.options.layout.config);
     const reload = await this.process.reload();
-    if (!reload.ok) {
+    if (!reload.ok && reload.outcome === 'refused') {
       // Put the last good config back so that a later restart serves it too.
       await writeFileAtomic(this.options.layout.config, previous.config);
       await this.prune([previous.generation]);
       return { status: 'rejected', reason: reload.reason };
     }
     this.current = { model, modelJson, generation, config };
+    if (!reload.ok) {
+      await this.prune([previous.generation, generation]);
+      return { status: 'pending-restart', reason: reload.reason };
+    }
     await this.prune([generation]);
     return { status: 'reloaded', durationMs: performance.now() - started, workerPid: reload.workerPid };
   }

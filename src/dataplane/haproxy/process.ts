@@ -21,7 +21,12 @@ export interface ProcessOptions {
   onRestart?: (reason: string) => void;
 }
 
-export type ReloadResult = { ok: true; workerPid: number } | { ok: false; reason: string };
+/**
+ * `refused`: HAProxy rejected the configuration (its failed-reload count
+ * rose). `unknown`: HAProxy died or went silent during the reload, so whether
+ * the new configuration took cannot be known; a restart will load it.
+ */
+export type ReloadResult = { ok: true; workerPid: number } | { ok: false; outcome: 'refused' | 'unknown'; reason: string };
 
 const STARTUP_TIMEOUT_MS = 30_000;
 const RELOAD_TIMEOUT_MS = 60_000;
@@ -114,7 +119,7 @@ export class HaproxyProcess {
     try {
       before = await this.processList();
     } catch (error) {
-      return { ok: false, reason: `master CLI unreachable: ${(error as Error).message}` };
+      return { ok: false, outcome: 'unknown', reason: `master CLI unreachable: ${(error as Error).message}` };
     }
     try {
       await sendCommand(this.options.layout.masterSocket, 'reload', 5000);
@@ -124,18 +129,18 @@ export class HaproxyProcess {
     const deadline = Date.now() + RELOAD_TIMEOUT_MS;
     while (Date.now() < deadline) {
       await sleep(10);
-      if (!this.running) return { ok: false, reason: 'HAProxy exited during the reload' };
+      if (!this.running) return { ok: false, outcome: 'unknown', reason: 'HAProxy exited during the reload' };
       let after: ProcessList;
       try {
         after = await this.processList();
       } catch {
         continue; // refused for a few hundred ms while the master re-executes
       }
-      if (after.failedReloads > before.failedReloads) return { ok: false, reason: 'HAProxy refused the new configuration (see the HAProxy log lines above)' };
+      if (after.failedReloads > before.failedReloads) return { ok: false, outcome: 'refused', reason: 'HAProxy refused the new configuration (see the HAProxy log lines above)' };
       const fresh = after.workers.find((pid) => !before.workers.includes(pid));
       if (fresh !== undefined) return { ok: true, workerPid: fresh };
     }
-    return { ok: false, reason: `no new worker within ${RELOAD_TIMEOUT_MS / 1000} s` };
+    return { ok: false, outcome: 'unknown', reason: `no new worker within ${RELOAD_TIMEOUT_MS / 1000} s` };
   }
 
   /**

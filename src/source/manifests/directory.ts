@@ -1,13 +1,17 @@
 // The standalone source: every *.yaml, *.yml and *.json file under a
 // directory, read recursively and watched.
 //
-// File events are coalesced for a few milliseconds and then each changed file
-// is read again; editors and tools that replace files (write, then rename)
-// simply look like a change. Kubernetes ConfigMap volumes swap a `..data`
-// symlink instead; any event on a `..` entry rescans the whole directory.
-// The same object defined in two files: the file first in path order wins.
+// Every directory is watched with inotify (fs.watch on the directory, not on
+// each file), which sees files created, written, renamed into place and
+// removed. Events are coalesced for a few milliseconds and then each named
+// file is read again; editors and tools that replace files (write, then
+// rename) simply look like a change. Kubernetes ConfigMap volumes swap a
+// `..data` symlink instead; any event on a `..` entry rescans everything. A
+// slow background rescan (stat only, then read what changed) is a safety net
+// for events the kernel may drop. The same object defined in two files: the
+// file first in path order wins.
 
-import { watch, type FSWatcher } from 'chokidar';
+import { watch, type FSWatcher } from 'node:fs';
 import { readdir, readFile, stat } from 'node:fs/promises';
 import { join, relative, sep } from 'node:path';
 import type { Store } from '../../store/store.js';
@@ -19,6 +23,7 @@ const MANIFEST_FILE = /\.(ya?ml|json)$/;
 const MAX_FILE_BYTES = 64 * 1024 * 1024;
 const COALESCE_MS = 5;
 const MAX_COALESCE_MS = 30;
+const SAFETY_RESCAN_MS = 30_000;
 
 export interface ManifestSourceOptions {
   directory: string;
@@ -29,6 +34,8 @@ export interface ManifestSourceOptions {
 
 interface FileState {
   text: string;
+  /** mtime, size and inode when last read: a rescan re-reads only files whose signature changed. */
+  signature: string;
   objects: Map<string, KubeObject>;
 }
 
@@ -37,8 +44,10 @@ export class ManifestSource {
   private readonly published = new Map<string, KubeObject>();
   private readonly firstSeen = new Map<string, string>();
   private readonly dirty = new Set<string>();
-  private watcher: FSWatcher | undefined;
+  private readonly watchers = new Map<string, FSWatcher>();
   private timer: NodeJS.Timeout | undefined;
+  private safetyTimer: NodeJS.Timeout | undefined;
+  private stopped = false;
   private burstStarted = 0;
   private processing: Promise<void> = Promise.resolve();
   private readonly now: () => Date;
@@ -52,27 +61,54 @@ export class ManifestSource {
     const { directory } = this.options;
     const info = await stat(directory).catch(() => undefined);
     if (!info?.isDirectory()) throw new Error(`--manifests ${directory}: not a directory`);
-    this.watcher = watch(directory, { ignoreInitial: true, atomic: false, persistent: true, followSymlinks: true });
-    this.watcher.on('all', (event, path) => this.onEvent(event, path));
-    this.watcher.on('error', (error) => this.options.log.warn({ err: String(error) }, 'file watcher error; rescanning'));
-    await new Promise<void>((resolve) => this.watcher!.once('ready', () => resolve()));
     await this.rescan();
+    this.safetyTimer = setInterval(() => void this.rescan(), SAFETY_RESCAN_MS);
+    this.safetyTimer.unref();
   }
 
   async stop(): Promise<void> {
+    this.stopped = true;
     clearTimeout(this.timer);
-    await this.watcher?.close();
+    clearInterval(this.safetyTimer);
+    for (const watcher of this.watchers.values()) watcher.close();
+    this.watchers.clear();
+    await this.processing;
   }
 
-  private onEvent(event: string, path: string): void {
-    const parts = relative(this.options.directory, path).split(sep);
-    if (parts.some((part) => part.startsWith('..'))) {
-      void this.rescan(); // a ConfigMap volume swapped its `..data` link
+  /** Watches exactly the given directories. */
+  private syncWatchers(directories: readonly string[]): void {
+    if (this.stopped) return;
+    const wanted = new Set(directories);
+    for (const [directory, watcher] of this.watchers) {
+      if (wanted.has(directory)) continue;
+      watcher.close();
+      this.watchers.delete(directory);
+    }
+    for (const directory of wanted) {
+      if (this.watchers.has(directory)) continue;
+      try {
+        const watcher = watch(directory, { persistent: false }, (_event, name) => this.onEvent(directory, name === null ? '' : String(name)));
+        watcher.on('error', () => {
+          watcher.close();
+          this.watchers.delete(directory);
+          void this.rescan();
+        });
+        this.watchers.set(directory, watcher);
+      } catch (error) {
+        this.options.log.warn({ directory, err: (error as Error).message }, 'cannot watch directory; it is rescanned periodically');
+      }
+    }
+  }
+
+  private onEvent(directory: string, name: string): void {
+    if (name === '' || name.startsWith('..')) {
+      void this.rescan(); // unknown entry, or a ConfigMap volume swapped its `..data` link
       return;
     }
-    if (parts.some((part) => part.startsWith('.'))) return; // hidden: editor and tool temporaries
-    if (event === 'addDir' || event === 'unlinkDir') void this.rescan();
-    else if (MANIFEST_FILE.test(path)) this.markDirty(path);
+    if (name.startsWith('.')) return; // hidden: editor and tool temporaries
+    const path = join(directory, name);
+    if (MANIFEST_FILE.test(name)) this.markDirty(path);
+    else if (!name.includes('.')) void this.rescan(); // may be a directory that appeared or vanished
   }
 
   private markDirty(path: string): void {
@@ -83,11 +119,12 @@ export class ManifestSource {
     const delay = Math.max(0, Math.min(COALESCE_MS, MAX_COALESCE_MS - (now - this.burstStarted)));
     this.timer = setTimeout(() => {
       this.timer = undefined;
-      this.processing = this.processing.then(() => this.processDirty());
+      this.enqueue();
     }, delay);
   }
 
-  private async listFiles(directory: string): Promise<string[]> {
+  /** Manifest files under `directory` (recursively), and the directories visited. */
+  private async listFiles(directory: string, directories: string[] = []): Promise<string[]> {
     const out: string[] = [];
     let entries;
     try {
@@ -95,6 +132,7 @@ export class ManifestSource {
     } catch {
       return out;
     }
+    directories.push(directory);
     for (const entry of entries) {
       if (entry.name.startsWith('.')) continue;
       const path = join(directory, entry.name);
@@ -105,18 +143,29 @@ export class ManifestSource {
         isDirectory = target?.isDirectory() ?? false;
         isFile = target?.isFile() ?? false;
       }
-      if (isDirectory) out.push(...(await this.listFiles(path)));
+      if (isDirectory) out.push(...(await this.listFiles(path, directories)));
       else if (isFile && MANIFEST_FILE.test(entry.name)) out.push(path);
     }
     return out;
   }
 
-  /** Marks every known and every present file dirty and processes them. */
+  /** Re-lists the tree, watches its directories, and re-reads every file that may have changed. */
   async rescan(): Promise<void> {
-    const present = await this.listFiles(this.options.directory);
+    const directories: string[] = [];
+    const present = await this.listFiles(this.options.directory, directories);
+    this.syncWatchers(directories);
     for (const path of [...present, ...this.files.keys()]) this.dirty.add(path);
-    this.processing = this.processing.then(() => this.processDirty());
-    await this.processing;
+    await this.enqueue();
+  }
+
+  /** Runs processDirty after any run in progress; a failure is logged and never blocks later runs. */
+  private enqueue(): Promise<void> {
+    this.processing = this.processing.then(() =>
+      this.processDirty().catch((error: unknown) => {
+        this.options.log.error({ err: error instanceof Error ? error.stack : String(error) }, 'reading manifests failed');
+      }),
+    );
+    return this.processing;
   }
 
   private async processDirty(): Promise<void> {
@@ -132,10 +181,14 @@ export class ManifestSource {
   /** Re-reads one file; returns whether its contribution may have changed. */
   private async readOne(path: string): Promise<boolean> {
     const file = relative(this.options.directory, path) || path;
+    const previous = this.files.get(path);
     let text: string | undefined;
+    let signature = '';
     try {
       const info = await stat(path);
+      signature = `${info.mtimeMs}:${info.size}:${info.ino}`;
       if (!info.isFile()) text = undefined;
+      else if (signature === previous?.signature) return false;
       else if (info.size > MAX_FILE_BYTES) {
         this.options.log.error({ file }, `file is larger than ${MAX_FILE_BYTES} bytes; it keeps its last good content`);
         return false;
@@ -143,20 +196,22 @@ export class ManifestSource {
     } catch {
       text = undefined;
     }
-    const previous = this.files.get(path);
     if (text === undefined) {
       if (!previous) return false;
       this.files.delete(path);
       this.options.log.info({ file }, 'manifest file removed');
       return true;
     }
-    if (previous?.text === text) return false;
+    if (previous?.text === text) {
+      previous.signature = signature;
+      return false;
+    }
     const result = evaluateFile(path, text, previous?.objects ?? new Map(), {
       defaultNamespace: 'default',
       creationTimestampFor: (ref: ObjectRef) => this.firstSeen.get(objectKey(ref)) ?? this.now().toISOString(),
     });
     for (const problem of result.problems) this.report(file, problem);
-    this.files.set(path, { text, objects: result.objects });
+    this.files.set(path, { text, signature, objects: result.objects });
     return true;
   }
 
