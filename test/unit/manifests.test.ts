@@ -1,0 +1,94 @@
+// Manifest files: parsing with line numbers, and what a file contributes
+// when it is broken or holds invalid objects.
+
+import assert from 'node:assert/strict';
+import { describe, test } from 'node:test';
+import { parseManifest } from '../../src/source/manifests/parse.js';
+import { evaluateFile } from '../../src/source/manifests/file-objects.js';
+import { ingress, toYaml } from '../helpers/objects.js';
+
+const options = { defaultNamespace: 'default', creationTimestampFor: () => '2026-01-01T00:00:00Z' };
+
+describe('parseManifest', () => {
+  const cases: [string, string, string, { documents?: number; line?: number; message?: RegExp }][] = [
+    ['several YAML documents', 'a.yaml', 'kind: A\n---\nkind: B\n---\n', { documents: 2 }],
+    ['an empty file', 'a.yml', '', { documents: 0 }],
+    ['only comments', 'a.yaml', '# nothing here\n', { documents: 0 }],
+    ['a List is expanded', 'a.yaml', 'kind: List\napiVersion: v1\nitems:\n- kind: A\n- kind: B\n', { documents: 2 }],
+    ['JSON', 'a.json', '{"kind":"A"}', { documents: 1 }],
+    ['bad YAML: line of the error', 'a.yaml', 'a: 1\nb:\n  - x\n  y: 2\n', { line: 4, message: /same column/ }],
+    ['duplicate keys', 'a.yaml', 'a: 1\na: 2\n', { line: 2, message: /unique/ }],
+    ['bad JSON: line of the error', 'a.json', '{\n  "kind": "A",\n  oops\n}', { line: 3 }],
+  ];
+  for (const [title, name, text, expected] of cases) {
+    test(title, () => {
+      const result = parseManifest(name, text);
+      if (expected.documents !== undefined) {
+        assert.ok(result.ok);
+        assert.equal(result.documents.length, expected.documents);
+      } else {
+        assert.ok(!result.ok);
+        assert.equal(result.line, expected.line);
+        if (expected.message) assert.match(result.message, expected.message);
+      }
+    });
+  }
+
+  test('lineOf points at the field, or its nearest parent', () => {
+    const result = parseManifest('a.yaml', 'kind: Ingress\nmetadata:\n  name: x\nspec:\n  rules:\n  - host: a\n    http:\n      paths:\n      - path: rel\n');
+    assert.ok(result.ok);
+    const document = result.documents[0]!;
+    assert.equal(document.lineOf(['spec', 'rules', 0, 'http', 'paths', 0, 'path']), 9);
+    assert.equal(document.lineOf(['spec', 'rules', 0, 'http', 'paths', 0, 'pathType']), 9);
+    assert.equal(document.lineOf(['metadata', 'name']), 3);
+  });
+
+  test('lineOf inside a List item', () => {
+    const result = parseManifest('a.yaml', 'kind: List\nitems:\n- kind: A\n  metadata:\n    name: first\n- kind: B\n  metadata:\n    name: second\n');
+    assert.ok(result.ok);
+    assert.equal(result.documents[1]!.lineOf(['metadata', 'name']), 8);
+  });
+});
+
+describe('evaluateFile', () => {
+  const good = ingress({ name: 'a', rules: [{ host: 'a.test', paths: [{ service: 's' }] }] });
+  const goodB = ingress({ name: 'b', rules: [{ host: 'b.test', paths: [{ service: 's' }] }] });
+  const badA = ingress({ name: 'a', rules: [{ host: 'a.test', paths: [{ path: 'relative', service: 's' }] }] });
+  const first = evaluateFile('f.yaml', toYaml([good, goodB]), new Map(), options);
+
+  test('valid objects are taken', () => {
+    assert.deepEqual([...first.objects.keys()], ['Ingress/default/a', 'Ingress/default/b']);
+    assert.deepEqual(first.problems, []);
+  });
+
+  test('a parse error keeps every previous object', () => {
+    const result = evaluateFile('f.yaml', 'kind: [', first.objects, options);
+    assert.deepEqual([...result.objects.keys()], ['Ingress/default/a', 'Ingress/default/b']);
+    assert.equal(result.problems[0]?.level, 'error');
+  });
+
+  test('an invalid object keeps its last good version; the others update', () => {
+    const goodB2 = ingress({ name: 'b', rules: [{ host: 'b2.test', paths: [{ service: 's' }] }] });
+    const result = evaluateFile('f.yaml', toYaml([badA, goodB2]), first.objects, options);
+    assert.equal(result.objects.get('Ingress/default/a'), first.objects.get('Ingress/default/a'));
+    assert.notEqual(result.objects.get('Ingress/default/b'), first.objects.get('Ingress/default/b'));
+    assert.deepEqual(result.problems.map((p) => [p.level, p.object, p.field, p.line]), [['error', 'Ingress default/a', 'spec.rules[0].http.paths[0].path', 11]]);
+    assert.match(result.problems[0]!.message, /last good version stays in use/);
+  });
+
+  test('an object removed from the file is removed', () => {
+    const result = evaluateFile('f.yaml', toYaml([good]), first.objects, options);
+    assert.deepEqual([...result.objects.keys()], ['Ingress/default/a']);
+  });
+
+  test('a document that cannot be identified blocks removals', () => {
+    const result = evaluateFile('f.yaml', toYaml([good, { apiVersion: 'networking.k8s.io/v1', kind: 'Ingress', metadata: {} }]), first.objects, options);
+    assert.deepEqual([...result.objects.keys()].sort(), ['Ingress/default/a', 'Ingress/default/b']);
+  });
+
+  test('other kinds are ignored with a debug note', () => {
+    const result = evaluateFile('f.yaml', toYaml([{ apiVersion: 'apps/v1', kind: 'Deployment', metadata: { name: 'd' } }]), new Map(), options);
+    assert.equal(result.objects.size, 0);
+    assert.equal(result.problems[0]?.level, 'debug');
+  });
+});

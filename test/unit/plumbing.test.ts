@@ -1,0 +1,94 @@
+// Small pure parts: `show proc` parsing, HAProxy version parsing, flag
+// parsing, and the store's coalesced change signal.
+
+import assert from 'node:assert/strict';
+import { describe, test } from 'node:test';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { parseFlags } from '../../src/cli/flags.js';
+import { parseVersion } from '../../src/dataplane/haproxy/binary.js';
+import { parseShowProc } from '../../src/dataplane/haproxy/socket-cli.js';
+import { Store } from '../../src/store/store.js';
+import { decodeAll } from '../helpers/translate.js';
+import { ingress } from '../helpers/objects.js';
+
+describe('parseShowProc', () => {
+  test('reads master, workers, old workers and failed reloads', () => {
+    const text = [
+      '#<PID>          <type>          <reloads>       <uptime>        <version>      ',
+      '2772            master          3 [failed: 1]   0d00h00m01s     2.6.12-1+deb12u3',
+      '# workers',
+      '2790            worker          0               0d00h00m00s     2.6.12-1+deb12u3',
+      '# old workers',
+      '2784            worker          1               0d00h00m01s     2.6.12-1+deb12u3',
+      '# programs',
+      '',
+    ].join('\n');
+    assert.deepEqual(parseShowProc(text), { masterPid: 2772, reloads: 3, failedReloads: 1, workers: [2790], oldWorkers: [2784] });
+  });
+});
+
+describe('parseVersion', () => {
+  const cases: [string, string | undefined][] = [
+    ['HAProxy version 2.6.12-1+deb12u3 2025/10/03 - https://haproxy.org/', '2.6.12-1+deb12u3'],
+    ['HA-Proxy version 1.8.19 2019/02/11', '1.8.19'],
+    ['nginx version: nginx/1.22.1', undefined],
+  ];
+  for (const [output, expected] of cases) test(output, () => assert.equal(parseVersion(output)?.text, expected));
+});
+
+describe('parseFlags', () => {
+  test('defaults', () => {
+    const flags = parseFlags(['--manifests', 'examples']);
+    assert.equal(flags.httpPort, 80);
+    assert.equal(flags.httpsPort, 443);
+    assert.equal(flags.healthPort, 10254);
+    assert.equal(flags.bindAddress, '0.0.0.0');
+    assert.equal(flags.ingressClass, 'portero');
+    assert.equal(flags.controllerClass, 'portero.dev/ingress-controller');
+    assert.equal(flags.watchIngressWithoutClass, false);
+    assert.equal(flags.logLevel, 'info');
+  });
+  test('values', () => {
+    const flags = parseFlags(['--http-port', '8080', '--default-backend-service', 'infra/fallback:http', '--default-ssl-certificate', 'infra/cert', '--watch-ingress-without-class', '--state-dir', '/tmp/x']);
+    assert.equal(flags.httpPort, 8080);
+    assert.deepEqual(flags.defaultBackendService, { namespace: 'infra', name: 'fallback', port: 'http' });
+    assert.deepEqual(flags.defaultSslCertificate, { namespace: 'infra', name: 'cert' });
+    assert.equal(flags.watchIngressWithoutClass, true);
+    assert.equal(flags.stateDir, '/tmp/x');
+    assert.deepEqual(parseFlags(['--default-backend-service', 'a/b:8080']).defaultBackendService, { namespace: 'a', name: 'b', port: 8080 });
+  });
+});
+
+describe('Store', () => {
+  test('coalesces a burst of changes into one signal, and ignores unchanged objects', async () => {
+    const store = new Store({ debounceMs: 10, maxDelayMs: 100 });
+    let signals = 0;
+    store.onChange(() => (signals += 1));
+    const objects = decodeAll([0, 1, 2, 3, 4].map((i) => ingress({ name: `i${i}`, defaultBackend: { service: 's' } })));
+    for (const object of objects) store.upsert(object);
+    await sleep(50);
+    assert.equal(signals, 1);
+    assert.equal(store.upsert(objects[0]!), false);
+    assert.equal(store.count('Ingress'), 5);
+    assert.equal(store.delete('Ingress', 'default', 'i0'), true);
+    assert.equal(store.delete('Ingress', 'default', 'i0'), false);
+    await sleep(50);
+    assert.equal(signals, 2);
+  });
+
+  test('a steady stream of changes is still signalled every maxDelayMs', (context) => {
+    context.mock.timers.enable({ apis: ['setTimeout', 'Date'] });
+    const store = new Store({ debounceMs: 20, maxDelayMs: 60 });
+    const signalledAt: number[] = [];
+    const started = Date.now();
+    store.onChange(() => signalledAt.push(Date.now() - started));
+    const objects = decodeAll(Array.from({ length: 12 }, (_, i) => ingress({ name: `i${i}`, defaultBackend: { service: 's' } })));
+    for (const object of objects) {
+      store.upsert(object);
+      context.mock.timers.tick(10);
+    }
+    context.mock.timers.tick(100);
+    // Writes every 10 ms never leave 20 ms of quiet, yet listeners run at most 60 ms after a burst began.
+    assert.deepEqual(signalledAt, [60, 120]);
+  });
+});

@@ -1,0 +1,246 @@
+// translate: class selection, host levels, merging and conflicts, default
+// backends, backend resolution and TLS, table by table.
+
+import assert from 'node:assert/strict';
+import { before, describe, test } from 'node:test';
+import { matchRequest } from '../../src/model/match.js';
+import { generateSelfSigned } from '../../src/tls/default-certificate.js';
+import { formatDiagnostic } from '../../src/translate/diagnostics.js';
+import { ingress, ingressClass, serviceWithEndpoints, tlsSecret, type Json } from '../helpers/objects.js';
+import { translateJson } from '../helpers/translate.js';
+
+const app = (name: string, namespace?: string) => serviceWithEndpoints({ name, namespace, endpoints: [{ address: '10.0.0.1', port: 8080 }] });
+const route = (name: string, host: string | undefined, path = '/', service = name) => ingress({ name, rules: [{ host, paths: [{ path, service }] }] });
+const backend = (service: string, namespace = 'default') => ({ kind: 'backend', id: `${namespace}_${service}_80` });
+
+describe('IngressClass selection', () => {
+  const cases: [string, Json[], Partial<Parameters<typeof translateJson>[1]>, boolean][] = [
+    ['ingressClassName = --ingress-class', [ingress({ name: 'x', className: 'portero', defaultBackend: { service: 's' } })], {}, true],
+    ['ingressClassName names another class', [ingress({ name: 'x', className: 'nginx', defaultBackend: { service: 's' } })], {}, false],
+    ['IngressClass with our controller', [ingressClass('mine', 'portero.dev/ingress-controller'), ingress({ name: 'x', className: 'mine', defaultBackend: { service: 's' } })], {}, true],
+    ['our flag name taken by another controller', [ingressClass('portero', 'other.io/c'), ingress({ name: 'x', className: 'portero', defaultBackend: { service: 's' } })], {}, false],
+    ['annotation names our class', [ingress({ name: 'x', className: null, annotations: { 'kubernetes.io/ingress.class': 'portero' }, defaultBackend: { service: 's' } })], {}, true],
+    ['annotation names another class', [ingress({ name: 'x', className: null, annotations: { 'kubernetes.io/ingress.class': 'nginx' }, defaultBackend: { service: 's' } })], {}, false],
+    ['no class, nothing default', [ingress({ name: 'x', className: null, defaultBackend: { service: 's' } })], {}, false],
+    ['no class, our IngressClass is default', [ingressClass('mine', 'portero.dev/ingress-controller', true), ingress({ name: 'x', className: null, defaultBackend: { service: 's' } })], {}, true],
+    ['no class, another controller is default', [ingressClass('theirs', 'other.io/c', true), ingress({ name: 'x', className: null, defaultBackend: { service: 's' } })], {}, false],
+    ['no class, --watch-ingress-without-class', [ingress({ name: 'x', className: null, defaultBackend: { service: 's' } })], { watchIngressWithoutClass: true }, true],
+    ['--watch-ingress-without-class does not take other classes', [ingress({ name: 'x', className: 'nginx', defaultBackend: { service: 's' } })], { watchIngressWithoutClass: true }, false],
+  ];
+  for (const [title, objects, options, served] of cases) {
+    test(title, () => {
+      assert.equal(translateJson(objects, options).served.length, served ? 1 : 0);
+    });
+  }
+});
+
+describe('host levels and precedence', () => {
+  const objects = [
+    ...app('exact'), ...app('wild'), ...app('hostless'), ...app('old'), ...app('new'),
+    route('exact', 'a.example.com'),
+    route('wild', '*.example.com'),
+    route('hostless', undefined, '/public'),
+    ingress({ name: 'old', creationTimestamp: '2020-01-01T00:00:00Z', rules: [{ host: 'dup.test', paths: [{ path: '/x', service: 'old' }] }] }),
+    ingress({ name: 'new', creationTimestamp: '2021-01-01T00:00:00Z', rules: [{ host: 'dup.test', paths: [{ path: '/x/', service: 'new' }, { path: '/y', service: 'new' }] }] }),
+  ];
+  const { model, diagnostics } = translateJson(objects);
+  const cases: [string, string, string, unknown][] = [
+    ['exact host', 'a.example.com', '/', backend('exact')],
+    ['exact host, any case and port', 'A.Example.COM:443', '/', backend('exact')],
+    ['wildcard, one label', 'b.example.com', '/', backend('wild')],
+    ['wildcard, not two labels', 'x.b.example.com', '/public', backend('hostless')],
+    ['wildcard, not its own domain', 'example.com', '/public', backend('hostless')],
+    ['host-less for unknown hosts', 'other.test', '/public/x', backend('hostless')],
+    ['no fall-through from exact to host-less', 'a.example.com', '/public', backend('exact')],
+    ['oldest wins the same path (trailing slash ignored)', 'dup.test', '/x', backend('old')],
+    ['other paths of the newer Ingress are merged', 'dup.test', '/y', backend('new')],
+    ['unmatched host-less path: catch-all', 'other.test', '/private', { kind: 'not-found' }],
+  ];
+  for (const [title, host, path, expected] of cases) {
+    test(title, () => assert.deepEqual(matchRequest(model, host, path), expected));
+  }
+  test('the loser of a conflict gets one warning naming the winner', () => {
+    const messages = diagnostics.map(formatDiagnostic);
+    assert.deepEqual(messages, [
+      'Ingress default/new spec.rules[0].http.paths[0]: Prefix path "/x/" on host dup.test is already routed by older Ingress default/old; this path is ignored',
+    ]);
+  });
+  test('levels are sorted and carry their fallback', () => {
+    assert.deepEqual(model.levels.map((level) => level.host), ['', '*.example.com', 'a.example.com', 'dup.test']);
+  });
+});
+
+describe('default backends', () => {
+  const objects = [
+    ...app('da'), ...app('db'), ...app('ax'), ...app('cx'),
+    ingress({ name: 'a', creationTimestamp: '2020-01-01T00:00:00Z', defaultBackend: { service: 'da' }, rules: [{ host: 'a.test', paths: [{ path: '/x', service: 'ax' }] }] }),
+    ingress({ name: 'b', creationTimestamp: '2021-01-01T00:00:00Z', defaultBackend: { service: 'db' }, rules: [{ host: 'b.test' }] }),
+    ingress({ name: 'c', rules: [{ host: 'c.test', paths: [{ path: '/x', service: 'cx' }] }] }),
+  ];
+  const { model, diagnostics } = translateJson(objects);
+  test("an Ingress's default backend serves unmatched paths on its own hosts", () => {
+    assert.deepEqual(matchRequest(model, 'a.test', '/y'), backend('da'));
+    assert.deepEqual(matchRequest(model, 'b.test', '/anything'), backend('db'));
+  });
+  test('the oldest default backend is the catch-all', () => {
+    assert.deepEqual(model.catchAll, backend('da'));
+    assert.deepEqual(matchRequest(model, 'nowhere.test', '/'), backend('da'));
+    assert.deepEqual(matchRequest(model, 'c.test', '/y'), backend('da'));
+  });
+  test('the newer default backend is warned about the catch-all role', () => {
+    assert.ok(diagnostics.some((d) => d.object.name === 'b' && d.field === 'spec.defaultBackend' && /older Ingress default\/a is the catch-all/.test(d.message)));
+  });
+  test('--default-backend-service when no Ingress sets one', () => {
+    const result = translateJson([...app('fallback', 'infra'), ...app('cx'), route('c', 'c.test', '/x', 'cx')], { defaultBackendService: { namespace: 'infra', name: 'fallback', port: 80 } });
+    assert.deepEqual(result.model.catchAll, backend('fallback', 'infra'));
+    assert.ok(result.model.backends.some((b) => b.id === 'infra_fallback_80'));
+  });
+  test('a plain 404 otherwise', () => {
+    assert.deepEqual(translateJson([...app('cx'), route('c', 'c.test', '/x', 'cx')]).model.catchAll, { kind: 'not-found' });
+  });
+});
+
+describe('backend resolution', () => {
+  const slice = (name: string, service: string, port: { name?: string; port: number }, endpoints: { addresses: string[]; conditions?: { ready?: boolean } }[], addressType = 'IPv4') => ({
+    apiVersion: 'discovery.k8s.io/v1',
+    kind: 'EndpointSlice',
+    metadata: { name, labels: { 'kubernetes.io/service-name': service } },
+    addressType,
+    endpoints,
+    ports: [{ ...port, protocol: 'TCP' }],
+  });
+  const svc = {
+    apiVersion: 'v1',
+    kind: 'Service',
+    metadata: { name: 'web' },
+    spec: { ports: [{ name: 'http', port: 80, targetPort: 8080 }, { name: 'admin', port: 9000 }] },
+  };
+  const objects: Json[] = [
+    svc,
+    slice('web-1', 'web', { name: 'http', port: 8080 }, [{ addresses: ['10.0.0.2'] }, { addresses: ['10.0.0.1'], conditions: { ready: true } }, { addresses: ['10.0.0.3'], conditions: { ready: false } }]),
+    slice('web-2', 'web', { name: 'http', port: 8080 }, [{ addresses: ['fd00::1'] }], 'IPv6'),
+    slice('web-4', 'web', { name: 'http', port: 8080 }, [{ addresses: ['10.0.0.1'] }]),
+    slice('web-3', 'web', { name: 'admin', port: 9090 }, [{ addresses: ['10.0.0.9'] }]),
+    slice('other', 'other', { name: 'http', port: 1 }, [{ addresses: ['10.9.9.9'] }]),
+    { apiVersion: 'v1', kind: 'Service', metadata: { name: 'ext' }, spec: { type: 'ExternalName', externalName: 'example.com', ports: [{ port: 80 }] } },
+    ingress({
+      name: 'i',
+      rules: [
+        {
+          host: 'r.test',
+          paths: [
+            { path: '/by-number', service: 'web', port: 80 },
+            { path: '/by-name', service: 'web', port: 'http' },
+            { path: '/admin', service: 'web', port: 'admin' },
+            { path: '/missing', service: 'nope' },
+            { path: '/no-port', service: 'web', port: 81 },
+            { path: '/external', service: 'ext' },
+          ],
+        },
+      ],
+    }),
+  ];
+  const { model, diagnostics } = translateJson(objects);
+  test('by number and by name reach one backend, keyed by the Service port number', () => {
+    assert.deepEqual(matchRequest(model, 'r.test', '/by-number'), { kind: 'backend', id: 'default_web_80' });
+    assert.deepEqual(matchRequest(model, 'r.test', '/by-name'), { kind: 'backend', id: 'default_web_80' });
+  });
+  test('only ready endpoints, from every slice of the Service, for the matching port name, deduplicated and sorted', () => {
+    assert.deepEqual(model.backends.find((b) => b.id === 'default_web_80')?.endpoints, [
+      { address: '10.0.0.1', port: 8080 },
+      { address: '10.0.0.2', port: 8080 },
+      { address: 'fd00::1', port: 8080 },
+    ]);
+    assert.deepEqual(model.backends.find((b) => b.id === 'default_web_9000')?.endpoints, [{ address: '10.0.0.9', port: 9090 }]);
+  });
+  const unavailable: [string, RegExp][] = [
+    ['/missing', /Service default\/nope not found/],
+    ['/no-port', /has no port 81/],
+    ['/external', /ExternalName, which is not supported/],
+  ];
+  for (const [path, message] of unavailable) {
+    test(`${path} answers 503 with a warning`, () => {
+      assert.deepEqual(matchRequest(model, 'r.test', path), { kind: 'unavailable' });
+      assert.ok(diagnostics.some((d) => d.severity === 'warning' && message.test(d.message)), `no diagnostic ${message}`);
+    });
+  }
+});
+
+describe('checks beyond the API server', () => {
+  test('a path with characters no request path has refuses the Ingress', () => {
+    const result = translateJson([...app('s'), ingress({ name: 'bad', rules: [{ host: 'a.test', paths: [{ path: '/a b', pathType: 'ImplementationSpecific', service: 's' }] }] })]);
+    assert.equal(result.served.length, 0);
+    assert.equal(result.diagnostics[0]?.severity, 'error');
+    assert.equal(result.diagnostics[0]?.field, 'spec.rules[0].http.paths[0].path');
+  });
+  test('a regular expression in an ImplementationSpecific path is served as a prefix, with a warning', () => {
+    const result = translateJson([...app('s'), ingress({ name: 'rx', rules: [{ host: 'a.test', paths: [{ path: '/api/(.*)', pathType: 'ImplementationSpecific', service: 's' }] }] })]);
+    assert.equal(result.served.length, 1);
+    assert.match(result.diagnostics[0]?.message ?? '', /does not support regular expressions/);
+  });
+  test('a refused Ingress never affects the others', () => {
+    const result = translateJson([...app('s'), route('good', 'good.test', '/', 's'), ingress({ name: 'bad', rules: [{ host: 'good.test', paths: [{ path: '/x y', pathType: 'ImplementationSpecific', service: 's' }] }] })]);
+    assert.deepEqual(matchRequest(result.model, 'good.test', '/x'), backend('s'));
+  });
+});
+
+describe('TLS', () => {
+  let certs: Record<string, { cert: string; key: string }>;
+  before(async () => {
+    certs = {
+      a: await generateSelfSigned('a.test', ['a.test'], 30),
+      wild: await generateSelfSigned('wild', ['*.w.test'], 30),
+      other: await generateSelfSigned('other', ['other.test'], 30),
+      expired: await generateSelfSigned('old', ['old.test'], 1),
+    };
+  });
+
+  test('Secrets serve their hosts; empty hosts take the rule hosts; invalid Secrets fall back with warnings', () => {
+    const objects = [
+      ...app('s'),
+      tlsSecret('a', certs.a!.cert, certs.a!.key),
+      tlsSecret('wild', certs.wild!.cert, certs.wild!.key),
+      tlsSecret('mismatch', certs.other!.cert, certs.a!.key),
+      tlsSecret('old', certs.expired!.cert, certs.expired!.key),
+      ingress({
+        name: 'tls',
+        tls: [{ secretName: 'a' }, { hosts: ['*.w.test'], secretName: 'wild' }, { hosts: ['m.test'], secretName: 'mismatch' }, { hosts: ['gone.test'], secretName: 'nope' }, { hosts: ['old.test'], secretName: 'old' }],
+        rules: [{ host: 'a.test', paths: [{ service: 's' }] }],
+      }),
+    ];
+    // Two days from now: the one-day certificate has expired, the others have not.
+    const { model, diagnostics } = translateJson(objects, { now: new Date(Date.now() + 2 * 86_400_000) });
+    assert.deepEqual(
+      model.certificates.map((c) => [c.id, c.hosts]),
+      [['default_a', ['a.test']], ['default_old', ['old.test']], ['default_wild', ['*.w.test']]],
+    );
+    assert.deepEqual(model.redirectHosts, ['*.w.test', 'a.test', 'gone.test', 'm.test', 'old.test']);
+    const messages = diagnostics.map(formatDiagnostic).join('\n');
+    assert.equal(diagnostics.length, 3);
+    assert.match(messages, /spec\.tls\[2\]\.secretName: Secret default\/mismatch: tls\.key does not match the certificate/);
+    assert.match(messages, /spec\.tls\[3\]\.secretName: Secret default\/nope not found/);
+    assert.match(messages, /spec\.tls\[4\]\.secretName: Secret default\/old: certificate expired/);
+    assert.ok(model.certificates[0]?.pem.includes('BEGIN CERTIFICATE') && model.certificates[0].pem.includes('BEGIN PRIVATE KEY'));
+  });
+
+  test('two Ingresses claiming one TLS host: the oldest Secret is used', () => {
+    const objects = [
+      tlsSecret('a', certs.a!.cert, certs.a!.key),
+      tlsSecret('a2', certs.a!.cert, certs.a!.key),
+      ingress({ name: 'old', creationTimestamp: '2020-01-01T00:00:00Z', tls: [{ hosts: ['a.test'], secretName: 'a' }], defaultBackend: { service: 's' } }),
+      ingress({ name: 'new', creationTimestamp: '2021-01-01T00:00:00Z', tls: [{ hosts: ['a.test'], secretName: 'a2' }], defaultBackend: { service: 's' } }),
+    ];
+    const { model, diagnostics } = translateJson(objects);
+    assert.deepEqual(model.certificates.map((c) => c.id), ['default_a']);
+    assert.ok(diagnostics.some((d) => d.object.name === 'new' && /already set by older Ingress default\/old/.test(d.message)));
+  });
+
+  test('--default-ssl-certificate replaces the generated certificate when valid', () => {
+    const objects = [tlsSecret('dflt', certs.other!.cert, certs.other!.key, 'infra')];
+    const valid = translateJson(objects, { defaultSslCertificate: { namespace: 'infra', name: 'dflt' } });
+    assert.notEqual(valid.model.defaultCertificate.pem, 'GENERATED');
+    const missing = translateJson([], { defaultSslCertificate: { namespace: 'infra', name: 'dflt' } });
+    assert.equal(missing.model.defaultCertificate.pem, 'GENERATED');
+    assert.match(formatDiagnostic(missing.diagnostics[0]!), /--default-ssl-certificate: Secret not found/);
+  });
+});
