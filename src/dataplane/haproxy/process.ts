@@ -202,6 +202,7 @@ function logHaproxyLine(log: Logger, raw: string): void {
   const message = match?.[3] ?? text;
   const fields = { component: 'haproxy', pid: match ? Number(match[2]) : undefined };
   if (level === 'ALERT') log.error(fields, message);
+  else if (level === 'WARNING' && /exited with code 0|Exiting\.\.\. \(0\)/.test(message)) log.info(fields, message);
   else if (level === 'WARNING' && !/stopped \(cumulated conns|Former worker|Reexecuting Master|Exiting Master/.test(message)) log.warn(fields, message);
   else log.debug(fields, message);
 }
