@@ -8,7 +8,7 @@
 
 import { isIP } from 'node:net';
 import { backendId, type Backend, type Endpoint, type Target } from '../model/model.js';
-import { keyOf, SERVICE_NAME_LABEL, type EndpointSlice, type IngressBackend, type Service } from '../objects/types.js';
+import { keyOf, SERVICE_NAME_LABEL, type EndpointSlice, type IngressBackend, type Service, type ServicePort } from '../objects/types.js';
 
 export interface BackendIndex {
   services: ReadonlyMap<string, Service>;
@@ -78,23 +78,39 @@ export function resolveBackend(index: BackendIndex, namespace: string, ref: Ingr
     namespace,
     service: name,
     port: servicePort.port,
-    endpoints: readyEndpoints(index.slicesByService.get(keyOf(namespace, name)) ?? [], servicePort.name),
+    endpoints: readyEndpoints(index.slicesByService.get(keyOf(namespace, name)) ?? [], servicePort, service.spec.ports.length === 1),
   };
   return { target: { kind: 'backend', id: backend.id }, backend };
 }
 
-function readyEndpoints(slices: readonly EndpointSlice[], portName: string): Endpoint[] {
+/**
+ * The port of a slice that carries traffic for a Service port: the slice port
+ * of the same name, as Kubernetes writes them. Hand-written slices (Services
+ * without selector) are read leniently where nothing else can be meant: for
+ * a single-port Service, a slice with a single TCP port; and a slice without
+ * ports uses the Service's numeric targetPort.
+ */
+function slicePortFor(slice: EndpointSlice, servicePort: ServicePort, singlePortService: boolean): number | undefined {
+  const tcp = slice.ports.filter((candidate) => candidate.protocol === 'TCP' && candidate.port !== undefined);
+  const named = tcp.find((candidate) => candidate.name === servicePort.name);
+  if (named) return named.port;
+  if (singlePortService && tcp.length === 1 && slice.ports.length === 1) return tcp[0]?.port;
+  if (slice.ports.length === 0) return typeof servicePort.targetPort === 'number' && servicePort.targetPort > 0 ? servicePort.targetPort : servicePort.port;
+  return undefined;
+}
+
+function readyEndpoints(slices: readonly EndpointSlice[], servicePort: ServicePort, singlePortService: boolean): Endpoint[] {
   const seen = new Map<string, Endpoint>();
   for (const slice of slices) {
     if (slice.addressType !== 'IPv4' && slice.addressType !== 'IPv6') continue;
-    const slicePort = slice.ports.find((candidate) => candidate.name === portName && candidate.protocol === 'TCP');
-    if (slicePort?.port === undefined) continue;
+    const port = slicePortFor(slice, servicePort, singlePortService);
+    if (port === undefined) continue;
     for (const endpoint of slice.endpoints) {
       if (endpoint.ready === false) continue;
       for (const address of endpoint.addresses) {
         if (isIP(address) === 0) continue;
-        const key = `${address}|${slicePort.port}`;
-        if (!seen.has(key)) seen.set(key, { address, port: slicePort.port });
+        const key = `${address}|${port}`;
+        if (!seen.has(key)) seen.set(key, { address, port });
       }
     }
   }

@@ -166,6 +166,33 @@ describe('backend resolution', () => {
   }
 });
 
+describe('hand-written EndpointSlices are read leniently where nothing else can be meant', () => {
+  const service = (ports: Json[]) => ({ apiVersion: 'v1', kind: 'Service', metadata: { name: 'svc' }, spec: { ports } });
+  const slice = (ports: Json[] | undefined) => ({
+    apiVersion: 'discovery.k8s.io/v1',
+    kind: 'EndpointSlice',
+    metadata: { name: 'svc-1', labels: { 'kubernetes.io/service-name': 'svc' } },
+    addressType: 'IPv4',
+    endpoints: [{ addresses: ['127.0.0.5'] }],
+    ...(ports ? { ports } : {}),
+  });
+  const cases: [string, Json[], Json[] | undefined, number | undefined][] = [
+    ['same names', [{ name: 'http', port: 80 }], [{ name: 'http', port: 8080 }], 8080],
+    ['both unnamed', [{ port: 80 }], [{ port: 8080 }], 8080],
+    ['a named Service port, one unnamed slice port', [{ name: 'http', port: 80 }], [{ port: 8080 }], 8080],
+    ['a slice without ports uses the numeric targetPort', [{ port: 80, targetPort: 9090 }], undefined, 9090],
+    ['a multi-port Service needs the names to match', [{ name: 'http', port: 80 }, { name: 'admin', port: 81 }], [{ name: 'other', port: 8080 }], undefined],
+    ['a UDP slice port never serves', [{ port: 80 }], [{ port: 8080, protocol: 'UDP' }], undefined],
+  ];
+  for (const [title, servicePorts, slicePorts, expected] of cases) {
+    test(title, () => {
+      const { model } = translateJson([service(servicePorts), slice(slicePorts), ingress({ name: 'i', defaultBackend: { service: 'svc', port: 80 } })]);
+      const endpoints = model.backends[0]?.endpoints ?? [];
+      assert.deepEqual(endpoints, expected === undefined ? [] : [{ address: '127.0.0.5', port: expected }]);
+    });
+  }
+});
+
 describe('checks beyond the API server', () => {
   test('a path with characters no request path has refuses the Ingress', () => {
     const result = translateJson([...app('s'), ingress({ name: 'bad', rules: [{ host: 'a.test', paths: [{ path: '/a b', pathType: 'ImplementationSpecific', service: 's' }] }] })]);
