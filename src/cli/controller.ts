@@ -36,6 +36,7 @@ export class Controller {
     private readonly settings: TranslateSettings,
     private readonly dataplane: HaproxyDataplane,
     private readonly log: Logger,
+    private readonly observe: (translation: Translation) => void = () => undefined,
   ) {}
 
   private translateNow(snapshot: Snapshot): Translation {
@@ -45,11 +46,21 @@ export class Controller {
     return translation;
   }
 
+  /** Tells the observer (status and Events) about a translation that is now serving. */
+  private notify(translation: Translation): void {
+    try {
+      this.observe(translation);
+    } catch (error) {
+      this.log.error({ err: (error as Error).message }, 'status reporting failed');
+    }
+  }
+
   async start(): Promise<void> {
     const translation = this.translateNow(snapshotOf(this.store));
     const empty = translate(EMPTY, { ...this.settings, now: new Date() }).model;
     await this.dataplane.start(translation.model, empty);
     this.log.info({ ingresses: translation.served.length, backends: translation.model.backends.length }, 'HAProxy is serving');
+    this.notify(translation);
     this.store.onChange(() => this.trigger());
   }
 
@@ -74,6 +85,7 @@ export class Controller {
         const translation = this.translateNow(snapshotOf(this.store));
         try {
           const result = await this.dataplane.apply(translation.model);
+          if (result.status !== 'rejected') this.notify(translation);
           if (result.status === 'reloaded') {
             this.log.info({ durationMs: Math.round(result.durationMs), workerPid: result.workerPid }, 'configuration applied');
           } else if (result.status === 'pending-restart') {

@@ -8,6 +8,8 @@ import { tmpdir } from 'node:os';
 import { isAbsolute, resolve } from 'node:path';
 import * as grammar from '../objects/grammar.js';
 import { LOG_LEVELS, type LogLevel } from '../telemetry/log.js';
+import type { IngressLoadBalancerIngress } from '../objects/types.js';
+import { parseStatusAddresses } from '../status/addresses.js';
 import type { ServiceRef } from '../translate/translate.js';
 
 export interface Flags {
@@ -26,6 +28,13 @@ export interface Flags {
   haproxy: string;
   logLevel: LogLevel;
   hardStopAfter: string;
+  watchNamespace?: string;
+  publishStatusAddress?: IngressLoadBalancerIngress[];
+  publishService?: { namespace: string; name: string };
+  electionId: string;
+  updateStatus: boolean;
+  statusRefreshInterval: number;
+  watchIdleTimeout: number;
 }
 
 function parsePort(value: string): number {
@@ -71,6 +80,35 @@ function parseDuration(value: string): string {
   return value;
 }
 
+function parseNamespace(value: string): string {
+  if (grammar.namespaceName(value).length > 0) throw new InvalidArgumentError('must be a namespace name.');
+  return value;
+}
+
+function parseAddresses(value: string): IngressLoadBalancerIngress[] {
+  try {
+    const addresses = parseStatusAddresses(value);
+    if (addresses.length === 0) throw new Error('no address given');
+    return addresses;
+  } catch (error) {
+    throw new InvalidArgumentError(`must be comma-separated IP addresses or DNS names: ${(error as Error).message}.`);
+  }
+}
+
+function parseElectionId(value: string): string {
+  if (grammar.objectName(value).length > 0) throw new InvalidArgumentError('must be a valid Lease name (a DNS subdomain).');
+  return value;
+}
+
+function parseSeconds(value: string): number {
+  const match = /^([0-9]{1,6})(ms|s|m)$/.exec(value);
+  if (!match) throw new InvalidArgumentError('must be a duration such as 500ms, 10s or 1m.');
+  const amount = Number(match[1]);
+  const ms = match[2] === 'ms' ? amount : match[2] === 's' ? amount * 1000 : amount * 60_000;
+  if (ms < 100) throw new InvalidArgumentError('must be at least 100ms.');
+  return ms;
+}
+
 function defaultStateDir(): string {
   return process.getuid?.() === 0 ? '/var/lib/portero' : `${tmpdir()}/portero-${process.getuid?.() ?? 'user'}`;
 }
@@ -94,6 +132,13 @@ export function buildCommand(): Command {
     .addOption(new Option('--haproxy <path>', 'HAProxy executable (2.6 or newer).').default('haproxy'))
     .addOption(new Option('--log-level <level>', 'Log level.').choices(LOG_LEVELS).default('info'))
     .addOption(new Option('--hard-stop-after <duration>', 'Longest time an old HAProxy worker may keep serving its connections after a reload or stop.').default('5m').argParser(parseDuration))
+    .addOption(new Option('--watch-namespace <namespace>', 'Kubernetes mode: watch Ingresses, Services, EndpointSlices and Secrets in this namespace only (default: all).').argParser(parseNamespace))
+    .addOption(new Option('--publish-status-address <addresses>', 'Kubernetes mode: comma-separated IPs or host names to write into Ingress status.').argParser(parseAddresses))
+    .addOption(new Option('--publish-service <ns/name>', "Kubernetes mode: write this Service's load-balancer addresses (or external IPs) into Ingress status.").argParser(parseNamespacedName))
+    .addOption(new Option('--election-id <name>', 'Kubernetes mode: name of the Lease used for leader election, in $POD_NAMESPACE.').default('portero-leader').argParser(parseElectionId))
+    .addOption(new Option('--no-update-status', 'Kubernetes mode: never write Ingress status (Events are still written).'))
+    .addOption(new Option('--status-refresh-interval <duration>', 'Kubernetes mode: how often the published addresses are re-read.').default(10_000, '10s').argParser(parseSeconds))
+    .addOption(new Option('--watch-idle-timeout <duration>', 'Kubernetes mode: a watch that delivers nothing, not even a bookmark, for this long is re-opened.').default(150_000, '150s').argParser(parseSeconds))
     .showHelpAfterError('(run portero --help for every flag)')
     .allowExcessArguments(false);
 }

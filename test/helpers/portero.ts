@@ -40,6 +40,8 @@ export async function eventually<T>(check: () => Promise<T> | T, timeoutMs = 10_
 }
 
 export interface StartOptions {
+  /** Kubernetes mode with this kubeconfig (or none, for in-cluster config from `env`); manifests mode otherwise. */
+  kube?: { kubeconfig?: string };
   flags?: string[];
   /** Files written before start: name → objects or raw text. */
   files?: Record<string, Json[] | string>;
@@ -134,8 +136,9 @@ export async function startPortero(options: StartOptions = {}): Promise<Portero>
     await writeFile(join(manifests, name), typeof content === 'string' ? content : toYaml(content));
   }
   const [httpPort, httpsPort, healthPort] = [await freePort(), await freePort(), await freePort()];
+  const source = options.kube ? (options.kube.kubeconfig ? ['--kubeconfig', options.kube.kubeconfig] : []) : ['--manifests', manifests];
   const flags = [
-    '--manifests', manifests,
+    ...source,
     '--state-dir', stateDir,
     '--http-port', String(httpPort),
     '--https-port', String(httpsPort),
@@ -144,7 +147,11 @@ export async function startPortero(options: StartOptions = {}): Promise<Portero>
     '--log-level', 'debug',
     ...(options.flags ?? []),
   ];
-  const child = spawn(process.execPath, [BIN, ...flags], { env: { ...process.env, ...options.env }, stdio: ['ignore', 'pipe', 'pipe'] });
+  // Kubernetes mode reads only what the test gives it: no KUBECONFIG from the environment.
+  const env: NodeJS.ProcessEnv = { ...process.env };
+  if (options.kube) delete env.KUBECONFIG;
+  Object.assign(env, options.env);
+  const child = spawn(process.execPath, [BIN, ...flags], { env, stdio: ['ignore', 'pipe', 'pipe'] });
   const portero = new Portero(child, manifests, stateDir, httpPort, httpsPort, healthPort);
   if (options.noWait) return portero;
   try {

@@ -43,3 +43,10 @@ describe('examples/', () => {
     assert.deepEqual(diagnostics.map((d) => d.field), ['spec.tls[0].secretName']);
   });
 });
+
+describe('version', () => {
+  test('src/cli/version.ts matches package.json', async () => {
+    const { VERSION } = await import('../../src/cli/version.js');
+    assert.equal(VERSION, JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')).version);
+  });
+});

@@ -1,0 +1,84 @@
+// The two ways Portero gets its objects: a directory of manifests, or the
+// Kubernetes API (with leader election, Ingress status and Events). Both fill
+// the same store; everything downstream is the same.
+
+import { hostname } from 'node:os';
+import { KubeClient } from '../kube/client.js';
+import { resolveConnection } from '../kube/config.js';
+import { LeaderElector } from '../kube/leader.js';
+import { KubeSource } from '../source/kube/source.js';
+import { ManifestSource } from '../source/manifests/directory.js';
+import type { AddressMode } from '../status/addresses.js';
+import { EventRecorder } from '../status/events.js';
+import { StatusReporter } from '../status/reporter.js';
+import type { Store } from '../store/store.js';
+import type { Logger } from '../telemetry/log.js';
+import type { Translation } from '../translate/translate.js';
+import type { Flags } from './flags.js';
+import { VERSION } from './version.js';
+
+export interface Mode {
+  /** Starts reading objects; resolves once the store holds a complete first view. */
+  start(): Promise<void>;
+  /** Called with every translation (for status and Events). */
+  observe(translation: Translation): void;
+  stop(): Promise<void>;
+}
+
+export function manifestsMode(directory: string, store: Store, log: Logger): Mode {
+  const source = new ManifestSource({ directory, store, log });
+  return {
+    start: () => source.start(),
+    observe: () => undefined,
+    stop: () => source.stop(),
+  };
+}
+
+export async function kubeMode(flags: Flags, store: Store, log: Logger, env: NodeJS.ProcessEnv = process.env): Promise<Mode> {
+  const connection = await resolveConnection(flags.kubeconfig, env);
+  log.info({ source: connection.source, server: connection.server }, 'using the Kubernetes API');
+  const podNamespace = env.POD_NAMESPACE || 'default';
+  const identity = env.POD_NAME || hostname();
+  const client = new KubeClient(connection, { userAgent: `portero/${VERSION} (${identity})` });
+  const source = new KubeSource({ client, store, log, idleTimeoutMs: flags.watchIdleTimeout, ...(flags.watchNamespace ? { watchNamespace: flags.watchNamespace } : {}) });
+  const mode: AddressMode = flags.publishStatusAddress
+    ? { kind: 'static', addresses: flags.publishStatusAddress }
+    : flags.publishService
+      ? { kind: 'service', ...flags.publishService }
+      : { kind: 'nodes', podNamespace, podName: env.POD_NAME || undefined };
+  let reporter: StatusReporter | undefined;
+  const elector = new LeaderElector({
+    client,
+    namespace: podNamespace,
+    name: flags.electionId,
+    identity,
+    log,
+    onStartedLeading: () => reporter?.onStartedLeading(),
+  });
+  reporter = new StatusReporter({
+    client,
+    store,
+    log,
+    mode,
+    isLeader: () => elector.isLeader(),
+    events: new EventRecorder({ client, log, component: flags.controllerClass, instance: identity }),
+    updateStatus: flags.updateStatus,
+    refreshMs: flags.statusRefreshInterval,
+  });
+  return {
+    async start() {
+      source.start();
+      await source.synced();
+      log.info({ ingresses: store.count('Ingress'), services: store.count('Service'), endpointSlices: store.count('EndpointSlice'), secrets: store.count('Secret') }, 'initial sync done');
+      elector.start();
+      reporter.start();
+    },
+    observe: (translation) => reporter.onTranslation(translation),
+    async stop() {
+      await elector.stop();
+      await reporter.stop();
+      await source.stop();
+      await client.close();
+    },
+  };
+}

@@ -1,0 +1,201 @@
+// An informer with client-go's reflector behaviour:
+// - paginated LIST (resourceVersion=0 the first time, a quorum read after 410);
+// - WATCH with bookmarks and a random 5-10 minute timeout, resumed from the
+//   last resourceVersion after every normal end;
+// - 410 Gone (HTTP or an in-stream ERROR) → relist, emitting deletes for
+//   objects that vanished meanwhile;
+// - any other failure → exponential backoff (0.8 s doubling to 30 s, with
+//   jitter, reset after 2 minutes of health) and try again, for ever;
+// - an idle watchdog: a watch that delivers no byte (not even a bookmark) for
+//   `idleTimeoutMs` is dropped and re-opened;
+// - a handler that throws is logged and never stops the informer.
+
+import type { Logger } from '../telemetry/log.js';
+import { ApiError, type KubeClient } from './client.js';
+
+type Json = Record<string, any>;
+
+export interface InformerHandlers {
+  upsert(object: Json): void;
+  remove(object: Json): void;
+}
+
+export interface InformerOptions {
+  client: KubeClient;
+  /** Collection path, e.g. /apis/networking.k8s.io/v1/ingresses. */
+  path: string;
+  kind: string;
+  apiVersion: string;
+  labelSelector?: string;
+  fieldSelector?: string;
+  handlers: InformerHandlers;
+  log: Logger;
+  pageSize?: number;
+  idleTimeoutMs?: number;
+  backoff?: { initialMs: number; maxMs: number; resetAfterMs: number };
+}
+
+class Gone extends Error {}
+
+function keyOf(object: Json): string {
+  const metadata = object.metadata ?? {};
+  return metadata.namespace ? `${metadata.namespace}/${metadata.name}` : String(metadata.name);
+}
+
+export class Informer {
+  private readonly cache = new Map<string, Json>();
+  private resourceVersion = '';
+  private relistQuorum = false;
+  private needList = true;
+  private stopped = false;
+  private abort = new AbortController();
+  private failures = 0;
+  private lastFailure = 0;
+  private syncedOnce = false;
+  private resolveSynced!: () => void;
+  readonly synced: Promise<void> = new Promise((resolve) => (this.resolveSynced = resolve));
+  private running: Promise<void> | undefined;
+
+  constructor(private readonly options: InformerOptions) {}
+
+  get hasSynced(): boolean {
+    return this.syncedOnce;
+  }
+
+  get size(): number {
+    return this.cache.size;
+  }
+
+  start(): void {
+    this.running ??= this.run();
+  }
+
+  async stop(): Promise<void> {
+    this.stopped = true;
+    this.abort.abort();
+    await this.running;
+  }
+
+  private call(what: 'upsert' | 'remove', object: Json): void {
+    try {
+      this.options.handlers[what](object);
+    } catch (error) {
+      this.options.log.error({ kind: this.options.kind, object: keyOf(object), err: (error as Error).stack ?? String(error) }, 'informer handler failed; the informer goes on');
+    }
+  }
+
+  private async run(): Promise<void> {
+    while (!this.stopped) {
+      try {
+        if (this.needList) await this.list();
+        await this.watchOnce();
+      } catch (error) {
+        if (this.stopped) break;
+        if (error instanceof Gone || (error instanceof ApiError && error.status === 410)) {
+          this.options.log.info({ kind: this.options.kind, resourceVersion: this.resourceVersion }, 'resource version expired; listing again');
+          this.needList = true;
+          this.relistQuorum = true;
+          continue;
+        }
+        await this.backoff(error as Error);
+      }
+    }
+  }
+
+  private async backoff(error: Error): Promise<void> {
+    const { initialMs, maxMs, resetAfterMs } = this.options.backoff ?? { initialMs: 800, maxMs: 30_000, resetAfterMs: 120_000 };
+    if (Date.now() - this.lastFailure > resetAfterMs) this.failures = 0;
+    this.lastFailure = Date.now();
+    const base = Math.min(initialMs * 2 ** this.failures, maxMs);
+    this.failures += 1;
+    const delay = Math.round(base * (1 + Math.random() * 0.5));
+    this.options.log.warn({ kind: this.options.kind, err: error.message, retryInMs: delay }, 'watch failed; retrying');
+    await new Promise<void>((resolve) => {
+      const timer = setTimeout(resolve, delay);
+      this.abort.signal.addEventListener('abort', () => {
+        clearTimeout(timer);
+        resolve();
+      }, { once: true });
+    });
+  }
+
+  private query(extra: Record<string, string | undefined>): Record<string, string | undefined> {
+    return { labelSelector: this.options.labelSelector, fieldSelector: this.options.fieldSelector, ...extra };
+  }
+
+  /** Paginated LIST, then replaces the cache and emits the differences. */
+  private async list(): Promise<void> {
+    const items: Json[] = [];
+    let continueToken: string | undefined;
+    let listRV = '';
+    const firstRV = this.relistQuorum ? '' : '0';
+    do {
+      const page = await this.options.client.request<Json>('GET', this.options.path, {
+        query: this.query({ limit: String(this.options.pageSize ?? 500), ...(continueToken ? { continue: continueToken } : firstRV ? { resourceVersion: firstRV } : {}) }),
+        signal: this.abort.signal,
+      });
+      for (const item of page.items ?? []) items.push({ apiVersion: this.options.apiVersion, kind: this.options.kind, ...item });
+      continueToken = page.metadata?.continue || undefined;
+      listRV = page.metadata?.resourceVersion ?? listRV;
+    } while (continueToken);
+    const seen = new Set<string>();
+    for (const item of items) {
+      const key = keyOf(item);
+      seen.add(key);
+      const cached = this.cache.get(key);
+      if (cached?.metadata?.resourceVersion === item.metadata?.resourceVersion && cached !== undefined) continue;
+      this.cache.set(key, item);
+      this.call('upsert', item);
+    }
+    for (const [key, object] of [...this.cache]) {
+      if (seen.has(key)) continue;
+      this.cache.delete(key);
+      this.call('remove', object);
+    }
+    this.resourceVersion = listRV;
+    this.needList = false;
+    this.relistQuorum = false;
+    if (!this.syncedOnce) {
+      this.syncedOnce = true;
+      this.resolveSynced();
+    }
+  }
+
+  private async watchOnce(): Promise<void> {
+    const started = Date.now();
+    let events = 0;
+    const timeoutSeconds = String(300 + Math.floor(Math.random() * 300));
+    const stream = this.options.client.watch(
+      this.options.path,
+      this.query({ allowWatchBookmarks: 'true', resourceVersion: this.resourceVersion, timeoutSeconds }),
+      this.options.idleTimeoutMs ?? 150_000,
+      this.abort.signal,
+    );
+    for await (const event of stream) {
+      events += 1;
+      const object = event.object ?? {};
+      if (event.type === 'ERROR') {
+        if (object.code === 410) throw new Gone(String(object.message ?? 'Gone'));
+        throw new ApiError(Number(object.code ?? 500), String(object.reason ?? 'Error'), String(object.message ?? ''), 'WATCH', this.options.path);
+      }
+      const rv = object.metadata?.resourceVersion;
+      if (event.type === 'BOOKMARK') {
+        if (rv) this.resourceVersion = rv;
+        continue;
+      }
+      const item = { apiVersion: this.options.apiVersion, kind: this.options.kind, ...object };
+      const key = keyOf(item);
+      if (event.type === 'DELETED') {
+        this.cache.delete(key);
+        this.call('remove', item);
+      } else {
+        this.cache.set(key, item);
+        this.call('upsert', item);
+      }
+      if (rv) this.resourceVersion = rv;
+    }
+    // A watch that ends at once without any event points at a server problem: back off.
+    if (!this.stopped && events === 0 && Date.now() - started < 1000) throw new Error('watch closed immediately without events');
+    if (events > 0) this.failures = 0;
+  }
+}

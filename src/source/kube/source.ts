@@ -1,0 +1,99 @@
+// The Kubernetes source: one informer per kind, feeding the same store as
+// the manifest source. Only TLS Secrets are read (field selector on type),
+// and --watch-namespace limits the namespaced kinds to one namespace.
+
+import type { KubeClient } from '../../kube/client.js';
+import { Informer } from '../../kube/informer.js';
+import { decodeObject } from '../../objects/decode.js';
+import { formatFieldError } from '../../objects/field-errors.js';
+import type { Kind } from '../../objects/types.js';
+import type { Store } from '../../store/store.js';
+import type { Logger } from '../../telemetry/log.js';
+
+interface Watched {
+  kind: Kind;
+  apiVersion: string;
+  plural: string;
+  namespaced: boolean;
+  fieldSelector?: string;
+}
+
+export const WATCHED: readonly Watched[] = [
+  { kind: 'IngressClass', apiVersion: 'networking.k8s.io/v1', plural: 'ingressclasses', namespaced: false },
+  { kind: 'Ingress', apiVersion: 'networking.k8s.io/v1', plural: 'ingresses', namespaced: true },
+  { kind: 'Service', apiVersion: 'v1', plural: 'services', namespaced: true },
+  { kind: 'EndpointSlice', apiVersion: 'discovery.k8s.io/v1', plural: 'endpointslices', namespaced: true },
+  { kind: 'Secret', apiVersion: 'v1', plural: 'secrets', namespaced: true, fieldSelector: 'type=kubernetes.io/tls' },
+];
+
+export function collectionPath(watched: { apiVersion: string; plural: string; namespaced: boolean }, namespace?: string): string {
+  const base = watched.apiVersion === 'v1' ? '/api/v1' : `/apis/${watched.apiVersion}`;
+  return watched.namespaced && namespace ? `${base}/namespaces/${namespace}/${watched.plural}` : `${base}/${watched.plural}`;
+}
+
+export interface KubeSourceOptions {
+  client: KubeClient;
+  store: Store;
+  log: Logger;
+  watchNamespace?: string;
+  idleTimeoutMs?: number;
+}
+
+export class KubeSource {
+  private readonly informers: Informer[] = [];
+  /** Objects whose current version failed to decode, to report each version once. */
+  private readonly reported = new Map<string, string>();
+
+  constructor(private readonly options: KubeSourceOptions) {}
+
+  start(): void {
+    const { client, store, log, watchNamespace } = this.options;
+    for (const watched of WATCHED) {
+      const informer = new Informer({
+        client,
+        log,
+        kind: watched.kind,
+        apiVersion: watched.apiVersion,
+        path: collectionPath(watched, watchNamespace),
+        ...(watched.fieldSelector ? { fieldSelector: watched.fieldSelector } : {}),
+        ...(this.options.idleTimeoutMs ? { idleTimeoutMs: this.options.idleTimeoutMs } : {}),
+        handlers: {
+          upsert: (raw) => this.upsert(raw),
+          remove: (raw) => {
+            const namespace = watched.namespaced ? String(raw.metadata?.namespace ?? '') : '';
+            store.delete(watched.kind, namespace, String(raw.metadata?.name ?? ''));
+          },
+        },
+      });
+      this.informers.push(informer);
+      informer.start();
+    }
+  }
+
+  private upsert(raw: Record<string, any>): void {
+    const result = decodeObject(raw, { defaultNamespace: 'default', creationTimestampFor: () => new Date().toISOString() });
+    if (result.status === 'ok') {
+      this.options.store.upsert(result.object);
+      return;
+    }
+    if (result.status === 'invalid' && result.ref) {
+      // The API server accepted it, yet Portero cannot read it: leave it out, loudly, once per version.
+      const key = `${result.ref.kind}/${result.ref.namespace}/${result.ref.name}`;
+      const version = String(raw.metadata?.resourceVersion ?? '');
+      this.options.store.delete(result.ref.kind, result.ref.namespace, result.ref.name);
+      if (this.reported.get(key) === version) return;
+      this.reported.set(key, version);
+      this.options.log.error({ object: `${result.ref.kind} ${result.ref.namespace}/${result.ref.name}`, errors: result.errors.map(formatFieldError) }, 'object cannot be read; it is left out');
+    }
+  }
+
+  /** Resolves once every informer has listed its objects once. */
+  async synced(): Promise<void> {
+    await Promise.all(this.informers.map((informer) => informer.synced));
+  }
+
+  async stop(): Promise<void> {
+    await Promise.all(this.informers.map((informer) => informer.stop()));
+  }
+}
+
