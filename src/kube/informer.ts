@@ -28,6 +28,12 @@ export interface InformerOptions {
   apiVersion: string;
   labelSelector?: string;
   fieldSelector?: string;
+  /**
+   * When the server refuses `fieldSelector` (400), list and watch without it
+   * and keep only the objects this accepts. The API server supports the
+   * selectors Portero uses; this keeps Portero working against ones that do not.
+   */
+  fieldSelectorFallback?: (object: Json) => boolean;
   handlers: InformerHandlers;
   log: Logger;
   pageSize?: number;
@@ -119,8 +125,14 @@ export class Informer {
     });
   }
 
+  private filterLocally = false;
+
   private query(extra: Record<string, string | undefined>): Record<string, string | undefined> {
-    return { labelSelector: this.options.labelSelector, fieldSelector: this.options.fieldSelector, ...extra };
+    return { labelSelector: this.options.labelSelector, fieldSelector: this.filterLocally ? undefined : this.options.fieldSelector, ...extra };
+  }
+
+  private accepts(object: Json): boolean {
+    return !this.filterLocally || (this.options.fieldSelectorFallback?.(object) ?? true);
   }
 
   /** Paginated LIST, then replaces the cache and emits the differences. */
@@ -129,15 +141,31 @@ export class Informer {
     let continueToken: string | undefined;
     let listRV = '';
     const firstRV = this.relistQuorum ? '' : '0';
-    do {
-      const page = await this.options.client.request<Json>('GET', this.options.path, {
-        query: this.query({ limit: String(this.options.pageSize ?? 500), ...(continueToken ? { continue: continueToken } : firstRV ? { resourceVersion: firstRV } : {}) }),
-        signal: this.abort.signal,
-      });
-      for (const item of page.items ?? []) items.push({ apiVersion: this.options.apiVersion, kind: this.options.kind, ...item });
+    for (;;) {
+      let page: Json;
+      try {
+        page = await this.options.client.request<Json>('GET', this.options.path, {
+          query: this.query({ limit: String(this.options.pageSize ?? 500), ...(continueToken ? { continue: continueToken } : firstRV ? { resourceVersion: firstRV } : {}) }),
+          signal: this.abort.signal,
+        });
+      } catch (error) {
+        if (error instanceof ApiError && error.status === 400 && this.options.fieldSelector && this.options.fieldSelectorFallback && !this.filterLocally) {
+          this.options.log.warn({ kind: this.options.kind, fieldSelector: this.options.fieldSelector, err: error.message }, 'the API server refuses the field selector; filtering in Portero instead');
+          this.filterLocally = true;
+          items.length = 0;
+          continueToken = undefined;
+          continue;
+        }
+        throw error;
+      }
+      for (const item of page.items ?? []) {
+        const object = { apiVersion: this.options.apiVersion, kind: this.options.kind, ...item };
+        if (this.accepts(object)) items.push(object);
+      }
       continueToken = page.metadata?.continue || undefined;
       listRV = page.metadata?.resourceVersion ?? listRV;
-    } while (continueToken);
+      if (!continueToken) break;
+    }
     const seen = new Set<string>();
     for (const item of items) {
       const key = keyOf(item);
@@ -185,6 +213,12 @@ export class Informer {
       }
       const item = { apiVersion: this.options.apiVersion, kind: this.options.kind, ...object };
       const key = keyOf(item);
+      if (!this.accepts(item)) {
+        // Filtered locally: an object that stops matching is gone for us.
+        if (this.cache.delete(key)) this.call('remove', item);
+        if (rv) this.resourceVersion = rv;
+        continue;
+      }
       if (event.type === 'DELETED') {
         this.cache.delete(key);
         this.call('remove', item);

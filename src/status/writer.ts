@@ -44,7 +44,15 @@ export function planStatus(ingresses: readonly Ingress[], served: readonly Objec
 }
 
 export class StatusWriter {
+  private putOnly = false;
+
   constructor(private readonly options: StatusWriterOptions) {}
+
+  /** PUT /status of the freshly read object; a stale read fails with 409 and is retried. */
+  private async put(path: string, addresses: IngressLoadBalancerIngress[]): Promise<void> {
+    const current = await this.options.client.request('GET', path.replace(/\/status$/, ''));
+    await this.options.client.request('PUT', path, { body: { ...current, status: { ...(current.status ?? {}), loadBalancer: addresses.length > 0 ? { ingress: addresses } : {} } } });
+  }
 
   async apply(plans: readonly StatusPlan[]): Promise<void> {
     const queue = [...plans];
@@ -66,17 +74,26 @@ export class StatusWriter {
     for (let attempt = 1; attempt <= MAX_ATTEMPTS; attempt += 1) {
       if (!this.options.mayWrite()) return;
       try {
-        await this.options.client.request('PATCH', path, {
-          contentType: 'application/merge-patch+json',
-          body: {
-            metadata: resourceVersion ? { resourceVersion } : {},
-            status: { loadBalancer: { ingress: plan.addresses.length > 0 ? plan.addresses : null } },
-          },
-        });
+        if (this.putOnly) await this.put(path, plan.addresses);
+        else {
+          await this.options.client.request('PATCH', path, {
+            contentType: 'application/merge-patch+json',
+            body: {
+              metadata: resourceVersion ? { resourceVersion } : {},
+              status: { loadBalancer: { ingress: plan.addresses.length > 0 ? plan.addresses : null } },
+            },
+          });
+        }
         this.options.log.info({ object: `Ingress ${namespace}/${name}`, addresses: plan.addresses.map((a) => a.ip ?? a.hostname) }, plan.addresses.length > 0 ? 'status updated' : 'status cleared');
         return;
       } catch (error) {
         if (error instanceof ApiError && error.status === 404) return;
+        if (error instanceof ApiError && (error.status === 415 || error.status === 405) && !this.putOnly) {
+          // A server without merge patches: read-modify-write with PUT instead.
+          this.putOnly = true;
+          attempt -= 1;
+          continue;
+        }
         if (!(error instanceof ApiError) || error.status !== 409 || attempt === MAX_ATTEMPTS) throw error;
         const fresh = await this.options.client.request('GET', `/apis/networking.k8s.io/v1/namespaces/${namespace}/ingresses/${name}`);
         if (same(fresh.status?.loadBalancer?.ingress ?? [], plan.addresses)) return;

@@ -30,6 +30,8 @@ export interface KubeApiServerOptions {
   tokens?: string[];
   bookmarkIntervalMs?: number;
   historyLimit?: number;
+  /** Behave like a minimal server: refuse every field selector (400) and every PATCH (415). */
+  minimal?: boolean;
 }
 
 export interface LoggedRequest {
@@ -242,6 +244,7 @@ export class KubeApiServer {
   }
 
   private matcher(resource: Resource, query: Record<string, string>) {
+    if (this.options.minimal && query.fieldSelector) throw new ApiError(400, 'BadRequest', `field label not supported: ${query.fieldSelector.split('=')[0]}`);
     const labels = labelSelector(query.labelSelector ?? null);
     const fields = fieldSelector(query.fieldSelector ?? null, {
       'metadata.name': (o) => o.metadata?.name,
@@ -333,6 +336,7 @@ export class KubeApiServer {
       }
       return { code: 200, object: dryRun ? object : this.store.update(resource, scope, name, object, subresource === 'status' ? 'status' : undefined) };
     }
+    if (method === 'PATCH' && this.options.minimal) throw new ApiError(415, 'UnsupportedMediaType', 'PATCH is not supported by this server');
     if (method === 'PATCH' && name) return this.patch(target, scope, name, parsed(), contentType.split(';')[0]!.trim(), dryRun);
     if (method === 'DELETE' && name) {
       const options = body === '' ? {} : JSON.parse(body);

@@ -55,7 +55,7 @@ export class KubeSource {
         kind: watched.kind,
         apiVersion: watched.apiVersion,
         path: collectionPath(watched, watchNamespace),
-        ...(watched.fieldSelector ? { fieldSelector: watched.fieldSelector } : {}),
+        ...(watched.fieldSelector ? { fieldSelector: watched.fieldSelector, fieldSelectorFallback: (object) => object.type === 'kubernetes.io/tls' } : {}),
         ...(this.options.idleTimeoutMs ? { idleTimeoutMs: this.options.idleTimeoutMs } : {}),
         handlers: {
           upsert: (raw) => this.upsert(raw),

@@ -1,0 +1,146 @@
+// The Kubernetes API test server itself: kubectl works against it, and it
+// keeps the real API server's semantics that Portero relies on.
+
+import assert from 'node:assert/strict';
+import { after, before, describe, test } from 'node:test';
+import { stringify } from 'yaml';
+import type { KubeApiServer } from '../kube-api-server/server.js';
+import { jsonPatch, mergePatch, strategicMergePatch } from '../kube-api-server/patch.js';
+import { kubeconfigFile, kubectl, startApi } from '../helpers/kube.js';
+import { ingress } from '../helpers/objects.js';
+
+async function call(api: KubeApiServer, method: string, path: string, body?: unknown, contentType = 'application/json'): Promise<{ status: number; body: any }> {
+  const response = await fetch(`${api.url}${path}`, { method, ...(body !== undefined ? { body: JSON.stringify(body), headers: { 'content-type': contentType } } : {}) });
+  return { status: response.status, body: await response.json() };
+}
+
+/** Opens a watch and collects its events until `count` arrived or the stream ends. */
+async function watchEvents(api: KubeApiServer, path: string, count: number): Promise<any[]> {
+  const controller = new AbortController();
+  const response = await fetch(`${api.url}${path}`, { signal: controller.signal });
+  const events: any[] = [];
+  let buffer = '';
+  const decoder = new TextDecoder();
+  try {
+    for await (const chunk of response.body as unknown as AsyncIterable<Uint8Array>) {
+      buffer += decoder.decode(chunk, { stream: true });
+      const lines = buffer.split('\n');
+      buffer = lines.pop() ?? '';
+      for (const line of lines) if (line.trim()) events.push(JSON.parse(line));
+      if (events.length >= count) break;
+    }
+  } finally {
+    controller.abort();
+  }
+  return events;
+}
+
+describe('Kubernetes API test server', () => {
+  let api: KubeApiServer;
+  let kubeconfig: string;
+  const ING = '/apis/networking.k8s.io/v1/namespaces/default/ingresses';
+
+  before(async () => {
+    api = await startApi();
+    kubeconfig = await kubeconfigFile(api);
+  });
+
+  after(async () => {
+    await api?.close();
+  });
+
+  test('kubectl create, get, replace, apply and delete', async () => {
+    const manifest = stringify(ingress({ name: 'k', rules: [{ host: 'k.test', paths: [{ service: 's' }] }] }));
+    assert.match(await kubectl(kubeconfig, ['create', '--validate=false', '-f', '-'], manifest), /ingress.networking.k8s.io\/k created/);
+    assert.match(await kubectl(kubeconfig, ['get', 'ingresses']), /^NAME\s+AGE\nk\s+/);
+    assert.match(await kubectl(kubeconfig, ['replace', '--validate=false', '-f', '-'], manifest.replace('k.test', 'r.test')), /replaced/);
+    assert.equal(await kubectl(kubeconfig, ['get', 'ing', 'k', '-o', 'jsonpath={.spec.rules[0].host}']), 'r.test');
+    assert.match(await kubectl(kubeconfig, ['apply', '--validate=false', '-f', '-'], manifest.replace('k.test', 'a.test')), /configured/);
+    assert.equal(await kubectl(kubeconfig, ['get', 'ing', 'k', '-o', 'jsonpath={.spec.rules[0].host} {.metadata.generation}']), 'a.test 3');
+    assert.match(await kubectl(kubeconfig, ['delete', 'ingress', 'k']), /deleted/);
+    await assert.rejects(kubectl(kubeconfig, ['get', 'ingress', 'k']), /NotFound|not found/);
+  });
+
+  test('kubectl apply merges lists by key (strategic merge patch)', async () => {
+    const daemonset = (env: { name: string; value: string }[], image: string) =>
+      stringify({
+        apiVersion: 'apps/v1',
+        kind: 'DaemonSet',
+        metadata: { name: 'd' },
+        spec: { selector: { matchLabels: { app: 'd' } }, template: { metadata: { labels: { app: 'd' } }, spec: { containers: [{ name: 'main', image, env }, { name: 'side', image: 'side:1' }] } } },
+      });
+    await kubectl(kubeconfig, ['apply', '--validate=false', '-f', '-'], daemonset([{ name: 'A', value: '1' }, { name: 'B', value: '2' }], 'img:1'));
+    await kubectl(kubeconfig, ['apply', '--validate=false', '-f', '-'], daemonset([{ name: 'A', value: '1' }, { name: 'C', value: '3' }], 'img:2'));
+    const stored = api.get('apps/v1', 'DaemonSet', 'default', 'd');
+    assert.deepEqual(stored.spec.template.spec.containers.map((c: any) => c.name), ['main', 'side']);
+    assert.deepEqual(stored.spec.template.spec.containers[0].env.map((e: any) => e.name), ['A', 'C']);
+    assert.equal(stored.spec.template.spec.containers[0].image, 'img:2');
+  });
+
+  test('list: items without kind, resourceVersion semantics, pagination', async () => {
+    for (const name of ['p1', 'p2', 'p3']) api.apply(ingress({ name, defaultBackend: { service: 's' } }));
+    const first = await call(api, 'GET', `${ING}?limit=2`);
+    assert.equal(first.body.items.length, 2);
+    assert.equal(first.body.items[0].kind, undefined);
+    const rest = await call(api, 'GET', `${ING}?limit=2&continue=${first.body.metadata.continue}`);
+    assert.equal(rest.body.items.length, 1);
+    assert.equal((await call(api, 'GET', `${ING}?resourceVersion=999999999`)).status, 504);
+  });
+
+  test('watch: replay from a version, selector transitions, bookmarks, 410 after compaction', async () => {
+    const start = (await call(api, 'GET', ING)).body.metadata.resourceVersion;
+    api.apply({ ...(ingress({ name: 'w', defaultBackend: { service: 's' } }) as any), metadata: { name: 'w', labels: { team: 'a' } } });
+    api.apply({ ...(ingress({ name: 'w', defaultBackend: { service: 's' } }) as any), metadata: { name: 'w', labels: { team: 'b' } } });
+    const events = await watchEvents(api, `${ING}?watch=true&resourceVersion=${start}&labelSelector=team%3Da&allowWatchBookmarks=true`, 3);
+    assert.deepEqual(events.map((event) => event.type), ['ADDED', 'DELETED', 'BOOKMARK']);
+    assert.equal(events[0].object.kind, 'Ingress');
+    api.compact();
+    const expired = await watchEvents(api, `${ING}?watch=true&resourceVersion=${start}`, 1);
+    assert.equal(expired[0].type, 'ERROR');
+    assert.equal(expired[0].object.code, 410);
+  });
+
+  test('writes: 409 on a stale version, no-op updates, generation, the status subresource', async () => {
+    const created = (await call(api, 'POST', ING, ingress({ name: 's', defaultBackend: { service: 's' } }))).body;
+    assert.equal(created.metadata.generation, 1);
+    const stale = { ...created, spec: { ...created.spec, ingressClassName: 'x' } };
+    assert.equal((await call(api, 'PUT', `${ING}/s`, stale)).status, 200);
+    assert.equal((await call(api, 'PUT', `${ING}/s`, stale)).status, 409);
+    const current = api.get('networking.k8s.io/v1', 'Ingress', 'default', 's');
+    assert.equal(current.metadata.generation, 2);
+    const same = await call(api, 'PUT', `${ING}/s`, current);
+    assert.equal(same.body.metadata.resourceVersion, current.metadata.resourceVersion, 'an update that changes nothing keeps the version');
+    const withStatus = await call(api, 'PUT', `${ING}/s`, { ...current, status: { loadBalancer: { ingress: [{ ip: '1.2.3.4' }] } } });
+    assert.equal(withStatus.body.status, undefined, 'the main resource ignores status');
+    const status = await call(api, 'PATCH', `${ING}/s/status`, { status: { loadBalancer: { ingress: [{ ip: '1.2.3.4' }] } }, spec: { ingressClassName: 'ignored' } }, 'application/merge-patch+json');
+    assert.equal(status.body.status.loadBalancer.ingress[0].ip, '1.2.3.4');
+    assert.equal(status.body.spec.ingressClassName, 'x', '/status ignores everything but status');
+    assert.equal(status.body.metadata.generation, 2);
+    const precondition = await call(api, 'PATCH', `${ING}/s/status`, { metadata: { resourceVersion: '1' }, status: {} }, 'application/merge-patch+json');
+    assert.equal(precondition.status, 409);
+  });
+
+  test('Leases and namespaces', async () => {
+    const lease = await call(api, 'PUT', '/apis/coordination.k8s.io/v1/namespaces/default/leases/l', { metadata: { name: 'l' }, spec: { holderIdentity: 'a' } });
+    assert.equal(lease.status, 201, 'Leases may be created by PUT');
+    assert.equal((await call(api, 'POST', '/api/v1/namespaces/nowhere/services', { metadata: { name: 'x' } })).status, 404);
+  });
+});
+
+describe('patch functions', () => {
+  test('merge patch', () => {
+    assert.deepEqual(mergePatch({ a: 1, b: { c: 2, d: 3 } }, { b: { c: null, e: 4 }, f: [1] }), { a: 1, b: { d: 3, e: 4 }, f: [1] });
+  });
+  test('JSON patch', () => {
+    assert.deepEqual(jsonPatch({ a: [1, 2], b: 1 }, [{ op: 'add', path: '/a/-', value: 3 }, { op: 'remove', path: '/b' }, { op: 'move', from: '/a', path: '/c' }]), { c: [1, 2, 3] });
+    assert.throws(() => jsonPatch({ a: 1 }, [{ op: 'test', path: '/a', value: 2 }]));
+  });
+  test('strategic merge patch with directives', () => {
+    const target = { containers: [{ name: 'a', env: [{ name: 'X', value: '1' }, { name: 'Y', value: '2' }] }, { name: 'b' }], finalizers: ['f1'] };
+    const patch = { containers: [{ name: 'a', env: [{ $patch: 'delete', name: 'Y' }, { name: 'Z', value: '3' }] }], finalizers: ['f2'] };
+    assert.deepEqual(strategicMergePatch(target, patch), {
+      containers: [{ name: 'a', env: [{ name: 'X', value: '1' }, { name: 'Z', value: '3' }] }, { name: 'b' }],
+      finalizers: ['f1', 'f2'],
+    });
+  });
+});
