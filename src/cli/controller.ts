@@ -7,10 +7,21 @@
 import type { HaproxyDataplane } from '../dataplane/haproxy/apply.js';
 import type { Store } from '../store/store.js';
 import type { Logger } from '../telemetry/log.js';
+import type { Metrics } from '../telemetry/metrics.js';
 import { diagnosticKey, formatDiagnostic, type Diagnostic } from '../translate/diagnostics.js';
 import { translate, type Snapshot, type TranslateOptions, type Translation } from '../translate/translate.js';
 
 export type TranslateSettings = Omit<TranslateOptions, 'now'>;
+
+export interface ControllerOptions {
+  store: Store;
+  settings: TranslateSettings;
+  dataplane: HaproxyDataplane;
+  log: Logger;
+  /** Told about every translation once HAProxy serves it (status and Events). */
+  observe?: (translation: Translation) => void;
+  metrics?: Metrics;
+}
 
 export function snapshotOf(store: Store): Snapshot {
   return {
@@ -27,22 +38,44 @@ const EMPTY: Snapshot = { ingresses: [], ingressClasses: [], services: [], endpo
 export class Controller {
   private running = false;
   private pending = false;
+  private forceNext = false;
   private reported = new Map<string, Diagnostic>();
   private idle: Promise<void> = Promise.resolve();
   lastTranslation: Translation | undefined;
 
-  constructor(
-    private readonly store: Store,
-    private readonly settings: TranslateSettings,
-    private readonly dataplane: HaproxyDataplane,
-    private readonly log: Logger,
-    private readonly observe: (translation: Translation) => void = () => undefined,
-  ) {}
+  private readonly store: Store;
+  private readonly settings: TranslateSettings;
+  private readonly dataplane: HaproxyDataplane;
+  private readonly log: Logger;
+  private readonly observe: (translation: Translation) => void;
+  private readonly metrics: Metrics | undefined;
+
+  constructor(options: ControllerOptions) {
+    this.store = options.store;
+    this.settings = options.settings;
+    this.dataplane = options.dataplane;
+    this.log = options.log;
+    this.observe = options.observe ?? (() => undefined);
+    this.metrics = options.metrics;
+  }
 
   private translateNow(snapshot: Snapshot): Translation {
     const translation = translate(snapshot, { ...this.settings, now: new Date() });
     this.reportDiagnostics(translation.diagnostics);
     this.lastTranslation = translation;
+    if (this.metrics) {
+      this.metrics.setObjects({
+        Ingress: snapshot.ingresses.length,
+        IngressClass: snapshot.ingressClasses.length,
+        Service: snapshot.services.length,
+        EndpointSlice: snapshot.endpointSlices.length,
+        Secret: snapshot.secrets.length,
+      });
+      for (const severity of ['error', 'warning'] as const) {
+        const objects = new Set(translation.diagnostics.filter((d) => d.severity === severity).map((d) => `${d.object.kind}/${d.object.namespace}/${d.object.name}`));
+        this.metrics.invalidObjects.set({ severity }, objects.size);
+      }
+    }
     return translation;
   }
 
@@ -69,6 +102,12 @@ export class Controller {
     return this.idle;
   }
 
+  /** Applies the current state with a full reload (SIGHUP, or a resync). */
+  forceReload(): void {
+    this.forceNext = true;
+    this.trigger();
+  }
+
   trigger(): void {
     if (this.running) {
       this.pending = true;
@@ -83,11 +122,15 @@ export class Controller {
       do {
         this.pending = false;
         const translation = this.translateNow(snapshotOf(this.store));
+        const force = this.forceNext;
+        this.forceNext = false;
         try {
-          const result = await this.dataplane.apply(translation.model);
+          const result = await this.dataplane.apply(translation.model, force);
           if (result.status !== 'rejected') this.notify(translation);
-          if (result.status === 'reloaded') {
-            this.log.info({ durationMs: Math.round(result.durationMs), workerPid: result.workerPid }, 'configuration applied');
+          if (result.status === 'runtime') {
+            this.log.info({ durationMs: Math.round(result.durationMs * 10) / 10, ...result.counts }, 'configuration applied without reload');
+          } else if (result.status === 'reloaded') {
+            this.log.info({ durationMs: Math.round(result.durationMs), workerPid: result.workerPid, reason: result.reason, detail: result.detail }, 'configuration applied with a reload');
           } else if (result.status === 'pending-restart') {
             this.log.warn({ reason: result.reason }, 'HAProxy stopped during the reload; it is restarted with the new configuration');
           } else if (result.status === 'rejected') {

@@ -9,10 +9,19 @@ import { layout } from '../dataplane/haproxy/layout.js';
 import { Store } from '../store/store.js';
 import { startHealthServer } from '../telemetry/health.js';
 import { createLogger, type Logger } from '../telemetry/log.js';
+import { Metrics } from '../telemetry/metrics.js';
 import { loadOrCreateDefaultCertificate } from '../tls/default-certificate.js';
 import { Controller } from './controller.js';
 import { parseFlags, type Flags } from './flags.js';
 import { kubeMode, manifestsMode } from './modes.js';
+
+/** `30s`, `5m`, `1h` → milliseconds. */
+function durationMs(text: string): number {
+  const match = /^(\d+)(ms|s|m|h|d)?$/.exec(text);
+  const amount = Number(match?.[1] ?? 0);
+  const unit = match?.[2] ?? 'ms';
+  return amount * ({ ms: 1, s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000 } as Record<string, number>)[unit]!;
+}
 
 function waitForSignal(log: Logger): Promise<void> {
   return new Promise((resolve) => {
@@ -33,15 +42,20 @@ async function run(flags: Flags, log: Logger): Promise<void> {
   const store = new Store({ debounceMs: 5, maxDelayMs: 50 });
   const mode = flags.manifests ? manifestsMode(flags.manifests, store, log) : await kubeMode(flags, store, log);
 
+  const metrics = new Metrics();
+  let controller: Controller | undefined;
   const dataplane = new HaproxyDataplane({
     binary: flags.haproxy,
     layout: paths,
     log,
+    metrics,
+    maxDrainMs: durationMs(flags.hardStopAfter),
     settings: { bindAddress: flags.bindAddress, httpPort: flags.httpPort, httpsPort: flags.httpsPort, hardStopAfter: flags.hardStopAfter, maxReloads: 8 },
+    onRestart: () => controller?.trigger(),
   });
-  const controller = new Controller(
+  controller = new Controller({
     store,
-    {
+    settings: {
       ingressClass: flags.ingressClass,
       controllerClass: flags.controllerClass,
       watchIngressWithoutClass: flags.watchIngressWithoutClass,
@@ -51,14 +65,20 @@ async function run(flags: Flags, log: Logger): Promise<void> {
     },
     dataplane,
     log,
-    (translation) => mode.observe(translation),
-  );
+    metrics,
+    observe: (translation) => mode.observe(translation),
+  });
 
   let ready = false;
   let shuttingDown = false;
   const health = await startHealthServer(flags.bindAddress, flags.healthPort, {
     live: () => !ready || dataplane.haproxyRunning,
     ready: () => ready && !shuttingDown && dataplane.haproxyRunning,
+    metrics: () => metrics.render(),
+  });
+  process.on('SIGHUP', () => {
+    log.info('SIGHUP: reloading HAProxy with the current configuration');
+    controller?.forceReload();
   });
   const stopping = waitForSignal(log).then(() => {
     shuttingDown = true;
@@ -66,7 +86,7 @@ async function run(flags: Flags, log: Logger): Promise<void> {
   // Kubernetes mode may wait long for its first sync (API unreachable): a signal still stops it.
   await Promise.race([mode.start(), stopping]);
   if (!shuttingDown) {
-    await controller.start();
+    await controller!.start();
     ready = true;
     log.info({ haproxy: version.text, http: flags.httpPort, https: flags.httpsPort, health: flags.healthPort }, 'Portero is ready');
   }

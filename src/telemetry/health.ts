@@ -2,17 +2,27 @@
 //
 // /healthz: the process runs and HAProxy is alive.
 // /readyz: the first configuration is serving and shutdown has not begun.
+// /metrics: Portero's Prometheus metrics.
 
 import { createServer, type Server } from 'node:http';
 
 export interface HealthState {
   live(): boolean;
   ready(): boolean;
+  /** Prometheus text for /metrics. */
+  metrics?(): Promise<{ contentType: string; body: string }>;
 }
 
 export function startHealthServer(address: string, port: number, state: HealthState): Promise<Server> {
   const server = createServer((request, response) => {
     const path = (request.url ?? '/').split('?')[0];
+    if (path === '/metrics' && state.metrics) {
+      state
+        .metrics()
+        .then(({ contentType, body }) => response.writeHead(200, { 'content-type': contentType }).end(body))
+        .catch((error: Error) => response.writeHead(500, { 'content-type': 'text/plain' }).end(`${error.message}\n`));
+      return;
+    }
     const check = path === '/healthz' ? state.live() : path === '/readyz' ? state.ready() : undefined;
     if (check === undefined) {
       response.writeHead(404, { 'content-type': 'text/plain' }).end('not found\n');

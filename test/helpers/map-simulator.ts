@@ -1,9 +1,9 @@
 // Evaluates the rendered map files the way the rendered HAProxy rules do
-// (map_str exact lookups, map_beg longest-prefix lookups, the wildcard key
-// made by regsub(^[^.]*,*)), so unit tests can check that the files implement
-// the same routing as the reference matcher in src/model/match.ts.
+// (host by field(1,:),lower; map_str exact lookups; map_beg longest-prefix
+// lookups; the wildcard key made by regsub(^[^.]*,*)), so unit tests can check
+// that the files implement the same routing as the reference matcher in
+// src/model/match.ts.
 
-import { normalizeHost } from '../../src/model/match.js';
 import type { Model } from '../../src/model/model.js';
 import { HOSTLESS_LEVEL, mapContents } from '../../src/dataplane/haproxy/render-files.js';
 
@@ -17,8 +17,8 @@ export function simulateMaps(model: Model, hostHeader: string, pathWithQuery: st
   const hosts = toMap(maps.hosts);
   const exact = toMap(maps.exact);
   const prefix = maps.prefix.map((entry) => ({ key: entry.key, value: entry.value.text }));
-  const fallback = toMap(maps.fallback);
-  const host = normalizeHost(hostHeader);
+  // req.hdr(host),field(1,:),lower — a trailing dot is matched by the maps themselves.
+  const host = (hostHeader.split(':')[0] ?? '').toLowerCase();
   const path = pathWithQuery.split('?')[0] ?? '';
   const level = hosts.get(host) ?? hosts.get(host.replace(/^[^.]*/, '*')) ?? HOSTLESS_LEVEL;
   const key = `${level}${path}`;
@@ -28,6 +28,5 @@ export function simulateMaps(model: Model, hostHeader: string, pathWithQuery: st
   for (const entry of prefix) {
     if (`${key}/`.startsWith(entry.key) && (!best || entry.key.length > best.key.length)) best = entry;
   }
-  if (best) return best.value;
-  return fallback.get(level) ?? 'portero:not-found';
+  return best ? best.value : 'portero:not-found';
 }

@@ -9,6 +9,7 @@ import { describe, test } from 'node:test';
 import fc from 'fast-check';
 import { renderConfig } from '../../src/dataplane/haproxy/render-config.js';
 import { backendName, renderFiles } from '../../src/dataplane/haproxy/render-files.js';
+import { BackendNames, structureFor } from '../../src/dataplane/haproxy/structure.js';
 import { matchRequest } from '../../src/model/match.js';
 import { decodeObject } from '../../src/objects/decode.js';
 import type { KubeObject } from '../../src/objects/types.js';
@@ -105,7 +106,7 @@ describe('arbitrary strings never reach the configuration unchecked', () => {
         });
         const { model } = translate(snapshotOf(objects), BASE_OPTIONS);
         const settings = { stateDir: '/s', adminSocket: '/s/admin.sock', bindAddress: '127.0.0.1', httpPort: 80, httpsPort: 443, hardStopAfter: '5m', maxReloads: 8 };
-        const config = renderConfig(model, settings, '/s/gen-1');
+        const config = renderConfig(model, settings, '/s/gen-1', new BackendNames(structureFor(model)));
         for (const line of config.split('\n')) assert.match(line, /^[\x20-\x7e]*$/);
         for (const file of renderFiles(model, '/s/gen-1')) {
           if (file.path.endsWith('.map')) {

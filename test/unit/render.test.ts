@@ -13,6 +13,7 @@ import * as c from '../../src/dataplane/haproxy/config-lines.js';
 import { writeDirectoryAtomic, writeFileAtomic } from '../../src/dataplane/haproxy/files.js';
 import { renderConfig } from '../../src/dataplane/haproxy/render-config.js';
 import { mapContents, renderFiles } from '../../src/dataplane/haproxy/render-files.js';
+import { BackendNames, structureFor } from '../../src/dataplane/haproxy/structure.js';
 import type { Model } from '../../src/model/model.js';
 import { generateSelfSigned } from '../../src/tls/default-certificate.js';
 import { inspectKeyPair } from '../../src/tls/inspect.js';
@@ -95,19 +96,35 @@ describe('rendering a model', () => {
     await rm(directory, { recursive: true, force: true });
   });
 
-  test('maps hold one line per route, keyed by level and path', () => {
+  const settings = { stateDir: '/s', adminSocket: '/s/admin.sock', bindAddress: '127.0.0.1', httpPort: 8080, httpsPort: 8443, hardStopAfter: '5m', maxReloads: 8 };
+  const namesFor = (model: Model) => new BackendNames(structureFor(model));
+
+  test('maps hold one line per route, keyed by level and path, with each level\'s fallback', () => {
     const maps = mapContents(sampleModel('PEM'));
     const lines = (entries: c.MapEntry[]) => entries.map((entry) => `${entry.key} ${entry.value.text}`);
-    assert.deepEqual(lines(maps.hosts), ['*.example.com *.example.com', 'a.example.com a.example.com']);
+    assert.deepEqual(lines(maps.hosts), ['*.example.com *.example.com', '*.example.com. *.example.com', 'a.example.com a.example.com', 'a.example.com. a.example.com']);
     assert.deepEqual(lines(maps.exact), ['a.example.com/foo default_api_8080']);
-    assert.deepEqual(lines(maps.prefix), ['_/public/ default_web_80', '*.example.com/ default_web_80', 'a.example.com/foo/ portero:unavailable']);
-    assert.deepEqual(lines(maps.fallback), ['_ portero:not-found', '*.example.com portero:not-found', 'a.example.com default_web_80']);
-    assert.deepEqual(lines(maps.redirect), ['*.example.com 1', 'a.example.com 1']);
+    assert.deepEqual(lines(maps.prefix), ['*.example.com/ default_web_80', '_/ portero:not-found', '_/public/ default_web_80', 'a.example.com/ default_web_80', 'a.example.com/foo/ portero:unavailable']);
+    assert.deepEqual(lines(maps.redirect), ['*.example.com 1', '*.example.com. 1', 'a.example.com 1', 'a.example.com. 1']);
   });
 
-  test('a catch-all is added for the host-less level when no host-less rule exists', () => {
+  test('the catch-all answers the host-less level when no host-less rule exists', () => {
     const model = { ...sampleModel('PEM'), levels: [], catchAll: { kind: 'backend', id: 'infra_fallback_80' } as const };
-    assert.deepEqual(mapContents(model).fallback.map((entry) => `${entry.key} ${entry.value.text}`), ['_ infra_fallback_80']);
+    assert.deepEqual(mapContents(model).prefix.map((entry) => `${entry.key} ${entry.value.text}`), ['_/ infra_fallback_80']);
+  });
+
+  test('backends without a section or spare answer 503; spares carry the backends given to them', () => {
+    const model = sampleModel('PEM');
+    const structure = { ...structureFor({ ...model, backends: [] }), spares: 2 };
+    const assigned = new BackendNames(structure).assign(['default_api_8080'], 0);
+    assert.ok(assigned);
+    const prefix = mapContents(model, assigned.names).prefix.map((entry) => `${entry.key} ${entry.value.text}`);
+    assert.ok(prefix.includes('a.example.com/ portero:unavailable'), 'default_web_80 has neither section nor spare');
+    const config = renderConfig(model, settings, '/s/gen-1', assigned.names);
+    assert.match(config, /^backend portero:spare:0\n {2}balance roundrobin\n {2}server 10\.0\.0\.1_8080 10\.0\.0\.1:8080\n/m);
+    assert.match(config, /^backend portero:spare:1\n {2}balance roundrobin\n?$/m);
+    assert.equal(assigned.names.structure.backends.size, 0);
+    assert.equal(new BackendNames(structure).assign(['a', 'b', 'c'], 0), undefined, 'no spare left');
   });
 
   test('keys are written 0600, everything else 0644', () => {
@@ -116,31 +133,40 @@ describe('rendering a model', () => {
     assert.equal(files.find((file) => file.path === 'crt-list.txt')?.content, '/state/gen-1/certs/default.pem\n/state/gen-1/certs/default_a.pem *.example.com a.example.com\n');
   });
 
-  test('the config routes through the maps and has one backend per Service port', () => {
-    const config = renderConfig(sampleModel('PEM'), { stateDir: '/s', adminSocket: '/s/admin.sock', bindAddress: '127.0.0.1', httpPort: 8080, httpsPort: 8443, hardStopAfter: '5m', maxReloads: 8 }, '/s/gen-1');
-    assert.match(config, /^ {2}bind 127\.0\.0\.1:8443 ssl crt-list \/s\/gen-1\/crt-list\.txt alpn h2,http\/1\.1$/m);
+  test('the config routes through the maps and has one backend per Service port, plus spares', () => {
+    const model = sampleModel('PEM');
+    const config = renderConfig(model, settings, '/s/gen-1', namesFor(model));
+    assert.match(config, /^frontend portero-http\n {2}bind 127\.0\.0\.1:8080\n/m);
+    assert.match(config, /^frontend portero-https\n {2}bind 127\.0\.0\.1:8443 ssl crt-list \/s\/gen-1\/crt-list\.txt alpn h2,http\/1\.1$/m);
+    assert.match(config, /^ {2}http-request set-header X-Forwarded-Proto https$/m);
+    assert.match(config, /^ {2}http-request set-header X-Forwarded-Port 8443$/m);
     assert.match(config, /^ {2}option idle-close-on-response$/m);
     assert.match(config, /^ {2}hard-stop-after 5m$/m);
     assert.match(config, /map_beg\(\/s\/gen-1\/prefix\.map\)/);
     assert.match(config, /regsub\(\^\[\^\.\]\*,\*\),map_str\(\/s\/gen-1\/hosts\.map\)/);
-    assert.match(config, /redirect code 308 location https:\/\/%\[var\(txn\.host\)\]:8443%\[pathq\]/);
+    assert.match(config, /redirect code 308 location https:\/\/%\[req\.hdr\(host\),field\(1,:\),lower\]:8443%\[pathq\]/);
+    assert.equal((config.match(/redirect code 308/g) ?? []).length, 2, 'redirects only on the HTTP frontend (exact and wildcard TLS hosts)');
     assert.match(config, /^backend default_api_8080\n {2}balance roundrobin\n {2}server 10\.0\.0\.1_8080 10\.0\.0\.1:8080\n {2}server fd00::2_8080 \[fd00::2\]:8080$/m);
-    assert.equal((config.match(/^backend /gm) ?? []).length, 4);
+    assert.equal((config.match(/^backend portero:spare:\d+$/gm) ?? []).length, 33);
   });
 
   test('lookups a configuration does not need are left out', () => {
-    const plain: Model = { ...sampleModel('PEM'), levels: [{ host: 'a.test', routes: [], fallback: { kind: 'not-found' } }], redirectHosts: [], certificates: [] };
-    const config = renderConfig(plain, { stateDir: '/s', adminSocket: '/s/admin.sock', bindAddress: '0.0.0.0', httpPort: 80, httpsPort: 443, hardStopAfter: '5m', maxReloads: 8 }, '/s/gen-1');
+    const plain: Model = { ...sampleModel('PEM'), levels: [{ host: 'a.test', routes: [{ match: 'prefix', path: '', target: { kind: 'not-found' } }], fallback: { kind: 'not-found' } }], redirectHosts: [], certificates: [] };
+    const config = renderConfig(plain, { ...settings, bindAddress: '0.0.0.0', httpPort: 80, httpsPort: 443 }, '/s/gen-1', namesFor(plain));
     assert.doesNotMatch(config, /regsub\(\^\[\^\.\]\*,\*\)/);
     assert.doesNotMatch(config, /redirect/);
+    assert.doesNotMatch(config, /exact\.map/);
+    const frontend = config.slice(config.indexOf('frontend portero-http'), config.indexOf('frontend portero-https'));
+    assert.equal((frontend.match(/^ {2}(http-request|use_backend|option forwardfor)/gm) ?? []).length, 10, 'six forwarding rules and four routing rules');
   });
 
   test('HAProxy accepts the rendered configuration (haproxy -c)', async () => {
     const genDir = join(directory, 'gen-1');
     const model = sampleModel(pem);
-    await writeDirectoryAtomic(genDir, renderFiles(model, genDir));
+    const names = new BackendNames(structureFor(model));
+    await writeDirectoryAtomic(genDir, renderFiles(model, genDir, names));
     const configPath = join(directory, 'haproxy.cfg');
-    await writeFileAtomic(configPath, renderConfig(model, { stateDir: directory, adminSocket: join(directory, 'admin.sock'), bindAddress: '127.0.0.1', httpPort: 8080, httpsPort: 8443, hardStopAfter: '5m', maxReloads: 8 }, genDir));
+    await writeFileAtomic(configPath, renderConfig(model, { stateDir: directory, adminSocket: join(directory, 'admin.sock'), bindAddress: '127.0.0.1', httpPort: 8080, httpsPort: 8443, hardStopAfter: '5m', maxReloads: 8 }, genDir, names));
     const { stdout, stderr } = await run('haproxy', ['-c', '-f', configPath]);
     assert.match(stdout + stderr, /Configuration file is valid/);
   });

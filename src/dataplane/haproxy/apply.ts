@@ -1,19 +1,32 @@
-// Applies a model to HAProxy: render a new generation of files, check the
-// config with `haproxy -c`, then swap it in and reload hitlessly. A config
-// that fails the check is never loaded; a reload HAProxy refuses is rolled
-// back. Either way the last good config keeps serving and the error is
-// reported to the caller.
+// Applies models to HAProxy. Most changes go through the runtime API with no
+// reload (servers, map entries, certificates; see plan.ts); a change the
+// loaded structure cannot take (the first wildcard host, spares used up, ...)
+// renders a new generation, checks it with `haproxy -c` and reloads
+// hitlessly. A config that fails the check is never loaded, and a reload
+// HAProxy refuses is rolled back: the last good config keeps serving.
+//
+// Every runtime change is written to the files too (maps, certificates,
+// crt-list at once; haproxy.cfg after a background `haproxy -c`), so a reload
+// or restart reproduces the live state. Applies are serialized: a reload
+// never races with a runtime change.
 
 import { execFile } from 'node:child_process';
 import { readdir, rename, rm } from 'node:fs/promises';
 import { promisify } from 'node:util';
 import type { Model } from '../../model/model.js';
 import type { Logger } from '../../telemetry/log.js';
+import type { Metrics } from '../../telemetry/metrics.js';
+import { mapFile } from './config-lines.js';
+import { Drainer } from './drain.js';
 import { writeDirectoryAtomic, writeFileAtomic } from './files.js';
-import type { Layout } from './layout.js';
+import { GENERATION_FILES, type Layout } from './layout.js';
+import { planChange, type LiveState, type ReloadReason, type RuntimePlan } from './plan.js';
 import { HaproxyProcess } from './process.js';
 import { renderConfig, type ConfigSettings } from './render-config.js';
-import { renderFiles } from './render-files.js';
+import { certificateFile, crtListContent, MAP_FILES, mapContents, renderFiles, type MapName } from './render-files.js';
+import { executePlan, type RuntimeCounts } from './runtime-apply.js';
+import { RuntimeApi } from './runtime.js';
+import { BackendNames, structureFor } from './structure.js';
 
 const run = promisify(execFile);
 
@@ -22,63 +35,77 @@ export interface DataplaneOptions {
   layout: Layout;
   log: Logger;
   settings: Omit<ConfigSettings, 'stateDir' | 'adminSocket'>;
-  onRestart?: (reason: string) => void;
+  metrics?: Metrics;
+  /** Longest time a removed server drains before its sessions are cut. */
+  maxDrainMs?: number;
+  /** Called when HAProxy had to be restarted: the next apply reloads to resynchronise. */
+  onRestart?: () => void;
 }
 
 export type ApplyResult =
   | { status: 'unchanged' }
-  | { status: 'reloaded'; durationMs: number; workerPid: number }
+  | { status: 'runtime'; durationMs: number; counts: RuntimeCounts }
+  | { status: 'reloaded'; reason: ReloadReason; detail: string; durationMs: number; workerPid: number }
   /** The config passed `haproxy -c` and is in place, but HAProxy died during the reload; its restart loads it. */
   | { status: 'pending-restart'; reason: string }
   | { status: 'rejected'; reason: string };
 
-interface Applied {
-  model: Model;
-  modelJson: string;
+interface Loaded {
   generation: number;
+  /** The text of haproxy.cfg: the last config that passed `haproxy -c`. */
   config: string;
 }
 
 export class HaproxyDataplane {
   private readonly process: HaproxyProcess;
-  private current: Applied | undefined;
+  private readonly runtime: RuntimeApi;
+  private readonly drainer: Drainer;
+  private live: LiveState | undefined;
+  private loaded: Loaded | undefined;
   private generation = 0;
+  private lock: Promise<unknown> = Promise.resolve();
+  private needsResync = false;
+  private syncSeq = 0;
+  private syncing = false;
+  private syncAgain = false;
 
   constructor(private readonly options: DataplaneOptions) {
+    this.runtime = new RuntimeApi(options.layout.adminSocket);
     this.process = new HaproxyProcess({
       binary: options.binary,
       layout: options.layout,
       log: options.log,
-      ...(options.onRestart ? { onRestart: options.onRestart } : {}),
+      onRestart: () => {
+        this.needsResync = true;
+        this.options.metrics?.haproxyRestarts.inc();
+        this.options.onRestart?.();
+      },
     });
+    this.drainer = new Drainer(() => this.runtime, options.log, options.maxDrainMs ?? 60_000, (work) => this.exclusive(work));
   }
 
   get haproxyRunning(): boolean {
     return this.process.running;
   }
 
+  /** Runs work after every earlier piece of work: applies, drains and syncs never overlap. */
+  exclusive<T>(work: () => Promise<T>): Promise<T> {
+    const result = this.lock.then(work, work);
+    this.lock = result.catch(() => undefined);
+    return result;
+  }
+
   private settings(): ConfigSettings {
     return { ...this.options.settings, stateDir: this.options.layout.stateDir, adminSocket: this.options.layout.adminSocket };
   }
 
-  /** Writes generation N and the candidate config for it; returns the config text. */
-  private async prepare(model: Model, generation: number): Promise<string> {
-    const { layout } = this.options;
-    const genDir = layout.generation(generation);
-    await writeDirectoryAtomic(genDir, renderFiles(model, genDir));
-    const config = renderConfig(model, this.settings(), genDir);
-    await writeFileAtomic(layout.candidateConfig, config);
-    return config;
-  }
-
-  private async check(): Promise<{ ok: true } | { ok: false; output: string }> {
+  private async check(path: string): Promise<{ ok: true } | { ok: false; output: string }> {
     try {
-      await run(this.options.binary, ['-c', '-f', this.options.layout.candidateConfig], { timeout: 120_000 });
+      await run(this.options.binary, ['-c', '-f', path], { timeout: 120_000 });
       return { ok: true };
     } catch (error) {
       const failure = error as { stdout?: string; stderr?: string; message: string };
-      const output = `${failure.stdout ?? ''}${failure.stderr ?? ''}`.trim() || failure.message;
-      return { ok: false, output };
+      return { ok: false, output: `${failure.stdout ?? ''}${failure.stderr ?? ''}`.trim() || failure.message };
     }
   }
 
@@ -93,57 +120,187 @@ export class HaproxyDataplane {
     );
   }
 
-  /** First start: apply `model`, falling back to `empty` if HAProxy refuses it. */
-  async start(model: Model, empty: Model): Promise<void> {
-    await this.prune([]);
-    for (const candidate of [model, empty]) {
-      const generation = ++this.generation;
-      const config = await this.prepare(candidate, generation);
-      const check = await this.check();
-      if (!check.ok) {
-        this.options.log.error({ output: check.output }, 'HAProxy refused the configuration; starting without any Ingress');
-        continue;
-      }
-      await rename(this.options.layout.candidateConfig, this.options.layout.config);
-      await this.process.start();
-      this.current = { model: candidate, modelJson: JSON.stringify(candidate), generation, config };
-      await this.prune([generation]);
-      return;
-    }
-    throw new Error('HAProxy refuses even an empty configuration: check --bind-address, the ports and the HAProxy log lines above');
+  /** Writes a new generation and its candidate config; returns the config text and the names it uses. */
+  private async prepare(model: Model, generation: number): Promise<{ config: string; names: BackendNames }> {
+    const { layout } = this.options;
+    const genDir = layout.generation(generation);
+    const names = new BackendNames(structureFor(model));
+    await writeDirectoryAtomic(genDir, renderFiles(model, genDir, names));
+    const config = renderConfig(model, this.settings(), genDir, names);
+    await writeFileAtomic(layout.candidateConfig, config);
+    return { config, names };
   }
 
-  async apply(model: Model): Promise<ApplyResult> {
-    const previous = this.current;
-    if (!previous) throw new Error('apply() before start()');
-    const modelJson = JSON.stringify(model);
-    if (modelJson === previous.modelJson) return { status: 'unchanged' };
+  /** First start: apply `model`, falling back to `empty` if HAProxy refuses it. */
+  async start(model: Model, empty: Model): Promise<void> {
+    await this.exclusive(async () => {
+      await this.prune([]);
+      for (const candidate of [model, empty]) {
+        const generation = ++this.generation;
+        const { config, names } = await this.prepare(candidate, generation);
+        const check = await this.check(this.options.layout.candidateConfig);
+        if (!check.ok) {
+          this.options.metrics?.configErrors.inc();
+          this.options.log.error({ output: check.output }, 'HAProxy refused the configuration; starting without any Ingress');
+          continue;
+        }
+        await rename(this.options.layout.candidateConfig, this.options.layout.config);
+        await this.process.start();
+        this.loaded = { generation, config };
+        this.live = { model: candidate, names, sparesUsed: 0 };
+        this.options.metrics?.reloads.inc({ reason: 'start' });
+        await this.prune([generation]);
+        return;
+      }
+      throw new Error('HAProxy refuses even an empty configuration: check --bind-address, the ports and the HAProxy log lines above');
+    });
+  }
+
+  /** Applies `model`: through the runtime API when it can, else with a reload (always with `force`). */
+  apply(model: Model, force = false): Promise<ApplyResult> {
+    return this.exclusive(() => this.applyNow(model, force));
+  }
+
+  private async applyNow(model: Model, force: boolean): Promise<ApplyResult> {
+    const live = this.live;
+    if (!live || !this.loaded) throw new Error('apply() before start()');
+    if (force) return this.reload(model, 'forced', 'a reload was requested');
+    if (this.needsResync) return this.reload(model, 'resync', 'HAProxy was restarted');
+    const plan = planChange(live, model);
+    if (plan.kind === 'unchanged') {
+      this.live = { ...live, model };
+      return { status: 'unchanged' };
+    }
+    if (plan.kind === 'reload') return this.reload(model, plan.reason, plan.detail);
+    const started = performance.now();
+    try {
+      const counts = await executePlan(plan, {
+        runtime: this.runtime,
+        genDir: this.options.layout.generation(this.loaded.generation),
+        defaultCertificateId: model.defaultCertificate.id,
+        draining: this.drainer.keys,
+      });
+      this.drainer.revived(plan.addServers);
+      await this.drainer.drain(plan.removeServers);
+      this.live = { model, names: plan.names, sparesUsed: plan.sparesUsed };
+      await this.writeRuntimeFiles(live.model, plan);
+      this.scheduleConfigSync();
+      const durationMs = performance.now() - started;
+      const metrics = this.options.metrics;
+      if (metrics) {
+        for (const kind of ['servers', 'maps', 'certificates'] as const) if (counts[kind] > 0) metrics.runtimeUpdates.inc({ kind }, counts[kind]);
+        metrics.applyDuration.observe({ method: 'runtime' }, durationMs / 1000);
+        metrics.lastApplySuccess.set(Date.now() / 1000);
+      }
+      return { status: 'runtime', durationMs, counts };
+    } catch (error) {
+      this.options.log.warn({ err: (error as Error).message }, 'runtime update failed; reloading instead');
+      return this.reload(model, 'runtime-failed', (error as Error).message);
+    }
+  }
+
+  /** Brings the files of the loaded generation in line with the runtime change just made. */
+  private async writeRuntimeFiles(previous: Model, plan: RuntimePlan): Promise<void> {
+    const model = this.live!.model;
+    const genDir = this.options.layout.generation(this.loaded!.generation);
+    const maps = mapContents(model, plan.names);
+    const writes: Promise<void>[] = [];
+    for (const name of Object.keys(MAP_FILES) as MapName[]) {
+      const diff = plan.maps[name];
+      if (diff.add.length + diff.set.length + diff.remove.length > 0) writes.push(writeFileAtomic(`${genDir}/${MAP_FILES[name]}`, mapFile(maps[name])));
+    }
+    const c = plan.certificates;
+    for (const certificate of [...c.add, ...c.update]) writes.push(writeFileAtomic(`${genDir}/${certificateFile(certificate.id)}`, certificate.pem, 0o600));
+    if (c.defaultPem !== undefined) writes.push(writeFileAtomic(`${genDir}/${certificateFile(model.defaultCertificate.id)}`, c.defaultPem, 0o600));
+    for (const id of c.remove) writes.push(rm(`${genDir}/${certificateFile(id)}`, { force: true }));
+    if (c.add.length + c.relist.length + c.remove.length > 0 || previous.certificates.length !== model.certificates.length) {
+      writes.push(writeFileAtomic(`${genDir}/${GENERATION_FILES.crtList}`, crtListContent(model, genDir)));
+    }
+    await Promise.all(writes);
+  }
+
+  /**
+   * Renders haproxy.cfg for the live state and, once `haproxy -c` accepts
+   * it, puts it in place, in the background. A reload meanwhile supersedes it.
+   */
+  private scheduleConfigSync(): void {
+    this.syncSeq += 1;
+    if (this.syncing) {
+      this.syncAgain = true;
+      return;
+    }
+    this.syncing = true;
+    void (async () => {
+      try {
+        do {
+          this.syncAgain = false;
+          const seq = this.syncSeq;
+          const live = this.live;
+          const loaded = this.loaded;
+          if (!live || !loaded) return;
+          const config = renderConfig(live.model, this.settings(), this.options.layout.generation(loaded.generation), live.names);
+          const candidate = `${this.options.layout.config}.sync`;
+          await writeFileAtomic(candidate, config);
+          const check = await this.check(candidate);
+          await this.exclusive(async () => {
+            if (seq !== this.syncSeq || this.loaded !== loaded) return;
+            if (!check.ok) {
+              this.options.metrics?.configErrors.inc();
+              this.options.log.error({ output: check.output }, 'the configuration for the live state fails haproxy -c; reloading to a checked one');
+              this.needsResync = true;
+              return;
+            }
+            await rename(candidate, this.options.layout.config);
+            this.loaded = { ...loaded, config };
+          });
+        } while (this.syncAgain);
+      } catch (error) {
+        this.options.log.warn({ err: (error as Error).message }, 'writing haproxy.cfg for the live state failed');
+      } finally {
+        this.syncing = false;
+      }
+    })();
+  }
+
+  private async reload(model: Model, reason: ReloadReason, detail: string): Promise<ApplyResult> {
+    const loaded = this.loaded!;
     const started = performance.now();
     const generation = ++this.generation;
-    const config = await this.prepare(model, generation);
-    const check = await this.check();
+    this.syncSeq += 1;
+    const { config, names } = await this.prepare(model, generation);
+    const check = await this.check(this.options.layout.candidateConfig);
     if (!check.ok) {
-      await this.prune([previous.generation]);
+      this.options.metrics?.configErrors.inc();
+      await this.prune([loaded.generation]);
       return { status: 'rejected', reason: `haproxy -c refused the new configuration: ${check.output}` };
     }
     await rename(this.options.layout.candidateConfig, this.options.layout.config);
-    const reload = await this.process.reload();
-    if (!reload.ok && reload.outcome === 'refused') {
+    const result = await this.process.reload();
+    if (!result.ok && result.outcome === 'refused') {
+      this.options.metrics?.configErrors.inc();
       // Put the last good config back so that a later restart serves it too.
-      await writeFileAtomic(this.options.layout.config, previous.config);
-      await this.prune([previous.generation]);
-      return { status: 'rejected', reason: reload.reason };
+      await writeFileAtomic(this.options.layout.config, loaded.config);
+      await this.prune([loaded.generation]);
+      return { status: 'rejected', reason: result.reason };
     }
-    this.current = { model, modelJson, generation, config };
-    if (!reload.ok) {
-      await this.prune([previous.generation, generation]);
-      return { status: 'pending-restart', reason: reload.reason };
+    this.loaded = { generation, config };
+    this.live = { model, names, sparesUsed: 0 };
+    this.drainer.reset();
+    this.needsResync = false;
+    this.options.metrics?.reloads.inc({ reason });
+    if (!result.ok) {
+      await this.prune([loaded.generation, generation]);
+      return { status: 'pending-restart', reason: result.reason };
     }
     await this.prune([generation]);
-    return { status: 'reloaded', durationMs: performance.now() - started, workerPid: reload.workerPid };
+    const durationMs = performance.now() - started;
+    this.options.metrics?.applyDuration.observe({ method: 'reload' }, durationMs / 1000);
+    this.options.metrics?.lastApplySuccess.set(Date.now() / 1000);
+    return { status: 'reloaded', reason, detail, durationMs, workerPid: result.workerPid };
   }
 
   async stop(timeoutMs: number): Promise<void> {
+    this.drainer.reset();
     await this.process.stop(timeoutMs);
   }
 }

@@ -40,7 +40,6 @@ export const GENERATION_FILES = {
   hostsMap: 'hosts.map',
   exactMap: 'exact.map',
   prefixMap: 'prefix.map',
-  fallbackMap: 'fallback.map',
   redirectMap: 'redirect.map',
   crtList: 'crt-list.txt',
   certsDir: 'certs',

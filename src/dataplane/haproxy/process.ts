@@ -7,6 +7,7 @@
 // without being asked to, it is started again with the last good config.
 
 import { spawn, type ChildProcess } from 'node:child_process';
+import { existsSync } from 'node:fs';
 import { readFile, rm } from 'node:fs/promises';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Logger } from '../../telemetry/log.js';
@@ -29,6 +30,7 @@ export interface ProcessOptions {
 export type ReloadResult = { ok: true; workerPid: number } | { ok: false; outcome: 'refused' | 'unknown'; reason: string };
 
 const STARTUP_TIMEOUT_MS = 30_000;
+const SETPRIV = ['/usr/bin/setpriv', '/bin/setpriv'].find((path) => existsSync(path));
 const RELOAD_TIMEOUT_MS = 60_000;
 
 export class HaproxyProcess {
@@ -49,9 +51,9 @@ export class HaproxyProcess {
     await this.killStale();
     const { layout, binary, log } = this.options;
     await rm(layout.masterSocket, { force: true });
-    const child = spawn(binary, ['-W', '-S', layout.masterSocket, '-f', layout.config, '-p', layout.pidFile], {
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
+    const args = ['-W', '-S', layout.masterSocket, '-f', layout.config, '-p', layout.pidFile];
+    // With setpriv, HAProxy gets SIGTERM if Portero dies: no orphan keeps serving a stale configuration.
+    const child = SETPRIV ? spawn(SETPRIV, ['--pdeathsig', 'TERM', '--', binary, ...args], { stdio: ['ignore', 'pipe', 'pipe'] }) : spawn(binary, args, { stdio: ['ignore', 'pipe', 'pipe'] });
     this.child = child;
     let resolveExit!: () => void;
     this.exited = new Promise((resolve) => (resolveExit = resolve));
@@ -203,6 +205,7 @@ function logHaproxyLine(log: Logger, raw: string): void {
   const fields = { component: 'haproxy', pid: match ? Number(match[2]) : undefined };
   if (level === 'ALERT') log.error(fields, message);
   else if (level === 'WARNING' && /exited with code 0|Exiting\.\.\. \(0\)/.test(message)) log.info(fields, message);
+  else if (level === 'WARNING' && /^CLI : /.test(message)) log.debug(fields, message);
   else if (level === 'WARNING' && !/stopped \(cumulated conns|Former worker|Reexecuting Master|Exiting Master/.test(message)) log.warn(fields, message);
   else log.debug(fields, message);
 }

@@ -3,16 +3,20 @@
 // Shape of the configuration (see notes/haproxy-2.6.md §0):
 // - master-worker, reloaded through the master CLI; `hard-stop-after` and
 //   `mworker-max-reloads` bound how long old workers may linger;
-// - one frontend with the HTTP and the HTTPS bind (crt-list, ALPN h2 and
-//   http/1.1); `option idle-close-on-response` makes reloads hitless for
-//   keep-alive clients;
-// - routing by map lookups into the generation's files (render-files.ts);
-// - one backend per Service port, servers at the pod addresses.
+// - one frontend per port, so the scheme and port headers are constants;
+//   `option idle-close-on-response` makes reloads hitless for keep-alive
+//   clients;
+// - routing by map lookups into the generation's files (render-files.ts),
+//   with only the lookups the structure needs: a configuration without
+//   wildcard hosts or Exact paths pays nothing for them;
+// - one backend per Service port, servers at the pod addresses, plus empty
+//   spare backends that new Services take at runtime without a reload.
 
 import type { Backend, Model } from '../../model/model.js';
 import * as c from './config-lines.js';
 import { GENERATION_FILES } from './layout.js';
 import { NOT_FOUND_BACKEND, UNAVAILABLE_BACKEND } from './render-files.js';
+import { SPARE_PREFIX, type BackendNames, type Structure } from './structure.js';
 
 export interface ConfigSettings {
   stateDir: string;
@@ -69,85 +73,103 @@ function defaultsSection(genDir: string): string[] {
   ];
 }
 
-function routingRules(model: Model, genDir: string, httpsPort: number): string[] {
+/** The host, lowercased and without port (a trailing dot is handled by the maps). */
+const HOST = c.fragment`req.hdr(host),field(1,:),lower`;
+
+function routingRules(structure: Structure, genDir: string, scheme: 'http' | 'https', httpsPort: number): string[] {
   const map = (name: string) => c.filePath(`${genDir}/${name}`);
-  const hasWildcardLevel = model.levels.some((level) => level.host.startsWith('*.'));
-  const hasWildcardRedirect = model.redirectHosts.some((host) => host.startsWith('*.'));
-  const rules = [
-    // Host: lowercased, port and trailing dot removed.
-    '  http-request set-var(txn.host) req.hdr(host),lower,regsub(:[0-9]+$,),regsub(\\.$,)',
-    '  http-request set-var(txn.path) path',
-  ];
-  if (model.redirectHosts.length > 0) {
-    // ACME HTTP-01 challenges must stay reachable over plain HTTP.
-    const redirect = httpsPort === 443
-      ? c.fragment`http-request redirect code 308 location https://%[var(txn.host)]%[pathq] if !{ ssl_fc } !{ path_beg /.well-known/acme-challenge/ }`
-      : c.fragment`http-request redirect code 308 location https://%[var(txn.host)]:${c.port(httpsPort)}%[pathq] if !{ ssl_fc } !{ path_beg /.well-known/acme-challenge/ }`;
-    rules.push(c.line`  ${redirect} { var(txn.host),map_str(${map(GENERATION_FILES.redirectMap)}) -m found }`);
-    if (hasWildcardRedirect) {
-      rules.push(c.line`  ${redirect} { var(txn.host),regsub(^[^.]*,*),map_str(${map(GENERATION_FILES.redirectMap)}) -m found }`);
+  const rules: string[] = [];
+  if (scheme === 'http' && structure.redirect) {
+    // Plain HTTP to a TLS host: 308 to HTTPS. ACME HTTP-01 challenges stay reachable.
+    const redirect =
+      httpsPort === 443
+        ? c.fragment`http-request redirect code 308 location https://%[req.hdr(host),field(1,:),lower]%[pathq] if !{ path_beg /.well-known/acme-challenge/ }`
+        : c.fragment`http-request redirect code 308 location https://%[req.hdr(host),field(1,:),lower]:${c.port(httpsPort)}%[pathq] if !{ path_beg /.well-known/acme-challenge/ }`;
+    rules.push(c.line`  ${redirect} { ${c.fragment`${HOST},map_str(${map(GENERATION_FILES.redirectMap)})`} -m found }`);
+    if (structure.wildcardRedirect) {
+      rules.push(c.line`  ${redirect} { ${c.fragment`${HOST},regsub(^[^.]*,*),map_str(${map(GENERATION_FILES.redirectMap)})`} -m found }`);
     }
   }
-  // Pick the host level: exact host, else wildcard, else the host-less level `_`.
-  rules.push(c.line`  http-request set-var(txn.level) var(txn.host),map_str(${map(GENERATION_FILES.hostsMap)})`);
-  if (hasWildcardLevel) {
-    rules.push(c.line`  http-request set-var(txn.level) var(txn.host),regsub(^[^.]*,*),map_str(${map(GENERATION_FILES.hostsMap)}) if !{ var(txn.level) -m found }`);
-  }
   rules.push(
-    '  http-request set-var(txn.level) str(_) if !{ var(txn.level) -m found }',
-    '  http-request set-var(txn.key) var(txn.level),concat(,txn.path)',
-    // Exact first: an exact hit is never shorter than a prefix hit, so on a tie Exact wins.
-    c.line`  http-request set-var(txn.backend) var(txn.key),map_str(${map(GENERATION_FILES.exactMap)})`,
-    c.line`  http-request set-var(txn.backend) var(txn.key),concat(/),map_beg(${map(GENERATION_FILES.prefixMap)}) if !{ var(txn.backend) -m found }`,
-    c.line`  http-request set-var(txn.backend) var(txn.level),map_str(${map(GENERATION_FILES.fallbackMap)}) if !{ var(txn.backend) -m found }`,
+    '  http-request set-var(txn.path) path',
+    // The host level: the exact host, else its wildcard, else the host-less level `_`.
+    c.line`  http-request set-var(txn.level) ${HOST},map_str(${map(GENERATION_FILES.hostsMap)})`,
   );
+  if (structure.wildcardLookup) {
+    rules.push(c.line`  http-request set-var(txn.level) ${HOST},regsub(^[^.]*,*),map_str(${map(GENERATION_FILES.hostsMap)}) if !{ var(txn.level) -m found }`);
+  }
+  rules.push('  http-request set-var(txn.level) str(_) if !{ var(txn.level) -m found }');
+  if (structure.exactLookup) {
+    // An Exact hit covers the whole path: it is never shorter than a prefix hit, so it wins ties.
+    rules.push(
+      c.line`  http-request set-var(txn.exact) var(txn.level),concat(,txn.path),map_str(${map(GENERATION_FILES.exactMap)})`,
+      '  use_backend %[var(txn.exact)] if { var(txn.exact) -m found }',
+    );
+  }
+  // The longest prefix; each level's `level/` entry holds its fallback, so this always finds a backend.
+  rules.push(c.line`  use_backend %[var(txn.level),concat(,txn.path,/),map_beg(${map(GENERATION_FILES.prefixMap)})]`);
   return rules;
 }
 
-function frontendSection(model: Model, settings: ConfigSettings, genDir: string): string[] {
+function frontendSection(scheme: 'http' | 'https', structure: Structure, settings: ConfigSettings, genDir: string): string[] {
+  const port = scheme === 'http' ? settings.httpPort : settings.httpsPort;
+  const bind =
+    scheme === 'http'
+      ? c.line`  bind ${c.bindAddress(settings.bindAddress, port)}`
+      : c.line`  bind ${c.bindAddress(settings.bindAddress, port)} ssl crt-list ${c.filePath(`${genDir}/${GENERATION_FILES.crtList}`)} alpn h2,http/1.1`;
   return [
-    'frontend portero',
-    c.line`  bind ${c.bindAddress(settings.bindAddress, settings.httpPort)}`,
-    c.line`  bind ${c.bindAddress(settings.bindAddress, settings.httpsPort)} ssl crt-list ${c.filePath(`${genDir}/${GENERATION_FILES.crtList}`)} alpn h2,http/1.1`,
-    // Forwarding headers are set by the proxy; values sent by clients are not trusted.
+    c.line`frontend ${c.ident(`portero-${scheme}`)}`,
+    bind,
+    // Forwarding headers are set by the proxy; values sent by clients are replaced, never trusted.
     '  http-request del-header X-Forwarded-For',
-    '  http-request del-header X-Real-IP',
-    '  http-request set-header X-Forwarded-Proto https if { ssl_fc }',
-    '  http-request set-header X-Forwarded-Proto http if !{ ssl_fc }',
-    '  http-request set-header X-Forwarded-Host %[req.hdr(host)]',
-    '  http-request set-header X-Forwarded-Port %[dst_port]',
-    '  http-request set-header X-Real-IP %[src]',
     '  option forwardfor',
-    ...routingRules(model, genDir, settings.httpsPort),
-    '  use_backend %[var(txn.backend)]',
+    '  http-request set-header X-Real-IP %[src]',
+    c.line`  http-request set-header X-Forwarded-Proto ${c.keyword(scheme, ['http', 'https'])}`,
+    c.line`  http-request set-header X-Forwarded-Port ${c.port(port)}`,
+    '  http-request set-header X-Forwarded-Host %[req.hdr(host)]',
+    ...routingRules(structure, genDir, scheme, settings.httpsPort),
     c.line`  default_backend ${c.ident(NOT_FOUND_BACKEND)}`,
     '  http-after-response set-header Server portero',
     '',
   ];
 }
 
-function backendSection(backend: Backend): string[] {
+function backendSection(name: string, backend: Backend | undefined): string[] {
   return [
-    c.line`backend ${c.ident(backend.id)}`,
+    c.line`backend ${c.ident(name)}`,
     '  balance roundrobin',
-    ...backend.endpoints.map((endpoint) => c.line`  server ${serverName(endpoint.address, endpoint.port)} ${c.address(endpoint.address, endpoint.port)}`),
+    ...(backend?.endpoints ?? []).map((endpoint) => c.line`  server ${serverName(endpoint.address, endpoint.port)} ${c.address(endpoint.address, endpoint.port)}`),
     '',
   ];
 }
 
-export function renderConfig(model: Model, settings: ConfigSettings, genDir: string): string {
+/**
+ * The configuration for `model` under `names`: a section for every backend
+ * of the structure (empty when the model no longer has it) and every spare
+ * (with the servers of the backend that took it, if any).
+ */
+export function renderConfig(model: Model, settings: ConfigSettings, genDir: string, names: BackendNames): string {
+  const byId = new Map(model.backends.map((backend) => [backend.id, backend]));
+  const spareHolder = new Map<number, string>();
+  for (const [id, index] of names.spareAssignments) spareHolder.set(index, id);
+  const { structure } = names;
   const lines = [
     '# Generated by Portero. Do not edit: every change is overwritten.',
     ...globalSection(settings),
     ...defaultsSection(genDir),
-    ...frontendSection(model, settings, genDir),
+    ...frontendSection('http', structure, settings, genDir),
+    ...frontendSection('https', structure, settings, genDir),
     c.line`backend ${c.ident(NOT_FOUND_BACKEND)}`,
     '  http-request return status 404 content-type text/plain string "404 Not Found"',
     '',
     c.line`backend ${c.ident(UNAVAILABLE_BACKEND)}`,
     '  http-request return status 503 content-type text/plain string "503 Service Unavailable"',
     '',
-    ...model.backends.flatMap(backendSection),
+    ...[...structure.backends].sort().flatMap((id) => backendSection(id, byId.get(id))),
+    ...Array.from({ length: structure.spares }, (_, index) => {
+      const holder = spareHolder.get(index);
+      return backendSection(`${SPARE_PREFIX}${index}`, holder === undefined ? undefined : byId.get(holder));
+    }).flat(),
   ];
   return lines.join('\n');
 }

@@ -1,18 +1,23 @@
 // model → the map files, crt-list and PEM files of one generation. Pure.
 //
 // Routing uses maps, not one ACL per rule (see notes/haproxy-2.6.md §4):
-//   hosts.map     host or `*.wildcard` → itself: which host level a request is on
+//   hosts.map     host (and host + ".") or `*.wildcard` → the host level key:
+//                 which level a request is on; an unknown host is on `_`
 //   exact.map     level + path → backend, for Exact paths
 //   prefix.map    level + prefix + `/` → backend, looked up with map_beg on
 //                 level + path + `/`: a prefix tree where the longest key wins,
-//                 and the added `/` on both sides makes the match element-wise
-//   fallback.map  level → backend for requests that match none of its paths
+//                 and the added `/` on both sides makes the match element-wise.
+//                 Each level also has `level/` → its fallback (unless a `/`
+//                 route takes that key), so one lookup always finds a backend
 //   redirect.map  TLS hosts whose plain-HTTP requests get a 308 to HTTPS
-// The host-less level's key is `_`, which no valid host can be.
+// The host-less level's key is `_`, which no valid host can be; its `_/`
+// entry is the host-less fallback, or the catch-all.
 
+import { Buffer } from 'node:buffer';
 import type { Model, Target } from '../../model/model.js';
 import { crtList, hostName, ident, mapFile, type MapEntry, type Safe } from './config-lines.js';
 import { GENERATION_FILES } from './layout.js';
+import type { BackendNames } from './structure.js';
 
 export const HOSTLESS_LEVEL = '_';
 export const NOT_FOUND_BACKEND = 'portero:not-found';
@@ -25,10 +30,11 @@ export interface RenderedFile {
   mode: number;
 }
 
-export function backendName(target: Target): Safe {
+/** The HAProxy backend a target is served by. A backend without a name yet (no section, no spare) answers 503. */
+export function backendName(target: Target, names?: BackendNames): Safe {
   switch (target.kind) {
     case 'backend':
-      return ident(target.id);
+      return ident(names ? (names.nameOf(target.id) ?? UNAVAILABLE_BACKEND) : target.id);
     case 'unavailable':
       return ident(UNAVAILABLE_BACKEND);
     case 'not-found':
@@ -48,49 +54,65 @@ export interface MapContents {
   hosts: MapEntry[];
   exact: MapEntry[];
   prefix: MapEntry[];
-  fallback: MapEntry[];
   redirect: MapEntry[];
 }
 
-export function mapContents(model: Model): MapContents {
-  const maps: MapContents = { hosts: [], exact: [], prefix: [], fallback: [], redirect: [] };
-  let hasHostless = false;
+export type MapName = keyof MapContents;
+export const MAP_FILES: Readonly<Record<MapName, string>> = {
+  hosts: GENERATION_FILES.hostsMap,
+  exact: GENERATION_FILES.exactMap,
+  prefix: GENERATION_FILES.prefixMap,
+  redirect: GENERATION_FILES.redirectMap,
+};
+
+export function mapContents(model: Model, names?: BackendNames): MapContents {
+  const maps: MapContents = { hosts: [], exact: [], prefix: [], redirect: [] };
+  let hostless = false;
   for (const level of model.levels) {
     const key = levelKey(level.host);
-    if (level.host === '') hasHostless = true;
-    else maps.hosts.push({ key, value: hostName(level.host) });
-    for (const route of level.routes) {
-      if (route.match === 'exact') maps.exact.push({ key: `${key}${route.path}`, value: backendName(route.target) });
-      else maps.prefix.push({ key: `${key}${route.path}/`, value: backendName(route.target) });
+    if (level.host === '') hostless = true;
+    else {
+      maps.hosts.push({ key, value: hostName(level.host) });
+      // A trailing dot in Host names the same host; matching it here costs nothing per request.
+      maps.hosts.push({ key: `${key}.`, value: hostName(level.host) });
     }
-    maps.fallback.push({ key, value: backendName(level.fallback) });
+    let rootRoute = false;
+    for (const route of level.routes) {
+      if (route.match === 'exact') maps.exact.push({ key: `${key}${route.path}`, value: backendName(route.target, names) });
+      else {
+        maps.prefix.push({ key: `${key}${route.path}/`, value: backendName(route.target, names) });
+        if (route.path === '') rootRoute = true;
+      }
+    }
+    if (!rootRoute) maps.prefix.push({ key: `${key}/`, value: backendName(level.fallback, names) });
   }
-  if (!hasHostless) maps.fallback.push({ key: HOSTLESS_LEVEL, value: backendName(model.catchAll) });
-  for (const host of model.redirectHosts) maps.redirect.push({ key: hostName(host).text, value: ident('1') });
+  if (!hostless) maps.prefix.push({ key: `${HOSTLESS_LEVEL}/`, value: backendName(model.catchAll, names) });
+  for (const host of model.redirectHosts) {
+    maps.redirect.push({ key: hostName(host).text, value: ident('1') });
+    maps.redirect.push({ key: `${hostName(host).text}.`, value: ident('1') });
+  }
+  for (const entries of Object.values(maps) as MapEntry[][]) entries.sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
   return maps;
 }
 
-function errorFile(status: string, body: string): string {
-  return `HTTP/1.1 ${status}\r\ncontent-type: text/plain; charset=utf-8\r\ncache-control: no-cache\r\ncontent-length: ${Buffer.byteLength(body)}\r\n\r\n${body}`;
+export function errorFile503(): string {
+  const body = '503 Service Unavailable: no ready endpoints\n';
+  return `HTTP/1.1 503 Service Unavailable\r\ncontent-type: text/plain; charset=utf-8\r\ncache-control: no-cache\r\ncontent-length: ${Buffer.byteLength(body)}\r\n\r\n${body}`;
+}
+
+export function crtListContent(model: Model, genDir: string): string {
+  const entries = [{ file: `${genDir}/${certificateFile(model.defaultCertificate.id)}`, sni: [] as string[] }];
+  for (const certificate of model.certificates) entries.push({ file: `${genDir}/${certificateFile(certificate.id)}`, sni: certificate.hosts });
+  return crtList(entries);
 }
 
 /** Every file of a generation; `genDir` is the absolute directory they will live in. */
-export function renderFiles(model: Model, genDir: string): RenderedFile[] {
-  const maps = mapContents(model);
-  const files: RenderedFile[] = [
-    { path: GENERATION_FILES.hostsMap, content: mapFile(maps.hosts), mode: 0o644 },
-    { path: GENERATION_FILES.exactMap, content: mapFile(maps.exact), mode: 0o644 },
-    { path: GENERATION_FILES.prefixMap, content: mapFile(maps.prefix), mode: 0o644 },
-    { path: GENERATION_FILES.fallbackMap, content: mapFile(maps.fallback), mode: 0o644 },
-    { path: GENERATION_FILES.redirectMap, content: mapFile(maps.redirect), mode: 0o644 },
-    { path: GENERATION_FILES.error503, content: errorFile('503 Service Unavailable', '503 Service Unavailable: no ready endpoints\n'), mode: 0o644 },
-  ];
-  const crtEntries = [{ file: `${genDir}/${certificateFile(model.defaultCertificate.id)}`, sni: [] as string[] }];
+export function renderFiles(model: Model, genDir: string, names?: BackendNames): RenderedFile[] {
+  const maps = mapContents(model, names);
+  const files: RenderedFile[] = (Object.keys(MAP_FILES) as MapName[]).map((name) => ({ path: MAP_FILES[name], content: mapFile(maps[name]), mode: 0o644 }));
+  files.push({ path: GENERATION_FILES.error503, content: errorFile503(), mode: 0o644 });
   files.push({ path: certificateFile(model.defaultCertificate.id), content: model.defaultCertificate.pem, mode: 0o600 });
-  for (const certificate of model.certificates) {
-    files.push({ path: certificateFile(certificate.id), content: certificate.pem, mode: 0o600 });
-    crtEntries.push({ file: `${genDir}/${certificateFile(certificate.id)}`, sni: certificate.hosts });
-  }
-  files.push({ path: GENERATION_FILES.crtList, content: crtList(crtEntries), mode: 0o644 });
+  for (const certificate of model.certificates) files.push({ path: certificateFile(certificate.id), content: certificate.pem, mode: 0o600 });
+  files.push({ path: GENERATION_FILES.crtList, content: crtListContent(model, genDir), mode: 0o644 });
   return files;
 }
