@@ -60,7 +60,7 @@ export class Controller {
   }
 
   private translateNow(snapshot: Snapshot): Translation {
-    const translation = translate(snapshot, { ...this.settings, now: new Date() });
+    const translation = translate(snapshot, { ...this.settings, now: new Date() }, this.lastTranslation?.model);
     this.reportDiagnostics(translation.diagnostics);
     this.lastTranslation = translation;
     if (this.metrics) {

@@ -8,30 +8,51 @@
 
 import { isIP } from 'node:net';
 import { backendId, type Backend, type Endpoint, type Target } from '../model/model.js';
-import { keyOf, SERVICE_NAME_LABEL, type EndpointSlice, type IngressBackend, type Service, type ServicePort } from '../objects/types.js';
+import { SERVICE_NAME_LABEL, type EndpointSlice, type IngressBackend, type Service, type ServicePort } from '../objects/types.js';
 
 export interface BackendIndex {
-  services: ReadonlyMap<string, Service>;
-  /** EndpointSlices by `namespace/service`. */
-  slicesByService: ReadonlyMap<string, EndpointSlice[]>;
+  /** Services by namespace, then name. */
+  services: ReadonlyMap<string, ReadonlyMap<string, Service>>;
+  /** EndpointSlices by namespace, then the Service they belong to. */
+  slicesByService: ReadonlyMap<string, ReadonlyMap<string, EndpointSlice[]>>;
+}
+
+function inner<V>(outer: Map<string, Map<string, V>>, key: string): Map<string, V> {
+  let map = outer.get(key);
+  if (!map) {
+    map = new Map();
+    outer.set(key, map);
+  }
+  return map;
 }
 
 export function indexBackends(services: readonly Service[], slices: readonly EndpointSlice[]): BackendIndex {
-  const serviceMap = new Map<string, Service>();
-  for (const service of services) serviceMap.set(keyOf(service.metadata.namespace, service.metadata.name), service);
-  const slicesByService = new Map<string, EndpointSlice[]>();
+  const serviceMap = new Map<string, Map<string, Service>>();
+  for (const service of services) inner(serviceMap, service.metadata.namespace).set(service.metadata.name, service);
+  const slicesByService = new Map<string, Map<string, EndpointSlice[]>>();
   for (const slice of slices) {
     const serviceName = slice.metadata.labels[SERVICE_NAME_LABEL];
     if (serviceName === undefined) continue;
-    const key = keyOf(slice.metadata.namespace, serviceName);
-    const list = slicesByService.get(key);
+    const byService = inner(slicesByService, slice.metadata.namespace);
+    const list = byService.get(serviceName);
     if (list) list.push(slice);
-    else slicesByService.set(key, [slice]);
+    else byService.set(serviceName, [slice]);
   }
   return { services: serviceMap, slicesByService };
 }
 
 export type Resolution = { target: Target; backend?: Backend; problem?: { field: string; message: string } };
+
+// Resolutions remembered per Service object and port, with the slice objects they were made from: see memo.ts.
+const resolved = new WeakMap<Service, Map<number, { slices: readonly EndpointSlice[]; resolution: Resolution }>>();
+
+const NO_SLICES: readonly EndpointSlice[] = [];
+
+function sameSlices(a: readonly EndpointSlice[], b: readonly EndpointSlice[]): boolean {
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i += 1) if (a[i] !== b[i]) return false;
+  return true;
+}
 
 /**
  * Resolves one backend reference from an Ingress in `namespace`. `field` is the
@@ -47,7 +68,7 @@ export function resolveBackend(index: BackendIndex, namespace: string, ref: Ingr
   }
   if (!ref.service) return { target: unavailable };
   const { name, port } = ref.service;
-  const service = index.services.get(keyOf(namespace, name));
+  const service = index.services.get(namespace)?.get(name);
   if (!service) {
     return { target: unavailable, problem: { field: `${field}.service.name`, message: `Service ${namespace}/${name} not found; requests answer 503` } };
   }
@@ -73,14 +94,24 @@ export function resolveBackend(index: BackendIndex, namespace: string, ref: Ingr
       problem: { field: `${field}.service.port`, message: `Service ${namespace}/${name} port ${servicePort.port} is ${servicePort.protocol}, not TCP; requests answer 503` },
     };
   }
+  const slices = index.slicesByService.get(namespace)?.get(name) ?? NO_SLICES;
+  let memo = resolved.get(service);
+  const cached = memo?.get(servicePort.port);
+  if (cached && sameSlices(cached.slices, slices)) return cached.resolution;
   const backend: Backend = {
     id: backendId(namespace, name, servicePort.port),
     namespace,
     service: name,
     port: servicePort.port,
-    endpoints: readyEndpoints(index.slicesByService.get(keyOf(namespace, name)) ?? [], servicePort, service.spec.ports.length === 1),
+    endpoints: readyEndpoints(slices, servicePort, service.spec.ports.length === 1),
   };
-  return { target: { kind: 'backend', id: backend.id }, backend };
+  const resolution: Resolution = { target: { kind: 'backend', id: backend.id }, backend };
+  if (!memo) {
+    memo = new Map();
+    resolved.set(service, memo);
+  }
+  memo.set(servicePort.port, { slices, resolution });
+  return resolution;
 }
 
 /**

@@ -6,7 +6,7 @@
 // `spec.defaultBackend` of the oldest Ingress that contributes to the level
 // and sets one; otherwise the catch-all.
 
-import type { HostLevel, PathMatch, Route, Target } from '../model/model.js';
+import { sameTarget, type HostLevel, type PathMatch, type Route, type Target } from '../model/model.js';
 import { keyOf, type Ingress, type IngressBackend } from '../objects/types.js';
 import type { Diagnostic } from './diagnostics.js';
 
@@ -32,42 +32,86 @@ interface LevelBuilder {
   fallbackOwner?: Ingress;
 }
 
+interface PathContribution {
+  /** `match path`, the identity of a route within a host level. */
+  key: string;
+  normalized: NormalizedPath;
+  written: string;
+  backend: IngressBackend;
+  field: string;
+}
+
+interface RuleContribution {
+  host: string;
+  paths: PathContribution[];
+}
+
+// What each Ingress contributes, remembered per (immutable) Ingress object: see memo.ts.
+const contributions = new WeakMap<Ingress, RuleContribution[]>();
+
+function contributionsOf(ingress: Ingress): RuleContribution[] {
+  let found = contributions.get(ingress);
+  if (found) return found;
+  found = ingress.spec.rules.map((rule, i) => ({
+    host: rule.host ?? '',
+    paths: (rule.http?.paths ?? []).map((entry, j) => {
+      const normalized = normalizePath(entry.path, entry.pathType ?? 'Prefix');
+      return { key: `${normalized.match} ${normalized.path}`, normalized, written: entry.path, backend: entry.backend, field: `spec.rules[${i}].http.paths[${j}]` };
+    }),
+  }));
+  contributions.set(ingress, found);
+  return found;
+}
+
+/** Same routes and fallback: the previous level object can stand for the new one. */
+function sameLevel(a: HostLevel, routes: readonly Route[], fallback: Target): boolean {
+  if (a.routes.length !== routes.length || !sameTarget(a.fallback, fallback)) return false;
+  for (let i = 0; i < routes.length; i += 1) {
+    const x = a.routes[i]!;
+    const y = routes[i]!;
+    if (x.match !== y.match || x.path !== y.path || !sameTarget(x.target, y.target)) return false;
+  }
+  return true;
+}
+
+/**
+ * The host levels of the given Ingresses (oldest first). Levels equal to one
+ * in `previous` are that very object, so consumers can skip what did not change.
+ */
 export function buildLevels(
   ingresses: readonly Ingress[],
   resolve: ResolveTarget,
   catchAll: Target,
   diagnostics: Diagnostic[],
+  previous: ReadonlyMap<string, HostLevel> = new Map(),
 ): HostLevel[] {
   const levels = new Map<string, LevelBuilder>();
   for (const ingress of ingresses) {
-    const ref = { kind: 'Ingress' as const, namespace: ingress.metadata.namespace, name: ingress.metadata.name };
-    ingress.spec.rules.forEach((rule, i) => {
-      const host = rule.host ?? '';
+    const hasDefault = ingress.spec.defaultBackend !== undefined;
+    for (const rule of contributionsOf(ingress)) {
+      const { host } = rule;
       let level = levels.get(host);
       if (!level) {
         level = { routes: new Map() };
         levels.set(host, level);
       }
-      if (ingress.spec.defaultBackend && level.fallbackOwner === undefined) level.fallbackOwner = ingress;
-      rule.http?.paths.forEach((entry, j) => {
-        const field = `spec.rules[${i}].http.paths[${j}]`;
-        const normalized = normalizePath(entry.path, entry.pathType ?? 'Prefix');
-        const key = `${normalized.match} ${normalized.path}`;
-        const existing = level.routes.get(key);
+      if (hasDefault && level.fallbackOwner === undefined) level.fallbackOwner = ingress;
+      for (const entry of rule.paths) {
+        const existing = level.routes.get(entry.key);
         if (existing) {
           const owner = existing.owner === ingress ? 'an earlier path of this Ingress' : `older Ingress ${keyOf(existing.owner.metadata.namespace, existing.owner.metadata.name)}`;
           diagnostics.push({
             severity: 'warning',
-            object: ref,
-            field,
-            message: `${normalized.match === 'exact' ? 'Exact' : 'Prefix'} path ${JSON.stringify(entry.path || '/')} on ${host === '' ? 'any host' : `host ${host}`} is already routed by ${owner}; this path is ignored`,
+            object: { kind: 'Ingress', namespace: ingress.metadata.namespace, name: ingress.metadata.name },
+            field: entry.field,
+            message: `${entry.normalized.match === 'exact' ? 'Exact' : 'Prefix'} path ${JSON.stringify(entry.written || '/')} on ${host === '' ? 'any host' : `host ${host}`} is already routed by ${owner}; this path is ignored`,
           });
-          return;
+          continue;
         }
-        const target = resolve(ingress, entry.backend, `${field}.backend`);
-        level.routes.set(key, { route: { match: normalized.match, path: normalized.path, target }, owner: ingress });
-      });
-    });
+        const target = resolve(ingress, entry.backend, `${entry.field}.backend`);
+        level.routes.set(entry.key, { route: { match: entry.normalized.match, path: entry.normalized.path, target }, owner: ingress });
+      }
+    }
   }
 
   const result: HostLevel[] = [];
@@ -75,7 +119,8 @@ export function buildLevels(
     const owner = builder.fallbackOwner;
     const fallback = owner?.spec.defaultBackend ? resolve(owner, owner.spec.defaultBackend, 'spec.defaultBackend') : catchAll;
     const routes = [...builder.routes.values()].map((entry) => entry.route).sort(compareRoutes);
-    result.push({ host, routes, fallback });
+    const before = previous.get(host);
+    result.push(before && sameLevel(before, routes, fallback) ? before : { host, routes, fallback });
   }
   return result.sort((a, b) => (a.host < b.host ? -1 : a.host > b.host ? 1 : 0));
 }

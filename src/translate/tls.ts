@@ -54,6 +54,7 @@ export function buildTls(
   const redirectHosts = new Set<string>();
 
   for (const ingress of ingresses) {
+    if (ingress.spec.tls.length === 0) continue;
     const ref: ObjectRef = { kind: 'Ingress', namespace: ingress.metadata.namespace, name: ingress.metadata.name };
     const ruleHosts = ingress.spec.rules.flatMap((rule) => (rule.host ? [rule.host] : []));
     ingress.spec.tls.forEach((tls, index) => {

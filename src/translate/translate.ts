@@ -7,7 +7,8 @@
 import type { Backend, Certificate, Model, Target } from '../model/model.js';
 import { keyOf, type EndpointSlice, type Ingress, type IngressClass, type ObjectRef, type Secret, type Service } from '../objects/types.js';
 import { indexBackends, resolveBackend } from './backends.js';
-import { checkDiagnostics, checkIngress } from './check.js';
+import { checkDiagnostics } from './check.js';
+import { ageOf, checkedIngress } from './memo.js';
 import { diagnosticKey, type Diagnostic } from './diagnostics.js';
 import { isOurs, selectClasses, type ClassOptions } from './ingress-class.js';
 import { buildLevels } from './routes.js';
@@ -46,20 +47,25 @@ export interface Translation {
 }
 
 export function compareAge(a: Ingress, b: Ingress): number {
-  const at = Date.parse(a.metadata.creationTimestamp);
-  const bt = Date.parse(b.metadata.creationTimestamp);
+  const at = ageOf(a);
+  const bt = ageOf(b);
   if (at !== bt) return at - bt;
   const ak = keyOf(a.metadata.namespace, a.metadata.name);
   const bk = keyOf(b.metadata.namespace, b.metadata.name);
   return ak < bk ? -1 : ak > bk ? 1 : 0;
 }
 
-export function translate(snapshot: Snapshot, options: TranslateOptions): Translation {
+/**
+ * `previous`, the model of the last translation, changes nothing in the
+ * result's values: parts equal to its parts are its very objects, so the data
+ * plane can skip them cheaply.
+ */
+export function translate(snapshot: Snapshot, options: TranslateOptions, previous?: Model): Translation {
   const diagnostics: Diagnostic[] = [];
   const classes = selectClasses(snapshot.ingressClasses, options);
   const valid: Ingress[] = [];
   for (const ingress of [...snapshot.ingresses].filter((candidate) => isOurs(candidate, classes, options)).sort(compareAge)) {
-    const check = checkIngress(ingress);
+    const check = checkedIngress(ingress);
     diagnostics.push(...checkDiagnostics(ingress, check));
     if (check.errors.length === 0) valid.push(ingress);
   }
@@ -81,7 +87,7 @@ export function translate(snapshot: Snapshot, options: TranslateOptions): Transl
   };
 
   const catchAll = chooseCatchAll(valid, resolve, options, index, backends, diagnostics);
-  const levels = buildLevels(valid, resolve, catchAll, diagnostics);
+  const levels = buildLevels(valid, resolve, catchAll, diagnostics, previous ? new Map(previous.levels.map((level) => [level.host, level])) : undefined);
 
   const secrets = new Map<string, Secret>();
   for (const secret of snapshot.secrets) secrets.set(keyOf(secret.metadata.namespace, secret.metadata.name), secret);

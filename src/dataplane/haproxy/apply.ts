@@ -20,7 +20,7 @@ import { mapFile } from './config-lines.js';
 import { Drainer } from './drain.js';
 import { writeDirectoryAtomic, writeFileAtomic } from './files.js';
 import { GENERATION_FILES, type Layout } from './layout.js';
-import { planChange, type LiveState, type ReloadReason, type RuntimePlan } from './plan.js';
+import { planChange, type LiveState, type ReloadReason } from './plan.js';
 import { HaproxyProcess } from './process.js';
 import { renderConfig, type ConfigSettings } from './render-config.js';
 import { certificateFile, crtListContent, MAP_FILES, mapContents, renderFiles, type MapName } from './render-files.js';
@@ -54,6 +54,8 @@ interface Loaded {
   generation: number;
   /** The text of haproxy.cfg: the last config that passed `haproxy -c`. */
   config: string;
+  /** Content of the files written in the generation directory, by path inside it. */
+  files: Map<string, string>;
 }
 
 export class HaproxyDataplane {
@@ -121,14 +123,15 @@ export class HaproxyDataplane {
   }
 
   /** Writes a new generation and its candidate config; returns the config text and the names it uses. */
-  private async prepare(model: Model, generation: number): Promise<{ config: string; names: BackendNames }> {
+  private async prepare(model: Model, generation: number): Promise<{ config: string; names: BackendNames; files: Map<string, string> }> {
     const { layout } = this.options;
     const genDir = layout.generation(generation);
     const names = new BackendNames(structureFor(model));
-    await writeDirectoryAtomic(genDir, renderFiles(model, genDir, names));
+    const rendered = renderFiles(model, genDir, names);
+    await writeDirectoryAtomic(genDir, rendered);
     const config = renderConfig(model, this.settings(), genDir, names);
     await writeFileAtomic(layout.candidateConfig, config);
-    return { config, names };
+    return { config, names, files: new Map(rendered.map((file) => [file.path, file.content])) };
   }
 
   /** First start: apply `model`, falling back to `empty` if HAProxy refuses it. */
@@ -137,7 +140,7 @@ export class HaproxyDataplane {
       await this.prune([]);
       for (const candidate of [model, empty]) {
         const generation = ++this.generation;
-        const { config, names } = await this.prepare(candidate, generation);
+        const { config, names, files } = await this.prepare(candidate, generation);
         const check = await this.check(this.options.layout.candidateConfig);
         if (!check.ok) {
           this.options.metrics?.configErrors.inc();
@@ -146,7 +149,7 @@ export class HaproxyDataplane {
         }
         await rename(this.options.layout.candidateConfig, this.options.layout.config);
         await this.process.start();
-        this.loaded = { generation, config };
+        this.loaded = { generation, config, files };
         this.live = { model: candidate, names, sparesUsed: 0 };
         this.options.metrics?.reloads.inc({ reason: 'start' });
         await this.prune([generation]);
@@ -183,8 +186,7 @@ export class HaproxyDataplane {
       this.drainer.revived(plan.addServers);
       await this.drainer.drain(plan.removeServers);
       this.live = { model, names: plan.names, sparesUsed: plan.sparesUsed };
-      await this.writeRuntimeFiles(live.model, plan);
-      this.scheduleConfigSync();
+      this.scheduleSync();
       const durationMs = performance.now() - started;
       const metrics = this.options.metrics;
       if (metrics) {
@@ -199,31 +201,13 @@ export class HaproxyDataplane {
     }
   }
 
-  /** Brings the files of the loaded generation in line with the runtime change just made. */
-  private async writeRuntimeFiles(previous: Model, plan: RuntimePlan): Promise<void> {
-    const model = this.live!.model;
-    const genDir = this.options.layout.generation(this.loaded!.generation);
-    const maps = mapContents(model, plan.names);
-    const writes: Promise<void>[] = [];
-    for (const name of Object.keys(MAP_FILES) as MapName[]) {
-      const diff = plan.maps[name];
-      if (diff.add.length + diff.set.length + diff.remove.length > 0) writes.push(writeFileAtomic(`${genDir}/${MAP_FILES[name]}`, mapFile(maps[name])));
-    }
-    const c = plan.certificates;
-    for (const certificate of [...c.add, ...c.update]) writes.push(writeFileAtomic(`${genDir}/${certificateFile(certificate.id)}`, certificate.pem, 0o600));
-    if (c.defaultPem !== undefined) writes.push(writeFileAtomic(`${genDir}/${certificateFile(model.defaultCertificate.id)}`, c.defaultPem, 0o600));
-    for (const id of c.remove) writes.push(rm(`${genDir}/${certificateFile(id)}`, { force: true }));
-    if (c.add.length + c.relist.length + c.remove.length > 0 || previous.certificates.length !== model.certificates.length) {
-      writes.push(writeFileAtomic(`${genDir}/${GENERATION_FILES.crtList}`, crtListContent(model, genDir)));
-    }
-    await Promise.all(writes);
-  }
-
   /**
-   * Renders haproxy.cfg for the live state and, once `haproxy -c` accepts
-   * it, puts it in place, in the background. A reload meanwhile supersedes it.
+   * Brings the files in line with the live state, in the background and
+   * coalesced: the maps, certificates and crt-list of the loaded generation at
+   * once, then haproxy.cfg once `haproxy -c` accepts it. A reload meanwhile
+   * supersedes the work; a restart before it is done reloads to resynchronise.
    */
-  private scheduleConfigSync(): void {
+  private scheduleSync(): void {
     this.syncSeq += 1;
     if (this.syncing) {
       this.syncAgain = true;
@@ -234,32 +218,65 @@ export class HaproxyDataplane {
       try {
         do {
           this.syncAgain = false;
-          const seq = this.syncSeq;
-          const live = this.live;
-          const loaded = this.loaded;
-          if (!live || !loaded) return;
-          const config = renderConfig(live.model, this.settings(), this.options.layout.generation(loaded.generation), live.names);
-          const candidate = `${this.options.layout.config}.sync`;
-          await writeFileAtomic(candidate, config);
-          const check = await this.check(candidate);
-          await this.exclusive(async () => {
-            if (seq !== this.syncSeq || this.loaded !== loaded) return;
-            if (!check.ok) {
-              this.options.metrics?.configErrors.inc();
-              this.options.log.error({ output: check.output }, 'the configuration for the live state fails haproxy -c; reloading to a checked one');
-              this.needsResync = true;
-              return;
-            }
-            await rename(candidate, this.options.layout.config);
-            this.loaded = { ...loaded, config };
-          });
+          await this.syncOnce();
         } while (this.syncAgain);
-      } catch (error) {
-        this.options.log.warn({ err: (error as Error).message }, 'writing haproxy.cfg for the live state failed');
       } finally {
         this.syncing = false;
       }
     })();
+  }
+
+  private async syncOnce(): Promise<void> {
+    const seq = this.syncSeq;
+    const live = this.live;
+    const loaded = this.loaded;
+    if (!live || !loaded) return;
+    const genDir = this.options.layout.generation(loaded.generation);
+    try {
+      const writes: Promise<void>[] = [];
+      const maps = mapContents(live.model, live.names);
+      for (const name of Object.keys(MAP_FILES) as MapName[]) {
+        const content = mapFile(maps[name]);
+        if (loaded.files.get(MAP_FILES[name]) === content) continue;
+        loaded.files.set(MAP_FILES[name], content);
+        writes.push(writeFileAtomic(`${genDir}/${MAP_FILES[name]}`, content));
+      }
+      const certificates = new Map([live.model.defaultCertificate, ...live.model.certificates].map((certificate) => [certificateFile(certificate.id), certificate.pem]));
+      for (const [file, pem] of certificates) {
+        if (loaded.files.get(file) === pem) continue;
+        loaded.files.set(file, pem);
+        writes.push(writeFileAtomic(`${genDir}/${file}`, pem, 0o600));
+      }
+      for (const file of [...loaded.files.keys()]) {
+        if (!file.startsWith(`${GENERATION_FILES.certsDir}/`) || certificates.has(file)) continue;
+        loaded.files.delete(file);
+        writes.push(rm(`${genDir}/${file}`, { force: true }));
+      }
+      const crtList = crtListContent(live.model, genDir);
+      if (loaded.files.get(GENERATION_FILES.crtList) !== crtList) {
+        loaded.files.set(GENERATION_FILES.crtList, crtList);
+        writes.push(writeFileAtomic(`${genDir}/${GENERATION_FILES.crtList}`, crtList));
+      }
+      await Promise.all(writes);
+      const config = renderConfig(live.model, this.settings(), genDir, live.names);
+      if (config === loaded.config) return;
+      const candidate = `${this.options.layout.config}.sync`;
+      await writeFileAtomic(candidate, config);
+      const check = await this.check(candidate);
+      await this.exclusive(async () => {
+        if (seq !== this.syncSeq || this.loaded !== loaded) return;
+        if (!check.ok) {
+          this.options.metrics?.configErrors.inc();
+          this.options.log.error({ output: check.output }, 'the configuration for the live state fails haproxy -c; reloading to a checked one');
+          this.needsResync = true;
+          return;
+        }
+        await rename(candidate, this.options.layout.config);
+        loaded.config = config;
+      });
+    } catch (error) {
+      if (this.loaded === loaded) this.options.log.warn({ err: (error as Error).message }, 'writing the files for the live state failed');
+    }
   }
 
   private async reload(model: Model, reason: ReloadReason, detail: string): Promise<ApplyResult> {
@@ -267,7 +284,7 @@ export class HaproxyDataplane {
     const started = performance.now();
     const generation = ++this.generation;
     this.syncSeq += 1;
-    const { config, names } = await this.prepare(model, generation);
+    const { config, names, files } = await this.prepare(model, generation);
     const check = await this.check(this.options.layout.candidateConfig);
     if (!check.ok) {
       this.options.metrics?.configErrors.inc();
@@ -283,7 +300,7 @@ export class HaproxyDataplane {
       await this.prune([loaded.generation]);
       return { status: 'rejected', reason: result.reason };
     }
-    this.loaded = { generation, config };
+    this.loaded = { generation, config, files };
     this.live = { model, names, sparesUsed: 0 };
     this.drainer.reset();
     this.needsResync = false;

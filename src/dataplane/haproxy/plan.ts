@@ -5,9 +5,9 @@
 // add and to drain, map entries to add, set and remove, certificates to add,
 // update, re-list and remove. Otherwise the plan is a reload, with the reason.
 
-import type { Backend, Certificate, Endpoint, Model } from '../../model/model.js';
+import type { Backend, Certificate, Endpoint, HostLevel, Model } from '../../model/model.js';
 import type { MapEntry } from './config-lines.js';
-import { mapContents, type MapName } from './render-files.js';
+import { catchAllEntries, levelEntries, mapContents, redirectEntries, sameNamesFor, type MapContents, type MapName } from './render-files.js';
 import { serverName } from './render-config.js';
 import { MAX_PAYLOAD_BYTES } from './runtime.js';
 import { missingLookup, type BackendNames } from './structure.js';
@@ -31,7 +31,7 @@ export interface MapDiff {
   set: MapEntry[];
   remove: string[];
   /** The whole next content, for replacing the map in one transaction when the diff is large. */
-  next: MapEntry[];
+  next: () => MapEntry[];
 }
 
 export interface CertificateChanges {
@@ -64,32 +64,92 @@ function serverChanges(backend: string, endpoints: readonly Endpoint[]): ServerC
   return endpoints.map((endpoint) => ({ backend, server: serverName(endpoint.address, endpoint.port).text, address: endpoint.address, port: endpoint.port }));
 }
 
-function diffServers(previous: Model, next: Model, before: BackendNames, after: BackendNames): { add: ServerChange[]; remove: ServerChange[] } {
-  const existing = new Map<string, ServerChange>();
-  for (const backend of previous.backends) {
-    const name = before.nameOf(backend.id);
-    if (name) for (const change of serverChanges(name, backend.endpoints)) existing.set(`${name}/${change.server}`, change);
+// Lookup tables per (immutable) model, built once.
+const levelTables = new WeakMap<Model, Map<string, HostLevel>>();
+const backendTables = new WeakMap<Model, Map<string, Backend>>();
+
+function levelsOf(model: Model): Map<string, HostLevel> {
+  let table = levelTables.get(model);
+  if (!table) {
+    table = new Map(model.levels.map((level) => [level.host, level]));
+    levelTables.set(model, table);
   }
-  const wanted = new Map<string, ServerChange>();
-  for (const backend of next.backends) {
-    const name = after.nameOf(backend.id);
-    if (name) for (const change of serverChanges(name, backend.endpoints)) wanted.set(`${name}/${change.server}`, change);
-  }
-  return {
-    add: [...wanted].filter(([key]) => !existing.has(key)).map(([, change]) => change),
-    remove: [...existing].filter(([key]) => !wanted.has(key)).map(([, change]) => change),
-  };
+  return table;
 }
 
-function diffMap(previous: readonly MapEntry[], next: readonly MapEntry[]): MapDiff {
-  const before = new Map(previous.map((entry) => [entry.key, entry.value.text]));
-  const after = new Map(next.map((entry) => [entry.key, entry.value.text]));
-  return {
-    add: next.filter((entry) => !before.has(entry.key)),
-    set: next.filter((entry) => before.has(entry.key) && before.get(entry.key) !== entry.value.text),
-    remove: previous.filter((entry) => !after.has(entry.key)).map((entry) => entry.key),
-    next: [...next],
+function backendsOf(model: Model): Map<string, Backend> {
+  let table = backendTables.get(model);
+  if (!table) {
+    table = new Map(model.backends.map((backend) => [backend.id, backend]));
+    backendTables.set(model, table);
+  }
+  return table;
+}
+
+function diffServers(previous: Model, next: Model, before: BackendNames, after: BackendNames): { add: ServerChange[]; remove: ServerChange[] } {
+  const add: ServerChange[] = [];
+  const remove: ServerChange[] = [];
+  const old = backendsOf(previous);
+  const diffOne = (was: Backend | undefined, is: Backend | undefined, id: string) => {
+    const oldName = was ? before.nameOf(id) : undefined;
+    const newName = is ? after.nameOf(id) : undefined;
+    if (was === is && oldName === newName) return;
+    const existing = new Map(oldName && was ? serverChanges(oldName, was.endpoints).map((change) => [`${change.backend}/${change.server}`, change]) : []);
+    const wanted = new Map(newName && is ? serverChanges(newName, is.endpoints).map((change) => [`${change.backend}/${change.server}`, change]) : []);
+    for (const [key, change] of wanted) if (!existing.has(key)) add.push(change);
+    for (const [key, change] of existing) if (!wanted.has(key)) remove.push(change);
   };
+  for (const backend of next.backends) diffOne(old.get(backend.id), backend, backend.id);
+  const current = backendsOf(next);
+  for (const [id, backend] of old) if (!current.has(id)) diffOne(backend, undefined, id);
+  return { add, remove };
+}
+
+type Entries = Pick<MapContents, 'hosts' | 'exact' | 'prefix'>;
+const NO_ENTRIES: Entries = { hosts: [], exact: [], prefix: [] };
+
+function diffEntries(previous: readonly MapEntry[], next: readonly MapEntry[], into: MapDiff): void {
+  if (previous.length === 0 && next.length === 0) return;
+  const before = new Map(previous.map((entry) => [entry.key, entry.value.text]));
+  const after = new Set(next.map((entry) => entry.key));
+  for (const entry of next) {
+    const was = before.get(entry.key);
+    if (was === undefined) into.add.push(entry);
+    else if (was !== entry.value.text) into.set.push(entry);
+  }
+  for (const entry of previous) if (!after.has(entry.key)) into.remove.push(entry.key);
+}
+
+function sameHosts(a: readonly string[], b: readonly string[]): boolean {
+  return a.length === b.length && a.every((host, i) => host === b[i]);
+}
+
+/** Map changes level by level: levels that are the same object, under the same names, are skipped. */
+function diffMaps(previous: Model, next: Model, before: BackendNames, after: BackendNames): Record<MapName, MapDiff> {
+  let full: MapContents | undefined;
+  const nextContent = (name: MapName) => () => (full ??= mapContents(next, after))[name];
+  const diffs: Record<MapName, MapDiff> = {
+    hosts: { add: [], set: [], remove: [], next: nextContent('hosts') },
+    exact: { add: [], set: [], remove: [], next: nextContent('exact') },
+    prefix: { add: [], set: [], remove: [], next: nextContent('prefix') },
+    redirect: { add: [], set: [], remove: [], next: nextContent('redirect') },
+  };
+  const diffLevel = (was: Entries, is: Entries) => {
+    diffEntries(was.hosts, is.hosts, diffs.hosts);
+    diffEntries(was.exact, is.exact, diffs.exact);
+    diffEntries(was.prefix, is.prefix, diffs.prefix);
+  };
+  const old = levelsOf(previous);
+  for (const level of next.levels) {
+    const was = old.get(level.host);
+    if (was === level && sameNamesFor(level, before, after)) continue;
+    diffLevel(was ? levelEntries(was, before) : NO_ENTRIES, levelEntries(level, after));
+  }
+  const current = levelsOf(next);
+  for (const [host, level] of old) if (!current.has(host)) diffLevel(levelEntries(level, before), NO_ENTRIES);
+  diffEntries(catchAllEntries(previous, before), catchAllEntries(next, after), diffs.prefix);
+  if (!sameHosts(previous.redirectHosts, next.redirectHosts)) diffEntries(redirectEntries(previous.redirectHosts), redirectEntries(next.redirectHosts), diffs.redirect);
+  return diffs;
 }
 
 function diffCertificates(previous: Model, next: Model): CertificateChanges {
@@ -130,8 +190,6 @@ export function planChange(live: LiveState, next: Model): Plan {
   const oversized = [...next.certificates, next.defaultCertificate].find((certificate) => Buffer.byteLength(certificate.pem) > MAX_PAYLOAD_BYTES);
   if (oversized) return { kind: 'reload', reason: 'oversized', detail: `certificate ${oversized.id} is too large for the runtime API` };
 
-  const before = mapContents(live.model, live.names);
-  const after = mapContents(next, assigned.names);
   const servers = diffServers(live.model, next, live.names, assigned.names);
   const plan: RuntimePlan = {
     kind: 'runtime',
@@ -139,12 +197,7 @@ export function planChange(live: LiveState, next: Model): Plan {
     sparesUsed: assigned.used,
     addServers: servers.add,
     removeServers: servers.remove,
-    maps: {
-      hosts: diffMap(before.hosts, after.hosts),
-      exact: diffMap(before.exact, after.exact),
-      prefix: diffMap(before.prefix, after.prefix),
-      redirect: diffMap(before.redirect, after.redirect),
-    },
+    maps: diffMaps(live.model, next, live.names, assigned.names),
     certificates: diffCertificates(live.model, next),
   };
   return isEmptyPlan(plan) ? { kind: 'unchanged' } : plan;

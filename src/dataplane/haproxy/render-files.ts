@@ -14,7 +14,7 @@
 // entry is the host-less fallback, or the catch-all.
 
 import { Buffer } from 'node:buffer';
-import type { Model, Target } from '../../model/model.js';
+import type { HostLevel, Model, Target } from '../../model/model.js';
 import { crtList, hostName, ident, mapFile, type MapEntry, type Safe } from './config-lines.js';
 import { GENERATION_FILES } from './layout.js';
 import type { BackendNames } from './structure.js';
@@ -65,33 +65,80 @@ export const MAP_FILES: Readonly<Record<MapName, string>> = {
   redirect: GENERATION_FILES.redirectMap,
 };
 
-export function mapContents(model: Model, names?: BackendNames): MapContents {
-  const maps: MapContents = { hosts: [], exact: [], prefix: [], redirect: [] };
-  let hostless = false;
-  for (const level of model.levels) {
-    const key = levelKey(level.host);
-    if (level.host === '') hostless = true;
+/** The hosts, exact and prefix entries of one host level. */
+export interface LevelEntries {
+  hosts: MapEntry[];
+  exact: MapEntry[];
+  prefix: MapEntry[];
+}
+
+// Entries per level object, with the names they were made with: levels are
+// immutable and reused by translate when unchanged (see translate.ts).
+const levelMemo = new WeakMap<HostLevel, { names: BackendNames | undefined; entries: LevelEntries }>();
+
+function targetIds(level: HostLevel): string[] {
+  const ids: string[] = [];
+  if (level.fallback.kind === 'backend') ids.push(level.fallback.id);
+  for (const route of level.routes) if (route.target.kind === 'backend') ids.push(route.target.id);
+  return ids;
+}
+
+/** Whether two name tables give every backend of the level the same name. */
+export function sameNamesFor(level: HostLevel, a: BackendNames | undefined, b: BackendNames | undefined): boolean {
+  if (a === b) return true;
+  if (!a || !b) return false;
+  return targetIds(level).every((id) => a.nameOf(id) === b.nameOf(id));
+}
+
+export function levelEntries(level: HostLevel, names?: BackendNames): LevelEntries {
+  const memo = levelMemo.get(level);
+  if (memo && sameNamesFor(level, memo.names, names)) return memo.entries;
+  const entries: LevelEntries = { hosts: [], exact: [], prefix: [] };
+  const key = levelKey(level.host);
+  if (level.host !== '') {
+    entries.hosts.push({ key, value: hostName(level.host) });
+    // A trailing dot in Host names the same host; matching it here costs nothing per request.
+    entries.hosts.push({ key: `${key}.`, value: hostName(level.host) });
+  }
+  let rootRoute = false;
+  for (const route of level.routes) {
+    if (route.match === 'exact') entries.exact.push({ key: `${key}${route.path}`, value: backendName(route.target, names) });
     else {
-      maps.hosts.push({ key, value: hostName(level.host) });
-      // A trailing dot in Host names the same host; matching it here costs nothing per request.
-      maps.hosts.push({ key: `${key}.`, value: hostName(level.host) });
+      entries.prefix.push({ key: `${key}${route.path}/`, value: backendName(route.target, names) });
+      if (route.path === '') rootRoute = true;
     }
-    let rootRoute = false;
-    for (const route of level.routes) {
-      if (route.match === 'exact') maps.exact.push({ key: `${key}${route.path}`, value: backendName(route.target, names) });
-      else {
-        maps.prefix.push({ key: `${key}${route.path}/`, value: backendName(route.target, names) });
-        if (route.path === '') rootRoute = true;
-      }
-    }
-    if (!rootRoute) maps.prefix.push({ key: `${key}/`, value: backendName(level.fallback, names) });
   }
-  if (!hostless) maps.prefix.push({ key: `${HOSTLESS_LEVEL}/`, value: backendName(model.catchAll, names) });
-  for (const host of model.redirectHosts) {
-    maps.redirect.push({ key: hostName(host).text, value: ident('1') });
-    maps.redirect.push({ key: `${hostName(host).text}.`, value: ident('1') });
+  if (!rootRoute) entries.prefix.push({ key: `${key}/`, value: backendName(level.fallback, names) });
+  levelMemo.set(level, { names, entries });
+  return entries;
+}
+
+/** Entries that belong to no level: the catch-all when no host-less rule exists. */
+export function catchAllEntries(model: Model, names?: BackendNames): MapEntry[] {
+  return model.levels.some((level) => level.host === '') ? [] : [{ key: `${HOSTLESS_LEVEL}/`, value: backendName(model.catchAll, names) }];
+}
+
+export function redirectEntries(hosts: readonly string[]): MapEntry[] {
+  return hosts.flatMap((host) => [
+    { key: hostName(host).text, value: ident('1') },
+    { key: `${hostName(host).text}.`, value: ident('1') },
+  ]);
+}
+
+function byKey(a: MapEntry, b: MapEntry): number {
+  return a.key < b.key ? -1 : a.key > b.key ? 1 : 0;
+}
+
+export function mapContents(model: Model, names?: BackendNames): MapContents {
+  const maps: MapContents = { hosts: [], exact: [], prefix: [], redirect: redirectEntries(model.redirectHosts) };
+  for (const level of model.levels) {
+    const entries = levelEntries(level, names);
+    maps.hosts.push(...entries.hosts);
+    maps.exact.push(...entries.exact);
+    maps.prefix.push(...entries.prefix);
   }
-  for (const entries of Object.values(maps) as MapEntry[][]) entries.sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
+  maps.prefix.push(...catchAllEntries(model, names));
+  for (const entries of Object.values(maps) as MapEntry[][]) entries.sort(byKey);
   return maps;
 }
 

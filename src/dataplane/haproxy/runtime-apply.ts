@@ -106,7 +106,7 @@ function certificateCommands(changes: CertificateChanges, genDir: string, defaul
 async function replaceMap(runtime: RuntimeApi, file: string, diff: MapDiff): Promise<void> {
   const prepared = await runtime.one(`prepare map ${cliArg(file)}`, /^New version created: \d+$/);
   const version = /(\d+)$/.exec(prepared)?.[1];
-  const fill = chunks(diff.next).map((payload) => ({ text: `add map @${version} ${cliArg(file)}`, payload, expect: 'empty' as const }));
+  const fill = chunks(diff.next()).map((payload) => ({ text: `add map @${version} ${cliArg(file)}`, payload, expect: 'empty' as const }));
   await runtime.run([...fill, { text: `commit map @${version} ${cliArg(file)}`, expect: 'empty' }]);
 }
 

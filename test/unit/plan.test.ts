@@ -1,0 +1,140 @@
+// The runtime planner: which changes go through the runtime API and which
+// need a reload, table by table; and, for any two models, applying the
+// planned map changes to the old maps gives exactly the new maps.
+
+import assert from 'node:assert/strict';
+import { describe, test } from 'node:test';
+import fc from 'fast-check';
+import { planChange, type LiveState, type MapDiff, type RuntimePlan } from '../../src/dataplane/haproxy/plan.js';
+import { mapContents, type MapName } from '../../src/dataplane/haproxy/render-files.js';
+import { BackendNames, structureFor } from '../../src/dataplane/haproxy/structure.js';
+import type { Model } from '../../src/model/model.js';
+import { translate } from '../../src/translate/translate.js';
+import { ingress, serviceWithEndpoints, type Json } from '../helpers/objects.js';
+import { BASE_OPTIONS, decodeAll, snapshotOf, translateJson } from '../helpers/translate.js';
+
+const app = (name: string, addresses: string[] = ['10.0.0.1']) => serviceWithEndpoints({ name, endpoints: addresses.map((address) => ({ address, port: 8080 })) });
+const live = (model: Model): LiveState => ({ model, names: new BackendNames(structureFor(model)), sparesUsed: 0 });
+const baseObjects = [...app('a'), ...app('b'), ingress({ name: 'i', rules: [{ host: 'a.test', paths: [{ path: '/a', service: 'a' }, { path: '/b', service: 'b' }] }] })];
+const base = translateJson(baseObjects).model;
+
+function runtime(next: Json[]): RuntimePlan {
+  const plan = planChange(live(base), translateJson(next).model);
+  assert.equal(plan.kind, 'runtime', JSON.stringify(plan));
+  return plan as RuntimePlan;
+}
+
+const keys = (diff: MapDiff) => ({ add: diff.add.map((e) => `${e.key} ${e.value.text}`), set: diff.set.map((e) => `${e.key} ${e.value.text}`), remove: diff.remove });
+
+describe('planChange', () => {
+  test('nothing changed', () => {
+    assert.deepEqual(planChange(live(base), translateJson(baseObjects).model), { kind: 'unchanged' });
+  });
+
+  test('an endpoint added and one removed: server changes only', () => {
+    const plan = runtime([...app('a', ['10.0.0.2']), ...app('b'), baseObjects[4]!]);
+    assert.deepEqual(plan.addServers.map((s) => `${s.backend}/${s.server}`), ['default_a_80/10.0.0.2_8080']);
+    assert.deepEqual(plan.removeServers.map((s) => `${s.backend}/${s.server}`), ['default_a_80/10.0.0.1_8080']);
+    assert.ok(Object.values(plan.maps).every((diff) => diff.add.length + diff.set.length + diff.remove.length === 0));
+  });
+
+  test('a route changed to another existing Service: one map entry set', () => {
+    const plan = runtime([...app('a'), ...app('b'), ingress({ name: 'i', rules: [{ host: 'a.test', paths: [{ path: '/a', service: 'b' }, { path: '/b', service: 'b' }] }] })]);
+    assert.deepEqual(keys(plan.maps.prefix), { add: [], set: ['a.test/a/ default_b_80'], remove: [] });
+    assert.deepEqual(plan.addServers, []);
+  });
+
+  test('a new host: its routes and the host itself are added', () => {
+    const plan = runtime([...baseObjects, ingress({ name: 'j', rules: [{ host: 'b.test', paths: [{ path: '/', service: 'b' }] }] })]);
+    assert.deepEqual(keys(plan.maps.hosts).add, ['b.test b.test', 'b.test. b.test']);
+    assert.deepEqual(keys(plan.maps.prefix).add, ['b.test/ default_b_80']);
+  });
+
+  test('a new Service behind a new Ingress takes a spare backend', () => {
+    const plan = runtime([...baseObjects, ...app('c', ['10.0.0.9']), ingress({ name: 'k', rules: [{ host: 'c.test', paths: [{ service: 'c' }] }] })]);
+    assert.equal(plan.names.nameOf('default_c_80'), 'portero:spare:0');
+    assert.deepEqual(plan.addServers.map((s) => `${s.backend}/${s.server}`), ['portero:spare:0/10.0.0.9_8080']);
+    assert.deepEqual(keys(plan.maps.prefix).add, ['c.test/ portero:spare:0']);
+    assert.equal(plan.sparesUsed, 1);
+  });
+
+  const reloads: [string, Json[], string][] = [
+    ['the first wildcard host', [...baseObjects, ingress({ name: 'w', rules: [{ host: '*.w.test', paths: [{ service: 'a' }] }] })], 'structural'],
+    ['the first Exact path', [...baseObjects, ingress({ name: 'e', rules: [{ host: 'e.test', paths: [{ path: '/e', pathType: 'Exact', service: 'a' }] }] })], 'structural'],
+    ['the first TLS host', [...baseObjects, ingress({ name: 't', tls: [{ hosts: ['t.test'] }], rules: [{ host: 't.test', paths: [{ service: 'a' }] }] })], 'structural'],
+  ];
+  for (const [title, objects, reason] of reloads) {
+    test(`${title} needs a reload`, () => {
+      const plan = planChange(live(base), translateJson(objects).model);
+      assert.equal(plan.kind, 'reload');
+      assert.equal(plan.kind === 'reload' && plan.reason, reason);
+    });
+  }
+
+  test('when the spares are used up, a reload', () => {
+    const objects: Json[] = [...baseObjects];
+    for (let i = 0; i < 40; i += 1) objects.push(...app(`new${i}`), ingress({ name: `n${i}`, rules: [{ host: `n${i}.test`, paths: [{ service: `new${i}` }] }] }));
+    const plan = planChange(live(base), translateJson(objects).model);
+    assert.equal(plan.kind === 'reload' && plan.reason, 'spares-exhausted');
+  });
+
+  test('removing a Service drains its servers; the level falls back', () => {
+    const plan = runtime([...app('b'), ingress({ name: 'i', rules: [{ host: 'a.test', paths: [{ path: '/a', service: 'b' }, { path: '/b', service: 'b' }] }] })]);
+    assert.deepEqual(plan.removeServers.map((s) => `${s.backend}/${s.server}`), ['default_a_80/10.0.0.1_8080']);
+  });
+});
+
+// For random pairs of routing setups, old maps + planned changes = new maps.
+const host = fc.constantFrom('a.test', 'b.test', 'c.test', undefined);
+const path = fc.constantFrom('/', '/x', '/x/y', '/z');
+const service = fc.constantFrom('s0', 's1', 's2');
+const setup = fc.array(
+  fc.record({ host, path, pathType: fc.constantFrom('Prefix', 'ImplementationSpecific'), service, withDefault: fc.boolean() }),
+  { minLength: 0, maxLength: 6 },
+);
+
+function modelOf(entries: { host: string | undefined; path: string; pathType: string; service: string; withDefault: boolean }[], addresses: string[]): Model {
+  const objects: Json[] = ['s0', 's1', 's2'].flatMap((name, i) => app(name, [addresses[i] ?? '10.0.0.1']));
+  entries.forEach((entry, i) =>
+    objects.push(
+      ingress({
+        name: `i${i}`,
+        creationTimestamp: `2026-01-01T00:00:0${i}Z`,
+        rules: [{ host: entry.host, paths: [{ path: entry.path, pathType: entry.pathType, service: entry.service }] }],
+        ...(entry.withDefault ? { defaultBackend: { service: entry.service } } : {}),
+      }),
+    ),
+  );
+  return translate(snapshotOf(decodeAll(objects)), BASE_OPTIONS).model;
+}
+
+function apply(entries: Map<string, string>, diff: MapDiff): Map<string, string> {
+  const out = new Map(entries);
+  for (const key of diff.remove) out.delete(key);
+  for (const entry of [...diff.add, ...diff.set]) out.set(entry.key, entry.value.text);
+  return out;
+}
+
+describe('planned map changes', () => {
+  test('turn the old maps into the new maps, for any two models', () => {
+    const addresses = fc.array(fc.constantFrom('10.0.0.1', '10.0.0.2', '10.0.0.3'), { minLength: 3, maxLength: 3 });
+    fc.assert(
+      fc.property(setup, setup, addresses, addresses, (a, b, addrA, addrB) => {
+        const before = modelOf(a, addrA);
+        const after = modelOf(b, addrB);
+        const state: LiveState = { model: before, names: new BackendNames({ ...structureFor(before), exactLookup: true, wildcardLookup: true, redirect: true, wildcardRedirect: true }), sparesUsed: 0 };
+        const plan = planChange(state, after);
+        if (plan.kind === 'reload') return;
+        const old = mapContents(before, state.names);
+        const names = plan.kind === 'runtime' ? plan.names : state.names;
+        const expected = mapContents(after, names);
+        for (const name of ['hosts', 'exact', 'prefix', 'redirect'] as MapName[]) {
+          const start = new Map(old[name].map((entry) => [entry.key, entry.value.text]));
+          const result: Map<string, string> = plan.kind === 'runtime' ? apply(start, plan.maps[name]) : start;
+          assert.deepEqual([...result].sort(), expected[name].map((entry) => [entry.key, entry.value.text]).sort(), name);
+        }
+      }),
+      { numRuns: 300 },
+    );
+  });
+});
