@@ -91,7 +91,30 @@ function ensureHaproxy() {
   }
 }
 
+function commandExists(command) {
+  return spawnSync('sh', ['-c', `command -v ${command}`], { stdio: 'ignore' }).status === 0;
+}
+
+/** The benchmark also needs wrk, nginx and valgrind from Debian. */
+function ensureBenchTools() {
+  const missing = [['wrk', 'wrk'], ['nginx', 'nginx-light'], ['valgrind', 'valgrind']].filter(([command]) => !commandExists(command));
+  if (missing.length === 0) return;
+  const packages = missing.map(([, pkg]) => pkg);
+  if (process.getuid?.() === 0) {
+    say(`installing ${packages.join(', ')} with apt-get`);
+    const env = { ...process.env, DEBIAN_FRONTEND: 'noninteractive' };
+    let install = spawnSync('apt-get', ['install', '-y', '--no-install-recommends', ...packages], { stdio: 'inherit', env });
+    if (install.status !== 0) {
+      spawnSync('apt-get', ['update'], { stdio: 'inherit', env });
+      install = spawnSync('apt-get', ['install', '-y', '--no-install-recommends', ...packages], { stdio: 'inherit', env });
+    }
+    if (install.status === 0) return;
+  }
+  fail(`The benchmark needs ${packages.join(', ')}. Install with:  sudo apt-get install -y ${packages.join(' ')}`);
+}
+
 checkNode();
 ensureDependencies();
 ensureBuild();
 ensureHaproxy();
+if (process.argv.includes('--bench')) ensureBenchTools();

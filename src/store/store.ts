@@ -19,6 +19,7 @@ type ObjectOf<K extends Kind> = Extract<KubeObject, { kind: K }>;
 export class Store {
   private readonly objects = new Map<Kind, Map<string, KubeObject>>(KINDS.map((kind) => [kind, new Map()]));
   private readonly listeners: (() => void)[] = [];
+  private readonly lists = new Map<Kind, readonly KubeObject[]>();
   private timer: NodeJS.Timeout | undefined;
   private burstStarted = 0;
   private version = 0;
@@ -38,8 +39,17 @@ export class Store {
     return this.objects.get(kind)?.get(keyOf(namespace, name)) as ObjectOf<K> | undefined;
   }
 
-  list<K extends Kind>(kind: K): ObjectOf<K>[] {
-    return [...(this.objects.get(kind)?.values() ?? [])] as ObjectOf<K>[];
+  /**
+   * The objects of a kind. The same array is returned until an object of
+   * that kind changes, so readers can tell "nothing changed" by identity.
+   */
+  list<K extends Kind>(kind: K): readonly ObjectOf<K>[] {
+    let list = this.lists.get(kind);
+    if (!list) {
+      list = Object.freeze([...(this.objects.get(kind)?.values() ?? [])]);
+      this.lists.set(kind, list);
+    }
+    return list as readonly ObjectOf<K>[];
   }
 
   count(kind: Kind): number {
@@ -53,13 +63,17 @@ export class Store {
     const existing = map.get(key);
     if (existing && JSON.stringify(existing) === JSON.stringify(object)) return false;
     map.set(key, object);
+    this.lists.delete(object.kind);
     this.changed();
     return true;
   }
 
   delete(kind: Kind, namespace: string, name: string): boolean {
     const removed = this.objects.get(kind)!.delete(keyOf(namespace, name));
-    if (removed) this.changed();
+    if (removed) {
+      this.lists.delete(kind);
+      this.changed();
+    }
     return removed;
   }
 

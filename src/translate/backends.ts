@@ -1,21 +1,23 @@
-// Resolves an Ingress backend to a Service port and its ready endpoints.
+// Resolves an Ingress backend to a Service port, and a Service port to its
+// ready endpoints.
 //
 // The Ingress names a Service port by number or by name; the Service port's
 // name then selects the port of the same name in each EndpointSlice labelled
 // `kubernetes.io/service-name`. Traffic goes to those pod addresses directly,
 // never through the ClusterIP. Only endpoints whose `ready` condition is not
 // false are used, as Kubernetes prescribes for consumers of EndpointSlices.
+//
+// The two steps are separate so that a change of endpoints touches only the
+// second: routes depend on Services, endpoints on EndpointSlices.
 
 import { isIP } from 'node:net';
 import { backendId, type Backend, type Endpoint, type Target } from '../model/model.js';
 import { SERVICE_NAME_LABEL, type EndpointSlice, type IngressBackend, type Service, type ServicePort } from '../objects/types.js';
 
-export interface BackendIndex {
-  /** Services by namespace, then name. */
-  services: ReadonlyMap<string, ReadonlyMap<string, Service>>;
-  /** EndpointSlices by namespace, then the Service they belong to. */
-  slicesByService: ReadonlyMap<string, ReadonlyMap<string, EndpointSlice[]>>;
-}
+/** Services by namespace, then name. */
+export type ServiceIndex = ReadonlyMap<string, ReadonlyMap<string, Service>>;
+/** EndpointSlices by namespace, then the Service they belong to. */
+export type SliceIndex = ReadonlyMap<string, ReadonlyMap<string, readonly EndpointSlice[]>>;
 
 function inner<V>(outer: Map<string, Map<string, V>>, key: string): Map<string, V> {
   let map = outer.get(key);
@@ -26,39 +28,54 @@ function inner<V>(outer: Map<string, Map<string, V>>, key: string): Map<string, 
   return map;
 }
 
-export function indexBackends(services: readonly Service[], slices: readonly EndpointSlice[]): BackendIndex {
-  const serviceMap = new Map<string, Map<string, Service>>();
-  for (const service of services) inner(serviceMap, service.metadata.namespace).set(service.metadata.name, service);
-  const slicesByService = new Map<string, Map<string, EndpointSlice[]>>();
-  for (const slice of slices) {
-    const serviceName = slice.metadata.labels[SERVICE_NAME_LABEL];
-    if (serviceName === undefined) continue;
-    const byService = inner(slicesByService, slice.metadata.namespace);
-    const list = byService.get(serviceName);
-    if (list) list.push(slice);
-    else byService.set(serviceName, [slice]);
+// An index of the same array is the same: remembered by array identity (see memo.ts).
+const serviceIndexes = new WeakMap<readonly Service[], ServiceIndex>();
+const sliceIndexes = new WeakMap<readonly EndpointSlice[], SliceIndex>();
+
+export function indexServices(services: readonly Service[]): ServiceIndex {
+  let index = serviceIndexes.get(services);
+  if (!index) {
+    const map = new Map<string, Map<string, Service>>();
+    for (const service of services) inner(map, service.metadata.namespace).set(service.metadata.name, service);
+    index = map;
+    serviceIndexes.set(services, index);
   }
-  return { services: serviceMap, slicesByService };
+  return index;
 }
 
-export type Resolution = { target: Target; backend?: Backend; problem?: { field: string; message: string } };
-
-// Resolutions remembered per Service object and port, with the slice objects they were made from: see memo.ts.
-const resolved = new WeakMap<Service, Map<number, { slices: readonly EndpointSlice[]; resolution: Resolution }>>();
-
-const NO_SLICES: readonly EndpointSlice[] = [];
-
-function sameSlices(a: readonly EndpointSlice[], b: readonly EndpointSlice[]): boolean {
-  if (a.length !== b.length) return false;
-  for (let i = 0; i < a.length; i += 1) if (a[i] !== b[i]) return false;
-  return true;
+export function indexSlices(slices: readonly EndpointSlice[]): SliceIndex {
+  let index = sliceIndexes.get(slices);
+  if (!index) {
+    const map = new Map<string, Map<string, EndpointSlice[]>>();
+    for (const slice of slices) {
+      const serviceName = slice.metadata.labels[SERVICE_NAME_LABEL];
+      if (serviceName === undefined) continue;
+      const byService = inner(map, slice.metadata.namespace);
+      const list = byService.get(serviceName);
+      if (list) list.push(slice);
+      else byService.set(serviceName, [slice]);
+    }
+    index = map;
+    sliceIndexes.set(slices, index);
+  }
+  return index;
 }
+
+/** A Service port that requests can go to: what a backend is made from. */
+export interface BackendSpec {
+  id: string;
+  namespace: string;
+  service: Service;
+  servicePort: ServicePort;
+}
+
+export type Resolution = { target: Target; spec?: BackendSpec; problem?: { field: string; message: string } };
 
 /**
  * Resolves one backend reference from an Ingress in `namespace`. `field` is the
  * path of the backend in the Ingress, used to name the field in problems.
  */
-export function resolveBackend(index: BackendIndex, namespace: string, ref: IngressBackend, field: string): Resolution {
+export function resolveTarget(services: ServiceIndex, namespace: string, ref: IngressBackend, field: string): Resolution {
   const unavailable: Target = { kind: 'unavailable' };
   if (ref.resource) {
     return {
@@ -68,7 +85,7 @@ export function resolveBackend(index: BackendIndex, namespace: string, ref: Ingr
   }
   if (!ref.service) return { target: unavailable };
   const { name, port } = ref.service;
-  const service = index.services.get(namespace)?.get(name);
+  const service = services.get(namespace)?.get(name);
   if (!service) {
     return { target: unavailable, problem: { field: `${field}.service.name`, message: `Service ${namespace}/${name} not found; requests answer 503` } };
   }
@@ -78,9 +95,7 @@ export function resolveBackend(index: BackendIndex, namespace: string, ref: Ingr
       problem: { field: `${field}.service.name`, message: `Service ${namespace}/${name} is of type ExternalName, which is not supported; requests answer 503` },
     };
   }
-  const servicePort = service.spec.ports.find((candidate) =>
-    port.number !== undefined ? candidate.port === port.number : candidate.name === port.name,
-  );
+  const servicePort = service.spec.ports.find((candidate) => (port.number !== undefined ? candidate.port === port.number : candidate.name === port.name));
   if (!servicePort) {
     const wanted = port.number !== undefined ? `port ${port.number}` : `port named ${JSON.stringify(port.name)}`;
     return {
@@ -94,24 +109,40 @@ export function resolveBackend(index: BackendIndex, namespace: string, ref: Ingr
       problem: { field: `${field}.service.port`, message: `Service ${namespace}/${name} port ${servicePort.port} is ${servicePort.protocol}, not TCP; requests answer 503` },
     };
   }
-  const slices = index.slicesByService.get(namespace)?.get(name) ?? NO_SLICES;
-  let memo = resolved.get(service);
+  const id = backendId(namespace, name, servicePort.port);
+  return { target: { kind: 'backend', id }, spec: { id, namespace, service, servicePort } };
+}
+
+// Backends remembered per Service object and port, with the slice objects they were made from (see memo.ts).
+const backendMemo = new WeakMap<Service, Map<number, { slices: readonly EndpointSlice[]; backend: Backend }>>();
+const NO_SLICES: readonly EndpointSlice[] = [];
+
+function sameSlices(a: readonly EndpointSlice[], b: readonly EndpointSlice[]): boolean {
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i += 1) if (a[i] !== b[i]) return false;
+  return true;
+}
+
+/** The backend of a Service port, with its ready endpoints. */
+export function backendFor(slices: SliceIndex, spec: BackendSpec): Backend {
+  const { service, servicePort } = spec;
+  const own = slices.get(spec.namespace)?.get(service.metadata.name) ?? NO_SLICES;
+  let memo = backendMemo.get(service);
   const cached = memo?.get(servicePort.port);
-  if (cached && sameSlices(cached.slices, slices)) return cached.resolution;
+  if (cached && sameSlices(cached.slices, own)) return cached.backend;
   const backend: Backend = {
-    id: backendId(namespace, name, servicePort.port),
-    namespace,
-    service: name,
+    id: spec.id,
+    namespace: spec.namespace,
+    service: service.metadata.name,
     port: servicePort.port,
-    endpoints: readyEndpoints(slices, servicePort, service.spec.ports.length === 1),
+    endpoints: readyEndpoints(own, servicePort, service.spec.ports.length === 1),
   };
-  const resolution: Resolution = { target: { kind: 'backend', id: backend.id }, backend };
   if (!memo) {
     memo = new Map();
-    resolved.set(service, memo);
+    backendMemo.set(service, memo);
   }
-  memo.set(servicePort.port, { slices, resolution });
-  return resolution;
+  memo.set(servicePort.port, { slices: own, backend });
+  return backend;
 }
 
 /**

@@ -1,13 +1,15 @@
-// Host levels and their routes, merged across Ingresses.
+// Host levels and their routes, merged across Ingresses, and the catch-all.
 //
 // Rules from several Ingresses add to one host; when two claim the same
 // host + path + match type, the oldest Ingress (creationTimestamp, then
 // namespace/name) wins and the other gets a warning. A level's fallback is the
 // `spec.defaultBackend` of the oldest Ingress that contributes to the level
-// and sets one; otherwise the catch-all.
+// and sets one; otherwise the catch-all: the oldest Ingress's
+// `spec.defaultBackend`, else `--default-backend-service`, else a plain 404.
 
 import { sameTarget, type HostLevel, type PathMatch, type Route, type Target } from '../model/model.js';
-import { keyOf, type Ingress, type IngressBackend } from '../objects/types.js';
+import { keyOf, type Ingress } from '../objects/types.js';
+import { resolveTarget, type BackendSpec, type Resolution, type ServiceIndex } from './backends.js';
 import type { Diagnostic } from './diagnostics.js';
 
 export interface NormalizedPath {
@@ -25,42 +27,58 @@ export function normalizePath(path: string, pathType: string): NormalizedPath {
   return { match: 'prefix', path: path.replace(/\/+$/, '') };
 }
 
-export type ResolveTarget = (ingress: Ingress, backend: IngressBackend, field: string) => Target;
-
-interface LevelBuilder {
-  routes: Map<string, { route: Route; owner: Ingress }>;
-  fallbackOwner?: Ingress;
+export interface ServiceRef {
+  namespace: string;
+  name: string;
+  port: number | string;
 }
 
-interface PathContribution {
-  /** `match path`, the identity of a route within a host level. */
+interface ResolvedPath {
+  /** `match path`: the identity of a route within a host level. */
   key: string;
-  normalized: NormalizedPath;
+  route: Route;
   written: string;
-  backend: IngressBackend;
   field: string;
+  resolution: Resolution;
 }
 
-interface RuleContribution {
-  host: string;
-  paths: PathContribution[];
+interface ResolvedIngress {
+  services: ServiceIndex;
+  rules: { host: string; paths: ResolvedPath[] }[];
+  defaultBackend?: Resolution;
 }
 
-// What each Ingress contributes, remembered per (immutable) Ingress object: see memo.ts.
-const contributions = new WeakMap<Ingress, RuleContribution[]>();
+// What each Ingress contributes, resolved against one Service index, remembered
+// per (immutable) Ingress object: see memo.ts.
+const resolvedIngresses = new WeakMap<Ingress, ResolvedIngress>();
 
-function contributionsOf(ingress: Ingress): RuleContribution[] {
-  let found = contributions.get(ingress);
-  if (found) return found;
-  found = ingress.spec.rules.map((rule, i) => ({
-    host: rule.host ?? '',
-    paths: (rule.http?.paths ?? []).map((entry, j) => {
-      const normalized = normalizePath(entry.path, entry.pathType ?? 'Prefix');
-      return { key: `${normalized.match} ${normalized.path}`, normalized, written: entry.path, backend: entry.backend, field: `spec.rules[${i}].http.paths[${j}]` };
-    }),
-  }));
-  contributions.set(ingress, found);
-  return found;
+function resolveIngress(ingress: Ingress, services: ServiceIndex): ResolvedIngress {
+  const memo = resolvedIngresses.get(ingress);
+  if (memo?.services === services) return memo;
+  const namespace = ingress.metadata.namespace;
+  const resolved: ResolvedIngress = {
+    services,
+    rules: ingress.spec.rules.map((rule, i) => ({
+      host: rule.host ?? '',
+      paths: (rule.http?.paths ?? []).map((entry, j) => {
+        const normalized = normalizePath(entry.path, entry.pathType ?? 'Prefix');
+        const field = `spec.rules[${i}].http.paths[${j}]`;
+        const resolution = resolveTarget(services, namespace, entry.backend, `${field}.backend`);
+        return { key: `${normalized.match} ${normalized.path}`, route: { match: normalized.match, path: normalized.path, target: resolution.target }, written: entry.path, field, resolution };
+      }),
+    })),
+  };
+  if (ingress.spec.defaultBackend) resolved.defaultBackend = resolveTarget(services, namespace, ingress.spec.defaultBackend, 'spec.defaultBackend');
+  resolvedIngresses.set(ingress, resolved);
+  return resolved;
+}
+
+export interface Routing {
+  levels: HostLevel[];
+  catchAll: Target;
+  /** Every Service port some route, fallback or the catch-all sends requests to. */
+  specs: ReadonlyMap<string, BackendSpec>;
+  diagnostics: Diagnostic[];
 }
 
 /** Same routes and fallback: the previous level object can stand for the new one. */
@@ -74,42 +92,62 @@ function sameLevel(a: HostLevel, routes: readonly Route[], fallback: Target): bo
   return true;
 }
 
+function compareRoutes(a: Route, b: Route): number {
+  if (a.match !== b.match) return a.match < b.match ? -1 : 1;
+  return a.path < b.path ? -1 : a.path > b.path ? 1 : 0;
+}
+
+function refOf(ingress: Ingress) {
+  return { kind: 'Ingress' as const, namespace: ingress.metadata.namespace, name: ingress.metadata.name };
+}
+
+// The routing of the same (valid, sorted) Ingress array against the same Services is the same (see memo.ts).
+const routings = new WeakMap<readonly Ingress[], { services: ServiceIndex; defaultKey: string; routing: Routing }>();
+
 /**
- * The host levels of the given Ingresses (oldest first). Levels equal to one
- * in `previous` are that very object, so consumers can skip what did not change.
+ * The host levels and catch-all of the given Ingresses (valid, oldest first).
+ * Levels equal to one in `previous` are that very object, so consumers can skip
+ * what did not change.
  */
-export function buildLevels(
-  ingresses: readonly Ingress[],
-  resolve: ResolveTarget,
-  catchAll: Target,
-  diagnostics: Diagnostic[],
-  previous: ReadonlyMap<string, HostLevel> = new Map(),
-): HostLevel[] {
-  const levels = new Map<string, LevelBuilder>();
+export function route(ingresses: readonly Ingress[], services: ServiceIndex, defaultService: ServiceRef | undefined, previous: ReadonlyMap<string, HostLevel> = new Map()): Routing {
+  const defaultKey = defaultService ? `${defaultService.namespace}/${defaultService.name}:${defaultService.port}` : '';
+  const memo = routings.get(ingresses);
+  if (memo && memo.services === services && memo.defaultKey === defaultKey) return memo.routing;
+
+  const diagnostics: Diagnostic[] = [];
+  const specs = new Map<string, BackendSpec>();
+  const use = (ingress: Ingress | undefined, resolution: Resolution): Target => {
+    if (resolution.spec) specs.set(resolution.spec.id, resolution.spec);
+    if (resolution.problem && ingress) diagnostics.push({ severity: 'warning', object: refOf(ingress), field: resolution.problem.field, message: resolution.problem.message });
+    return resolution.target;
+  };
+
+  const catchAll = chooseCatchAll(ingresses, services, defaultService, use, diagnostics);
+  const levels = new Map<string, { routes: Map<string, { route: Route; owner: Ingress }>; fallbackOwner?: Ingress }>();
   for (const ingress of ingresses) {
-    const hasDefault = ingress.spec.defaultBackend !== undefined;
-    for (const rule of contributionsOf(ingress)) {
+    const resolved = resolveIngress(ingress, services);
+    for (const rule of resolved.rules) {
       const { host } = rule;
       let level = levels.get(host);
       if (!level) {
         level = { routes: new Map() };
         levels.set(host, level);
       }
-      if (hasDefault && level.fallbackOwner === undefined) level.fallbackOwner = ingress;
+      if (resolved.defaultBackend && level.fallbackOwner === undefined) level.fallbackOwner = ingress;
       for (const entry of rule.paths) {
         const existing = level.routes.get(entry.key);
         if (existing) {
           const owner = existing.owner === ingress ? 'an earlier path of this Ingress' : `older Ingress ${keyOf(existing.owner.metadata.namespace, existing.owner.metadata.name)}`;
           diagnostics.push({
             severity: 'warning',
-            object: { kind: 'Ingress', namespace: ingress.metadata.namespace, name: ingress.metadata.name },
+            object: refOf(ingress),
             field: entry.field,
-            message: `${entry.normalized.match === 'exact' ? 'Exact' : 'Prefix'} path ${JSON.stringify(entry.written || '/')} on ${host === '' ? 'any host' : `host ${host}`} is already routed by ${owner}; this path is ignored`,
+            message: `${entry.route.match === 'exact' ? 'Exact' : 'Prefix'} path ${JSON.stringify(entry.written || '/')} on ${host === '' ? 'any host' : `host ${host}`} is already routed by ${owner}; this path is ignored`,
           });
           continue;
         }
-        const target = resolve(ingress, entry.backend, `${entry.field}.backend`);
-        level.routes.set(entry.key, { route: { match: entry.normalized.match, path: entry.normalized.path, target }, owner: ingress });
+        use(ingress, entry.resolution);
+        level.routes.set(entry.key, { route: entry.route, owner: ingress });
       }
     }
   }
@@ -117,15 +155,54 @@ export function buildLevels(
   const result: HostLevel[] = [];
   for (const [host, builder] of levels) {
     const owner = builder.fallbackOwner;
-    const fallback = owner?.spec.defaultBackend ? resolve(owner, owner.spec.defaultBackend, 'spec.defaultBackend') : catchAll;
+    const fallback = owner ? use(owner, resolveIngress(owner, services).defaultBackend!) : catchAll;
     const routes = [...builder.routes.values()].map((entry) => entry.route).sort(compareRoutes);
     const before = previous.get(host);
     result.push(before && sameLevel(before, routes, fallback) ? before : { host, routes, fallback });
   }
-  return result.sort((a, b) => (a.host < b.host ? -1 : a.host > b.host ? 1 : 0));
+  result.sort((a, b) => (a.host < b.host ? -1 : a.host > b.host ? 1 : 0));
+  const routing: Routing = { levels: result, catchAll, specs, diagnostics };
+  routings.set(ingresses, { services, defaultKey, routing });
+  return routing;
 }
 
-function compareRoutes(a: Route, b: Route): number {
-  if (a.match !== b.match) return a.match < b.match ? -1 : 1;
-  return a.path < b.path ? -1 : a.path > b.path ? 1 : 0;
+/**
+ * The catch-all: the oldest Ingress's `spec.defaultBackend`, else
+ * `--default-backend-service`, else a plain 404.
+ */
+function chooseCatchAll(
+  ingresses: readonly Ingress[],
+  services: ServiceIndex,
+  defaultService: ServiceRef | undefined,
+  use: (ingress: Ingress | undefined, resolution: Resolution) => Target,
+  diagnostics: Diagnostic[],
+): Target {
+  const withDefault = ingresses.filter((ingress) => ingress.spec.defaultBackend !== undefined);
+  const first = withDefault[0];
+  if (first) {
+    const target = use(first, resolveIngress(first, services).defaultBackend!);
+    for (const other of withDefault.slice(1)) {
+      if (sameTarget(resolveIngress(other, services).defaultBackend!.target, target)) continue;
+      diagnostics.push({
+        severity: 'warning',
+        object: refOf(other),
+        field: 'spec.defaultBackend',
+        message: `older Ingress ${keyOf(first.metadata.namespace, first.metadata.name)} is the catch-all default backend; this one serves only unmatched requests on its own hosts`,
+      });
+    }
+    return target;
+  }
+  if (defaultService) {
+    const port = typeof defaultService.port === 'number' ? { number: defaultService.port } : { name: defaultService.port };
+    const resolution = resolveTarget(services, defaultService.namespace, { service: { name: defaultService.name, port } }, '--default-backend-service');
+    if (resolution.problem) {
+      diagnostics.push({
+        severity: 'warning',
+        object: { kind: 'Service', namespace: defaultService.namespace, name: defaultService.name },
+        message: `--default-backend-service: ${resolution.problem.message}`,
+      });
+    }
+    return use(undefined, resolution);
+  }
+  return { kind: 'not-found' };
 }

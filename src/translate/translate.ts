@@ -4,14 +4,14 @@
 // naming the object and field and is left out; it never throws and never
 // affects other objects.
 
-import type { Backend, Certificate, Model, Target } from '../model/model.js';
+import type { Backend, Certificate, HostLevel, Model } from '../model/model.js';
 import { keyOf, type EndpointSlice, type Ingress, type IngressClass, type ObjectRef, type Secret, type Service } from '../objects/types.js';
-import { indexBackends, resolveBackend } from './backends.js';
+import { backendFor, indexServices, indexSlices, type BackendSpec, type SliceIndex } from './backends.js';
 import { checkDiagnostics } from './check.js';
 import { ageOf, checkedIngress } from './memo.js';
 import { diagnosticKey, type Diagnostic } from './diagnostics.js';
 import { isOurs, selectClasses, type ClassOptions } from './ingress-class.js';
-import { buildLevels } from './routes.js';
+import { route, type ServiceRef } from './routes.js';
 import { buildTls, inspectSecret } from './tls.js';
 
 export interface Snapshot {
@@ -22,11 +22,7 @@ export interface Snapshot {
   secrets: readonly Secret[];
 }
 
-export interface ServiceRef {
-  namespace: string;
-  name: string;
-  port: number | string;
-}
+export type { ServiceRef };
 
 export interface TranslateOptions extends ClassOptions {
   /** `--default-backend-service`: answers requests that match nothing when no Ingress sets a default backend. */
@@ -55,6 +51,58 @@ export function compareAge(a: Ingress, b: Ingress): number {
   return ak < bk ? -1 : ak > bk ? 1 : 0;
 }
 
+interface Selection {
+  classes: readonly IngressClass[];
+  key: string;
+  /** Our valid Ingresses, oldest first. */
+  valid: Ingress[];
+  served: ObjectRef[];
+  diagnostics: Diagnostic[];
+}
+
+// The selection for the same Ingress and IngressClass arrays and options is the same (see memo.ts).
+const selections = new WeakMap<readonly Ingress[], Selection>();
+
+/** The Ingresses Portero serves, valid and sorted oldest first, with the diagnostics of the refused ones. */
+function selectIngresses(snapshot: Snapshot, options: TranslateOptions): Selection {
+  const key = `${options.ingressClass}|${options.controllerClass}|${options.watchIngressWithoutClass}`;
+  const memo = selections.get(snapshot.ingresses);
+  if (memo && memo.classes === snapshot.ingressClasses && memo.key === key) return memo;
+  const classes = selectClasses(snapshot.ingressClasses, options);
+  const selection: Selection = { classes: snapshot.ingressClasses, key, valid: [], served: [], diagnostics: [] };
+  for (const ingress of [...snapshot.ingresses].filter((candidate) => isOurs(candidate, classes, options)).sort(compareAge)) {
+    const check = checkedIngress(ingress);
+    selection.diagnostics.push(...checkDiagnostics(ingress, check));
+    if (check.errors.length > 0) continue;
+    selection.valid.push(ingress);
+    selection.served.push({ kind: 'Ingress', namespace: ingress.metadata.namespace, name: ingress.metadata.name });
+  }
+  selections.set(snapshot.ingresses, selection);
+  return selection;
+}
+
+// The backends of the same specs over the same slices are the same (see memo.ts).
+const backendLists = new WeakMap<ReadonlyMap<string, BackendSpec>, { slices: SliceIndex; backends: Backend[] }>();
+
+function backendsOf(specs: ReadonlyMap<string, BackendSpec>, slices: SliceIndex): Backend[] {
+  const memo = backendLists.get(specs);
+  if (memo?.slices === slices) return memo.backends;
+  const backends = [...specs.values()].map((spec) => backendFor(slices, spec)).sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
+  backendLists.set(specs, { slices, backends });
+  return backends;
+}
+
+const levelTables = new WeakMap<Model, Map<string, HostLevel>>();
+
+function levelTable(model: Model): Map<string, HostLevel> {
+  let table = levelTables.get(model);
+  if (!table) {
+    table = new Map(model.levels.map((level) => [level.host, level]));
+    levelTables.set(model, table);
+  }
+  return table;
+}
+
 /**
  * `previous`, the model of the last translation, changes nothing in the
  * result's values: parts equal to its parts are its very objects, so the data
@@ -62,41 +110,21 @@ export function compareAge(a: Ingress, b: Ingress): number {
  */
 export function translate(snapshot: Snapshot, options: TranslateOptions, previous?: Model): Translation {
   const diagnostics: Diagnostic[] = [];
-  const classes = selectClasses(snapshot.ingressClasses, options);
-  const valid: Ingress[] = [];
-  for (const ingress of [...snapshot.ingresses].filter((candidate) => isOurs(candidate, classes, options)).sort(compareAge)) {
-    const check = checkedIngress(ingress);
-    diagnostics.push(...checkDiagnostics(ingress, check));
-    if (check.errors.length === 0) valid.push(ingress);
-  }
+  const selection = selectIngresses(snapshot, options);
+  diagnostics.push(...selection.diagnostics);
+  const valid = selection.valid;
 
-  const index = indexBackends(snapshot.services, snapshot.endpointSlices);
-  const backends = new Map<string, Backend>();
-  const resolve = (ingress: Ingress, ref: Parameters<typeof resolveBackend>[2], field: string): Target => {
-    const resolution = resolveBackend(index, ingress.metadata.namespace, ref, field);
-    if (resolution.backend) backends.set(resolution.backend.id, resolution.backend);
-    if (resolution.problem) {
-      diagnostics.push({
-        severity: 'warning',
-        object: { kind: 'Ingress', namespace: ingress.metadata.namespace, name: ingress.metadata.name },
-        field: resolution.problem.field,
-        message: resolution.problem.message,
-      });
-    }
-    return resolution.target;
-  };
-
-  const catchAll = chooseCatchAll(valid, resolve, options, index, backends, diagnostics);
-  const levels = buildLevels(valid, resolve, catchAll, diagnostics, previous ? new Map(previous.levels.map((level) => [level.host, level])) : undefined);
+  const routing = route(valid, indexServices(snapshot.services), options.defaultBackendService, previous ? levelTable(previous) : undefined);
+  diagnostics.push(...routing.diagnostics);
 
   const secrets = new Map<string, Secret>();
   for (const secret of snapshot.secrets) secrets.set(keyOf(secret.metadata.namespace, secret.metadata.name), secret);
   const tls = buildTls(valid, secrets, options.now, diagnostics);
 
   const model: Model = {
-    levels,
-    backends: [...backends.values()].sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0)),
-    catchAll,
+    levels: routing.levels,
+    backends: backendsOf(routing.specs, indexSlices(snapshot.endpointSlices)),
+    catchAll: routing.catchAll,
     defaultCertificate: defaultCertificate(secrets, options, diagnostics),
     certificates: tls.certificates,
     redirectHosts: tls.redirectHosts,
@@ -104,49 +132,8 @@ export function translate(snapshot: Snapshot, options: TranslateOptions, previou
   return {
     model,
     diagnostics: dedupe(diagnostics),
-    served: valid.map((ingress) => ({ kind: 'Ingress', namespace: ingress.metadata.namespace, name: ingress.metadata.name })),
+    served: selection.served,
   };
-}
-
-/**
- * The catch-all: the oldest Ingress's `spec.defaultBackend`, else
- * `--default-backend-service`, else a plain 404.
- */
-function chooseCatchAll(
-  ingresses: readonly Ingress[],
-  resolve: (ingress: Ingress, ref: NonNullable<Ingress['spec']['defaultBackend']>, field: string) => Target,
-  options: TranslateOptions,
-  index: ReturnType<typeof indexBackends>,
-  backends: Map<string, Backend>,
-  diagnostics: Diagnostic[],
-): Target {
-  const withDefault = ingresses.filter((ingress) => ingress.spec.defaultBackend !== undefined);
-  const first = withDefault[0];
-  if (first?.spec.defaultBackend) {
-    const target = resolve(first, first.spec.defaultBackend, 'spec.defaultBackend');
-    for (const other of withDefault.slice(1)) {
-      const otherTarget = resolve(other, other.spec.defaultBackend!, 'spec.defaultBackend');
-      if (JSON.stringify(otherTarget) === JSON.stringify(target)) continue;
-      diagnostics.push({
-        severity: 'warning',
-        object: { kind: 'Ingress', namespace: other.metadata.namespace, name: other.metadata.name },
-        field: 'spec.defaultBackend',
-        message: `older Ingress ${keyOf(first.metadata.namespace, first.metadata.name)} is the catch-all default backend; this one serves only unmatched requests on its own hosts`,
-      });
-    }
-    return target;
-  }
-  const flag = options.defaultBackendService;
-  if (flag) {
-    const port = typeof flag.port === 'number' ? { number: flag.port } : { name: flag.port };
-    const resolution = resolveBackend(index, flag.namespace, { service: { name: flag.name, port } }, '--default-backend-service');
-    if (resolution.backend) backends.set(resolution.backend.id, resolution.backend);
-    if (resolution.problem) {
-      diagnostics.push({ severity: 'warning', object: { kind: 'Service', namespace: flag.namespace, name: flag.name }, message: `--default-backend-service: ${resolution.problem.message}` });
-    }
-    return resolution.target;
-  }
-  return { kind: 'not-found' };
 }
 
 function defaultCertificate(secrets: ReadonlyMap<string, Secret>, options: TranslateOptions, diagnostics: Diagnostic[]): Certificate {

@@ -58,7 +58,7 @@ describe('zero-reload updates', () => {
   const noReload = async () => {
     assert.equal(await currentWorker(portero.stateDir), worker, 'the HAProxy worker is the same: no reload');
     // The files follow the runtime changes in the background, within moments.
-    await eventually(mapsMatchFiles, 5_000);
+    await eventually(mapsMatchFiles, 10_000);
   };
 
   before(async () => {
@@ -173,6 +173,6 @@ describe('zero-reload updates', () => {
     await eventually(async () => assert.notEqual(await currentWorker(portero.stateDir), worker));
     await portero.waitForLog((entry) => entry.reason === 'forced');
     assert.deepEqual(await probe(), before);
-    await eventually(mapsMatchFiles, 5_000);
+    await eventually(mapsMatchFiles, 10_000);
   });
 });

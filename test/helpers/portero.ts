@@ -42,6 +42,8 @@ export async function eventually<T>(check: () => Promise<T> | T, timeoutMs = 10_
 export interface StartOptions {
   /** Kubernetes mode with this kubeconfig (or none, for in-cluster config from `env`); manifests mode otherwise. */
   kube?: { kubeconfig?: string };
+  /** Serve this existing directory instead of a new temporary one (manifests mode). */
+  manifestsDir?: string;
   flags?: string[];
   /** Files written before start: name → objects or raw text. */
   files?: Record<string, Json[] | string>;
@@ -130,7 +132,7 @@ export class Portero {
 }
 
 export async function startPortero(options: StartOptions = {}): Promise<Portero> {
-  const manifests = await mkdtemp(join(tmpdir(), 'portero-manifests-'));
+  const manifests = options.manifestsDir ?? (await mkdtemp(join(tmpdir(), 'portero-manifests-')));
   const stateDir = await mkdtemp(join(tmpdir(), 'portero-state-'));
   for (const [name, content] of Object.entries(options.files ?? {})) {
     await writeFile(join(manifests, name), typeof content === 'string' ? content : toYaml(content));

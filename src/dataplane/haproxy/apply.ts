@@ -29,6 +29,13 @@ import { RuntimeApi } from './runtime.js';
 import { BackendNames, structureFor } from './structure.js';
 
 const run = promisify(execFile);
+/**
+ * Files follow runtime changes once changes pause this long, and at most this
+ * late. They matter only to an HAProxy restart, which resynchronises anyway;
+ * writing them (and checking the config) costs CPU better spent on changes.
+ */
+const SYNC_QUIET_MS = 500;
+const SYNC_MAX_DELAY_MS = 5000;
 
 export interface DataplaneOptions {
   binary: string;
@@ -70,6 +77,8 @@ export class HaproxyDataplane {
   private syncSeq = 0;
   private syncing = false;
   private syncAgain = false;
+  private syncTimer: NodeJS.Timeout | undefined;
+  private syncRequestedAt: number | undefined;
 
   constructor(private readonly options: DataplaneOptions) {
     this.runtime = new RuntimeApi(options.layout.adminSocket);
@@ -213,6 +222,21 @@ export class HaproxyDataplane {
       this.syncAgain = true;
       return;
     }
+    // Wait for a quiet moment: a burst of changes is written once, and the
+    // CPU stays free for applying the changes themselves.
+    const now = Date.now();
+    this.syncRequestedAt ??= now;
+    clearTimeout(this.syncTimer);
+    const delay = Math.max(0, Math.min(SYNC_QUIET_MS, this.syncRequestedAt + SYNC_MAX_DELAY_MS - now));
+    this.syncTimer = setTimeout(() => this.startSync(), delay);
+  }
+
+  private startSync(): void {
+    this.syncRequestedAt = undefined;
+    if (this.syncing) {
+      this.syncAgain = true;
+      return;
+    }
     this.syncing = true;
     void (async () => {
       try {
@@ -317,6 +341,7 @@ export class HaproxyDataplane {
   }
 
   async stop(timeoutMs: number): Promise<void> {
+    clearTimeout(this.syncTimer);
     this.drainer.reset();
     await this.process.stop(timeoutMs);
   }

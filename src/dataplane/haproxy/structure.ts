@@ -68,16 +68,20 @@ export class BackendNames {
     return this.spareOf;
   }
 
-  /** Gives spares to the ids that have no name yet; undefined when the pool runs out. */
+  /**
+   * Gives spares to the ids that have no name yet; undefined when the pool
+   * runs out. When every id has a name already, the table is this very one.
+   */
   assign(ids: readonly string[], used: number): { names: BackendNames; used: number } | undefined {
-    const spareOf = new Map(this.spareOf);
+    let spareOf: Map<string, number> | undefined;
     let next = used;
     for (const id of ids) {
-      if (this.nameOf(id) !== undefined) continue;
+      if (this.nameOf(id) !== undefined || spareOf?.has(id)) continue;
       if (next >= this.structure.spares) return undefined;
+      spareOf ??= new Map(this.spareOf);
       spareOf.set(id, next);
       next += 1;
     }
-    return { names: new BackendNames(this.structure, spareOf), used: next };
+    return spareOf ? { names: new BackendNames(this.structure, spareOf), used: next } : { names: this, used };
   }
 }

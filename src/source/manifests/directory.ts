@@ -11,6 +11,7 @@
 // for events the kernel may drop. The same object defined in two files: the
 // file first in path order wins.
 
+import { createHash } from 'node:crypto';
 import { watch, type FSWatcher } from 'node:fs';
 import { readdir, readFile, stat } from 'node:fs/promises';
 import { join, relative, sep } from 'node:path';
@@ -33,7 +34,8 @@ export interface ManifestSourceOptions {
 }
 
 interface FileState {
-  text: string;
+  /** SHA-256 of the text last read: the text itself is not kept. */
+  digest: string;
   /** mtime, size and inode when last read: a rescan re-reads only files whose signature changed. */
   signature: string;
   objects: Map<string, KubeObject>;
@@ -42,6 +44,8 @@ interface FileState {
 export class ManifestSource {
   private readonly files = new Map<string, FileState>();
   private readonly published = new Map<string, KubeObject>();
+  /** The files that define each object (`Kind/namespace/name`). */
+  private readonly definers = new Map<string, Set<string>>();
   private readonly firstSeen = new Map<string, string>();
   private readonly dirty = new Set<string>();
   private readonly watchers = new Map<string, FSWatcher>();
@@ -171,11 +175,34 @@ export class ManifestSource {
   private async processDirty(): Promise<void> {
     const paths = [...this.dirty];
     this.dirty.clear();
-    let changed = false;
+    const affected = new Set<string>();
     for (const path of paths) {
-      if (await this.readOne(path)) changed = true;
+      const before = this.files.get(path)?.objects;
+      if (!(await this.readOne(path))) continue;
+      const after = this.files.get(path)?.objects;
+      for (const key of before?.keys() ?? []) affected.add(key);
+      for (const key of after?.keys() ?? []) affected.add(key);
+      this.index(path, before, after);
     }
-    if (changed) this.publish();
+    if (affected.size > 0) this.publish(affected);
+  }
+
+  /** Keeps `definers` (which files define each object) in step with one file's change. */
+  private index(path: string, before: ReadonlyMap<string, KubeObject> | undefined, after: ReadonlyMap<string, KubeObject> | undefined): void {
+    for (const key of before?.keys() ?? []) {
+      if (after?.has(key)) continue;
+      const files = this.definers.get(key);
+      files?.delete(path);
+      if (files?.size === 0) this.definers.delete(key);
+    }
+    for (const key of after?.keys() ?? []) {
+      let files = this.definers.get(key);
+      if (!files) {
+        files = new Set();
+        this.definers.set(key, files);
+      }
+      files.add(path);
+    }
   }
 
   /** Re-reads one file; returns whether its contribution may have changed. */
@@ -202,7 +229,8 @@ export class ManifestSource {
       this.options.log.info({ file }, 'manifest file removed');
       return true;
     }
-    if (previous?.text === text) {
+    const digest = createHash('sha256').update(text).digest('hex');
+    if (previous?.digest === digest) {
       previous.signature = signature;
       return false;
     }
@@ -211,7 +239,7 @@ export class ManifestSource {
       creationTimestampFor: (ref: ObjectRef) => this.firstSeen.get(objectKey(ref)) ?? this.now().toISOString(),
     });
     for (const problem of result.problems) this.report(file, problem);
-    this.files.set(path, { text, signature, objects: result.objects });
+    this.files.set(path, { digest, signature, objects: result.objects });
     return true;
   }
 
@@ -225,33 +253,29 @@ export class ManifestSource {
     this.options.log[problem.level](fields, problem.message);
   }
 
-  /** Recomputes the union of all files and writes the differences to the store. */
-  private publish(): void {
-    const desired = new Map<string, { object: KubeObject; file: string }>();
-    for (const path of [...this.files.keys()].sort()) {
-      const file = relative(this.options.directory, path);
-      for (const [key, object] of this.files.get(path)!.objects) {
-        const existing = desired.get(key);
-        if (existing) {
-          this.options.log.warn({ file, object: key, usedFrom: existing.file }, 'object is defined in more than one file; the first file in path order wins');
-          continue;
-        }
-        desired.set(key, { object, file });
-      }
-    }
+  /** Writes the current version of each affected object to the store: the first file in path order that defines it wins. */
+  private publish(affected: ReadonlySet<string>): void {
     const { store } = this.options;
-    for (const [key, { object }] of desired) {
-      if (!this.firstSeen.has(key)) this.firstSeen.set(key, object.metadata.creationTimestamp);
-      if (this.published.get(key) !== object) {
-        store.upsert(object);
-        this.published.set(key, object);
+    for (const key of affected) {
+      const files = [...(this.definers.get(key) ?? [])].sort();
+      const winner = files[0];
+      if (files.length > 1) {
+        const relativeFiles = files.map((path) => relative(this.options.directory, path));
+        this.options.log.warn({ file: relativeFiles[1], object: key, usedFrom: relativeFiles[0] }, 'object is defined in more than one file; the first file in path order wins');
       }
-    }
-    for (const [key, object] of this.published) {
-      if (desired.has(key)) continue;
-      store.delete(object.kind, object.metadata.namespace, object.metadata.name);
-      this.published.delete(key);
-      this.firstSeen.delete(key);
+      const object = winner === undefined ? undefined : this.files.get(winner)?.objects.get(key);
+      const published = this.published.get(key);
+      if (object) {
+        if (!this.firstSeen.has(key)) this.firstSeen.set(key, object.metadata.creationTimestamp);
+        if (published !== object) {
+          store.upsert(object);
+          this.published.set(key, object);
+        }
+      } else if (published) {
+        store.delete(published.kind, published.metadata.namespace, published.metadata.name);
+        this.published.delete(key);
+        this.firstSeen.delete(key);
+      }
     }
   }
 }

@@ -37,7 +37,8 @@ function expandLists(value: unknown, line: number, lineOf: (path: FieldPath) => 
   if (isRecord(value) && value.kind === 'List' && Array.isArray(value.items)) {
     value.items.forEach((item, index) => {
       const itemLineOf = (path: FieldPath) => lineOf(['items', index, ...path]);
-      out.push({ value: item, line: itemLineOf([]), lineOf: itemLineOf });
+      // The line of an item is asked for only when reporting, so it is found only then.
+      out.push({ value: item, get line() { return itemLineOf([]); }, lineOf: itemLineOf });
     });
     return;
   }
@@ -73,9 +74,16 @@ export function parseJson(text: string): ParseResult {
     const line = position ? text.slice(0, Number(position[1])).split('\n').length : undefined;
     return { ok: false, message, ...(line !== undefined ? { line } : {}) };
   }
-  // JSON is YAML, so the YAML parser can tell where each field is.
-  const located = parseYaml(text);
-  const lineOf = located.ok && located.documents.length === 1 && located.documents[0] ? located.documents[0].lineOf : () => 1;
+  // JSON is YAML, so the YAML parser can tell where each field is; only
+  // needed when something is wrong, so it runs on the first question.
+  let located: ((path: FieldPath) => number) | undefined;
+  const lineOf = (path: FieldPath) => {
+    if (!located) {
+      const parsed = parseYaml(text);
+      located = parsed.ok && parsed.documents.length === 1 && parsed.documents[0] ? parsed.documents[0].lineOf : () => 1;
+    }
+    return located(path);
+  };
   const out: ParsedDocument[] = [];
   expandLists(value, 1, lineOf, out);
   return { ok: true, documents: out };

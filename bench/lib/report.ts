@@ -1,0 +1,90 @@
+// Renders benchmark results as Markdown (bench/results/latest.md).
+
+import type { Machine } from './system.js';
+import type { ChurnResult } from '../scenarios/churn.js';
+import type { Distribution, LatencyResult } from '../scenarios/latency.js';
+import type { ScaleResult } from '../scenarios/scale.js';
+import type { ThroughputResult } from '../scenarios/throughput.js';
+
+interface Results {
+  machine?: Machine;
+  settings?: { rounds: number; seconds: number; samples: number; callgrind: boolean; churnIntervalMs: number };
+  throughput?: ThroughputResult[];
+  latency?: LatencyResult[];
+  kubeLatency?: Distribution;
+  churn?: ChurnResult[];
+  scale?: ScaleResult;
+}
+
+function table(header: string[], rows: (string | number)[][]): string {
+  return [`| ${header.join(' | ')} |`, `|${header.map(() => '---').join('|')}|`, ...rows.map((row) => `| ${row.join(' | ')} |`)].join('\n');
+}
+
+export function render(raw: Record<string, unknown>): string {
+  const results = raw as Results;
+  const out: string[] = ['# Portero benchmark results', ''];
+  const m = results.machine;
+  if (m) {
+    out.push(`Run ${m.date} on ${m.cpu} (${m.cores} cores, ${m.memoryGiB} GiB), Linux ${m.kernel}; Node ${m.node}; ${m.haproxy}; ${m.nginx}; ${m.wrk}.`, '');
+  }
+  const s = results.settings;
+  if (s) out.push(`Medians over ${s.rounds} interleaved round(s) of ${s.seconds} s (wrk -t1 -c50); ${s.samples} samples per latency figure.`, '');
+
+  if (results.throughput) {
+    out.push('## Throughput and proxy CPU per request', '', 'Same upstream (nginx `return 200`) behind each proxy, Host `example.com`. CPU time per request (user + system, all proxy processes) is the robust figure on a shared machine; req/s moves with whatever else runs.', '');
+    for (const result of results.throughput) {
+      out.push(`### ${result.ingresses.toLocaleString('en')} Ingress${result.ingresses === 1 ? '' : 'es'} loaded in Portero`, '');
+      out.push(
+        table(
+          ['proxy', 'req/s', 'p50 ms', 'p99 ms', 'CPU µs/request', 'errors'],
+          Object.entries(result.targets).map(([name, t]) => [name, t.requestsPerSecond, t.latencyP50Ms, t.latencyP99Ms, t.cpuMicrosecondsPerRequest, t.errors]),
+        ),
+        '',
+        `CPU per request, hand-written HAProxy / Portero: **${result.cpuRatioHandWrittenOverPortero}** (bare HAProxy without forwarding headers / Portero: ${result.cpuRatioBareOverPortero}; nginx / Portero: ${result.cpuRatioNginxOverPortero}).`,
+        '',
+      );
+      if (result.instructions) {
+        const i = result.instructions;
+        out.push(`Instructions per request (callgrind): Portero ${i.portero}, hand-written ${i.handWritten}, bare ${i.bare}; hand-written / Portero **${i.ratioHandWrittenOverPortero}**, bare / Portero ${i.ratioBareOverPortero}.`, '');
+      }
+    }
+  }
+
+  if (results.latency) {
+    out.push('## Change to traffic', '', 'From the change reaching Portero (a manifest written and renamed into place) to the first request that sees it.', '');
+    const rows: (string | number)[][] = [];
+    for (const result of results.latency) {
+      for (const [kind, d] of Object.entries(result.changes)) rows.push([result.ingresses.toLocaleString('en'), kind, d.p50Ms, d.p99Ms, d.maxMs, d.samples]);
+    }
+    out.push(table(['Ingresses', 'change', 'p50 ms', 'p99 ms', 'max ms', 'samples'], rows), '');
+    out.push(`Reloads during these changes: ${results.latency.map((r) => `${r.reloads} at ${r.ingresses.toLocaleString('en')}`).join(', ')}.`, '');
+  }
+  if (results.kubeLatency) {
+    const d = results.kubeLatency;
+    out.push(`Kubernetes mode (in-repo API test server), new Ingress to first 200: p50 ${d.p50Ms} ms, p99 ${d.p99Ms} ms, max ${d.maxMs} ms (${d.samples} samples).`, '');
+  }
+
+  if (results.churn) {
+    out.push('## Churn under load', '', 'wrk on one host while its endpoints, its routes, a certificate and the configuration structure change underneath.', '');
+    out.push(
+      table(
+        ['Ingresses', 'changes', 'requests', 'failed', 'reloads (by reason)', 'new workers'],
+        results.churn.map((c) => [
+          c.ingresses.toLocaleString('en'),
+          Object.entries(c.changes).map(([k, v]) => `${v} ${k}`).join(', '),
+          c.wrk.requests,
+          c.failedRequests,
+          Object.entries(c.reloadsByReason).map(([k, v]) => `${v} ${k}`).join(', ') || '0',
+          c.workerChanges,
+        ]),
+      ),
+      '',
+    );
+  }
+
+  if (results.scale) {
+    const c = results.scale;
+    out.push('## Scale', '', table(['Ingresses', 'start to ready (s)', 'Portero RSS (MiB)', 'HAProxy RSS (MiB)'], [[c.ingresses.toLocaleString('en'), c.readySeconds, c.porteroRssMiB, c.haproxyRssMiB]]), '');
+  }
+  return `${out.join('\n')}\n`;
+}
