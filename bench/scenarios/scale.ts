@@ -12,6 +12,7 @@ export interface ScaleResult {
   readySeconds: number;
   /** Ingresses checked after ready (every hundredth and the last), all answering 200. */
   checked: number;
+  /** Resident memory 25 s after ready, once start-up garbage is gone. */
   porteroRssMiB: number;
   haproxyRssMiB: number;
 }
@@ -29,8 +30,8 @@ export async function scale(work: string, size: number, upstreamPort: number): P
       const { status } = await get(portero.httpPort, host, '/');
       if (status !== 200) throw new Error(`${host} answered ${status} after Portero became ready`);
     }
-    // Let garbage from start-up be collected before reading memory.
-    await new Promise((resolve) => setTimeout(resolve, 2000));
+    // Memory once settled: Portero collects start-up garbage, and V8 returns the room some seconds later.
+    await new Promise((resolve) => setTimeout(resolve, 25_000));
     return {
       ingresses: size,
       readySeconds: round(ready / 1000, 2),

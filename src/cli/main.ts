@@ -9,6 +9,7 @@ import { layout } from '../dataplane/haproxy/layout.js';
 import { Store } from '../store/store.js';
 import { startHealthServer } from '../telemetry/health.js';
 import { createLogger, type Logger } from '../telemetry/log.js';
+import { collectGarbage } from '../telemetry/memory.js';
 import { Metrics } from '../telemetry/metrics.js';
 import { loadOrCreateDefaultCertificate } from '../tls/default-certificate.js';
 import { Controller } from './controller.js';
@@ -88,6 +89,10 @@ async function run(flags: Flags, log: Logger): Promise<void> {
   if (!shuttingDown) {
     await controller!.start();
     ready = true;
+    // Start-up garbage would otherwise hold on to memory for good; V8 gives
+    // the freed room back to the system some seconds after these collections.
+    setTimeout(collectGarbage, 1000).unref();
+    setTimeout(collectGarbage, 5000).unref();
     log.info({ haproxy: version.text, http: flags.httpPort, https: flags.httpsPort, health: flags.healthPort }, 'Portero is ready');
   }
   await stopping;

@@ -42,6 +42,17 @@ export interface DecodeOptions {
   creationTimestampFor: (ref: ObjectRef) => string;
 }
 
+// Objects are immutable once decoded, so empty maps and lists can be shared:
+// thousands of objects without labels need no thousands of empty objects.
+const EMPTY_MAP: Readonly<Record<string, string>> = Object.freeze({});
+const EMPTY_LIST: readonly never[] = Object.freeze([]);
+const EMPTY_STATUS: Ingress['status'] = Object.freeze({ loadBalancer: Object.freeze({ ingress: EMPTY_LIST as never[] }) });
+
+function shared<T extends object>(value: T): T {
+  if (Array.isArray(value)) return (value.length === 0 ? EMPTY_LIST : value) as T;
+  return (Object.keys(value).length === 0 ? EMPTY_MAP : value) as T;
+}
+
 function isKind(value: string): value is Kind {
   return (KINDS as readonly string[]).includes(value);
 }
@@ -128,8 +139,8 @@ function decodeMetadata(shape: Shape, value: unknown, kind: Kind, options: Decod
     namespace,
     name,
     creationTimestamp: creationTimestamp ?? options.creationTimestampFor({ kind, namespace, name }),
-    labels: shape.stringMap(meta.labels, ['metadata', 'labels']),
-    annotations: shape.stringMap(meta.annotations, ['metadata', 'annotations']),
+    labels: shared(shape.stringMap(meta.labels, ['metadata', 'labels'])),
+    annotations: shared(shape.stringMap(meta.annotations, ['metadata', 'annotations'])),
   };
   const uid = shape.optionalString(meta.uid, ['metadata', 'uid']);
   if (uid !== undefined) result.uid = uid;
@@ -198,7 +209,7 @@ function decodeIngress(shape: Shape, raw: JsonObject, metadata: ObjectMeta): Ing
     const secretName = shape.optionalString(rawTls.secretName, ['spec', 'tls', i, 'secretName']);
     return secretName !== undefined && secretName !== '' ? { hosts, secretName } : { hosts };
   });
-  const ingress: Ingress = { kind: 'Ingress', metadata, spec: { rules, tls }, status: { loadBalancer: { ingress: [] } } };
+  const ingress: Ingress = { kind: 'Ingress', metadata, spec: { rules, tls: shared(tls) }, status: { loadBalancer: { ingress: [] } } };
   const className = shape.optionalString(spec.ingressClassName, ['spec', 'ingressClassName']);
   if (className !== undefined && className !== '') ingress.spec.ingressClassName = className;
   if (spec.defaultBackend !== undefined && spec.defaultBackend !== null) {
@@ -207,15 +218,17 @@ function decodeIngress(shape: Shape, raw: JsonObject, metadata: ObjectMeta): Ing
   // Status is read, never trusted for routing; status/ uses it to avoid needless writes.
   const status = shape.isObject(raw.status) ? raw.status : {};
   const lb = shape.isObject(status.loadBalancer) ? status.loadBalancer : {};
+  const addresses: { ip?: string; hostname?: string }[] = [];
   if (Array.isArray(lb.ingress)) {
     for (const entry of lb.ingress) {
       if (!shape.isObject(entry)) continue;
       const item: { ip?: string; hostname?: string } = {};
       if (typeof entry.ip === 'string') item.ip = entry.ip;
       if (typeof entry.hostname === 'string') item.hostname = entry.hostname;
-      ingress.status.loadBalancer.ingress.push(item);
+      addresses.push(item);
     }
   }
+  ingress.status = addresses.length === 0 ? EMPTY_STATUS : { loadBalancer: { ingress: addresses } };
   return ingress;
 }
 
