@@ -1,7 +1,7 @@
 // Facts about the machine and the processes under test: versions, CPU time
 // and memory of process trees (from /proc), and medians.
 
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawnSync } from 'node:child_process';
 import { readFileSync, readdirSync } from 'node:fs';
 import { cpus, totalmem } from 'node:os';
 
@@ -19,14 +19,11 @@ export interface Machine {
   date: string;
 }
 
+/** The first line a command prints, on stdout or stderr (nginx -v writes to stderr). */
 function firstLine(command: string, args: string[]): string {
-  try {
-    const output = execFileSync(command, args, { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
-    return output.split('\n')[0]!.trim();
-  } catch (error) {
-    const failure = error as { stdout?: string; stderr?: string };
-    return `${failure.stdout ?? ''}${failure.stderr ?? ''}`.split('\n')[0]!.trim() || 'not found';
-  }
+  const result = spawnSync(command, args, { encoding: 'utf8' });
+  if (result.error) return 'not found';
+  return `${result.stdout ?? ''}${result.stderr ?? ''}`.split('\n').find((line) => line.trim() !== '')?.trim() ?? 'unknown';
 }
 
 export function machine(): Machine {

@@ -41,9 +41,9 @@ async function run(flags: Flags, log: Logger): Promise<void> {
   await mkdir(flags.stateDir, { recursive: true, mode: 0o700 });
   const fallbackCertificatePem = await loadOrCreateDefaultCertificate(paths.defaultCertificate);
   const store = new Store({ debounceMs: 5, maxDelayMs: 50 });
-  const mode = flags.manifests ? manifestsMode(flags.manifests, store, log) : await kubeMode(flags, store, log);
-
   const metrics = new Metrics();
+  const mode = flags.manifests ? manifestsMode(flags.manifests, store, log) : await kubeMode(flags, store, log, metrics);
+
   let controller: Controller | undefined;
   const dataplane = new HaproxyDataplane({
     binary: flags.haproxy,

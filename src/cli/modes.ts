@@ -13,6 +13,7 @@ import { EventRecorder } from '../status/events.js';
 import { StatusReporter } from '../status/reporter.js';
 import type { Store } from '../store/store.js';
 import type { Logger } from '../telemetry/log.js';
+import type { Metrics } from '../telemetry/metrics.js';
 import type { Translation } from '../translate/translate.js';
 import type { Flags } from './flags.js';
 import { VERSION } from './version.js';
@@ -34,7 +35,7 @@ export function manifestsMode(directory: string, store: Store, log: Logger): Mod
   };
 }
 
-export async function kubeMode(flags: Flags, store: Store, log: Logger, env: NodeJS.ProcessEnv = process.env): Promise<Mode> {
+export async function kubeMode(flags: Flags, store: Store, log: Logger, metrics: Metrics, env: NodeJS.ProcessEnv = process.env): Promise<Mode> {
   const connection = await resolveConnection(flags.kubeconfig, env);
   log.info({ source: connection.source, server: connection.server }, 'using the Kubernetes API');
   const podNamespace = env.POD_NAMESPACE || 'default';
@@ -53,7 +54,11 @@ export async function kubeMode(flags: Flags, store: Store, log: Logger, env: Nod
     name: flags.electionId,
     identity,
     log,
-    onStartedLeading: () => reporter?.onStartedLeading(),
+    onStartedLeading: () => {
+      metrics.leader.set(1);
+      reporter?.onStartedLeading();
+    },
+    onStoppedLeading: () => metrics.leader.set(0),
   });
   reporter = new StatusReporter({
     client,

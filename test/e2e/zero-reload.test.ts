@@ -175,4 +175,21 @@ describe('zero-reload updates', () => {
     assert.deepEqual(await probe(), before);
     await eventually(mapsMatchFiles, 10_000);
   });
+
+  test('changes made just before and during a reload are not lost', async () => {
+    const before = await currentWorker(portero.stateDir);
+    await portero.write('during-0.yaml', [ingress({ name: 'during-0', rules: [{ host: 'during0.z.test', paths: [{ service: 'svc-b' }] }] })]);
+    portero.child.kill('SIGHUP');
+    for (let i = 1; i <= 5; i += 1) {
+      await portero.write(`during-${i}.yaml`, [ingress({ name: `during-${i}`, rules: [{ host: `during${i}.z.test`, paths: [{ service: 'svc-b' }] }] })]);
+      await sleep(30);
+    }
+    await portero.write('services.yaml', services({ 'svc-a': [{ name: 'a1' }], 'svc-b': [{ name: 'b1' }, { name: 'c1' }] }));
+    await eventually(async () => assert.notEqual(await currentWorker(portero.stateDir), before));
+    await eventually(async () => {
+      for (let i = 0; i <= 5; i += 1) assert.notEqual(await whoAnswers(portero.httpPort, `during${i}.z.test`, '/'), 'status:404', `during${i}`);
+      assert.deepEqual(new Set(await answers('during5.z.test', '/')), new Set(['b1', 'c1']));
+    });
+    await eventually(mapsMatchFiles, 10_000);
+  });
 });
