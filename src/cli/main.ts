@@ -40,7 +40,7 @@ async function run(flags: Flags, log: Logger): Promise<void> {
   const paths = layout(flags.stateDir);
   await mkdir(flags.stateDir, { recursive: true, mode: 0o700 });
   const fallbackCertificatePem = await loadOrCreateDefaultCertificate(paths.defaultCertificate);
-  const store = new Store({ debounceMs: 5, maxDelayMs: 50 });
+  const store = new Store({ debounceMs: 2, maxDelayMs: 50 });
   const metrics = new Metrics();
   const mode = flags.manifests ? manifestsMode(flags.manifests, store, log) : await kubeMode(flags, store, log, metrics);
 

@@ -22,7 +22,7 @@ import { evaluateFile, objectKey, type FileProblem } from './file-objects.js';
 
 const MANIFEST_FILE = /\.(ya?ml|json)$/;
 const MAX_FILE_BYTES = 64 * 1024 * 1024;
-const COALESCE_MS = 5;
+const COALESCE_MS = 3;
 const MAX_COALESCE_MS = 30;
 const SAFETY_RESCAN_MS = 30_000;
 
