@@ -1,6 +1,6 @@
 // Command-line flags: definitions, help text and validation.
 //
-// Every flag is documented in docs/flags.md; keep the two in step.
+// Every flag is documented in docs/configuration.md; keep the two in step.
 
 import { Command, InvalidArgumentError, Option } from 'commander';
 import { isIP } from 'node:net';
@@ -35,12 +35,19 @@ export interface Flags {
   updateStatus: boolean;
   statusRefreshInterval: number;
   watchIdleTimeout: number;
+  accessLog: boolean;
+  haproxyMetricsPort: number;
+  shutdownGracePeriod: number;
 }
 
 function parsePort(value: string): number {
   const port = Number(value);
   if (!/^[0-9]+$/.test(value) || port < 1 || port > 65535) throw new InvalidArgumentError('must be a port number between 1 and 65535.');
   return port;
+}
+
+function parsePortOrZero(value: string): number {
+  return value === '0' ? 0 : parsePort(value);
 }
 
 function parseAddress(value: string): string {
@@ -105,6 +112,11 @@ function parseSeconds(value: string): number {
   if (!match) throw new InvalidArgumentError('must be a duration such as 500ms, 10s or 1m.');
   const amount = Number(match[1]);
   const ms = match[2] === 'ms' ? amount : match[2] === 's' ? amount * 1000 : amount * 60_000;
+  return ms;
+}
+
+function parseInterval(value: string): number {
+  const ms = parseSeconds(value);
   if (ms < 100) throw new InvalidArgumentError('must be at least 100ms.');
   return ms;
 }
@@ -131,14 +143,17 @@ export function buildCommand(): Command {
     .addOption(new Option('--default-ssl-certificate <ns/name>', 'TLS Secret served when SNI matches no host (default: a self-signed certificate generated at first start).').argParser(parseNamespacedName))
     .addOption(new Option('--haproxy <path>', 'HAProxy executable (2.6 or newer).').default('haproxy'))
     .addOption(new Option('--log-level <level>', 'Log level.').choices(LOG_LEVELS).default('info'))
+    .addOption(new Option('--access-log', 'Write HAProxy access logs to stdout, one JSON object per request.').default(false))
+    .addOption(new Option('--haproxy-metrics-port <port>', "Port of HAProxy's own Prometheus exporter (/metrics; global and frontend metrics unless ?scope= asks for more); 0 turns it off.").default(10255).argParser(parsePortOrZero))
+    .addOption(new Option('--shutdown-grace-period <duration>', 'On SIGTERM, keep serving this long with /readyz failing, so that load balancers stop sending, before HAProxy stops accepting connections.').default(10_000, '10s').argParser(parseSeconds))
     .addOption(new Option('--hard-stop-after <duration>', 'Longest time an old HAProxy worker may keep serving its connections after a reload or stop.').default('5m').argParser(parseDuration))
     .addOption(new Option('--watch-namespace <namespace>', 'Kubernetes mode: watch Ingresses, Services, EndpointSlices and Secrets in this namespace only (default: all).').argParser(parseNamespace))
     .addOption(new Option('--publish-status-address <addresses>', 'Kubernetes mode: comma-separated IPs or host names to write into Ingress status.').argParser(parseAddresses))
     .addOption(new Option('--publish-service <ns/name>', "Kubernetes mode: write this Service's load-balancer addresses (or external IPs) into Ingress status.").argParser(parseNamespacedName))
     .addOption(new Option('--election-id <name>', 'Kubernetes mode: name of the Lease used for leader election, in $POD_NAMESPACE.').default('portero-leader').argParser(parseElectionId))
     .addOption(new Option('--no-update-status', 'Kubernetes mode: never write Ingress status (Events are still written).'))
-    .addOption(new Option('--status-refresh-interval <duration>', 'Kubernetes mode: how often the published addresses are re-read.').default(10_000, '10s').argParser(parseSeconds))
-    .addOption(new Option('--watch-idle-timeout <duration>', 'Kubernetes mode: a watch that delivers nothing, not even a bookmark, for this long is re-opened.').default(150_000, '150s').argParser(parseSeconds))
+    .addOption(new Option('--status-refresh-interval <duration>', 'Kubernetes mode: how often the published addresses are re-read.').default(10_000, '10s').argParser(parseInterval))
+    .addOption(new Option('--watch-idle-timeout <duration>', 'Kubernetes mode: a watch that delivers nothing, not even a bookmark, for this long is re-opened.').default(150_000, '150s').argParser(parseInterval))
     .showHelpAfterError('(run portero --help for every flag)')
     .allowExcessArguments(false);
 }
@@ -150,8 +165,9 @@ export function parseFlags(argv: readonly string[]): Flags {
   if (options.ingressClass && grammar.objectName(options.ingressClass).length > 0) {
     command.error(`error: option '--ingress-class <name>' argument '${options.ingressClass}' is invalid. It must be a valid IngressClass name.`);
   }
-  if (new Set([options.httpPort, options.httpsPort, options.healthPort]).size !== 3) {
-    command.error('error: --http-port, --https-port and --health-port must all differ.');
+  const ports = [options.httpPort, options.httpsPort, options.healthPort, ...(options.haproxyMetricsPort ? [options.haproxyMetricsPort] : [])];
+  if (new Set(ports).size !== ports.length) {
+    command.error('error: --http-port, --https-port, --health-port and --haproxy-metrics-port must all differ.');
   }
   return options;
 }

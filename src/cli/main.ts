@@ -51,7 +51,15 @@ async function run(flags: Flags, log: Logger): Promise<void> {
     log,
     metrics,
     maxDrainMs: durationMs(flags.hardStopAfter),
-    settings: { bindAddress: flags.bindAddress, httpPort: flags.httpPort, httpsPort: flags.httpsPort, hardStopAfter: flags.hardStopAfter, maxReloads: 8 },
+    settings: {
+      bindAddress: flags.bindAddress,
+      httpPort: flags.httpPort,
+      httpsPort: flags.httpsPort,
+      hardStopAfter: flags.hardStopAfter,
+      maxReloads: 8,
+      accessLog: flags.accessLog,
+      metricsPort: flags.haproxyMetricsPort,
+    },
     onRestart: () => controller?.trigger(),
   });
   controller = new Controller({
@@ -96,8 +104,15 @@ async function run(flags: Flags, log: Logger): Promise<void> {
     log.info({ haproxy: version.text, http: flags.httpPort, https: flags.httpsPort, health: flags.healthPort }, 'Portero is ready');
   }
   await stopping;
+  // Graceful shutdown: /readyz fails at once; HAProxy keeps serving through the
+  // grace period while load balancers and kube-proxy stop sending new
+  // connections; then it stops listening and finishes the requests in flight.
+  if (ready && flags.shutdownGracePeriod > 0) {
+    log.info({ gracePeriodMs: flags.shutdownGracePeriod }, 'not ready any more; still serving during the grace period');
+    await new Promise((resolve) => setTimeout(resolve, flags.shutdownGracePeriod));
+  }
   await mode.stop();
-  await dataplane.stop(30_000);
+  await dataplane.stop(durationMs(flags.hardStopAfter) + 5000);
   health.closeAllConnections();
   await new Promise<void>((resolve) => health.close(() => resolve()));
   log.info('stopped');

@@ -6,6 +6,7 @@ import { hostname } from 'node:os';
 import { KubeClient } from '../kube/client.js';
 import { resolveConnection } from '../kube/config.js';
 import { LeaderElector } from '../kube/leader.js';
+import { permissionFor, requestAttributes } from '../kube/permissions.js';
 import { KubeSource } from '../source/kube/source.js';
 import { ManifestSource } from '../source/manifests/directory.js';
 import type { AddressMode } from '../status/addresses.js';
@@ -40,7 +41,14 @@ export async function kubeMode(flags: Flags, store: Store, log: Logger, metrics:
   log.info({ source: connection.source, server: connection.server }, 'using the Kubernetes API');
   const podNamespace = env.POD_NAMESPACE || 'default';
   const identity = env.POD_NAME || hostname();
-  const client = new KubeClient(connection, { userAgent: `portero/${VERSION} (${identity})` });
+  const client = new KubeClient(connection, {
+    userAgent: `portero/${VERSION} (${identity})`,
+    // Every request must be one the RBAC rules in deploy/ allow: see permissions.ts.
+    onRequest: (method, path) => {
+      const attributes = requestAttributes(method, path);
+      if (!attributes || !permissionFor(attributes, podNamespace)) log.error({ method, path }, 'request not declared in src/kube/permissions.ts; RBAC may refuse it');
+    },
+  });
   const source = new KubeSource({ client, store, log, idleTimeoutMs: flags.watchIdleTimeout, ...(flags.watchNamespace ? { watchNamespace: flags.watchNamespace } : {}) });
   const mode: AddressMode = flags.publishStatusAddress
     ? { kind: 'static', addresses: flags.publishStatusAddress }

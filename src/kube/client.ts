@@ -35,7 +35,7 @@ export interface KubeClientOptions {
   userAgent?: string;
   /** Deadline for a request's response headers and body. */
   timeoutMs?: number;
-  /** Called with every request made (method and path), e.g. for an RBAC audit. */
+  /** Called with every request made (method, and path with query), e.g. for an RBAC audit. */
   onRequest?: (method: string, path: string) => void;
 }
 
@@ -80,8 +80,9 @@ export class KubeClient {
   }
 
   private async send(method: string, path: string, options: RequestOptions, bodyTimeout: number, refreshToken = false): Promise<Awaited<ReturnType<typeof request>>> {
-    this.options.onRequest?.(method, path);
-    const url = `${this.connection.server}${withQuery(path, options.query)}`;
+    const target = withQuery(path, options.query);
+    this.options.onRequest?.(method, target);
+    const url = `${this.connection.server}${target}`;
     const body = options.body === undefined ? undefined : JSON.stringify(options.body);
     let response;
     try {

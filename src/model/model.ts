@@ -76,6 +76,12 @@ export function backendId(namespace: string, service: string, port: number): str
   return `${namespace}_${service}_${port}`;
 }
 
+/** The parts of a backend id; namespaces and Service names never contain `_`. */
+export function parseBackendId(id: string): { namespace: string; service: string; port: number } | undefined {
+  const match = /^([^_]+)_([^_]+)_(\d+)$/.exec(id);
+  return match ? { namespace: match[1]!, service: match[2]!, port: Number(match[3]) } : undefined;
+}
+
 export function sameTarget(a: Target, b: Target): boolean {
   return a.kind === b.kind && (a.kind !== 'backend' || (b.kind === 'backend' && a.id === b.id));
 }

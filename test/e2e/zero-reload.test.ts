@@ -56,7 +56,7 @@ describe('zero-reload updates', () => {
   };
 
   const noReload = async () => {
-    assert.equal(await currentWorker(portero.stateDir), worker, 'the HAProxy worker is the same: no reload');
+    assert.equal(await currentWorker(portero.stateDir), worker, `the HAProxy worker is the same: no reload\n${portero.logs.filter((l) => l.includes('runtime update failed') || l.includes('with a reload')).join('\n')}`);
     // The files follow the runtime changes in the background, within moments.
     await eventually(mapsMatchFiles, 10_000);
   };

@@ -147,6 +147,8 @@ export async function startPortero(options: StartOptions = {}): Promise<Portero>
     '--health-port', String(healthPort),
     '--bind-address', '127.0.0.1',
     '--log-level', 'debug',
+    // Tests stop Portero often; the graceful-shutdown test sets its own period.
+    '--shutdown-grace-period', '0s',
     ...(options.flags ?? []),
   ];
   // Kubernetes mode reads only what the test gives it: no KUBECONFIG from the environment.

@@ -14,11 +14,11 @@ import { BASE_OPTIONS, snapshotOf } from '../helpers/translate.js';
 import { ROOT } from '../helpers/portero.js';
 
 describe('documentation', () => {
-  test('docs/flags.md describes every flag of --help', () => {
-    const documented = readFileSync(join(ROOT, 'docs', 'flags.md'), 'utf8');
+  test('docs/configuration.md describes every flag of --help', () => {
+    const documented = readFileSync(join(ROOT, 'docs', 'configuration.md'), 'utf8');
     for (const option of buildCommand().options) {
       if (option.long === '--help') continue;
-      assert.ok(documented.includes(`\`${option.long}`), `docs/flags.md does not describe ${option.long}`);
+      assert.ok(documented.includes(`\`${option.long}`), `docs/configuration.md does not describe ${option.long}`);
     }
   });
 });

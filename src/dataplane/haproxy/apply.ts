@@ -191,6 +191,7 @@ export class HaproxyDataplane {
         genDir: this.options.layout.generation(this.loaded.generation),
         defaultCertificateId: model.defaultCertificate.id,
         draining: this.drainer.keys,
+        ...(this.options.settings.accessLog ? {} : { unloaded: new Set(['backends'] as const) }),
       });
       this.drainer.revived(plan.addServers);
       await this.drainer.drain(plan.removeServers);

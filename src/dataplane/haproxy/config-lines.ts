@@ -114,6 +114,12 @@ export function mapFile(entries: readonly MapEntry[]): string {
   return entries.map((entry) => `${mapKey(entry.key).text} ${entry.value.text}\n`).join('');
 }
 
+/** `namespace/service:port`, naming a Service port in logs. */
+export function serviceLabel(namespace: string, service: string, port: number): Safe {
+  check(/^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/.test(namespace) && /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/.test(service), 'service label', `${namespace}/${service}`);
+  return make(`${namespace}/${service}:${port}`);
+}
+
 /** A host name or `*.` wildcard: lowercase DNS characters only. Used as SNI filter and map key/value. */
 export function hostName(value: string): Safe {
   check(/^(\*\.)?[a-z0-9]([-a-z0-9.]*[a-z0-9])?$/.test(value) && value.length <= 253, 'host name', value);

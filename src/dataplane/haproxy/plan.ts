@@ -7,7 +7,7 @@
 
 import type { Backend, Certificate, Endpoint, HostLevel, Model } from '../../model/model.js';
 import type { MapEntry } from './config-lines.js';
-import { catchAllEntries, levelEntries, mapContents, redirectEntries, sameNamesFor, type MapContents, type MapName } from './render-files.js';
+import { backendEntries, catchAllEntries, levelEntries, mapContents, redirectEntries, sameNamesFor, type MapContents, type MapName } from './render-files.js';
 import { serverName } from './render-config.js';
 import { MAX_PAYLOAD_BYTES } from './runtime.js';
 import { missingLookup, type BackendNames } from './structure.js';
@@ -133,6 +133,7 @@ function diffMaps(previous: Model, next: Model, before: BackendNames, after: Bac
     exact: { add: [], set: [], remove: [], next: nextContent('exact') },
     prefix: { add: [], set: [], remove: [], next: nextContent('prefix') },
     redirect: { add: [], set: [], remove: [], next: nextContent('redirect') },
+    backends: { add: [], set: [], remove: [], next: nextContent('backends') },
   };
   const diffLevel = (was: Entries, is: Entries) => {
     diffEntries(was.hosts, is.hosts, diffs.hosts);
@@ -149,6 +150,7 @@ function diffMaps(previous: Model, next: Model, before: BackendNames, after: Bac
   for (const [host, level] of old) if (!current.has(host)) diffLevel(levelEntries(level, before), NO_ENTRIES);
   diffEntries(catchAllEntries(previous, before), catchAllEntries(next, after), diffs.prefix);
   if (!sameHosts(previous.redirectHosts, next.redirectHosts)) diffEntries(redirectEntries(previous.redirectHosts), redirectEntries(next.redirectHosts), diffs.redirect);
+  if (before !== after) diffEntries(backendEntries(before), backendEntries(after), diffs.backends);
   return diffs;
 }
 

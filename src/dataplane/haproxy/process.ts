@@ -53,14 +53,18 @@ export class HaproxyProcess {
     await rm(layout.masterSocket, { force: true });
     const args = ['-W', '-S', layout.masterSocket, '-f', layout.config, '-p', layout.pidFile];
     // With setpriv, HAProxy gets SIGTERM if Portero dies: no orphan keeps serving a stale configuration.
-    const child = SETPRIV ? spawn(SETPRIV, ['--pdeathsig', 'TERM', '--', binary, ...args], { stdio: ['ignore', 'pipe', 'pipe'] }) : spawn(binary, args, { stdio: ['ignore', 'pipe', 'pipe'] });
+    // stdout is shared: HAProxy's access logs (JSON lines) go straight to Portero's stdout.
+    const stdio: ['ignore', 'inherit', 'pipe'] = ['ignore', 'inherit', 'pipe'];
+    const child = SETPRIV ? spawn(SETPRIV, ['--pdeathsig', 'TERM', '--', binary, ...args], { stdio }) : spawn(binary, args, { stdio });
     this.child = child;
     let resolveExit!: () => void;
     this.exited = new Promise((resolve) => (resolveExit = resolve));
+    let partial = '';
     const forward = (chunk: Buffer) => {
-      for (const text of chunk.toString('utf8').split('\n')) logHaproxyLine(log, text);
+      const lines = (partial + chunk.toString('utf8')).split('\n');
+      partial = lines.pop() ?? '';
+      for (const text of lines) logHaproxyLine(log, text);
     };
-    child.stdout?.on('data', forward);
     child.stderr?.on('data', forward);
     child.on('error', (error) => log.error({ err: error.message, binary }, 'cannot run HAProxy'));
     child.on('exit', (code, signal) => {

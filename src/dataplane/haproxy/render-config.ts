@@ -28,6 +28,10 @@ export interface ConfigSettings {
   hardStopAfter: string;
   /** Old workers that survived this many reloads are stopped, bounding memory. */
   maxReloads: number;
+  /** JSON access logs on stdout. */
+  accessLog?: boolean;
+  /** Port of HAProxy's Prometheus exporter; 0 or absent: none. */
+  metricsPort?: number;
 }
 
 export function serverName(address: string, port: number): c.Safe {
@@ -43,8 +47,17 @@ function globalSection(settings: ConfigSettings): string[] {
     c.line`  mworker-max-reloads ${c.int(settings.maxReloads)}`,
     '  ssl-default-bind-options ssl-min-ver TLSv1.2 no-tls-tickets',
     '  tune.ssl.default-dh-param 2048',
+    ...(settings.accessLog ? ['  log stdout format raw local0'] : []),
     '',
   ];
+}
+
+/**
+ * One JSON object per request. Values a client controls (Host, path) go
+ * through the `json` converter, which escapes them.
+ */
+function accessLogFormat(genDir: string): c.Safe {
+  return c.fragment`log-format '{"time":"%[date,utime(%Y-%m-%dT%H:%M:%SZ)]","client":"%ci","method":"%HM","host":"%[var(txn.host),json(utf8s)]","path":"%[var(txn.path),json(utf8s)]","status":%ST,"bytes":%B,"duration_ms":%Ta,"backend":"%[be_name,map_str(${c.filePath(`${genDir}/${GENERATION_FILES.backendsMap}`)}),json(utf8s)]","upstream":"%si:%sp","frontend":"%f"}'`;
 }
 
 function defaultsSection(genDir: string): string[] {
@@ -127,9 +140,23 @@ function frontendSection(scheme: 'http' | 'https', structure: Structure, setting
     c.line`  http-request set-header X-Forwarded-Proto ${c.keyword(scheme, ['http', 'https'])}`,
     c.line`  http-request set-header X-Forwarded-Port ${c.port(port)}`,
     '  http-request set-header X-Forwarded-Host %[req.hdr(host)]',
+    ...(settings.accessLog ? ['  log global', c.line`  ${accessLogFormat(genDir)}`, '  http-request set-var(txn.host) req.hdr(host)'] : []),
     ...routingRules(structure, genDir, scheme, settings.httpsPort),
     c.line`  default_backend ${c.ident(NOT_FOUND_BACKEND)}`,
     '  http-after-response set-header Server portero',
+    '',
+  ];
+}
+
+/** HAProxy's own Prometheus exporter; a scrape without `?scope=` gets only global and frontend metrics, which stay small at any number of backends. */
+function metricsSection(settings: ConfigSettings): string[] {
+  if (!settings.metricsPort) return [];
+  return [
+    'frontend portero-metrics',
+    c.line`  bind ${c.bindAddress(settings.bindAddress, settings.metricsPort)}`,
+    '  http-request set-query scope=global&scope=frontend if { path /metrics } !{ url_param(scope) -m found }',
+    '  http-request use-service prometheus-exporter if { path /metrics }',
+    '  http-request return status 404 content-type text/plain string "404 Not Found"',
     '',
   ];
 }
@@ -159,6 +186,7 @@ export function renderConfig(model: Model, settings: ConfigSettings, genDir: str
     ...defaultsSection(genDir),
     ...frontendSection('http', structure, settings, genDir),
     ...frontendSection('https', structure, settings, genDir),
+    ...metricsSection(settings),
     c.line`backend ${c.ident(NOT_FOUND_BACKEND)}`,
     '  http-request return status 404 content-type text/plain string "404 Not Found"',
     '',

@@ -14,10 +14,10 @@
 // entry is the host-less fallback, or the catch-all.
 
 import { Buffer } from 'node:buffer';
-import type { HostLevel, Model, Target } from '../../model/model.js';
-import { crtList, hostName, ident, mapFile, type MapEntry, type Safe } from './config-lines.js';
+import { parseBackendId, type HostLevel, type Model, type Target } from '../../model/model.js';
+import { crtList, hostName, ident, mapFile, serviceLabel, type MapEntry, type Safe } from './config-lines.js';
 import { GENERATION_FILES } from './layout.js';
-import type { BackendNames } from './structure.js';
+import { SPARE_PREFIX, type BackendNames } from './structure.js';
 
 export const HOSTLESS_LEVEL = '_';
 export const NOT_FOUND_BACKEND = 'portero:not-found';
@@ -55,6 +55,8 @@ export interface MapContents {
   exact: MapEntry[];
   prefix: MapEntry[];
   redirect: MapEntry[];
+  /** HAProxy backend name → `namespace/service:port`, for access logs (spare backends especially). */
+  backends: MapEntry[];
 }
 
 export type MapName = keyof MapContents;
@@ -63,6 +65,7 @@ export const MAP_FILES: Readonly<Record<MapName, string>> = {
   exact: GENERATION_FILES.exactMap,
   prefix: GENERATION_FILES.prefixMap,
   redirect: GENERATION_FILES.redirectMap,
+  backends: GENERATION_FILES.backendsMap,
 };
 
 /** The hosts, exact and prefix entries of one host level. */
@@ -129,8 +132,21 @@ function byKey(a: MapEntry, b: MapEntry): number {
   return a.key < b.key ? -1 : a.key > b.key ? 1 : 0;
 }
 
+/** Every named backend (sections and taken spares) with the Service port it serves. */
+export function backendEntries(names?: BackendNames): MapEntry[] {
+  if (!names) return [];
+  const entries: MapEntry[] = [];
+  const add = (name: string, id: string) => {
+    const parts = parseBackendId(id);
+    if (parts) entries.push({ key: name, value: serviceLabel(parts.namespace, parts.service, parts.port) });
+  };
+  for (const id of names.structure.backends) add(id, id);
+  for (const [id, spare] of names.spareAssignments) add(`${SPARE_PREFIX}${spare}`, id);
+  return entries.sort(byKey);
+}
+
 export function mapContents(model: Model, names?: BackendNames): MapContents {
-  const maps: MapContents = { hosts: [], exact: [], prefix: [], redirect: redirectEntries(model.redirectHosts) };
+  const maps: MapContents = { hosts: [], exact: [], prefix: [], redirect: redirectEntries(model.redirectHosts), backends: backendEntries(names) };
   for (const level of model.levels) {
     const entries = levelEntries(level, names);
     maps.hosts.push(...entries.hosts);

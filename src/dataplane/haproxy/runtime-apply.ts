@@ -116,6 +116,8 @@ export interface ExecuteOptions {
   defaultCertificateId: string;
   /** Servers still draining (backend/server): re-adding one only makes it ready again. */
   draining: ReadonlySet<string>;
+  /** Maps the configuration does not load (backends.map is loaded only with access logs). */
+  unloaded?: ReadonlySet<MapName>;
 }
 
 /** Applies everything but server removals, which the caller hands to the drainer. */
@@ -125,9 +127,10 @@ export async function executePlan(plan: RuntimePlan, options: ExecuteOptions): P
   await runtime.run([...certificates.before, ...addServerCommands(plan.addServers, options.draining)]);
   // Additions: a new host's routes before the host itself. Large changes replace the whole map.
   let adds: RuntimeCommand[] = [];
-  for (const name of ['exact', 'prefix', 'redirect', 'hosts'] as MapName[]) {
+  const loaded = (name: MapName) => !options.unloaded?.has(name);
+  for (const name of ['backends', 'exact', 'prefix', 'redirect', 'hosts'] as MapName[]) {
     const diff = plan.maps[name];
-    if (!changed(diff)) continue;
+    if (!changed(diff) || !loaded(name)) continue;
     if (isLarge(diff)) {
       await runtime.run(adds);
       adds = [];
@@ -135,8 +138,8 @@ export async function executePlan(plan: RuntimePlan, options: ExecuteOptions): P
     } else adds.push(...incrementalAdds(diff, mapPath(genDir, name)));
   }
   // Removals: a removed host before its routes.
-  const removes = (['hosts', 'redirect', 'prefix', 'exact'] as MapName[])
-    .filter((name) => changed(plan.maps[name]) && !isLarge(plan.maps[name]))
+  const removes = (['hosts', 'redirect', 'prefix', 'exact', 'backends'] as MapName[])
+    .filter((name) => changed(plan.maps[name]) && !isLarge(plan.maps[name]) && loaded(name))
     .flatMap((name) => incrementalRemoves(plan.maps[name], mapPath(genDir, name)));
   await runtime.run([...adds, ...removes, ...certificates.after]);
   const c = plan.certificates;
