@@ -8,6 +8,7 @@ import type { HaproxyDataplane } from '../dataplane/haproxy/apply.js';
 import type { Store } from '../store/store.js';
 import type { Logger } from '../telemetry/log.js';
 import type { Metrics } from '../telemetry/metrics.js';
+import { SingleFlight } from '../util/single-flight.js';
 import { diagnosticKey, formatDiagnostic, type Diagnostic } from '../translate/diagnostics.js';
 import { translate, type Snapshot, type TranslateOptions, type Translation } from '../translate/translate.js';
 
@@ -36,11 +37,9 @@ export function snapshotOf(store: Store): Snapshot {
 const EMPTY: Snapshot = { ingresses: [], ingressClasses: [], services: [], endpointSlices: [], secrets: [] };
 
 export class Controller {
-  private running = false;
-  private pending = false;
   private forceNext = false;
   private reported = new Map<string, Diagnostic>();
-  private idle: Promise<void> = Promise.resolve();
+  private readonly runs: SingleFlight;
   lastTranslation: Translation | undefined;
 
   private readonly store: Store;
@@ -57,6 +56,7 @@ export class Controller {
     this.log = options.log;
     this.observe = options.observe ?? (() => undefined);
     this.metrics = options.metrics;
+    this.runs = new SingleFlight(() => this.applyOnce(), (error) => this.log.error({ err: (error as Error).message }, 'applying the configuration failed; the last good configuration keeps serving'));
   }
 
   private translateNow(snapshot: Snapshot): Translation {
@@ -99,7 +99,7 @@ export class Controller {
 
   /** Resolves once every change seen so far has been applied. */
   settled(): Promise<void> {
-    return this.idle;
+    return this.runs.idle();
   }
 
   /** Applies the current state with a full reload (SIGHUP, or a resync). */
@@ -109,39 +109,23 @@ export class Controller {
   }
 
   trigger(): void {
-    if (this.running) {
-      this.pending = true;
-      return;
-    }
-    this.running = true;
-    this.idle = this.loop();
+    this.runs.request();
   }
 
-  private async loop(): Promise<void> {
-    try {
-      do {
-        this.pending = false;
-        const translation = this.translateNow(snapshotOf(this.store));
-        const force = this.forceNext;
-        this.forceNext = false;
-        try {
-          const result = await this.dataplane.apply(translation.model, force);
-          if (result.status !== 'rejected') this.notify(translation);
-          if (result.status === 'runtime') {
-            this.log.info({ durationMs: Math.round(result.durationMs * 10) / 10, ...result.counts }, 'configuration applied without reload');
-          } else if (result.status === 'reloaded') {
-            this.log.info({ durationMs: Math.round(result.durationMs), workerPid: result.workerPid, reason: result.reason, detail: result.detail }, 'configuration applied with a reload');
-          } else if (result.status === 'pending-restart') {
-            this.log.warn({ reason: result.reason }, 'HAProxy stopped during the reload; it is restarted with the new configuration');
-          } else if (result.status === 'rejected') {
-            this.log.error({ reason: result.reason }, 'configuration not applied; the last good configuration keeps serving');
-          }
-        } catch (error) {
-          this.log.error({ err: (error as Error).message }, 'applying the configuration failed; the last good configuration keeps serving');
-        }
-      } while (this.pending);
-    } finally {
-      this.running = false;
+  private async applyOnce(): Promise<void> {
+    const translation = this.translateNow(snapshotOf(this.store));
+    const force = this.forceNext;
+    this.forceNext = false;
+    const result = await this.dataplane.apply(translation.model, force);
+    if (result.status !== 'rejected') this.notify(translation);
+    if (result.status === 'runtime') {
+      this.log.info({ durationMs: Math.round(result.durationMs * 10) / 10, ...result.counts }, 'configuration applied without reload');
+    } else if (result.status === 'reloaded') {
+      this.log.info({ durationMs: Math.round(result.durationMs), workerPid: result.workerPid, reason: result.reason, detail: result.detail }, 'configuration applied with a reload');
+    } else if (result.status === 'pending-restart') {
+      this.log.warn({ reason: result.reason }, 'HAProxy stopped during the reload; it is restarted with the new configuration');
+    } else if (result.status === 'rejected') {
+      this.log.error({ reason: result.reason }, 'configuration not applied; the last good configuration keeps serving');
     }
   }
 

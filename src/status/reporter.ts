@@ -13,6 +13,7 @@ import { diagnosticKey, type Diagnostic } from '../translate/diagnostics.js';
 import type { Translation } from '../translate/translate.js';
 import { resolveAddresses, type AddressMode } from './addresses.js';
 import type { EventRecorder } from './events.js';
+import { SingleFlight } from '../util/single-flight.js';
 import { planStatus, StatusWriter } from './writer.js';
 
 export interface StatusReporterOptions {
@@ -32,13 +33,12 @@ export class StatusReporter {
   private translation: Translation | undefined;
   private addresses: IngressLoadBalancerIngress[] | undefined;
   private eventsSent = new Set<string>();
-  private running = false;
-  private again = false;
   private timer: NodeJS.Timeout | undefined;
-  private idle: Promise<void> = Promise.resolve();
+  private readonly runs: SingleFlight;
 
   constructor(private readonly options: StatusReporterOptions) {
     this.writer = new StatusWriter({ client: options.client, log: options.log, mayWrite: options.isLeader });
+    this.runs = new SingleFlight(() => this.runOnce(), (error) => options.log.warn({ err: (error as Error).message }, 'status reporting failed'));
   }
 
   start(): void {
@@ -48,7 +48,7 @@ export class StatusReporter {
 
   stop(): Promise<void> {
     clearInterval(this.timer);
-    return this.idle;
+    return this.runs.idle();
   }
 
   onTranslation(translation: Translation): void {
@@ -78,25 +78,11 @@ export class StatusReporter {
 
   /** Resolves once the runs requested so far are done. */
   settled(): Promise<void> {
-    return this.idle;
+    return this.runs.idle();
   }
 
   private schedule(): void {
-    if (this.running) {
-      this.again = true;
-      return;
-    }
-    this.running = true;
-    this.idle = (async () => {
-      try {
-        do {
-          this.again = false;
-          await this.runOnce();
-        } while (this.again);
-      } finally {
-        this.running = false;
-      }
-    })();
+    this.runs.request();
   }
 
   private async runOnce(): Promise<void> {

@@ -92,3 +92,44 @@ describe('Store', () => {
     assert.deepEqual(signalledAt, [60, 120]);
   });
 });
+
+describe('SingleFlight', () => {
+  test('runs one at a time; requests during a run make exactly one more run', async () => {
+    const { SingleFlight } = await import('../../src/util/single-flight.js');
+    let runs = 0;
+    let concurrent = 0;
+    let most = 0;
+    const flight = new SingleFlight(async () => {
+      runs += 1;
+      concurrent += 1;
+      most = Math.max(most, concurrent);
+      await sleep(20);
+      concurrent -= 1;
+    });
+    flight.request();
+    flight.request();
+    flight.request();
+    await sleep(5);
+    flight.request();
+    await flight.idle();
+    await sleep(60);
+    assert.equal(most, 1);
+    assert.equal(runs, 2);
+  });
+
+  test('a failing run is reported and does not stop later runs', async () => {
+    const { SingleFlight } = await import('../../src/util/single-flight.js');
+    const errors: unknown[] = [];
+    let calls = 0;
+    const flight = new SingleFlight(async () => {
+      calls += 1;
+      if (calls === 1) throw new Error('boom');
+    }, (error) => errors.push(error));
+    flight.request();
+    await flight.idle();
+    flight.request();
+    await flight.idle();
+    assert.equal(calls, 2);
+    assert.equal(errors.length, 1);
+  });
+});

@@ -27,6 +27,7 @@ import { certificateFile, crtListContent, MAP_FILES, mapContents, renderFiles, t
 import { executePlan, type RuntimeCounts } from './runtime-apply.js';
 import { RuntimeApi } from './runtime.js';
 import { BackendNames, structureFor } from './structure.js';
+import { SingleFlight } from '../../util/single-flight.js';
 
 const run = promisify(execFile);
 /**
@@ -75,8 +76,7 @@ export class HaproxyDataplane {
   private lock: Promise<unknown> = Promise.resolve();
   private needsResync = false;
   private syncSeq = 0;
-  private syncing = false;
-  private syncAgain = false;
+  private readonly sync: SingleFlight;
   private syncTimer: NodeJS.Timeout | undefined;
   private syncRequestedAt: number | undefined;
 
@@ -93,6 +93,7 @@ export class HaproxyDataplane {
       },
     });
     this.drainer = new Drainer(() => this.runtime, options.log, options.maxDrainMs ?? 60_000, (work) => this.exclusive(work));
+    this.sync = new SingleFlight(() => this.syncOnce());
   }
 
   get haproxyRunning(): boolean {
@@ -219,36 +220,16 @@ export class HaproxyDataplane {
    */
   private scheduleSync(): void {
     this.syncSeq += 1;
-    if (this.syncing) {
-      this.syncAgain = true;
-      return;
-    }
     // Wait for a quiet moment: a burst of changes is written once, and the
     // CPU stays free for applying the changes themselves.
     const now = Date.now();
     this.syncRequestedAt ??= now;
     clearTimeout(this.syncTimer);
     const delay = Math.max(0, Math.min(SYNC_QUIET_MS, this.syncRequestedAt + SYNC_MAX_DELAY_MS - now));
-    this.syncTimer = setTimeout(() => this.startSync(), delay);
-  }
-
-  private startSync(): void {
-    this.syncRequestedAt = undefined;
-    if (this.syncing) {
-      this.syncAgain = true;
-      return;
-    }
-    this.syncing = true;
-    void (async () => {
-      try {
-        do {
-          this.syncAgain = false;
-          await this.syncOnce();
-        } while (this.syncAgain);
-      } finally {
-        this.syncing = false;
-      }
-    })();
+    this.syncTimer = setTimeout(() => {
+      this.syncRequestedAt = undefined;
+      this.sync.request();
+    }, delay);
   }
 
   private async syncOnce(): Promise<void> {
