@@ -8,6 +8,7 @@ import { readdir, readFile, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { startBackend, type Backend } from '../helpers/backends.js';
+import { runtimeCommand, showMap, showServers } from '../helpers/haproxy.js';
 import { whoAnswers } from '../helpers/http.js';
 import { ingress, serviceWithEndpoints, type Json } from '../helpers/objects.js';
 import { eventually, startPortero, type Portero } from '../helpers/portero.js';
@@ -138,6 +139,18 @@ describe('hostile strings', () => {
       const content = await readFile(file, 'utf8').catch(() => '');
       assert.ok(!content.toLowerCase().includes(MARK), `${file} contains a hostile value:\n${content.split('\n').filter((line) => line.toLowerCase().includes(MARK)).join('\n')}`);
     }
+  });
+
+  test('no hostile value reaches HAProxy through the runtime API', async () => {
+    const live = [
+      ...(await Promise.all(['hosts.map', 'prefix.map'].map((file) => showMap(portero.stateDir, file)))).flat(),
+      ...(await showServers(portero.stateDir)),
+    ];
+    const crtLists = (await runtimeCommand(portero.stateDir, 'show ssl crt-list')).split('\n').filter((line) => line.startsWith('/'));
+    assert.equal(crtLists.length, 1, 'one crt-list is loaded');
+    live.push(...(await runtimeCommand(portero.stateDir, `show ssl crt-list -n ${crtLists[0]}`)).split('\n'));
+    assert.ok(live.some((line) => line.includes('good.hostile.test')), 'the live maps should hold the good host');
+    for (const line of live) assert.ok(!line.toLowerCase().includes(MARK), `HAProxy holds a hostile value: ${line}`);
   });
 
   test('HAProxy keeps running and the well-behaved Ingress keeps serving', async () => {

@@ -6,7 +6,10 @@ import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import fc from 'fast-check';
 import { planChange, type LiveState, type MapDiff, type RuntimePlan } from '../../src/dataplane/haproxy/plan.js';
+import { UnsafeValueError } from '../../src/dataplane/haproxy/config-lines.js';
 import { mapContents, type MapName } from '../../src/dataplane/haproxy/render-files.js';
+import { executePlan } from '../../src/dataplane/haproxy/runtime-apply.js';
+import type { RuntimeApi, RuntimeCommand } from '../../src/dataplane/haproxy/runtime.js';
 import { BackendNames, structureFor } from '../../src/dataplane/haproxy/structure.js';
 import type { Model } from '../../src/model/model.js';
 import { translate } from '../../src/translate/translate.js';
@@ -137,4 +140,54 @@ describe('planned map changes', () => {
       { numRuns: 300 },
     );
   });
+});
+
+// The commands a plan turns into, recorded by a stand-in for the runtime API.
+function recordingRuntime(): { runtime: RuntimeApi; sent: string[] } {
+  const sent: string[] = [];
+  const runtime = {
+    async run(commands: readonly RuntimeCommand[]) {
+      sent.push(...commands.map((command) => (command.payload === undefined ? command.text : `${command.text} << ${command.payload}`)));
+      return commands.map(() => '');
+    },
+    async one(text: string) {
+      sent.push(text);
+      return 'New version created: 1';
+    },
+  };
+  return { runtime: runtime as unknown as RuntimeApi, sent };
+}
+
+const GEN = '/state/gen-1';
+
+describe('runtime commands', () => {
+  test('servers, map entries and crt-list lines are rendered from checked values', async () => {
+    const plan = runtime([...baseObjects, ...app('c', ['10.0.0.9']), ingress({ name: 'k', rules: [{ host: 'c.test', paths: [{ path: '/a;b', service: 'c' }] }] })]);
+    plan.addServers.push({ backend: 'portero:spare:0', server: 'fd00::9_8080', address: 'fd00::9', port: 8080 });
+    plan.certificates.add.push({ id: 'default_c-tls', pem: 'PEM', hosts: ['c.test', '*.c.test'] });
+    const { runtime: api, sent } = recordingRuntime();
+    await executePlan(plan, { runtime: api, genDir: GEN, defaultCertificateId: 'default', draining: new Set() });
+    assert.ok(sent.includes('add server portero:spare:0/10.0.0.9_8080 10.0.0.9:8080'), sent.join('\n'));
+    assert.ok(sent.includes('add server portero:spare:0/fd00::9_8080 [fd00::9]:8080'), sent.join('\n'));
+    assert.ok(sent.includes(`add ssl crt-list ${GEN}/crt-list.txt << ${GEN}/certs/default_c-tls.pem c.test *.c.test`), sent.join('\n'));
+    assert.ok(sent.includes(`add map ${GEN}/prefix.map c.test/a\\;b/ portero:spare:0`), sent.join('\n'));
+    assert.ok(sent.includes(`add map ${GEN}/hosts.map c.test c.test`), sent.join('\n'));
+  });
+
+  const hostile: [string, (plan: RuntimePlan) => void][] = [
+    ['a map key with a space', (plan) => plan.maps.prefix.add.push({ key: 'a.test/x y/', value: plan.maps.prefix.next()[0]!.value })],
+    ['a map key removed with a newline', (plan) => plan.maps.prefix.remove.push('a.test/x\n/')],
+    ['a server address that is no IP', (plan) => plan.addServers.push({ backend: 'default_a_80', server: 'x_1', address: '10.0.0.1 check', port: 80 })],
+    ['a backend name with a slash', (plan) => plan.addServers.push({ backend: 'a/b', server: 'x_1', address: '10.0.0.1', port: 80 })],
+    ['an SNI name with a space', (plan) => plan.certificates.add.push({ id: 'c', pem: 'x', hosts: ['a.test b'] })],
+  ];
+  for (const [title, spoil] of hostile) {
+    test(`${title} is refused before any command is sent`, async () => {
+      const plan = runtime([...baseObjects, ...app('c'), ingress({ name: 'k', rules: [{ host: 'c.test', paths: [{ service: 'c' }] }] })]);
+      spoil(plan);
+      const { runtime: api, sent } = recordingRuntime();
+      await assert.rejects(executePlan(plan, { runtime: api, genDir: GEN, defaultCertificateId: 'default', draining: new Set() }), UnsafeValueError);
+      assert.deepEqual(sent, []);
+    });
+  }
 });

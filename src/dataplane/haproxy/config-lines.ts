@@ -3,9 +3,10 @@
 // Config lines are written with the `line` tagged template: its literal parts
 // come from Portero's source code, and every interpolated value must be a
 // `Safe` token, which only the constructors below can make, each after
-// checking a strict grammar. Map files and crt-lists are rendered here too,
-// with the same rule. Nothing else in Portero concatenates config text, so no
-// string from a Kubernetes object can reach HAProxy unchecked.
+// checking a strict grammar. Map files, crt-list lines and the values in
+// runtime API commands are rendered here too, with the same rule. Nothing
+// else in Portero concatenates config text, so no string from a Kubernetes
+// object can reach HAProxy unchecked, whether by file or by the runtime API.
 
 import { isIP } from 'node:net';
 
@@ -109,9 +110,14 @@ export interface MapEntry {
   value: Safe;
 }
 
+/** One map line (without the newline): `key value`. */
+export function mapLine(entry: MapEntry): string {
+  return `${mapKey(entry.key).text} ${entry.value.text}`;
+}
+
 /** A map file: one `key value` line per entry. */
 export function mapFile(entries: readonly MapEntry[]): string {
-  return entries.map((entry) => `${mapKey(entry.key).text} ${entry.value.text}\n`).join('');
+  return entries.map((entry) => `${mapLine(entry)}\n`).join('');
 }
 
 /** `namespace/service:port`, naming a Service port in logs. */
@@ -131,6 +137,11 @@ export interface CrtListEntry {
   sni: readonly string[];
 }
 
+/** One crt-list line (without the newline): the certificate file, then its SNI filters. */
+export function crtListLine(entry: CrtListEntry): string {
+  return [filePath(entry.file).text, ...entry.sni.map((name) => hostName(name).text)].join(' ');
+}
+
 export function crtList(entries: readonly CrtListEntry[]): string {
-  return entries.map((entry) => [filePath(entry.file).text, ...entry.sni.map((name) => hostName(name).text)].join(' ') + '\n').join('');
+  return entries.map((entry) => `${crtListLine(entry)}\n`).join('');
 }

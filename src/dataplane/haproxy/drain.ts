@@ -5,7 +5,8 @@
 
 import type { Logger } from '../../telemetry/log.js';
 import type { ServerChange } from './plan.js';
-import { cliArg, type RuntimeApi } from './runtime.js';
+import { ident } from './config-lines.js';
+import { serverArg, type RuntimeApi } from './runtime.js';
 
 const POLL_MS = 250;
 
@@ -47,7 +48,7 @@ export class Drainer {
   /** Puts the servers in `drain` and tracks them until they are deleted. */
   async drain(changes: readonly ServerChange[]): Promise<void> {
     if (changes.length === 0) return;
-    await this.runtime().run(changes.map((change) => ({ text: `set server ${cliArg(change.backend)}/${cliArg(change.server)} state drain`, expect: 'empty' as const })));
+    await this.runtime().run(changes.map((change) => ({ text: `set server ${serverArg(change.backend, change.server)} state drain`, expect: 'empty' as const })));
     const now = Date.now();
     for (const change of changes) this.draining.set(`${change.backend}/${change.server}`, { change, since: now });
     this.schedule();
@@ -83,12 +84,12 @@ export class Drainer {
     }
     const runtime = this.runtime();
     for (const [backend, entries] of byBackend) {
-      const used = parseServersConn(await runtime.one(`show servers conn ${cliArg(backend)}`));
+      const used = parseServersConn(await runtime.one(`show servers conn ${ident(backend).text}`));
       for (const entry of entries) {
         const inUse = used.get(entry.change.server);
         const expired = Date.now() - entry.since > this.maxDrainMs;
         if (inUse !== undefined && inUse > 0 && !expired) continue;
-        const target = `${cliArg(backend)}/${cliArg(entry.change.server)}`;
+        const target = serverArg(backend, entry.change.server);
         if (inUse !== undefined) {
           await runtime.run([
             ...(inUse > 0 ? [{ text: `shutdown sessions server ${target}`, expect: 'empty' as const }] : []),

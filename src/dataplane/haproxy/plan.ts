@@ -171,14 +171,30 @@ function diffCertificates(previous: Model, next: Model): CertificateChanges {
   return changes;
 }
 
+/** Entries a map diff adds, sets or removes. */
+export function diffSize(diff: MapDiff): number {
+  return diff.add.length + diff.set.length + diff.remove.length;
+}
+
+export interface RuntimeCounts {
+  servers: number;
+  maps: number;
+  certificates: number;
+}
+
+/** How many servers, map entries and certificates a plan changes. */
+export function changeCounts(plan: RuntimePlan): RuntimeCounts {
+  const c = plan.certificates;
+  return {
+    servers: plan.addServers.length + plan.removeServers.length,
+    maps: Object.values(plan.maps).reduce((sum, diff) => sum + diffSize(diff), 0),
+    certificates: c.add.length + c.update.length + c.relist.length + c.remove.length + (c.defaultPem === undefined ? 0 : 1),
+  };
+}
+
 export function isEmptyPlan(plan: RuntimePlan): boolean {
-  const { certificates: c } = plan;
-  return (
-    plan.addServers.length === 0 &&
-    plan.removeServers.length === 0 &&
-    Object.values(plan.maps).every((diff) => diff.add.length === 0 && diff.set.length === 0 && diff.remove.length === 0) &&
-    c.add.length === 0 && c.update.length === 0 && c.relist.length === 0 && c.remove.length === 0 && c.defaultPem === undefined
-  );
+  const counts = changeCounts(plan);
+  return counts.servers + counts.maps + counts.certificates === 0;
 }
 
 export function planChange(live: LiveState, next: Model): Plan {

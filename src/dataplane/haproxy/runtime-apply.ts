@@ -6,78 +6,77 @@
 // `prepare map` / `commit map`, in payloads under the 16 KiB limit.
 
 import type { Certificate } from '../../model/model.js';
-import type { MapEntry } from './config-lines.js';
-import type { CertificateChanges, MapDiff, RuntimePlan, ServerChange } from './plan.js';
+import { address, crtListLine, filePath, mapKey, mapLine, type MapEntry, type Safe } from './config-lines.js';
+import { GENERATION_FILES } from './layout.js';
+import { changeCounts, diffSize, type CertificateChanges, type MapDiff, type RuntimeCounts, type RuntimePlan, type ServerChange } from './plan.js';
 import { MAP_FILES, certificateFile, type MapName } from './render-files.js';
-import { cliArg, MAX_PAYLOAD_BYTES, type RuntimeApi, type RuntimeCommand } from './runtime.js';
+import { cliArg, MAX_PAYLOAD_BYTES, serverArg, type RuntimeApi, type RuntimeCommand } from './runtime.js';
 
 /** Above this many changed entries a map is replaced whole, in one transaction. */
 const INCREMENTAL_LIMIT = 200;
 
-export interface RuntimeCounts {
-  servers: number;
-  maps: number;
-  certificates: number;
-}
-
 function addServerCommands(changes: readonly ServerChange[], draining: ReadonlySet<string>): RuntimeCommand[] {
   const commands: RuntimeCommand[] = [];
   for (const change of changes) {
-    const target = `${cliArg(change.backend)}/${cliArg(change.server)}`;
+    const target = serverArg(change.backend, change.server);
     if (!draining.has(`${change.backend}/${change.server}`)) {
-      const address = change.address.includes(':') ? `[${change.address}]:${change.port}` : `${change.address}:${change.port}`;
-      commands.push({ text: `add server ${target} ${address}`, expect: /^New server registered\.$/ });
+      commands.push({ text: `add server ${target} ${address(change.address, change.port).text}`, expect: /^New server registered\.$/ });
     }
     commands.push({ text: `set server ${target} state ready`, expect: 'empty' });
   }
   return commands;
 }
 
-function mapPath(genDir: string, name: MapName): string {
-  return `${genDir}/${MAP_FILES[name]}`;
+function mapPath(genDir: string, name: MapName): Safe {
+  return filePath(`${genDir}/${MAP_FILES[name]}`);
 }
 
 function chunks(entries: readonly MapEntry[]): string[] {
   const out: string[] = [];
   let current = '';
+  let bytes = 0;
   for (const entry of entries) {
-    const line = `${entry.key} ${entry.value.text}\n`;
-    if (Buffer.byteLength(current) + Buffer.byteLength(line) > MAX_PAYLOAD_BYTES && current !== '') {
+    const line = `${mapLine(entry)}\n`;
+    const lineBytes = Buffer.byteLength(line);
+    if (bytes + lineBytes > MAX_PAYLOAD_BYTES && current !== '') {
       out.push(current);
       current = '';
+      bytes = 0;
     }
     current += line;
+    bytes += lineBytes;
   }
   if (current !== '') out.push(current);
   return out;
 }
 
-function incrementalAdds(diff: MapDiff, file: string): RuntimeCommand[] {
+function incrementalAdds(diff: MapDiff, file: Safe): RuntimeCommand[] {
+  const entryArgs = (entry: MapEntry) => `${cliArg(file)} ${cliArg(mapKey(entry.key))} ${cliArg(entry.value)}`;
   return [
-    ...diff.add.map((entry) => ({ text: `add map ${cliArg(file)} ${cliArg(entry.key)} ${cliArg(entry.value.text)}`, expect: 'empty' as const })),
-    ...diff.set.map((entry) => ({ text: `set map ${cliArg(file)} ${cliArg(entry.key)} ${cliArg(entry.value.text)}`, expect: 'empty' as const })),
+    ...diff.add.map((entry) => ({ text: `add map ${entryArgs(entry)}`, expect: 'empty' as const })),
+    ...diff.set.map((entry) => ({ text: `set map ${entryArgs(entry)}`, expect: 'empty' as const })),
   ];
 }
 
-function incrementalRemoves(diff: MapDiff, file: string): RuntimeCommand[] {
-  return diff.remove.map((key) => ({ text: `del map ${cliArg(file)} ${cliArg(key)}`, expect: 'empty' as const }));
+function incrementalRemoves(diff: MapDiff, file: Safe): RuntimeCommand[] {
+  return diff.remove.map((key) => ({ text: `del map ${cliArg(file)} ${cliArg(mapKey(key))}`, expect: 'empty' as const }));
 }
 
 function isLarge(diff: MapDiff): boolean {
-  return diff.add.length + diff.set.length + diff.remove.length > INCREMENTAL_LIMIT;
+  return diffSize(diff) > INCREMENTAL_LIMIT;
 }
 
-function changed(diff: MapDiff): boolean {
-  return diff.add.length + diff.set.length + diff.remove.length > 0;
+function certificatePath(genDir: string, id: string): string {
+  return `${genDir}/${certificateFile(id)}`;
 }
 
-function crtListLine(genDir: string, certificate: Certificate): string {
-  return [`${genDir}/${certificateFile(certificate.id)}`, ...certificate.hosts].map(cliArg).join(' ');
+function crtListPayload(genDir: string, certificate: Certificate): string {
+  return crtListLine({ file: certificatePath(genDir, certificate.id), sni: certificate.hosts });
 }
 
 function certificateCommands(changes: CertificateChanges, genDir: string, defaultId: string): { before: RuntimeCommand[]; after: RuntimeCommand[] } {
-  const crtList = cliArg(`${genDir}/crt-list.txt`);
-  const file = (id: string) => cliArg(`${genDir}/${certificateFile(id)}`);
+  const crtList = cliArg(filePath(`${genDir}/${GENERATION_FILES.crtList}`));
+  const file = (id: string) => cliArg(filePath(certificatePath(genDir, id)));
   const store = (id: string, pem: string): RuntimeCommand[] => [
     { text: `set ssl cert ${file(id)}`, payload: pem, expect: /^Transaction (created|updated)/ },
     { text: `commit ssl cert ${file(id)}`, expect: /Success!/ },
@@ -85,13 +84,13 @@ function certificateCommands(changes: CertificateChanges, genDir: string, defaul
   const before: RuntimeCommand[] = [];
   for (const certificate of changes.add) {
     before.push({ text: `new ssl cert ${file(certificate.id)}`, expect: /^New empty certificate store/ }, ...store(certificate.id, certificate.pem));
-    before.push({ text: `add ssl crt-list ${crtList}`, payload: crtListLine(genDir, certificate), expect: /Success!/ });
+    before.push({ text: `add ssl crt-list ${crtList}`, payload: crtListPayload(genDir, certificate), expect: /Success!/ });
   }
   for (const certificate of changes.update) before.push(...store(certificate.id, certificate.pem));
   for (const certificate of changes.relist) {
     before.push(
       { text: `del ssl crt-list ${crtList} ${file(certificate.id)}`, expect: /deleted/ },
-      { text: `add ssl crt-list ${crtList}`, payload: crtListLine(genDir, certificate), expect: /Success!/ },
+      { text: `add ssl crt-list ${crtList}`, payload: crtListPayload(genDir, certificate), expect: /Success!/ },
     );
   }
   if (changes.defaultPem !== undefined) before.push(...store(defaultId, changes.defaultPem));
@@ -102,11 +101,16 @@ function certificateCommands(changes: CertificateChanges, genDir: string, defaul
   return { before, after };
 }
 
-/** Commands that replace a whole map in one transaction: prepare, fill (chunked), commit. */
-async function replaceMap(runtime: RuntimeApi, file: string, diff: MapDiff): Promise<void> {
+/** A whole map replaced in one transaction: prepare, fill (chunked payloads), commit. */
+interface MapReplacement {
+  file: Safe;
+  payloads: string[];
+}
+
+async function replaceMap(runtime: RuntimeApi, { file, payloads }: MapReplacement): Promise<void> {
   const prepared = await runtime.one(`prepare map ${cliArg(file)}`, /^New version created: \d+$/);
   const version = /(\d+)$/.exec(prepared)?.[1];
-  const fill = chunks(diff.next()).map((payload) => ({ text: `add map @${version} ${cliArg(file)}`, payload, expect: 'empty' as const }));
+  const fill = payloads.map((payload) => ({ text: `add map @${version} ${cliArg(file)}`, payload, expect: 'empty' as const }));
   await runtime.run([...fill, { text: `commit map @${version} ${cliArg(file)}`, expect: 'empty' }]);
 }
 
@@ -120,32 +124,43 @@ export interface ExecuteOptions {
   unloaded?: ReadonlySet<MapName>;
 }
 
-/** Applies everything but server removals, which the caller hands to the drainer. */
-export async function executePlan(plan: RuntimePlan, options: ExecuteOptions): Promise<RuntimeCounts> {
-  const { runtime, genDir } = options;
+/**
+ * Every step of a plan, in order: batches of commands and whole-map
+ * replacements. All of it is rendered before anything is sent, so a value
+ * that fails its grammar stops the plan before HAProxy sees any of it.
+ */
+function planSteps(plan: RuntimePlan, options: ExecuteOptions): (RuntimeCommand[] | MapReplacement)[] {
+  const { genDir } = options;
   const certificates = certificateCommands(plan.certificates, genDir, options.defaultCertificateId);
-  await runtime.run([...certificates.before, ...addServerCommands(plan.addServers, options.draining)]);
+  const steps: (RuntimeCommand[] | MapReplacement)[] = [[...certificates.before, ...addServerCommands(plan.addServers, options.draining)]];
+  const loaded = (name: MapName) => diffSize(plan.maps[name]) > 0 && !options.unloaded?.has(name);
   // Additions: a new host's routes before the host itself. Large changes replace the whole map.
-  let adds: RuntimeCommand[] = [];
-  const loaded = (name: MapName) => !options.unloaded?.has(name);
-  for (const name of ['backends', 'exact', 'prefix', 'redirect', 'hosts'] as MapName[]) {
+  for (const name of (['backends', 'exact', 'prefix', 'redirect', 'hosts'] as MapName[]).filter(loaded)) {
     const diff = plan.maps[name];
-    if (!changed(diff) || !loaded(name)) continue;
-    if (isLarge(diff)) {
-      await runtime.run(adds);
-      adds = [];
-      await replaceMap(runtime, mapPath(genDir, name), diff);
-    } else adds.push(...incrementalAdds(diff, mapPath(genDir, name)));
+    steps.push(isLarge(diff) ? { file: mapPath(genDir, name), payloads: chunks(diff.next()) } : incrementalAdds(diff, mapPath(genDir, name)));
   }
   // Removals: a removed host before its routes.
-  const removes = (['hosts', 'redirect', 'prefix', 'exact', 'backends'] as MapName[])
-    .filter((name) => changed(plan.maps[name]) && !isLarge(plan.maps[name]) && loaded(name))
-    .flatMap((name) => incrementalRemoves(plan.maps[name], mapPath(genDir, name)));
-  await runtime.run([...adds, ...removes, ...certificates.after]);
-  const c = plan.certificates;
-  return {
-    servers: plan.addServers.length + plan.removeServers.length,
-    maps: Object.values(plan.maps).reduce((sum, diff) => sum + diff.add.length + diff.set.length + diff.remove.length, 0),
-    certificates: c.add.length + c.update.length + c.relist.length + c.remove.length + (c.defaultPem === undefined ? 0 : 1),
-  };
+  for (const name of (['hosts', 'redirect', 'prefix', 'exact', 'backends'] as MapName[]).filter(loaded)) {
+    if (!isLarge(plan.maps[name])) steps.push(incrementalRemoves(plan.maps[name], mapPath(genDir, name)));
+  }
+  steps.push(certificates.after);
+  return steps;
+}
+
+/** Applies everything but server removals, which the caller hands to the drainer. */
+export async function executePlan(plan: RuntimePlan, options: ExecuteOptions): Promise<RuntimeCounts> {
+  const { runtime } = options;
+  // Consecutive command batches go out together: one round trip for most changes.
+  let batch: RuntimeCommand[] = [];
+  for (const step of planSteps(plan, options)) {
+    if (Array.isArray(step)) {
+      batch.push(...step);
+      continue;
+    }
+    await runtime.run(batch);
+    batch = [];
+    await replaceMap(runtime, step);
+  }
+  await runtime.run(batch);
+  return changeCounts(plan);
 }

@@ -7,6 +7,7 @@
 // first failure fails the batch, and the caller falls back to a reload.
 
 import { connect } from 'node:net';
+import { ident, type Safe } from './config-lines.js';
 
 export interface RuntimeCommand {
   /** One line, no payload marker. */
@@ -23,10 +24,19 @@ export class RuntimeError extends Error {}
 export const MAX_PAYLOAD_BYTES = 14 * 1024;
 const MAX_BATCH = 1000;
 
-/** A CLI argument: `;` separates commands unless escaped; whitespace never reaches here (grammars refuse it). */
-export function cliArg(value: string): string {
-  if (/[\s\\]/.test(value)) throw new RuntimeError(`refusing CLI argument ${JSON.stringify(value)}`);
-  return value.replace(/;/g, '\\;');
+/**
+ * A CLI argument made of a checked token (config-lines.ts): `;` separates
+ * commands unless escaped; whitespace never reaches here (the grammars refuse it).
+ */
+export function cliArg(value: Safe): string {
+  const { text } = value;
+  if (/[\s\\]/.test(text)) throw new RuntimeError(`refusing CLI argument ${JSON.stringify(text)}`);
+  return text.replace(/;/g, '\\;');
+}
+
+/** `backend/server`, as the server commands take it. */
+export function serverArg(backend: string, server: string): string {
+  return `${ident(backend).text}/${ident(server).text}`;
 }
 
 function encode(command: RuntimeCommand): string {
