@@ -6,8 +6,8 @@
 // empty line. Every answer is checked against what success looks like; the
 // first failure fails the batch, and the caller falls back to a reload.
 
-import { connect } from 'node:net';
 import { ident, type Safe } from './config-lines.js';
+import { exchange } from './socket-cli.js';
 
 export interface RuntimeCommand {
   /** One line, no payload marker. */
@@ -47,27 +47,6 @@ function encode(command: RuntimeCommand): string {
   return `${command.text} <<\n${command.payload.trim()}\n\n`;
 }
 
-function exchange(socketPath: string, input: string, timeoutMs: number): Promise<string> {
-  return new Promise((resolve, reject) => {
-    const chunks: Buffer[] = [];
-    const socket = connect(socketPath);
-    const timer = setTimeout(() => {
-      socket.destroy();
-      reject(new RuntimeError(`runtime API did not answer within ${timeoutMs} ms`));
-    }, timeoutMs);
-    socket.on('connect', () => socket.end(`prompt\n${input}quit\n`));
-    socket.on('data', (chunk: Buffer) => chunks.push(chunk));
-    socket.on('error', (error) => {
-      clearTimeout(timer);
-      reject(new RuntimeError(`runtime API: ${error.message}`));
-    });
-    socket.on('close', () => {
-      clearTimeout(timer);
-      resolve(Buffer.concat(chunks).toString('utf8'));
-    });
-  });
-}
-
 export class RuntimeApi {
   constructor(
     private readonly socketPath: string,
@@ -79,7 +58,7 @@ export class RuntimeApi {
     const answers: string[] = [];
     for (let start = 0; start < commands.length; start += MAX_BATCH) {
       const batch = commands.slice(start, start + MAX_BATCH);
-      const output = await exchange(this.socketPath, batch.map(encode).join(''), this.timeoutMs);
+      const output = await exchange(this.socketPath, `prompt\n${batch.map(encode).join('')}quit\n`, this.timeoutMs, `${batch.length} runtime commands`);
       // The answer to `prompt` comes first; each answer is followed by "\n> ".
       const parts = output.split('\n> ').slice(1, batch.length + 1);
       if (parts.length < batch.length) throw new RuntimeError(`runtime API closed the connection after ${parts.length} of ${batch.length} commands`);

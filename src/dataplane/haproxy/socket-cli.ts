@@ -16,16 +16,20 @@ export class SocketError extends Error {
   }
 }
 
-export function sendCommand(socketPath: string, command: string, timeoutMs = 5000): Promise<string> {
-  if (/[\r\n]/.test(command)) return Promise.reject(new SocketError('a CLI command must be one line'));
+/**
+ * Sends `input` (one or more lines), half-closes, and resolves with all that
+ * HAProxy answers until it closes the connection. `what` names the exchange
+ * in the timeout error.
+ */
+export function exchange(socketPath: string, input: string, timeoutMs: number, what: string): Promise<string> {
   return new Promise((resolve, reject) => {
     const chunks: Buffer[] = [];
     const socket = connect(socketPath);
     const timer = setTimeout(() => {
       socket.destroy();
-      reject(new SocketError(`no answer from ${socketPath} to "${command.split(' ')[0]}" within ${timeoutMs} ms`, 'ETIMEDOUT'));
+      reject(new SocketError(`no answer from ${socketPath} to ${what} within ${timeoutMs} ms`, 'ETIMEDOUT'));
     }, timeoutMs);
-    socket.on('connect', () => socket.end(`${command}\n`));
+    socket.on('connect', () => socket.end(input));
     socket.on('data', (chunk: Buffer) => chunks.push(chunk));
     socket.on('error', (error: NodeJS.ErrnoException) => {
       clearTimeout(timer);
@@ -36,6 +40,11 @@ export function sendCommand(socketPath: string, command: string, timeoutMs = 500
       resolve(Buffer.concat(chunks).toString('utf8'));
     });
   });
+}
+
+export function sendCommand(socketPath: string, command: string, timeoutMs = 5000): Promise<string> {
+  if (/[\r\n]/.test(command)) return Promise.reject(new SocketError('a CLI command must be one line'));
+  return exchange(socketPath, `${command}\n`, timeoutMs, `"${command.split(' ')[0]}"`);
 }
 
 export interface ProcessList {
