@@ -4,6 +4,8 @@
 // list is sorted, so two models for the same objects are deeply equal and a
 // diff between two models is meaningful.
 
+import { memoizeByIdentity } from '../util/identity-memo.js';
+
 /** Where a request goes. */
 export type Target =
   | { kind: 'backend'; id: string }
@@ -85,3 +87,9 @@ export function parseBackendId(id: string): { namespace: string; service: string
 export function sameTarget(a: Target, b: Target): boolean {
   return a.kind === b.kind && (a.kind !== 'backend' || (b.kind === 'backend' && a.id === b.id));
 }
+
+/** The levels of a model by host, built once per model. */
+export const levelsByHost: (model: Model) => ReadonlyMap<string, HostLevel> = memoizeByIdentity((model: Model) => new Map(model.levels.map((level) => [level.host, level])));
+
+/** The backends of a model by id, built once per model. */
+export const backendsById: (model: Model) => ReadonlyMap<string, Backend> = memoizeByIdentity((model: Model) => new Map(model.backends.map((backend) => [backend.id, backend])));

@@ -12,6 +12,7 @@
 
 import { isIP } from 'node:net';
 import { backendId, type Backend, type Endpoint, type Target } from '../model/model.js';
+import { memoizeByIdentity } from '../util/identity-memo.js';
 import { SERVICE_NAME_LABEL, type EndpointSlice, type IngressBackend, type Service, type ServicePort } from '../objects/types.js';
 
 /** Services by namespace, then name. */
@@ -29,37 +30,24 @@ function inner<V>(outer: Map<string, Map<string, V>>, key: string): Map<string, 
 }
 
 // An index of the same array is the same: remembered by array identity (see memo.ts).
-const serviceIndexes = new WeakMap<readonly Service[], ServiceIndex>();
-const sliceIndexes = new WeakMap<readonly EndpointSlice[], SliceIndex>();
+export const indexServices: (services: readonly Service[]) => ServiceIndex = memoizeByIdentity((services: readonly Service[]) => {
+  const index = new Map<string, Map<string, Service>>();
+  for (const service of services) inner(index, service.metadata.namespace).set(service.metadata.name, service);
+  return index;
+});
 
-export function indexServices(services: readonly Service[]): ServiceIndex {
-  let index = serviceIndexes.get(services);
-  if (!index) {
-    const map = new Map<string, Map<string, Service>>();
-    for (const service of services) inner(map, service.metadata.namespace).set(service.metadata.name, service);
-    index = map;
-    serviceIndexes.set(services, index);
+export const indexSlices: (slices: readonly EndpointSlice[]) => SliceIndex = memoizeByIdentity((slices: readonly EndpointSlice[]) => {
+  const index = new Map<string, Map<string, EndpointSlice[]>>();
+  for (const slice of slices) {
+    const serviceName = slice.metadata.labels[SERVICE_NAME_LABEL];
+    if (serviceName === undefined) continue;
+    const byService = inner(index, slice.metadata.namespace);
+    const list = byService.get(serviceName);
+    if (list) list.push(slice);
+    else byService.set(serviceName, [slice]);
   }
   return index;
-}
-
-export function indexSlices(slices: readonly EndpointSlice[]): SliceIndex {
-  let index = sliceIndexes.get(slices);
-  if (!index) {
-    const map = new Map<string, Map<string, EndpointSlice[]>>();
-    for (const slice of slices) {
-      const serviceName = slice.metadata.labels[SERVICE_NAME_LABEL];
-      if (serviceName === undefined) continue;
-      const byService = inner(map, slice.metadata.namespace);
-      const list = byService.get(serviceName);
-      if (list) list.push(slice);
-      else byService.set(serviceName, [slice]);
-    }
-    index = map;
-    sliceIndexes.set(slices, index);
-  }
-  return index;
-}
+});
 
 /** A Service port that requests can go to: what a backend is made from. */
 export interface BackendSpec {

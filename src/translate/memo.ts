@@ -7,26 +7,10 @@
 // Ingresses cost little more than the parts that changed.
 
 import type { Ingress } from '../objects/types.js';
+import { memoizeByIdentity } from '../util/identity-memo.js';
 import { checkIngress, type CheckResult } from './check.js';
 
-const checks = new WeakMap<Ingress, CheckResult>();
-const ages = new WeakMap<Ingress, number>();
-
-export function checkedIngress(ingress: Ingress): CheckResult {
-  let result = checks.get(ingress);
-  if (!result) {
-    result = checkIngress(ingress);
-    checks.set(ingress, result);
-  }
-  return result;
-}
+export const checkedIngress: (ingress: Ingress) => CheckResult = memoizeByIdentity(checkIngress);
 
 /** creationTimestamp as milliseconds. */
-export function ageOf(ingress: Ingress): number {
-  let age = ages.get(ingress);
-  if (age === undefined) {
-    age = Date.parse(ingress.metadata.creationTimestamp);
-    ages.set(ingress, age);
-  }
-  return age;
-}
+export const ageOf: (ingress: Ingress) => number = memoizeByIdentity((ingress: Ingress) => Date.parse(ingress.metadata.creationTimestamp));

@@ -4,8 +4,8 @@
 // naming the object and field and is left out; it never throws and never
 // affects other objects.
 
-import type { Backend, Certificate, HostLevel, Model } from '../model/model.js';
-import { keyOf, type EndpointSlice, type Ingress, type IngressClass, type ObjectRef, type Secret, type Service } from '../objects/types.js';
+import { levelsByHost, type Backend, type Certificate, type Model } from '../model/model.js';
+import { keyOf, refOf, type EndpointSlice, type Ingress, type IngressClass, type ObjectRef, type Secret, type Service } from '../objects/types.js';
 import { backendFor, indexServices, indexSlices, type BackendSpec, type SliceIndex } from './backends.js';
 import { checkDiagnostics } from './check.js';
 import { ageOf, checkedIngress } from './memo.js';
@@ -75,7 +75,7 @@ function selectIngresses(snapshot: Snapshot, options: TranslateOptions): Selecti
     selection.diagnostics.push(...checkDiagnostics(ingress, check));
     if (check.errors.length > 0) continue;
     selection.valid.push(ingress);
-    selection.served.push({ kind: 'Ingress', namespace: ingress.metadata.namespace, name: ingress.metadata.name });
+    selection.served.push(refOf(ingress));
   }
   selections.set(snapshot.ingresses, selection);
   return selection;
@@ -92,17 +92,6 @@ function backendsOf(specs: ReadonlyMap<string, BackendSpec>, slices: SliceIndex)
   return backends;
 }
 
-const levelTables = new WeakMap<Model, Map<string, HostLevel>>();
-
-function levelTable(model: Model): Map<string, HostLevel> {
-  let table = levelTables.get(model);
-  if (!table) {
-    table = new Map(model.levels.map((level) => [level.host, level]));
-    levelTables.set(model, table);
-  }
-  return table;
-}
-
 /**
  * `previous`, the model of the last translation, changes nothing in the
  * result's values: parts equal to its parts are its very objects, so the data
@@ -114,7 +103,7 @@ export function translate(snapshot: Snapshot, options: TranslateOptions, previou
   diagnostics.push(...selection.diagnostics);
   const valid = selection.valid;
 
-  const routing = route(valid, indexServices(snapshot.services), options.defaultBackendService, previous ? levelTable(previous) : undefined);
+  const routing = route(valid, indexServices(snapshot.services), options.defaultBackendService, previous ? levelsByHost(previous) : undefined);
   diagnostics.push(...routing.diagnostics);
 
   const secrets = new Map<string, Secret>();

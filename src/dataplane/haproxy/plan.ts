@@ -5,7 +5,7 @@
 // add and to drain, map entries to add, set and remove, certificates to add,
 // update, re-list and remove. Otherwise the plan is a reload, with the reason.
 
-import type { Backend, Certificate, Endpoint, HostLevel, Model } from '../../model/model.js';
+import { backendsById, levelsByHost, type Backend, type Certificate, type Endpoint, type Model } from '../../model/model.js';
 import type { MapEntry } from './config-lines.js';
 import { backendEntries, catchAllEntries, levelEntries, mapContents, redirectEntries, sameNamesFor, type MapContents, type MapName } from './render-files.js';
 import { serverName } from './render-config.js';
@@ -64,32 +64,10 @@ function serverChanges(backend: string, endpoints: readonly Endpoint[]): ServerC
   return endpoints.map((endpoint) => ({ backend, server: serverName(endpoint.address, endpoint.port).text, address: endpoint.address, port: endpoint.port }));
 }
 
-// Lookup tables per (immutable) model, built once.
-const levelTables = new WeakMap<Model, Map<string, HostLevel>>();
-const backendTables = new WeakMap<Model, Map<string, Backend>>();
-
-function levelsOf(model: Model): Map<string, HostLevel> {
-  let table = levelTables.get(model);
-  if (!table) {
-    table = new Map(model.levels.map((level) => [level.host, level]));
-    levelTables.set(model, table);
-  }
-  return table;
-}
-
-function backendsOf(model: Model): Map<string, Backend> {
-  let table = backendTables.get(model);
-  if (!table) {
-    table = new Map(model.backends.map((backend) => [backend.id, backend]));
-    backendTables.set(model, table);
-  }
-  return table;
-}
-
 function diffServers(previous: Model, next: Model, before: BackendNames, after: BackendNames): { add: ServerChange[]; remove: ServerChange[] } {
   const add: ServerChange[] = [];
   const remove: ServerChange[] = [];
-  const old = backendsOf(previous);
+  const old = backendsById(previous);
   const diffOne = (was: Backend | undefined, is: Backend | undefined, id: string) => {
     const oldName = was ? before.nameOf(id) : undefined;
     const newName = is ? after.nameOf(id) : undefined;
@@ -100,7 +78,7 @@ function diffServers(previous: Model, next: Model, before: BackendNames, after: 
     for (const [key, change] of existing) if (!wanted.has(key)) remove.push(change);
   };
   for (const backend of next.backends) diffOne(old.get(backend.id), backend, backend.id);
-  const current = backendsOf(next);
+  const current = backendsById(next);
   for (const [id, backend] of old) if (!current.has(id)) diffOne(backend, undefined, id);
   return { add, remove };
 }
@@ -140,13 +118,13 @@ function diffMaps(previous: Model, next: Model, before: BackendNames, after: Bac
     diffEntries(was.exact, is.exact, diffs.exact);
     diffEntries(was.prefix, is.prefix, diffs.prefix);
   };
-  const old = levelsOf(previous);
+  const old = levelsByHost(previous);
   for (const level of next.levels) {
     const was = old.get(level.host);
     if (was === level && sameNamesFor(level, before, after)) continue;
     diffLevel(was ? levelEntries(was, before) : NO_ENTRIES, levelEntries(level, after));
   }
-  const current = levelsOf(next);
+  const current = levelsByHost(next);
   for (const [host, level] of old) if (!current.has(host)) diffLevel(levelEntries(level, before), NO_ENTRIES);
   diffEntries(catchAllEntries(previous, before), catchAllEntries(next, after), diffs.prefix);
   if (!sameHosts(previous.redirectHosts, next.redirectHosts)) diffEntries(redirectEntries(previous.redirectHosts), redirectEntries(next.redirectHosts), diffs.redirect);
