@@ -9,7 +9,8 @@ import type { Store } from '../store/store.js';
 import type { Logger } from '../telemetry/log.js';
 import type { Metrics } from '../telemetry/metrics.js';
 import { SingleFlight } from '../util/single-flight.js';
-import { diagnosticKey, formatDiagnostic, type Diagnostic } from '../translate/diagnostics.js';
+import { describeRef } from '../objects/types.js';
+import { diagnosticKey, type Diagnostic } from '../translate/diagnostics.js';
 import { translate, type Snapshot, type TranslateOptions, type Translation } from '../translate/translate.js';
 
 export type TranslateSettings = Omit<TranslateOptions, 'now'>;
@@ -32,6 +33,11 @@ export function snapshotOf(store: Store): Snapshot {
     endpointSlices: store.list('EndpointSlice'),
     secrets: store.list('Secret'),
   };
+}
+
+/** The object and field a diagnostic is about, as log fields. */
+function logFields(diagnostic: Diagnostic): { object: string; field?: string } {
+  return { object: describeRef(diagnostic.object), ...(diagnostic.field ? { field: diagnostic.field } : {}) };
 }
 
 const EMPTY: Snapshot = { ingresses: [], ingressClasses: [], services: [], endpointSlices: [], secrets: [] };
@@ -134,15 +140,12 @@ export class Controller {
     const next = new Map(diagnostics.map((diagnostic) => [diagnosticKey(diagnostic), diagnostic]));
     for (const [key, diagnostic] of next) {
       if (this.reported.has(key)) continue;
-      const fields = {
-        object: `${diagnostic.object.kind} ${diagnostic.object.namespace}/${diagnostic.object.name}`,
-        ...(diagnostic.field ? { field: diagnostic.field } : {}),
-      };
+      const fields = logFields(diagnostic);
       if (diagnostic.severity === 'error') this.log.error(fields, diagnostic.message);
       else this.log.warn(fields, diagnostic.message);
     }
     for (const [key, diagnostic] of this.reported) {
-      if (!next.has(key)) this.log.info({ object: formatDiagnostic(diagnostic).split(':')[0] }, 'resolved: ' + diagnostic.message);
+      if (!next.has(key)) this.log.info(logFields(diagnostic), `resolved: ${diagnostic.message}`);
     }
     this.reported = next;
   }

@@ -8,7 +8,7 @@
 
 import { randomBytes } from 'node:crypto';
 import type { KubeClient } from '../kube/client.js';
-import type { Ingress } from '../objects/types.js';
+import { describeRef, refOf, type Ingress } from '../objects/types.js';
 import type { Logger } from '../telemetry/log.js';
 import type { Diagnostic } from '../translate/diagnostics.js';
 
@@ -116,7 +116,7 @@ export class EventRecorder {
       this.recorded.set(key, { name: eventName, count: 1, first: timestamp, lastWrite: now.getTime() });
       this.forgetOld(now.getTime());
     } catch (error) {
-      this.options.log.warn({ object: `Ingress ${namespace}/${name}`, err: (error as Error).message }, 'cannot write Event');
+      this.options.log.warn({ object: describeRef(refOf(ingress)), err: (error as Error).message }, 'cannot write Event');
     }
   }
 

@@ -6,7 +6,7 @@
 // and only while `mayWrite()` (the leader) says so.
 
 import { ApiError, type KubeClient } from '../kube/client.js';
-import { keyOf, type Ingress, type IngressLoadBalancerIngress, type ObjectRef } from '../objects/types.js';
+import { describeRef, keyOf, refOf, type Ingress, type IngressLoadBalancerIngress, type ObjectRef } from '../objects/types.js';
 import type { Logger } from '../telemetry/log.js';
 import { canonical } from './addresses.js';
 
@@ -60,7 +60,7 @@ export class StatusWriter {
       for (let plan = queue.shift(); plan; plan = queue.shift()) {
         if (!this.options.mayWrite()) return;
         await this.write(plan).catch((error: Error) =>
-          this.options.log.warn({ object: `Ingress ${keyOf(plan.ingress.metadata.namespace, plan.ingress.metadata.name)}`, err: error.message }, 'cannot write Ingress status; retried on the next change'),
+          this.options.log.warn({ object: describeRef(refOf(plan.ingress)), err: error.message }, 'cannot write Ingress status; retried on the next change'),
         );
       }
     };
@@ -84,7 +84,7 @@ export class StatusWriter {
             },
           });
         }
-        this.options.log.info({ object: `Ingress ${namespace}/${name}`, addresses: plan.addresses.map((a) => a.ip ?? a.hostname) }, plan.addresses.length > 0 ? 'status updated' : 'status cleared');
+        this.options.log.info({ object: describeRef(refOf(plan.ingress)), addresses: plan.addresses.map((a) => a.ip ?? a.hostname) }, plan.addresses.length > 0 ? 'status updated' : 'status cleared');
         return;
       } catch (error) {
         if (error instanceof ApiError && error.status === 404) return;

@@ -4,7 +4,7 @@
 
 import { formatPath, type FieldError } from '../objects/field-errors.js';
 import * as grammar from '../objects/grammar.js';
-import type { Ingress } from '../objects/types.js';
+import { refOf, type Ingress } from '../objects/types.js';
 import { validateIngress } from '../objects/validate.js';
 import type { Diagnostic } from './diagnostics.js';
 
@@ -37,7 +37,7 @@ export function checkIngress(ingress: Ingress): CheckResult {
 }
 
 export function checkDiagnostics(ingress: Ingress, result: CheckResult): Diagnostic[] {
-  const object = { kind: 'Ingress' as const, namespace: ingress.metadata.namespace, name: ingress.metadata.name };
+  const object = refOf(ingress);
   const out: Diagnostic[] = [];
   for (const error of result.errors) {
     out.push({ severity: 'error', object, field: formatPath(error.path), message: `${error.message}; the Ingress is not served` });

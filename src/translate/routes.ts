@@ -8,7 +8,7 @@
 // `spec.defaultBackend`, else `--default-backend-service`, else a plain 404.
 
 import { sameTarget, type HostLevel, type PathMatch, type Route, type Target } from '../model/model.js';
-import { keyOf, type Ingress } from '../objects/types.js';
+import { keyOf, refOf, type Ingress } from '../objects/types.js';
 import { resolveTarget, type BackendSpec, type Resolution, type ServiceIndex } from './backends.js';
 import type { Diagnostic } from './diagnostics.js';
 
@@ -95,10 +95,6 @@ function sameLevel(a: HostLevel, routes: readonly Route[], fallback: Target): bo
 function compareRoutes(a: Route, b: Route): number {
   if (a.match !== b.match) return a.match < b.match ? -1 : 1;
   return a.path < b.path ? -1 : a.path > b.path ? 1 : 0;
-}
-
-function refOf(ingress: Ingress) {
-  return { kind: 'Ingress' as const, namespace: ingress.metadata.namespace, name: ingress.metadata.name };
 }
 
 // The routing of the same (valid, sorted) Ingress array against the same Services is the same (see memo.ts).

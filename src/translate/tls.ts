@@ -8,7 +8,7 @@
 // different Secrets, the oldest wins.
 
 import type { Certificate } from '../model/model.js';
-import { keyOf, type Ingress, type ObjectRef, type Secret } from '../objects/types.js';
+import { keyOf, refOf, type Ingress, type ObjectRef, type Secret } from '../objects/types.js';
 import { certificateCovers, inspectKeyPair, type InspectResult } from '../tls/inspect.js';
 import type { Diagnostic } from './diagnostics.js';
 
@@ -55,7 +55,7 @@ export function buildTls(
 
   for (const ingress of ingresses) {
     if (ingress.spec.tls.length === 0) continue;
-    const ref: ObjectRef = { kind: 'Ingress', namespace: ingress.metadata.namespace, name: ingress.metadata.name };
+    const ref = refOf(ingress);
     const ruleHosts = ingress.spec.rules.flatMap((rule) => (rule.host ? [rule.host] : []));
     ingress.spec.tls.forEach((tls, index) => {
       const field = `spec.tls[${index}]`;

@@ -77,6 +77,18 @@ describe('manifest directory', () => {
     assert.equal(await served('strict.test', '/ok'), 'one');
   });
 
+  test('a problem is logged once when it appears, and once more when it is resolved', async () => {
+    await portero.write('ghostly.yaml', [ingress({ name: 'ghostly', rules: [{ host: 'ghostly.test', paths: [{ service: 'ghost' }] }] })]);
+    const isGhostly = (entry: Record<string, unknown>) => entry.object === 'Ingress default/ghostly' && entry.field === 'spec.rules[0].http.paths[0].backend.service.name';
+    const warning = await portero.waitForLog((entry) => isGhostly(entry) && entry.level === 'warn');
+    assert.match(String(warning.msg), /Service default\/ghost not found/);
+    await portero.write('ghost.yaml', serviceWithEndpoints({ name: 'ghost', endpoints: [two] }));
+    await eventually(async () => assert.equal(await served('ghostly.test'), 'two'));
+    const resolved = await portero.waitForLog((entry) => isGhostly(entry) && entry.level === 'info');
+    assert.equal(resolved.msg, `resolved: ${String(warning.msg)}`);
+    assert.equal(portero.entries().filter((entry) => isGhostly(entry) && entry.level === 'warn').length, 1, 'the warning is logged once');
+  });
+
   test('objects the API server would reject are refused', async () => {
     const cases: [string, Record<string, unknown>, RegExp][] = [
       ['missing-type', { path: '/x', backend: { service: { name: 'one', port: { number: 80 } } } }, /pathType must be specified/],

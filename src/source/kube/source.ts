@@ -6,7 +6,7 @@ import type { KubeClient } from '../../kube/client.js';
 import { Informer } from '../../kube/informer.js';
 import { decodeObject } from '../../objects/decode.js';
 import { formatFieldError } from '../../objects/field-errors.js';
-import type { Kind } from '../../objects/types.js';
+import { describeRef, type Kind } from '../../objects/types.js';
 import type { Store } from '../../store/store.js';
 import type { Logger } from '../../telemetry/log.js';
 
@@ -83,7 +83,7 @@ export class KubeSource {
       this.options.store.delete(result.ref.kind, result.ref.namespace, result.ref.name);
       if (this.reported.get(key) === version) return;
       this.reported.set(key, version);
-      this.options.log.error({ object: `${result.ref.kind} ${result.ref.namespace}/${result.ref.name}`, errors: result.errors.map(formatFieldError) }, 'object cannot be read; it is left out');
+      this.options.log.error({ object: describeRef(result.ref), errors: result.errors.map(formatFieldError) }, 'object cannot be read; it is left out');
     }
   }
 
