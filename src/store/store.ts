@@ -7,6 +7,7 @@
 // quiet for `debounceMs`, and never later than `maxDelayMs` after the first
 // write of the burst. Both are milliseconds, never seconds.
 
+import { Coalescer } from '../util/coalesce.js';
 import { keyOf, KINDS, type Kind, type KubeObject } from '../objects/types.js';
 
 export interface StoreOptions {
@@ -20,11 +21,14 @@ export class Store {
   private readonly objects = new Map<Kind, Map<string, KubeObject>>(KINDS.map((kind) => [kind, new Map()]));
   private readonly listeners: (() => void)[] = [];
   private readonly lists = new Map<Kind, readonly KubeObject[]>();
-  private timer: NodeJS.Timeout | undefined;
-  private burstStarted = 0;
+  private readonly burst: Coalescer;
   private version = 0;
 
-  constructor(private readonly options: StoreOptions = { debounceMs: 5, maxDelayMs: 50 }) {}
+  constructor(options: StoreOptions = { debounceMs: 5, maxDelayMs: 50 }) {
+    this.burst = new Coalescer(options.debounceMs, options.maxDelayMs, () => {
+      for (const listener of this.listeners) listener();
+    });
+  }
 
   /** Increments on every change; lets readers tell whether anything changed since a snapshot. */
   get changeCount(): number {
@@ -79,14 +83,6 @@ export class Store {
 
   private changed(): void {
     this.version += 1;
-    const now = Date.now();
-    if (this.timer === undefined) this.burstStarted = now;
-    else clearTimeout(this.timer);
-    const waited = now - this.burstStarted;
-    const delay = Math.max(0, Math.min(this.options.debounceMs, this.options.maxDelayMs - waited));
-    this.timer = setTimeout(() => {
-      this.timer = undefined;
-      for (const listener of this.listeners) listener();
-    }, delay);
+    this.burst.request();
   }
 }

@@ -8,6 +8,7 @@ import { parseFlags } from '../../src/cli/flags.js';
 import { parseVersion } from '../../src/dataplane/haproxy/binary.js';
 import { parseShowProc } from '../../src/dataplane/haproxy/socket-cli.js';
 import { Store } from '../../src/store/store.js';
+import { Coalescer } from '../../src/util/coalesce.js';
 import { decodeAll } from '../helpers/translate.js';
 import { ingress } from '../helpers/objects.js';
 
@@ -131,5 +132,27 @@ describe('SingleFlight', () => {
     await flight.idle();
     assert.equal(calls, 2);
     assert.equal(errors.length, 1);
+  });
+});
+
+describe('Coalescer', () => {
+  test('fires once after a quiet gap, and a cancelled burst not at all', (context) => {
+    context.mock.timers.enable({ apis: ['setTimeout', 'Date'] });
+    const started = Date.now();
+    const firedAt: number[] = [];
+    // Mocked Date moves with whole ticks: advance 5 ms at a time.
+    const advance = (ms: number) => {
+      for (let t = 0; t < ms; t += 5) context.mock.timers.tick(5);
+    };
+    const burst = new Coalescer(20, 60, () => firedAt.push(Date.now() - started));
+    burst.request();
+    advance(5);
+    burst.request();
+    advance(100);
+    assert.deepEqual(firedAt, [25]);
+    burst.request();
+    burst.cancel();
+    advance(100);
+    assert.deepEqual(firedAt, [25]);
   });
 });

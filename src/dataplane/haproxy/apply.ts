@@ -27,6 +27,7 @@ import { certificateFile, crtListContent, MAP_FILES, mapContents, renderFiles, t
 import { executePlan } from './runtime-apply.js';
 import { RuntimeApi } from './runtime.js';
 import { BackendNames, structureFor } from './structure.js';
+import { Coalescer } from '../../util/coalesce.js';
 import { SingleFlight } from '../../util/single-flight.js';
 
 const run = promisify(execFile);
@@ -77,8 +78,7 @@ export class HaproxyDataplane {
   private needsResync = false;
   private syncSeq = 0;
   private readonly sync: SingleFlight;
-  private syncTimer: NodeJS.Timeout | undefined;
-  private syncRequestedAt: number | undefined;
+  private readonly syncBurst: Coalescer;
 
   constructor(private readonly options: DataplaneOptions) {
     this.runtime = new RuntimeApi(options.layout.adminSocket);
@@ -94,6 +94,7 @@ export class HaproxyDataplane {
     });
     this.drainer = new Drainer(() => this.runtime, options.log, options.maxDrainMs ?? 60_000, (work) => this.exclusive(work));
     this.sync = new SingleFlight(() => this.syncOnce());
+    this.syncBurst = new Coalescer(SYNC_QUIET_MS, SYNC_MAX_DELAY_MS, () => this.sync.request());
   }
 
   get haproxyRunning(): boolean {
@@ -222,14 +223,7 @@ export class HaproxyDataplane {
     this.syncSeq += 1;
     // Wait for a quiet moment: a burst of changes is written once, and the
     // CPU stays free for applying the changes themselves.
-    const now = Date.now();
-    this.syncRequestedAt ??= now;
-    clearTimeout(this.syncTimer);
-    const delay = Math.max(0, Math.min(SYNC_QUIET_MS, this.syncRequestedAt + SYNC_MAX_DELAY_MS - now));
-    this.syncTimer = setTimeout(() => {
-      this.syncRequestedAt = undefined;
-      this.sync.request();
-    }, delay);
+    this.syncBurst.request();
   }
 
   private async syncOnce(): Promise<void> {
@@ -323,7 +317,7 @@ export class HaproxyDataplane {
   }
 
   async stop(timeoutMs: number): Promise<void> {
-    clearTimeout(this.syncTimer);
+    this.syncBurst.cancel();
     this.drainer.reset();
     await this.process.stop(timeoutMs);
   }

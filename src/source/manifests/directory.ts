@@ -16,6 +16,7 @@ import { watch, type FSWatcher } from 'node:fs';
 import { readdir, readFile, stat } from 'node:fs/promises';
 import { join, relative, sep } from 'node:path';
 import type { Store } from '../../store/store.js';
+import { Coalescer } from '../../util/coalesce.js';
 import type { Logger } from '../../telemetry/log.js';
 import type { KubeObject, ObjectRef } from '../../objects/types.js';
 import { evaluateFile, objectKey, type FileProblem } from './file-objects.js';
@@ -49,10 +50,9 @@ export class ManifestSource {
   private readonly firstSeen = new Map<string, string>();
   private readonly dirty = new Set<string>();
   private readonly watchers = new Map<string, FSWatcher>();
-  private timer: NodeJS.Timeout | undefined;
+  private readonly burst = new Coalescer(COALESCE_MS, MAX_COALESCE_MS, () => void this.enqueue());
   private safetyTimer: NodeJS.Timeout | undefined;
   private stopped = false;
-  private burstStarted = 0;
   private processing: Promise<void> = Promise.resolve();
   private readonly now: () => Date;
 
@@ -72,7 +72,7 @@ export class ManifestSource {
 
   async stop(): Promise<void> {
     this.stopped = true;
-    clearTimeout(this.timer);
+    this.burst.cancel();
     clearInterval(this.safetyTimer);
     for (const watcher of this.watchers.values()) watcher.close();
     this.watchers.clear();
@@ -117,14 +117,7 @@ export class ManifestSource {
 
   private markDirty(path: string): void {
     this.dirty.add(path);
-    const now = Date.now();
-    if (this.timer === undefined) this.burstStarted = now;
-    else clearTimeout(this.timer);
-    const delay = Math.max(0, Math.min(COALESCE_MS, MAX_COALESCE_MS - (now - this.burstStarted)));
-    this.timer = setTimeout(() => {
-      this.timer = undefined;
-      this.enqueue();
-    }, delay);
+    this.burst.request();
   }
 
   /** Manifest files under `directory` (recursively), and the directories visited. */
