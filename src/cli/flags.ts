@@ -82,8 +82,18 @@ function parseStateDir(value: string): string {
   return path;
 }
 
-function parseDuration(value: string): string {
-  if (!/^[0-9]{1,9}(ms|s|m|h)$/.test(value)) throw new InvalidArgumentError('must be a duration such as 30s, 5m or 1h.');
+const MS_PER_UNIT = { ms: 1, s: 1000, m: 60_000, h: 3_600_000 } as const;
+
+/** A duration flag (`500ms`, `10s`, `5m`, `1h`) in milliseconds. */
+export function durationMs(value: string): number {
+  const match = /^([0-9]{1,9})(ms|s|m|h)$/.exec(value);
+  if (!match) throw new InvalidArgumentError('must be a duration such as 500ms, 10s, 5m or 1h.');
+  return Number(match[1]) * MS_PER_UNIT[match[2] as keyof typeof MS_PER_UNIT];
+}
+
+/** A duration passed on to HAProxy as written (HAProxy reads the same units). */
+function parseHaproxyDuration(value: string): string {
+  durationMs(value);
   return value;
 }
 
@@ -107,16 +117,8 @@ function parseElectionId(value: string): string {
   return value;
 }
 
-function parseSeconds(value: string): number {
-  const match = /^([0-9]{1,6})(ms|s|m)$/.exec(value);
-  if (!match) throw new InvalidArgumentError('must be a duration such as 500ms, 10s or 1m.');
-  const amount = Number(match[1]);
-  const ms = match[2] === 'ms' ? amount : match[2] === 's' ? amount * 1000 : amount * 60_000;
-  return ms;
-}
-
 function parseInterval(value: string): number {
-  const ms = parseSeconds(value);
+  const ms = durationMs(value);
   if (ms < 100) throw new InvalidArgumentError('must be at least 100ms.');
   return ms;
 }
@@ -145,8 +147,8 @@ export function buildCommand(): Command {
     .addOption(new Option('--log-level <level>', 'Log level.').choices(LOG_LEVELS).default('info'))
     .addOption(new Option('--access-log', 'Write HAProxy access logs to stdout, one JSON object per request.').default(false))
     .addOption(new Option('--haproxy-metrics-port <port>', "Port of HAProxy's own Prometheus exporter (/metrics; global and frontend metrics unless ?scope= asks for more); 0 turns it off.").default(10255).argParser(parsePortOrZero))
-    .addOption(new Option('--shutdown-grace-period <duration>', 'On SIGTERM, keep serving this long with /readyz failing, so that load balancers stop sending, before HAProxy stops accepting connections.').default(10_000, '10s').argParser(parseSeconds))
-    .addOption(new Option('--hard-stop-after <duration>', 'Longest time an old HAProxy worker may keep serving its connections after a reload or stop.').default('5m').argParser(parseDuration))
+    .addOption(new Option('--shutdown-grace-period <duration>', 'On SIGTERM, keep serving this long with /readyz failing, so that load balancers stop sending, before HAProxy stops accepting connections.').default(10_000, '10s').argParser(durationMs))
+    .addOption(new Option('--hard-stop-after <duration>', 'Longest time an old HAProxy worker may keep serving its connections after a reload or stop.').default('5m').argParser(parseHaproxyDuration))
     .addOption(new Option('--watch-namespace <namespace>', 'Kubernetes mode: watch Ingresses, Services, EndpointSlices and Secrets in this namespace only (default: all).').argParser(parseNamespace))
     .addOption(new Option('--publish-status-address <addresses>', 'Kubernetes mode: comma-separated IPs or host names to write into Ingress status.').argParser(parseAddresses))
     .addOption(new Option('--publish-service <ns/name>', "Kubernetes mode: write this Service's load-balancer addresses (or external IPs) into Ingress status.").argParser(parseNamespacedName))

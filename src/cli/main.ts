@@ -13,16 +13,8 @@ import { collectGarbage } from '../telemetry/memory.js';
 import { Metrics } from '../telemetry/metrics.js';
 import { loadOrCreateDefaultCertificate } from '../tls/default-certificate.js';
 import { Controller } from './controller.js';
-import { parseFlags, type Flags } from './flags.js';
+import { durationMs, parseFlags, type Flags } from './flags.js';
 import { kubeMode, manifestsMode } from './modes.js';
-
-/** `30s`, `5m`, `1h` → milliseconds. */
-function durationMs(text: string): number {
-  const match = /^(\d+)(ms|s|m|h|d)?$/.exec(text);
-  const amount = Number(match?.[1] ?? 0);
-  const unit = match?.[2] ?? 'ms';
-  return amount * ({ ms: 1, s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000 } as Record<string, number>)[unit]!;
-}
 
 function waitForSignal(log: Logger): Promise<void> {
   return new Promise((resolve) => {

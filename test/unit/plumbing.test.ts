@@ -4,7 +4,7 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { parseFlags } from '../../src/cli/flags.js';
+import { durationMs, parseFlags } from '../../src/cli/flags.js';
 import { parseVersion } from '../../src/dataplane/haproxy/binary.js';
 import { parseShowProc } from '../../src/dataplane/haproxy/socket-cli.js';
 import { Store } from '../../src/store/store.js';
@@ -57,6 +57,15 @@ describe('parseFlags', () => {
     assert.equal(flags.watchIngressWithoutClass, true);
     assert.equal(flags.stateDir, '/tmp/x');
     assert.deepEqual(parseFlags(['--default-backend-service', 'a/b:8080']).defaultBackendService, { namespace: 'a', name: 'b', port: 8080 });
+  });
+  test('durations: a whole number with ms, s, m or h', () => {
+    const flags = parseFlags(['--shutdown-grace-period', '0s', '--watch-idle-timeout', '2m', '--status-refresh-interval', '500ms', '--hard-stop-after', '1h']);
+    assert.equal(flags.shutdownGracePeriod, 0);
+    assert.equal(flags.watchIdleTimeout, 120_000);
+    assert.equal(flags.statusRefreshInterval, 500);
+    assert.equal(flags.hardStopAfter, '1h', 'passed to HAProxy as written');
+    assert.equal(durationMs('1h'), 3_600_000);
+    for (const bad of ['10', '1.5s', '5d', '-1s', ' 1s']) assert.throws(() => durationMs(bad), /must be a duration such as 500ms, 10s, 5m or 1h/, bad);
   });
 });
 
