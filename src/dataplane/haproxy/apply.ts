@@ -16,14 +16,13 @@ import { promisify } from 'node:util';
 import type { Model } from '../../model/model.js';
 import type { Logger } from '../../telemetry/log.js';
 import type { Metrics } from '../../telemetry/metrics.js';
-import { mapFile } from './config-lines.js';
 import { Drainer } from './drain.js';
 import { writeDirectoryAtomic, writeFileAtomic } from './files.js';
-import { GENERATION_FILES, type Layout } from './layout.js';
+import type { Layout } from './layout.js';
 import { planChange, type LiveState, type ReloadReason, type RuntimeCounts } from './plan.js';
 import { HaproxyProcess } from './process.js';
 import { renderConfig, type ConfigSettings } from './render-config.js';
-import { certificateFile, crtListContent, MAP_FILES, mapContents, renderFiles, type MapName } from './render-files.js';
+import { renderFiles } from './render-files.js';
 import { executePlan } from './runtime-apply.js';
 import { RuntimeApi } from './runtime.js';
 import { BackendNames, structureFor } from './structure.js';
@@ -233,29 +232,19 @@ export class HaproxyDataplane {
     if (!live || !loaded) return;
     const genDir = this.options.layout.generation(loaded.generation);
     try {
+      // The files a reload would write, less those already as they should be.
+      const rendered = renderFiles(live.model, genDir, live.names);
+      const wanted = new Set(rendered.map((file) => file.path));
       const writes: Promise<void>[] = [];
-      const maps = mapContents(live.model, live.names);
-      for (const name of Object.keys(MAP_FILES) as MapName[]) {
-        const content = mapFile(maps[name]);
-        if (loaded.files.get(MAP_FILES[name]) === content) continue;
-        loaded.files.set(MAP_FILES[name], content);
-        writes.push(writeFileAtomic(`${genDir}/${MAP_FILES[name]}`, content));
+      for (const file of rendered) {
+        if (loaded.files.get(file.path) === file.content) continue;
+        loaded.files.set(file.path, file.content);
+        writes.push(writeFileAtomic(`${genDir}/${file.path}`, file.content, file.mode));
       }
-      const certificates = new Map([live.model.defaultCertificate, ...live.model.certificates].map((certificate) => [certificateFile(certificate.id), certificate.pem]));
-      for (const [file, pem] of certificates) {
-        if (loaded.files.get(file) === pem) continue;
-        loaded.files.set(file, pem);
-        writes.push(writeFileAtomic(`${genDir}/${file}`, pem, 0o600));
-      }
-      for (const file of [...loaded.files.keys()]) {
-        if (!file.startsWith(`${GENERATION_FILES.certsDir}/`) || certificates.has(file)) continue;
-        loaded.files.delete(file);
-        writes.push(rm(`${genDir}/${file}`, { force: true }));
-      }
-      const crtList = crtListContent(live.model, genDir);
-      if (loaded.files.get(GENERATION_FILES.crtList) !== crtList) {
-        loaded.files.set(GENERATION_FILES.crtList, crtList);
-        writes.push(writeFileAtomic(`${genDir}/${GENERATION_FILES.crtList}`, crtList));
+      for (const path of [...loaded.files.keys()]) {
+        if (wanted.has(path)) continue;
+        loaded.files.delete(path);
+        writes.push(rm(`${genDir}/${path}`, { force: true }));
       }
       await Promise.all(writes);
       const config = renderConfig(live.model, this.settings(), genDir, live.names);

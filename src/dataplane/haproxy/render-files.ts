@@ -158,12 +158,12 @@ export function mapContents(model: Model, names?: BackendNames): MapContents {
   return maps;
 }
 
-export function errorFile503(): string {
+function errorFile503(): string {
   const body = '503 Service Unavailable: no ready endpoints\n';
   return `HTTP/1.1 503 Service Unavailable\r\ncontent-type: text/plain; charset=utf-8\r\ncache-control: no-cache\r\ncontent-length: ${Buffer.byteLength(body)}\r\n\r\n${body}`;
 }
 
-export function crtListContent(model: Model, genDir: string): string {
+function crtListContent(model: Model, genDir: string): string {
   const entries = [{ file: `${genDir}/${certificateFile(model.defaultCertificate.id)}`, sni: [] as string[] }];
   for (const certificate of model.certificates) entries.push({ file: `${genDir}/${certificateFile(certificate.id)}`, sni: certificate.hosts });
   return crtList(entries);
