@@ -87,6 +87,8 @@ async function main(): Promise<void> {
       '--health-port', String(HEALTH_PORT),
       '--bind-address', '127.0.0.1',
       '--state-dir', stateDir,
+      // Nothing balances traffic onto the demo: Ctrl-C need not wait for load balancers.
+      '--shutdown-grace-period', '0s',
     ],
     { stdio: ['ignore', 'inherit', 'inherit'] },
   );

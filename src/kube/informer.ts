@@ -10,6 +10,7 @@
 //   `idleTimeoutMs` is dropped and re-opened;
 // - a handler that throws is logged and never stops the informer.
 
+import { setTimeout as sleep } from 'node:timers/promises';
 import type { Logger } from '../telemetry/log.js';
 import { ApiError, type KubeClient } from './client.js';
 
@@ -58,6 +59,8 @@ export class Informer {
   private failures = 0;
   private lastFailure = 0;
   private syncedOnce = false;
+  /** Set when the server refused the field selector: filter with fieldSelectorFallback instead. */
+  private filterLocally = false;
   private resolveSynced!: () => void;
   readonly synced: Promise<void> = new Promise((resolve) => (this.resolveSynced = resolve));
   private running: Promise<void> | undefined;
@@ -116,16 +119,9 @@ export class Informer {
     this.failures += 1;
     const delay = Math.round(base * (1 + Math.random() * 0.5));
     this.options.log.warn({ kind: this.options.kind, err: error.message, retryInMs: delay }, 'watch failed; retrying');
-    await new Promise<void>((resolve) => {
-      const timer = setTimeout(resolve, delay);
-      this.abort.signal.addEventListener('abort', () => {
-        clearTimeout(timer);
-        resolve();
-      }, { once: true });
-    });
+    // Ends early when the informer stops.
+    await sleep(delay, undefined, { signal: this.abort.signal }).catch(() => undefined);
   }
-
-  private filterLocally = false;
 
   private query(extra: Record<string, string | undefined>): Record<string, string | undefined> {
     return { labelSelector: this.options.labelSelector, fieldSelector: this.filterLocally ? undefined : this.options.fieldSelector, ...extra };

@@ -50,7 +50,7 @@ function nodeAddress(node: Record<string, any>): IngressLoadBalancerIngress | un
 export async function resolveAddresses(mode: AddressMode, client: KubeClient, log: Logger): Promise<IngressLoadBalancerIngress[]> {
   if (mode.kind === 'static') return canonical(mode.addresses);
   if (mode.kind === 'service') {
-    const service = await client.request('GET', `/api/v1/namespaces/${mode.namespace}/services/${mode.name}`);
+    const service = await client.request('GET', `/api/v1/namespaces/${encodeURIComponent(mode.namespace)}/services/${encodeURIComponent(mode.name)}`);
     const fromStatus: IngressLoadBalancerIngress[] = (service.status?.loadBalancer?.ingress ?? []).map((entry: Record<string, string>) => ({
       ...(entry.ip ? { ip: entry.ip } : {}),
       ...(entry.hostname ? { hostname: entry.hostname } : {}),
@@ -64,7 +64,7 @@ export async function resolveAddresses(mode: AddressMode, client: KubeClient, lo
   }
   let self: Record<string, any>;
   try {
-    self = await client.request('GET', `/api/v1/namespaces/${mode.podNamespace}/pods/${mode.podName}`);
+    self = await client.request('GET', `/api/v1/namespaces/${encodeURIComponent(mode.podNamespace)}/pods/${encodeURIComponent(mode.podName)}`);
   } catch (error) {
     if (error instanceof ApiError && error.status === 404) {
       log.warn({ pod: `${mode.podNamespace}/${mode.podName}` }, 'own pod not found: cannot find the nodes Portero runs on');
@@ -74,7 +74,7 @@ export async function resolveAddresses(mode: AddressMode, client: KubeClient, lo
   }
   const labels = Object.entries((self.metadata?.labels ?? {}) as Record<string, string>).filter(([key]) => !REVISION_LABELS.has(key));
   const selector = labels.map(([key, value]) => `${key}=${value}`).join(',');
-  const pods = selector === '' ? [self] : ((await client.request('GET', `/api/v1/namespaces/${mode.podNamespace}/pods`, { query: { labelSelector: selector } })).items ?? []);
+  const pods = selector === '' ? [self] : ((await client.request('GET', `/api/v1/namespaces/${encodeURIComponent(mode.podNamespace)}/pods`, { query: { labelSelector: selector } })).items ?? []);
   const nodeNames = new Set<string>();
   for (const pod of pods) {
     if (pod.spec?.nodeName && pod.status?.phase !== 'Failed' && pod.status?.phase !== 'Succeeded' && !pod.metadata?.deletionTimestamp) nodeNames.add(pod.spec.nodeName);
@@ -82,7 +82,7 @@ export async function resolveAddresses(mode: AddressMode, client: KubeClient, lo
   const addresses: IngressLoadBalancerIngress[] = [];
   for (const nodeName of nodeNames) {
     try {
-      const address = nodeAddress(await client.request('GET', `/api/v1/nodes/${nodeName}`));
+      const address = nodeAddress(await client.request('GET', `/api/v1/nodes/${encodeURIComponent(nodeName)}`));
       if (address) addresses.push(address);
     } catch (error) {
       if (!(error instanceof ApiError && error.status === 404)) throw error;

@@ -21,7 +21,6 @@ const MAX_MESSAGE = 1024;
 interface Recorded {
   name: string;
   count: number;
-  first: string;
   lastWrite: number;
 }
 
@@ -113,7 +112,7 @@ export class EventRecorder {
           count: 1,
         },
       });
-      this.recorded.set(key, { name: eventName, count: 1, first: timestamp, lastWrite: now.getTime() });
+      this.recorded.set(key, { name: eventName, count: 1, lastWrite: now.getTime() });
       this.forgetOld(now.getTime());
     } catch (error) {
       this.options.log.warn({ object: describeRef(refOf(ingress)), err: (error as Error).message }, 'cannot write Event');

@@ -53,13 +53,13 @@ export class StatusReporter {
 
   onTranslation(translation: Translation): void {
     this.translation = translation;
-    this.schedule();
+    this.runs.request();
   }
 
   onStartedLeading(): void {
     this.addresses = undefined;
     this.eventsSent = new Set();
-    this.schedule();
+    this.runs.request();
   }
 
   private async refreshAddresses(): Promise<void> {
@@ -69,7 +69,7 @@ export class StatusReporter {
       if (JSON.stringify(fresh) !== JSON.stringify(this.addresses)) {
         if (this.addresses !== undefined) this.options.log.info({ addresses: fresh.map((a) => a.ip ?? a.hostname) }, 'published addresses changed');
         this.addresses = fresh;
-        this.schedule();
+        this.runs.request();
       }
     } catch (error) {
       this.options.log.warn({ err: (error as Error).message }, 'cannot determine the addresses to publish');
@@ -79,10 +79,6 @@ export class StatusReporter {
   /** Resolves once the runs requested so far are done. */
   settled(): Promise<void> {
     return this.runs.idle();
-  }
-
-  private schedule(): void {
-    this.runs.request();
   }
 
   private async runOnce(): Promise<void> {

@@ -50,8 +50,8 @@ export class StatusWriter {
 
   /** PUT /status of the freshly read object; a stale read fails with 409 and is retried. */
   private async put(path: string, addresses: IngressLoadBalancerIngress[]): Promise<void> {
-    const current = await this.options.client.request('GET', path.replace(/\/status$/, ''));
-    await this.options.client.request('PUT', path, { body: { ...current, status: { ...(current.status ?? {}), loadBalancer: addresses.length > 0 ? { ingress: addresses } : {} } } });
+    const current = await this.options.client.request('GET', path);
+    await this.options.client.request('PUT', `${path}/status`, { body: { ...current, status: { ...(current.status ?? {}), loadBalancer: addresses.length > 0 ? { ingress: addresses } : {} } } });
   }
 
   async apply(plans: readonly StatusPlan[]): Promise<void> {
@@ -69,14 +69,14 @@ export class StatusWriter {
 
   private async write(plan: StatusPlan): Promise<void> {
     const { namespace, name } = plan.ingress.metadata;
-    const path = `/apis/networking.k8s.io/v1/namespaces/${namespace}/ingresses/${name}/status`;
+    const path = `/apis/networking.k8s.io/v1/namespaces/${namespace}/ingresses/${name}`;
     let resourceVersion = plan.ingress.metadata.resourceVersion;
     for (let attempt = 1; attempt <= MAX_ATTEMPTS; attempt += 1) {
       if (!this.options.mayWrite()) return;
       try {
         if (this.putOnly) await this.put(path, plan.addresses);
         else {
-          await this.options.client.request('PATCH', path, {
+          await this.options.client.request('PATCH', `${path}/status`, {
             contentType: 'application/merge-patch+json',
             body: {
               metadata: resourceVersion ? { resourceVersion } : {},
@@ -95,7 +95,7 @@ export class StatusWriter {
           continue;
         }
         if (!(error instanceof ApiError) || error.status !== 409 || attempt === MAX_ATTEMPTS) throw error;
-        const fresh = await this.options.client.request('GET', `/apis/networking.k8s.io/v1/namespaces/${namespace}/ingresses/${name}`);
+        const fresh = await this.options.client.request('GET', path);
         if (same(fresh.status?.loadBalancer?.ingress ?? [], plan.addresses)) return;
         resourceVersion = fresh.metadata?.resourceVersion;
       }
