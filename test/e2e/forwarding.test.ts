@@ -8,7 +8,7 @@ import { after, before, describe, test } from 'node:test';
 import WebSocket from 'ws';
 import { startBackend, type Backend } from '../helpers/backends.js';
 import { request } from '../helpers/http.js';
-import { ingress, serviceWithEndpoints } from '../helpers/objects.js';
+import { appOn } from '../helpers/objects.js';
 import { startPortero, type Portero } from '../helpers/portero.js';
 
 describe('forwarding', () => {
@@ -19,10 +19,7 @@ describe('forwarding', () => {
     app = await startBackend('app');
     portero = await startPortero({
       files: {
-        'app.yaml': [
-          ...serviceWithEndpoints({ name: 'app', endpoints: [app] }),
-          ingress({ name: 'app', rules: [{ host: 'fwd.test', paths: [{ service: 'app' }] }] }),
-        ],
+        'app.yaml': appOn('fwd.test', [app]),
       },
     });
   });

@@ -10,7 +10,7 @@ import { after, before, describe, test } from 'node:test';
 import { startBackend, type Backend } from '../helpers/backends.js';
 import { runtimeCommand, showMap, showServers } from '../helpers/haproxy.js';
 import { whoAnswers } from '../helpers/http.js';
-import { ingress, serviceWithEndpoints, type Json } from '../helpers/objects.js';
+import { appOn, ingress, type Json } from '../helpers/objects.js';
 import { eventually, startPortero, type Portero } from '../helpers/portero.js';
 
 const MARK = 'pwned';
@@ -112,10 +112,7 @@ describe('hostile strings', () => {
     app = await startBackend('app');
     portero = await startPortero({
       files: {
-        'good.yaml': [
-          ...serviceWithEndpoints({ name: 'app', endpoints: [app] }),
-          ingress({ name: 'good', rules: [{ host: 'good.hostile.test', paths: [{ service: 'app' }] }] }),
-        ],
+        'good.yaml': appOn('good.hostile.test', [app], 'good'),
       },
     });
     for (const [index, value] of HOSTILE.entries()) {

@@ -10,7 +10,7 @@ import { KubeApiServer } from '../kube-api-server/server.js';
 import { startBackend, type Backend } from '../helpers/backends.js';
 import { whoAnswers } from '../helpers/http.js';
 import { b64, kubeconfigFile, makePki, tempDir, type Pki } from '../helpers/kube.js';
-import { ingress, serviceWithEndpoints } from '../helpers/objects.js';
+import { appOn, ingress } from '../helpers/objects.js';
 import { eventually, startPortero, type Portero } from '../helpers/portero.js';
 
 let pki: Pki;
@@ -26,7 +26,7 @@ after(async () => {
 });
 
 function seed(api: KubeApiServer, name: string): void {
-  for (const object of [...serviceWithEndpoints({ name: 'app', endpoints: [app] }), ingress({ name, rules: [{ host: `${name}.config.test`, paths: [{ service: 'app' }] }] })]) api.apply(object);
+  for (const object of appOn(`${name}.config.test`, [app], name)) api.apply(object);
 }
 
 describe('in-cluster config', () => {

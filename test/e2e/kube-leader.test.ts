@@ -9,7 +9,7 @@ import type { KubeApiServer } from '../kube-api-server/server.js';
 import { startBackend, type Backend } from '../helpers/backends.js';
 import { whoAnswers } from '../helpers/http.js';
 import { kubeconfigFile, startApi } from '../helpers/kube.js';
-import { ingress, serviceWithEndpoints } from '../helpers/objects.js';
+import { appOn, ingress } from '../helpers/objects.js';
 import { eventually, startPortero, type Portero } from '../helpers/portero.js';
 
 const LEASE_DURATION_MS = 15_000;
@@ -26,7 +26,7 @@ describe('leader election', () => {
     api = await startApi();
     app = await startBackend('app');
     api.apply({ apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'portero-system' } });
-    for (const object of [...serviceWithEndpoints({ name: 'app', endpoints: [app] }), ingress({ name: 'first', rules: [{ host: 'first.test', paths: [{ service: 'app' }] }] })]) api.apply(object);
+    for (const object of appOn('first.test', [app], 'first')) api.apply(object);
     const kubeconfig = await kubeconfigFile(api);
     for (const name of ['pod-a', 'pod-b']) {
       replicas[name] = await startPortero({

@@ -8,7 +8,7 @@ import { after, before, describe, test } from 'node:test';
 import type { KubeApiServer } from '../kube-api-server/server.js';
 import { startBackend, type Backend } from '../helpers/backends.js';
 import { kubeconfigFile, kubectl, startApi } from '../helpers/kube.js';
-import { ingress, serviceWithEndpoints } from '../helpers/objects.js';
+import { appOn, ingress } from '../helpers/objects.js';
 import { eventually, startPortero, type Portero } from '../helpers/portero.js';
 
 function statusOf(api: KubeApiServer, name: string, namespace = 'default'): unknown {
@@ -26,8 +26,7 @@ describe('status with --publish-status-address', () => {
     app = await startBackend('app');
     kubeconfig = await kubeconfigFile(api);
     for (const object of [
-      ...serviceWithEndpoints({ name: 'app', endpoints: [app] }),
-      ingress({ name: 'mine', rules: [{ host: 'mine.test', paths: [{ service: 'app' }] }] }),
+      ...appOn('mine.test', [app], 'mine'),
       ingress({ name: 'theirs', className: 'nginx', rules: [{ host: 'theirs.test', paths: [{ service: 'app' }] }] }),
     ]) api.apply(object);
     // Another controller's status on its own Ingress must be left alone.

@@ -6,7 +6,7 @@ import { after, before, describe, test } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { startBackend, type Backend } from '../helpers/backends.js';
 import { request, whoAnswers } from '../helpers/http.js';
-import { ingress, serviceWithEndpoints } from '../helpers/objects.js';
+import { appOn, ingress, serviceWithEndpoints } from '../helpers/objects.js';
 import { eventually, freePort, startPortero, type Portero } from '../helpers/portero.js';
 
 describe('access logs and HAProxy metrics', () => {
@@ -19,7 +19,7 @@ describe('access logs and HAProxy metrics', () => {
     metricsPort = await freePort();
     portero = await startPortero({
       flags: ['--access-log', '--haproxy-metrics-port', String(metricsPort)],
-      files: { 'app.yaml': [...serviceWithEndpoints({ name: 'app', endpoints: [app] }), ingress({ name: 'app', rules: [{ host: 'log.test', paths: [{ service: 'app' }] }] })] },
+      files: { 'app.yaml': appOn('log.test', [app]) },
     });
   });
 
@@ -68,7 +68,7 @@ describe('graceful shutdown', () => {
     app = await startBackend('app');
     portero = await startPortero({
       flags: ['--shutdown-grace-period', '1s'],
-      files: { 'app.yaml': [...serviceWithEndpoints({ name: 'app', endpoints: [app] }), ingress({ name: 'app', rules: [{ host: 'bye.test', paths: [{ service: 'app' }] }] })] },
+      files: { 'app.yaml': appOn('bye.test', [app]) },
     });
   });
 

@@ -124,3 +124,8 @@ export function ingressClass(name: string, controller: string, isDefault = false
 export function toYaml(objects: readonly Json[]): string {
   return objects.map((object) => stringify(object)).join('---\n');
 }
+
+/** The Service `app` on `endpoints`, and an Ingress (`name`) sending every path of `host` to it. */
+export function appOn(host: string, endpoints: BackendSpec['endpoints'], name = 'app'): Json[] {
+  return [...serviceWithEndpoints({ name: 'app', endpoints }), ingress({ name, rules: [{ host, paths: [{ service: 'app' }] }] })];
+}
