@@ -36,37 +36,38 @@ function stopChild(child: ChildProcess, signal: NodeJS.Signals = 'SIGTERM'): Pro
   });
 }
 
-/** nginx answering `200 ok` on each port: the upstream every proxy forwards to. */
-export async function startUpstream(directory: string, ports: readonly number[]): Promise<Running> {
+/** Runs nginx (one worker, in the foreground) with the given `http { }` body; `name` names its files in `directory`. */
+async function startNginx(directory: string, name: string, http: string, port: number): Promise<Running> {
   await mkdir(directory, { recursive: true });
   const config = `worker_processes 1;
 daemon off;
-pid ${directory}/upstream.pid;
-error_log ${directory}/upstream-error.log;
+pid ${directory}/${name}.pid;
+error_log ${directory}/${name}-error.log;
 events { worker_connections 4096; }
 http {
   access_log off;
   keepalive_requests 1000000;
-${ports.map((port) => `  server { listen 127.0.0.1:${port}; location / { return 200 "ok ${port}\\n"; } }`).join('\n')}
+${http}
 }
 `;
-  await writeFile(join(directory, 'upstream.conf'), config);
-  const child = spawn('nginx', ['-c', join(directory, 'upstream.conf'), '-p', directory], { stdio: 'ignore' });
-  await waitForPort(ports[0]!);
+  await writeFile(join(directory, `${name}.conf`), config);
+  const child = spawn('nginx', ['-c', join(directory, `${name}.conf`), '-p', directory], { stdio: 'ignore' });
+  await waitForPort(port);
   return { pid: child.pid!, stop: () => stopChild(child, 'SIGQUIT') };
 }
 
+/** nginx answering `200 ok` on each port: the upstream every proxy forwards to. */
+export function startUpstream(directory: string, ports: readonly number[]): Promise<Running> {
+  const servers = ports.map((port) => `  server { listen 127.0.0.1:${port}; location / { return 200 "ok ${port}\\n"; } }`).join('\n');
+  return startNginx(directory, 'upstream', servers, ports[0]!);
+}
+
 /** nginx as a reverse proxy for one host, with the forwarding headers Portero sets. */
-export async function startNginxProxy(directory: string, port: number, upstreamPort: number): Promise<Running> {
-  const config = `worker_processes 1;
-daemon off;
-pid ${directory}/proxy.pid;
-error_log ${directory}/proxy-error.log;
-events { worker_connections 4096; }
-http {
-  access_log off;
-  keepalive_requests 1000000;
-  upstream app { server 127.0.0.1:${upstreamPort}; keepalive 64; }
+export function startNginxProxy(directory: string, port: number, upstreamPort: number): Promise<Running> {
+  return startNginx(
+    directory,
+    'proxy',
+    `  upstream app { server 127.0.0.1:${upstreamPort}; keepalive 64; }
   server {
     listen 127.0.0.1:${port};
     server_name example.com;
@@ -81,13 +82,9 @@ http {
       proxy_set_header X-Forwarded-Host $http_host;
       proxy_set_header X-Forwarded-Port ${port};
     }
-  }
-}
-`;
-  await writeFile(join(directory, 'proxy.conf'), config);
-  const child = spawn('nginx', ['-c', join(directory, 'proxy.conf'), '-p', directory], { stdio: 'ignore' });
-  await waitForPort(port);
-  return { pid: child.pid!, stop: () => stopChild(child, 'SIGQUIT') };
+  }`,
+    port,
+  );
 }
 
 /**
