@@ -58,7 +58,6 @@ export class Informer {
   private abort = new AbortController();
   private failures = 0;
   private lastFailure = 0;
-  private syncedOnce = false;
   /** Set when the server refused the field selector: filter with fieldSelectorFallback instead. */
   private filterLocally = false;
   private resolveSynced!: () => void;
@@ -66,14 +65,6 @@ export class Informer {
   private running: Promise<void> | undefined;
 
   constructor(private readonly options: InformerOptions) {}
-
-  get hasSynced(): boolean {
-    return this.syncedOnce;
-  }
-
-  get size(): number {
-    return this.cache.size;
-  }
 
   start(): void {
     this.running ??= this.run();
@@ -179,10 +170,7 @@ export class Informer {
     this.resourceVersion = listRV;
     this.needList = false;
     this.relistQuorum = false;
-    if (!this.syncedOnce) {
-      this.syncedOnce = true;
-      this.resolveSynced();
-    }
+    this.resolveSynced(); // the first list only: later calls do nothing
   }
 
   private async watchOnce(): Promise<void> {

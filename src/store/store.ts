@@ -22,17 +22,11 @@ export class Store {
   private readonly listeners: (() => void)[] = [];
   private readonly lists = new Map<Kind, readonly KubeObject[]>();
   private readonly burst: Coalescer;
-  private version = 0;
 
   constructor(options: StoreOptions = { debounceMs: 5, maxDelayMs: 50 }) {
     this.burst = new Coalescer(options.debounceMs, options.maxDelayMs, () => {
       for (const listener of this.listeners) listener();
     });
-  }
-
-  /** Increments on every change; lets readers tell whether anything changed since a snapshot. */
-  get changeCount(): number {
-    return this.version;
   }
 
   onChange(listener: () => void): void {
@@ -68,7 +62,7 @@ export class Store {
     if (existing && JSON.stringify(existing) === JSON.stringify(object)) return false;
     map.set(key, object);
     this.lists.delete(object.kind);
-    this.changed();
+    this.burst.request();
     return true;
   }
 
@@ -76,13 +70,8 @@ export class Store {
     const removed = this.objects.get(kind)!.delete(keyOf(namespace, name));
     if (removed) {
       this.lists.delete(kind);
-      this.changed();
+      this.burst.request();
     }
     return removed;
-  }
-
-  private changed(): void {
-    this.version += 1;
-    this.burst.request();
   }
 }
