@@ -3,10 +3,12 @@
 // structure change underneath. Failed requests should be 0, and reloads
 // should be exactly the structural changes.
 
-import { rename, writeFile } from 'node:fs/promises';
+import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { writeFileAtomic } from '../../src/dataplane/haproxy/files.js';
 import { generateSelfSigned } from '../../src/tls/default-certificate.js';
+import { tlsSecret } from '../../test/helpers/objects.js';
 import { ingressObject, list, serviceObjects, writeFleet } from '../lib/fleet.js';
 import { metric, startBenchPortero, type Portero } from '../lib/portero.js';
 import { runWrk } from '../lib/wrk.js';
@@ -21,9 +23,9 @@ export interface ChurnResult {
   workerChanges: number;
 }
 
-async function put(directory: string, name: string, content: string): Promise<void> {
-  await writeFile(join(directory, `.${name}.tmp`), content);
-  await rename(join(directory, `.${name}.tmp`), join(directory, name));
+/** Written like an editor or kubectl-cp would: a temporary file renamed into place. */
+function put(directory: string, name: string, content: string): Promise<void> {
+  return writeFileAtomic(join(directory, name), content);
 }
 
 export async function churn(work: string, size: number, upstreamPorts: readonly number[], intervalMs: number): Promise<ChurnResult> {
@@ -39,7 +41,7 @@ export async function churn(work: string, size: number, upstreamPorts: readonly 
     list([ingressObject('load', 'load.churn.test', [{ path: '/', service: 'load' }, ...Array.from({ length: step % 5 }, (_, i) => ({ path: `/extra-${step}-${i}`, service: 'load' }))])]);
   const secretFile = (step: number) =>
     list([
-      { apiVersion: 'v1', kind: 'Secret', type: 'kubernetes.io/tls', metadata: { name: 'tls', namespace: 'default' }, stringData: { 'tls.crt': certs[step % 2]!.cert, 'tls.key': certs[step % 2]!.key } },
+      tlsSecret('tls', certs[step % 2]!.cert, certs[step % 2]!.key, 'default'),
       ingressObject('tls', 'tls.churn.test', [{ path: '/', service: 'load' }], { tls: [{ hosts: ['tls.churn.test'], secretName: 'tls' }] }),
     ]);
   await writeFile(join(manifests, 'endpoints.json'), endpointsFile(0));

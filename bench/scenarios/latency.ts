@@ -4,10 +4,12 @@
 // changed paths, endpoint changes and certificate rotations, with `size`
 // other Ingresses loaded.
 
-import { writeFile, rename } from 'node:fs/promises';
+import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { writeFileAtomic } from '../../src/dataplane/haproxy/files.js';
 import { generateSelfSigned } from '../../src/tls/default-certificate.js';
+import { tlsSecret } from '../../test/helpers/objects.js';
 import { kubeconfigFile, startApi } from '../../test/helpers/kube.js';
 import { ingressObject, list, serviceObjects, writeFleet } from '../lib/fleet.js';
 import { get, metric, servedCommonName, startBenchPortero, timeToEffect, type Portero } from '../lib/portero.js';
@@ -31,14 +33,9 @@ function distribution(values: number[]): Distribution {
   return { samples: values.length, p50Ms: round(percentile(values, 50), 1), p99Ms: round(percentile(values, 99), 1), maxMs: round(Math.max(...values), 1) };
 }
 
-async function writeAtomically(directory: string, name: string, content: string): Promise<void> {
-  const temporary = join(directory, `.${name}.tmp`);
-  await writeFile(temporary, content);
-  await rename(temporary, join(directory, name));
-}
-
-function tlsSecret(name: string, cert: string, key: string): Record<string, unknown> {
-  return { apiVersion: 'v1', kind: 'Secret', type: 'kubernetes.io/tls', metadata: { name, namespace: 'default' }, stringData: { 'tls.crt': cert, 'tls.key': key } };
+/** Written like an editor or kubectl-cp would: a temporary file renamed into place. */
+function writeAtomically(directory: string, name: string, content: string): Promise<void> {
+  return writeFileAtomic(join(directory, name), content);
 }
 
 export async function changeLatency(work: string, size: number, upstreamPorts: [number, number], samples: number): Promise<LatencyResult> {
@@ -56,7 +53,7 @@ export async function changeLatency(work: string, size: number, upstreamPorts: [
       ingressObject('exact', 'exact.bench.test', [{ path: '/exact', pathType: 'Exact', service: 'lat-a' }]),
     ]),
   );
-  await writeFile(join(manifests, 'tls-secret.json'), list([tlsSecret('tls', certA.cert, certA.key)]));
+  await writeFile(join(manifests, 'tls-secret.json'), list([tlsSecret('tls', certA.cert, certA.key, 'default')]));
   await writeFile(join(manifests, 'change.json'), list([ingressObject('change', 'change.bench.test', [{ path: '/v0', service: 'lat-a' }])]));
   await writeFile(join(manifests, 'endpoint.json'), list([...serviceObjects('lat-ep', [{ address: '127.0.0.1', port: portA }]), ingressObject('ep', 'ep.bench.test', [{ path: '/', service: 'lat-ep' }])]));
   let portero: Portero | undefined;
@@ -93,7 +90,7 @@ export async function changeLatency(work: string, size: number, upstreamPorts: [
       const expected = i % 2 === 0 ? 'tls.bench.test b' : 'tls.bench.test a';
       results['certificate rotation']!.push(
         await timeToEffect(
-          () => writeAtomically(manifests, 'tls-secret.json', list([tlsSecret('tls', cert.cert, cert.key)])),
+          () => writeAtomically(manifests, 'tls-secret.json', list([tlsSecret('tls', cert.cert, cert.key, 'default')])),
           async () => (await servedCommonName(p.httpsPort, 'tls.bench.test')) === expected,
         ),
       );
