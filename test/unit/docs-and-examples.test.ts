@@ -21,6 +21,18 @@ describe('documentation', () => {
       assert.ok(documented.includes(`\`${option.long}`), `docs/configuration.md does not describe ${option.long}`);
     }
   });
+
+  test('every log message docs/operations.md explains is one Portero writes', () => {
+    const operations = readFileSync(join(ROOT, 'docs', 'operations.md'), 'utf8');
+    const table = operations.split('## Warnings and errors in the log')[1]?.split('\n## ')[0] ?? '';
+    const messages = [...table.matchAll(/^\| (.+?) \|/gm)].flatMap((row) => [...row[1]!.matchAll(/`([^`]+)`/g)].map((m) => m[1]!));
+    assert.ok(messages.length >= 10, `only ${messages.length} messages found in the table`);
+    const sources = readdirSync(join(ROOT, 'src'), { recursive: true, encoding: 'utf8' })
+      .filter((file) => file.endsWith('.ts'))
+      .map((file) => readFileSync(join(ROOT, 'src', file), 'utf8'))
+      .join('\n');
+    for (const message of messages) assert.ok(sources.includes(message), `docs/operations.md explains "${message}", which src/ never logs`);
+  });
 });
 
 describe('examples/', () => {
