@@ -34,7 +34,7 @@ async function run(flags: Flags, log: Logger): Promise<void> {
   const fallbackCertificatePem = await loadOrCreateDefaultCertificate(paths.defaultCertificate);
   const store = new Store({ debounceMs: 2, maxDelayMs: 50 });
   const metrics = new Metrics();
-  const mode = flags.manifests ? manifestsMode(flags.manifests, store, log) : await kubeMode(flags, store, log, metrics);
+  const mode = flags.manifests ? manifestsMode(flags.manifests, store, log, flags.stateDir) : await kubeMode(flags, store, log, metrics);
 
   let controller: Controller | undefined;
   const dataplane = new HaproxyDataplane({

@@ -27,8 +27,8 @@ export interface Mode {
   stop(): Promise<void>;
 }
 
-export function manifestsMode(directory: string, store: Store, log: Logger): Mode {
-  const source = new ManifestSource({ directory, store, log });
+export function manifestsMode(directory: string, store: Store, log: Logger, stateDir: string): Mode {
+  const source = new ManifestSource({ directory, store, log, stateDir });
   return {
     start: () => source.start(),
     observe: () => undefined,

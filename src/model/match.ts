@@ -1,9 +1,9 @@
-// Which target a request reaches under a model, decided the way DESIGN.md
-// states the Ingress rules (not the way HAProxy's maps implement them). Used
-// to explain routing and, in tests, as the reference the rendered maps must
-// agree with. Pure.
+// Which answer a request gets under a model, decided the way DESIGN.md and
+// docs/routing.md state the rules (not the way HAProxy's maps implement
+// them). Used to explain routing and, in tests, as the reference that the
+// rendered maps and the live HAProxy must agree with. Pure.
 
-import type { HostLevel, Model, Route, Target } from './model.js';
+import type { Certificate, HostLevel, Model, Route, Target } from './model.js';
 
 /** Lowercases the Host header and strips its port and a trailing dot. */
 export function normalizeHost(host: string): string {
@@ -48,8 +48,135 @@ export function selectRoute(level: HostLevel, pathWithQuery: string): Route | un
   return best;
 }
 
+/** The target of an already normalised path (see normalizeRequestPath). */
 export function matchRequest(model: Model, hostHeader: string, path: string): Target {
   const level = selectLevel(model, hostHeader);
   if (!level) return model.catchAll;
   return selectRoute(level, path)?.target ?? level.fallback;
+}
+
+// ---------------------------------------------------------------------------
+// Path normalisation, as the rendered `normalize-uri` rules do it (see
+// docs/routing.md, "Path normalisation"): a request reaches the route of the
+// path a backend would see, however it is spelled.
+
+const UNRESERVED = /[A-Za-z0-9\-._~]/;
+
+/** Decodes percent-encoded unreserved characters and uppercases the other escapes; undefined for a broken escape. */
+function normalizeEscapes(text: string): string | undefined {
+  let out = '';
+  for (let i = 0; i < text.length; i += 1) {
+    const char = text[i]!;
+    if (char !== '%') {
+      out += char;
+      continue;
+    }
+    const hex = text.slice(i + 1, i + 3);
+    if (!/^[0-9A-Fa-f]{2}$/.test(hex)) return undefined;
+    const decoded = String.fromCharCode(parseInt(hex, 16));
+    out += UNRESERVED.test(decoded) ? decoded : `%${hex.toUpperCase()}`;
+    i += 2;
+  }
+  return out;
+}
+
+/** RFC 3986 remove_dot_segments, with `..` above the root dropped. */
+function removeDotSegments(path: string): string {
+  const output: string[] = [];
+  const segments = path.split('/').slice(1);
+  segments.forEach((segment, index) => {
+    const last = index === segments.length - 1;
+    if (segment === '.' || segment === '..') {
+      if (segment === '..' && output.length > 0) output.pop();
+      if (last) output.push('');
+      return;
+    }
+    output.push(segment);
+  });
+  return `/${output.join('/')}`;
+}
+
+/**
+ * A dot segment that only a backend would see: separated by an encoded
+ * slash or backslash, a raw backslash, or hidden behind `;parameters`.
+ */
+export const AMBIGUOUS_DOT_SEGMENT = /(?:^|\/|%2F|%5C|\\)\.{1,2}(?:;[^/]*)?(?:$|\/|%2F|%5C|\\)/;
+
+export type NormalizedRequest = { ok: true; path: string; pathWithQuery: string } | { ok: false };
+
+/**
+ * The path HAProxy routes on and forwards: unreserved escapes decoded, other
+ * escapes uppercased, slashes merged, dot segments removed. `ok: false`
+ * (answered 400) for a broken escape, or a dot segment that only a backend
+ * would resolve.
+ */
+export function normalizeRequestPath(pathWithQuery: string): NormalizedRequest {
+  const mark = pathWithQuery.indexOf('?');
+  const rawPath = mark === -1 ? pathWithQuery : pathWithQuery.slice(0, mark);
+  const rawQuery = mark === -1 ? undefined : pathWithQuery.slice(mark + 1);
+  const decodedPath = normalizeEscapes(rawPath);
+  const query = rawQuery === undefined ? undefined : normalizeEscapes(rawQuery);
+  if (decodedPath === undefined || (rawQuery !== undefined && query === undefined)) return { ok: false };
+  const path = decodedPath.startsWith('/') ? removeDotSegments(decodedPath.replace(/\/{2,}/g, '/')) : decodedPath;
+  if (AMBIGUOUS_DOT_SEGMENT.test(path)) return { ok: false };
+  return { ok: true, path, pathWithQuery: query === undefined ? path : `${path}?${query}` };
+}
+
+// ---------------------------------------------------------------------------
+// HTTPS: redirects of plain HTTP, and the certificate served for an SNI name.
+
+const ACME_CHALLENGE = '/.well-known/acme-challenge/';
+
+/**
+ * Whether plain HTTP to this host is redirected to HTTPS: the host itself is
+ * a TLS host, or it is on a wildcard level whose wildcard is a TLS host. A
+ * host with a level of its own is never redirected by a wildcard's TLS.
+ */
+export function redirectsToHttps(model: Model, hostHeader: string): boolean {
+  const host = normalizeHost(hostHeader);
+  const tlsHosts = new Set(model.redirectHosts);
+  if (tlsHosts.has(host)) return true;
+  const level = selectLevel(model, hostHeader);
+  return level !== undefined && level.host.startsWith('*.') && tlsHosts.has(level.host);
+}
+
+/** The certificate served for an SNI name: an exact name, else a wildcard covering one more label, else the default. */
+export function selectCertificate(model: Model, serverName: string | undefined): Certificate {
+  const name = (serverName ?? '').toLowerCase().replace(/\.$/, '');
+  if (name !== '') {
+    const exact = model.certificates.find((certificate) => certificate.hosts.includes(name));
+    if (exact) return exact;
+    const wildcard = wildcardOf(name);
+    const covering = wildcard === undefined ? undefined : model.certificates.find((certificate) => certificate.hosts.includes(wildcard));
+    if (covering) return covering;
+  }
+  return model.defaultCertificate;
+}
+
+export type Answer =
+  /** A broken escape or an ambiguous dot segment. */
+  | { kind: 'bad-request' }
+  | { kind: 'redirect'; location: string }
+  | { kind: 'route'; target: Target };
+
+export interface Request {
+  scheme: 'http' | 'https';
+  /** The Host header as sent. */
+  host: string;
+  /** Path and query as sent. */
+  path: string;
+  /** The HTTPS port, for redirect locations. */
+  httpsPort: number;
+}
+
+/** The whole answer to a request: refusal, redirect to HTTPS, or the target it is routed to. */
+export function answer(model: Model, request: Request): Answer {
+  const normalized = normalizeRequestPath(request.path);
+  if (!normalized.ok) return { kind: 'bad-request' };
+  if (request.scheme === 'http' && !normalized.path.startsWith(ACME_CHALLENGE) && redirectsToHttps(model, request.host)) {
+    const host = (request.host.split(':')[0] ?? '').toLowerCase();
+    const port = request.httpsPort === 443 ? '' : `:${request.httpsPort}`;
+    return { kind: 'redirect', location: `https://${host}${port}${normalized.pathWithQuery}` };
+  }
+  return { kind: 'route', target: matchRequest(model, request.host, normalized.path) };
 }

@@ -305,6 +305,12 @@ export class HaproxyDataplane {
     return { status: 'reloaded', reason, detail, durationMs, workerPid: result.workerPid };
   }
 
+  /** Shutdown has begun (a signal arrived): HAProxy exiting is no longer a reason to start it again. */
+  beginShutdown(): void {
+    this.process.markStopping();
+    this.syncBurst.cancel();
+  }
+
   async stop(timeoutMs: number): Promise<void> {
     this.syncBurst.cancel();
     this.drainer.reset();

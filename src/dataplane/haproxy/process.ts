@@ -20,6 +20,12 @@ export interface ProcessOptions {
   log: Logger;
   /** Called after HAProxy had to be started again because it died. */
   onRestart?: (reason: string) => void;
+  /**
+   * Called before HAProxy is started again after it died, to put a
+   * configuration consistent with the live state in place; a failure is
+   * logged and the existing configuration is used.
+   */
+  beforeRestart?: () => Promise<void>;
 }
 
 /**
@@ -44,6 +50,11 @@ export class HaproxyProcess {
 
   get running(): boolean {
     return this.child !== undefined && this.child.exitCode === null && this.child.signalCode === null;
+  }
+
+  /** Shutdown has begun: from now on HAProxy exiting is expected and it is never started again. */
+  markStopping(): void {
+    this.stopping = true;
   }
 
   /** Starts HAProxy on the current haproxy.cfg and waits until a worker serves. */
@@ -87,6 +98,8 @@ export class HaproxyProcess {
       this.restarting = undefined;
       if (this.stopping) return;
       try {
+        await this.options.beforeRestart?.().catch((error: Error) => this.options.log.warn({ err: error.message }, 'cannot write a fresh configuration before restarting HAProxy; using the last one'));
+        if (this.stopping) return;
         await this.start();
         this.options.onRestart?.(reason);
         this.options.log.info({ reason }, 'HAProxy started again');

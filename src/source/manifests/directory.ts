@@ -31,6 +31,8 @@ export interface ManifestSourceOptions {
   directory: string;
   store: Store;
   log: Logger;
+  /** Portero's state directory, for what must survive a restart. */
+  stateDir?: string;
   now?: () => Date;
 }
 
