@@ -11,11 +11,13 @@ import { mapContents, type MapName } from '../../src/dataplane/haproxy/render-fi
 import { executePlan } from '../../src/dataplane/haproxy/runtime-apply.js';
 import type { RuntimeApi, RuntimeCommand } from '../../src/dataplane/haproxy/runtime.js';
 import { BackendNames, structureFor } from '../../src/dataplane/haproxy/structure.js';
+import { RuntimeSimulator } from '../helpers/runtime-simulator.js';
 import type { Model } from '../../src/model/model.js';
 import { translate } from '../../src/translate/translate.js';
 import { ingress, serviceWithEndpoints, type Json } from '../helpers/objects.js';
 import { BASE_OPTIONS, decodeAll, snapshotOf, translateJson } from '../helpers/translate.js';
 
+const GEN = '/state/gen-1';
 const app = (name: string, addresses: string[] = ['10.0.0.1']) => serviceWithEndpoints({ name, endpoints: addresses.map((address) => ({ address, port: 8080 })) });
 const live = (model: Model): LiveState => ({ model, names: new BackendNames(structureFor(model)), sparesUsed: 0 });
 const baseObjects = [...app('a'), ...app('b'), ingress({ name: 'i', rules: [{ host: 'a.test', paths: [{ path: '/a', service: 'a' }, { path: '/b', service: 'b' }] }] })];
@@ -87,54 +89,72 @@ describe('planChange', () => {
   });
 });
 
-// For random pairs of routing setups, old maps + planned changes = new maps.
-const host = fc.constantFrom('a.test', 'b.test', 'c.test', undefined);
-const path = fc.constantFrom('/', '/x', '/x/y', '/z');
+// For random sequences of routing setups, the planned runtime commands,
+// carried out with HAProxy's semantics (runtime-simulator.ts), turn the live
+// maps into exactly the maps a reload would load.
+const host = fc.constantFrom('a.test', 'b.test', '*.w.test', undefined);
+const path = fc.constantFrom('/', '/x', '/x/', '/x/y', '/z');
 const service = fc.constantFrom('s0', 's1', 's2');
-const setup = fc.array(
-  fc.record({ host, path, pathType: fc.constantFrom('Prefix', 'ImplementationSpecific'), service, withDefault: fc.boolean() }),
-  { minLength: 0, maxLength: 6 },
-);
+const setup = fc.record({
+  ingresses: fc.array(
+    fc.record({ host, path, pathType: fc.constantFrom('Prefix', 'ImplementationSpecific', 'Exact'), service, withDefault: fc.boolean(), tls: fc.boolean() }),
+    { minLength: 0, maxLength: 6 },
+  ),
+  addresses: fc.array(fc.constantFrom('10.0.0.1', '10.0.0.2', '10.0.0.3'), { minLength: 3, maxLength: 3 }),
+  defaultService: fc.option(service, { nil: undefined }),
+});
+type Setup = typeof setup extends fc.Arbitrary<infer T> ? T : never;
 
-function modelOf(entries: { host: string | undefined; path: string; pathType: string; service: string; withDefault: boolean }[], addresses: string[]): Model {
+function modelOf({ ingresses, addresses, defaultService }: Setup): Model {
   const objects: Json[] = ['s0', 's1', 's2'].flatMap((name, i) => app(name, [addresses[i] ?? '10.0.0.1']));
-  entries.forEach((entry, i) =>
+  ingresses.forEach((entry, i) =>
     objects.push(
       ingress({
         name: `i${i}`,
         creationTimestamp: `2026-01-01T00:00:0${i}Z`,
         rules: [{ host: entry.host, paths: [{ path: entry.path, pathType: entry.pathType, service: entry.service }] }],
         ...(entry.withDefault ? { defaultBackend: { service: entry.service } } : {}),
+        ...(entry.tls && entry.host ? { tls: [{ hosts: [entry.host] }] } : {}),
       }),
     ),
   );
-  return translate(snapshotOf(decodeAll(objects)), BASE_OPTIONS).model;
+  const options = defaultService ? { ...BASE_OPTIONS, defaultBackendService: { namespace: 'default', name: defaultService, port: 80 } } : BASE_OPTIONS;
+  return translate(snapshotOf(decodeAll(objects)), options).model;
 }
 
-function apply(entries: Map<string, string>, diff: MapDiff): Map<string, string> {
-  const out = new Map(entries);
-  for (const key of diff.remove) out.delete(key);
-  for (const entry of [...diff.add, ...diff.set]) out.set(entry.key, entry.value.text);
-  return out;
+const LIVE_MAPS: MapName[] = ['hosts', 'exact', 'prefix', 'redirect', 'backends'];
+const mapFile = (name: MapName) => `${GEN}/${name}.map`;
+
+/** A reload: HAProxy loads the maps of the model as files. */
+function reloadInto(simulator: RuntimeSimulator, model: Model, names: BackendNames): void {
+  const maps = mapContents(model, names);
+  for (const name of LIVE_MAPS) simulator.load(mapFile(name), maps[name].map((entry) => `${entry.key} ${entry.value.text}\n`).join(''));
 }
 
 describe('planned map changes', () => {
-  test('turn the old maps into the new maps, for any two models', () => {
-    const addresses = fc.array(fc.constantFrom('10.0.0.1', '10.0.0.2', '10.0.0.3'), { minLength: 3, maxLength: 3 });
-    fc.assert(
-      fc.property(setup, setup, addresses, addresses, (a, b, addrA, addrB) => {
-        const before = modelOf(a, addrA);
-        const after = modelOf(b, addrB);
-        const state: LiveState = { model: before, names: new BackendNames({ ...structureFor(before), exactLookup: true, wildcardLookup: true, redirect: true, wildcardRedirect: true }), sparesUsed: 0 };
-        const plan = planChange(state, after);
-        if (plan.kind === 'reload') return;
-        const old = mapContents(before, state.names);
-        const names = plan.kind === 'runtime' ? plan.names : state.names;
-        const expected = mapContents(after, names);
-        for (const name of ['hosts', 'exact', 'prefix', 'redirect'] as MapName[]) {
-          const start = new Map(old[name].map((entry) => [entry.key, entry.value.text]));
-          const result: Map<string, string> = plan.kind === 'runtime' ? apply(start, plan.maps[name]) : start;
-          assert.deepEqual([...result].sort(), expected[name].map((entry) => [entry.key, entry.value.text]).sort(), name);
+  test('carried out as HAProxy does, turn the live maps into the files, for any sequence of models', async () => {
+    await fc.assert(
+      fc.asyncProperty(fc.array(setup, { minLength: 2, maxLength: 6 }), async (setups) => {
+        const simulator = new RuntimeSimulator();
+        const first = modelOf(setups[0]!);
+        // Every lookup loaded, so that most steps are runtime changes.
+        let state: LiveState = { model: first, names: new BackendNames({ ...structureFor(first), capabilities: { exactLookup: true, wildcardLookup: true, redirect: true, wildcardRedirect: true } }), sparesUsed: 0 };
+        reloadInto(simulator, first, state.names);
+        for (const [step, next] of setups.slice(1).map(modelOf).entries()) {
+          const plan = planChange(state, next);
+          if (plan.kind === 'reload') {
+            state = { model: next, names: new BackendNames(structureFor(next)), sparesUsed: 0 };
+            reloadInto(simulator, next, state.names);
+            continue;
+          }
+          if (plan.kind === 'runtime') {
+            await executePlan(plan, { runtime: simulator.api, genDir: GEN, defaultCertificateId: 'default', draining: new Set() });
+            state = { model: next, names: plan.names, sparesUsed: plan.sparesUsed };
+          } else state = { ...state, model: next };
+          const files = mapContents(next, state.names);
+          for (const name of LIVE_MAPS) {
+            assert.deepEqual(simulator.lines(mapFile(name)), files[name].map((entry) => `${entry.key} ${entry.value.text}`).sort(), `${name} after step ${step + 1}`);
+          }
         }
       }),
       { numRuns: 300 },
@@ -157,8 +177,6 @@ function recordingRuntime(): { runtime: RuntimeApi; sent: string[] } {
   };
   return { runtime: runtime as unknown as RuntimeApi, sent };
 }
-
-const GEN = '/state/gen-1';
 
 describe('runtime commands', () => {
   test('servers, map entries and crt-list lines are rendered from checked values', async () => {

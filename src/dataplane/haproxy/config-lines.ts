@@ -69,6 +69,17 @@ export function quoted(value: string): Safe {
   return make(`"${value}"`);
 }
 
+/** A regular expression written in Portero's source (never from an object), single-quoted for the config parser. */
+export function regex(pattern: string): Safe {
+  check(!/['\r\n]/.test(pattern) && pattern.length > 0, 'regular expression', pattern);
+  try {
+    new RegExp(pattern);
+  } catch {
+    check(false, 'regular expression', pattern);
+  }
+  return make(`'${pattern}'`);
+}
+
 /** A fixed keyword chosen by Portero's code from a known set (e.g. `http` or `https`). */
 export function keyword(value: string, allowed: readonly string[]): Safe {
   check(allowed.includes(value), 'keyword', value);

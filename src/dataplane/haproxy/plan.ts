@@ -10,7 +10,7 @@ import type { MapEntry } from './config-lines.js';
 import { backendEntries, catchAllEntries, levelEntries, mapContents, redirectEntries, sameNamesFor, type MapContents, type MapName } from './render-files.js';
 import { serverName } from './render-config.js';
 import { MAX_PAYLOAD_BYTES } from './runtime.js';
-import { missingLookup, type BackendNames } from './structure.js';
+import { misfit, type BackendNames } from './structure.js';
 
 export interface LiveState {
   model: Model;
@@ -86,50 +86,62 @@ function diffServers(previous: Model, next: Model, before: BackendNames, after: 
 type Entries = Pick<MapContents, 'hosts' | 'exact' | 'prefix'>;
 const NO_ENTRIES: Entries = { hosts: [], exact: [], prefix: [] };
 
-function diffEntries(previous: readonly MapEntry[], next: readonly MapEntry[], into: MapDiff): void {
-  if (previous.length === 0 && next.length === 0) return;
-  const before = new Map(previous.map((entry) => [entry.key, entry.value.text]));
-  const after = new Set(next.map((entry) => entry.key));
-  for (const entry of next) {
-    const was = before.get(entry.key);
-    if (was === undefined) into.add.push(entry);
-    else if (was !== entry.value.text) into.set.push(entry);
+/**
+ * The entries of one map that a change touches, before and after, by key.
+ * The diff is computed from these final values, never as a sequence of adds
+ * and removes: two parts of the model may render the same key (the host-less
+ * level's fallback and the catch-all are both `_/`), and one part's removal
+ * must not undo the other's addition.
+ */
+class Touched {
+  private readonly before = new Map<string, MapEntry>();
+  private readonly after = new Map<string, MapEntry>();
+
+  note(previous: readonly MapEntry[], next: readonly MapEntry[]): void {
+    for (const entry of previous) this.before.set(entry.key, entry);
+    for (const entry of next) this.after.set(entry.key, entry);
   }
-  for (const entry of previous) if (!after.has(entry.key)) into.remove.push(entry.key);
+
+  diff(next: () => MapEntry[]): MapDiff {
+    const diff: MapDiff = { add: [], set: [], remove: [], next };
+    for (const [key, entry] of this.after) {
+      const was = this.before.get(key);
+      if (was === undefined) diff.add.push(entry);
+      else if (was.value.text !== entry.value.text) diff.set.push(entry);
+    }
+    for (const key of this.before.keys()) if (!this.after.has(key)) diff.remove.push(key);
+    return diff;
+  }
 }
 
 function sameHosts(a: readonly string[], b: readonly string[]): boolean {
   return a.length === b.length && a.every((host, i) => host === b[i]);
 }
 
+const MAP_NAMES: readonly MapName[] = ['hosts', 'exact', 'prefix', 'redirect', 'backends'];
+
 /** Map changes level by level: levels that are the same object, under the same names, are skipped. */
 function diffMaps(previous: Model, next: Model, before: BackendNames, after: BackendNames): Record<MapName, MapDiff> {
   let full: MapContents | undefined;
   const nextContent = (name: MapName) => () => (full ??= mapContents(next, after))[name];
-  const diffs: Record<MapName, MapDiff> = {
-    hosts: { add: [], set: [], remove: [], next: nextContent('hosts') },
-    exact: { add: [], set: [], remove: [], next: nextContent('exact') },
-    prefix: { add: [], set: [], remove: [], next: nextContent('prefix') },
-    redirect: { add: [], set: [], remove: [], next: nextContent('redirect') },
-    backends: { add: [], set: [], remove: [], next: nextContent('backends') },
-  };
-  const diffLevel = (was: Entries, is: Entries) => {
-    diffEntries(was.hosts, is.hosts, diffs.hosts);
-    diffEntries(was.exact, is.exact, diffs.exact);
-    diffEntries(was.prefix, is.prefix, diffs.prefix);
+  const touched = Object.fromEntries(MAP_NAMES.map((name) => [name, new Touched()])) as Record<MapName, Touched>;
+  const noteLevel = (was: Entries, is: Entries) => {
+    touched.hosts.note(was.hosts, is.hosts);
+    touched.exact.note(was.exact, is.exact);
+    touched.prefix.note(was.prefix, is.prefix);
   };
   const old = levelsByHost(previous);
   for (const level of next.levels) {
     const was = old.get(level.host);
     if (was === level && sameNamesFor(level, before, after)) continue;
-    diffLevel(was ? levelEntries(was, before) : NO_ENTRIES, levelEntries(level, after));
+    noteLevel(was ? levelEntries(was, before) : NO_ENTRIES, levelEntries(level, after));
   }
   const current = levelsByHost(next);
-  for (const [host, level] of old) if (!current.has(host)) diffLevel(levelEntries(level, before), NO_ENTRIES);
-  diffEntries(catchAllEntries(previous, before), catchAllEntries(next, after), diffs.prefix);
-  if (!sameHosts(previous.redirectHosts, next.redirectHosts)) diffEntries(redirectEntries(previous.redirectHosts), redirectEntries(next.redirectHosts), diffs.redirect);
-  if (before !== after) diffEntries(backendEntries(before), backendEntries(after), diffs.backends);
-  return diffs;
+  for (const [host, level] of old) if (!current.has(host)) noteLevel(levelEntries(level, before), NO_ENTRIES);
+  touched.prefix.note(catchAllEntries(previous, before), catchAllEntries(next, after));
+  if (!sameHosts(previous.redirectHosts, next.redirectHosts)) touched.redirect.note(redirectEntries(previous.redirectHosts), redirectEntries(next.redirectHosts));
+  if (before !== after) touched.backends.note(backendEntries(before), backendEntries(after));
+  return Object.fromEntries(MAP_NAMES.map((name) => [name, touched[name].diff(nextContent(name))])) as Record<MapName, MapDiff>;
 }
 
 function diffCertificates(previous: Model, next: Model): CertificateChanges {
@@ -176,7 +188,7 @@ export function isEmptyPlan(plan: RuntimePlan): boolean {
 }
 
 export function planChange(live: LiveState, next: Model): Plan {
-  const missing = missingLookup(live.names.structure, next);
+  const missing = misfit(live.names.structure, next);
   if (missing) return { kind: 'reload', reason: 'structural', detail: missing };
   const assigned = live.names.assign(
     next.backends.map((backend: Backend) => backend.id),

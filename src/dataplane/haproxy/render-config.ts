@@ -6,17 +6,24 @@
 // - one frontend per port, so the scheme and port headers are constants;
 //   `option idle-close-on-response` makes reloads hitless for keep-alive
 //   clients;
+// - the request path is normalised before anything looks at it (see
+//   docs/routing.md, "Path normalisation"), and client-sent forwarding
+//   headers and control bytes never reach a backend;
 // - routing by map lookups into the generation's files (render-files.ts),
-//   with only the lookups the structure needs: a configuration without
-//   wildcard hosts or Exact paths pays nothing for them;
+//   with only the lookups the loaded capabilities need: a configuration
+//   without wildcard hosts or Exact paths pays nothing for them. The
+//   frontends are rendered from `Capabilities` alone, never from the model,
+//   so a runtime change can never need a rule the loaded configuration lacks
+//   (structure.ts);
 // - one backend per Service port, servers at the pod addresses, plus empty
 //   spare backends that new Services take at runtime without a reload.
 
+import { AMBIGUOUS_DOT_SEGMENT } from '../../model/match.js';
 import type { Backend, Model } from '../../model/model.js';
 import * as c from './config-lines.js';
 import { GENERATION_FILES } from './layout.js';
 import { NOT_FOUND_BACKEND, UNAVAILABLE_BACKEND } from './render-files.js';
-import { SPARE_PREFIX, type BackendNames, type Structure } from './structure.js';
+import { backendSettingLines, SPARE_PREFIX, type BackendNames, type Capabilities } from './structure.js';
 
 export interface ConfigSettings {
   stateDir: string;
@@ -38,6 +45,10 @@ export function serverName(address: string, port: number): c.Safe {
   return c.ident(`${address}_${port}`);
 }
 
+/** Forward-secret AEAD suites only (Mozilla "intermediate" without DHE). */
+const TLS12_CIPHERS = 'ECDHE-ECDSA-AES128-GCM-SHA256:ECDHE-RSA-AES128-GCM-SHA256:ECDHE-ECDSA-AES256-GCM-SHA384:ECDHE-RSA-AES256-GCM-SHA384:ECDHE-ECDSA-CHACHA20-POLY1305:ECDHE-RSA-CHACHA20-POLY1305';
+const TLS13_SUITES = 'TLS_AES_128_GCM_SHA256:TLS_AES_256_GCM_SHA384:TLS_CHACHA20_POLY1305_SHA256';
+
 function globalSection(settings: ConfigSettings): string[] {
   return [
     'global',
@@ -45,19 +56,34 @@ function globalSection(settings: ConfigSettings): string[] {
     '  stats timeout 2m',
     c.line`  hard-stop-after ${c.duration(settings.hardStopAfter)}`,
     c.line`  mworker-max-reloads ${c.int(settings.maxReloads)}`,
+    // `normalize-uri` is marked experimental in HAProxy 2.6 (stable in later releases).
+    '  expose-experimental-directives',
     '  ssl-default-bind-options ssl-min-ver TLSv1.2 no-tls-tickets',
-    '  tune.ssl.default-dh-param 2048',
-    ...(settings.accessLog ? ['  log stdout format raw local0'] : []),
+    `  ssl-default-bind-ciphers ${TLS12_CIPHERS}`,
+    `  ssl-default-bind-ciphersuites ${TLS13_SUITES}`,
+    // Access logs only (level info): HAProxy's own notices ("Proxy ... stopped")
+    // go to stderr, so stdout stays one JSON object per line. Lines are long
+    // enough for the longest line the log format can produce.
+    ...(settings.accessLog ? [c.line`  log stdout len ${c.int(ACCESS_LOG_LINE_BYTES)} format raw local0 info info`] : []),
     '',
   ];
 }
 
 /**
- * One JSON object per request. Values a client controls (Host, path) go
- * through the `json` converter, which escapes them.
+ * Values a client controls are cut to this many bytes before they are
+ * escaped (at most 6 bytes each, `\u0001`), so a log line always fits
+ * ACCESS_LOG_LINE_BYTES and is never truncated mid-JSON.
+ */
+const LOGGED_VALUE_BYTES = 1024;
+const ACCESS_LOG_LINE_BYTES = 16384;
+
+/**
+ * One JSON object per request. Values a client controls (Host, path, method)
+ * are cut and go through the `json` converter, which escapes them.
  */
 function accessLogFormat(genDir: string): c.Safe {
-  return c.fragment`log-format '{"time":"%[date,utime(%Y-%m-%dT%H:%M:%SZ)]","client":"%ci","method":"%HM","host":"%[var(txn.host),json(utf8s)]","path":"%[var(txn.path),json(utf8s)]","status":%ST,"bytes":%B,"duration_ms":%Ta,"backend":"%[be_name,map_str(${c.filePath(`${genDir}/${GENERATION_FILES.backendsMap}`)}),json(utf8s)]","upstream":"%si:%sp","frontend":"%f"}'`;
+  const cut = c.int(LOGGED_VALUE_BYTES);
+  return c.fragment`log-format '{"time":"%[date,utime(%Y-%m-%dT%H:%M:%SZ)]","client":"%ci","method":"%[method,bytes(0,${cut}),json(utf8s)]","host":"%[var(txn.host),bytes(0,${cut}),json(utf8s)]","path":"%[var(txn.path),bytes(0,${cut}),json(utf8s)]","status":%ST,"bytes":%B,"duration_ms":%Ta,"backend":"%[be_name,map_str(${c.filePath(`${genDir}/${GENERATION_FILES.backendsMap}`)}),json(utf8s)]","upstream":"%si:%sp","frontend":"%f"}'`;
 }
 
 function defaultsSection(genDir: string): string[] {
@@ -89,30 +115,58 @@ function defaultsSection(genDir: string): string[] {
 /** The host, lowercased and without port (a trailing dot is handled by the maps). */
 const HOST = c.fragment`req.hdr(host),field(1,:),lower`;
 
-function routingRules(structure: Structure, genDir: string, scheme: 'http' | 'https', httpsPort: number): string[] {
+/**
+ * Path normalisation (docs/routing.md): the path a backend would resolve is
+ * the path that is routed and forwarded. Escapes of unreserved characters are
+ * decoded (a broken escape is a 400), slashes merged, dot segments removed.
+ */
+const NORMALIZE_URI = [
+  '  http-request normalize-uri percent-decode-unreserved strict',
+  '  http-request normalize-uri percent-to-uppercase strict',
+  '  http-request normalize-uri path-merge-slashes',
+  '  http-request normalize-uri path-strip-dot',
+  '  http-request normalize-uri path-strip-dotdot full',
+];
+
+/** Header hygiene: what clients send in the proxy's own headers, and control bytes, never reach a backend. */
+const HEADER_HYGIENE = [
+  // Dot segments that survive normalisation are ones only a backend would
+  // resolve (`/a/..%2Fb`, `/..;/b`): refused, never routed. The reference
+  // matcher uses the very same pattern.
+  c.line`  http-request deny deny_status 400 if { path -m reg ${c.regex(AMBIGUOUS_DOT_SEGMENT.source)} }`,
+  // NUL, other C0 controls but tab, and DEL in any header: refused as RFC 9110 allows.
+  String.raw`  http-request deny deny_status 400 if { req.hdrs -m reg '[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]' }`,
+  // Forwarding headers are set by the proxy; client-sent ones, in any spelling
+  // (`X_Forwarded_For` reaches CGI-style backends as X-Forwarded-For), are removed.
+  String.raw`  http-request del-header '^(forwarded|x[-_]forwarded[-_][a-z_-]*|x[-_]real[-_]ip)$' -m reg`,
+];
+
+/** Routing: the host level, then (plain HTTP) the redirect to HTTPS, then the path. */
+function routingRules(capabilities: Capabilities, genDir: string, scheme: 'http' | 'https', httpsPort: number): string[] {
   const map = (name: string) => c.filePath(`${genDir}/${name}`);
-  const rules: string[] = [];
-  if (scheme === 'http' && structure.redirect) {
+  const rules: string[] = [
+    '  http-request set-var(txn.path) path',
+    // The host level: the exact host, else its wildcard, else the host-less level `_`.
+    c.line`  http-request set-var(txn.level) ${HOST},map_str(${map(GENERATION_FILES.hostsMap)})`,
+  ];
+  if (capabilities.wildcardLookup) {
+    rules.push(c.line`  http-request set-var(txn.level) ${HOST},regsub(^[^.]*,*),map_str(${map(GENERATION_FILES.hostsMap)}) if !{ var(txn.level) -m found }`);
+  }
+  rules.push('  http-request set-var(txn.level) str(_) if !{ var(txn.level) -m found }');
+  if (scheme === 'http' && capabilities.redirect) {
     // Plain HTTP to a TLS host: 308 to HTTPS. ACME HTTP-01 challenges stay reachable.
     const redirect =
       httpsPort === 443
         ? c.fragment`http-request redirect code 308 location https://%[req.hdr(host),field(1,:),lower]%[pathq] if !{ path_beg /.well-known/acme-challenge/ }`
         : c.fragment`http-request redirect code 308 location https://%[req.hdr(host),field(1,:),lower]:${c.port(httpsPort)}%[pathq] if !{ path_beg /.well-known/acme-challenge/ }`;
     rules.push(c.line`  ${redirect} { ${c.fragment`${HOST},map_str(${map(GENERATION_FILES.redirectMap)})`} -m found }`);
-    if (structure.wildcardRedirect) {
-      rules.push(c.line`  ${redirect} { ${c.fragment`${HOST},regsub(^[^.]*,*),map_str(${map(GENERATION_FILES.redirectMap)})`} -m found }`);
+    if (capabilities.wildcardRedirect) {
+      // A wildcard TLS host redirects the hosts of its own level only: an
+      // exact host with a level of its own decides for itself.
+      rules.push(c.line`  ${redirect} { ${c.fragment`var(txn.level),map_str(${map(GENERATION_FILES.redirectMap)})`} -m found }`);
     }
   }
-  rules.push(
-    '  http-request set-var(txn.path) path',
-    // The host level: the exact host, else its wildcard, else the host-less level `_`.
-    c.line`  http-request set-var(txn.level) ${HOST},map_str(${map(GENERATION_FILES.hostsMap)})`,
-  );
-  if (structure.wildcardLookup) {
-    rules.push(c.line`  http-request set-var(txn.level) ${HOST},regsub(^[^.]*,*),map_str(${map(GENERATION_FILES.hostsMap)}) if !{ var(txn.level) -m found }`);
-  }
-  rules.push('  http-request set-var(txn.level) str(_) if !{ var(txn.level) -m found }');
-  if (structure.exactLookup) {
+  if (capabilities.exactLookup) {
     // An Exact hit covers the whole path: it is never shorter than a prefix hit, so it wins ties.
     rules.push(
       c.line`  http-request set-var(txn.exact) var(txn.level),concat(,txn.path),map_str(${map(GENERATION_FILES.exactMap)})`,
@@ -124,7 +178,7 @@ function routingRules(structure: Structure, genDir: string, scheme: 'http' | 'ht
   return rules;
 }
 
-function frontendSection(scheme: 'http' | 'https', structure: Structure, settings: ConfigSettings, genDir: string): string[] {
+function frontendSection(scheme: 'http' | 'https', capabilities: Capabilities, settings: ConfigSettings, genDir: string): string[] {
   const port = scheme === 'http' ? settings.httpPort : settings.httpsPort;
   const bind =
     scheme === 'http'
@@ -133,15 +187,15 @@ function frontendSection(scheme: 'http' | 'https', structure: Structure, setting
   return [
     c.line`frontend ${c.ident(`portero-${scheme}`)}`,
     bind,
-    // Forwarding headers are set by the proxy; values sent by clients are replaced, never trusted.
-    '  http-request del-header X-Forwarded-For',
+    ...NORMALIZE_URI,
+    ...HEADER_HYGIENE,
     '  option forwardfor',
     '  http-request set-header X-Real-IP %[src]',
     c.line`  http-request set-header X-Forwarded-Proto ${c.keyword(scheme, ['http', 'https'])}`,
     c.line`  http-request set-header X-Forwarded-Port ${c.port(port)}`,
     '  http-request set-header X-Forwarded-Host %[req.hdr(host)]',
     ...(settings.accessLog ? ['  log global', c.line`  ${accessLogFormat(genDir)}`, '  http-request set-var(txn.host) req.hdr(host)'] : []),
-    ...routingRules(structure, genDir, scheme, settings.httpsPort),
+    ...routingRules(capabilities, genDir, scheme, settings.httpsPort),
     c.line`  default_backend ${c.ident(NOT_FOUND_BACKEND)}`,
     '  http-after-response set-header Server portero',
     '',
@@ -164,7 +218,7 @@ function metricsSection(settings: ConfigSettings): string[] {
 function backendSection(name: string, backend: Backend | undefined): string[] {
   return [
     c.line`backend ${c.ident(name)}`,
-    '  balance roundrobin',
+    ...backendSettingLines(backend),
     ...(backend?.endpoints ?? []).map((endpoint) => c.line`  server ${serverName(endpoint.address, endpoint.port)} ${c.address(endpoint.address, endpoint.port)}`),
     '',
   ];
@@ -184,8 +238,8 @@ export function renderConfig(model: Model, settings: ConfigSettings, genDir: str
     '# Generated by Portero. Do not edit: every change is overwritten.',
     ...globalSection(settings),
     ...defaultsSection(genDir),
-    ...frontendSection('http', structure, settings, genDir),
-    ...frontendSection('https', structure, settings, genDir),
+    ...frontendSection('http', structure.capabilities, settings, genDir),
+    ...frontendSection('https', structure.capabilities, settings, genDir),
     ...metricsSection(settings),
     c.line`backend ${c.ident(NOT_FOUND_BACKEND)}`,
     '  http-request return status 404 content-type text/plain string "404 Not Found"',
@@ -193,7 +247,7 @@ export function renderConfig(model: Model, settings: ConfigSettings, genDir: str
     c.line`backend ${c.ident(UNAVAILABLE_BACKEND)}`,
     '  http-request return status 503 content-type text/plain string "503 Service Unavailable"',
     '',
-    ...[...structure.backends].sort().flatMap((id) => backendSection(id, byId.get(id))),
+    ...[...structure.backends.keys()].sort().flatMap((id) => backendSection(id, byId.get(id))),
     ...Array.from({ length: structure.spares }, (_, index) => {
       const holder = spareHolder.get(index);
       return backendSection(`${SPARE_PREFIX}${index}`, holder === undefined ? undefined : byId.get(holder));

@@ -140,7 +140,7 @@ export function backendEntries(names?: BackendNames): MapEntry[] {
     const parts = parseBackendId(id);
     if (parts) entries.push({ key: name, value: serviceLabel(parts.namespace, parts.service, parts.port) });
   };
-  for (const id of names.structure.backends) add(id, id);
+  for (const id of names.structure.backends.keys()) add(id, id);
   for (const [id, spare] of names.spareAssignments) add(`${SPARE_PREFIX}${spare}`, id);
   return entries.sort(byKey);
 }

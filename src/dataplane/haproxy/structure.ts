@@ -1,21 +1,66 @@
-// What a loaded HAProxy configuration is made of, as far as runtime changes
-// are concerned: which backends have sections, how many spare backends wait
-// for new Services, and which lookups the routing rules perform. A model that
-// fits the structure is applied through the runtime API; one that does not
-// needs a reload (which renders a new structure).
+// What a loaded HAProxy configuration can express without a reload,
+// recorded when it is loaded: which capabilities its routing rules have
+// (the lookups and checks rendered into the frontends), which backends have
+// sections and with which settings, and how many spare backends wait for
+// new Services. A model that needs anything else is a structural change and
+// reloads (which renders a new structure).
+//
+// Adding a feature cannot forget this: the frontends are rendered from
+// `Capabilities` alone (render-config.ts never sees the model there), every
+// capability needs a reason in REASONS to compile, and the check that a model
+// fits is one generic loop over the keys.
 
-import type { Model } from '../../model/model.js';
+import type { Backend, Model } from '../../model/model.js';
+
+/** Everything in the frontends' rules that depends on the model. */
+export interface Capabilities {
+  /** exact.map is consulted (some level has an Exact path). */
+  exactLookup: boolean;
+  /** The `*.` wildcard of the Host is looked up (some level is a wildcard host). */
+  wildcardLookup: boolean;
+  /** Plain HTTP to TLS hosts is redirected (redirect.map is consulted). */
+  redirect: boolean;
+  /** Wildcard TLS hosts redirect the hosts of their level. */
+  wildcardRedirect: boolean;
+}
+
+/** Why a reload is needed when a model needs a capability the loaded configuration lacks. */
+const REASONS: Readonly<Record<keyof Capabilities, string>> = {
+  exactLookup: 'the first Exact path needs the exact-path lookup',
+  wildcardLookup: 'the first wildcard host needs the wildcard lookup',
+  redirect: 'the first TLS host needs the HTTPS redirect',
+  wildcardRedirect: 'the first wildcard TLS host needs the wildcard redirect',
+};
+
+export function capabilitiesFor(model: Model): Capabilities {
+  return {
+    exactLookup: model.levels.some((level) => level.routes.some((route) => route.match === 'exact')),
+    wildcardLookup: model.levels.some((level) => level.host.startsWith('*.')),
+    redirect: model.redirectHosts.length > 0,
+    wildcardRedirect: model.redirectHosts.some((host) => host.startsWith('*.')),
+  };
+}
+
+/**
+ * The lines of a backend section other than its servers (which change at
+ * runtime). Equal settings mean the section can serve the backend; a spare
+ * has the settings of a backend with no options (`undefined`).
+ */
+export function backendSettingLines(backend: Pick<Backend, 'id'> | undefined): string[] {
+  void backend;
+  return ['  balance roundrobin'];
+}
+
+export function backendSettings(backend: Pick<Backend, 'id'> | undefined): string {
+  return backendSettingLines(backend).join('\n');
+}
 
 export interface Structure {
-  /** Backend ids with a section of their own. */
-  backends: ReadonlySet<string>;
+  capabilities: Capabilities;
+  /** Backend ids with a section of their own, with the section's settings. */
+  backends: ReadonlyMap<string, string>;
   /** Spare backends `portero:spare:0` ... `portero:spare:N-1`, empty until a new Service needs one. */
   spares: number;
-  /** Lookups the rules perform; only those the model at reload time needed. */
-  exactLookup: boolean;
-  wildcardLookup: boolean;
-  redirect: boolean;
-  wildcardRedirect: boolean;
 }
 
 export const SPARE_PREFIX = 'portero:spare:';
@@ -25,27 +70,39 @@ export function spareCount(backends: number): number {
   return 32 + Math.ceil(backends / 20);
 }
 
-export function lookupsFor(model: Model): Pick<Structure, 'exactLookup' | 'wildcardLookup' | 'redirect' | 'wildcardRedirect'> {
+export function structureFor(model: Model): Structure {
   return {
-    exactLookup: model.levels.some((level) => level.routes.some((route) => route.match === 'exact')),
-    wildcardLookup: model.levels.some((level) => level.host.startsWith('*.')),
-    redirect: model.redirectHosts.length > 0,
-    wildcardRedirect: model.redirectHosts.some((host) => host.startsWith('*.')),
+    capabilities: capabilitiesFor(model),
+    backends: new Map(model.backends.map((backend) => [backend.id, backendSettings(backend)])),
+    spares: spareCount(model.backends.length),
   };
 }
 
-export function structureFor(model: Model): Structure {
-  return { backends: new Set(model.backends.map((backend) => backend.id)), spares: spareCount(model.backends.length), ...lookupsFor(model) };
+function backendMisfit(structure: Structure, backends: readonly Backend[]): string | undefined {
+  const spare = backendSettings(undefined);
+  for (const backend of backends) {
+    const loaded = structure.backends.get(backend.id);
+    const wanted = backendSettings(backend);
+    if (loaded !== undefined && loaded !== wanted) return `the settings of backend ${backend.id} changed`;
+    if (loaded === undefined && wanted !== spare) return `new backend ${backend.id} needs settings a spare backend lacks`;
+  }
+  return undefined;
 }
 
-/** A lookup the model needs that the structure's rules do not perform; undefined when it fits. */
-export function missingLookup(structure: Structure, model: Model): string | undefined {
-  const needed = lookupsFor(model);
-  if (needed.exactLookup && !structure.exactLookup) return 'the first Exact path needs the exact-path lookup';
-  if (needed.wildcardLookup && !structure.wildcardLookup) return 'the first wildcard host needs the wildcard lookup';
-  if (needed.redirect && !structure.redirect) return 'the first TLS host needs the HTTPS redirect';
-  if (needed.wildcardRedirect && !structure.wildcardRedirect) return 'the first wildcard TLS host needs the wildcard redirect';
-  return undefined;
+// Backend lists are immutable and shared between models while no backend changes.
+const backendChecks = new WeakMap<readonly Backend[], { structure: Structure; misfit: string | undefined }>();
+
+/** Why the model does not fit the structure; undefined when it fits (spares aside, see BackendNames.assign). */
+export function misfit(structure: Structure, model: Model): string | undefined {
+  const needed = capabilitiesFor(model);
+  for (const key of Object.keys(needed) as (keyof Capabilities)[]) {
+    if (needed[key] && !structure.capabilities[key]) return REASONS[key];
+  }
+  const memo = backendChecks.get(model.backends);
+  if (memo?.structure === structure) return memo.misfit;
+  const result = backendMisfit(structure, model.backends);
+  backendChecks.set(model.backends, { structure, misfit: result });
+  return result;
 }
 
 /**

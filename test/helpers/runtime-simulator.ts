@@ -1,0 +1,103 @@
+// A stand-in for HAProxy's runtime API that carries out the commands Portero
+// sends with HAProxy's own semantics, so that unit tests can check a runtime
+// plan against the files a reload would write:
+// - `add map` appends an entry, a duplicate when the key exists already;
+// - `set map` sets every entry with the key; `del map` removes every one;
+// - `prepare map` / `add map @V` / `commit map @V` replace a map whole;
+// - servers are added in maintenance, made ready, drained and deleted.
+
+import type { RuntimeApi, RuntimeCommand } from '../../src/dataplane/haproxy/runtime.js';
+
+export interface SimulatedState {
+  /** Map file → entries in order, duplicates kept. */
+  maps: Map<string, [string, string][]>;
+  /** `backend/server` → `address state`. */
+  servers: Map<string, string>;
+}
+
+function unescape(arg: string): string {
+  return arg.replace(/\\;/g, ';');
+}
+
+export class RuntimeSimulator {
+  readonly state: SimulatedState = { maps: new Map(), servers: new Map() };
+  readonly sent: string[] = [];
+  private readonly versions = new Map<string, [string, string][]>();
+  private nextVersion = 1;
+  /** Makes the n-th command (0-based) fail, as HAProxy refusing it would. */
+  failAt: number | undefined;
+
+  /** Loads a map as a reload would, from the content of its file. */
+  load(file: string, content: string): void {
+    const entries = content
+      .split('\n')
+      .filter(Boolean)
+      .map((line) => {
+        const space = line.indexOf(' ');
+        return [line.slice(0, space), line.slice(space + 1)] as [string, string];
+      });
+    this.state.maps.set(file, entries);
+  }
+
+  /** A map as sorted `key value` lines, duplicates kept. */
+  lines(file: string): string[] {
+    return (this.state.maps.get(file) ?? []).map(([key, value]) => `${key} ${value}`).sort();
+  }
+
+  get api(): RuntimeApi {
+    const run = async (commands: readonly RuntimeCommand[]) => commands.map((command) => this.execute(command));
+    return { run, one: async (text: string) => this.execute({ text, expect: /[\s\S]*/ }) } as unknown as RuntimeApi;
+  }
+
+  private execute(command: RuntimeCommand): string {
+    const index = this.sent.length;
+    this.sent.push(command.payload === undefined ? command.text : `${command.text} << ${command.payload}`);
+    if (this.failAt === index) throw new Error(`simulated failure of "${command.text}"`);
+    const words = command.text.split(' ').map(unescape);
+    const [verb, noun] = words;
+    if (noun === 'map') return this.mapCommand(verb!, words.slice(2), command.payload);
+    if (noun === 'server') return this.serverCommand(verb!, words.slice(2));
+    return '';
+  }
+
+  private mapCommand(verb: string, args: string[], payload: string | undefined): string {
+    if (verb === 'prepare') {
+      const version = String(this.nextVersion++);
+      this.versions.set(`${args[0]}@${version}`, []);
+      return `New version created: ${version}`;
+    }
+    if (args[0]?.startsWith('@')) {
+      const [version, file] = [args[0].slice(1), args[1]!];
+      const pending = this.versions.get(`${file}@${version}`)!;
+      if (verb === 'add') {
+        for (const line of (payload ?? '').split('\n').filter(Boolean)) {
+          const space = line.indexOf(' ');
+          pending.push([unescape(line.slice(0, space)), unescape(line.slice(space + 1))]);
+        }
+      } else if (verb === 'commit') {
+        this.state.maps.set(file, pending);
+        this.versions.delete(`${file}@${version}`);
+      }
+      return '';
+    }
+    const [file, key, value] = args as [string, string, string | undefined];
+    const entries = this.state.maps.get(file) ?? [];
+    this.state.maps.set(file, entries);
+    if (verb === 'add') entries.push([key, value!]);
+    else if (verb === 'set') {
+      for (const entry of entries) if (entry[0] === key) entry[1] = value!;
+    } else if (verb === 'del') this.state.maps.set(file, entries.filter((entry) => entry[0] !== key));
+    return '';
+  }
+
+  private serverCommand(verb: string, args: string[]): string {
+    const [target] = args as [string];
+    if (verb === 'add') this.state.servers.set(target, `${args[1]} maint`);
+    else if (verb === 'del') this.state.servers.delete(target);
+    else if (verb === 'set' && args[1] === 'state') {
+      const address = (this.state.servers.get(target) ?? '').split(' ')[0];
+      this.state.servers.set(target, `${address} ${args[2]}`);
+    }
+    return 'New server registered.';
+  }
+}
