@@ -119,7 +119,8 @@ export function route(ingresses: readonly Ingress[], services: ServiceIndex, def
   };
 
   const catchAll = chooseCatchAll(ingresses, services, defaultService, use, diagnostics);
-  const levels = new Map<string, { routes: Map<string, { route: Route; owner: Ingress }>; fallbackOwner?: Ingress }>();
+  const levels = new Map<string, { routes: Map<string, { entry: ResolvedPath; owner: Ingress }>; fallbackOwner?: Ingress }>();
+  const where = (host: string) => (host === '' ? 'any host' : `host ${host}`);
   for (const ingress of ingresses) {
     const resolved = resolveIngress(ingress, services);
     for (const rule of resolved.rules) {
@@ -132,18 +133,23 @@ export function route(ingresses: readonly Ingress[], services: ServiceIndex, def
       if (resolved.defaultBackend && level.fallbackOwner === undefined) level.fallbackOwner = ingress;
       for (const entry of rule.paths) {
         const existing = level.routes.get(entry.key);
-        if (existing) {
-          const owner = existing.owner === ingress ? 'an earlier path of this Ingress' : `older Ingress ${keyOf(existing.owner.metadata.namespace, existing.owner.metadata.name)}`;
-          diagnostics.push({
-            severity: 'warning',
-            object: refOf(ingress),
-            field: entry.field,
-            message: `${entry.route.match === 'exact' ? 'Exact' : 'Prefix'} path ${JSON.stringify(entry.written || '/')} on ${host === '' ? 'any host' : `host ${host}`} is already routed by ${owner}; this path is ignored`,
-          });
+        if (!existing) {
+          level.routes.set(entry.key, { entry, owner: ingress });
           continue;
         }
-        use(ingress, entry.resolution);
-        level.routes.set(entry.key, { route: entry.route, owner: ingress });
+        // `/foo` and `/foo/` (Prefix) match the same requests; the longer
+        // path wins, as the Ingress API documents, whichever Ingress is older.
+        const longer = entry.route.match === 'prefix' && entry.written.length > existing.entry.written.length;
+        const loser = longer ? { entry: existing.entry, owner: existing.owner } : { entry, owner: ingress };
+        const winner = longer ? { entry, owner: ingress } : existing;
+        if (longer) level.routes.set(entry.key, winner);
+        const by = winner.owner === loser.owner ? 'another path of this Ingress' : `Ingress ${keyOf(winner.owner.metadata.namespace, winner.owner.metadata.name)}`;
+        const kind = loser.entry.route.match === 'exact' ? 'Exact' : 'Prefix';
+        const message =
+          winner.entry.written !== loser.entry.written
+            ? `${kind} path ${JSON.stringify(loser.entry.written || '/')} on ${where(host)} matches the same requests as the longer path ${JSON.stringify(winner.entry.written)} of ${by}, which takes priority; this path is ignored`
+            : `${kind} path ${JSON.stringify(loser.entry.written || '/')} on ${where(host)} is already routed by ${winner.owner === loser.owner ? 'an earlier path of this Ingress' : `older Ingress ${keyOf(winner.owner.metadata.namespace, winner.owner.metadata.name)}`}; this path is ignored`;
+        diagnostics.push({ severity: 'warning', object: refOf(loser.owner), field: loser.entry.field, message });
       }
     }
   }
@@ -152,7 +158,7 @@ export function route(ingresses: readonly Ingress[], services: ServiceIndex, def
   for (const [host, builder] of levels) {
     const owner = builder.fallbackOwner;
     const fallback = owner ? use(owner, resolveIngress(owner, services).defaultBackend!) : catchAll;
-    const routes = [...builder.routes.values()].map((entry) => entry.route).sort(compareRoutes);
+    const routes = [...builder.routes.values()].map(({ entry, owner }) => (use(owner, entry.resolution), entry.route)).sort(compareRoutes);
     const before = previous.get(host);
     result.push(before && sameLevel(before, routes, fallback) ? before : { host, routes, fallback });
   }

@@ -8,8 +8,13 @@ export interface PathCase {
   title: string;
   rules: [PathType, string][];
   requests: string[];
-  /** Index into `rules` of the rule that must answer, or null for no match (the default backend). */
-  expect: number | null;
+  /**
+   * Index into `rules` of the rule that must answer, null for no match (the
+   * default backend), or `bad-request` for a path refused with 400.
+   */
+  expect: number | null | 'bad-request';
+  /** A warning translate gives for these rules (a rule that never serves). */
+  warns?: RegExp;
 }
 
 export const PATH_TABLE: PathCase[] = [
@@ -40,4 +45,22 @@ export const PATH_TABLE: PathCase[] = [
   { title: 'a longer Exact beats a shorter Prefix', rules: [['Prefix', '/a'], ['Exact', '/a/b']], requests: ['/a/b'], expect: 1 },
   { title: 'a longer Prefix beats a shorter Exact that does not match', rules: [['Exact', '/a'], ['Prefix', '/a/b']], requests: ['/a/b/c'], expect: 1 },
   { title: 'repeated slashes stay inside the prefix', rules: [['Prefix', '/foo']], requests: ['/foo//bar'], expect: 0 },
+  { title: 'Prefix /foo and /foo/: the longer /foo/ wins every request', rules: [['Prefix', '/foo'], ['Prefix', '/foo/']], requests: ['/foo', '/foo/', '/foo/bar'], expect: 1, warns: /takes priority/ },
+  { title: 'Prefix /foo/ and /foo: the longer /foo/ wins, whatever the order', rules: [['Prefix', '/foo/'], ['Prefix', '/foo']], requests: ['/foo', '/foo/bar'], expect: 0, warns: /takes priority/ },
+  // Path normalisation (docs/routing.md): a path is routed as the backend will resolve it.
+  {
+    title: 'dot segments, escaped dots and repeated slashes are resolved before matching',
+    rules: [['Prefix', '/public'], ['Prefix', '/private']],
+    requests: ['/private', '/public/../private', '/public/%2e%2e/private', '/public/.%2E/private', '/public/./../private', '/public//../private', '/%70rivate/x', '/public/../../private'],
+    expect: 1,
+  },
+  { title: 'an escaped unreserved character matches its plain form', rules: [['Exact', '/~user/a-b']], requests: ['/%7Euser/a%2Db', '/%7euser/./a-b'], expect: 0 },
+  {
+    title: 'dot segments only a backend would resolve are refused',
+    rules: [['Prefix', '/public'], ['Prefix', '/private']],
+    requests: ['/public/..%2fprivate', '/public/..%2Fprivate', '/public/..%5Cprivate', '/public/..;/private', '/public/.;x/private', '/public\\..\\private'],
+    expect: 'bad-request',
+  },
+  { title: 'a broken escape is refused', rules: [['Prefix', '/']], requests: ['/a%zz', '/a%2', '/a?q=%'], expect: 'bad-request' },
+  { title: 'dots inside a segment are ordinary characters', rules: [['Prefix', '/a/..b'], ['Prefix', '/a/.c']], requests: ['/a/..b/x'], expect: 0 },
 ];

@@ -4,7 +4,7 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { backendName } from '../../src/dataplane/haproxy/render-files.js';
-import { matchRequest } from '../../src/model/match.js';
+import { answer, normalizeRequestPath } from '../../src/model/match.js';
 import { ingress, serviceWithEndpoints } from '../helpers/objects.js';
 import { simulateMaps } from '../helpers/map-simulator.js';
 import { PATH_TABLE } from '../helpers/path-table.js';
@@ -19,11 +19,19 @@ describe('path matching (Kubernetes documentation examples)', () => {
         ...services,
       ];
       const { model, diagnostics } = translateJson(objects);
-      assert.deepEqual(diagnostics, []);
-      const expected = entry.expect === null ? { kind: 'not-found' } : { kind: 'backend', id: `default_r${entry.expect}_80` };
+      if (entry.warns) assert.ok(diagnostics.length === 1 && entry.warns.test(diagnostics[0]!.message), JSON.stringify(diagnostics));
+      else assert.deepEqual(diagnostics, []);
       for (const path of entry.requests) {
-        assert.deepEqual(matchRequest(model, 'paths.test', path), expected, `request ${path}`);
-        assert.equal(simulateMaps(model, 'paths.test', path), backendName(expected as never).text, `maps for request ${path}`);
+        const result = answer(model, { scheme: 'http', host: 'paths.test', path, httpsPort: 443 });
+        if (entry.expect === 'bad-request') {
+          assert.deepEqual(result, { kind: 'bad-request' }, `request ${path}`);
+          continue;
+        }
+        const expected = entry.expect === null ? { kind: 'not-found' } : { kind: 'backend', id: `default_r${entry.expect}_80` };
+        assert.deepEqual(result, { kind: 'route', target: expected }, `request ${path}`);
+        const normalized = normalizeRequestPath(path);
+        assert.ok(normalized.ok);
+        assert.equal(simulateMaps(model, 'paths.test', normalized.path), backendName(expected as never).text, `maps for request ${path}`);
       }
     });
   }

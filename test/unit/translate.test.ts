@@ -41,7 +41,9 @@ describe('host levels and precedence', () => {
     route('wild', '*.example.com'),
     route('hostless', undefined, '/public'),
     ingress({ name: 'old', creationTimestamp: '2020-01-01T00:00:00Z', rules: [{ host: 'dup.test', paths: [{ path: '/x', service: 'old' }] }] }),
-    ingress({ name: 'new', creationTimestamp: '2021-01-01T00:00:00Z', rules: [{ host: 'dup.test', paths: [{ path: '/x/', service: 'new' }, { path: '/y', service: 'new' }] }] }),
+    ingress({ name: 'new', creationTimestamp: '2021-01-01T00:00:00Z', rules: [{ host: 'dup.test', paths: [{ path: '/x/', service: 'new' }, { path: '/y', service: 'new' }, { path: '/z', service: 'new' }] }] }),
+    ingress({ name: 'newer', creationTimestamp: '2022-01-01T00:00:00Z', rules: [{ host: 'dup.test', paths: [{ path: '/z', service: 'old' }] }] }),
+    ingress({ name: 'both', creationTimestamp: '2023-01-01T00:00:00Z', rules: [{ host: 'both.test', paths: [{ path: '/foo', service: 'old' }, { path: '/foo/', service: 'new' }] }] }),
   ];
   const { model, diagnostics } = translateJson(objects);
   const cases: [string, string, string, unknown][] = [
@@ -52,7 +54,10 @@ describe('host levels and precedence', () => {
     ['wildcard, not its own domain', 'example.com', '/public', backend('hostless')],
     ['host-less for unknown hosts', 'other.test', '/public/x', backend('hostless')],
     ['no fall-through from exact to host-less', 'a.example.com', '/public', backend('exact')],
-    ['oldest wins the same path (trailing slash ignored)', 'dup.test', '/x', backend('old')],
+    ['/x/ beats /x (both Prefix): the longer path wins, whatever the age', 'dup.test', '/x', backend('new')],
+    ['... for every request both match', 'dup.test', '/x/y', backend('new')],
+    ['the same path: the oldest Ingress wins', 'dup.test', '/z', backend('new')],
+    ['/foo and /foo/ in one Ingress: /foo/ wins', 'both.test', '/foo', backend('new')],
     ['other paths of the newer Ingress are merged', 'dup.test', '/y', backend('new')],
     ['unmatched host-less path: catch-all', 'other.test', '/private', { kind: 'not-found' }],
   ];
@@ -61,12 +66,14 @@ describe('host levels and precedence', () => {
   }
   test('the loser of a conflict gets one warning naming the winner', () => {
     const messages = diagnostics.map(formatDiagnostic);
-    assert.deepEqual(messages, [
-      'Ingress default/new spec.rules[0].http.paths[0]: Prefix path "/x/" on host dup.test is already routed by older Ingress default/old; this path is ignored',
+    assert.deepEqual(messages.sort(), [
+      'Ingress default/both spec.rules[0].http.paths[0]: Prefix path "/foo" on host both.test matches the same requests as the longer path "/foo/" of another path of this Ingress, which takes priority; this path is ignored',
+      'Ingress default/newer spec.rules[0].http.paths[0]: Prefix path "/z" on host dup.test is already routed by older Ingress default/new; this path is ignored',
+      'Ingress default/old spec.rules[0].http.paths[0]: Prefix path "/x" on host dup.test matches the same requests as the longer path "/x/" of Ingress default/new, which takes priority; this path is ignored',
     ]);
   });
   test('levels are sorted and carry their fallback', () => {
-    assert.deepEqual(model.levels.map((level) => level.host), ['', '*.example.com', 'a.example.com', 'dup.test']);
+    assert.deepEqual(model.levels.map((level) => level.host), ['', '*.example.com', 'a.example.com', 'both.test', 'dup.test']);
   });
 });
 
