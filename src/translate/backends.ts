@@ -149,6 +149,16 @@ function slicePortFor(slice: EndpointSlice, servicePort: ServicePort, singlePort
   return undefined;
 }
 
+/**
+ * An address HAProxy can be given as a server: an IP without an IPv6 zone
+ * (`fe80::1%eth0`, which net.isIP accepts). The sources refuse the others
+ * with a diagnostic; this keeps one that slipped through from ever reaching
+ * the configuration.
+ */
+function routable(address: string): boolean {
+  return isIP(address) !== 0 && !address.includes('%');
+}
+
 function readyEndpoints(slices: readonly EndpointSlice[], servicePort: ServicePort, singlePortService: boolean): Endpoint[] {
   const seen = new Map<string, Endpoint>();
   for (const slice of slices) {
@@ -158,7 +168,7 @@ function readyEndpoints(slices: readonly EndpointSlice[], servicePort: ServicePo
     for (const endpoint of slice.endpoints) {
       if (endpoint.ready === false) continue;
       for (const address of endpoint.addresses) {
-        if (isIP(address) === 0) continue;
+        if (!routable(address)) continue;
         const key = `${address}|${port}`;
         if (!seen.has(key)) seen.set(key, { address, port });
       }

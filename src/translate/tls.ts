@@ -7,6 +7,7 @@
 // default certificate, with a warning. When two Ingresses claim one host with
 // different Secrets, the oldest wins.
 
+import { createHash } from 'node:crypto';
 import type { Certificate } from '../model/model.js';
 import { keyOf, refOf, type Ingress, type ObjectRef, type Secret } from '../objects/types.js';
 import { certificateCovers, inspectKeyPair, type InspectResult } from '../tls/inspect.js';
@@ -26,8 +27,31 @@ export function inspectSecret(secret: Secret): InspectResult {
   return result;
 }
 
+/**
+ * Longest certificate id kept as written: ids name files (`<id>.pem`), and
+ * a Secret name may be 253 characters long.
+ */
+const MAX_CERTIFICATE_ID = 200;
+
+/**
+ * `namespace_name`, or for long names a shortened name followed by `_` and a
+ * digest: names and namespaces never contain `_`, so a shortened id never
+ * equals another Secret's id.
+ */
 export function certificateId(namespace: string, name: string): string {
-  return `${namespace}_${name}`;
+  const id = `${namespace}_${name}`;
+  if (id.length <= MAX_CERTIFICATE_ID) return id;
+  const digest = createHash('sha256').update(id).digest('hex').slice(0, 16);
+  return `${namespace}_${name.slice(0, MAX_CERTIFICATE_ID - namespace.length - digest.length - 2)}_${digest}`;
+}
+
+/** Certificates HAProxy refused, by id: the PEM it refused and why. */
+export type RefusedCertificates = ReadonlyMap<string, { pem: string; reason: string }>;
+
+/** Why HAProxy refused this very certificate, if it did. */
+export function refusal(refused: RefusedCertificates | undefined, id: string, pem: string): string | undefined {
+  const entry = refused?.get(id);
+  return entry?.pem === pem ? entry.reason : undefined;
 }
 
 export interface TlsResult {
@@ -48,6 +72,7 @@ export function buildTls(
   secrets: ReadonlyMap<string, Secret>,
   now: Date,
   diagnostics: Diagnostic[],
+  refused?: RefusedCertificates,
 ): TlsResult {
   const hostOwner = new Map<string, { certificate: string | undefined; ingress: Ingress }>();
   const certificates = new Map<string, Certificate>();
@@ -64,6 +89,8 @@ export function buildTls(
       if (tls.secretName !== undefined) {
         const secret = secrets.get(keyOf(ingress.metadata.namespace, tls.secretName));
         const result = secret ? inspectSecret(secret) : undefined;
+        const id = certificateId(ingress.metadata.namespace, tls.secretName);
+        const refusedBecause = result?.ok ? refusal(refused, id, result.info.pem) : undefined;
         if (!secret || !result) {
           diagnostics.push({
             severity: 'warning',
@@ -78,8 +105,15 @@ export function buildTls(
             field: `${field}.secretName`,
             message: `Secret ${ingress.metadata.namespace}/${tls.secretName}: ${result.field} ${result.reason}; its hosts use the default certificate`,
           });
+        } else if (refusedBecause !== undefined) {
+          diagnostics.push({
+            severity: 'warning',
+            object: ref,
+            field: `${field}.secretName`,
+            message: `Secret ${ingress.metadata.namespace}/${tls.secretName}: HAProxy refuses the certificate (${refusedBecause}); its hosts use the default certificate`,
+          });
         } else {
-          certificate = certificateId(ingress.metadata.namespace, tls.secretName);
+          certificate = id;
           const problem = validityProblem(result, now);
           if (problem) {
             diagnostics.push({ severity: 'warning', object: ref, field: `${field}.secretName`, message: `Secret ${ingress.metadata.namespace}/${tls.secretName}: ${problem}` });

@@ -12,7 +12,7 @@ import { ageOf, checkedIngress } from './memo.js';
 import { diagnosticKey, type Diagnostic } from './diagnostics.js';
 import { isOurs, selectClasses, type ClassOptions } from './ingress-class.js';
 import { route, type ServiceRef } from './routes.js';
-import { buildTls, inspectSecret } from './tls.js';
+import { buildTls, inspectSecret, refusal, type RefusedCertificates } from './tls.js';
 
 export interface Snapshot {
   ingresses: readonly Ingress[];
@@ -33,6 +33,11 @@ export interface TranslateOptions extends ClassOptions {
   fallbackCertificatePem: string;
   /** The current time, for certificate validity warnings. */
   now: Date;
+  /**
+   * Certificates HAProxy refused although they passed inspection (the data
+   * plane finds them): left out, their hosts on the default certificate.
+   */
+  refusedCertificates?: RefusedCertificates;
 }
 
 export interface Translation {
@@ -108,7 +113,7 @@ export function translate(snapshot: Snapshot, options: TranslateOptions, previou
 
   const secrets = new Map<string, Secret>();
   for (const secret of snapshot.secrets) secrets.set(keyOf(secret.metadata.namespace, secret.metadata.name), secret);
-  const tls = buildTls(valid, secrets, options.now, diagnostics);
+  const tls = buildTls(valid, secrets, options.now, diagnostics, options.refusedCertificates);
 
   const model: Model = {
     levels: routing.levels,
@@ -138,6 +143,11 @@ function defaultCertificate(secrets: ReadonlyMap<string, Secret>, options: Trans
   const result = inspectSecret(secret);
   if (!result.ok) {
     diagnostics.push({ severity: 'warning', object, field: `data[${JSON.stringify(result.field)}]`, message: `--default-ssl-certificate: ${result.field} ${result.reason}; using the generated certificate` });
+    return generated;
+  }
+  const refused = refusal(options.refusedCertificates, 'default', result.info.pem);
+  if (refused !== undefined) {
+    diagnostics.push({ severity: 'warning', object, message: `--default-ssl-certificate: HAProxy refuses the certificate (${refused}); using the generated certificate` });
     return generated;
   }
   return { id: 'default', pem: result.info.pem, hosts: [] };

@@ -141,3 +141,75 @@ describe('translate is deterministic', () => {
     );
   });
 });
+
+// C1: values at the edges of what the API server accepts (the longest
+// namespace, Secret name, host and path; IPv6 endpoints, with a zone too)
+// must all render: an object that validation accepts but a render grammar
+// refuses would stop every later apply.
+describe('values the API server accepts always render', () => {
+  const label = (length: number, char: string) => char.repeat(length);
+  const longName = (length: number) => {
+    const labels: string[] = [];
+    let left = length;
+    while (left > 0) {
+      const size = Math.min(63, left === 64 ? 62 : left);
+      labels.push(label(size, String.fromCharCode(97 + (labels.length % 26))));
+      left -= size + 1;
+    }
+    return labels.join('.').slice(0, length).replace(/\.$/, 'z');
+  };
+  let pem: { cert: string; key: string };
+  test('the longest names, hosts and paths, and IPv6 endpoints', async () => {
+    const { generateSelfSigned } = await import('../../src/tls/default-certificate.js');
+    pem = await generateSelfSigned('edge.test', ['edge.test'], 30);
+    fc.assert(
+      fc.property(
+        fc.integer({ min: 1, max: 63 }),
+        fc.integer({ min: 1, max: 253 }),
+        fc.integer({ min: 1, max: 253 }),
+        fc.integer({ min: 1, max: 1023 }),
+        fc.constantFrom('fd00::1', 'fe80::1%eth0', '::ffff:10.0.0.1', '2001:db8:0:0:0:0:0:1', '10.0.0.1'),
+        fc.boolean(),
+        (nsLength, secretLength, hostLength, pathLength, address, wildcard) => {
+          const namespace = label(nsLength, 'n');
+          const secretName = longName(secretLength);
+          const host = wildcard ? `*.${longName(Math.max(1, hostLength - 2))}` : longName(hostLength);
+          const path = `/${'p'.repeat(pathLength)}`;
+          const raw: Json[] = [
+            { apiVersion: 'v1', kind: 'Secret', type: 'kubernetes.io/tls', metadata: { name: secretName, namespace }, stringData: { 'tls.crt': pem.cert, 'tls.key': pem.key } },
+            { apiVersion: 'v1', kind: 'Service', metadata: { name: label(63, 's'), namespace }, spec: { ports: [{ name: 'http', port: 65535 }] } },
+            {
+              apiVersion: 'discovery.k8s.io/v1',
+              kind: 'EndpointSlice',
+              metadata: { name: 'e', namespace, labels: { 'kubernetes.io/service-name': label(63, 's') } },
+              addressType: address.includes(':') && !address.startsWith('::ffff') ? 'IPv6' : address.includes(':') ? 'IPv6' : 'IPv4',
+              endpoints: [{ addresses: [address] }],
+              ports: [{ name: 'http', port: 65535 }],
+            },
+            {
+              apiVersion: 'networking.k8s.io/v1',
+              kind: 'Ingress',
+              metadata: { name: longName(253), namespace },
+              spec: {
+                ingressClassName: 'portero',
+                tls: [{ hosts: [host], secretName }],
+                rules: [{ host, http: { paths: [{ path, pathType: 'Exact', backend: { service: { name: label(63, 's'), port: { number: 65535 } } } }, { path, pathType: 'Prefix', backend: { service: { name: label(63, 's'), port: { name: 'http' } } } }] } }],
+              },
+            },
+          ];
+          const objects = raw.flatMap((object) => {
+            const result = decodeObject(object, { defaultNamespace: 'default', creationTimestampFor: () => '2026-01-01T00:00:00Z' });
+            return result.status === 'ok' ? [result.object] : [];
+          });
+          const { model } = translate(snapshotOf(objects), BASE_OPTIONS);
+          const names = new BackendNames(structureFor(model));
+          const settings = { stateDir: '/s', adminSocket: '/s/admin.sock', bindAddress: '127.0.0.1', httpPort: 80, httpsPort: 443, hardStopAfter: '5m', maxReloads: 8 };
+          renderConfig(model, settings, '/s/gen-1', names);
+          const files = renderFiles(model, '/s/gen-1', names);
+          for (const file of files) assert.ok(file.path.split('/').every((part) => Buffer.byteLength(part) <= 255), file.path);
+        },
+      ),
+      { numRuns: 200 },
+    );
+  });
+});

@@ -257,6 +257,28 @@ describe('TLS', () => {
     assert.ok(model.certificates[0]?.pem.includes('BEGIN CERTIFICATE') && model.certificates[0].pem.includes('BEGIN PRIVATE KEY'));
   });
 
+  test('a certificate HAProxy refused is left out until its Secret changes; a long Secret name gets a short id', () => {
+    const long = `${'a'.repeat(63)}.${'b'.repeat(63)}.${'c'.repeat(63)}.${'d'.repeat(61)}`;
+    const objects = [
+      ...app('s'),
+      tlsSecret('a', certs.a!.cert, certs.a!.key),
+      tlsSecret(long, certs.other!.cert, certs.other!.key),
+      ingress({ name: 'tls', tls: [{ hosts: ['a.test'], secretName: 'a' }, { hosts: ['other.test'], secretName: long }], rules: [{ host: 'a.test', paths: [{ service: 's' }] }] }),
+    ];
+    const first = translateJson(objects);
+    const longId = first.model.certificates.find((c) => c.hosts.includes('other.test'))?.id ?? '';
+    assert.match(longId, /^default_a{63}\.b{63}\.c+_[0-9a-f]{16}$/);
+    assert.equal(longId.length, 200);
+    const refused = new Map([['default_a', { pem: first.model.certificates.find((c) => c.id === 'default_a')!.pem, reason: 'unable to load SSL certificate' }]]);
+    const { model, diagnostics } = translateJson(objects, { refusedCertificates: refused });
+    assert.deepEqual(model.certificates.map((c) => c.id), [longId]);
+    assert.deepEqual(model.redirectHosts, ['a.test', 'other.test']);
+    assert.match(diagnostics.map(formatDiagnostic).join('\n'), /spec\.tls\[0\]\.secretName: Secret default\/a: HAProxy refuses the certificate \(unable to load SSL certificate\); its hosts use the default certificate/);
+    // The same Secret with another certificate is tried again.
+    const renewed = translateJson([...objects.slice(0, 2), tlsSecret('a', certs.wild!.cert, certs.wild!.key), ...objects.slice(3)], { refusedCertificates: refused });
+    assert.deepEqual(renewed.model.certificates.map((c) => c.id), ['default_a', longId]);
+  });
+
   test('two Ingresses claiming one TLS host: the oldest Secret is used', () => {
     const objects = [
       tlsSecret('a', certs.a!.cert, certs.a!.key),
