@@ -3,8 +3,15 @@
 // Changes are coalesced by the store; here at most one apply runs at a time,
 // and changes that arrive during an apply are folded into the next one, which
 // always reads the newest snapshot.
+//
+// One object never blocks the others: a certificate HAProxy refuses is left
+// out of the next translation (its hosts fall back to the default
+// certificate) and the rest is applied at once. An apply that fails for any
+// other reason (a full disk, HAProxy unreachable) is retried with backoff
+// until it succeeds, without waiting for the next change.
 
-import type { HaproxyDataplane } from '../dataplane/haproxy/apply.js';
+import type { HaproxyDataplane, RefusedCertificate } from '../dataplane/haproxy/apply.js';
+import type { Model } from '../model/model.js';
 import type { Store } from '../store/store.js';
 import type { Logger } from '../telemetry/log.js';
 import type { Metrics } from '../telemetry/metrics.js';
@@ -41,12 +48,20 @@ function logFields(diagnostic: Diagnostic): { object: string; field?: string } {
 }
 
 const EMPTY: Snapshot = { ingresses: [], ingressClasses: [], services: [], endpointSlices: [], secrets: [] };
+const RETRY_FIRST_MS = 1000;
+const RETRY_MAX_MS = 30_000;
 
 export class Controller {
   private forceNext = false;
   private reported = new Map<string, Diagnostic>();
   private readonly runs: SingleFlight;
+  /** Certificates HAProxy refused, by id, with the PEM it refused: left out until their Secret changes. */
+  private readonly refused = new Map<string, { pem: string; reason: string }>();
+  private retryTimer: NodeJS.Timeout | undefined;
+  private retryDelayMs = RETRY_FIRST_MS;
   lastTranslation: Translation | undefined;
+  /** True while HAProxy serves the empty emergency configuration because it refused every other. */
+  servingFallback = false;
 
   private readonly store: Store;
   private readonly settings: TranslateSettings;
@@ -62,11 +77,17 @@ export class Controller {
     this.log = options.log;
     this.observe = options.observe ?? (() => undefined);
     this.metrics = options.metrics;
-    this.runs = new SingleFlight(() => this.applyOnce(), (error) => this.log.error({ err: (error as Error).message }, 'applying the configuration failed; the last good configuration keeps serving'));
+    this.runs = new SingleFlight(
+      () => this.applyOnce(),
+      (error) => {
+        this.log.error({ err: (error as Error).message }, 'applying the configuration failed; the last good configuration keeps serving');
+        this.scheduleRetry();
+      },
+    );
   }
 
   private translateNow(snapshot: Snapshot): Translation {
-    const translation = translate(snapshot, { ...this.settings, now: new Date() }, this.lastTranslation?.model);
+    const translation = translate(snapshot, { ...this.settings, now: new Date(), refusedCertificates: this.refused }, this.lastTranslation?.model);
     this.reportDiagnostics(translation.diagnostics);
     this.lastTranslation = translation;
     if (this.metrics) {
@@ -94,13 +115,66 @@ export class Controller {
     }
   }
 
+  /**
+   * Starts HAProxy with the current objects. Certificates HAProxy refuses are
+   * left out and the start is tried again; if HAProxy refuses the
+   * configuration for another reason, it starts with no Ingress at all
+   * (`servingFallback`) and the full configuration is retried with backoff.
+   */
   async start(): Promise<void> {
-    const translation = this.translateNow(snapshotOf(this.store));
-    const empty = translate(EMPTY, { ...this.settings, now: new Date() }).model;
-    await this.dataplane.start(translation.model, empty);
-    this.log.info({ ingresses: translation.served.length, backends: translation.model.backends.length }, 'HAProxy is serving');
-    this.notify(translation);
+    for (;;) {
+      const translation = this.translateNow(snapshotOf(this.store));
+      const result = await this.dataplane.start(translation.model);
+      if (result.ok) {
+        this.log.info({ ingresses: translation.served.length, backends: translation.model.backends.length }, 'HAProxy is serving');
+        this.notify(translation);
+        break;
+      }
+      if (this.quarantine(translation.model, result.refused) > 0) continue;
+      this.log.error({ reason: result.reason }, 'HAProxy refused the configuration; starting without any Ingress and retrying');
+      const fallback = await this.dataplane.start(translate(EMPTY, { ...this.settings, now: new Date() }).model);
+      if (!fallback.ok) throw new Error(`HAProxy refuses even an empty configuration (check --bind-address, the ports and the HAProxy log lines above): ${fallback.reason}`);
+      this.servingFallback = true;
+      this.scheduleRetry();
+      break;
+    }
     this.store.onChange(() => this.trigger());
+  }
+
+  /** Leaves the certificates HAProxy refused out of later translations; returns how many are new. */
+  private quarantine(model: Model, refused: readonly RefusedCertificate[]): number {
+    let added = 0;
+    for (const { id, reason } of refused) {
+      const certificate = [...model.certificates, model.defaultCertificate].find((candidate) => candidate.id === id);
+      if (!certificate || this.refused.get(id)?.pem === certificate.pem) continue;
+      this.refused.set(id, { pem: certificate.pem, reason });
+      this.log.error({ certificate: id, reason }, 'HAProxy refuses this certificate; it is left out and its hosts use the default certificate until its Secret changes');
+      added += 1;
+    }
+    return added;
+  }
+
+  /** Applies again after a failure, sooner at first, then at most every RETRY_MAX_MS, until an apply succeeds. */
+  private scheduleRetry(): void {
+    if (this.retryTimer !== undefined) return;
+    const delay = this.retryDelayMs;
+    this.retryDelayMs = Math.min(this.retryDelayMs * 2, RETRY_MAX_MS);
+    this.retryTimer = setTimeout(() => {
+      this.retryTimer = undefined;
+      this.trigger();
+    }, delay);
+    this.retryTimer.unref();
+  }
+
+  private succeeded(): void {
+    clearTimeout(this.retryTimer);
+    this.retryTimer = undefined;
+    this.retryDelayMs = RETRY_FIRST_MS;
+  }
+
+  stop(): void {
+    clearTimeout(this.retryTimer);
+    this.retryTimer = undefined;
   }
 
   /** Resolves once every change seen so far has been applied. */
@@ -122,8 +196,16 @@ export class Controller {
     const translation = this.translateNow(snapshotOf(this.store));
     const force = this.forceNext;
     this.forceNext = false;
-    const result = await this.dataplane.apply(translation.model, force);
-    if (result.status !== 'rejected') this.notify(translation);
+    const result = await this.dataplane.apply(translation.model, force || this.servingFallback);
+    if (result.status === 'rejected') {
+      // Without the certificates HAProxy refused, the rest applies at once; otherwise try again later.
+      if (this.quarantine(translation.model, result.refused) > 0) this.trigger();
+      else this.scheduleRetry();
+    } else {
+      this.servingFallback = false;
+      this.succeeded();
+      this.notify(translation);
+    }
     if (result.status === 'runtime') {
       this.log.info({ durationMs: Math.round(result.durationMs * 10) / 10, ...result.counts }, 'configuration applied without reload');
     } else if (result.status === 'reloaded') {

@@ -21,6 +21,8 @@ export class Metrics {
   readonly invalidObjects = new Gauge({ name: 'portero_invalid_objects', help: 'Objects with diagnostics in the last translation, by severity (error: left out; warning: served).', labelNames: ['severity'] as const, registers: [this.registry] });
   readonly haproxyRestarts = new Counter({ name: 'portero_haproxy_restarts_total', help: 'Times HAProxy died and was started again.', registers: [this.registry] });
   readonly lastApplySuccess = new Gauge({ name: 'portero_last_apply_success_timestamp_seconds', help: 'Unix time of the last configuration applied successfully.', registers: [this.registry] });
+  readonly filesSynced = new Gauge({ name: 'portero_dataplane_files_synced', help: 'Whether the files of the loaded HAProxy generation reflect the live state (0 while runtime changes wait to be written).', registers: [this.registry] });
+  readonly runtimeDivergences = new Counter({ name: 'portero_runtime_divergences_total', help: "Times HAProxy's live maps or crt-list differed from the files after runtime changes (each followed by a reload).", registers: [this.registry] });
   readonly leader = new Gauge({ name: 'portero_leader', help: '1 while this replica is the leader (Kubernetes mode).', registers: [this.registry] });
 
   constructor() {

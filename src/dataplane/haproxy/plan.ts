@@ -56,7 +56,7 @@ export interface RuntimePlan {
 }
 
 /** Why a reload was needed, as a metric label. */
-export type ReloadReason = 'start' | 'structural' | 'spares-exhausted' | 'oversized' | 'runtime-failed' | 'resync' | 'forced';
+export type ReloadReason = 'start' | 'structural' | 'spares-exhausted' | 'oversized' | 'runtime-failed' | 'recover' | 'resync' | 'forced';
 
 export type Plan = { kind: 'unchanged' } | { kind: 'reload'; reason: ReloadReason; detail: string } | RuntimePlan;
 
