@@ -2,7 +2,6 @@
 // control loop, HAProxy and the health server; stop gracefully on
 // SIGTERM/SIGINT.
 
-import { mkdir } from 'node:fs/promises';
 import { HaproxyDataplane } from '../dataplane/haproxy/apply.js';
 import { checkHaproxy } from '../dataplane/haproxy/binary.js';
 import { layout } from '../dataplane/haproxy/layout.js';
@@ -15,6 +14,7 @@ import { loadOrCreateDefaultCertificate } from '../tls/default-certificate.js';
 import { Controller } from './controller.js';
 import { durationMs, parseFlags, type Flags } from './flags.js';
 import { kubeMode, manifestsMode } from './modes.js';
+import { prepareStateDir } from './state-dir.js';
 
 function waitForSignal(log: Logger): Promise<void> {
   return new Promise((resolve) => {
@@ -28,9 +28,10 @@ function waitForSignal(log: Logger): Promise<void> {
 }
 
 async function run(flags: Flags, log: Logger): Promise<void> {
+  // First: the state directory must be safe before anything is read from it or written to it.
+  await prepareStateDir(flags.stateDir);
   const version = await checkHaproxy(flags.haproxy);
   const paths = layout(flags.stateDir);
-  await mkdir(flags.stateDir, { recursive: true, mode: 0o700 });
   const fallbackCertificatePem = await loadOrCreateDefaultCertificate(paths.defaultCertificate);
   const store = new Store({ debounceMs: 2, maxDelayMs: 50 });
   const metrics = new Metrics();
