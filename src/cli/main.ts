@@ -77,7 +77,7 @@ async function run(flags: Flags, log: Logger, shutdown: Shutdown): Promise<void>
     metrics: () => metrics.render(),
   });
   // Kubernetes mode may wait long for its first sync (API unreachable): a signal still stops it.
-  await Promise.race([mode.start(), shutdown.requested]);
+  if (!shutdown.started) await Promise.race([mode.start(), shutdown.requested]);
   if (!shutdown.started) {
     await controller.start();
     ready = true;

@@ -7,10 +7,12 @@
 // without being asked to, it is started again with the last good config.
 //
 // HAProxy runs in its own process group, so that a signal to Portero's group
-// (Ctrl-C in a terminal, systemd's KillMode=control-group, `kill -- -PGID`)
-// reaches Portero only: Portero decides how HAProxy stops (gracefully, after
-// the grace period), and HAProxy never dies under it during a shutdown. If
-// Portero itself dies, setpriv's parent-death signal stops HAProxy.
+// (Ctrl-C in a terminal, `kill -- -PGID`, `tini -g`) reaches Portero only:
+// Portero decides how HAProxy stops (gracefully, after the grace period).
+// systemd's KillMode=control-group signals the whole cgroup, process groups
+// notwithstanding (docs/operations.md says to use KillMode=mixed); even then
+// HAProxy is not started again once Portero's shutdown has begun. If Portero
+// itself dies, setpriv's parent-death signal stops HAProxy.
 
 import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync } from 'node:fs';
