@@ -1,6 +1,6 @@
-// Signals as they arrive in real life: to the whole process group (Ctrl-C,
-// systemd's KillMode=control-group, `kill -- -PGID`), before Portero is ready,
-// twice or three times. Real bin/portero, real HAProxy, real signals, and a
+// Signals as they arrive in real life: to the whole process group (Ctrl-C in
+// a terminal, `kill -- -PGID`, `tini -g`), before Portero is ready, twice or
+// three times. Real bin/portero, real HAProxy, real signals, and a
 // backend that holds a response open until the test lets it finish, so that
 // "the request in flight completes" never depends on timing.
 
@@ -139,7 +139,7 @@ function unexpectedRestarts(portero: Portero): string[] {
 
 const GRACE_MS = 3000;
 
-describe('a signal to the whole process group (Ctrl-C, systemd, kill -- -PGID)', () => {
+describe('a signal to the whole process group (Ctrl-C in a terminal, kill -- -PGID, tini -g)', () => {
   for (const signal of ['SIGTERM', 'SIGINT'] as const) {
     test(`${signal}: HAProxy is not restarted, keeps serving through the grace period, and finishes the request in flight`, async () => {
       const backend = await startHoldingBackend();
