@@ -11,6 +11,7 @@ import { LOG_LEVELS, type LogLevel } from '../telemetry/log.js';
 import type { IngressLoadBalancerIngress } from '../objects/types.js';
 import { parseStatusAddresses } from '../status/addresses.js';
 import type { ServiceRef } from '../translate/translate.js';
+import { defaultStateDir } from './state-dir.js';
 
 export interface Flags {
   manifests?: string;
@@ -123,10 +124,6 @@ function parseInterval(value: string): number {
   return ms;
 }
 
-function defaultStateDir(): string {
-  return process.getuid?.() === 0 ? '/var/lib/portero' : `${tmpdir()}/portero-${process.getuid?.() ?? 'user'}`;
-}
-
 export function buildCommand(): Command {
   return new Command('portero')
     .description('Kubernetes Ingress controller: serves Ingress objects with HAProxy.')
@@ -137,7 +134,7 @@ export function buildCommand(): Command {
     .addOption(new Option('--https-port <port>', 'Port for HTTPS (TLS by SNI, HTTP/2 and HTTP/1.1).').default(443).argParser(parsePort))
     .addOption(new Option('--bind-address <ip>', 'Address HAProxy and the health server listen on.').default('0.0.0.0').argParser(parseAddress))
     .addOption(new Option('--health-port <port>', 'Port of /healthz and /readyz.').default(10254).argParser(parsePort))
-    .addOption(new Option('--state-dir <dir>', 'Directory for HAProxy configuration, maps, certificates and sockets.').default(defaultStateDir(), '/var/lib/portero as root, else $TMPDIR/portero-UID').argParser(parseStateDir))
+    .addOption(new Option('--state-dir <dir>', 'Directory for HAProxy configuration, maps, certificates and sockets; it must belong to this user and be writable by no one else (created with mode 0700 when missing).').default(defaultStateDir(process.env, process.getuid?.(), tmpdir()), '/var/lib/portero as root, else $XDG_RUNTIME_DIR/portero, else $TMPDIR/portero-UID').argParser(parseStateDir))
     .addOption(new Option('--ingress-class <name>', 'IngressClass name this controller serves.').default('portero'))
     .addOption(new Option('--controller-class <name>', 'spec.controller value of the IngressClasses this controller serves.').default('portero.dev/ingress-controller'))
     .addOption(new Option('--watch-ingress-without-class', 'Also serve Ingresses that name no class.').default(false))
@@ -164,6 +161,14 @@ export function parseFlags(argv: readonly string[]): Flags {
   const command = buildCommand();
   command.parse([...argv], { from: 'user' });
   const options = command.opts<Flags>();
+  if (command.getOptionValueSource('stateDir') === 'default') {
+    // The default comes from $XDG_RUNTIME_DIR or $TMPDIR: hold it to the rules of --state-dir too.
+    try {
+      parseStateDir(options.stateDir);
+    } catch (error) {
+      command.error(`error: the default state directory ${JSON.stringify(options.stateDir)} ${(error as Error).message} Give one with --state-dir.`);
+    }
+  }
   if (options.ingressClass && grammar.objectName(options.ingressClass).length > 0) {
     command.error(`error: option '--ingress-class <name>' argument '${options.ingressClass}' is invalid. It must be a valid IngressClass name.`);
   }

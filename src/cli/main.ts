@@ -1,8 +1,7 @@
 // Entry point: parse flags, start the source (manifests or Kubernetes), the
 // control loop, HAProxy and the health server; stop gracefully on
-// SIGTERM/SIGINT.
+// SIGTERM/SIGINT (see shutdown.ts for the steps).
 
-import { mkdir } from 'node:fs/promises';
 import { HaproxyDataplane } from '../dataplane/haproxy/apply.js';
 import { checkHaproxy } from '../dataplane/haproxy/binary.js';
 import { layout } from '../dataplane/haproxy/layout.js';
@@ -15,23 +14,17 @@ import { loadOrCreateDefaultCertificate } from '../tls/default-certificate.js';
 import { Controller } from './controller.js';
 import { durationMs, parseFlags, type Flags } from './flags.js';
 import { kubeMode, manifestsMode } from './modes.js';
+import { Shutdown } from './shutdown.js';
+import { prepareStateDir } from './state-dir.js';
 
-function waitForSignal(log: Logger): Promise<void> {
-  return new Promise((resolve) => {
-    const stop = (signal: string) => {
-      log.info({ signal }, 'stopping: HAProxy finishes its connections, then Portero exits');
-      resolve();
-    };
-    process.once('SIGTERM', () => stop('SIGTERM'));
-    process.once('SIGINT', () => stop('SIGINT'));
-  });
-}
-
-async function run(flags: Flags, log: Logger): Promise<void> {
+async function run(flags: Flags, log: Logger, shutdown: Shutdown): Promise<void> {
+  // First: the state directory must be safe before anything is read from it or written to it.
+  await prepareStateDir(flags.stateDir);
   const version = await checkHaproxy(flags.haproxy);
+  if (shutdown.started) return;
   const paths = layout(flags.stateDir);
-  await mkdir(flags.stateDir, { recursive: true, mode: 0o700 });
   const fallbackCertificatePem = await loadOrCreateDefaultCertificate(paths.defaultCertificate);
+  if (shutdown.started) return;
   const store = new Store({ debounceMs: 2, maxDelayMs: 50 });
   const metrics = new Metrics();
   const mode = flags.manifests ? manifestsMode(flags.manifests, store, log, flags.stateDir) : await kubeMode(flags, store, log, metrics);
@@ -54,6 +47,10 @@ async function run(flags: Flags, log: Logger): Promise<void> {
     },
     onRestart: () => controller?.trigger(),
   });
+  // From the first signal on, HAProxy exiting is expected: it must never be
+  // started again, even when the signal reached HAProxy first.
+  shutdown.onBegin(() => dataplane.beginShutdown());
+  shutdown.onForce(() => dataplane.stop(0));
   controller = new Controller({
     store,
     settings: {
@@ -71,37 +68,35 @@ async function run(flags: Flags, log: Logger): Promise<void> {
   });
 
   let ready = false;
-  let shuttingDown = false;
+  // Whether load balancers may have been sending traffic when the signal came: only then is a grace period needed.
+  let servedAtSignal = false;
+  shutdown.onBegin(() => (servedAtSignal = ready));
   const health = await startHealthServer(flags.bindAddress, flags.healthPort, {
     live: () => !ready || dataplane.haproxyRunning,
-    ready: () => ready && !shuttingDown && dataplane.haproxyRunning,
+    ready: () => ready && !shutdown.started && dataplane.haproxyRunning,
     metrics: () => metrics.render(),
   });
-  process.on('SIGHUP', () => {
-    log.info('SIGHUP: reloading HAProxy with the current configuration');
-    controller?.forceReload();
-  });
-  const stopping = waitForSignal(log).then(() => {
-    shuttingDown = true;
-  });
   // Kubernetes mode may wait long for its first sync (API unreachable): a signal still stops it.
-  await Promise.race([mode.start(), stopping]);
-  if (!shuttingDown) {
-    await controller!.start();
+  if (!shutdown.started) await Promise.race([mode.start(), shutdown.requested]);
+  if (!shutdown.started) {
+    await controller.start();
     ready = true;
+    shutdown.onReload(() => controller?.forceReload());
     // Start-up garbage would otherwise hold on to memory for good; V8 gives
     // the freed room back to the system some seconds after these collections.
     setTimeout(collectGarbage, 1000).unref();
     setTimeout(collectGarbage, 5000).unref();
-    log.info({ haproxy: version.text, http: flags.httpPort, https: flags.httpsPort, health: flags.healthPort }, 'Portero is ready');
+    if (!shutdown.started) log.info({ haproxy: version.text, http: flags.httpPort, https: flags.httpsPort, health: flags.healthPort }, 'Portero is ready');
   }
-  await stopping;
+  await shutdown.requested;
   // Graceful shutdown: /readyz fails at once; HAProxy keeps serving through the
   // grace period while load balancers and kube-proxy stop sending new
   // connections; then it stops listening and finishes the requests in flight.
-  if (ready && flags.shutdownGracePeriod > 0) {
+  if (servedAtSignal && flags.shutdownGracePeriod > 0) {
     log.info({ gracePeriodMs: flags.shutdownGracePeriod }, 'not ready any more; still serving during the grace period');
-    await new Promise((resolve) => setTimeout(resolve, flags.shutdownGracePeriod));
+    let timer: NodeJS.Timeout | undefined;
+    await Promise.race([new Promise((resolve) => (timer = setTimeout(resolve, flags.shutdownGracePeriod))), shutdown.hurried]);
+    clearTimeout(timer);
   }
   await mode.stop();
   await dataplane.stop(durationMs(flags.hardStopAfter) + 5000);
@@ -113,9 +108,12 @@ async function run(flags: Flags, log: Logger): Promise<void> {
 export async function main(argv: readonly string[]): Promise<void> {
   const flags = parseFlags(argv);
   const log = createLogger(flags.logLevel);
+  // First, before anything slow: until then a signal would kill Portero outright.
+  const shutdown = new Shutdown(log);
   process.on('unhandledRejection', (reason) => log.error({ err: reason instanceof Error ? reason.stack : String(reason) }, 'unhandled rejection (ignored)'));
+  log.info({ pid: process.pid, stateDir: flags.stateDir }, 'Portero is starting');
   try {
-    await run(flags, log);
+    await run(flags, log, shutdown);
     process.exit(0);
   } catch (error) {
     log.fatal({ err: (error as Error).message }, 'Portero cannot run');

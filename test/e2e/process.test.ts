@@ -3,7 +3,7 @@
 
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
-import { chmod, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { chmod, chown, lstat, mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
@@ -69,6 +69,60 @@ describe('command line', () => {
     await rm(manifests, { recursive: true, force: true });
     assert.equal(result.code, 1);
     assert.match(result.stdout, /apt-get install -y haproxy/);
+  });
+});
+
+describe('state directory', () => {
+  // `--haproxy /nonexistent/haproxy`: Portero checks the state directory first
+  // and stops at the HAProxy check right after, so nothing is served.
+  const missingHaproxy = ['--haproxy', '/nonexistent/haproxy'];
+
+  test('a state directory other users can write is refused with what to do', async () => {
+    const base = await mkdtemp(join(tmpdir(), 'portero-open-'));
+    const state = join(base, 'state');
+    await mkdir(state);
+    await chmod(state, 0o777);
+    const result = await portero(['--manifests', base, '--state-dir', state, ...missingHaproxy]);
+    await rm(base, { recursive: true, force: true });
+    assert.equal(result.code, 1);
+    assert.match(result.stdout, new RegExp(`"err":"state directory ${state} is writable by group and others \\(mode 0777\\); another local user could plant a certificate or replace the admin socket in it`));
+  });
+
+  // The December 2026 campaign: another local user creates the predictable
+  // $TMPDIR/portero-UID first and plants a certificate in it.
+  const asRoot = process.getuid?.() === 0 ? false : 'needs root to run Portero as another user';
+  test("another user's default directory is refused; $XDG_RUNTIME_DIR is used when set", { skip: asRoot }, async () => {
+    const base = await mkdtemp(join(tmpdir(), 'portero-users-'));
+    await chmod(base, 0o755);
+    const planted = join(base, 'portero-65534');
+    await mkdir(planted);
+    await chmod(planted, 0o777);
+    await writeFile(join(planted, 'default-cert.pem'), 'planted');
+    const runtime = join(base, 'run-65534');
+    await mkdir(runtime, { mode: 0o700 });
+    await chown(runtime, 65534, 65534);
+    const asNobody = async (env: Record<string, string>) => {
+      try {
+        await run('setpriv', ['--reuid=65534', '--regid=65534', '--clear-groups', 'env', ...Object.entries(env).map(([k, v]) => `${k}=${v}`), process.execPath, BIN, '--manifests', base, ...missingHaproxy], { timeout: 20_000 });
+        return { code: 0, stdout: '' };
+      } catch (error) {
+        return error as { code: number; stdout: string };
+      }
+    };
+    try {
+      const attacked = await asNobody({ TMPDIR: base, XDG_RUNTIME_DIR: '' });
+      assert.equal(attacked.code, 1);
+      assert.match(attacked.stdout, /"err":"state directory [^"]*\/portero-65534 belongs to uid 0, not to this user \(uid 65534\); another local user could plant a certificate/);
+      const private_ = await asNobody({ TMPDIR: base, XDG_RUNTIME_DIR: runtime });
+      assert.equal(private_.code, 1);
+      assert.match(private_.stdout, /apt-get install -y haproxy/, 'got past the state directory');
+      const created = await lstat(join(runtime, 'portero'));
+      assert.ok(created.isDirectory());
+      assert.equal(created.mode & 0o777, 0o700);
+      assert.equal(created.uid, 65534);
+    } finally {
+      await rm(base, { recursive: true, force: true });
+    }
   });
 });
 

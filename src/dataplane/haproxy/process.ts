@@ -5,6 +5,14 @@
 // listening sockets to the new worker, so no connection is refused. The
 // master re-executes itself on reload and keeps its PID. If the master exits
 // without being asked to, it is started again with the last good config.
+//
+// HAProxy runs in its own process group, so that a signal to Portero's group
+// (Ctrl-C in a terminal, `kill -- -PGID`, `tini -g`) reaches Portero only:
+// Portero decides how HAProxy stops (gracefully, after the grace period).
+// systemd's KillMode=control-group signals the whole cgroup, process groups
+// notwithstanding (docs/operations.md says to use KillMode=mixed); even then
+// HAProxy is not started again once Portero's shutdown has begun. If Portero
+// itself dies, setpriv's parent-death signal stops HAProxy.
 
 import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync } from 'node:fs';
@@ -39,11 +47,15 @@ const STARTUP_TIMEOUT_MS = 30_000;
 const SETPRIV = ['/usr/bin/setpriv', '/bin/setpriv'].find((path) => existsSync(path));
 const RELOAD_TIMEOUT_MS = 60_000;
 
+let warnedNoSetpriv = false;
+
 export class HaproxyProcess {
   private child: ChildProcess | undefined;
   private stopping = false;
   private restartDelayMs = 100;
   private restarting: Promise<void> | undefined;
+  /** Set while a restart is starting HAProxy, so that stop() can wait for it. */
+  private respawning: Promise<void> | undefined;
   private exited: Promise<void> = Promise.resolve();
 
   constructor(private readonly options: ProcessOptions) {}
@@ -64,9 +76,14 @@ export class HaproxyProcess {
     await rm(layout.masterSocket, { force: true });
     const args = ['-W', '-S', layout.masterSocket, '-f', layout.config, '-p', layout.pidFile];
     // With setpriv, HAProxy gets SIGTERM if Portero dies: no orphan keeps serving a stale configuration.
+    // setpriv execs HAProxy, so the child's PID is the master's, and its process group HAProxy's.
     // stdout is shared: HAProxy's access logs (JSON lines) go straight to Portero's stdout.
-    const stdio: ['ignore', 'inherit', 'pipe'] = ['ignore', 'inherit', 'pipe'];
-    const child = SETPRIV ? spawn(SETPRIV, ['--pdeathsig', 'TERM', '--', binary, ...args], { stdio }) : spawn(binary, args, { stdio });
+    const options = { stdio: ['ignore', 'inherit', 'pipe'] as ['ignore', 'inherit', 'pipe'], detached: true };
+    if (!SETPRIV && !warnedNoSetpriv) {
+      warnedNoSetpriv = true;
+      log.warn('setpriv (util-linux) is not installed: if Portero is killed with SIGKILL, HAProxy keeps running');
+    }
+    const child = SETPRIV ? spawn(SETPRIV, ['--pdeathsig', 'TERM', '--', binary, ...args], options) : spawn(binary, args, options);
     this.child = child;
     let resolveExit!: () => void;
     this.exited = new Promise((resolve) => (resolveExit = resolve));
@@ -100,7 +117,16 @@ export class HaproxyProcess {
       try {
         await this.options.beforeRestart?.().catch((error: Error) => this.options.log.warn({ err: error.message }, 'cannot write a fresh configuration before restarting HAProxy; using the last one'));
         if (this.stopping) return;
-        await this.start();
+        const starting = this.start();
+        this.respawning = starting.then(
+          () => undefined,
+          () => undefined,
+        );
+        try {
+          await starting;
+        } finally {
+          this.respawning = undefined;
+        }
         this.options.onRestart?.(reason);
         this.options.log.info({ reason }, 'HAProxy started again');
       } catch (error) {
@@ -165,18 +191,40 @@ export class HaproxyProcess {
   /**
    * Graceful stop: SIGUSR1 makes workers stop listening and finish their
    * connections (bounded by hard-stop-after); after `timeoutMs` it is forced.
+   * `timeoutMs` 0 stops nothing gracefully: HAProxy's whole process group
+   * (master, workers, old workers) is killed at once. Calls may overlap: a
+   * forced stop ends a graceful one in progress.
    */
   async stop(timeoutMs: number): Promise<void> {
     this.stopping = true;
+    if (timeoutMs <= 0) {
+      this.killGroup();
+      await this.waitExit(3000);
+      return;
+    }
+    // A restart waiting for its turn sees `stopping` and starts nothing; one already starting is stopped below.
+    await this.respawning;
     const child = this.child;
     if (!child || !this.running) return;
     child.kill('SIGUSR1');
     if (await this.waitExit(timeoutMs)) return;
+    if (!this.running) return;
     this.options.log.warn({ timeoutMs }, 'HAProxy did not stop in time; terminating it');
     child.kill('SIGTERM');
     if (await this.waitExit(3000)) return;
-    child.kill('SIGKILL');
+    this.killGroup();
     await this.waitExit(3000);
+  }
+
+  /** SIGKILL to HAProxy's process group: the master and every worker, old ones too. */
+  private killGroup(): void {
+    const pid = this.child?.pid;
+    if (pid === undefined || !this.running) return;
+    try {
+      process.kill(-pid, 'SIGKILL');
+    } catch {
+      // Already gone.
+    }
   }
 
   private async waitExit(timeoutMs: number): Promise<boolean> {
