@@ -4,7 +4,7 @@
 #
 # The runtime image runs as an unprivileged user (10001) and works with a
 # read-only root filesystem: everything Portero writes goes to the state
-# directory (/var/lib/portero, mount an emptyDir there) and /tmp. HAProxy comes
+# directory (/var/lib/portero/state; mount an emptyDir at /var/lib/portero) and /tmp. HAProxy comes
 # from Debian bookworm (2.6, the version Portero is tested with).
 
 ARG NODE_IMAGE=node:26-bookworm-slim

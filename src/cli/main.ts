@@ -49,7 +49,10 @@ async function run(flags: Flags, log: Logger, shutdown: Shutdown): Promise<void>
   });
   // From the first signal on, HAProxy exiting is expected: it must never be
   // started again, even when the signal reached HAProxy first.
-  shutdown.onBegin(() => dataplane.beginShutdown());
+  shutdown.onBegin(() => {
+    dataplane.beginShutdown();
+    controller?.stop();
+  });
   shutdown.onForce(() => dataplane.stop(0));
   controller = new Controller({
     store,
@@ -73,7 +76,8 @@ async function run(flags: Flags, log: Logger, shutdown: Shutdown): Promise<void>
   shutdown.onBegin(() => (servedAtSignal = ready));
   const health = await startHealthServer(flags.bindAddress, flags.healthPort, {
     live: () => !ready || dataplane.haproxyRunning,
-    ready: () => ready && !shutdown.started && dataplane.haproxyRunning,
+    // Not ready while HAProxy serves the empty emergency configuration (it refused every other).
+    ready: () => ready && !shutdown.started && dataplane.haproxyRunning && !controller?.servingFallback,
     metrics: () => metrics.render(),
   });
   // Kubernetes mode may wait long for its first sync (API unreachable): a signal still stops it.

@@ -194,7 +194,7 @@ describe('container image', () => {
     await chmod(join(fake, 'node'), 0o755);
     const env = { ...process.env, PATH: `${fake}:${process.env.PATH}` };
     const entrypoint = join(ROOT, 'docker', 'entrypoint.sh');
-    assert.equal((await run('sh', [entrypoint, '--http-port', '8080'], { env })).stdout.trim(), '/app/bin/portero --state-dir /var/lib/portero --http-port 8080');
+    assert.equal((await run('sh', [entrypoint, '--http-port', '8080'], { env })).stdout.trim(), '/app/bin/portero --state-dir /var/lib/portero/state --http-port 8080');
     assert.equal((await run('sh', [entrypoint, '--state-dir', '/data'], { env })).stdout.trim(), '/app/bin/portero --state-dir /data');
     assert.match(await readFile(entrypoint, 'utf8'), /exec node/);
   });
