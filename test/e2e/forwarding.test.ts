@@ -4,6 +4,7 @@
 
 import assert from 'node:assert/strict';
 import { Agent } from 'node:http';
+import { connect as netConnect } from 'node:net';
 import { after, before, describe, test } from 'node:test';
 import WebSocket from 'ws';
 import { startBackend, type Backend } from '../helpers/backends.js';
@@ -66,6 +67,32 @@ describe('forwarding', () => {
     assert.equal(headers['x-forwarded-proto'], 'http');
     assert.equal(headers['x-forwarded-host'], 'fwd.test:1234');
     assert.equal(headers['x-forwarded-port'], String(portero.httpPort));
+  });
+
+  test('forwarding headers in other spellings are removed, never passed on', async () => {
+    const response = await request({
+      port: portero.httpPort,
+      host: 'fwd.test',
+      headers: { forwarded: 'for=6.6.6.6;proto=https', x_forwarded_for: '8.8.8.8', 'x-forwarded_proto': 'https', x_real_ip: '6.6.6.6', 'x-forwarded-prefix': '/evil', 'x-other_header': 'kept' },
+    });
+    const headers = response.echo!.headers;
+    for (const name of ['forwarded', 'x_forwarded_for', 'x-forwarded_proto', 'x_real_ip', 'x-forwarded-prefix']) assert.equal(headers[name], undefined, name);
+    assert.equal(headers['x-other_header'], 'kept');
+    assert.equal(headers['x-forwarded-for'], '127.0.0.1');
+  });
+
+  test('control bytes in a header value are refused with 400', async () => {
+    for (const value of ['a\x00b', 'a\x01b', 'a\x7fb']) {
+      const status = await new Promise<string>((resolve, reject) => {
+        const socket = netConnect(portero.httpPort, '127.0.0.1', () => socket.end(`GET / HTTP/1.1\r\nHost: fwd.test\r\nX-Test: ${value}\r\nConnection: close\r\n\r\n`));
+        let answer = '';
+        socket.on('data', (chunk: Buffer) => (answer += chunk.toString('latin1')));
+        socket.on('end', () => resolve(answer.split('\r\n')[0] ?? ''));
+        socket.on('error', reject);
+      });
+      assert.match(status, /^HTTP\/1\.1 400 /, JSON.stringify(value));
+    }
+    assert.equal((await request({ port: portero.httpPort, host: 'fwd.test', headers: { 'x-test': 'a\tb' } })).status, 200, 'a tab is allowed');
   });
 
   test('responses carry the Server header of the proxy', async () => {

@@ -42,6 +42,27 @@ describe('access logs and HAProxy metrics', () => {
     assert.match(String(entry.time), /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$/);
   });
 
+  test('stdout stays one JSON object per line: huge client values are cut, reloads print nothing else', async () => {
+    const host = `h${'x'.repeat(5000)}.test`;
+    await request({ port: portero.httpPort, host, path: `/${'p'.repeat(3000)}` });
+    const entry = await portero.waitForLog((line) => typeof line.host === 'string' && line.host.startsWith('hxxx'));
+    assert.equal(String(entry.host).length, 1024);
+    assert.equal(String(entry.path).length, 1024);
+    portero.child.kill('SIGHUP');
+    await portero.waitForLog((line) => line.msg === 'configuration applied with a reload' && line.reason === 'forced');
+    await request({ port: portero.httpPort, host: 'log.test', path: '/after-reload' });
+    await portero.waitForLog((line) => line.path === '/after-reload');
+    const notJson = portero.logs.filter((line) => {
+      try {
+        JSON.parse(line);
+        return false;
+      } catch {
+        return true;
+      }
+    });
+    assert.deepEqual(notJson, []);
+  });
+
   test('a Service on a spare backend is logged by its name', async () => {
     await portero.write('new.yaml', [...serviceWithEndpoints({ name: 'fresh', endpoints: [app] }), ingress({ name: 'fresh', rules: [{ host: 'fresh.log.test', paths: [{ service: 'fresh' }] }] })]);
     await eventually(async () => assert.equal(await whoAnswers(portero.httpPort, 'fresh.log.test', '/'), 'app'));

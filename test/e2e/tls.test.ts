@@ -3,6 +3,7 @@
 
 import assert from 'node:assert/strict';
 import { connect } from 'node:http2';
+import { connect as tlsConnect } from 'node:tls';
 import { after, before, describe, test } from 'node:test';
 import { generateSelfSigned } from '../../src/tls/default-certificate.js';
 import { startBackend, type Backend } from '../helpers/backends.js';
@@ -43,6 +44,10 @@ describe('TLS', () => {
             rules: [{ host: 'missing.tls.test', paths: [{ service: 'app' }] }],
           }),
           ingress({ name: 'plain', rules: [{ host: 'plain.tls.test', paths: [{ service: 'app' }] }] }),
+          // An exact host under the wildcard, without TLS: its own level, never redirected by the wildcard.
+          ingress({ name: 'exact-under-wildcard', rules: [{ host: 'exact.wild.tls.test', paths: [{ service: 'app' }] }] }),
+          // An exact TLS host under the wildcard whose Secret is missing.
+          ingress({ name: 'gone-under-wildcard', tls: [{ hosts: ['gone.wild.tls.test'], secretName: 'gone-tls' }], rules: [{ host: 'gone.wild.tls.test', paths: [{ service: 'app' }] }] }),
         ],
         'secrets.yaml': [tlsSecret('a-tls', site.cert, site.key), tlsSecret('wild-tls', wildcard.cert, wildcard.key)],
       },
@@ -77,6 +82,32 @@ describe('TLS', () => {
     assert.equal(commonName(response), 'Portero Default Certificate');
     const warning = await portero.waitForLog((entry) => entry.level === 'warn' && entry.object === 'Ingress default/broken-secret');
     assert.equal(warning.field, 'spec.tls[0].secretName');
+  });
+
+  test('a TLS host whose Secret is missing is served the wildcard certificate that covers it', async () => {
+    // Decided (docs/routing.md): the most specific certificate configured for the name by SNI, which clients accept, rather than the default one.
+    const response = await request({ port: portero.httpsPort, host: 'gone.wild.tls.test', tls: true });
+    assert.equal(response.status, 200);
+    assert.equal(commonName(response), '*.wild.tls.test');
+    await portero.waitForLog((entry) => entry.level === 'warn' && entry.object === 'Ingress default/gone-under-wildcard' && entry.field === 'spec.tls[0].secretName');
+  });
+
+  test('a wildcard TLS host redirects only the hosts of its own level', async () => {
+    assert.equal((await request({ port: portero.httpPort, host: 'exact.wild.tls.test', path: '/x' })).status, 200);
+    assert.equal((await request({ port: portero.httpPort, host: 'other.wild.tls.test', path: '/x' })).status, 308);
+  });
+
+  test('TLS 1.2 offers forward-secret AEAD suites only', async () => {
+    const handshake = (ciphers: string) =>
+      new Promise<string>((resolve) => {
+        const socket = tlsConnect({ host: '127.0.0.1', port: portero.httpsPort, servername: 'a.tls.test', rejectUnauthorized: false, maxVersion: 'TLSv1.2', ciphers }, () => {
+          resolve(socket.getCipher().name);
+          socket.end();
+        });
+        socket.on('error', () => resolve('refused'));
+      });
+    assert.equal(await handshake('ECDHE-RSA-AES128-GCM-SHA256'), 'ECDHE-RSA-AES128-GCM-SHA256');
+    for (const weak of ['AES128-SHA', 'AES256-GCM-SHA384', 'ECDHE-RSA-AES128-SHA', 'DHE-RSA-AES128-GCM-SHA256']) assert.equal(await handshake(weak), 'refused', weak);
   });
 
   test('plain HTTP to a TLS host redirects to HTTPS with 308, keeping path and query', async () => {

@@ -53,7 +53,10 @@ export class Generations {
   /** `haproxy -c` on a config file; the output says why when it fails. */
   async check(path: string): Promise<CheckResult> {
     try {
-      await run(this.options.binary, ['-c', '-f', path], { timeout: 120_000 });
+      // Detached (spawn's option, which execFile passes on): a signal to
+      // Portero's process group must not kill a check in progress.
+      const options = { timeout: 120_000, detached: true };
+      await run(this.options.binary, ['-c', '-f', path], options);
       return { ok: true };
     } catch (error) {
       const failure = error as { stdout?: string; stderr?: string; message: string };

@@ -61,10 +61,13 @@ function globalSection(settings: ConfigSettings): string[] {
     '  ssl-default-bind-options ssl-min-ver TLSv1.2 no-tls-tickets',
     `  ssl-default-bind-ciphers ${TLS12_CIPHERS}`,
     `  ssl-default-bind-ciphersuites ${TLS13_SUITES}`,
-    // Access logs only (level info): HAProxy's own notices ("Proxy ... stopped")
-    // go to stderr, so stdout stays one JSON object per line. Lines are long
-    // enough for the longest line the log format can produce.
-    ...(settings.accessLog ? [c.line`  log stdout len ${c.int(ACCESS_LOG_LINE_BYTES)} format raw local0 info info`] : []),
+    // Only access logs reach stdout, so that it stays one JSON object per
+    // line: they are raised to level emerg (see ACCESS_LOG_RULES) and this
+    // target takes nothing else, while HAProxy's own messages to the
+    // frontends' loggers ("Proxy ... stopped" at each reload, a warning) are
+    // left out; they still go to stderr. Lines are long enough for the
+    // longest line the log format can produce.
+    ...(settings.accessLog ? [c.line`  log stdout len ${c.int(ACCESS_LOG_LINE_BYTES)} format raw local0 emerg`] : []),
     '',
   ];
 }
@@ -187,6 +190,8 @@ function frontendSection(scheme: 'http' | 'https', capabilities: Capabilities, s
   return [
     c.line`frontend ${c.ident(`portero-${scheme}`)}`,
     bind,
+    // First, so that requests refused by the rules below are logged too.
+    ...(settings.accessLog ? ['  http-request set-log-level emerg'] : []),
     ...NORMALIZE_URI,
     ...HEADER_HYGIENE,
     '  option forwardfor',
