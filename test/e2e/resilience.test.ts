@@ -12,13 +12,13 @@
 // which only HAProxy reads (Node reads only a `nodejs_conf` section).
 
 import assert from 'node:assert/strict';
-import { chmod, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { chmod, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import selfsigned from 'selfsigned';
 import { startBackend, type Backend } from '../helpers/backends.js';
-import { runtimeCommand, showMap } from '../helpers/haproxy.js';
+import { mapsMatchFiles, runtimeCommand } from '../helpers/haproxy.js';
 import { request, whoAnswers } from '../helpers/http.js';
 import { ingress, serviceWithEndpoints, tlsSecret, type Json } from '../helpers/objects.js';
 import { eventually, startPortero, type Portero } from '../helpers/portero.js';
@@ -45,20 +45,10 @@ async function certificate(commonName: string, hosts: string[], keyType: 'ec' | 
 
 const commonName = (response: { certificate?: { subject?: { CN?: string | string[] } } }) => String(response.certificate?.subject?.CN ?? '');
 
-async function metric(portero: Portero, name: string): Promise<number | undefined> {
-  const text = await (await fetch(`http://127.0.0.1:${portero.healthPort}/metrics`)).text();
-  const line = text.split('\n').find((candidate) => candidate.startsWith(`${name} `));
-  return line === undefined ? undefined : Number(line.split(' ')[1]);
-}
-
 /** Once the files have caught up with the live state, every live map equals its file. */
 async function liveEqualsFiles(portero: Portero): Promise<void> {
-  await eventually(async () => assert.equal(await metric(portero, 'portero_dataplane_files_synced'), 1), 10_000);
-  const generation = (await readdir(portero.stateDir)).find((name) => /^gen-\d+$/.test(name))!;
-  for (const file of ['hosts.map', 'exact.map', 'prefix.map', 'redirect.map']) {
-    const onDisk = (await readFile(join(portero.stateDir, generation, file), 'utf8')).split('\n').filter(Boolean).sort();
-    assert.deepEqual(await showMap(portero.stateDir, file), onDisk, `${file} in HAProxy equals the file`);
-  }
+  await portero.filesSynced();
+  await mapsMatchFiles(portero.stateDir);
 }
 
 describe('a certificate HAProxy refuses is left out, alone', () => {

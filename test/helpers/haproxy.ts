@@ -1,6 +1,8 @@
 // Looking inside the HAProxy that Portero runs: worker PIDs from the master
 // CLI, and runtime API answers (show map, show servers state, ...).
 
+import assert from 'node:assert/strict';
+import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { parseShowProc, sendCommand } from '../../src/dataplane/haproxy/socket-cli.js';
 
@@ -38,4 +40,21 @@ export async function showServers(stateDir: string): Promise<string[]> {
       return `${f[1]} ${f[3]} ${f[4]}:${f[18]} admin=${f[6]}`;
     })
     .sort();
+}
+
+/** The generation directory named by haproxy.cfg: the files HAProxy loaded (or will, at its next start). */
+export async function loadedGeneration(stateDir: string): Promise<string> {
+  const config = await readFile(join(stateDir, 'haproxy.cfg'), 'utf8');
+  const match = /\/(gen-\d+)\//.exec(config);
+  if (!match) throw new Error(`haproxy.cfg names no generation:\n${config.slice(0, 500)}`);
+  return join(stateDir, match[1]!);
+}
+
+/** Every map HAProxy holds equals its file in the loaded generation. */
+export async function mapsMatchFiles(stateDir: string, files: readonly string[] = ['hosts.map', 'exact.map', 'prefix.map', 'redirect.map']): Promise<void> {
+  const generation = await loadedGeneration(stateDir);
+  for (const file of files) {
+    const onDisk = (await readFile(join(generation, file), 'utf8')).split('\n').filter(Boolean).sort();
+    assert.deepEqual(await showMap(stateDir, file), onDisk, `${file} in HAProxy equals the file`);
+  }
 }

@@ -101,6 +101,20 @@ export class Portero {
     }, timeoutMs);
   }
 
+  /** The value of one series on /metrics (`name` or `name{labels}`), undefined when absent. */
+  async metric(series: string): Promise<number | undefined> {
+    const text = await (await fetch(`http://127.0.0.1:${this.healthPort}/metrics`)).text();
+    const line = text.split('\n').find((candidate) => candidate.startsWith(`${series} `));
+    return line === undefined ? undefined : Number(line.split(' ')[1]);
+  }
+
+  /** Waits until the files of the loaded generation reflect HAProxy's live state (after runtime changes they follow within seconds). */
+  async filesSynced(): Promise<void> {
+    await eventually(async () => {
+      if ((await this.metric('portero_dataplane_files_synced')) !== 1) throw new Error('the files have not caught up with the live state');
+    });
+  }
+
   async health(path: '/healthz' | '/readyz'): Promise<number> {
     try {
       const response = await fetch(`http://127.0.0.1:${this.healthPort}${path}`);
