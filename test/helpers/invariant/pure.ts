@@ -9,17 +9,16 @@
 // runtime API.
 
 import type { Model } from '../../../src/model/model.js';
-import type { TranslateOptions } from '../../../src/translate/translate.js';
 import { BoundaryTracker, hintsOf } from './boundaries.js';
 import { materials } from './certs.js';
 import { expectFor, FileDecoder, type Facts } from './expect.js';
 import { chooseAim, DEFAULT_GENERATOR, initialWorld, mutate, type GeneratorSettings } from './generate.js';
 import { MARKER_FILE, markerObjects } from './marker.js';
 import { Rng } from './prng.js';
-import { settingsFor, type RunSettings } from './settings.js';
+import { settingsFor, translateOptionsFor, type RunSettings } from './settings.js';
 import { probeKey, probeSet } from './requests.js';
 import { describeRouted, PlanSimulator, routeThrough, type SimulatedApply } from './simulate.js';
-import { burstHosts, CONTROLLER, describeWorld, MATERIALS, renderWorld, type Environment, type World } from './world.js';
+import { burstHosts, describeWorld, MATERIALS, renderWorld, type Environment, type World } from './world.js';
 
 export interface PureOptions {
   seed: number;
@@ -46,17 +45,6 @@ export function pureEnvironment(certificates: { cert: string; key: string }[]): 
   return {
     endpoint: (server) => ({ address: `10.77.${Math.floor(server / 250)}.${(server % 250) + 1}`, port: 8080 + (server % 2) }),
     material: (index) => certificates[index]!,
-  };
-}
-
-export function pureTranslateOptions(settings: RunSettings): TranslateOptions {
-  return {
-    ingressClass: 'portero',
-    controllerClass: CONTROLLER,
-    watchIngressWithoutClass: settings.watchIngressWithoutClass,
-    fallbackCertificatePem: 'GENERATED-DEFAULT-CERTIFICATE\n',
-    now: new Date('2026-06-01T00:00:00Z'),
-    ...(settings.defaultBackendService ? { defaultBackendService: { namespace: 'default', name: 'dflt', port: 80 } } : {}),
   };
 }
 
@@ -90,7 +78,7 @@ export async function runPureSequence(options: PureOptions): Promise<PureResult>
   const settings = settingsFor({ seed: options.seed, defaultBackendService: options.defaultBackendService, watchIngressWithoutClass: options.watchIngressWithoutClass });
   const generator = options.generator ?? DEFAULT_GENERATOR;
   const env = pureEnvironment(await materials(MATERIALS));
-  const translateOptions = pureTranslateOptions(settings);
+  const translateOptions = translateOptionsFor(settings, 'GENERATED-DEFAULT-CERTIFICATE\n', new Date('2026-06-01T00:00:00Z'));
   const rng = new Rng(options.seed);
   const result: PureResult = { seed: options.seed, steps: 0, settings, covered: new Map(), counts: new Map(), applies: new Map() };
   let world = initialWorld(rng, generator);

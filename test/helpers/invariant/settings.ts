@@ -3,7 +3,9 @@
 // from the seed, from a stream of their own (the worlds' stream stays the
 // same whatever the settings).
 
+import type { TranslateOptions } from '../../../src/translate/translate.js';
 import { Rng } from './prng.js';
+import { CONTROLLER } from './world.js';
 
 export interface RunSettings {
   /** Portero runs with --default-backend-service default/dflt:80. */
@@ -33,4 +35,16 @@ export function reproduction(seed: number, steps: number, settings: RunSettings)
     `SEED=${seed} STEPS=${steps} ${env} npm run test:soak`,
     `INVARIANT_SEED=${seed} INVARIANT_STEPS=${steps} ${prefixed} node scripts/test.mjs test/e2e/invariant.test.ts`,
   ].join('\n  ');
+}
+
+/** The translate options Portero runs with under these settings. */
+export function translateOptionsFor(settings: RunSettings, fallbackCertificatePem: string, now: Date): TranslateOptions {
+  return {
+    ingressClass: 'portero',
+    controllerClass: CONTROLLER,
+    watchIngressWithoutClass: settings.watchIngressWithoutClass,
+    fallbackCertificatePem,
+    now,
+    ...(settings.defaultBackendService ? { defaultBackendService: { namespace: 'default', name: 'dflt', port: 80 } } : {}),
+  };
 }
