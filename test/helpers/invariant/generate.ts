@@ -435,7 +435,8 @@ function directed(aim: string, rng: Rng, world: World, hints: Hints, settings: G
     case 'hostless':
       if (aim !== 'hostless:first' && aim !== 'hostless:last' && !hints.catchAll) {
         const def = someIngress(rng, world, hints);
-        def.defaultBackend = { service: rng.pick(SERVICE_NAMES.filter((name) => world.services[name])) ?? 's0', port: 80 };
+        const present = SERVICE_NAMES.filter((name) => world.services[name]);
+        def.defaultBackend = { service: present.length > 0 ? rng.pick(present) : rng.pick(SERVICE_NAMES), port: 80 };
         return `add default backend (for a catch-all) to ${describeIngress(def)}`;
       }
       return toggleHostless(rng, world, hints);

@@ -105,7 +105,9 @@ export async function soak(options: SoakOptions, print: (line: string) => void =
       const seed = segment === 0 ? master : seeds.u32();
       const steps = Math.min(options.segmentSteps, options.steps === undefined ? Number.POSITIVE_INFINITY : options.steps - stepsDone);
       if (options.pure) {
-        const result = await runPureSequence({ seed, steps, defaultBackendService: options.defaultBackendService, watchIngressWithoutClass: options.watchIngressWithoutClass });
+        const result = await runPureSequence({ seed, steps, defaultBackendService: options.defaultBackendService, watchIngressWithoutClass: options.watchIngressWithoutClass }).catch((error: Error) => {
+          throw new Error(`pure sequence of seed ${seed} crashed: ${error.stack ?? error.message}`);
+        });
         pureSequences += 1;
         stepsDone += result.steps;
         if (options.verbose) print(`pure seed ${seed}: ${result.steps} steps, ${[...result.applies].map(([kind, count]) => `${kind} ${count}`).join(', ')}`);
@@ -132,7 +134,7 @@ export async function soak(options: SoakOptions, print: (line: string) => void =
         const missing = summary.steps >= 60 ? missingBoundaries(summary) : [];
         if (missing.length > 0) print(`  (boundaries not crossed in this segment: ${missing.join(', ')})`);
       } catch (error) {
-        if (!(error instanceof InvariantFailure)) throw error;
+        if (!(error instanceof InvariantFailure)) throw new Error(`segment of seed ${seed} crashed: ${(error as Error).stack ?? String(error)}`);
         if (error.summary) {
           summaries.push(error.summary);
           stepsDone += error.summary.steps;
