@@ -6,7 +6,8 @@
 // end-to-end test, the simulated live maps, servers and certificates must
 // equal the rendered files, and route every request as the files do.
 //
-// Environment overrides: INVARIANT_PURE_SEED (one seed), INVARIANT_PURE_STEPS.
+// Environment overrides: INVARIANT_PURE_SEED (one seed), INVARIANT_PURE_STEPS,
+// INVARIANT_DEFAULT_BACKEND=0|1, INVARIANT_WATCH_WITHOUT_CLASS=0|1 (else drawn from the seed).
 
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
@@ -74,9 +75,11 @@ describe('runtime plans keep HAProxy equal to its files (simulated HAProxy)', ()
 
   const seeds = process.env.INVARIANT_PURE_SEED !== undefined ? [Number(process.env.INVARIANT_PURE_SEED) >>> 0] : [1, 2, 3, 4, 5, 6];
   const steps = Number(process.env.INVARIANT_PURE_STEPS ?? 100);
+  const flag = (name: string): boolean | undefined => (process.env[name] === undefined ? undefined : process.env[name] === '1');
+  const settings = { defaultBackendService: flag('INVARIANT_DEFAULT_BACKEND'), watchIngressWithoutClass: flag('INVARIANT_WATCH_WITHOUT_CLASS') };
   test(`random sequences (seeds ${seeds.join(', ')}; ${steps} steps each) keep the simulated live state equal to the files`, async () => {
     const results: PureResult[] = [];
-    for (const seed of seeds) results.push(await runPureSequence({ seed, steps }));
+    for (const seed of seeds) results.push(await runPureSequence({ seed, steps, ...settings }));
     const failed = results.filter((result) => result.failure);
     assert.ok(
       failed.length === 0,

@@ -15,7 +15,7 @@ import { expectFor, FileDecoder, type Facts } from './expect.js';
 import { chooseAim, DEFAULT_GENERATOR, initialWorld, mutate, type GeneratorSettings } from './generate.js';
 import { MARKER_FILE, markerObjects } from './marker.js';
 import { Rng } from './prng.js';
-import { settingsFor, translateOptionsFor, type RunSettings } from './settings.js';
+import { reproduction, settingsFor, translateOptionsFor, type RunSettings } from './settings.js';
 import { probeKey, probeSet } from './requests.js';
 import { describeRouted, PlanSimulator, routeThrough, type SimulatedApply } from './simulate.js';
 import { burstHosts, describeWorld, MATERIALS, renderWorld, type Environment, type World } from './world.js';
@@ -107,7 +107,7 @@ export async function runPureSequence(options: PureOptions): Promise<PureResult>
     if (diffs.length > 0 || routing.length > 0) {
       const report = [
         `The simulated live state differs from the files at step ${step} of seed ${options.seed} (settings ${JSON.stringify(settings)})`,
-        `Repeat with: INVARIANT_PURE_SEED=${options.seed} INVARIANT_PURE_STEPS=${step} node scripts/test.mjs test/unit/invariant-plan.test.ts`,
+        `Repeat with:\n  ${reproduction(options.seed, step, settings)}`,
         '',
         'Mutations so far:',
         ...history.map((line) => `  ${line}`),

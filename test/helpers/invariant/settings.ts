@@ -34,6 +34,7 @@ export function reproduction(seed: number, steps: number, settings: RunSettings)
   return [
     `SEED=${seed} STEPS=${steps} ${env} npm run test:soak`,
     `INVARIANT_SEED=${seed} INVARIANT_STEPS=${steps} ${prefixed} node scripts/test.mjs test/e2e/invariant.test.ts`,
+    `INVARIANT_PURE_SEED=${seed} INVARIANT_PURE_STEPS=${steps} ${prefixed.replace(/ INVARIANT_PATH_NORMALIZATION=\d/, '')} node scripts/test.mjs test/unit/invariant-plan.test.ts   (the same worlds, simulated HAProxy)`,
   ].join('\n  ');
 }
 
