@@ -148,6 +148,11 @@ async function markerAnswers(portero: Portero, step: number, phase: Phase, timeo
   return answered === true;
 }
 
+/** Whether a mismatch class is ignored: named itself, or by its family (`wildcard-tls-redirect` for `wildcard-tls-redirect:exact-level`). */
+function isIgnored(ignore: ReadonlySet<string> | undefined, kind: string): boolean {
+  return ignore !== undefined && (ignore.has(kind) || ignore.has(kind.split(':')[0]!));
+}
+
 /** Known classes of mismatch, so that a run can count one class and keep looking for others. */
 export function classify(probe: Probe, expected: Expected, observed: Observation, model: Model): string {
   if (NORMALIZATION_PATHS.includes(probe.path)) return 'path-normalization';
@@ -158,7 +163,9 @@ export function classify(probe: Probe, expected: Expected, observed: Observation
     // (an exact host with a level of its own: L2; or no wildcard level at all).
     const host = (probe.host ?? '').split(':')[0]!.toLowerCase().replace(/\.$/, '');
     const wildcard = host.replace(/^[^.]*/, '*');
-    if (model.redirectHosts.includes(wildcard)) return 'wildcard-tls-redirect';
+    if (model.redirectHosts.includes(wildcard)) {
+      return model.levels.some((level) => level.host === host) ? 'wildcard-tls-redirect:exact-level' : 'wildcard-tls-redirect:no-wildcard-level';
+    }
   }
   return 'unexplained';
 }
@@ -224,7 +231,7 @@ async function checkStep(context: Context, world: World, expectation: Expectatio
       return;
     }
     const kind = classify(probe, expected, observed, model);
-    if (context.options.ignore?.has(kind)) {
+    if (isIgnored(context.options.ignore, kind)) {
       ignored += 1;
       context.summary.ignored.set(kind, (context.summary.ignored.get(kind) ?? 0) + 1);
       return;
