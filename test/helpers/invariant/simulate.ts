@@ -214,8 +214,20 @@ export class SimulatedHaproxy {
 export interface SimulatedMaps {
   hosts: ReadonlyMap<string, string>;
   exact: ReadonlyMap<string, string>;
-  prefix: readonly Entry[];
+  /** Prefix entries by level (the key up to its first `/`), in map order. */
+  prefix: ReadonlyMap<string, readonly Entry[]>;
   redirect: ReadonlySet<string>;
+}
+
+function byLevel(entries: readonly Entry[]): Map<string, Entry[]> {
+  const out = new Map<string, Entry[]>();
+  for (const entry of entries) {
+    const level = entry.key.slice(0, entry.key.indexOf('/'));
+    const list = out.get(level) ?? [];
+    list.push(entry);
+    out.set(level, list);
+  }
+  return out;
 }
 
 /** The first entry per key (what a lookup finds first when a map holds duplicates). */
@@ -239,8 +251,9 @@ export function routeThrough(maps: SimulatedMaps, structure: Structure, hostHead
     const exact = maps.exact.get(key);
     if (exact !== undefined) return exact;
   }
+  // Every prefix key of a level starts with the level and its first `/`: only that level's entries can match.
   let best: Entry | undefined;
-  for (const entry of maps.prefix) if (`${key}/`.startsWith(entry.key) && (!best || entry.key.length > best.key.length)) best = entry;
+  for (const entry of maps.prefix.get(level) ?? []) if (`${key}/`.startsWith(entry.key) && (!best || entry.key.length > best.key.length)) best = entry;
   return best ? best.value : NOT_FOUND_BACKEND;
 }
 
@@ -343,7 +356,7 @@ export class PlanSimulator {
     return {
       hosts: firstByKey(entries('hosts')),
       exact: firstByKey(entries('exact')),
-      prefix: entries('prefix'),
+      prefix: byLevel(entries('prefix')),
       redirect: new Set(entries('redirect').map((entry) => entry.key)),
     };
   }
@@ -355,7 +368,7 @@ export class PlanSimulator {
     return {
       hosts: firstByKey(entries('hosts')),
       exact: firstByKey(entries('exact')),
-      prefix: entries('prefix'),
+      prefix: byLevel(entries('prefix')),
       redirect: new Set(entries('redirect').map((entry) => entry.key)),
     };
   }
