@@ -10,9 +10,12 @@
 // INVARIANT_DEFAULT_BACKEND=0|1, INVARIANT_WATCH_WITHOUT_CLASS=0|1 (else drawn from the seed).
 
 import assert from 'node:assert/strict';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { describe, test } from 'node:test';
 import type { Model } from '../../src/model/model.js';
 import { REQUIRED_BOUNDARIES } from '../helpers/invariant/generate.js';
+import { reloadsBetween, scrape } from '../helpers/invariant/metrics.js';
 import { routingDifferences, runPureSequence, type PureResult } from '../helpers/invariant/pure.js';
 import { PlanSimulator, routeThrough, SimulatedHaproxy } from '../helpers/invariant/simulate.js';
 import { ingress, serviceWithEndpoints, type Json } from '../helpers/objects.js';
@@ -90,6 +93,23 @@ describe('runtime plans keep HAProxy equal to its files (simulated HAProxy)', ()
       const missing = REQUIRED_BOUNDARIES.filter((boundary) => !result.covered.has(boundary));
       assert.deepEqual(missing, [], `seed ${result.seed} crossed every boundary`);
       assert.ok((result.applies.get('runtime') ?? 0) > steps / 2, `seed ${result.seed}: most steps went through the runtime API (${[...result.applies].join(' ')})`);
+    }
+  });
+
+  test('the harness reads the file-sync gauge and the reloads by reason from /metrics', async () => {
+    let body = '# HELP portero_haproxy_reloads_total x\nportero_haproxy_reloads_total{reason="start"} 1\n';
+    const server = createServer((_request, response) => response.end(body));
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    try {
+      const port = (server.address() as AddressInfo).port;
+      const before = await scrape(port);
+      assert.equal(before.filesSynced, undefined, 'no gauge: the harness falls back to polling');
+      body += 'portero_haproxy_reloads_total{reason="spares-exhausted"} 2\n# TYPE portero_dataplane_files_synced gauge\nportero_dataplane_files_synced 0\n';
+      const after = await scrape(port);
+      assert.equal(after.filesSynced, 0);
+      assert.deepEqual(reloadsBetween(before, after), ['spares-exhausted', 'spares-exhausted']);
+    } finally {
+      server.close();
     }
   });
 });

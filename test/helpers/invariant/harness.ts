@@ -181,18 +181,34 @@ interface Context {
   log: (line: string) => void;
 }
 
-/** Waits until HAProxy's live state equals the files (and the gauge, when exported, says they are in sync). */
+/**
+ * Waits until HAProxy's live state equals the files. Without the
+ * portero_dataplane_files_synced gauge: polls the comparison until it holds,
+ * for at most syncTimeoutMs. With it: never compares while it is 0, and a
+ * difference that stays for a second while it is 1 is final (not the
+ * timeout): the files are said to be in sync, so they should agree.
+ * Servers still draining are waited for, bounded the same way.
+ */
 async function settle(context: Context): Promise<{ comparison: LiveComparison; waitedMs: number }> {
   const started = Date.now();
   const timeoutMs = context.options.syncTimeoutMs ?? 15_000;
   let last: LiveComparison = { diffs: ['no comparison made'], draining: [] };
+  let differingSince: number | undefined;
   const done = await until(
     async () => {
       const metrics = await scrape(context.portero.healthPort);
       if (metrics.filesSynced !== undefined) context.summary.syncMode = 'gauge';
-      if (metrics.filesSynced === 0) return undefined;
+      if (metrics.filesSynced === 0) {
+        differingSince = undefined;
+        return undefined;
+      }
       last = await compareLiveWithFiles(context.portero.stateDir).catch((error: Error) => ({ diffs: [`the comparison failed: ${error.message}`], draining: [] }));
-      return last.diffs.length === 0 && last.draining.length === 0 ? last : undefined;
+      if (last.diffs.length === 0 && last.draining.length === 0) return last;
+      if (metrics.filesSynced === 1 && last.diffs.length > 0) {
+        differingSince ??= Date.now();
+        if (Date.now() - differingSince >= 1000) return last;
+      } else differingSince = undefined;
+      return undefined;
     },
     timeoutMs,
     40,
