@@ -416,7 +416,8 @@ function someIngress(rng: Rng, world: World, hints: Hints): IngressDef {
 function toggleHostless(rng: Rng, world: World, hints: Hints): string {
   if (hints.hostless) return stripRules(world, (rule) => rule.host === undefined, 'host-less rules');
   const def = someIngress(rng, world, hints);
-  // A path other than `/` keeps the level's fallback entry in play (the case of defect M1).
+  // Random paths: with a `/` route the level's `_/` entry is that route, without one it is the
+  // level's fallback; either way it shares its key with the catch-all's entry (defect 1 and M1).
   const rule = randomRule(rng, null);
   def.rules.push(rule);
   return `add host-less rule to ${describeIngress(def)}`;
