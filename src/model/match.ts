@@ -140,9 +140,14 @@ export function redirectsToHttps(model: Model, hostHeader: string): boolean {
   return level !== undefined && level.host.startsWith('*.') && tlsHosts.has(level.host);
 }
 
-/** The certificate served for an SNI name: an exact name, else a wildcard covering one more label, else the default. */
+/**
+ * The certificate served for an SNI name: an exact name, else a wildcard
+ * covering one more label, else the default. SNI names carry no trailing dot
+ * (RFC 6066, and clients strip it): one that does matches no name, as in
+ * HAProxy, and gets the default certificate.
+ */
 export function selectCertificate(model: Model, serverName: string | undefined): Certificate {
-  const name = (serverName ?? '').toLowerCase().replace(/\.$/, '');
+  const name = (serverName ?? '').toLowerCase();
   if (name !== '') {
     const exact = model.certificates.find((certificate) => certificate.hosts.includes(name));
     if (exact) return exact;

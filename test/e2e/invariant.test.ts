@@ -46,7 +46,7 @@ const sequences: Sequence[] =
           steps: 30,
           defaultBackendService: false,
           watchIngressWithoutClass: false,
-          pathNormalization: flag('INVARIANT_PATH_NORMALIZATION') ?? false,
+          pathNormalization: flag('INVARIANT_PATH_NORMALIZATION') ?? true,
           boundaries: REQUIRED_BOUNDARIES,
           checkKinds: true,
         },

@@ -163,6 +163,8 @@ export async function startPortero(options: StartOptions = {}): Promise<Portero>
     '--log-level', 'debug',
     // Tests stop Portero often; the graceful-shutdown test sets its own period.
     '--shutdown-grace-period', '0s',
+    // HAProxy's exporter on its default port would be shared by tests running at once (SO_REUSEPORT).
+    ...(options.flags?.includes('--haproxy-metrics-port') ? [] : ['--haproxy-metrics-port', '0']),
     ...(options.flags ?? []),
   ];
   // Kubernetes mode reads only what the test gives it: no KUBECONFIG from the environment.

@@ -68,6 +68,8 @@ export class HaproxyDataplane {
   private readonly files: FileSync;
   private live: LiveState | undefined;
   private loaded: Loaded | undefined;
+  /** An apply is running: HAProxy and the files may be changing. */
+  private applying = false;
   private lock: Promise<unknown> = Promise.resolve();
   private needsResync = false;
 
@@ -100,7 +102,7 @@ export class HaproxyDataplane {
         this.options.metrics?.runtimeDivergences.inc();
         this.resyncNeeded();
       },
-      onSynced: (synced) => this.options.metrics?.filesSynced.set(synced ? 1 : 0),
+      onPendingChange: () => this.updateSyncedGauge(),
     });
   }
 
@@ -113,6 +115,15 @@ export class HaproxyDataplane {
     const result = this.lock.then(work, work);
     this.lock = result.catch(() => undefined);
     return result;
+  }
+
+  /**
+   * portero_dataplane_files_synced: 1 only when no apply is running and the
+   * files of the loaded generation reflect the live state (so a test, or an
+   * operator, can compare the two).
+   */
+  private updateSyncedGauge(): void {
+    this.options.metrics?.filesSynced.set(this.loaded && !this.applying && !this.files.pending ? 1 : 0);
   }
 
   private resyncNeeded(): void {
@@ -140,7 +151,7 @@ export class HaproxyDataplane {
       this.loaded = candidate.loaded;
       this.live = { model, names: candidate.names, sparesUsed: 0 };
       this.options.metrics?.reloads.inc({ reason: 'start' });
-      this.options.metrics?.filesSynced.set(1);
+      this.updateSyncedGauge();
       await this.generations.prune([candidate.loaded.generation]);
       return { ok: true };
     });
@@ -148,7 +159,16 @@ export class HaproxyDataplane {
 
   /** Applies `model`: through the runtime API when it can, else with a reload (always with `force`). */
   apply(model: Model, force = false): Promise<ApplyResult> {
-    return this.exclusive(() => this.applyNow(model, force));
+    return this.exclusive(async () => {
+      this.applying = true;
+      this.updateSyncedGauge();
+      try {
+        return await this.applyNow(model, force);
+      } finally {
+        this.applying = false;
+        this.updateSyncedGauge();
+      }
+    });
   }
 
   private async applyNow(model: Model, force: boolean): Promise<ApplyResult> {
@@ -230,7 +250,6 @@ export class HaproxyDataplane {
     this.drainer.reset();
     this.needsResync = false;
     this.options.metrics?.reloads.inc({ reason });
-    this.options.metrics?.filesSynced.set(1);
     if (!result.ok) {
       await this.generations.prune([loaded.generation, candidate.loaded.generation]);
       return { status: 'pending-restart', reason: result.reason };

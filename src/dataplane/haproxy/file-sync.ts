@@ -40,14 +40,18 @@ export interface FileSyncOptions {
   onConfigError: () => void;
   /** The live maps or crt-list differ from the files. */
   onDivergence: () => void;
-  /** Whether the files of the loaded generation reflect the live state. */
-  onSynced: (synced: boolean) => void;
+  /** `pending` changed. */
+  onPendingChange: () => void;
 }
+
+/** A sync that failed (a full disk) is tried again after this long. */
+const RETRY_MS = 1000;
 
 const MAP_PATHS = new Map<string, MapName>(Object.entries(MAP_FILES).map(([name, path]) => [path, name as MapName]));
 
 export class FileSync {
   private seq = 0;
+  private behind = false;
   /** Files written since the live state was last compared with them. */
   private readonly unaudited = new Set<string>();
   private readonly sync: SingleFlight;
@@ -58,10 +62,21 @@ export class FileSync {
     this.burst = new Coalescer(QUIET_MS, MAX_DELAY_MS, () => this.sync.request());
   }
 
+  /** Whether runtime changes wait to be written to the files (and checked against them). */
+  get pending(): boolean {
+    return this.behind;
+  }
+
+  private setPending(pending: boolean): void {
+    if (this.behind === pending) return;
+    this.behind = pending;
+    this.options.onPendingChange();
+  }
+
   /** A runtime change was applied: the files are behind until the next sync. */
   changed(): void {
     this.seq += 1;
-    this.options.onSynced(false);
+    this.setPending(true);
     this.burst.request();
   }
 
@@ -70,6 +85,7 @@ export class FileSync {
     this.seq += 1;
     this.unaudited.clear();
     this.burst.cancel();
+    this.setPending(false);
   }
 
   private async syncOnce(): Promise<void> {
@@ -112,10 +128,14 @@ export class FileSync {
           loaded.config = config;
         }
         await this.audit(genDir, loaded);
-        if (seq === this.seq) this.options.onSynced(true);
+        if (seq === this.seq) this.setPending(false);
       });
     } catch (error) {
-      if (this.options.current()?.loaded === loaded) log.warn({ err: (error as Error).message }, 'writing the files for the live state failed');
+      if (this.options.current()?.loaded !== loaded) return;
+      log.warn({ err: (error as Error).message }, 'writing the files for the live state failed; retrying');
+      setTimeout(() => {
+        if (seq === this.seq) this.burst.request();
+      }, RETRY_MS).unref();
     }
   }
 

@@ -12,7 +12,7 @@ import { readdir, readFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { renderFiles } from '../../../src/dataplane/haproxy/render-files.js';
 import { serverName } from '../../../src/dataplane/haproxy/render-config.js';
-import { BackendNames, SPARE_PREFIX } from '../../../src/dataplane/haproxy/structure.js';
+import { backendSettings, BackendNames, SPARE_PREFIX } from '../../../src/dataplane/haproxy/structure.js';
 import { backendId, type Model } from '../../../src/model/model.js';
 import { runtimeCommand } from '../haproxy.js';
 import { fingerprintsOf } from './expect.js';
@@ -157,7 +157,10 @@ export async function namesFromFiles(loaded: Loaded): Promise<BackendNames> {
     const match = /^portero:spare:(\d+) ([^/]+)\/([^:]+):(\d+)$/.exec(line.trim());
     if (match) spareOf.set(backendId(match[2]!, match[3]!, Number(match[4])), Number(match[1]));
   }
-  return new BackendNames({ backends: own, spares, exactLookup: false, wildcardLookup: false, redirect: false, wildcardRedirect: false }, spareOf);
+  return new BackendNames(
+    { backends: new Map([...own].map((id) => [id, backendSettings(undefined)])), spares, capabilities: { exactLookup: false, wildcardLookup: false, redirect: false, wildcardRedirect: false } },
+    spareOf,
+  );
 }
 
 async function filesUnder(directory: string, prefix = ''): Promise<string[]> {

@@ -242,12 +242,14 @@ export function routeThrough(maps: SimulatedMaps, structure: Structure, hostHead
   const host = (hostHeader.split(':')[0] ?? '').toLowerCase();
   const wildcard = host.replace(/^[^.]*/, '*');
   const path = pathWithQuery.split('?')[0] ?? '';
-  if (structure.redirect && !path.startsWith('/.well-known/acme-challenge/')) {
-    if (maps.redirect.has(host) || (structure.wildcardRedirect && maps.redirect.has(wildcard))) return 'redirect';
+  const { capabilities } = structure;
+  const level = maps.hosts.get(host) ?? (capabilities.wildcardLookup ? maps.hosts.get(wildcard) : undefined) ?? HOSTLESS_LEVEL;
+  // The redirect comes after the level: a wildcard TLS host redirects the hosts of its own level only.
+  if (capabilities.redirect && !path.startsWith('/.well-known/acme-challenge/')) {
+    if (maps.redirect.has(host) || (capabilities.wildcardRedirect && maps.redirect.has(level))) return 'redirect';
   }
-  const level = maps.hosts.get(host) ?? (structure.wildcardLookup ? maps.hosts.get(wildcard) : undefined) ?? HOSTLESS_LEVEL;
   const key = `${level}${path}`;
-  if (structure.exactLookup) {
+  if (capabilities.exactLookup) {
     const exact = maps.exact.get(key);
     if (exact !== undefined) return exact;
   }
@@ -264,7 +266,7 @@ export const SIM_STATE_DIR = '/sim';
 
 function configServers(model: Model, names: BackendNames): Map<string, Map<string, string>> {
   const backends = new Map<string, Map<string, string>>();
-  for (const id of names.structure.backends) backends.set(id, new Map());
+  for (const id of names.structure.backends.keys()) backends.set(id, new Map());
   for (let index = 0; index < names.structure.spares; index += 1) backends.set(`${SPARE_PREFIX}${index}`, new Map());
   for (const backend of model.backends) {
     const name = names.nameOf(backend.id);
