@@ -10,6 +10,7 @@ import { decodeObject } from '../../../src/objects/decode.js';
 import { keyOf, SERVICE_NAME_LABEL, type KubeObject } from '../../../src/objects/types.js';
 import { parseManifest } from '../../../src/source/manifests/parse.js';
 import { translate, type Snapshot, type TranslateOptions, type Translation } from '../../../src/translate/translate.js';
+import { snapshotOf } from '../translate.js';
 
 export class HarnessError extends Error {}
 
@@ -70,15 +71,6 @@ export function decodeFiles(files: ReadonlyMap<string, string | readonly unknown
   return new FileDecoder().decode(files);
 }
 
-export function snapshotOf(objects: readonly KubeObject[]): Snapshot {
-  return {
-    ingresses: objects.filter((o) => o.kind === 'Ingress'),
-    ingressClasses: objects.filter((o) => o.kind === 'IngressClass'),
-    services: objects.filter((o) => o.kind === 'Service'),
-    endpointSlices: objects.filter((o) => o.kind === 'EndpointSlice'),
-    secrets: objects.filter((o) => o.kind === 'Secret'),
-  };
-}
 
 /** Facts about one step's objects and model that boundary detection and the generator's hints need. */
 export interface Facts {
