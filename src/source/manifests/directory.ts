@@ -20,7 +20,6 @@
 // together with its publication: a change is never marked as seen without
 // reaching the store.
 
-import { createHash } from 'node:crypto';
 import { realpath, stat } from 'node:fs/promises';
 import { join, relative, sep } from 'node:path';
 import { CREATED_AFTER_EVERY_TIMESTAMP, type DecodeOptions } from '../../objects/decode.js';
@@ -93,8 +92,8 @@ export class ManifestSource {
   /** Files refused as too large: path → the signature already reported. */
   private readonly refused = new Map<string, string>();
   private readonly published = new Map<string, KubeObject>();
-  /** The files that define each object (`Kind/namespace/name`). */
-  private readonly definers = new Map<string, Set<string>>();
+  /** The file (or, rarely, files) that define each object (`Kind/namespace/name`): no Set per object for the usual single file. */
+  private readonly definers = new Map<string, string | string[]>();
   /** Directories listed and watched: path → `device:inode`. */
   private directories = new Map<string, string>();
   private readonly dirty = new Set<string>();
@@ -327,12 +326,12 @@ export class ManifestSource {
         break;
     }
     this.refused.delete(path);
-    const digest = createHash('sha256').update(read.content).digest('hex');
-    if (previous?.digest === digest) return { path, state: { ...previous, signature: read.signature }, contentChanged: false };
+    const { digest, signature } = read;
+    if (previous?.digest === digest) return { path, state: { ...previous, signature }, contentChanged: false };
     const base = previous?.objects ?? this.restored.get(file) ?? new Map<string, KubeObject>();
-    const result = evaluateFile(path, read.content.toString('utf8'), base, MANIFEST_DECODE_OPTIONS);
+    const result = evaluateFile(path, read.text, base, MANIFEST_DECODE_OPTIONS);
     for (const problem of result.problems) this.report(file, problem);
-    return { path, state: { digest, signature: read.signature, objects: result.objects, kept: result.kept }, contentChanged: true };
+    return { path, state: { digest, signature, objects: result.objects, kept: result.kept }, contentChanged: true };
   }
 
   private report(file: string, problem: FileProblem): void {
@@ -371,16 +370,18 @@ export class ManifestSource {
     for (const key of before?.keys() ?? []) {
       if (after?.has(key)) continue;
       const files = this.definers.get(key);
-      files?.delete(path);
-      if (files?.size === 0) this.definers.delete(key);
+      if (files === path) this.definers.delete(key);
+      else if (Array.isArray(files)) {
+        const rest = files.filter((file) => file !== path);
+        this.definers.set(key, rest.length === 1 ? rest[0]! : rest);
+      }
     }
     for (const key of after?.keys() ?? []) {
-      let files = this.definers.get(key);
-      if (!files) {
-        files = new Set();
-        this.definers.set(key, files);
-      }
-      files.add(path);
+      const files = this.definers.get(key);
+      if (files === undefined) this.definers.set(key, path);
+      else if (typeof files === 'string') {
+        if (files !== path) this.definers.set(key, [files, path]);
+      } else if (!files.includes(path)) files.push(path);
     }
   }
 
@@ -388,7 +389,8 @@ export class ManifestSource {
   private publish(affected: ReadonlySet<string>): void {
     const { store } = this.options;
     for (const key of affected) {
-      const files = [...(this.definers.get(key) ?? [])].sort();
+      const definers = this.definers.get(key);
+      const files = definers === undefined ? [] : typeof definers === 'string' ? [definers] : [...definers].sort();
       const winner = files[0];
       if (files.length > 1) {
         const relativeFiles = files.map((path) => this.relative(path));

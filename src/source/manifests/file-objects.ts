@@ -10,7 +10,7 @@
 
 import { decodeObject, type DecodeOptions } from '../../objects/decode.js';
 import { formatPath } from '../../objects/field-errors.js';
-import { describeRef, keyOf, type KubeObject, type ObjectRef } from '../../objects/types.js';
+import { describeRef, type KubeObject, type ObjectRef } from '../../objects/types.js';
 import { manifestDocuments, type ParsedDocument } from './parse.js';
 
 export interface FileProblem {
@@ -29,8 +29,9 @@ export interface FileObjects {
   problems: FileProblem[];
 }
 
+/** `Kind/namespace/name` (`Kind/name` when cluster-scoped), built by join: one flat string, not a chain of concatenations. */
 export function objectKey(ref: ObjectRef): string {
-  return `${ref.kind}/${keyOf(ref.namespace, ref.name)}`;
+  return (ref.namespace === '' ? [ref.kind, ref.name] : [ref.kind, ref.namespace, ref.name]).join('/');
 }
 
 function withLine(line: number | undefined): { line?: number } {

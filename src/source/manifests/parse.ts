@@ -13,6 +13,7 @@
 
 import { Composer, LineCounter, Parser, isNode, parseDocument, type Document } from 'yaml';
 import type { FieldPath } from '../../objects/field-errors.js';
+import { FALLBACK, contentStart, readBlockDocument, splitDocuments } from './fast-yaml.js';
 import { LineIndex } from './lines.js';
 
 export interface ParsedDocument {
@@ -51,10 +52,10 @@ const YAML_OPTIONS = { uniqueKeys: true, prettyErrors: false } as const;
 export const MAX_NESTING = 1000;
 
 /** Opening brackets not yet closed, at most; counts brackets in strings too, which only errs on the safe side. */
-function nestingDepth(text: string): number {
+function nestingDepth(text: string, start: number, end: number): number {
   let depth = 0;
   let deepest = 0;
-  for (let index = 0; index < text.length; index += 1) {
+  for (let index = start; index < end; index += 1) {
     const code = text.charCodeAt(index);
     if (code === 0x5b || code === 0x7b) {
       depth += 1;
@@ -64,8 +65,8 @@ function nestingDepth(text: string): number {
   return deepest;
 }
 
-function tooDeep(text: string): ParseFailure | undefined {
-  return nestingDepth(text) > MAX_NESTING ? { message: `nesting deeper than ${MAX_NESTING} levels` } : undefined;
+function tooDeep(text: string, start = 0, end = text.length): ParseFailure | undefined {
+  return nestingDepth(text, start, end) > MAX_NESTING ? { message: `nesting deeper than ${MAX_NESTING} levels` } : undefined;
 }
 
 function isRecord(value: unknown): value is Record<string, unknown> {
@@ -122,29 +123,31 @@ function yamlLocator(text: string, start: number, end: number, lines: LineIndex)
   };
 }
 
-function* yamlDocuments(text: string): Generator<ParsedDocument, ParseFailure | undefined, void> {
-  const deep = tooDeep(text);
+/** The documents of `text.slice(start, end)`, composed by the yaml package (offsets stay those of `text`). */
+function* composedDocuments(text: string, start: number, end: number, lines: LineIndex): Generator<ParsedDocument, ParseFailure | undefined, void> {
+  const deep = tooDeep(text, start, end);
   if (deep) return deep;
-  const lines = new LineIndex(text);
   let documents: Iterator<Document.Parsed>;
   try {
-    documents = new Composer(YAML_OPTIONS).compose(new Parser().parse(text))[Symbol.iterator]();
+    const source = start === 0 && end === text.length ? text : text.slice(start, end);
+    documents = new Composer(YAML_OPTIONS).compose(new Parser().parse(source))[Symbol.iterator]();
   } catch (error) {
     return { message: messageOf(error) };
   }
   for (;;) {
     let value: unknown;
-    let start: number;
+    let documentStart: number;
     let contentStart: number;
-    let end: number;
+    let documentEnd: number;
     try {
       const step = documents.next();
       if (step.done) return undefined;
       const document = step.value;
       const error = document.errors[0];
-      if (error) return { message: messageOf(error), line: lines.lineAt(error.pos[0]) };
-      [start, , end] = document.range;
-      contentStart = document.contents?.range?.[0] ?? start;
+      if (error) return { message: messageOf(error), line: lines.lineAt(start + error.pos[0]) };
+      documentStart = start + document.range[0];
+      documentEnd = start + document.range[2];
+      contentStart = start + (document.contents?.range?.[0] ?? document.range[0]);
       value = document.toJS({ maxAliasCount: MAX_ALIAS_COUNT });
     } catch (error) {
       // The yaml package throws for some inputs (excessive aliases, deep
@@ -153,9 +156,27 @@ function* yamlDocuments(text: string): Generator<ParsedDocument, ParseFailure | 
       return { message: messageOf(error) };
     }
     if (value === null || value === undefined) continue; // an empty document, e.g. a trailing `---`
-    const documentStart = contentStart;
-    yield* expandLists(value, () => lines.lineAt(documentStart), yamlLocator(text, start, end, lines));
+    const line = contentStart;
+    yield* expandLists(value, () => lines.lineAt(line), yamlLocator(text, documentStart, documentEnd, lines));
   }
+}
+
+function* yamlDocuments(text: string): Generator<ParsedDocument, ParseFailure | undefined, void> {
+  const lines = new LineIndex(text);
+  const slices = splitDocuments(text);
+  if (!slices) return yield* composedDocuments(text, 0, text.length, lines);
+  for (const slice of slices) {
+    // Most documents are plain block YAML, read directly; the others go to the yaml package.
+    const value = readBlockDocument(text, slice);
+    if (value === FALLBACK) {
+      const failure = yield* composedDocuments(text, slice.start, slice.end, lines);
+      if (failure) return failure;
+      continue;
+    }
+    if (value === null || value === undefined) continue;
+    yield* expandLists(value, () => lines.lineAt(contentStart(text, slice)), yamlLocator(text, slice.start, slice.end, lines));
+  }
+  return undefined;
 }
 
 function jsonLineOf(message: string, text: string): number | undefined {
@@ -166,9 +187,6 @@ function jsonLineOf(message: string, text: string): number | undefined {
 }
 
 function* jsonDocuments(text: string): Generator<ParsedDocument, ParseFailure | undefined, void> {
-  // JSON.parse copes with any depth, but finding a line parses the text again as YAML.
-  const deep = tooDeep(text);
-  if (deep) return deep;
   let value: unknown;
   try {
     value = JSON.parse(text);
@@ -178,9 +196,14 @@ function* jsonDocuments(text: string): Generator<ParsedDocument, ParseFailure | 
     return { message, ...(line !== undefined ? { line } : {}) };
   }
   // JSON is YAML, so the YAML parser can tell where each field is; only
-  // needed when something is wrong, so it runs on the first question.
-  const lineOf: Locator = text.length <= MAX_JSON_BYTES_FOR_LINES ? yamlLocator(text, 0, text.length, new LineIndex(text)) : () => undefined;
-  yield* expandLists(value, () => 1, lineOf);
+  // needed when something is wrong, so it runs on the first question. JSON.parse
+  // copes with any depth, the yaml package does not: too deep, no line.
+  let lineOf: Locator | undefined;
+  const locate: Locator = (path) => {
+    lineOf ??= text.length <= MAX_JSON_BYTES_FOR_LINES && !tooDeep(text) ? yamlLocator(text, 0, text.length, new LineIndex(text)) : () => undefined;
+    return lineOf(path);
+  };
+  yield* expandLists(value, () => 1, locate);
   return undefined;
 }
 

@@ -2,6 +2,7 @@
 // more than the limit, and telling whether it changed since a known
 // signature without reading it at all.
 
+import { createHash } from 'node:crypto';
 import { constants } from 'node:fs';
 import { open, type FileHandle } from 'node:fs/promises';
 
@@ -10,7 +11,8 @@ export type ReadResult =
   | { status: 'directory' }
   | { status: 'unchanged'; signature: string }
   | { status: 'too-large'; signature: string; bytes: number }
-  | { status: 'read'; signature: string; content: Buffer };
+  /** The text, and the SHA-256 of its bytes (the bytes themselves are not kept: they would double the peak for a large file). */
+  | { status: 'read'; signature: string; digest: string; text: string };
 
 /** mtime, size and inode: a rescan re-reads only files whose signature changed. */
 function signatureOf(info: { mtimeMs: number; size: number; ino: number }): string {
@@ -47,7 +49,8 @@ export async function readManifestFile(path: string, limit: number, knownSignatu
       length += bytesRead;
     }
     if (length > limit) return { status: 'too-large', signature, bytes: length };
-    return { status: 'read', signature, content: buffer.subarray(0, length) };
+    const content = buffer.subarray(0, length);
+    return { status: 'read', signature, digest: createHash('sha256').update(content).digest('hex'), text: content.toString('utf8') };
   } catch {
     return { status: 'missing' };
   } finally {
