@@ -79,7 +79,7 @@ const SCALARS = [
   'true', 'True', 'TRUE', 'tRue', 'false', 'yes', 'no', 'on', 'off', 'y', '~', 'null', 'Null', 'NULL', 'nULL',
   '-', '- x', '-x', '--', '---', '...', '[]', '{}', '[ ]', '[a]', '{a: 1}', '&a x', '*a', '!tag x', '!!str 1', '|', '|-', '>', '%x', '@x', '`x', ',x', '?x', '? x', ':x', '=', '<<',
 ];
-const KEYS = ['a', 'name', 'b.c/d-e', 'app.kubernetes.io/name', 'x_y', 'true', 'True', '1', '1.5', 'null', '~', '__proto__', 'constructor', '"q"', "'q'", 'x y', 'k:', 'n', 'y', 'on', '-k', '? k', '<<', 'é'];
+const KEYS = ['f:metadata', 'k:{"port":80,"protocol":"TCP"}', 'a::', 'a#b', 'v:1', 'a:b:', '.x', 'a,b', 'a[0]', 'name', 'b.c/d-e', 'app.kubernetes.io/name', 'x_y', 'true', 'True', '1', '1.5', 'null', '~', '__proto__', 'constructor', '"q"', "'q'", 'x y', 'k:', 'n', 'y', 'on', '-k', '? k', '<<', 'é'];
 
 interface Options {
   indentStep: number;

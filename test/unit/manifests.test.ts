@@ -60,6 +60,18 @@ describe('parseManifest', () => {
     assert.equal(json.documents[0]!.lineOf([0, 0]), undefined);
   });
 
+  test('a document the yaml package would need gigabytes for is refused (M8)', () => {
+    // 150,000 items of a flow sequence: about 300,000 tokens; a million took the yaml package 1.1 GB.
+    const result = parseManifest('a.yaml', `kind: A\n---\nkind: B\nx: [${'1,'.repeat(150_000)}1]\n`);
+    assert.ok(!result.ok);
+    assert.match(result.message, /more than 200000 tokens outside plain block style/);
+    assert.equal(result.line, 3);
+    // The same items in block style are read directly.
+    const block = parseManifest('a.yaml', `kind: B\nx:\n${'- 1\n'.repeat(150_000)}`);
+    assert.ok(block.ok);
+    assert.equal((block.documents[0]!.value as { x: unknown[] }).x.length, 150_000);
+  });
+
   test('line numbers: of the document, of a field, in later documents', () => {
     const text = '# head\nkind: A\n---\n\nkind: B\nmetadata:\n  name: b\n---\nkind: C\nspec:\n  x: 1\n';
     const result = parseManifest('a.yaml', text);
@@ -135,6 +147,14 @@ describe('evaluateFile', () => {
     assert.deepEqual([...result.objects.keys()], ['Ingress/default/a', 'Ingress/default/b']);
     assert.equal(result.problems[0]?.level, 'error');
     assert.match(result.problems[0]!.message, /^cannot parse: .*alias.*; the file keeps its last good content$/i);
+  });
+
+  test('at most 100 problems per file are reported, then how many more there are', () => {
+    const broken = Array.from({ length: 5000 }, (_, i) => `kind: Ingress\napiVersion: networking.k8s.io/v1\nmetadata:\n  name: x${i}\nspec: {}\n`).join('---\n');
+    const result = evaluateFile('f.yaml', broken, new Map(), options);
+    assert.equal(result.problems.length, 101);
+    assert.equal(result.problems[99]!.line, 599); // document 99 of 6 lines each, its spec line
+    assert.equal(result.problems[100]!.message, '4900 more problems in this file are not shown');
   });
 
   test('other kinds are ignored with a debug note', () => {

@@ -61,15 +61,12 @@ export function splitDocuments(text: string): DocumentSlice[] | undefined {
   return slices;
 }
 
-interface Line {
-  indent: number;
-  /** Offset of the first character after the indentation. */
-  start: number;
-  /** Offset of the end of the line (its newline, or the end of the slice). */
-  end: number;
-}
-
-const KEY = /^[A-Za-z0-9_][A-Za-z0-9_./-]*$/;
+/**
+ * Plain keys: a safe first character, then anything but spaces (managedFields
+ * keys such as `f:metadata` and `k:{"port":80}` included); a key ending in
+ * `:` goes to the yaml package.
+ */
+const KEY = /^[A-Za-z0-9_][^\s]*(?<!:)$/;
 const NULL = /^(?:~|[Nn]ull|NULL)?$/;
 const BOOL = /^(?:[Tt]rue|TRUE|[Ff]alse|FALSE)$/;
 const INT_OCT = /^0o[0-7]+$/;
@@ -118,13 +115,32 @@ function owned(value: string): string {
 
 const ESCAPES: Record<string, string> = { '\\': '\\', '"': '"', '/': '/', n: '\n', t: '\t', r: '\r', '0': '\0', b: '\b', f: '\f', ' ': ' ' };
 
+/** A content line (not blank, not a comment) of the document being read. */
+interface Line {
+  indent: number;
+  /** Offset of the first character after the indentation. */
+  start: number;
+  /** Offset of the end of the line (its newline, or the end of the slice). */
+  end: number;
+}
+
 class Reader {
-  private readonly lines: Line[] = [];
+  // Content lines as three columns rather than an object each: a 16 MiB
+  // document of short lines would otherwise cost hundreds of megabytes.
+  private readonly indents: Int32Array;
+  private readonly starts: Int32Array;
+  private readonly ends: Int32Array;
+  private count = 0;
   private index = 0;
 
   constructor(private readonly text: string, slice: DocumentSlice) {
     const body = text.slice(slice.start, slice.end);
     if (UNSUPPORTED_CHARACTER.test(body)) throw unsupported;
+    let lines = 1;
+    for (let at = text.indexOf('\n', slice.start); at !== -1 && at < slice.end; at = text.indexOf('\n', at + 1)) lines += 1;
+    this.indents = new Int32Array(lines);
+    this.starts = new Int32Array(lines);
+    this.ends = new Int32Array(lines);
     for (let at = slice.start; at < slice.end; ) {
       const newline = text.indexOf('\n', at);
       const end = newline === -1 || newline > slice.end ? slice.end : newline;
@@ -137,16 +153,19 @@ class Reader {
         while (rest < end && text.charCodeAt(rest) === 0x20) rest += 1;
         if (rest < end && (text.charCodeAt(rest) !== 0x23 || rest === at + 3)) throw unsupported;
       } else if (start < end && text.charCodeAt(start) !== 0x23 /* # */) {
-        this.lines.push({ indent: start - at, start, end });
+        this.indents[this.count] = start - at;
+        this.starts[this.count] = start;
+        this.ends[this.count] = end;
+        this.count += 1;
       }
       at = end + 1;
     }
   }
 
   read(): unknown {
-    if (this.lines.length === 0) return null;
-    const value = this.block(this.lines[0]!.indent);
-    if (this.index < this.lines.length) throw unsupported;
+    if (this.count === 0) return null;
+    const value = this.block(this.indents[0]!);
+    if (this.index < this.count) throw unsupported;
     return value;
   }
 
@@ -160,7 +179,8 @@ class Reader {
   }
 
   private get current(): Line | undefined {
-    return this.lines[this.index];
+    const index = this.index;
+    return index < this.count ? { indent: this.indents[index]!, start: this.starts[index]!, end: this.ends[index]! } : undefined;
   }
 
   private isDash(line: Line): boolean {
@@ -187,7 +207,8 @@ class Reader {
       } else if (this.keyAt(at, line.end) !== undefined) {
         // `- key: value`: a mapping whose indentation is the key's column.
         const column = at - (line.start - line.indent);
-        this.lines[this.index] = { indent: column, start: at, end: line.end };
+        this.indents[this.index] = column;
+        this.starts[this.index] = at;
         items.push(this.mapping(column));
       } else {
         items.push(this.scalar(at, line.end));

@@ -34,6 +34,29 @@ export function objectKey(ref: ObjectRef): string {
   return (ref.namespace === '' ? [ref.kind, ref.name] : [ref.kind, ref.namespace, ref.name]).join('/');
 }
 
+/**
+ * Problems reported per file. Finding a problem's line parses its document
+ * again, and each problem is a log line: a file of a million broken documents
+ * must cost neither a million parses nor a million log lines.
+ */
+export const MAX_PROBLEMS_PER_FILE = 100;
+
+/** Collects a file's problems up to MAX_PROBLEMS_PER_FILE; `add` computes a problem only while there is room. */
+class Problems {
+  readonly list: FileProblem[] = [];
+  private dropped = 0;
+
+  add(make: () => FileProblem): void {
+    if (this.list.length < MAX_PROBLEMS_PER_FILE) this.list.push(make());
+    else this.dropped += 1;
+  }
+
+  done(): FileProblem[] {
+    if (this.dropped > 0) this.list.push({ level: 'error', message: `${this.dropped} more problems in this file are not shown` });
+    return this.list;
+  }
+}
+
 function withLine(line: number | undefined): { line?: number } {
   return line === undefined ? {} : { line };
 }
@@ -46,7 +69,7 @@ export function evaluateFile(
 ): FileObjects {
   const objects = new Map<string, KubeObject>();
   const kept = new Set<string>();
-  const problems: FileProblem[] = [];
+  const problems = new Problems();
   let unidentified = false;
   const documents = manifestDocuments(fileName, text);
   for (;;) {
@@ -70,7 +93,7 @@ export function evaluateFile(
       kept.add(key);
     }
   }
-  return { objects, kept, problems };
+  return { objects, kept, problems: problems.done() };
 }
 
 /** Adds what one document contributes; returns true when the document is too broken to say which object it is. */
@@ -80,11 +103,11 @@ function evaluateDocument(
   options: DecodeOptions,
   objects: Map<string, KubeObject>,
   kept: Set<string>,
-  problems: FileProblem[],
+  problems: Problems,
 ): boolean {
   const result = decodeObject(document.value, options);
   if (result.status === 'ignored') {
-    problems.push({ level: 'debug', message: `ignored: ${result.reason}`, line: document.line });
+    problems.add(() => ({ level: 'debug', message: `ignored: ${result.reason}`, line: document.line }));
     return false;
   }
   if (result.status === 'invalid') {
@@ -98,20 +121,20 @@ function evaluateDocument(
     }
     const consequence = last ? 'the last good version stays in use' : 'the object is not used';
     for (const error of result.errors) {
-      problems.push({
+      problems.add(() => ({
         level: 'error',
         message: `invalid object: ${error.message}; ${consequence}`,
         ...withLine(document.lineOf(error.path)),
         field: formatPath(error.path),
         ...(object !== undefined ? { object } : {}),
-      });
+      }));
     }
     return !identified;
   }
   const ref = { kind: result.object.kind, namespace: result.object.metadata.namespace, name: result.object.metadata.name };
   const key = objectKey(ref);
   if (objects.has(key)) {
-    problems.push({ level: 'warn', message: 'defined twice in this file; the later definition is used', line: document.line, object: describeRef(ref) });
+    problems.add(() => ({ level: 'warn', message: 'defined twice in this file; the later definition is used', line: document.line, object: describeRef(ref) }));
   }
   objects.set(key, result.object);
   kept.delete(key);

@@ -11,7 +11,7 @@
 // when an error must name the line of a field, only that document is parsed
 // again, this time keeping positions.
 
-import { Composer, LineCounter, Parser, isNode, parseDocument, type Document } from 'yaml';
+import { Composer, Lexer, LineCounter, Parser, isNode, parseDocument, type Document } from 'yaml';
 import type { FieldPath } from '../../objects/field-errors.js';
 import { FALLBACK, contentStart, readBlockDocument, splitDocuments } from './fast-yaml.js';
 import { LineIndex } from './lines.js';
@@ -50,6 +50,27 @@ const YAML_OPTIONS = { uniqueKeys: true, prettyErrors: false } as const;
  * limit (each level needs one more column of indentation).
  */
 export const MAX_NESTING = 1000;
+
+/**
+ * Most tokens a document read by the yaml package may have. That parser keeps
+ * a syntax tree and a document model costing about 550 bytes per token: a
+ * 2 MiB flow sequence (`[1,1,...]`, a million items) took 1.1 GB and 25 s.
+ * 200,000 tokens stay near 110 MB. Plain block YAML is read by fast-yaml.ts
+ * and has no such limit (only the file size limit).
+ */
+export const MAX_FALLBACK_TOKENS = 200_000;
+
+/** Whether `source` has more than MAX_FALLBACK_TOKENS tokens; lexing alone is cheap and keeps nothing. */
+function tooManyTokens(source: string): ParseFailure | undefined {
+  let tokens = 0;
+  for (const _token of new Lexer().lex(source)) {
+    tokens += 1;
+    if (tokens > MAX_FALLBACK_TOKENS) {
+      return { message: `a document with more than ${MAX_FALLBACK_TOKENS} tokens outside plain block style (flow collections, anchors, block scalars...); write it in block style or split it into several documents` };
+    }
+  }
+  return undefined;
+}
 
 /** Opening brackets not yet closed, at most; counts brackets in strings too, which only errs on the safe side. */
 function nestingDepth(text: string, start: number, end: number): number {
@@ -130,6 +151,8 @@ function* composedDocuments(text: string, start: number, end: number, lines: Lin
   let documents: Iterator<Document.Parsed>;
   try {
     const source = start === 0 && end === text.length ? text : text.slice(start, end);
+    const large = tooManyTokens(source);
+    if (large) return { ...large, line: lines.lineAt(contentStart(text, { start, end })) };
     documents = new Composer(YAML_OPTIONS).compose(new Parser().parse(source))[Symbol.iterator]();
   } catch (error) {
     return { message: messageOf(error) };
