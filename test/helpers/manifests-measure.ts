@@ -7,8 +7,7 @@
 // `files` is 20 (the default: 20 files of 1,500 documents) or 1 (one large
 // file with the same objects). Prints one JSON line per run, then medians.
 
-import { readFile } from 'node:fs/promises';
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -20,6 +19,12 @@ import { startPortero } from './portero.js';
 export interface ProcessMemory {
   rssMiB: number;
   peakMiB: number;
+}
+
+/** CPU time (user + system) a process has used so far, in seconds. */
+export async function processCpuSeconds(pid: number): Promise<number> {
+  const fields = (await readFile(`/proc/${pid}/stat`, 'utf8')).split(') ')[1]!.split(' ');
+  return (Number(fields[11]) + Number(fields[12])) / 100; // utime, stime in clock ticks (USER_HZ = 100)
 }
 
 export async function processMemory(pid: number): Promise<ProcessMemory> {
@@ -34,6 +39,8 @@ export interface ScaleRun {
   megabytes: number;
   /** From spawning Portero until the sampled hosts (every 100th and the last) all answer. */
   servedSeconds: number;
+  /** Portero's CPU time until served: less sensitive than wall time to other load on the machine. */
+  cpuSeconds: number;
   settledRssMiB: number;
   peakRssMiB: number;
 }
@@ -55,6 +62,7 @@ export async function measureScale(files: number, apps = 10_000, settleMs = 25_0
         await sleep(10);
       }
       const servedSeconds = (performance.now() - started) / 1000;
+      const cpuSeconds = await processCpuSeconds(portero.child.pid!);
       for (const host of sample) {
         const answer = await whoAnswers(portero.httpPort, host, '/');
         if (answer !== 'scale') throw new Error(`${host} answered ${answer}`);
@@ -66,6 +74,7 @@ export async function measureScale(files: number, apps = 10_000, settleMs = 25_0
         apps,
         megabytes: Math.round(workload.bytes / 1e5) / 10,
         servedSeconds: Math.round(servedSeconds * 100) / 100,
+        cpuSeconds,
         settledRssMiB: Math.round(memory.rssMiB),
         peakRssMiB: Math.round(memory.peakMiB),
       };
@@ -99,6 +108,7 @@ if (import.meta.url === `file://${process.argv[1]}`) {
       files,
       apps,
       servedSeconds: median(results.map((r) => r.servedSeconds)),
+      cpuSeconds: median(results.map((r) => r.cpuSeconds)),
       settledRssMiB: median(results.map((r) => r.settledRssMiB)),
       peakRssMiB: median(results.map((r) => r.peakRssMiB)),
     }),

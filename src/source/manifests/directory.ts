@@ -27,6 +27,7 @@ import type { KubeObject } from '../../objects/types.js';
 import type { Store } from '../../store/store.js';
 import type { Logger } from '../../telemetry/log.js';
 import { Coalescer } from '../../util/coalesce.js';
+import { Definers } from './definers.js';
 import { evaluateFile, type FileProblem } from './file-objects.js';
 import { KeptStore, type KeptObjects } from './kept.js';
 import { readManifestFile } from './read-file.js';
@@ -92,8 +93,7 @@ export class ManifestSource {
   /** Files refused as too large: path → the signature already reported. */
   private readonly refused = new Map<string, string>();
   private readonly published = new Map<string, KubeObject>();
-  /** The file (or, rarely, files) that define each object (`Kind/namespace/name`): no Set per object for the usual single file. */
-  private readonly definers = new Map<string, string | string[]>();
+  private readonly definers = new Definers();
   /** Directories listed and watched: path → `device:inode`. */
   private directories = new Map<string, string>();
   private readonly dirty = new Set<string>();
@@ -358,39 +358,18 @@ export class ManifestSource {
       const after = state?.objects;
       for (const key of before?.keys() ?? []) affected.add(key);
       for (const key of after?.keys() ?? []) affected.add(key);
-      this.index(path, before, after);
+      this.definers.update(path, before, after);
     }
     if (affected.size === 0) return;
     this.publish(affected);
     this.keptStore.save(this.keptObjects());
   }
 
-  /** Keeps `definers` (which files define each object) in step with one file's change. */
-  private index(path: string, before: ReadonlyMap<string, KubeObject> | undefined, after: ReadonlyMap<string, KubeObject> | undefined): void {
-    for (const key of before?.keys() ?? []) {
-      if (after?.has(key)) continue;
-      const files = this.definers.get(key);
-      if (files === path) this.definers.delete(key);
-      else if (Array.isArray(files)) {
-        const rest = files.filter((file) => file !== path);
-        this.definers.set(key, rest.length === 1 ? rest[0]! : rest);
-      }
-    }
-    for (const key of after?.keys() ?? []) {
-      const files = this.definers.get(key);
-      if (files === undefined) this.definers.set(key, path);
-      else if (typeof files === 'string') {
-        if (files !== path) this.definers.set(key, [files, path]);
-      } else if (!files.includes(path)) files.push(path);
-    }
-  }
-
   /** Writes the current version of each affected object to the store: the first file in path order that defines it wins. */
   private publish(affected: ReadonlySet<string>): void {
     const { store } = this.options;
     for (const key of affected) {
-      const definers = this.definers.get(key);
-      const files = definers === undefined ? [] : typeof definers === 'string' ? [definers] : [...definers].sort();
+      const files = this.definers.of(key);
       const winner = files[0];
       if (files.length > 1) {
         const relativeFiles = files.map((path) => this.relative(path));
