@@ -184,7 +184,8 @@ describe('fast block-YAML reader', () => {
   for (const text of cases) test(JSON.stringify(text).slice(0, 60), () => check(text));
 
   test('generated documents: accepted means equal to the yaml package', () => {
-    fc.assert(fc.property(stream, (text) => check(text)), { numRuns: 3000 });
+    // A new random seed every run: coverage adds up across runs.
+    fc.assert(fc.property(stream, (text) => check(text)), { numRuns: 1000 });
   });
 
   test('kubectl-style manifests take the fast path', () => {
