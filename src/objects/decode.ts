@@ -38,9 +38,23 @@ export type DecodeResult =
 export interface DecodeOptions {
   /** Namespace for objects that carry none (manifest files); the API always sets one. */
   defaultNamespace: string;
-  /** creationTimestamp for objects that carry none (a manifest source remembers when it first saw each). */
+  /** creationTimestamp for objects that carry none (manifest files use CREATED_AFTER_EVERY_TIMESTAMP). */
   creationTimestampFor: (ref: ObjectRef) => string;
+  /**
+   * Accept loopback EndpointSlice addresses (127.0.0.0/8, ::1), which the API
+   * server refuses. Only the manifest source sets it: manifests mode is for
+   * local use, where backends listen on loopback.
+   */
+  allowLoopbackEndpoints?: boolean;
 }
+
+/**
+ * The creationTimestamp of manifest objects that carry none: later than every
+ * explicit timestamp, and the same for all of them, so that among them
+ * namespace/name decides a conflict, whatever the order files were written
+ * or read, before or after a restart.
+ */
+export const CREATED_AFTER_EVERY_TIMESTAMP = '9999-12-31T23:59:59Z';
 
 // Objects are immutable once decoded, so empty maps and lists can be shared:
 // thousands of objects without labels need no thousands of empty objects.
@@ -57,7 +71,27 @@ function isKind(value: string): value is Kind {
   return (KINDS as readonly string[]).includes(value);
 }
 
+/** Never throws: whatever `raw` holds, the result is ok, ignored or invalid. */
 export function decodeObject(raw: unknown, options: DecodeOptions): DecodeResult {
+  try {
+    return decodeUnguarded(raw, options);
+  } catch (error) {
+    // Every known cause is handled where it arises; this keeps an unknown one
+    // to this object instead of the whole batch it was read with.
+    return { status: 'invalid', errors: [{ path: [], message: `cannot be decoded: ${error instanceof Error ? error.message : 'unknown error'}` }] };
+  }
+}
+
+/** A value named in a message, whatever its type: a string as JSON, anything else by its type. */
+function describeValue(value: unknown): string {
+  if (typeof value === 'string') return JSON.stringify(value.length > 80 ? `${value.slice(0, 80)}…` : value);
+  if (value === null) return 'null';
+  if (Array.isArray(value)) return 'a list';
+  if (typeof value === 'object') return 'an object';
+  return typeof value === 'number' || typeof value === 'boolean' || typeof value === 'bigint' ? `${typeof value} ${String(value)}` : typeof value;
+}
+
+function decodeUnguarded(raw: unknown, options: DecodeOptions): DecodeResult {
   const shape = new Shape();
   if (!shape.isObject(raw)) return { status: 'invalid', errors: [{ path: [], message: 'must be an object' }] };
   const kind = shape.optionalString(raw.kind, ['kind']);
@@ -71,7 +105,7 @@ export function decodeObject(raw: unknown, options: DecodeOptions): DecodeResult
   if (!isKind(kind)) return { status: 'ignored', reason: `kind ${kind} is not read by Portero` };
   if (kind === 'Secret') {
     const type = raw.type ?? 'Opaque';
-    if (type !== TLS_SECRET_TYPE) return { status: 'ignored', reason: `Secret of type ${String(type)} is not a TLS Secret` };
+    if (type !== TLS_SECRET_TYPE) return { status: 'ignored', reason: `Secret of type ${describeValue(type)} is not a TLS Secret` };
   }
 
   const metadata = decodeMetadata(shape, raw.metadata, kind, options);
@@ -98,12 +132,12 @@ export function decodeObject(raw: unknown, options: DecodeOptions): DecodeResult
       break;
   }
   const errors = [...shape.errors];
-  if (errors.length === 0) errors.push(...semanticErrors(object));
+  if (errors.length === 0) errors.push(...semanticErrors(object, options));
   if (errors.length > 0) return { status: 'invalid', ref, errors };
   return { status: 'ok', object };
 }
 
-function semanticErrors(object: KubeObject): FieldError[] {
+function semanticErrors(object: KubeObject, options: DecodeOptions): FieldError[] {
   switch (object.kind) {
     case 'Ingress':
       return validateIngress(object);
@@ -112,7 +146,7 @@ function semanticErrors(object: KubeObject): FieldError[] {
     case 'Service':
       return validateService(object);
     case 'EndpointSlice':
-      return validateEndpointSlice(object);
+      return validateEndpointSlice(object, { allowLoopback: options.allowLoopbackEndpoints === true });
     case 'Secret':
       return [];
   }

@@ -114,3 +114,70 @@ describe('decodeObject accepts and normalizes valid objects', () => {
     }
   });
 });
+
+describe('decodeObject never throws', () => {
+  test('a Secret type that is not a string is ignored with a readable reason (H1)', () => {
+    for (const type of [{ toString: 1 }, { valueOf: null, toString: null }, ['x'], 7, true]) {
+      const result = decodeObject({ apiVersion: 'v1', kind: 'Secret', metadata: { name: 's' }, type }, options);
+      assert.equal(result.status, 'ignored');
+      if (result.status === 'ignored') assert.match(result.reason, /^Secret of type (an object|a list|number 7|boolean true) is not a TLS Secret$/);
+    }
+  });
+
+  test('objects whose fields are objects without prototype or string conversion are refused, not thrown on', () => {
+    const hostile = Object.assign(Object.create(null) as object, { toString: 1, valueOf: 1 });
+    const raws: unknown[] = [
+      { apiVersion: 'v1', kind: 'Service', metadata: { name: hostile, namespace: hostile, labels: hostile }, spec: { ports: [{ port: hostile, targetPort: hostile }] } },
+      { apiVersion: hostile, kind: hostile },
+      { apiVersion: 'networking.k8s.io/v1', kind: 'Ingress', metadata: { name: 'a', creationTimestamp: hostile }, spec: { rules: hostile, tls: [hostile] } },
+      { apiVersion: 'discovery.k8s.io/v1', kind: 'EndpointSlice', metadata: { name: 'e' }, addressType: hostile, endpoints: [{ addresses: [hostile] }] },
+      Object.create(null) as unknown,
+    ];
+    for (const raw of raws) assert.notEqual(decodeObject(raw, options).status, 'ok');
+  });
+});
+
+describe('EndpointSlice addresses the API server refuses (ValidateNonSpecialIP)', () => {
+  const slice = (addressType: string, address: string): Json => ({
+    apiVersion: 'discovery.k8s.io/v1',
+    kind: 'EndpointSlice',
+    metadata: { name: 'e' },
+    addressType,
+    endpoints: [{ addresses: [address] }],
+  });
+  const refused: [string, string, RegExp][] = [
+    ['IPv4', '0.0.0.0', /unspecified/],
+    ['IPv4', '169.254.169.254', /link-local/],
+    ['IPv4', '224.0.0.1', /multicast/],
+    ['IPv4', '239.255.255.250', /multicast/],
+    ['IPv6', '::', /unspecified/],
+    ['IPv6', 'fe80::1', /link-local/],
+    ['IPv6', 'febf::1', /link-local/],
+    ['IPv6', 'ff02::1', /multicast/],
+    ['IPv6', '::ffff:127.0.1.2', /IPv4-mapped/],
+    ['IPv6', '::ffff:10.0.0.1', /IPv4-mapped/],
+    ['IPv6', 'fe80::1%lo', /zone/],
+    ['IPv6', '2001:db8::1%eth0', /zone/],
+  ];
+  for (const [addressType, address, reason] of refused) {
+    test(`${address} is refused, naming the address`, () => {
+      const errors = errorsOf(slice(addressType, address));
+      assert.equal(errors.length, 1, JSON.stringify(errors));
+      assert.ok(errors[0]!.startsWith(`endpoints[0].addresses[0]: Invalid value: ${JSON.stringify(address)}: `), errors[0]);
+      assert.match(errors[0]!, reason);
+    });
+  }
+
+  test('loopback is refused by default, as the API server does, and accepted with allowLoopbackEndpoints (manifests mode)', () => {
+    for (const [addressType, address] of [['IPv4', '127.0.0.1'], ['IPv4', '127.0.1.2'], ['IPv6', '::1']] as const) {
+      assert.match(errorsOf(slice(addressType, address)).join('\n'), /loopback/);
+      assert.equal(decodeObject(slice(addressType, address), { ...options, allowLoopbackEndpoints: true }).status, 'ok');
+    }
+  });
+
+  test('ordinary pod addresses are accepted', () => {
+    for (const [addressType, address] of [['IPv4', '10.244.1.7'], ['IPv4', '192.168.0.1'], ['IPv6', '2001:db8::7'], ['IPv6', 'fd00::1'], ['IPv6', 'fec0::1']] as const) {
+      assert.deepEqual(errorsOf(slice(addressType, address)), []);
+    }
+  });
+});

@@ -43,6 +43,51 @@ describe('parseManifest', () => {
     assert.equal(document.lineOf(['metadata', 'name']), 3);
   });
 
+  test('a document the yaml package throws on is a parse failure, not an exception (H1)', () => {
+    const laughs = 'a: &a [x,x,x,x,x,x,x,x,x,x]\nb: &b [*a,*a,*a,*a,*a,*a,*a,*a,*a,*a]\nc: [*b,*b,*b,*b,*b,*b,*b,*b,*b,*b]\n';
+    const deep = `${'['.repeat(100_000)}${']'.repeat(100_000)}\n`;
+    for (const [name, text, message] of [
+      ['aliases.yaml', `kind: A\n---\n${laughs}`, /alias/i],
+      ['deep.yaml', deep, /nesting deeper than 1000 levels/],
+    ] as const) {
+      const result = parseManifest(name, text);
+      assert.ok(!result.ok, name);
+      assert.match(result.message, message);
+    }
+    // JSON.parse copes with any depth; only finding a line would not.
+    const json = parseManifest('deep.json', deep);
+    assert.ok(json.ok);
+    assert.equal(json.documents[0]!.lineOf([0, 0]), undefined);
+  });
+
+  test('a document the yaml package would need gigabytes for is refused (M8)', () => {
+    // 150,000 items of a flow sequence: about 300,000 tokens; a million took the yaml package 1.1 GB.
+    const result = parseManifest('a.yaml', `kind: A\n---\nkind: B\nx: [${'1,'.repeat(150_000)}1]\n`);
+    assert.ok(!result.ok);
+    assert.match(result.message, /more than 200000 tokens outside plain block style/);
+    assert.equal(result.line, 3);
+    // The same items in block style are read directly.
+    const block = parseManifest('a.yaml', `kind: B\nx:\n${'- 1\n'.repeat(150_000)}`);
+    assert.ok(block.ok);
+    assert.equal((block.documents[0]!.value as { x: unknown[] }).x.length, 150_000);
+  });
+
+  test('line numbers: of the document, of a field, in later documents', () => {
+    const text = '# head\nkind: A\n---\n\nkind: B\nmetadata:\n  name: b\n---\nkind: C\nspec:\n  x: 1\n';
+    const result = parseManifest('a.yaml', text);
+    assert.ok(result.ok);
+    assert.deepEqual(result.documents.map((document) => document.line), [2, 5, 9]);
+    assert.equal(result.documents[1]!.lineOf(['metadata', 'name']), 7);
+    assert.equal(result.documents[2]!.lineOf(['spec', 'x']), 11);
+    assert.equal(result.documents[2]!.lineOf(['spec', 'missing', 'deeper']), 11);
+  });
+
+  test('an error in a later document names its line', () => {
+    const result = parseManifest('a.yaml', 'kind: A\n---\nkind: B\n---\nkind: C\nkind: D\n');
+    assert.ok(!result.ok);
+    assert.equal(result.line, 6);
+  });
+
   test('lineOf inside a List item', () => {
     const result = parseManifest('a.yaml', 'kind: List\nitems:\n- kind: A\n  metadata:\n    name: first\n- kind: B\n  metadata:\n    name: second\n');
     assert.ok(result.ok);
@@ -84,6 +129,32 @@ describe('evaluateFile', () => {
   test('a document that cannot be identified blocks removals', () => {
     const result = evaluateFile('f.yaml', toYaml([good, { apiVersion: 'networking.k8s.io/v1', kind: 'Ingress', metadata: {} }]), first.objects, options);
     assert.deepEqual([...result.objects.keys()].sort(), ['Ingress/default/a', 'Ingress/default/b']);
+  });
+
+  test('kept: the keys whose last good version is used instead of the text', () => {
+    assert.deepEqual([...first.kept], []);
+    const invalid = evaluateFile('f.yaml', toYaml([badA, goodB]), first.objects, options);
+    assert.deepEqual([...invalid.kept], ['Ingress/default/a']);
+    const unparsable = evaluateFile('f.yaml', 'kind: [', first.objects, options);
+    assert.deepEqual([...unparsable.kept].sort(), ['Ingress/default/a', 'Ingress/default/b']);
+    const fixed = evaluateFile('f.yaml', toYaml([good, goodB]), invalid.objects, options);
+    assert.deepEqual([...fixed.kept], []);
+  });
+
+  test('a file the parser throws on keeps its last good content (H1)', () => {
+    const bomb = 'a: &a [x,x,x,x,x,x,x,x,x,x]\nb: &b [*a,*a,*a,*a,*a,*a,*a,*a,*a,*a]\nc: [*b,*b,*b,*b,*b,*b,*b,*b,*b,*b]\n';
+    const result = evaluateFile('f.yaml', bomb, first.objects, options);
+    assert.deepEqual([...result.objects.keys()], ['Ingress/default/a', 'Ingress/default/b']);
+    assert.equal(result.problems[0]?.level, 'error');
+    assert.match(result.problems[0]!.message, /^cannot parse: .*alias.*; the file keeps its last good content$/i);
+  });
+
+  test('at most 100 problems per file are reported, then how many more there are', () => {
+    const broken = Array.from({ length: 5000 }, (_, i) => `kind: Ingress\napiVersion: networking.k8s.io/v1\nmetadata:\n  name: x${i}\nspec: {}\n`).join('---\n');
+    const result = evaluateFile('f.yaml', broken, new Map(), options);
+    assert.equal(result.problems.length, 101);
+    assert.equal(result.problems[99]!.line, 599); // document 99 of 6 lines each, its spec line
+    assert.equal(result.problems[100]!.message, '4900 more problems in this file are not shown');
   });
 
   test('other kinds are ignored with a debug note', () => {

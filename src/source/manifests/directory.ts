@@ -3,37 +3,67 @@
 //
 // Every directory is watched with inotify (fs.watch on the directory, not on
 // each file), which sees files created, written, renamed into place and
-// removed. Events are coalesced for a few milliseconds and then each named
-// file is read again; editors and tools that replace files (write, then
-// rename) simply look like a change. Kubernetes ConfigMap volumes swap a
-// `..data` symlink instead; any event on a `..` entry rescans everything. A
-// slow background rescan (stat only, then read what changed) is a safety net
-// for events the kernel may drop. The same object defined in two files: the
-// file first in path order wins.
+// removed. A directory is watched before it is listed, so nothing written
+// into a new directory can fall between the listing and the watch. Events
+// are coalesced for a few milliseconds and then each named file is read
+// again; editors and tools that replace files (write, then rename) simply
+// look like a change. Kubernetes ConfigMap volumes swap a `..data` symlink
+// instead; any event on a `..` entry rescans everything. The root's name is
+// watched in its parent: a root that is deleted keeps its last objects until
+// it is back, and a root symlink that is swapped (git-sync) is read again at
+// once. A slow background rescan (stat only, then read what changed) is a
+// safety net for events the kernel may drop. The same object defined in two
+// files: the file first in path order wins.
+//
+// Every change goes through one queue (`batch`), so listings, reads and
+// publications never interleave, and a file's new state is recorded only
+// together with its publication: a change is never marked as seen without
+// reaching the store.
 
-import { createHash } from 'node:crypto';
-import { watch, type FSWatcher } from 'node:fs';
-import { readdir, readFile, stat } from 'node:fs/promises';
+import { realpath, stat } from 'node:fs/promises';
 import { join, relative, sep } from 'node:path';
+import { CREATED_AFTER_EVERY_TIMESTAMP, type DecodeOptions } from '../../objects/decode.js';
+import type { KubeObject } from '../../objects/types.js';
 import type { Store } from '../../store/store.js';
-import { Coalescer } from '../../util/coalesce.js';
 import type { Logger } from '../../telemetry/log.js';
-import type { KubeObject, ObjectRef } from '../../objects/types.js';
-import { evaluateFile, objectKey, type FileProblem } from './file-objects.js';
+import { Coalescer } from '../../util/coalesce.js';
+import { Definers } from './definers.js';
+import { evaluateFile, type FileProblem } from './file-objects.js';
+import { KeptStore, type KeptObjects } from './kept.js';
+import { readManifestFile } from './read-file.js';
+import { MANIFEST_FILE, isHidden, walkTree } from './tree.js';
+import { DirectoryWatchers, RootWatcher } from './watch.js';
 
-const MANIFEST_FILE = /\.(ya?ml|json)$/;
-const MAX_FILE_BYTES = 64 * 1024 * 1024;
+/**
+ * Largest manifest file read. Parsing costs memory several times the size of
+ * the text, most for a single huge document; at this size the worst case
+ * measured (one document of 16 MiB) stays far below a 1 GiB container limit.
+ * See docs/manifests.md.
+ */
+export const MAX_FILE_BYTES = 16 * 1024 * 1024;
 const COALESCE_MS = 3;
 const MAX_COALESCE_MS = 30;
 const SAFETY_RESCAN_MS = 30_000;
+/**
+ * A file found missing is removed only if it is still missing this much
+ * later and the root is still there: `rm -rf` of the whole directory (which
+ * keeps its objects) deletes the files before the directory, and `rm f &&
+ * cp g f` replaces a file without a moment of absence being applied.
+ */
+const REMOVAL_GRACE_MS = 100;
+
+export const MANIFEST_DECODE_OPTIONS: DecodeOptions = {
+  defaultNamespace: 'default',
+  creationTimestampFor: () => CREATED_AFTER_EVERY_TIMESTAMP,
+  allowLoopbackEndpoints: true,
+};
 
 export interface ManifestSourceOptions {
   directory: string;
   store: Store;
   log: Logger;
-  /** Portero's state directory, for what must survive a restart. */
+  /** Portero's state directory, for what must survive a restart (the last good versions kept). */
   stateDir?: string;
-  now?: () => Date;
 }
 
 interface FileState {
@@ -42,24 +72,54 @@ interface FileState {
   /** mtime, size and inode when last read: a rescan re-reads only files whose signature changed. */
   signature: string;
   objects: Map<string, KubeObject>;
+  /** Keys of `objects` that are last good versions, not what the text holds now. */
+  kept: Set<string>;
+}
+
+/** A file's next state (undefined: removed), recorded together with its publication. */
+interface Change {
+  path: string;
+  state: FileState | undefined;
+  /** False when only the signature changed (same content). */
+  contentChanged: boolean;
+}
+
+function under(directory: string, path: string): boolean {
+  return path.startsWith(directory.endsWith(sep) ? directory : directory + sep);
 }
 
 export class ManifestSource {
   private readonly files = new Map<string, FileState>();
+  /** Files refused as too large: path → the signature already reported. */
+  private readonly refused = new Map<string, string>();
   private readonly published = new Map<string, KubeObject>();
-  /** The files that define each object (`Kind/namespace/name`). */
-  private readonly definers = new Map<string, Set<string>>();
-  private readonly firstSeen = new Map<string, string>();
+  private readonly definers = new Definers();
+  /** Directories listed and watched: path → `device:inode`. */
+  private directories = new Map<string, string>();
   private readonly dirty = new Set<string>();
-  private readonly watchers = new Map<string, FSWatcher>();
+  private readonly subtrees = new Set<string>();
+  private fullRescan = false;
+  private readonly watchers: DirectoryWatchers;
+  private readonly rootWatcher: RootWatcher;
+  /** The root's real path when last read (it changes when a root symlink is swapped). */
+  private rootTarget: string | undefined;
+  private rootMissing = false;
+  /** Last good versions saved by the previous run, used for each file's first read only. */
+  private restored: KeptObjects = new Map();
+  private readonly keptStore: KeptStore;
   private readonly burst = new Coalescer(COALESCE_MS, MAX_COALESCE_MS, () => void this.enqueue());
   private safetyTimer: NodeJS.Timeout | undefined;
   private stopped = false;
   private processing: Promise<void> = Promise.resolve();
-  private readonly now: () => Date;
 
   constructor(private readonly options: ManifestSourceOptions) {
-    this.now = options.now ?? (() => new Date());
+    this.watchers = new DirectoryWatchers(
+      (directory, name) => this.onEvent(directory, name),
+      (directory) => this.requestSubtree(directory),
+      options.log,
+    );
+    this.rootWatcher = new RootWatcher(options.directory, () => this.burst.request());
+    this.keptStore = new KeptStore(options.stateDir, options.log);
   }
 
   /** Reads the directory once (resolving when every file is in the store) and keeps watching it. */
@@ -67,7 +127,13 @@ export class ManifestSource {
     const { directory } = this.options;
     const info = await stat(directory).catch(() => undefined);
     if (!info?.isDirectory()) throw new Error(`--manifests ${directory}: not a directory`);
+    this.restored = await this.keptStore.load(MANIFEST_DECODE_OPTIONS);
+    this.rootTarget = await realpath(directory).catch(() => directory);
+    this.rootWatcher.start();
     await this.rescan();
+    // Saved versions not used by now belong to files that are gone or now valid.
+    this.restored = new Map();
+    this.keptStore.save(this.keptObjects());
     this.safetyTimer = setInterval(() => void this.rescan(), SAFETY_RESCAN_MS);
     this.safetyTimer.unref();
   }
@@ -76,166 +142,196 @@ export class ManifestSource {
     this.stopped = true;
     this.burst.cancel();
     clearInterval(this.safetyTimer);
-    for (const watcher of this.watchers.values()) watcher.close();
-    this.watchers.clear();
+    this.watchers.closeAll();
+    this.rootWatcher.close();
     await this.processing;
-  }
-
-  /** Watches exactly the given directories. */
-  private syncWatchers(directories: readonly string[]): void {
-    if (this.stopped) return;
-    const wanted = new Set(directories);
-    for (const [directory, watcher] of this.watchers) {
-      if (wanted.has(directory)) continue;
-      watcher.close();
-      this.watchers.delete(directory);
-    }
-    for (const directory of wanted) {
-      if (this.watchers.has(directory)) continue;
-      try {
-        const watcher = watch(directory, { persistent: false }, (_event, name) => this.onEvent(directory, name === null ? '' : String(name)));
-        watcher.on('error', () => {
-          watcher.close();
-          this.watchers.delete(directory);
-          void this.rescan();
-        });
-        this.watchers.set(directory, watcher);
-      } catch (error) {
-        this.options.log.warn({ directory, err: (error as Error).message }, 'cannot watch directory; it is rescanned periodically');
-      }
-    }
-  }
-
-  private onEvent(directory: string, name: string): void {
-    if (name === '' || name.startsWith('..')) {
-      void this.rescan(); // unknown entry, or a ConfigMap volume swapped its `..data` link
-      return;
-    }
-    if (name.startsWith('.')) return; // hidden: editor and tool temporaries
-    const path = join(directory, name);
-    if (MANIFEST_FILE.test(name)) this.markDirty(path);
-    else if (!name.includes('.')) void this.rescan(); // may be a directory that appeared or vanished
-  }
-
-  private markDirty(path: string): void {
-    this.dirty.add(path);
-    this.burst.request();
-  }
-
-  /** Manifest files under `directory` (recursively), and the directories visited. */
-  private async listFiles(directory: string, directories: string[] = []): Promise<string[]> {
-    const out: string[] = [];
-    let entries;
-    try {
-      entries = await readdir(directory, { withFileTypes: true });
-    } catch {
-      return out;
-    }
-    directories.push(directory);
-    for (const entry of entries) {
-      if (entry.name.startsWith('.')) continue;
-      const path = join(directory, entry.name);
-      let isDirectory = entry.isDirectory();
-      let isFile = entry.isFile();
-      if (entry.isSymbolicLink()) {
-        const target = await stat(path).catch(() => undefined);
-        isDirectory = target?.isDirectory() ?? false;
-        isFile = target?.isFile() ?? false;
-      }
-      if (isDirectory) out.push(...(await this.listFiles(path, directories)));
-      else if (isFile && MANIFEST_FILE.test(entry.name)) out.push(path);
-    }
-    return out;
+    await this.keptStore.flush();
   }
 
   /** Re-lists the tree, watches its directories, and re-reads every file that may have changed. */
-  async rescan(): Promise<void> {
-    const directories: string[] = [];
-    const present = await this.listFiles(this.options.directory, directories);
-    this.syncWatchers(directories);
-    for (const path of [...present, ...this.files.keys()]) this.dirty.add(path);
-    await this.enqueue();
+  rescan(): Promise<void> {
+    this.fullRescan = true;
+    return this.enqueue();
   }
 
-  /** Runs processDirty after any run in progress; a failure is logged and never blocks later runs. */
+  private onEvent(directory: string, name: string): void {
+    if (this.stopped) return;
+    if (name === '' || name.startsWith('..')) {
+      // Unknown entry, or a ConfigMap volume swapped its `..data` link.
+      this.fullRescan = true;
+      this.burst.request();
+      return;
+    }
+    if (isHidden(name)) return; // editor and tool temporaries
+    const path = join(directory, name);
+    if (MANIFEST_FILE.test(name)) this.dirty.add(path);
+    // Anything else may be a directory that appeared, vanished or was moved in (whatever its name).
+    else this.subtrees.add(path);
+    this.burst.request();
+  }
+
+  private requestSubtree(path: string): void {
+    if (this.stopped) return;
+    this.subtrees.add(path);
+    this.burst.request();
+  }
+
+  /** Runs one batch after any batch in progress; a failure is logged and never blocks later batches. */
   private enqueue(): Promise<void> {
     this.processing = this.processing.then(() =>
-      this.processDirty().catch((error: unknown) => {
+      this.batch().catch((error: unknown) => {
         this.options.log.error({ err: error instanceof Error ? error.stack : String(error) }, 'reading manifests failed');
       }),
     );
     return this.processing;
   }
 
+  private async batch(): Promise<void> {
+    if (this.stopped) return;
+    if (!(await this.checkRoot())) return;
+    if (this.fullRescan) {
+      this.fullRescan = false;
+      this.subtrees.clear();
+      await this.walkAll();
+    }
+    for (const path of [...this.subtrees]) {
+      this.subtrees.delete(path);
+      await this.walkSubtree(path);
+    }
+    await this.processDirty();
+  }
+
+  /**
+   * Whether the root is there. A root that vanished keeps every object read
+   * (warned once); one that came back, or whose symlink now points elsewhere,
+   * is listed and watched afresh.
+   */
+  private async checkRoot(): Promise<boolean> {
+    const { directory, log } = this.options;
+    const info = await stat(directory).catch(() => undefined);
+    if (!info?.isDirectory()) {
+      if (!this.rootMissing) {
+        this.rootMissing = true;
+        log.warn({ directory }, 'the manifest directory is gone; the objects read last keep serving until it is back');
+      }
+      this.forgetTree();
+      this.dirty.clear();
+      this.subtrees.clear();
+      return false;
+    }
+    const target = await realpath(directory).catch(() => directory);
+    if (this.rootMissing || target !== this.rootTarget) {
+      log.info({ directory, target }, this.rootMissing ? 'the manifest directory is back; reading it again' : 'the manifest directory now leads elsewhere; reading it again');
+      this.rootMissing = false;
+      this.rootTarget = target;
+      this.forgetTree();
+      this.fullRescan = true;
+      this.burst.request(); // when called mid-batch, the next batch lists the tree
+    }
+    return true;
+  }
+
+  /** Drops every directory watch (they follow inodes that are no longer the tree). */
+  private forgetTree(): void {
+    this.watchers.closeAll();
+    this.directories = new Map();
+  }
+
+  /** Watches a directory about to be listed; a watch on an older directory of the same path is replaced. */
+  private watch(directory: string, id: string): void {
+    if (this.directories.get(directory) !== id) this.watchers.remove(directory);
+    this.watchers.add(directory);
+  }
+
+  private async walkAll(): Promise<void> {
+    const listing = await walkTree(this.options.directory, { visited: new Set(), beforeList: (directory, id) => this.watch(directory, id) });
+    this.watchers.retain(new Set(listing.directories.keys()));
+    this.directories = listing.directories;
+    for (const path of listing.files) this.dirty.add(path);
+    for (const path of this.files.keys()) this.dirty.add(path);
+  }
+
+  /** Something named `path` changed: list it if it is a directory, and re-read what was known under it. */
+  private async walkSubtree(path: string): Promise<void> {
+    // Even a directory that looks the same (its inode number may have been
+    // reused) is listed and watched afresh: events on a directory's own name
+    // are rare, and files that did not change are not parsed again.
+    const info = await stat(path).catch(() => undefined);
+    this.watchers.removeTree(path);
+    for (const directory of [...this.directories.keys()]) {
+      if (directory === path || under(path, directory)) this.directories.delete(directory);
+    }
+    for (const file of this.files.keys()) {
+      if (under(path, file)) this.dirty.add(file);
+    }
+    if (!info?.isDirectory()) return;
+    const listing = await walkTree(path, { visited: new Set(this.directories.values()), beforeList: (directory, id) => this.watch(directory, id) });
+    for (const [directory, id] of listing.directories) this.directories.set(directory, id);
+    for (const file of listing.files) this.dirty.add(file);
+  }
+
   private async processDirty(): Promise<void> {
     const paths = [...this.dirty];
     this.dirty.clear();
-    const affected = new Set<string>();
+    let changes = await this.readAll(paths);
+    const removed = changes.filter((change) => change.state === undefined).map((change) => change.path);
+    if (removed.length > 0) {
+      await new Promise((resolve) => setTimeout(resolve, REMOVAL_GRACE_MS));
+      if (this.stopped || !(await this.checkRoot())) return;
+      const confirmed = await this.readAll(removed);
+      changes = [...changes.filter((change) => change.state !== undefined), ...confirmed];
+    }
+    this.apply(changes);
+  }
+
+  private async readAll(paths: readonly string[]): Promise<Change[]> {
+    const changes: Change[] = [];
     for (const path of paths) {
-      const before = this.files.get(path)?.objects;
-      if (!(await this.readOne(path))) continue;
-      const after = this.files.get(path)?.objects;
-      for (const key of before?.keys() ?? []) affected.add(key);
-      for (const key of after?.keys() ?? []) affected.add(key);
-      this.index(path, before, after);
-    }
-    if (affected.size > 0) this.publish(affected);
-  }
-
-  /** Keeps `definers` (which files define each object) in step with one file's change. */
-  private index(path: string, before: ReadonlyMap<string, KubeObject> | undefined, after: ReadonlyMap<string, KubeObject> | undefined): void {
-    for (const key of before?.keys() ?? []) {
-      if (after?.has(key)) continue;
-      const files = this.definers.get(key);
-      files?.delete(path);
-      if (files?.size === 0) this.definers.delete(key);
-    }
-    for (const key of after?.keys() ?? []) {
-      let files = this.definers.get(key);
-      if (!files) {
-        files = new Set();
-        this.definers.set(key, files);
+      try {
+        const change = await this.readOne(path);
+        if (change) changes.push(change);
+      } catch (error) {
+        // Nothing should throw here; if something does, it stays with this file.
+        this.options.log.error({ file: this.relative(path), err: error instanceof Error ? error.message : String(error) }, 'reading the file failed; it keeps its last good content');
       }
-      files.add(path);
     }
+    return changes;
   }
 
-  /** Re-reads one file; returns whether its contribution may have changed. */
-  private async readOne(path: string): Promise<boolean> {
-    const file = relative(this.options.directory, path) || path;
+  private relative(path: string): string {
+    return relative(this.options.directory, path) || path;
+  }
+
+  /** Reads one file again; returns its next state when it may have changed. Records nothing. */
+  private async readOne(path: string): Promise<Change | undefined> {
+    const file = this.relative(path);
     const previous = this.files.get(path);
-    let text: string | undefined;
-    let signature = '';
-    try {
-      const info = await stat(path);
-      signature = `${info.mtimeMs}:${info.size}:${info.ino}`;
-      if (!info.isFile()) text = undefined;
-      else if (signature === previous?.signature) return false;
-      else if (info.size > MAX_FILE_BYTES) {
-        this.options.log.error({ file }, `file is larger than ${MAX_FILE_BYTES} bytes; it keeps its last good content`);
-        return false;
-      } else text = await readFile(path, 'utf8');
-    } catch {
-      text = undefined;
+    const read = await readManifestFile(path, MAX_FILE_BYTES, previous?.signature);
+    switch (read.status) {
+      case 'unchanged':
+        return undefined;
+      case 'directory':
+        this.subtrees.add(path); // a directory named like a manifest: its contents are read in the next batch
+        this.burst.request();
+        return previous ? { path, state: undefined, contentChanged: true } : undefined;
+      case 'missing':
+        return previous ? { path, state: undefined, contentChanged: true } : undefined;
+      case 'too-large':
+        if (this.refused.get(path) !== read.signature) {
+          this.refused.set(path, read.signature);
+          this.options.log.error({ file, bytes: read.bytes, limit: MAX_FILE_BYTES }, `file is larger than ${MAX_FILE_BYTES} bytes; it keeps its last good content`);
+        }
+        return undefined;
+      case 'read':
+        break;
     }
-    if (text === undefined) {
-      if (!previous) return false;
-      this.files.delete(path);
-      this.options.log.info({ file }, 'manifest file removed');
-      return true;
-    }
-    const digest = createHash('sha256').update(text).digest('hex');
-    if (previous?.digest === digest) {
-      previous.signature = signature;
-      return false;
-    }
-    const result = evaluateFile(path, text, previous?.objects ?? new Map(), {
-      defaultNamespace: 'default',
-      creationTimestampFor: (ref: ObjectRef) => this.firstSeen.get(objectKey(ref)) ?? this.now().toISOString(),
-    });
+    this.refused.delete(path);
+    const { digest, signature } = read;
+    if (previous?.digest === digest) return { path, state: { ...previous, signature }, contentChanged: false };
+    const base = previous?.objects ?? this.restored.get(file) ?? new Map<string, KubeObject>();
+    const result = evaluateFile(path, read.text, base, MANIFEST_DECODE_OPTIONS);
     for (const problem of result.problems) this.report(file, problem);
-    this.files.set(path, { digest, signature, objects: result.objects });
-    return true;
+    return { path, state: { digest, signature, objects: result.objects, kept: result.kept }, contentChanged: true };
   }
 
   private report(file: string, problem: FileProblem): void {
@@ -248,20 +344,40 @@ export class ManifestSource {
     this.options.log[problem.level](fields, problem.message);
   }
 
+  /** Records the files' new states and publishes what they change, in one synchronous step. */
+  private apply(changes: readonly Change[]): void {
+    const affected = new Set<string>();
+    for (const { path, state, contentChanged } of changes) {
+      const before = this.files.get(path)?.objects;
+      if (state) this.files.set(path, state);
+      else {
+        this.files.delete(path);
+        this.options.log.info({ file: this.relative(path) }, 'manifest file removed');
+      }
+      if (!contentChanged) continue;
+      const after = state?.objects;
+      for (const key of before?.keys() ?? []) affected.add(key);
+      for (const key of after?.keys() ?? []) affected.add(key);
+      this.definers.update(path, before, after);
+    }
+    if (affected.size === 0) return;
+    this.publish(affected);
+    this.keptStore.save(this.keptObjects());
+  }
+
   /** Writes the current version of each affected object to the store: the first file in path order that defines it wins. */
   private publish(affected: ReadonlySet<string>): void {
     const { store } = this.options;
     for (const key of affected) {
-      const files = [...(this.definers.get(key) ?? [])].sort();
+      const files = this.definers.of(key);
       const winner = files[0];
       if (files.length > 1) {
-        const relativeFiles = files.map((path) => relative(this.options.directory, path));
+        const relativeFiles = files.map((path) => this.relative(path));
         this.options.log.warn({ file: relativeFiles[1], object: key, usedFrom: relativeFiles[0] }, 'object is defined in more than one file; the first file in path order wins');
       }
       const object = winner === undefined ? undefined : this.files.get(winner)?.objects.get(key);
       const published = this.published.get(key);
       if (object) {
-        if (!this.firstSeen.has(key)) this.firstSeen.set(key, object.metadata.creationTimestamp);
         if (published !== object) {
           store.upsert(object);
           this.published.set(key, object);
@@ -269,8 +385,22 @@ export class ManifestSource {
       } else if (published) {
         store.delete(published.kind, published.metadata.namespace, published.metadata.name);
         this.published.delete(key);
-        this.firstSeen.delete(key);
       }
     }
+  }
+
+  /** The last good versions in use now, by file (relative path). */
+  private keptObjects(): KeptObjects {
+    const kept: KeptObjects = new Map();
+    for (const [path, state] of this.files) {
+      if (state.kept.size === 0) continue;
+      const objects = new Map<string, KubeObject>();
+      for (const key of state.kept) {
+        const object = state.objects.get(key);
+        if (object) objects.set(key, object);
+      }
+      kept.set(this.relative(path), objects);
+    }
+    return kept;
   }
 }

@@ -10,8 +10,8 @@
 
 import { decodeObject, type DecodeOptions } from '../../objects/decode.js';
 import { formatPath } from '../../objects/field-errors.js';
-import { describeRef, keyOf, type KubeObject, type ObjectRef } from '../../objects/types.js';
-import { parseManifest } from './parse.js';
+import { describeRef, type KubeObject, type ObjectRef } from '../../objects/types.js';
+import { manifestDocuments, type ParsedDocument } from './parse.js';
 
 export interface FileProblem {
   level: 'error' | 'warn' | 'debug';
@@ -24,11 +24,41 @@ export interface FileProblem {
 export interface FileObjects {
   /** Objects by `Kind/namespace/name`. */
   objects: Map<string, KubeObject>;
+  /** Keys of the objects taken from `previous` (their last good version) rather than from the text. */
+  kept: Set<string>;
   problems: FileProblem[];
 }
 
+/** `Kind/namespace/name` (`Kind/name` when cluster-scoped), built by join: one flat string, not a chain of concatenations. */
 export function objectKey(ref: ObjectRef): string {
-  return `${ref.kind}/${keyOf(ref.namespace, ref.name)}`;
+  return (ref.namespace === '' ? [ref.kind, ref.name] : [ref.kind, ref.namespace, ref.name]).join('/');
+}
+
+/**
+ * Problems reported per file. Finding a problem's line parses its document
+ * again, and each problem is a log line: a file of a million broken documents
+ * must cost neither a million parses nor a million log lines.
+ */
+export const MAX_PROBLEMS_PER_FILE = 100;
+
+/** Collects a file's problems up to MAX_PROBLEMS_PER_FILE; `add` computes a problem only while there is room. */
+class Problems {
+  readonly list: FileProblem[] = [];
+  private dropped = 0;
+
+  add(make: () => FileProblem): void {
+    if (this.list.length < MAX_PROBLEMS_PER_FILE) this.list.push(make());
+    else this.dropped += 1;
+  }
+
+  done(): FileProblem[] {
+    if (this.dropped > 0) this.list.push({ level: 'error', message: `${this.dropped} more problems in this file are not shown` });
+    return this.list;
+  }
+}
+
+function withLine(line: number | undefined): { line?: number } {
+  return line === undefined ? {} : { line };
 }
 
 export function evaluateFile(
@@ -37,50 +67,76 @@ export function evaluateFile(
   previous: ReadonlyMap<string, KubeObject>,
   options: DecodeOptions,
 ): FileObjects {
-  const parsed = parseManifest(fileName, text);
-  if (!parsed.ok) {
-    return {
-      objects: new Map(previous),
-      problems: [{ level: 'error', message: `cannot parse: ${parsed.message}; the file keeps its last good content`, ...(parsed.line !== undefined ? { line: parsed.line } : {}) }],
-    };
-  }
   const objects = new Map<string, KubeObject>();
-  const problems: FileProblem[] = [];
+  const kept = new Set<string>();
+  const problems = new Problems();
   let unidentified = false;
-  for (const document of parsed.documents) {
-    const result = decodeObject(document.value, options);
-    if (result.status === 'ignored') {
-      problems.push({ level: 'debug', message: `ignored: ${result.reason}`, line: document.line });
-      continue;
-    }
-    if (result.status === 'invalid') {
-      if (!result.ref || result.ref.name === '') unidentified = true;
-      const object = result.ref && result.ref.name !== '' ? describeRef(result.ref) : undefined;
-      const kept = result.ref ? previous.get(objectKey(result.ref)) : undefined;
-      if (result.ref && kept) objects.set(objectKey(result.ref), kept);
-      const consequence = kept ? 'the last good version stays in use' : 'the object is not used';
-      for (const error of result.errors) {
-        problems.push({
-          level: 'error',
-          message: `invalid object: ${error.message}; ${consequence}`,
-          line: document.lineOf(error.path),
-          field: formatPath(error.path),
-          ...(object !== undefined ? { object } : {}),
-        });
+  const documents = manifestDocuments(fileName, text);
+  for (;;) {
+    const step = documents.next();
+    if (step.done) {
+      if (step.value) {
+        return {
+          objects: new Map(previous),
+          kept: new Set(previous.keys()),
+          problems: [{ level: 'error', message: `cannot parse: ${step.value.message}; the file keeps its last good content`, ...withLine(step.value.line) }],
+        };
       }
-      continue;
+      break;
     }
-    const ref = { kind: result.object.kind, namespace: result.object.metadata.namespace, name: result.object.metadata.name };
-    const key = objectKey(ref);
-    if (objects.has(key)) {
-      problems.push({ level: 'warn', message: 'defined twice in this file; the later definition is used', line: document.line, object: describeRef(ref) });
-    }
-    objects.set(key, result.object);
+    if (evaluateDocument(step.value, previous, options, objects, kept, problems)) unidentified = true;
   }
   if (unidentified) {
     for (const [key, object] of previous) {
-      if (!objects.has(key)) objects.set(key, object);
+      if (objects.has(key)) continue;
+      objects.set(key, object);
+      kept.add(key);
     }
   }
-  return { objects, problems };
+  return { objects, kept, problems: problems.done() };
+}
+
+/** Adds what one document contributes; returns true when the document is too broken to say which object it is. */
+function evaluateDocument(
+  document: ParsedDocument,
+  previous: ReadonlyMap<string, KubeObject>,
+  options: DecodeOptions,
+  objects: Map<string, KubeObject>,
+  kept: Set<string>,
+  problems: Problems,
+): boolean {
+  const result = decodeObject(document.value, options);
+  if (result.status === 'ignored') {
+    problems.add(() => ({ level: 'debug', message: `ignored: ${result.reason}`, line: document.line }));
+    return false;
+  }
+  if (result.status === 'invalid') {
+    const identified = result.ref !== undefined && result.ref.name !== '';
+    const object = identified ? describeRef(result.ref!) : undefined;
+    const key = identified ? objectKey(result.ref!) : undefined;
+    const last = key !== undefined ? previous.get(key) : undefined;
+    if (key !== undefined && last) {
+      objects.set(key, last);
+      kept.add(key);
+    }
+    const consequence = last ? 'the last good version stays in use' : 'the object is not used';
+    for (const error of result.errors) {
+      problems.add(() => ({
+        level: 'error',
+        message: `invalid object: ${error.message}; ${consequence}`,
+        ...withLine(document.lineOf(error.path)),
+        field: formatPath(error.path),
+        ...(object !== undefined ? { object } : {}),
+      }));
+    }
+    return !identified;
+  }
+  const ref = { kind: result.object.kind, namespace: result.object.metadata.namespace, name: result.object.metadata.name };
+  const key = objectKey(ref);
+  if (objects.has(key)) {
+    problems.add(() => ({ level: 'warn', message: 'defined twice in this file; the later definition is used', line: document.line, object: describeRef(ref) }));
+  }
+  objects.set(key, result.object);
+  kept.delete(key);
+  return false;
 }
