@@ -40,12 +40,6 @@ export interface DecodeOptions {
   defaultNamespace: string;
   /** creationTimestamp for objects that carry none (manifest files use CREATED_AFTER_EVERY_TIMESTAMP). */
   creationTimestampFor: (ref: ObjectRef) => string;
-  /**
-   * Accept loopback EndpointSlice addresses (127.0.0.0/8, ::1), which the API
-   * server refuses. Only the manifest source sets it: manifests mode is for
-   * local use, where backends listen on loopback.
-   */
-  allowLoopbackEndpoints?: boolean;
 }
 
 /**
@@ -146,7 +140,7 @@ function semanticErrors(object: KubeObject, options: DecodeOptions): FieldError[
     case 'Service':
       return validateService(object);
     case 'EndpointSlice':
-      return validateEndpointSlice(object, { allowLoopback: options.allowLoopbackEndpoints === true });
+      return validateEndpointSlice(object);
     case 'Secret':
       return [];
   }

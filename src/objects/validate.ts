@@ -159,39 +159,36 @@ const SPECIAL_V6 = subnets([
   ['fe80::', 10, 'may not be in the link-local range (fe80::/10)'],
   ['ff00::', 8, 'may not be a multicast address (ff00::/8)'],
 ]);
-const LOOPBACK_V6 = subnets([['::1', 128, 'may not be in the loopback range (::1/128)']]);
 
 /**
  * Why a valid IPv4 address is refused, or undefined. Checked by hand rather
  * than with BlockList, whose check costs tens of microseconds per address:
  * 10,000 EndpointSlices took 0.3 s of start-up.
  */
-function specialIPv4(address: string, allowLoopback: boolean): string | undefined {
+function specialIPv4(address: string): string | undefined {
   const dot = address.indexOf('.');
   const first = Number(address.slice(0, dot));
   if (address === '0.0.0.0') return 'may not be unspecified (0.0.0.0)';
-  if (first === 127) return allowLoopback ? undefined : 'may not be in the loopback range (127.0.0.0/8)';
   if (first === 169 && address.startsWith('169.254.')) return 'may not be in the link-local range (169.254.0.0/16)';
   if (first >= 224 && first <= 239) return 'may not be a multicast address (224.0.0.0/4)';
   return undefined;
 }
 
 /** Why a valid IPv6 address is refused, or undefined. */
-function specialIPv6(address: string, allowLoopback: boolean): string | undefined {
+function specialIPv6(address: string): string | undefined {
   // net.isIP accepts a zone (`fe80::1%lo`), which no pod address has and no
   // HAProxy server name may hold.
   if (address.includes('%')) return 'may not have a zone index (%)';
-  const refused = allowLoopback ? SPECIAL_V6 : [...SPECIAL_V6, ...LOOPBACK_V6];
-  return refused.find(([list]) => list.check(address, 'ipv6'))?.[1];
+  return SPECIAL_V6.find(([list]) => list.check(address, 'ipv6'))?.[1];
 }
 
-export interface EndpointSliceValidation {
-  /** Accept loopback addresses (manifests mode only; the API server refuses them). */
-  allowLoopback?: boolean;
-}
-
-export function validateEndpointSlice(slice: EndpointSlice, options: EndpointSliceValidation = {}): FieldError[] {
-  const allowLoopback = options.allowLoopback === true;
+/**
+ * The API server's checks of EndpointSlices (ValidateNonSpecialIP included),
+ * except that loopback addresses are accepted: manifests mode is for local
+ * use, where backends listen on loopback, and in Kubernetes mode the API
+ * server has refused them already, so none can arrive there.
+ */
+export function validateEndpointSlice(slice: EndpointSlice): FieldError[] {
   const errors: FieldError[] = [];
   if (!ADDRESS_TYPES.includes(slice.addressType)) {
     errors.push({ path: ['addressType'], message: `Unsupported value: ${JSON.stringify(slice.addressType)}: supported values: "FQDN", "IPv4", "IPv6"` });
@@ -203,7 +200,7 @@ export function validateEndpointSlice(slice: EndpointSlice, options: EndpointSli
       const at: FieldPath = ['endpoints', i, 'addresses', j];
       const family = slice.addressType === 'IPv4' ? 4 : slice.addressType === 'IPv6' ? 6 : undefined;
       if (family !== undefined) {
-        const special = isIP(address) !== family ? `must be a valid IPv${family} address` : family === 4 ? specialIPv4(address, allowLoopback) : specialIPv6(address, allowLoopback);
+        const special = isIP(address) !== family ? `must be a valid IPv${family} address` : family === 4 ? specialIPv4(address) : specialIPv6(address);
         if (special !== undefined) errors.push({ path: at, message: `Invalid value: ${JSON.stringify(address)}: ${special}` });
       }
       if (slice.addressType === 'FQDN') collect(errors, at, address, grammar.dns1123Subdomain(address));

@@ -55,7 +55,6 @@ const REMOVAL_GRACE_MS = 100;
 export const MANIFEST_DECODE_OPTIONS: DecodeOptions = {
   defaultNamespace: 'default',
   creationTimestampFor: () => CREATED_AFTER_EVERY_TIMESTAMP,
-  allowLoopbackEndpoints: true,
 };
 
 export interface ManifestSourceOptions {
