@@ -12,7 +12,8 @@ import { whoAnswers } from '../helpers/http.js';
 import { ingress, serviceWithEndpoints, toYaml, type Json } from '../helpers/objects.js';
 import { eventually, startPortero, type Portero } from '../helpers/portero.js';
 
-const ALIAS_BOMB = 'a: &a [x,x,x,x,x,x,x,x,x,x]\nb: &b [*a,*a,*a,*a,*a,*a,*a,*a,*a,*a]\nc: [*b,*b,*b,*b,*b,*b,*b,*b,*b,*b]\n';
+// "Billion laughs": nine levels of ten aliases each.
+const ALIAS_BOMB = `${['a: &a [x,x,x,x,x,x,x,x,x,x]', ...'bcdefgh'.split('').map((name, i) => `${name}: &${name} [${Array(10).fill(`*${'abcdefgh'[i]}`).join(',')}]`), `i: [${Array(10).fill('*h').join(',')}]`].join('\n')}\n`;
 const TYPE_BOMB = 'apiVersion: v1\nkind: Secret\nmetadata: {name: s}\ntype: {toString: 1}\n';
 
 const app = (name: string, host: string, service: string): Json => ingress({ name, rules: [{ host, paths: [{ service }] }] });

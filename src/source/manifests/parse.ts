@@ -11,9 +11,10 @@
 // when an error must name the line of a field, only that document is parsed
 // again, this time keeping positions.
 
-import { Composer, Lexer, LineCounter, Parser, isNode, parseDocument, type Document } from 'yaml';
+import { CORE_SCHEMA, load, loadAll } from 'js-yaml';
+import { LineCounter, isNode, parseDocument, type Document } from 'yaml';
 import type { FieldPath } from '../../objects/field-errors.js';
-import { FALLBACK, contentStart, readBlockDocument, splitDocuments } from './fast-yaml.js';
+import { contentStart, splitDocuments } from './documents.js';
 import { LineIndex } from './lines.js';
 
 export interface ParsedDocument {
@@ -31,8 +32,14 @@ export interface ParseFailure {
 
 export type ParseResult = { ok: true; documents: ParsedDocument[] } | ({ ok: false } & ParseFailure);
 
-/** The yaml package's own limit on aliases, which defeats "billion laughs" documents. */
-const MAX_ALIAS_COUNT = 100;
+/**
+ * Most nodes aliases may add to a document (its size with every alias
+ * expanded, less its size with each node counted once). js-yaml makes an
+ * alias a second reference to one value, so a "billion laughs" document
+ * costs nothing to read; but code that walks it as a tree would expand it.
+ * Benign anchors (a shared label set) add a few nodes.
+ */
+export const MAX_ALIASED_NODES = 100_000;
 /**
  * Finding the line of a field in a JSON file parses it again as YAML, which
  * costs tens of bytes of memory per byte of text; above this size the line is
@@ -40,37 +47,23 @@ const MAX_ALIAS_COUNT = 100;
  */
 const MAX_JSON_BYTES_FOR_LINES = 2 * 1024 * 1024;
 
+/**
+ * js-yaml with the YAML 1.2 core schema: strings, numbers, booleans and null
+ * only (a timestamp stays a string, as Kubernetes reads it), duplicate keys
+ * refused.
+ */
+const JS_YAML_OPTIONS = { schema: CORE_SCHEMA } as const;
+/** The yaml package, used only to find the line of a field when an error must name it. */
 const YAML_OPTIONS = { uniqueKeys: true, prettyErrors: false } as const;
 
 /**
- * Deepest `[`/`{` nesting accepted. The yaml package recurses per level and,
- * tens of thousands of levels deep, can exhaust the stack inside V8's regular
- * expression compiler, which aborts the whole process instead of throwing.
- * Kubernetes objects nest a few levels; block nesting is bounded by the size
- * limit (each level needs one more column of indentation).
+ * Deepest `[`/`{` nesting accepted. Parsers recurse per level, and tens of
+ * thousands of levels can exhaust the stack (inside V8's regular expression
+ * compiler, the process aborts instead of throwing). Kubernetes objects nest
+ * a few levels; block nesting is bounded by the size limit (each level needs
+ * one more column of indentation).
  */
 export const MAX_NESTING = 1000;
-
-/**
- * Most tokens a document read by the yaml package may have. That parser keeps
- * a syntax tree and a document model costing about 550 bytes per token: a
- * 2 MiB flow sequence (`[1,1,...]`, a million items) took 1.1 GB and 25 s.
- * 200,000 tokens stay near 110 MB. Plain block YAML is read by fast-yaml.ts
- * and has no such limit (only the file size limit).
- */
-export const MAX_FALLBACK_TOKENS = 200_000;
-
-/** Whether `source` has more than MAX_FALLBACK_TOKENS tokens; lexing alone is cheap and keeps nothing. */
-function tooManyTokens(source: string): ParseFailure | undefined {
-  let tokens = 0;
-  for (const _token of new Lexer().lex(source)) {
-    tokens += 1;
-    if (tokens > MAX_FALLBACK_TOKENS) {
-      return { message: `a document with more than ${MAX_FALLBACK_TOKENS} tokens outside plain block style (flow collections, anchors, block scalars...); write it in block style or split it into several documents` };
-    }
-  }
-  return undefined;
-}
 
 /** Opening brackets not yet closed, at most; counts brackets in strings too, which only errs on the safe side. */
 function nestingDepth(text: string, start: number, end: number): number {
@@ -88,6 +81,41 @@ function nestingDepth(text: string, start: number, end: number): number {
 
 function tooDeep(text: string, start = 0, end = text.length): ParseFailure | undefined {
   return nestingDepth(text, start, end) > MAX_NESTING ? { message: `nesting deeper than ${MAX_NESTING} levels` } : undefined;
+}
+
+/** Why a parsed value must be refused: an alias inside the node it names, or aliases that add too many nodes. */
+function aliasProblem(value: unknown): string | undefined {
+  // Subtree sizes with aliases expanded, once per object; reaching an object
+  // a second time is an alias, which adds its whole size to the expansion.
+  const sizes = new Map<object, number>();
+  const open = new Set<object>();
+  let added = 0;
+  let cyclic = false;
+  const size = (node: unknown): number => {
+    if (typeof node !== 'object' || node === null) return 1;
+    const known = sizes.get(node);
+    if (known !== undefined) {
+      added += known;
+      return known;
+    }
+    if (open.has(node)) {
+      cyclic = true;
+      return 1;
+    }
+    open.add(node);
+    let total = 1;
+    for (const child of Array.isArray(node) ? node : Object.values(node)) {
+      total += size(child);
+      if (cyclic || added > MAX_ALIASED_NODES) break;
+    }
+    open.delete(node);
+    sizes.set(node, total);
+    return total;
+  };
+  size(value);
+  if (cyclic) return 'an alias refers to the node that holds it';
+  if (added > MAX_ALIASED_NODES) return `aliases expand the document by more than ${MAX_ALIASED_NODES} nodes`;
+  return undefined;
 }
 
 function isRecord(value: unknown): value is Record<string, unknown> {
@@ -144,60 +172,67 @@ function yamlLocator(text: string, start: number, end: number, lines: LineIndex)
   };
 }
 
-/** The documents of `text.slice(start, end)`, composed by the yaml package (offsets stay those of `text`). */
-function* composedDocuments(text: string, start: number, end: number, lines: LineIndex): Generator<ParsedDocument, ParseFailure | undefined, void> {
-  const deep = tooDeep(text, start, end);
-  if (deep) return deep;
-  let documents: Iterator<Document.Parsed>;
+/** js-yaml's error, with the line it names counted from `firstLine` (the 1-based line of the parsed text's start). */
+function failureOf(error: unknown, firstLine: number): ParseFailure {
+  const mark = (error as { mark?: { line?: number } }).mark;
+  const reason = (error as { reason?: string }).reason;
+  const message = reason ?? messageOf(error);
+  return typeof mark?.line === 'number' ? { message, line: firstLine + mark.line } : { message };
+}
+
+/** One document, `text.slice(slice.start, slice.end)`. */
+function readDocument(text: string, slice: { start: number; end: number }, lines: LineIndex): { value: unknown } | ParseFailure {
+  const deep = tooDeep(text, slice.start, slice.end);
+  if (deep) return { ...deep, line: lines.lineAt(contentStart(text, slice)) };
+  let value: unknown;
   try {
-    const source = start === 0 && end === text.length ? text : text.slice(start, end);
-    const large = tooManyTokens(source);
-    if (large) return { ...large, line: lines.lineAt(contentStart(text, { start, end })) };
-    documents = new Composer(YAML_OPTIONS).compose(new Parser().parse(source))[Symbol.iterator]();
+    value = load(text.slice(slice.start, slice.end), JS_YAML_OPTIONS);
   } catch (error) {
-    return { message: messageOf(error) };
+    // Syntax errors, duplicate keys, unknown tags, a stack exhausted by deep block nesting.
+    return failureOf(error, lines.lineAt(slice.start));
   }
-  for (;;) {
-    let value: unknown;
-    let documentStart: number;
-    let contentStart: number;
-    let documentEnd: number;
-    try {
-      const step = documents.next();
-      if (step.done) return undefined;
-      const document = step.value;
-      const error = document.errors[0];
-      if (error) return { message: messageOf(error), line: lines.lineAt(start + error.pos[0]) };
-      documentStart = start + document.range[0];
-      documentEnd = start + document.range[2];
-      contentStart = start + (document.contents?.range?.[0] ?? document.range[0]);
-      value = document.toJS({ maxAliasCount: MAX_ALIAS_COUNT });
-    } catch (error) {
-      // The yaml package throws for some inputs (excessive aliases, deep
-      // nesting exhausting the stack): the file is refused like any other that
-      // does not parse.
-      return { message: messageOf(error) };
-    }
-    if (value === null || value === undefined) continue; // an empty document, e.g. a trailing `---`
-    const line = contentStart;
-    yield* expandLists(value, () => lines.lineAt(line), yamlLocator(text, documentStart, documentEnd, lines));
-  }
+  const aliases = aliasProblem(value);
+  if (aliases) return { message: aliases, line: lines.lineAt(contentStart(text, slice)) };
+  return { value: detached(value) };
+}
+
+/**
+ * The value with every string copied. js-yaml's strings are slices of the
+ * text, and V8 keeps a slice as a view into its parent: one kept host name
+ * would keep its whole document's text alive, and 10,000 of them the whole
+ * file. A JSON round trip makes fresh strings (and trees of shared aliases).
+ */
+function detached(value: unknown): unknown {
+  return typeof value === 'object' && value !== null ? JSON.parse(JSON.stringify(value)) : value;
 }
 
 function* yamlDocuments(text: string): Generator<ParsedDocument, ParseFailure | undefined, void> {
   const lines = new LineIndex(text);
   const slices = splitDocuments(text);
-  if (!slices) return yield* composedDocuments(text, 0, text.length, lines);
+  if (!slices) return yield* streamWithDirectives(text);
   for (const slice of slices) {
-    // Most documents are plain block YAML, read directly; the others go to the yaml package.
-    const value = readBlockDocument(text, slice);
-    if (value === FALLBACK) {
-      const failure = yield* composedDocuments(text, slice.start, slice.end, lines);
-      if (failure) return failure;
-      continue;
-    }
-    if (value === null || value === undefined) continue;
-    yield* expandLists(value, () => lines.lineAt(contentStart(text, slice)), yamlLocator(text, slice.start, slice.end, lines));
+    const read = readDocument(text, slice, lines);
+    if (!('value' in read)) return read;
+    if (read.value === null || read.value === undefined) continue; // an empty document, e.g. a trailing `---`
+    yield* expandLists(read.value, () => lines.lineAt(contentStart(text, slice)), yamlLocator(text, slice.start, slice.end, lines));
+  }
+  return undefined;
+}
+
+/** A stream with `%` directives (rare in manifests) is read whole; errors in it name no field line. */
+function* streamWithDirectives(text: string): Generator<ParsedDocument, ParseFailure | undefined, void> {
+  const deep = tooDeep(text);
+  if (deep) return deep;
+  const values: unknown[] = [];
+  try {
+    loadAll(text, (value) => values.push(value), JS_YAML_OPTIONS);
+  } catch (error) {
+    return failureOf(error, 1);
+  }
+  for (const value of values) {
+    const aliases = aliasProblem(value);
+    if (aliases) return { message: aliases };
+    if (value !== null && value !== undefined) yield* expandLists(value, () => 1, () => undefined);
   }
   return undefined;
 }
