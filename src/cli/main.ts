@@ -13,21 +13,22 @@ import { Metrics } from '../telemetry/metrics.js';
 import { loadOrCreateDefaultCertificate } from '../tls/default-certificate.js';
 import { Controller } from './controller.js';
 import { durationMs, parseFlags, type Flags } from './flags.js';
-import { kubeMode, manifestsMode } from './modes.js';
+import { manifestsMode } from './modes.js';
 import { Shutdown } from './shutdown.js';
 import { prepareStateDir } from './state-dir.js';
 
 async function run(flags: Flags, log: Logger, shutdown: Shutdown): Promise<void> {
   // First: the state directory must be safe before anything is read from it or written to it.
   await prepareStateDir(flags.stateDir);
-  const version = await checkHaproxy(flags.haproxy);
-  if (shutdown.started) return;
   const paths = layout(flags.stateDir);
-  const fallbackCertificatePem = await loadOrCreateDefaultCertificate(paths.defaultCertificate);
+  // Made (at first start) while HAProxy is checked and the objects are read.
+  const fallbackCertificate = loadOrCreateDefaultCertificate(paths.defaultCertificate);
+  fallbackCertificate.catch(() => undefined); // awaited below; a failure is reported there
+  const version = await checkHaproxy(flags.haproxy);
   if (shutdown.started) return;
   const store = new Store({ debounceMs: 2, maxDelayMs: 50 });
   const metrics = new Metrics();
-  const mode = flags.manifests ? manifestsMode(flags.manifests, store, log, flags.stateDir) : await kubeMode(flags, store, log, metrics);
+  const mode = flags.manifests ? manifestsMode(flags.manifests, store, log, flags.stateDir) : await (await import('./kube-mode.js')).kubeMode(flags, store, log, metrics);
 
   let controller: Controller | undefined;
   const dataplane = new HaproxyDataplane({
@@ -54,21 +55,6 @@ async function run(flags: Flags, log: Logger, shutdown: Shutdown): Promise<void>
     controller?.stop();
   });
   shutdown.onForce(() => dataplane.stop(0));
-  controller = new Controller({
-    store,
-    settings: {
-      ingressClass: flags.ingressClass,
-      controllerClass: flags.controllerClass,
-      watchIngressWithoutClass: flags.watchIngressWithoutClass,
-      fallbackCertificatePem,
-      ...(flags.defaultBackendService ? { defaultBackendService: flags.defaultBackendService } : {}),
-      ...(flags.defaultSslCertificate ? { defaultSslCertificate: flags.defaultSslCertificate } : {}),
-    },
-    dataplane,
-    log,
-    metrics,
-    observe: (translation) => mode.observe(translation),
-  });
 
   let ready = false;
   // Whether load balancers may have been sending traffic when the signal came: only then is a grace period needed.
@@ -83,6 +69,21 @@ async function run(flags: Flags, log: Logger, shutdown: Shutdown): Promise<void>
   // Kubernetes mode may wait long for its first sync (API unreachable): a signal still stops it.
   if (!shutdown.started) await Promise.race([mode.start(), shutdown.requested]);
   if (!shutdown.started) {
+    controller = new Controller({
+      store,
+      settings: {
+        ingressClass: flags.ingressClass,
+        controllerClass: flags.controllerClass,
+        watchIngressWithoutClass: flags.watchIngressWithoutClass,
+        fallbackCertificatePem: await fallbackCertificate,
+        ...(flags.defaultBackendService ? { defaultBackendService: flags.defaultBackendService } : {}),
+        ...(flags.defaultSslCertificate ? { defaultSslCertificate: flags.defaultSslCertificate } : {}),
+      },
+      dataplane,
+      log,
+      metrics,
+      observe: (translation) => mode.observe(translation),
+    });
     await controller.start();
     ready = true;
     shutdown.onReload(() => controller?.forceReload());

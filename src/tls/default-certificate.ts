@@ -3,7 +3,6 @@
 // and kept in the state dir (mode 0600) so that restarts serve the same one.
 
 import { readFile } from 'node:fs/promises';
-import selfsigned from 'selfsigned';
 import { writeFileAtomic } from '../dataplane/haproxy/files.js';
 import { inspectKeyPair } from './inspect.js';
 
@@ -12,6 +11,8 @@ const RENEW_BEFORE_MS = 7 * 24 * 3600 * 1000;
 export async function generateSelfSigned(commonName: string, hosts: readonly string[], days: number): Promise<{ cert: string; key: string }> {
   const notBeforeDate = new Date(Date.now() - 3600 * 1000);
   const notAfterDate = new Date(Date.now() + days * 24 * 3600 * 1000);
+  // Loaded only when a certificate is made (first start): it is a large module.
+  const { default: selfsigned } = await import('selfsigned');
   const pems = await selfsigned.generate([{ name: 'commonName', value: commonName }], {
     keySize: 2048,
     algorithm: 'sha256',

@@ -191,19 +191,12 @@ function readDocument(text: string, slice: { start: number; end: number }, lines
     // Syntax errors, duplicate keys, unknown tags, a stack exhausted by deep block nesting.
     return failureOf(error, lines.lineAt(slice.start));
   }
-  const aliases = aliasProblem(value);
+  // An alias needs a `*`: most documents have none, and need no walk.
+  const star = text.indexOf('*', slice.start);
+  const aliases = star !== -1 && star < slice.end ? aliasProblem(value) : undefined;
   if (aliases) return { message: aliases, line: lines.lineAt(contentStart(text, slice)) };
-  return { value: detached(value) };
-}
-
-/**
- * The value with every string copied. js-yaml's strings are slices of the
- * text, and V8 keeps a slice as a view into its parent: one kept host name
- * would keep its whole document's text alive, and 10,000 of them the whole
- * file. A JSON round trip makes fresh strings (and trees of shared aliases).
- */
-function detached(value: unknown): unknown {
-  return typeof value === 'object' && value !== null ? JSON.parse(JSON.stringify(value)) : value;
+  // js-yaml's strings are slices of the text; the decoder copies the ones it keeps (objects/shape.ts `own`).
+  return { value };
 }
 
 function* yamlDocuments(text: string): Generator<ParsedDocument, ParseFailure | undefined, void> {
