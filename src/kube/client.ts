@@ -4,6 +4,8 @@
 
 import { Agent, request } from 'undici';
 import type { ClusterConnection } from './config.js';
+import { readList, type ListMetadata } from './list-stream.js';
+import { prunedText } from './prune.js';
 
 export class ApiError extends Error {
   constructor(
@@ -127,28 +129,64 @@ export class KubeClient {
     }
   }
 
+  /** A request whose answer is not needed (a status write): the body is drained, never parsed. */
+  async requestDiscard(method: string, path: string, options: RequestOptions = {}): Promise<void> {
+    const response = await this.send(method, path, options, this.options.timeoutMs ?? 30_000);
+    await response.body.dump();
+  }
+
   /**
-   * Opens a watch and yields its events. The stream ends when the server
+   * GETs a collection and hands each item to `onItem` as it is read off the
+   * wire, so a large list is never held whole (see list-stream.ts), without
+   * managedFields and the last-applied annotation (prune.ts). Resolves with
+   * the list's metadata once the response is complete.
+   */
+  async list(path: string, options: RequestOptions, onItem: (item: Record<string, any>) => void): Promise<ListMetadata> {
+    const response = await this.send('GET', path, options, this.options.timeoutMs ?? 30_000);
+    try {
+      return await readList(response.body, onItem, prunedText);
+    } catch (error) {
+      response.body.destroy();
+      if (error instanceof ApiError || (error as Error).name === 'AbortError') throw error;
+      throw new ApiError(response.statusCode, 'BadResponse', `unreadable list: ${(error as Error).message}`, 'GET', path);
+    }
+  }
+
+  /**
+   * Opens a watch and yields its events, each without managedFields and the
+   * last-applied annotation (prune.ts). The stream ends when the server
    * closes it; it fails when no byte arrives for `idleTimeoutMs` (a watchdog
    * against half-dead connections) or when `signal` aborts.
    */
   async *watch(path: string, query: Record<string, string | undefined>, idleTimeoutMs: number, signal?: AbortSignal): AsyncGenerator<WatchEvent> {
     const response = await this.send('GET', path, { query: { ...query, watch: 'true' }, ...(signal ? { signal } : {}) }, idleTimeoutMs);
-    let buffer = '';
-    const decoder = new TextDecoder();
+    // The bytes of an event line not complete yet.
+    let pending: Buffer[] = [];
     try {
       for await (const chunk of response.body) {
-        buffer += decoder.decode(chunk as Buffer, { stream: true });
-        let newline = buffer.indexOf('\n');
-        while (newline !== -1) {
-          const line = buffer.slice(0, newline).trim();
-          buffer = buffer.slice(newline + 1);
-          if (line !== '') yield JSON.parse(line) as WatchEvent;
-          newline = buffer.indexOf('\n');
+        const bytes = chunk as Buffer;
+        let start = 0;
+        for (let newline = bytes.indexOf(0x0a); newline !== -1; newline = bytes.indexOf(0x0a, start)) {
+          const part = bytes.subarray(start, newline);
+          const line = pending.length === 0 ? part : Buffer.concat([...pending, part]);
+          pending = [];
+          start = newline + 1;
+          const event = parseEventLine(line);
+          if (event) yield event;
         }
+        if (start < bytes.length) pending.push(bytes.subarray(start));
       }
     } finally {
       response.body.destroy();
     }
   }
+}
+
+function parseEventLine(line: Buffer): WatchEvent | undefined {
+  let start = 0;
+  let end = line.length;
+  while (start < end && line[start]! <= 0x20) start += 1;
+  while (end > start && line[end - 1]! <= 0x20) end -= 1;
+  if (start === end) return undefined;
+  return JSON.parse(prunedText(line.subarray(start, end))) as WatchEvent;
 }
