@@ -1,22 +1,39 @@
 // Returns memory to the operating system after a burst of allocation.
 //
-// Reading and translating thousands of objects at start-up leaves the heap
-// several times larger than what stays alive; V8 keeps that room until a
-// major collection happens, which an idle controller may never trigger. One
-// full collection after start-up lets the heap shrink to what is in use.
+// Reading and translating thousands of objects at start-up (or writing the
+// status of thousands of Ingresses) leaves the heap several times larger
+// than what stays alive, and V8 keeps that room until collections tell it
+// otherwise, which an idle controller may never trigger. In particular the
+// young generation, grown to 32 MiB during the burst, shrinks back only in a
+// collection that sees a low allocation rate over its last ten or so
+// collections, which after a burst are all busy ones.
+//
+// So collectGarbage() runs a full collection now, and once the process has
+// been quiet for SETTLE_MS, a few cheap young-generation collections (they
+// push the burst out of V8's allocation-rate samples) and a last full one,
+// which then shrinks the young generation: about 30 MiB less resident memory
+// at 10,000 Ingresses. (A compacting collection would return a little more
+// of a fragmented old generation, but it copies the live objects into fresh
+// pages before freeing the old ones, which raised the peak by 60-80 MiB.)
 
 import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
 
-let collector: (() => void) | undefined | null;
+const SETTLE_MS = 10_000;
+const YOUNG_COLLECTIONS = 10;
 
-function getCollector(): (() => void) | null {
+type Collector = (options?: { type: 'minor' | 'major' }) => void;
+
+let collector: Collector | undefined | null;
+let settle: NodeJS.Timeout | undefined;
+
+function getCollector(): Collector | null {
   if (collector === undefined) {
     try {
       // `gc` is exposed to contexts created after the flag is set.
       setFlagsFromString('--expose-gc');
       const gc = runInNewContext('gc') as unknown;
-      collector = typeof gc === 'function' ? (gc as () => void) : null;
+      collector = typeof gc === 'function' ? (gc as Collector) : null;
     } catch {
       collector = null;
     }
@@ -24,7 +41,15 @@ function getCollector(): (() => void) | null {
   return collector;
 }
 
-/** Runs a full garbage collection when the runtime allows it; a no-op otherwise. */
+/** Collects garbage now, and again once things are quiet, when the runtime allows it; a no-op otherwise. */
 export function collectGarbage(): void {
-  getCollector()?.();
+  const gc = getCollector();
+  if (!gc) return;
+  gc();
+  clearTimeout(settle);
+  settle = setTimeout(() => {
+    // Runtimes that do not know the option run full collections instead: slower, as harmless.
+    for (let i = 0; i < YOUNG_COLLECTIONS; i += 1) gc({ type: 'minor' });
+    gc();
+  }, SETTLE_MS).unref();
 }

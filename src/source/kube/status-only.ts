@@ -31,7 +31,7 @@ export class StatusOnlyBatch {
   constructor(
     private readonly store: Store,
     quietMs = 100,
-    maxDelayMs = 1000,
+    maxDelayMs = 5000,
   ) {
     this.flush = new Coalescer(quietMs, maxDelayMs, () => this.release());
   }
