@@ -37,8 +37,8 @@ type TopState = 'key' | 'colon' | 'value' | 'after-value';
 export class ListStreamParser {
   private depth = 0;
   private inString = false;
-  /** The previous byte was a backslash inside a string. */
-  private escaped = false;
+  /** Inside a string: how many backslashes run up to where scanning resumes (an odd run escapes a quote). */
+  private slashes = 0;
   private top: TopState = 'key';
   /** Bytes of the top-level key being read, and the last complete key. */
   private keyParts: Buffer[] | undefined;
@@ -61,32 +61,25 @@ export class ListStreamParser {
   write(chunk: Buffer): void {
     const length = chunk.length;
     let i = 0;
-    // The next backslash at or after i (length when none): found once per stretch, not once per string.
-    let slash = -1;
     if (this.capture) this.capture.start = 0;
-    if (this.inString && this.escaped) {
-      // The byte after a backslash that ended the previous chunk.
-      this.escaped = false;
-      this.keyParts?.push(chunk.subarray(0, 1));
-      i = 1;
-    }
     while (i < length) {
       if (this.inString) {
+        // Jump from quote to quote: a quote ends the string unless an odd run of backslashes precedes it.
         const quote = chunk.indexOf(QUOTE, i);
-        if (slash < i) {
-          slash = chunk.indexOf(BACKSLASH, i);
-          if (slash === -1) slash = length;
-        }
-        if (slash < length && (quote === -1 || slash < quote)) {
-          // An escape: the byte after the backslash (perhaps a quote) is part of the string.
-          this.keyParts?.push(chunk.subarray(i, Math.min(length, slash + 2)));
-          if (slash + 1 >= length) this.escaped = true;
-          i = slash + 2;
-          continue;
-        }
+        const until = quote === -1 ? length : quote;
+        let run = 0;
+        while (until - 1 - run >= i && chunk[until - 1 - run] === BACKSLASH) run += 1;
+        if (until - run === i) run += this.slashes;
         if (quote === -1) {
           this.keyParts?.push(chunk.subarray(i));
+          this.slashes = run;
           i = length;
+          continue;
+        }
+        this.slashes = 0;
+        if (run % 2 === 1) {
+          this.keyParts?.push(chunk.subarray(i, quote + 1));
+          i = quote + 1;
           continue;
         }
         this.inString = false;
@@ -105,6 +98,7 @@ export class ListStreamParser {
       switch (byte) {
         case QUOTE:
           this.inString = true;
+          this.slashes = 0;
           if (this.depth === 1 && this.top === 'key') this.keyParts = [];
           break;
         case OPEN_OBJECT:
