@@ -9,7 +9,7 @@
 //                   them (see lib/kube-fleet.ts), with Ingress status written by Portero
 //
 // For each run:
-//   ready    process start (spawn) → /readyz answers 200 (polled every 25 ms); Portero is
+//   ready    process start (spawn) → /readyz answers 200 (polled every 10 ms); Portero is
 //            ready once HAProxy serves every object of its first complete view.
 //   served   ready, then every hundredth host and the last (101 hosts) each answer 200 from
 //            the upstream through HAProxy, asked one after the other: the time at which the
@@ -26,11 +26,10 @@ import { mkdir, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { kubeconfigFile, startApi } from '../../test/helpers/kube.js';
-import { startPortero } from '../../test/helpers/portero.js';
 import type { KubeApiServer } from '../../test/kube-api-server/server.js';
 import { writeFleet } from '../lib/fleet.js';
 import { loadFleet } from '../lib/kube-fleet.js';
-import { get, haproxyMasterPid, type Portero } from '../lib/portero.js';
+import { get, haproxyMasterPid, startAndWaitReady, type Portero } from '../lib/portero.js';
 import { median, peakRssMiB, round, rssMiB, treeRssMiB } from '../lib/system.js';
 import { writeFleetDirectory, writeFleetFile } from '../lib/user-fleet.js';
 
@@ -93,8 +92,8 @@ async function oneRun(workload: Workload, source: { manifests?: string; api?: Ku
   let portero: Portero | undefined;
   try {
     portero = source.kubeconfig
-      ? await startPortero({ kube: { kubeconfig: source.kubeconfig }, flags: [...flags, '--publish-status-address', '192.0.2.10'] })
-      : await startPortero({ manifestsDir: source.manifests!, flags });
+      ? await startAndWaitReady({ kube: { kubeconfig: source.kubeconfig }, flags: [...flags, '--publish-status-address', '192.0.2.10'] })
+      : await startAndWaitReady({ manifestsDir: source.manifests!, flags });
     const readySeconds = seconds();
     for (const host of sample) {
       const { status, body } = await get(portero.httpPort, host, '/');
