@@ -123,10 +123,11 @@ export class KubeClient {
         ...(signal ? { signal } : {}),
       });
       const headersTimer = setTimeout(() => request.destroy(new Error(`no response within ${headersMs} ms`)), headersMs);
-      // ClientRequest.setTimeout follows the socket and is removed when the socket goes back to the pool.
-      request.setTimeout(idleMs, () => request.destroy(new Error(`no data for ${idleMs} ms`)));
       request.once('response', (response) => {
         clearTimeout(headersTimer);
+        // From here on, the idle limit. ClientRequest.setTimeout follows the
+        // socket and is removed when the socket goes back to the pool.
+        request.setTimeout(idleMs, () => request.destroy(new Error(`no data for ${idleMs} ms`)));
         resolve(response);
       });
       request.once('error', (error) => {

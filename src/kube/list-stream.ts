@@ -97,6 +97,7 @@ export class ListStreamParser {
       const byte = chunk[i]!;
       switch (byte) {
         case QUOTE:
+          if (this.depth === 2 && this.inItems) throw new ListFormatError('list items must be objects');
           this.inString = true;
           this.slashes = 0;
           if (this.depth === 1 && this.top === 'key') this.keyParts = [];
@@ -118,6 +119,7 @@ export class ListStreamParser {
         default:
           if (byte > 0x20) {
             if (this.depth === 0) throw new ListFormatError('a list response must be a JSON object');
+            if (this.depth === 2 && this.inItems) throw new ListFormatError('list items must be objects');
             // A number, true, false or null as the value of a top-level key.
             if (this.depth === 1 && this.top === 'value') this.top = 'after-value';
           }

@@ -1,9 +1,10 @@
 // Cuts the bulky fields Portero never reads out of an object's JSON bytes
 // before they are parsed: `metadata.managedFields` (server-side field
 // tracking) becomes null, and the `kubectl.kubernetes.io/last-applied-configuration`
-// annotation (a JSON copy of the whole object) becomes "". Together they are
+// annotation (a JSON copy of the whole object) is removed. Together they are
 // often more than half of an object as the API server sends it; not parsing
-// them makes reading a large list faster and leaves less garbage behind.
+// them leaves less garbage behind, and nothing has to be deleted from the
+// parsed object afterwards (a deletion turns a V8 object into a slow one).
 //
 // The cuts are safe on any valid JSON: the patterns end with an unescaped
 // quote and a colon, so they only ever match an object key, never text inside
@@ -65,8 +66,8 @@ function valueEnd(bytes: Buffer, at: number): number {
   return -1;
 }
 
-/** The value range of the first key `pattern` in `bytes`, or undefined. */
-function valueOf(bytes: Buffer, pattern: Buffer): [number, number] | undefined {
+/** The first key `pattern` in `bytes`: where the key starts, and its value's range; or undefined. */
+function memberOf(bytes: Buffer, pattern: Buffer): { key: number; start: number; end: number } | undefined {
   let from = 0;
   for (;;) {
     const at = bytes.indexOf(pattern, from);
@@ -76,17 +77,28 @@ function valueOf(bytes: Buffer, pattern: Buffer): [number, number] | undefined {
     let start = at + pattern.length;
     while (isSpace(bytes[start])) start += 1;
     const end = valueEnd(bytes, start);
-    return end === -1 ? undefined : [start, end];
+    return end === -1 ? undefined : { key: at, start, end };
   }
 }
 
-/** The object's JSON text, with managedFields and the last-applied annotation emptied. */
+/** The range that removes a whole member (`"key":value` and one comma next to it) from its object. */
+function wholeMember(bytes: Buffer, member: { key: number; end: number }): [number, number] {
+  let after = member.end;
+  while (isSpace(bytes[after])) after += 1;
+  if (bytes[after] === 0x2c) return [member.key, after + 1];
+  let before = member.key - 1;
+  while (before >= 0 && isSpace(bytes[before])) before -= 1;
+  // The last member: take the comma before it instead (after `{` there is none to take).
+  return bytes[before] === 0x2c ? [before, member.end] : [member.key, member.end];
+}
+
+/** The object's JSON text, with managedFields null and without the last-applied annotation. */
 export function prunedText(bytes: Buffer): string {
   const cuts: [number, number, string][] = [];
-  const managed = valueOf(bytes, MANAGED_FIELDS);
-  if (managed) cuts.push([...managed, 'null']);
-  const applied = valueOf(bytes, LAST_APPLIED);
-  if (applied && bytes[applied[0]] === QUOTE) cuts.push([...applied, '""']);
+  const managed = memberOf(bytes, MANAGED_FIELDS);
+  if (managed) cuts.push([managed.start, managed.end, 'null']);
+  const applied = memberOf(bytes, LAST_APPLIED);
+  if (applied && bytes[applied.start] === QUOTE) cuts.push([...wholeMember(bytes, applied), '']);
   if (cuts.length === 0) return bytes.toString('utf8');
   cuts.sort((a, b) => a[0] - b[0]);
   let text = '';
