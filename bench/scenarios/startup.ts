@@ -6,7 +6,8 @@
 //   yaml-directory  20 multi-document YAML files of 1,500 documents, as users write them
 //   yaml-file       the same documents in one YAML file
 //   kubernetes      the same objects in the in-repo API test server, as `kubectl apply` leaves
-//                   them (see lib/kube-fleet.ts), with Ingress status written by Portero
+//                   them (see lib/kube-fleet.ts), with Ingress status written by Portero; the
+//                   server runs in a process of its own (lib/kube-api-process.ts)
 //
 // For each run:
 //   ready    process start (spawn) → /readyz answers 200 (polled every 10 ms); Portero is
@@ -25,10 +26,8 @@
 import { mkdir, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { kubeconfigFile, startApi } from '../../test/helpers/kube.js';
-import type { KubeApiServer } from '../../test/kube-api-server/server.js';
 import { writeFleet } from '../lib/fleet.js';
-import { loadFleet } from '../lib/kube-fleet.js';
+import { startFleetApi, type FleetApi } from '../lib/kube-api-process.js';
 import { get, haproxyMasterPid, startAndWaitReady, type Portero } from '../lib/portero.js';
 import { median, peakRssMiB, round, rssMiB, treeRssMiB } from '../lib/system.js';
 import { writeFleetDirectory, writeFleetFile } from '../lib/user-fleet.js';
@@ -80,19 +79,24 @@ function medianRun(runs: readonly StartupRun[]): StartupRun {
   return result;
 }
 
-/** Every Ingress in the API has a status written. */
-function allStatusWritten(api: KubeApiServer): boolean {
-  return api.store.view(api.resource('networking.k8s.io', 'ingresses')).every((ingress) => (ingress.status?.loadBalancer?.ingress?.length ?? 0) > 0);
+/** `promise`, or a failure after `ms`. */
+async function within<T>(promise: Promise<T>, ms: number, message: string): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  try {
+    return await Promise.race([promise, new Promise<never>((_, reject) => (timer = setTimeout(() => reject(new Error(message)), ms)))]);
+  } finally {
+    clearTimeout(timer);
+  }
 }
 
-async function oneRun(workload: Workload, source: { manifests?: string; api?: KubeApiServer; kubeconfig?: string }, sample: readonly string[], upstreamPort: number): Promise<StartupRun> {
+async function oneRun(workload: Workload, source: { manifests?: string; api?: FleetApi }, sample: readonly string[], upstreamPort: number): Promise<StartupRun> {
   const flags = ['--log-level', 'info'];
   const started = performance.now();
   const seconds = () => round((performance.now() - started) / 1000, 2);
   let portero: Portero | undefined;
   try {
-    portero = source.kubeconfig
-      ? await startAndWaitReady({ kube: { kubeconfig: source.kubeconfig }, flags: [...flags, '--publish-status-address', '192.0.2.10'] })
+    portero = source.api
+      ? await startAndWaitReady({ kube: { kubeconfig: source.api.kubeconfig }, flags: [...flags, '--publish-status-address', '192.0.2.10'] })
       : await startAndWaitReady({ manifestsDir: source.manifests!, flags });
     const readySeconds = seconds();
     for (const host of sample) {
@@ -102,12 +106,7 @@ async function oneRun(workload: Workload, source: { manifests?: string; api?: Ku
     const servedSeconds = seconds();
     let statusSeconds: number | undefined;
     if (source.api) {
-      const deadline = performance.now() + 120_000;
-      while (!allStatusWritten(source.api)) {
-        if (performance.now() > deadline) throw new Error('kubernetes: Ingress status not written within 120 s');
-        await sleep(100);
-      }
-      statusSeconds = seconds();
+      statusSeconds = round(((await within(source.api.statusWritten, 180_000, 'kubernetes: Ingress status not written within 180 s')) - started) / 1000, 2);
     }
     await sleep(SETTLE_MS);
     const pid = portero.child.pid!;
@@ -159,10 +158,9 @@ export async function startup(work: string, options: StartupOptions): Promise<St
         options.log?.(`start-up, ${workload}, run ${pass} of ${options.runs}`);
         if (workload === 'kubernetes') {
           // A fresh API server each run, so every run writes every status.
-          const api = await startApi({ bookmarkIntervalMs: 30_000 });
+          const api = await startFleetApi(size, upstreamPort);
           try {
-            loadFleet(api, { count: size, upstreamPort });
-            runs.get(workload)!.push(await oneRun(workload, { api, kubeconfig: await kubeconfigFile(api) }, sample, upstreamPort));
+            runs.get(workload)!.push(await oneRun(workload, { api }, sample, upstreamPort));
           } finally {
             await api.close();
           }
