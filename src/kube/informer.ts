@@ -146,7 +146,8 @@ export class Informer {
    * removes nothing; the next list completes the picture.
    */
   private async list(): Promise<void> {
-    const seen = new Set<string>();
+    // Before anything is known, nothing can vanish: no need to remember what the list held.
+    const seen = this.versions.size > 0 ? new Set<string>() : undefined;
     let continueToken: string | undefined;
     let listRV = '';
     const firstRV = this.relistQuorum ? '' : '0';
@@ -154,9 +155,9 @@ export class Informer {
       const item = withKind(raw, this.options.apiVersion, this.options.kind);
       if (!this.accepts(item)) return;
       const key = keyOf(item);
-      seen.add(key);
+      seen?.add(key);
       const version = String(item.metadata?.resourceVersion ?? '');
-      if (this.versions.has(key) && this.versions.get(key) === version) return;
+      if (this.versions.get(key) === version) return;
       this.versions.set(key, version);
       this.call('upsert', item);
     };
@@ -175,7 +176,7 @@ export class Informer {
         if (error instanceof ApiError && error.status === 400 && this.options.fieldSelector && this.options.fieldSelectorFallback && !this.filterLocally) {
           this.options.log.warn({ kind: this.options.kind, fieldSelector: this.options.fieldSelector, err: error.message }, 'the API server refuses the field selector; filtering in Portero instead');
           this.filterLocally = true;
-          seen.clear();
+          seen?.clear();
           continueToken = undefined;
           continue;
         }
@@ -185,10 +186,12 @@ export class Informer {
       listRV = metadata.resourceVersion ?? listRV;
       if (!continueToken) break;
     }
-    for (const key of [...this.versions.keys()]) {
-      if (seen.has(key)) continue;
-      this.versions.delete(key);
-      this.call('remove', this.stub(key));
+    if (seen) {
+      for (const key of [...this.versions.keys()]) {
+        if (seen.has(key)) continue;
+        this.versions.delete(key);
+        this.call('remove', this.stub(key));
+      }
     }
     this.resourceVersion = listRV;
     this.needList = false;
