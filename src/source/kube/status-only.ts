@@ -9,23 +9,41 @@
 // held for a moment and stored together with the others: at most one store
 // change per `maxDelayMs`. Any other update of that Ingress, or its deletion,
 // replaces what is held, so the store never goes back in time.
+//
+// Only the status and resourceVersion are held, and the stored Ingress is
+// rebuilt around them, sharing its spec and metadata: thousands of held
+// updates are not thousands of copies of the same specs.
 
 import { keyOf, type Ingress } from '../../objects/types.js';
 import type { Store } from '../../store/store.js';
 import { Coalescer } from '../../util/coalesce.js';
 
-/** The Ingress without what changes on a status write: status and resourceVersion. */
+/** The Ingress without what changes on a status write (status and resourceVersion), as text; remembered per stored object. */
+const routingParts = new WeakMap<Ingress, string>();
+
 function routingPart(ingress: Ingress): string {
-  const { resourceVersion: _resourceVersion, ...metadata } = ingress.metadata;
-  return JSON.stringify([metadata, ingress.spec]);
+  let text = routingParts.get(ingress);
+  if (text === undefined) {
+    const { resourceVersion: _resourceVersion, ...metadata } = ingress.metadata;
+    text = JSON.stringify([metadata, ingress.spec]);
+    routingParts.set(ingress, text);
+  }
+  return text;
 }
 
 export function onlyStatusDiffers(stored: Ingress, next: Ingress): boolean {
-  return stored.spec === next.spec ? true : routingPart(stored) === routingPart(next);
+  return routingPart(stored) === routingPart(next);
+}
+
+interface Held {
+  namespace: string;
+  name: string;
+  resourceVersion: string | undefined;
+  status: Ingress['status'];
 }
 
 export class StatusOnlyBatch {
-  private readonly held = new Map<string, Ingress>();
+  private readonly held = new Map<string, Held>();
   private readonly flush: Coalescer;
 
   constructor(
@@ -44,7 +62,7 @@ export class StatusOnlyBatch {
       this.held.delete(key);
       return false;
     }
-    this.held.set(key, next);
+    this.held.set(key, { namespace: next.metadata.namespace, name: next.metadata.name, resourceVersion: next.metadata.resourceVersion, status: next.status });
     this.flush.request();
     return true;
   }
@@ -57,7 +75,14 @@ export class StatusOnlyBatch {
   private release(): void {
     const batch = [...this.held.values()];
     this.held.clear();
-    for (const ingress of batch) this.store.upsert(ingress);
+    for (const { namespace, name, resourceVersion, status } of batch) {
+      const stored = this.store.get('Ingress', namespace, name);
+      if (!stored) continue;
+      const metadata = { ...stored.metadata };
+      if (resourceVersion === undefined) delete metadata.resourceVersion;
+      else metadata.resourceVersion = resourceVersion;
+      this.store.upsert({ ...stored, metadata, status });
+    }
   }
 
   stop(): void {
