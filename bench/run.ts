@@ -1,8 +1,11 @@
 // `npm run bench`: every benchmark side by side in one invocation, written
 // to bench/results/latest.md and latest.json. See docs/benchmarks.md.
 //
-//   npm run bench                 the full suite (about 10 minutes)
+//   npm run bench                 the full suite (about 20 minutes)
 //   npm run bench -- --quick      fewer rounds and samples, for a quick look
+//   npm run bench -- --only startup [--workloads kubernetes,yaml-file] [--runs 1]
+//                                 one scenario (throughput, latency, churn, startup),
+//                                 printed only: bench/results/ is left as it is
 
 import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -13,11 +16,21 @@ import { startUpstream } from './lib/servers.js';
 import { machine } from './lib/system.js';
 import { churn } from './scenarios/churn.js';
 import { changeLatency, kubeNewIngressLatency } from './scenarios/latency.js';
-import { scale } from './scenarios/scale.js';
+import { startup, WORKLOADS, type Workload } from './scenarios/startup.js';
 import { throughput } from './scenarios/throughput.js';
 
 const args = process.argv.slice(2);
+const valueOf = (flag: string): string | undefined => {
+  const index = args.indexOf(flag);
+  return index === -1 ? undefined : args[index + 1];
+};
 const quick = args.includes('--quick');
+const SCENARIOS = ['throughput', 'latency', 'churn', 'startup'] as const;
+const only = valueOf('--only');
+if (only !== undefined && !(SCENARIOS as readonly string[]).includes(only)) throw new Error(`--only takes one of ${SCENARIOS.join(', ')}`);
+const runs = (name: (typeof SCENARIOS)[number]) => only === undefined || only === name;
+const workloads = (valueOf('--workloads')?.split(',') ?? [...WORKLOADS]) as Workload[];
+for (const workload of workloads) if (!(WORKLOADS as readonly string[]).includes(workload)) throw new Error(`unknown workload ${workload}; one of ${WORKLOADS.join(', ')}`);
 const sizes = [1, 10_000];
 const settings = {
   rounds: quick ? 1 : 3,
@@ -25,6 +38,7 @@ const settings = {
   samples: quick ? 5 : 20,
   callgrind: !args.includes('--no-callgrind'),
   churnIntervalMs: 100,
+  startupRuns: Number(valueOf('--runs') ?? (quick ? 1 : 3)),
 };
 
 function log(message: string): void {
@@ -36,34 +50,42 @@ const upstreamPorts = [await freePort(), await freePort(), await freePort(), awa
 const upstream = await startUpstream(join(work, 'upstream'), upstreamPorts);
 const results: Record<string, unknown> = { machine: machine(), settings };
 try {
-  for (const size of sizes) {
+  for (const size of runs('throughput') ? sizes : []) {
     log(`throughput and CPU per request, ${size} Ingresses`);
     (results.throughput ??= []) as unknown[];
     (results.throughput as unknown[]).push(await throughput(work, size, upstreamPorts[0]!, settings.rounds, settings.seconds, settings.callgrind));
   }
-  for (const size of sizes) {
+  for (const size of runs('latency') ? sizes : []) {
     log(`change-to-traffic latency, ${size} Ingresses`);
     (results.latency ??= []) as unknown[];
     (results.latency as unknown[]).push(await changeLatency(work, size, [upstreamPorts[0]!, upstreamPorts[1]!], settings.samples));
   }
-  log('change-to-traffic latency, Kubernetes mode');
-  results.kubeLatency = await kubeNewIngressLatency(upstreamPorts[0]!, settings.samples);
-  for (const size of sizes) {
+  if (runs('latency')) {
+    log('change-to-traffic latency, Kubernetes mode');
+    results.kubeLatency = await kubeNewIngressLatency(upstreamPorts[0]!, settings.samples);
+  }
+  for (const size of runs('churn') ? sizes : []) {
     log(`churn under load, ${size} Ingresses`);
     (results.churn ??= []) as unknown[];
     (results.churn as unknown[]).push(await churn(work, size, upstreamPorts, settings.churnIntervalMs));
   }
-  log('scale: start-up and memory with 10,000 Ingresses');
-  results.scale = await scale(work, 10_000, upstreamPorts[0]!);
+  if (runs('startup')) {
+    log('start-up and memory with 10,000 Ingresses, from each source');
+    results.startup = await startup(work, { size: 10_000, upstreamPort: upstreamPorts[0]!, runs: settings.startupRuns, workloads, log });
+  }
 } finally {
   await upstream.stop();
   await rm(work, { recursive: true, force: true });
 }
 
-const directory = join(import.meta.dirname, 'results');
-await mkdir(directory, { recursive: true });
-await writeFile(join(directory, 'latest.json'), `${JSON.stringify(results, null, 2)}\n`);
-await writeFile(join(directory, 'latest.md'), render(results));
-log(`written ${join(directory, 'latest.md')}`);
+if (only === undefined) {
+  const directory = join(import.meta.dirname, 'results');
+  await mkdir(directory, { recursive: true });
+  await writeFile(join(directory, 'latest.json'), `${JSON.stringify(results, null, 2)}\n`);
+  await writeFile(join(directory, 'latest.md'), render(results));
+  log(`written ${join(directory, 'latest.md')}`);
+} else {
+  process.stdout.write(`${JSON.stringify(results, null, 2)}\n\n`);
+}
 process.stdout.write(render(results));
 process.exit(0);

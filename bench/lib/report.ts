@@ -3,17 +3,17 @@
 import type { Machine } from './system.js';
 import type { ChurnResult } from '../scenarios/churn.js';
 import type { Distribution, LatencyResult } from '../scenarios/latency.js';
-import type { ScaleResult } from '../scenarios/scale.js';
+import type { StartupResult } from '../scenarios/startup.js';
 import type { ThroughputResult } from '../scenarios/throughput.js';
 
 interface Results {
   machine?: Machine;
-  settings?: { rounds: number; seconds: number; samples: number; callgrind: boolean; churnIntervalMs: number };
+  settings?: { rounds: number; seconds: number; samples: number; callgrind: boolean; churnIntervalMs: number; startupRuns?: number };
   throughput?: ThroughputResult[];
   latency?: LatencyResult[];
   kubeLatency?: Distribution;
   churn?: ChurnResult[];
-  scale?: ScaleResult;
+  startup?: StartupResult[];
 }
 
 function table(header: string[], rows: (string | number)[][]): string {
@@ -82,9 +82,30 @@ export function render(raw: Record<string, unknown>): string {
     );
   }
 
-  if (results.scale) {
-    const c = results.scale;
-    out.push('## Scale', '', table(['Ingresses', 'start to ready (s)', 'Portero RSS (MiB)', 'HAProxy RSS (MiB)'], [[c.ingresses.toLocaleString('en'), c.readySeconds, c.porteroRssMiB, c.haproxyRssMiB]]), '');
+  if (results.startup) {
+    const runs = results.startup[0]?.runs.length ?? 0;
+    out.push(
+      '## Start-up at scale',
+      '',
+      `10,000 Ingresses, each with its Service and EndpointSlice. Medians of ${runs} run(s). *Served*: from process start until /readyz answered and then every hundredth host (and the last) answered 200 from its upstream through HAProxy. *RSS*: VmRSS of the Portero Node process 25 s after start-up (in Kubernetes mode, after every Ingress status was written); *peak*: its VmHWM. Targets: served within 3 s, RSS at most 150 MiB.`,
+      '',
+      table(
+        ['source', 'ready (s)', 'served (s)', 'status written (s)', 'Portero RSS (MiB)', 'Portero peak (MiB)', 'HAProxy RSS (MiB)', 'log lines'],
+        results.startup.map((r) => [
+          `${r.workload}: ${r.description}`,
+          r.median.readySeconds,
+          r.median.servedSeconds,
+          r.median.statusSeconds ?? '',
+          r.median.porteroRssMiB,
+          r.median.porteroPeakMiB,
+          r.median.haproxyRssMiB,
+          r.median.logLines,
+        ]),
+      ),
+      '',
+      `Every run (served s / RSS MiB / peak MiB): ${results.startup.map((r) => `${r.workload} ${r.runs.map((run) => `${run.servedSeconds}/${run.porteroRssMiB}/${run.porteroPeakMiB}`).join(', ')}`).join('; ')}.`,
+      '',
+    );
   }
   return `${out.join('\n')}\n`;
 }

@@ -51,14 +51,24 @@ export function cpuSeconds(pid: number): number {
   }
 }
 
-/** Resident memory of one process, in MiB. */
-export function rssMiB(pid: number): number {
+/** A field of /proc/PID/status in kB (VmRSS, VmHWM...), as MiB; 0 when the process is gone. */
+function statusMiB(pid: number, field: string): number {
   try {
     const status = readFileSync(`/proc/${pid}/status`, 'utf8');
-    return Number(/VmRSS:\s+(\d+) kB/.exec(status)?.[1] ?? 0) / 1024;
+    return Number(new RegExp(`${field}:\\s+(\\d+) kB`).exec(status)?.[1] ?? 0) / 1024;
   } catch {
     return 0;
   }
+}
+
+/** Resident memory of one process, in MiB. */
+export function rssMiB(pid: number): number {
+  return statusMiB(pid, 'VmRSS');
+}
+
+/** The peak resident memory of one process since it started (VmHWM), in MiB. */
+export function peakRssMiB(pid: number): number {
+  return statusMiB(pid, 'VmHWM');
 }
 
 /** The process and all its descendants. */

@@ -9,6 +9,12 @@
 // - an idle watchdog: a watch that delivers no byte (not even a bookmark) for
 //   `idleTimeoutMs` is dropped and re-opened;
 // - a handler that throws is logged and never stops the informer.
+//
+// Memory: list responses are read item by item as they arrive (a LIST at
+// resourceVersion=0 comes whole from the API server's cache, however large),
+// each item goes to the handlers at once, and the informer itself keeps only
+// each object's key and resourceVersion. The handlers (the source) keep what
+// Portero reads; nothing holds the raw objects.
 
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Logger } from '../telemetry/log.js';
@@ -18,6 +24,7 @@ type Json = Record<string, any>;
 
 export interface InformerHandlers {
   upsert(object: Json): void;
+  /** An object that is gone. After a relist it carries only apiVersion, kind, metadata.namespace and metadata.name. */
   remove(object: Json): void;
 }
 
@@ -49,8 +56,17 @@ function keyOf(object: Json): string {
   return metadata.namespace ? `${metadata.namespace}/${metadata.name}` : String(metadata.name);
 }
 
+/** The list item with its kind: a real API server leaves apiVersion and kind out of list items. */
+function withKind(item: Json, apiVersion: string, kind: string): Json {
+  if (item.apiVersion === apiVersion && item.kind === kind) return item;
+  item.apiVersion = apiVersion;
+  item.kind = kind;
+  return item;
+}
+
 export class Informer {
-  private readonly cache = new Map<string, Json>();
+  /** namespace/name → resourceVersion of every object seen: enough to skip unchanged objects on a relist and to find the ones that vanished. */
+  private readonly versions = new Map<string, string>();
   private resourceVersion = '';
   private relistQuorum = false;
   private needList = true;
@@ -122,55 +138,72 @@ export class Informer {
     return !this.filterLocally || (this.options.fieldSelectorFallback?.(object) ?? true);
   }
 
-  /** Paginated LIST, then replaces the cache and emits the differences. */
+  /**
+   * Paginated LIST, streamed: each new or changed object goes to the handlers
+   * as it is read; once the list is complete, the objects that are not in it
+   * any more are removed. A list that fails part way leaves the objects it
+   * already delivered (newer versions, from the same consistent list) and
+   * removes nothing; the next list completes the picture.
+   */
   private async list(): Promise<void> {
-    const items: Json[] = [];
+    // Before anything is known, nothing can vanish: no need to remember what the list held.
+    const seen = this.versions.size > 0 ? new Set<string>() : undefined;
     let continueToken: string | undefined;
     let listRV = '';
     const firstRV = this.relistQuorum ? '' : '0';
+    const onItem = (raw: Json) => {
+      const item = withKind(raw, this.options.apiVersion, this.options.kind);
+      if (!this.accepts(item)) return;
+      const key = keyOf(item);
+      seen?.add(key);
+      const version = String(item.metadata?.resourceVersion ?? '');
+      if (this.versions.get(key) === version) return;
+      this.versions.set(key, version);
+      this.call('upsert', item);
+    };
     for (;;) {
-      let page: Json;
+      let metadata;
       try {
-        page = await this.options.client.request<Json>('GET', this.options.path, {
-          query: this.query({ limit: String(this.options.pageSize ?? 500), ...(continueToken ? { continue: continueToken } : firstRV ? { resourceVersion: firstRV } : {}) }),
-          signal: this.abort.signal,
-        });
+        metadata = await this.options.client.list(
+          this.options.path,
+          {
+            query: this.query({ limit: String(this.options.pageSize ?? 500), ...(continueToken ? { continue: continueToken } : firstRV ? { resourceVersion: firstRV } : {}) }),
+            signal: this.abort.signal,
+          },
+          onItem,
+        );
       } catch (error) {
         if (error instanceof ApiError && error.status === 400 && this.options.fieldSelector && this.options.fieldSelectorFallback && !this.filterLocally) {
           this.options.log.warn({ kind: this.options.kind, fieldSelector: this.options.fieldSelector, err: error.message }, 'the API server refuses the field selector; filtering in Portero instead');
           this.filterLocally = true;
-          items.length = 0;
+          seen?.clear();
           continueToken = undefined;
           continue;
         }
         throw error;
       }
-      for (const item of page.items ?? []) {
-        const object = { apiVersion: this.options.apiVersion, kind: this.options.kind, ...item };
-        if (this.accepts(object)) items.push(object);
-      }
-      continueToken = page.metadata?.continue || undefined;
-      listRV = page.metadata?.resourceVersion ?? listRV;
+      continueToken = metadata.continue;
+      listRV = metadata.resourceVersion ?? listRV;
       if (!continueToken) break;
     }
-    const seen = new Set<string>();
-    for (const item of items) {
-      const key = keyOf(item);
-      seen.add(key);
-      const cached = this.cache.get(key);
-      if (cached?.metadata?.resourceVersion === item.metadata?.resourceVersion && cached !== undefined) continue;
-      this.cache.set(key, item);
-      this.call('upsert', item);
-    }
-    for (const [key, object] of [...this.cache]) {
-      if (seen.has(key)) continue;
-      this.cache.delete(key);
-      this.call('remove', object);
+    if (seen) {
+      for (const key of [...this.versions.keys()]) {
+        if (seen.has(key)) continue;
+        this.versions.delete(key);
+        this.call('remove', this.stub(key));
+      }
     }
     this.resourceVersion = listRV;
     this.needList = false;
     this.relistQuorum = false;
     this.resolveSynced(); // the first list only: later calls do nothing
+  }
+
+  /** What is known of an object that vanished between two lists. */
+  private stub(key: string): Json {
+    const slash = key.indexOf('/');
+    const metadata = slash === -1 ? { name: key } : { namespace: key.slice(0, slash), name: key.slice(slash + 1) };
+    return { apiVersion: this.options.apiVersion, kind: this.options.kind, metadata };
   }
 
   private async watchOnce(): Promise<void> {
@@ -195,19 +228,19 @@ export class Informer {
         if (rv) this.resourceVersion = rv;
         continue;
       }
-      const item = { apiVersion: this.options.apiVersion, kind: this.options.kind, ...object };
+      const item = withKind(object, this.options.apiVersion, this.options.kind);
       const key = keyOf(item);
       if (!this.accepts(item)) {
         // Filtered locally: an object that stops matching is gone for us.
-        if (this.cache.delete(key)) this.call('remove', item);
+        if (this.versions.delete(key)) this.call('remove', item);
         if (rv) this.resourceVersion = rv;
         continue;
       }
       if (event.type === 'DELETED') {
-        this.cache.delete(key);
+        this.versions.delete(key);
         this.call('remove', item);
       } else {
-        this.cache.set(key, item);
+        this.versions.set(key, String(rv ?? ''));
         this.call('upsert', item);
       }
       if (rv) this.resourceVersion = rv;

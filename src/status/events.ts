@@ -4,7 +4,8 @@
 // Rate-limited as client-go's event correlator does: the same message on the
 // same object within 10 minutes bumps the count of the existing Event (at
 // most once a minute) instead of creating a new one, and a token bucket
-// (burst 25, 5 per second) bounds the total.
+// (burst 25, 5 per second) bounds the total. `record` says what became of
+// each Event; the reporter logs one summary per pass, never a line per Event.
 
 import { randomBytes } from 'node:crypto';
 import type { KubeClient } from '../kube/client.js';
@@ -42,11 +43,13 @@ export function eventMessage(diagnostic: Diagnostic): string {
   return text.length > MAX_MESSAGE ? `${text.slice(0, MAX_MESSAGE - 1)}…` : text;
 }
 
+/** What `record` did: wrote a new Event, counted a repeat (in the API or in memory), dropped it (rate limit), or failed. */
+export type EventOutcome = 'created' | 'aggregated' | 'dropped' | { failed: string };
+
 export class EventRecorder {
   private readonly recorded = new Map<string, Recorded>();
   private tokens = BURST;
   private refilledAt = Date.now();
-  private dropped = 0;
 
   constructor(private readonly options: EventRecorderOptions) {}
 
@@ -59,7 +62,7 @@ export class EventRecorder {
     return true;
   }
 
-  async record(ingress: Ingress, diagnostic: Diagnostic): Promise<void> {
+  async record(ingress: Ingress, diagnostic: Diagnostic): Promise<EventOutcome> {
     const { namespace, name } = ingress.metadata;
     const reason = eventReason(diagnostic);
     const message = eventMessage(diagnostic);
@@ -68,27 +71,23 @@ export class EventRecorder {
     const existing = this.recorded.get(key);
     if (existing && now.getTime() - existing.lastWrite < MIN_UPDATE_INTERVAL_MS) {
       existing.count += 1;
-      return;
+      return 'aggregated';
     }
-    if (!this.takeToken()) {
-      this.dropped += 1;
-      if (this.dropped % 100 === 1) this.options.log.warn({ dropped: this.dropped }, 'too many Events; some are dropped');
-      return;
-    }
+    if (!this.takeToken()) return 'dropped';
     const timestamp = now.toISOString().replace(/\.\d{3}Z$/, 'Z');
     const path = `/api/v1/namespaces/${namespace}/events`;
     try {
       if (existing && now.getTime() - existing.lastWrite < AGGREGATE_WINDOW_MS) {
         existing.count += 1;
         existing.lastWrite = now.getTime();
-        await this.options.client.request('PATCH', `${path}/${existing.name}`, {
+        await this.options.client.requestDiscard('PATCH', `${path}/${existing.name}`, {
           contentType: 'application/merge-patch+json',
           body: { count: existing.count, lastTimestamp: timestamp },
         });
-        return;
+        return 'aggregated';
       }
       const eventName = `${name.slice(0, 200)}.${randomBytes(8).toString('hex')}`;
-      await this.options.client.request('POST', path, {
+      await this.options.client.requestDiscard('POST', path, {
         body: {
           apiVersion: 'v1',
           kind: 'Event',
@@ -114,8 +113,10 @@ export class EventRecorder {
       });
       this.recorded.set(key, { name: eventName, count: 1, lastWrite: now.getTime() });
       this.forgetOld(now.getTime());
+      return 'created';
     } catch (error) {
-      this.options.log.warn({ object: describeRef(refOf(ingress)), err: (error as Error).message }, 'cannot write Event');
+      this.options.log.debug({ object: describeRef(refOf(ingress)), err: (error as Error).message }, 'cannot write Event');
+      return { failed: `${describeRef(refOf(ingress))}: ${(error as Error).message}` };
     }
   }
 

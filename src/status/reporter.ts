@@ -3,6 +3,11 @@
 // Runs after every translation, when the published addresses change (they
 // are re-read every `refreshMs`), and when this replica becomes leader. Runs
 // never overlap; a request that arrives during a run starts one more run.
+//
+// Each run logs one summary line for its status writes (and one for Events,
+// when some were dropped or failed): the first run after becoming leader may
+// write 10,000 statuses, which must not become 10,000 log lines. The first
+// run always logs, later ones only when they wrote or failed something.
 
 import type { KubeClient } from '../kube/client.js';
 import type { Ingress, IngressLoadBalancerIngress } from '../objects/types.js';
@@ -10,6 +15,7 @@ import { keyOf } from '../objects/types.js';
 import type { Store } from '../store/store.js';
 import type { Logger } from '../telemetry/log.js';
 import { diagnosticKey, type Diagnostic } from '../translate/diagnostics.js';
+import { collectGarbage } from '../telemetry/memory.js';
 import type { Translation } from '../translate/translate.js';
 import { resolveAddresses, type AddressMode } from './addresses.js';
 import type { EventRecorder } from './events.js';
@@ -33,6 +39,8 @@ export class StatusReporter {
   private translation: Translation | undefined;
   private addresses: IngressLoadBalancerIngress[] | undefined;
   private eventsSent = new Set<string>();
+  /** No status run has completed since this replica became leader. */
+  private firstRun = true;
   private timer: NodeJS.Timeout | undefined;
   private readonly runs: SingleFlight;
 
@@ -59,6 +67,7 @@ export class StatusReporter {
   onStartedLeading(): void {
     this.addresses = undefined;
     this.eventsSent = new Set();
+    this.firstRun = true;
     this.runs.request();
   }
 
@@ -94,20 +103,52 @@ export class StatusReporter {
         return;
       }
     }
-    await this.writer.apply(planStatus(ingresses, this.translation.served, this.addresses));
+    const started = performance.now();
+    this.writer.forgetObserved(ingresses);
+    const plans = planStatus(ingresses, this.translation.served, this.addresses);
+    const summary = await this.writer.apply(plans);
+    const writes = summary.updated + summary.cleared;
+    if (!this.firstRun && writes === 0 && summary.failed === 0) return;
+    const servedPlans = plans.filter((plan) => plan.addresses.length > 0).length;
+    const fields = {
+      updated: summary.updated,
+      cleared: summary.cleared,
+      unchanged: this.translation.served.length - servedPlans + summary.alreadyWritten,
+      failed: summary.failed,
+      durationMs: Math.round(performance.now() - started),
+    };
+    if (summary.failed > 0) this.options.log.warn({ ...fields, err: summary.firstError }, 'cannot write Ingress status; retried on the next change');
+    else this.options.log.info(fields, 'Ingress status written');
+    if (this.firstRun && writes >= 1000) {
+      // Thousands of writes leave their requests and responses behind as
+      // garbage an idle controller may never collect: return it now.
+      collectGarbage();
+    }
+    this.firstRun = false;
   }
 
   private async sendEvents(diagnostics: readonly Diagnostic[], ingresses: readonly Ingress[]): Promise<void> {
     const byKey = new Map(ingresses.map((ingress) => [keyOf(ingress.metadata.namespace, ingress.metadata.name), ingress]));
     const current = new Set<string>();
+    const counts = { created: 0, aggregated: 0, dropped: 0, failed: 0 };
+    let firstError: string | undefined;
     for (const diagnostic of diagnostics) {
       if (diagnostic.object.kind !== 'Ingress') continue;
       const key = diagnosticKey(diagnostic);
       current.add(key);
       if (this.eventsSent.has(key)) continue;
       const ingress = byKey.get(keyOf(diagnostic.object.namespace, diagnostic.object.name));
-      if (ingress && this.options.isLeader()) await this.options.events.record(ingress, diagnostic);
+      if (!ingress || !this.options.isLeader()) continue;
+      const outcome = await this.options.events.record(ingress, diagnostic);
+      if (typeof outcome === 'object') {
+        counts.failed += 1;
+        firstError ??= outcome.failed;
+      } else {
+        counts[outcome] += 1;
+      }
     }
     this.eventsSent = current;
+    if (counts.dropped > 0) this.options.log.warn({ dropped: counts.dropped, written: counts.created + counts.aggregated }, 'too many Events; some are dropped');
+    if (counts.failed > 0) this.options.log.warn({ failed: counts.failed, err: firstError }, 'cannot write Event');
   }
 }

@@ -105,6 +105,7 @@ describe('informer', () => {
   test('a handler that throws never stops the informer; list items get their kind', async () => {
     for (let i = 0; i < 7; i += 1) api.apply({ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: `cm${i}` }, data: { a: 'b' } });
     const seen: string[] = [];
+    const removed: string[] = [];
     const informer = new Informer({
       client,
       path: '/api/v1/configmaps',
@@ -118,16 +119,38 @@ describe('informer', () => {
           seen.push(object.metadata.name);
           if (object.metadata.name === 'cm1') throw new Error('handler bug');
         },
-        remove: () => undefined,
+        remove: (object) => {
+          removed.push(object.metadata.name);
+        },
       },
     });
-    informer.start();
-    await informer.synced;
-    assert.equal(seen.length, 7, 'paginated list of 7 objects in pages of 3');
-    api.apply({ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'cm1' }, data: { a: 'changed' } });
-    api.apply({ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'cm-late' }, data: {} });
-    await eventually(() => assert.ok(seen.includes('cm-late')));
-    assert.ok(api.requests.filter((entry) => entry.verb === 'list' && entry.resource === 'configmaps').length >= 3);
-    await informer.stop();
+    const lists = () => api.requests.filter((entry) => entry.verb === 'list' && entry.resource === 'configmaps');
+    try {
+      informer.start();
+      await informer.synced;
+      assert.equal(seen.length, 7);
+      // resourceVersion=0 is answered from the watch cache, whole, whatever the limit.
+      assert.deepEqual(lists().map((entry) => [entry.query.resourceVersion, entry.query.limit, entry.query.continue]), [['0', '3', undefined]]);
+      api.apply({ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'cm1' }, data: { a: 'changed' } });
+      api.apply({ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'cm-late' }, data: {} });
+      await eventually(() => assert.ok(seen.includes('cm-late')));
+
+      // After 410, a quorum relist, paginated: changes come through, and what vanished is removed.
+      api.delayWatches(500);
+      api.closeWatches();
+      api.delete('v1', 'ConfigMap', 'default', 'cm3');
+      api.apply({ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'cm-relisted' }, data: {} });
+      api.compact();
+      await eventually(() => assert.deepEqual(removed, ['cm3']));
+      await eventually(() => assert.ok(seen.includes('cm-relisted')));
+      api.delayWatches(0);
+      const relist = lists().slice(1);
+      assert.ok(relist.every((entry) => entry.query.resourceVersion === undefined && entry.query.limit === '3'));
+      assert.equal(relist.filter((entry) => entry.query.continue !== undefined).length, 2, 'pages of 3 of 8 objects');
+      // Unchanged objects are not delivered again by the relist.
+      assert.equal(seen.filter((name) => name === 'cm0').length, 1);
+    } finally {
+      await informer.stop();
+    }
   });
 });

@@ -76,3 +76,64 @@ export async function makePki(): Promise<Pki> {
 }
 
 export const b64 = (text: string) => Buffer.from(text).toString('base64');
+
+type Json = Record<string, unknown>;
+
+const LAST_APPLIED = 'kubectl.kubernetes.io/last-applied-configuration';
+
+function isMap(value: unknown): value is Json {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+/**
+ * The FieldsV1 set of the fields `value` sets, as server-side field tracking
+ * writes it: `f:<field>` for map keys, `k:{"name":...}` for list items with a
+ * name, `{}` for atomic lists and leaves.
+ */
+export function fieldsV1(value: unknown): Json {
+  if (isMap(value)) {
+    const out: Json = {};
+    for (const [key, child] of Object.entries(value)) out[`f:${key}`] = fieldsV1(child);
+    return out;
+  }
+  if (Array.isArray(value) && value.length > 0 && value.every((item) => isMap(item) && typeof item.name === 'string')) {
+    const out: Json = {};
+    for (const item of value as Json[]) out[`k:${JSON.stringify({ name: item.name })}`] = { '.': {}, ...fieldsV1(item) };
+    return out;
+  }
+  return {};
+}
+
+/**
+ * `object` (as its user wrote it) as `kubectl apply` leaves it in a real API
+ * server: with the last-applied-configuration annotation (a JSON copy of the
+ * object), a managedFields entry, and for a Service the fields the API server
+ * defaults. `index` makes the Service's cluster IP unique.
+ */
+export function asApplied(object: Json, index = 0, time = '2026-01-01T00:00:00Z'): Json {
+  const metadata = object.metadata as Json;
+  const { metadata: _metadata, apiVersion, kind: _kind, ...body } = object;
+  const userFields = fieldsV1({ metadata: { annotations: { [LAST_APPLIED]: '' }, labels: metadata.labels }, ...body });
+  const applied: Json = {
+    ...object,
+    metadata: {
+      ...metadata,
+      annotations: { ...((metadata.annotations as Json | undefined) ?? {}), [LAST_APPLIED]: `${JSON.stringify(object)}\n` },
+      managedFields: [{ apiVersion, fieldsType: 'FieldsV1', fieldsV1: userFields, manager: 'kubectl-client-side-apply', operation: 'Update', time }],
+    },
+  };
+  if (object.kind === 'Service') {
+    const clusterIP = `10.96.${Math.floor(index / 250) % 256}.${(index % 250) + 2}`;
+    applied.spec = {
+      ...(object.spec as Json),
+      clusterIP,
+      clusterIPs: [clusterIP],
+      internalTrafficPolicy: 'Cluster',
+      ipFamilies: ['IPv4'],
+      ipFamilyPolicy: 'SingleStack',
+      sessionAffinity: 'None',
+      type: 'ClusterIP',
+    };
+  }
+  return applied;
+}

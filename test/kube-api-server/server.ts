@@ -16,7 +16,7 @@ import { discovery } from './discovery.js';
 import { jsonPatch, mergePatch, PatchError, strategicMergePatch } from './patch.js';
 import { RESOURCES, CREATE_ON_UPDATE, groupVersion, resourceId, type Resource } from './resources.js';
 import { fieldSelector, labelSelector, SelectorError } from './selectors.js';
-import { ApiError, ApiStore } from './store.js';
+import { ApiError, ApiStore, listItemJsonOf } from './store.js';
 import { WatchStream } from './watch.js';
 
 type Json = any;
@@ -180,6 +180,7 @@ export class KubeApiServer {
     const reply = (code: number, body: Json, contentType = 'application/json') => {
       entry.status = code;
       response.writeHead(code, { 'content-type': contentType });
+      if (body instanceof ListBody) return void body.writeTo(response);
       response.end(JSON.stringify(body));
     };
     try {
@@ -282,11 +283,10 @@ export class KubeApiServer {
       if (requested > current) throw new ApiError(504, 'Timeout', `Too large resource version: ${requested}, current: ${current}`, { causes: [{ reason: 'ResourceVersionTooLarge', message: 'Too large resource version' }] });
     }
     const matches = this.matcher(resource, query);
-    let items = this.store.list(resource, target.namespace || undefined).filter(matches);
+    let items = this.store.view(resource, target.namespace || undefined).filter(matches);
     let listRV = current;
-    let start = 0;
     if (query.continue) {
-      let token: { rv: number; start: number };
+      let token: { rv: number; after: string };
       try {
         token = JSON.parse(Buffer.from(query.continue, 'base64').toString());
       } catch {
@@ -294,18 +294,18 @@ export class KubeApiServer {
       }
       if (token.rv < this.store.compactedRV) throw new ApiError(410, 'Expired', 'The provided continue parameter is too old to display a consistent list result.');
       listRV = token.rv;
-      start = token.start;
+      // As etcd does, the next page starts after the last key served, so writes between pages shift nothing.
+      items = items.filter((object) => keyOf(object) > token.after);
     }
-    const limit = query.limit ? Number(query.limit) : 0;
+    // With resourceVersion=0 the real server answers from its watch cache, which
+    // ignores `limit`: a client must cope with the whole collection in one response.
+    const limit = query.limit && !(query.resourceVersion === '0' && !query.continue) ? Number(query.limit) : 0;
     const metadata: Json = { resourceVersion: String(listRV) };
-    if (limit > 0) {
-      const page = items.slice(start, start + limit);
-      if (start + limit < items.length) metadata.continue = Buffer.from(JSON.stringify({ rv: listRV, start: start + limit })).toString('base64');
-      items = page;
+    if (limit > 0 && items.length > limit) {
+      items = items.slice(0, limit);
+      metadata.continue = Buffer.from(JSON.stringify({ rv: listRV, after: keyOf(items[items.length - 1]) })).toString('base64');
     }
-    // A real server leaves kind and apiVersion out of list items.
-    const stripped = items.map(({ kind: _kind, apiVersion: _apiVersion, ...rest }) => rest);
-    return { kind: `${resource.kind}List`, apiVersion: groupVersion(resource), metadata, items: stripped };
+    return new ListBody({ kind: `${resource.kind}List`, apiVersion: groupVersion(resource), metadata }, items);
   }
 
   private dispatch(method: string, target: Target, query: Record<string, string>, body: string, contentType: string): { code: number; object: Json } {
@@ -344,7 +344,7 @@ export class KubeApiServer {
     }
     if (method === 'DELETE') {
       const matches = this.matcher(resource, query);
-      const removed = this.store.list(resource, scope || undefined).filter(matches).map((object) => this.store.remove(resource, object.metadata.namespace ?? '', object.metadata.name));
+      const removed = this.store.view(resource, scope || undefined).filter(matches).map((object) => this.store.remove(resource, object.metadata.namespace ?? '', object.metadata.name));
       return { code: 200, object: { kind: `${resource.kind}List`, apiVersion: groupVersion(resource), metadata: {}, items: removed } };
     }
     throw new ApiError(405, 'MethodNotAllowed', 'the server does not allow this method on the requested resource');
@@ -381,6 +381,50 @@ export class KubeApiServer {
     if (dryRun) return { code: 200, object: next };
     return { code: 200, object: this.store.update(resource, scope, name, next, subresource === 'status' ? 'status' : undefined) };
   }
+}
+
+/**
+ * A list response, written as the real server does: streamed, not built as
+ * one string (a list of 10,000 objects runs to tens of megabytes), with each
+ * item's JSON computed once per object version.
+ */
+class ListBody {
+  constructor(
+    private readonly head: Json,
+    private readonly items: readonly Json[],
+  ) {}
+
+  /** For in-process callers (dryRun DELETE collection answers, tests): the plain object. */
+  toJSON(): Json {
+    return { ...this.head, items: this.items.map((item) => JSON.parse(listItemJsonOf(item))) };
+  }
+
+  async writeTo(response: ServerResponse): Promise<void> {
+    const head = JSON.stringify(this.head);
+    let batch = `${head.slice(0, -1)},"items":[`;
+    for (let index = 0; index < this.items.length; index += 1) {
+      batch += `${index === 0 ? '' : ','}${listItemJsonOf(this.items[index])}`;
+      if (batch.length >= 256 * 1024) {
+        const more = response.write(batch);
+        batch = '';
+        if (!more) {
+          await new Promise<void>((resolve) => {
+            const done = () => {
+              response.off('drain', done).off('close', done);
+              resolve();
+            };
+            response.on('drain', done).on('close', done);
+          });
+        }
+        if (response.destroyed) return;
+      }
+    }
+    response.end(`${batch}]}`);
+  }
+}
+
+function keyOf(object: Json): string {
+  return `${object.metadata.namespace ?? ''}/${object.metadata.name}`;
 }
 
 function verbOf(method: string, target: Target, watching: boolean): string {

@@ -36,6 +36,51 @@ function clone<T>(value: T): T {
   return JSON.parse(JSON.stringify(value));
 }
 
+/**
+ * Stored objects are frozen and shared by the history, watch streams and
+ * list responses (which only serialise them), so that a store of tens of
+ * thousands of objects does not copy each one for every event and list page.
+ * A write always stores a new object; freezing makes a stray mutation throw.
+ */
+function deepFreeze<T>(value: T): T {
+  if (typeof value === 'object' && value !== null && !Object.isFrozen(value)) {
+    Object.freeze(value);
+    for (const child of Object.values(value)) deepFreeze(child);
+  }
+  return value;
+}
+
+const serialized = new WeakMap<object, string>();
+const serializedItems = new WeakMap<object, string>();
+
+/** The JSON of a stored (frozen) object, computed once: lists and watch events send the same text again and again. */
+export function jsonOf(object: Json): string {
+  let text = serialized.get(object);
+  if (text === undefined) {
+    text = JSON.stringify(object);
+    if (Object.isFrozen(object)) serialized.set(object, text);
+  }
+  return text;
+}
+
+/** The JSON of a stored object as a list item: a real server leaves kind and apiVersion out of list items. */
+export function listItemJsonOf(object: Json): string {
+  let text = serializedItems.get(object);
+  if (text === undefined) {
+    const { kind: _kind, apiVersion: _apiVersion, ...rest } = object;
+    text = JSON.stringify(rest);
+    if (Object.isFrozen(object)) serializedItems.set(object, text);
+  }
+  return text;
+}
+
+/** etcd's order: byte order of namespace/name. */
+function byKey(a: Json, b: Json): number {
+  const left = `${a.metadata.namespace ?? ''}/${a.metadata.name}`;
+  const right = `${b.metadata.namespace ?? ''}/${b.metadata.name}`;
+  return left < right ? -1 : left > right ? 1 : 0;
+}
+
 function now(): string {
   return new Date().toISOString().replace(/\.\d{3}Z$/, 'Z');
 }
@@ -51,6 +96,8 @@ function qualified(resource: Resource, name: string): string {
 
 export class ApiStore {
   private readonly objects = new Map<string, Json>();
+  /** Sorted objects of each resource (by resourceId), dropped when one of them changes. */
+  private readonly sorted = new Map<string, readonly Json[]>();
   private history: StoreEvent[] = [];
   private readonly listeners = new Set<(event: StoreEvent) => void>();
   resourceVersion = 1000;
@@ -67,9 +114,16 @@ export class ApiStore {
     return () => this.listeners.delete(listener);
   }
 
+  private put(key: string, resource: Resource, object: Json | undefined): void {
+    if (object === undefined) this.objects.delete(key);
+    else this.objects.set(key, deepFreeze(object));
+    this.sorted.delete(resourceId(resource));
+  }
+
   private emit(event: StoreEvent): void {
     this.history.push(event);
-    if (this.history.length > this.historyLimit) {
+    // Trimmed in batches (keeping at least historyLimit events), not one event per write.
+    if (this.history.length > this.historyLimit + Math.ceil(this.historyLimit / 8)) {
       const dropped = this.history.splice(0, this.history.length - this.historyLimit);
       this.compactedRV = dropped[dropped.length - 1]!.rv;
     }
@@ -97,21 +151,39 @@ export class ApiStore {
     return found;
   }
 
+  /** Copies of the objects of a resource (in one namespace, or all), in key order. */
   list(resource: Resource, namespace?: string): Json[] {
-    const prefix = `${resourceId(resource)}|`;
-    const items: Json[] = [];
+    return this.view(resource, namespace).map(clone);
+  }
+
+  /** Serialises every stored object now, as a server that has been running a while has them: a first list is then as fast as later ones. */
+  warm(): void {
+    const resources = new Set<Resource>();
     for (const [key, object] of this.objects) {
-      if (!key.startsWith(prefix)) continue;
-      if (namespace && resource.namespaced && object.metadata.namespace !== namespace) continue;
-      items.push(clone(object));
+      listItemJsonOf(object);
+      const resource = this.resourceOfKey?.(key);
+      if (resource) resources.add(resource);
     }
-    return items.sort((a, b) => `${a.metadata.namespace ?? ''}/${a.metadata.name}`.localeCompare(`${b.metadata.namespace ?? ''}/${b.metadata.name}`));
+    for (const resource of resources) this.view(resource);
+  }
+
+  /** The stored (frozen, shared) objects of a resource, in key order: for serialising, never for changing. */
+  view(resource: Resource, namespace?: string): readonly Json[] {
+    const id = resourceId(resource);
+    let all = this.sorted.get(id);
+    if (!all) {
+      const prefix = `${id}|`;
+      const items: Json[] = [];
+      for (const [key, object] of this.objects) if (key.startsWith(prefix)) items.push(object);
+      all = items.sort(byKey);
+      this.sorted.set(id, all);
+    }
+    return namespace && resource.namespaced ? all.filter((object) => object.metadata.namespace === namespace) : all;
   }
 
   private ensureNamespace(resource: Resource, namespace: string): void {
     if (!resource.namespaced) return;
-    const exists = [...this.objects.keys()].some((key) => key === `/namespaces||${namespace}`);
-    if (!exists) throw new ApiError(404, 'NotFound', `namespaces "${namespace}" not found`, { name: namespace, kind: 'namespaces' });
+    if (!this.objects.has(`/namespaces||${namespace}`)) throw new ApiError(404, 'NotFound', `namespaces "${namespace}" not found`, { name: namespace, kind: 'namespaces' });
   }
 
   private normalize(resource: Resource, object: Json): void {
@@ -148,8 +220,8 @@ export class ApiStore {
     if (resource.status) delete object.status;
     if (resource.kind === 'Namespace') object.status = { phase: 'Active' };
     object.metadata.resourceVersion = String(++this.resourceVersion);
-    this.objects.set(this.key(resource, namespace, name), object);
-    this.emit({ rv: this.resourceVersion, type: 'ADDED', resource, object: clone(object) });
+    this.put(this.key(resource, namespace, name), resource, object);
+    this.emit({ rv: this.resourceVersion, type: 'ADDED', resource, object });
     return clone(object);
   }
 
@@ -194,8 +266,8 @@ export class ApiStore {
       return this.remove(resource, namespace, name, true);
     }
     next.metadata.resourceVersion = String(++this.resourceVersion);
-    this.objects.set(this.key(resource, namespace, name), next);
-    this.emit({ rv: this.resourceVersion, type: 'MODIFIED', resource, object: clone(next), old: clone(current) });
+    this.put(this.key(resource, namespace, name), resource, next);
+    this.emit({ rv: this.resourceVersion, type: 'MODIFIED', resource, object: next, old: current });
     return clone(next);
   }
 
@@ -210,14 +282,14 @@ export class ApiStore {
       const marked = clone(current);
       marked.metadata.deletionTimestamp = now();
       marked.metadata.resourceVersion = String(++this.resourceVersion);
-      this.objects.set(key, marked);
-      this.emit({ rv: this.resourceVersion, type: 'MODIFIED', resource, object: clone(marked), old: clone(current) });
+      this.put(key, resource, marked);
+      this.emit({ rv: this.resourceVersion, type: 'MODIFIED', resource, object: marked, old: current });
       return clone(marked);
     }
-    this.objects.delete(key);
+    this.put(key, resource, undefined);
     const gone = clone(current);
     gone.metadata.resourceVersion = String(++this.resourceVersion);
-    this.emit({ rv: this.resourceVersion, type: 'DELETED', resource, object: clone(gone) });
+    this.emit({ rv: this.resourceVersion, type: 'DELETED', resource, object: deepFreeze(clone(gone)) });
     if (resource.kind === 'Namespace') this.removeNamespaceContents(name);
     return gone;
   }
@@ -225,11 +297,12 @@ export class ApiStore {
   private removeNamespaceContents(namespace: string): void {
     for (const [key, object] of [...this.objects]) {
       if (object.metadata.namespace !== namespace) continue;
+      const resource = this.resourceOfKey?.(key);
       this.objects.delete(key);
+      if (resource) this.sorted.delete(resourceId(resource));
       const gone = clone(object);
       gone.metadata.resourceVersion = String(++this.resourceVersion);
-      const resource = this.resourceOfKey?.(key);
-      if (resource) this.emit({ rv: this.resourceVersion, type: 'DELETED', resource, object: gone });
+      if (resource) this.emit({ rv: this.resourceVersion, type: 'DELETED', resource, object: deepFreeze(gone) });
     }
   }
 

@@ -6,7 +6,7 @@
 import type { ServerResponse } from 'node:http';
 import { groupVersion, type Resource } from './resources.js';
 import type { Matcher } from './selectors.js';
-import type { ApiStore, StoreEvent } from './store.js';
+import { jsonOf, type ApiStore, type StoreEvent } from './store.js';
 
 type Json = any;
 
@@ -44,7 +44,7 @@ export class WatchStream {
 
   private send(type: string, object: Json): void {
     if (this.closed || this.stalled) return;
-    this.response.write(`${JSON.stringify({ type, object })}\n`);
+    this.response.write(`{"type":${JSON.stringify(type)},"object":${jsonOf(object)}}\n`);
   }
 
   /** Translates a store event into what this watcher sees, if anything. */
@@ -82,21 +82,24 @@ export class WatchStream {
     this.response.writeHead(200, { 'content-type': 'application/json', 'transfer-encoding': 'chunked' });
     this.response.flushHeaders();
     if (requested === undefined) {
-      for (const object of this.store.list(resource, this.options.namespace)) if (this.visible(object)) this.send('ADDED', object);
+      for (const object of this.store.view(resource, this.options.namespace)) if (this.visible(object)) this.send('ADDED', object);
     } else {
       for (const event of this.store.eventsAfter(requested)) this.deliver(event);
     }
     this.unsubscribe = this.store.onEvent((event) => this.deliver(event));
+    // Unref'd: a watch the client has given up on never keeps a test process alive.
     if (this.options.bookmarks) {
       const interval = setInterval(() => {
         this.send('BOOKMARK', { kind: resource.kind, apiVersion: groupVersion(resource), metadata: { resourceVersion: String(this.store.resourceVersion) } });
       }, this.options.bookmarkIntervalMs);
-      this.timers.push(interval);
+      this.timers.push(interval.unref());
     }
     if (this.options.timeoutSeconds !== undefined && this.options.timeoutSeconds > 0) {
-      this.timers.push(setTimeout(() => this.close(), this.options.timeoutSeconds * 1000));
+      this.timers.push(setTimeout(() => this.close(), this.options.timeoutSeconds * 1000).unref());
     }
     this.response.on('close', () => this.close());
+    // The client may have gone while the request waited (delayWatches).
+    if (this.response.destroyed) this.close();
   }
 
   close(): void {

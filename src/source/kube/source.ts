@@ -1,6 +1,11 @@
 // The Kubernetes source: one informer per kind, feeding the same store as
 // the manifest source. Only TLS Secrets are read (field selector on type),
 // and --watch-namespace limits the namespaced kinds to one namespace.
+//
+// One copy of each object is kept: the decoded one in the store. Raw objects
+// are trimmed of what Portero never reads (trim.ts) and dropped once decoded;
+// the informers remember only resourceVersions. Ingress updates that change
+// only status are stored in batches (status-only.ts).
 
 import type { KubeClient } from '../../kube/client.js';
 import { Informer } from '../../kube/informer.js';
@@ -9,6 +14,8 @@ import { formatFieldError } from '../../objects/field-errors.js';
 import { describeRef, type Kind } from '../../objects/types.js';
 import type { Store } from '../../store/store.js';
 import type { Logger } from '../../telemetry/log.js';
+import { StatusOnlyBatch } from './status-only.js';
+import { trimUnread } from './trim.js';
 
 interface Watched {
   kind: Kind;
@@ -43,8 +50,11 @@ export class KubeSource {
   private readonly informers: Informer[] = [];
   /** Objects whose current version failed to decode, to report each version once. */
   private readonly reported = new Map<string, string>();
+  private readonly statusOnly: StatusOnlyBatch;
 
-  constructor(private readonly options: KubeSourceOptions) {}
+  constructor(private readonly options: KubeSourceOptions) {
+    this.statusOnly = new StatusOnlyBatch(options.store);
+  }
 
   start(): void {
     const { client, store, log, watchNamespace } = this.options;
@@ -61,7 +71,9 @@ export class KubeSource {
           upsert: (raw) => this.upsert(raw),
           remove: (raw) => {
             const namespace = watched.namespaced ? String(raw.metadata?.namespace ?? '') : '';
-            store.delete(watched.kind, namespace, String(raw.metadata?.name ?? ''));
+            const name = String(raw.metadata?.name ?? '');
+            if (watched.kind === 'Ingress') this.statusOnly.forget(namespace, name);
+            store.delete(watched.kind, namespace, name);
           },
         },
       });
@@ -71,8 +83,9 @@ export class KubeSource {
   }
 
   private upsert(raw: Record<string, any>): void {
-    const result = decodeObject(raw, { defaultNamespace: 'default', creationTimestampFor: () => new Date().toISOString() });
+    const result = decodeObject(trimUnread(raw), { defaultNamespace: 'default', creationTimestampFor: () => new Date().toISOString() });
     if (result.status === 'ok') {
+      if (result.object.kind === 'Ingress' && this.statusOnly.offer(result.object)) return;
       this.options.store.upsert(result.object);
       return;
     }
@@ -80,6 +93,7 @@ export class KubeSource {
       // The API server accepted it, yet Portero cannot read it: leave it out, loudly, once per version.
       const key = `${result.ref.kind}/${result.ref.namespace}/${result.ref.name}`;
       const version = String(raw.metadata?.resourceVersion ?? '');
+      if (result.ref.kind === 'Ingress') this.statusOnly.forget(result.ref.namespace, result.ref.name);
       this.options.store.delete(result.ref.kind, result.ref.namespace, result.ref.name);
       if (this.reported.get(key) === version) return;
       this.reported.set(key, version);
@@ -94,6 +108,7 @@ export class KubeSource {
 
   async stop(): Promise<void> {
     await Promise.all(this.informers.map((informer) => informer.stop()));
+    this.statusOnly.stop();
   }
 }
 
