@@ -184,16 +184,18 @@ function failureOf(error: unknown, firstLine: number): ParseFailure {
 function readDocument(text: string, slice: { start: number; end: number }, lines: LineIndex): { value: unknown } | ParseFailure {
   const deep = tooDeep(text, slice.start, slice.end);
   if (deep) return { ...deep, line: lines.lineAt(contentStart(text, slice)) };
+  const source = text.slice(slice.start, slice.end);
   let value: unknown;
   try {
-    value = load(text.slice(slice.start, slice.end), JS_YAML_OPTIONS);
+    value = load(source, JS_YAML_OPTIONS);
   } catch (error) {
     // Syntax errors, duplicate keys, unknown tags, a stack exhausted by deep block nesting.
     return failureOf(error, lines.lineAt(slice.start));
   }
-  // An alias needs a `*`: most documents have none, and need no walk.
-  const star = text.indexOf('*', slice.start);
-  const aliases = star !== -1 && star < slice.end ? aliasProblem(value) : undefined;
+  // An alias needs a `*`: most documents have none, and need no walk. Searched
+  // within the document only: searching the stream from the document's start
+  // scans to its end for every document of a file without aliases (quadratic).
+  const aliases = source.includes('*') ? aliasProblem(value) : undefined;
   if (aliases) return { message: aliases, line: lines.lineAt(contentStart(text, slice)) };
   // js-yaml's strings are slices of the text; the decoder copies the ones it keeps (objects/shape.ts `own`).
   return { value };
