@@ -39,6 +39,8 @@ export interface Flags {
   accessLog: boolean;
   haproxyMetricsPort: number;
   shutdownGracePeriod: number;
+  annotationsPrefix: string;
+  allowSnippetAnnotations: boolean;
 }
 
 function parsePort(value: string): number {
@@ -118,6 +120,14 @@ function parseElectionId(value: string): string {
   return value;
 }
 
+/** An annotation prefix: a DNS subdomain, as in `nginx.ingress.kubernetes.io`. */
+function parseAnnotationsPrefix(value: string): string {
+  if (!/^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/.test(value) || value.length > 253) {
+    throw new InvalidArgumentError('must be a DNS subdomain, such as nginx.ingress.kubernetes.io.');
+  }
+  return value;
+}
+
 function parseInterval(value: string): number {
   const ms = durationMs(value);
   if (ms < 100) throw new InvalidArgumentError('must be at least 100ms.');
@@ -153,6 +163,8 @@ export function buildCommand(): Command {
     .addOption(new Option('--no-update-status', 'Kubernetes mode: never write Ingress status (Events are still written).'))
     .addOption(new Option('--status-refresh-interval <duration>', 'Kubernetes mode: how often the published addresses are re-read.').default(10_000, '10s').argParser(parseInterval))
     .addOption(new Option('--watch-idle-timeout <duration>', 'Kubernetes mode: a watch that delivers nothing, not even a bookmark, for this long is re-opened.').default(150_000, '150s').argParser(parseInterval))
+    .addOption(new Option('--annotations-prefix <prefix>', 'Prefix of the ingress-nginx annotations Portero reads (docs/annotations.md).').default('nginx.ingress.kubernetes.io').argParser(parseAnnotationsPrefix))
+    .addOption(new Option('--allow-snippet-annotations', 'Accept snippet annotations (configuration-snippet, server-snippet, ...) holding the safe subset of directives Portero parses; without it an Ingress carrying a snippet is refused.').default(false))
     .showHelpAfterError('(run portero --help for every flag)')
     .allowExcessArguments(false);
 }

@@ -75,6 +75,7 @@ async function run(flags: Flags, log: Logger, shutdown: Shutdown): Promise<void>
         ingressClass: flags.ingressClass,
         controllerClass: flags.controllerClass,
         watchIngressWithoutClass: flags.watchIngressWithoutClass,
+        annotations: { prefix: flags.annotationsPrefix, allowSnippets: flags.allowSnippetAnnotations },
         fallbackCertificatePem: await fallbackCertificate,
         ...(flags.defaultBackendService ? { defaultBackendService: flags.defaultBackendService } : {}),
         ...(flags.defaultSslCertificate ? { defaultSslCertificate: flags.defaultSslCertificate } : {}),

@@ -5,6 +5,7 @@
 // diff between two models is meaningful.
 
 import { memoizeByIdentity } from '../util/identity-memo.js';
+import type { Features } from './features.js';
 
 /** Where a request goes. */
 export type Target =
@@ -46,12 +47,17 @@ export interface Endpoint {
 }
 
 export interface Backend {
-  /** `namespace_service_port`: stable, and safe as an HAProxy name. */
+  /**
+   * `namespace_service_port`: stable, and safe as an HAProxy name. A backend
+   * with features appends a digest of them: `namespace_service_port.digest`.
+   */
   id: string;
   namespace: string;
   service: string;
   port: number;
   endpoints: Endpoint[];
+  /** What the routes to this backend ask beyond the Service (from annotations). */
+  features?: Features;
 }
 
 export interface Certificate {
@@ -80,7 +86,7 @@ export function backendId(namespace: string, service: string, port: number): str
 
 /** The parts of a backend id; namespaces and Service names never contain `_`. */
 export function parseBackendId(id: string): { namespace: string; service: string; port: number } | undefined {
-  const match = /^([^_]+)_([^_]+)_(\d+)$/.exec(id);
+  const match = /^([^_]+)_([^_]+)_(\d+)(?:\.[0-9a-f]+)?$/.exec(id);
   return match ? { namespace: match[1]!, service: match[2]!, port: Number(match[3]) } : undefined;
 }
 

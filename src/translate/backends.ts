@@ -11,6 +11,7 @@
 // second: routes depend on Services, endpoints on EndpointSlices.
 
 import { isIP } from 'node:net';
+import { featuredBackendId, type Features } from '../model/features.js';
 import { backendId, type Backend, type Endpoint, type Target } from '../model/model.js';
 import { memoizeByIdentity } from '../util/identity-memo.js';
 import { SERVICE_NAME_LABEL, type EndpointSlice, type IngressBackend, type Service, type ServicePort } from '../objects/types.js';
@@ -55,6 +56,14 @@ export interface BackendSpec {
   namespace: string;
   service: Service;
   servicePort: ServicePort;
+  features?: Features;
+}
+
+/** The resolution for routes that ask for `features`: the same Service port, on a backend of its own kind. */
+export function withFeatures(resolution: Resolution, features: Features | undefined): Resolution {
+  if (!features || !resolution.spec) return resolution;
+  const id = featuredBackendId(resolution.spec.id, features);
+  return { ...resolution, target: { kind: 'backend', id }, spec: { ...resolution.spec, id, features } };
 }
 
 export type Resolution = { target: Target; spec?: BackendSpec; problem?: { field: string; message: string } };
@@ -101,8 +110,8 @@ export function resolveTarget(services: ServiceIndex, namespace: string, ref: In
   return { target: { kind: 'backend', id }, spec: { id, namespace, service, servicePort } };
 }
 
-// Backends remembered per Service object and port, with the slice objects they were made from (see memo.ts).
-const backendMemo = new WeakMap<Service, Map<number, { slices: readonly EndpointSlice[]; backend: Backend }>>();
+// Backends remembered per Service object and backend id, with the slice objects they were made from (see memo.ts).
+const backendMemo = new WeakMap<Service, Map<string, { slices: readonly EndpointSlice[]; backend: Backend }>>();
 const NO_SLICES: readonly EndpointSlice[] = [];
 
 function sameSlices(a: readonly EndpointSlice[], b: readonly EndpointSlice[]): boolean {
@@ -116,7 +125,7 @@ export function backendFor(slices: SliceIndex, spec: BackendSpec): Backend {
   const { service, servicePort } = spec;
   const own = slices.get(spec.namespace)?.get(service.metadata.name) ?? NO_SLICES;
   let memo = backendMemo.get(service);
-  const cached = memo?.get(servicePort.port);
+  const cached = memo?.get(spec.id);
   if (cached && sameSlices(cached.slices, own)) return cached.backend;
   const backend: Backend = {
     id: spec.id,
@@ -124,12 +133,13 @@ export function backendFor(slices: SliceIndex, spec: BackendSpec): Backend {
     service: service.metadata.name,
     port: servicePort.port,
     endpoints: readyEndpoints(own, servicePort, service.spec.ports.length === 1),
+    ...(spec.features ? { features: spec.features } : {}),
   };
   if (!memo) {
     memo = new Map();
     backendMemo.set(service, memo);
   }
-  memo.set(servicePort.port, { slices: own, backend });
+  memo.set(spec.id, { slices: own, backend });
   return backend;
 }
 

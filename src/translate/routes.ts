@@ -7,9 +7,10 @@
 // and sets one; otherwise the catch-all: the oldest Ingress's
 // `spec.defaultBackend`, else `--default-backend-service`, else a plain 404.
 
+import type { Features } from '../model/features.js';
 import { sameTarget, type HostLevel, type PathMatch, type Route, type Target } from '../model/model.js';
 import { keyOf, refOf, type Ingress } from '../objects/types.js';
-import { resolveTarget, type BackendSpec, type Resolution, type ServiceIndex } from './backends.js';
+import { resolveTarget, withFeatures, type BackendSpec, type Resolution, type ServiceIndex } from './backends.js';
 import type { Diagnostic } from './diagnostics.js';
 
 export interface NormalizedPath {
@@ -44,6 +45,7 @@ interface ResolvedPath {
 
 interface ResolvedIngress {
   services: ServiceIndex;
+  features: Features | undefined;
   rules: { host: string; paths: ResolvedPath[] }[];
   defaultBackend?: Resolution;
 }
@@ -52,18 +54,23 @@ interface ResolvedIngress {
 // per (immutable) Ingress object: see memo.ts.
 const resolvedIngresses = new WeakMap<Ingress, ResolvedIngress>();
 
-function resolveIngress(ingress: Ingress, services: ServiceIndex): ResolvedIngress {
+/** What the annotations of an Ingress ask of its paths. */
+export type FeaturesOf = (ingress: Ingress) => Features | undefined;
+
+function resolveIngress(ingress: Ingress, services: ServiceIndex, featuresOf: FeaturesOf): ResolvedIngress {
   const memo = resolvedIngresses.get(ingress);
-  if (memo?.services === services) return memo;
+  const features = featuresOf(ingress);
+  if (memo?.services === services && memo.features === features) return memo;
   const namespace = ingress.metadata.namespace;
   const resolved: ResolvedIngress = {
     services,
+    features,
     rules: ingress.spec.rules.map((rule, i) => ({
       host: rule.host ?? '',
       paths: (rule.http?.paths ?? []).map((entry, j) => {
         const normalized = normalizePath(entry.path, entry.pathType ?? 'Prefix');
         const field = `spec.rules[${i}].http.paths[${j}]`;
-        const resolution = resolveTarget(services, namespace, entry.backend, `${field}.backend`);
+        const resolution = withFeatures(resolveTarget(services, namespace, entry.backend, `${field}.backend`), features);
         return { key: `${normalized.match} ${normalized.path}`, route: { match: normalized.match, path: normalized.path, target: resolution.target }, written: entry.path, field, resolution };
       }),
     })),
@@ -72,6 +79,8 @@ function resolveIngress(ingress: Ingress, services: ServiceIndex): ResolvedIngre
   resolvedIngresses.set(ingress, resolved);
   return resolved;
 }
+
+const NO_FEATURES: FeaturesOf = () => undefined;
 
 export interface Routing {
   levels: HostLevel[];
@@ -98,17 +107,23 @@ function compareRoutes(a: Route, b: Route): number {
 }
 
 // The routing of the same (valid, sorted) Ingress array against the same Services is the same (see memo.ts).
-const routings = new WeakMap<readonly Ingress[], { services: ServiceIndex; defaultKey: string; routing: Routing }>();
+const routings = new WeakMap<readonly Ingress[], { services: ServiceIndex; defaultKey: string; featuresOf: FeaturesOf; routing: Routing }>();
 
 /**
  * The host levels and catch-all of the given Ingresses (valid, oldest first).
  * Levels equal to one in `previous` are that very object, so consumers can skip
  * what did not change.
  */
-export function route(ingresses: readonly Ingress[], services: ServiceIndex, defaultService: ServiceRef | undefined, previous: ReadonlyMap<string, HostLevel> = new Map()): Routing {
+export function route(
+  ingresses: readonly Ingress[],
+  services: ServiceIndex,
+  defaultService: ServiceRef | undefined,
+  previous: ReadonlyMap<string, HostLevel> = new Map(),
+  featuresOf: FeaturesOf = NO_FEATURES,
+): Routing {
   const defaultKey = defaultService ? `${defaultService.namespace}/${defaultService.name}:${defaultService.port}` : '';
   const memo = routings.get(ingresses);
-  if (memo && memo.services === services && memo.defaultKey === defaultKey) return memo.routing;
+  if (memo && memo.services === services && memo.defaultKey === defaultKey && memo.featuresOf === featuresOf) return memo.routing;
 
   const diagnostics: Diagnostic[] = [];
   const specs = new Map<string, BackendSpec>();
@@ -118,11 +133,11 @@ export function route(ingresses: readonly Ingress[], services: ServiceIndex, def
     return resolution.target;
   };
 
-  const catchAll = chooseCatchAll(ingresses, services, defaultService, use, diagnostics);
+  const catchAll = chooseCatchAll(ingresses, services, defaultService, use, diagnostics, featuresOf);
   const levels = new Map<string, { routes: Map<string, { entry: ResolvedPath; owner: Ingress }>; fallbackOwner?: Ingress }>();
   const where = (host: string) => (host === '' ? 'any host' : `host ${host}`);
   for (const ingress of ingresses) {
-    const resolved = resolveIngress(ingress, services);
+    const resolved = resolveIngress(ingress, services, featuresOf);
     for (const rule of resolved.rules) {
       const { host } = rule;
       let level = levels.get(host);
@@ -157,14 +172,14 @@ export function route(ingresses: readonly Ingress[], services: ServiceIndex, def
   const result: HostLevel[] = [];
   for (const [host, builder] of levels) {
     const owner = builder.fallbackOwner;
-    const fallback = owner ? use(owner, resolveIngress(owner, services).defaultBackend!) : catchAll;
+    const fallback = owner ? use(owner, resolveIngress(owner, services, featuresOf).defaultBackend!) : catchAll;
     const routes = [...builder.routes.values()].map(({ entry, owner }) => (use(owner, entry.resolution), entry.route)).sort(compareRoutes);
     const before = previous.get(host);
     result.push(before && sameLevel(before, routes, fallback) ? before : { host, routes, fallback });
   }
   result.sort((a, b) => (a.host < b.host ? -1 : a.host > b.host ? 1 : 0));
   const routing: Routing = { levels: result, catchAll, specs, diagnostics };
-  routings.set(ingresses, { services, defaultKey, routing });
+  routings.set(ingresses, { services, defaultKey, featuresOf, routing });
   return routing;
 }
 
@@ -178,13 +193,14 @@ function chooseCatchAll(
   defaultService: ServiceRef | undefined,
   use: (ingress: Ingress | undefined, resolution: Resolution) => Target,
   diagnostics: Diagnostic[],
+  featuresOf: FeaturesOf,
 ): Target {
   const withDefault = ingresses.filter((ingress) => ingress.spec.defaultBackend !== undefined);
   const first = withDefault[0];
   if (first) {
-    const target = use(first, resolveIngress(first, services).defaultBackend!);
+    const target = use(first, resolveIngress(first, services, featuresOf).defaultBackend!);
     for (const other of withDefault.slice(1)) {
-      if (sameTarget(resolveIngress(other, services).defaultBackend!.target, target)) continue;
+      if (sameTarget(resolveIngress(other, services, featuresOf).defaultBackend!.target, target)) continue;
       diagnostics.push({
         severity: 'warning',
         object: refOf(other),

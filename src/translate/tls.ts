@@ -73,15 +73,22 @@ export function buildTls(
   now: Date,
   diagnostics: Diagnostic[],
   refused?: RefusedCertificates,
+  redirectOff: (ingress: Ingress) => boolean = () => false,
 ): TlsResult {
   const hostOwner = new Map<string, { certificate: string | undefined; ingress: Ingress }>();
   const certificates = new Map<string, Certificate>();
   const redirectHosts = new Set<string>();
+  // ssl-redirect: "false" keeps plain HTTP served for the hosts of that Ingress.
+  const servedPlain = new Set<string>();
 
   for (const ingress of ingresses) {
+    const ruleHosts = ingress.spec.rules.flatMap((rule) => (rule.host ? [rule.host] : []));
+    if (redirectOff(ingress)) {
+      for (const host of ruleHosts) servedPlain.add(host);
+      for (const tls of ingress.spec.tls) for (const host of tls.hosts) servedPlain.add(host);
+    }
     if (ingress.spec.tls.length === 0) continue;
     const ref = refOf(ingress);
-    const ruleHosts = ingress.spec.rules.flatMap((rule) => (rule.host ? [rule.host] : []));
     ingress.spec.tls.forEach((tls, index) => {
       const field = `spec.tls[${index}]`;
       const hosts = tls.hosts.length > 0 ? tls.hosts : ruleHosts;
@@ -154,5 +161,5 @@ export function buildTls(
   const used = [...certificates.values()].filter((certificate) => certificate.hosts.length > 0);
   for (const certificate of used) certificate.hosts.sort();
   used.sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
-  return { certificates: used, redirectHosts: [...redirectHosts].sort() };
+  return { certificates: used, redirectHosts: [...redirectHosts].filter((host) => !servedPlain.has(host)).sort() };
 }

@@ -4,6 +4,7 @@
 // naming the object and field and is left out; it never throws and never
 // affects other objects.
 
+import { describe } from '../objects/grammar.js';
 import { levelsByHost, type Backend, type Certificate, type Model } from '../model/model.js';
 import { keyOf, refOf, type EndpointSlice, type Ingress, type IngressClass, type ObjectRef, type Secret, type Service } from '../objects/types.js';
 import { backendFor, indexServices, indexSlices, type BackendSpec, type SliceIndex } from './backends.js';
@@ -11,7 +12,8 @@ import { checkDiagnostics } from './check.js';
 import { ageOf, checkedIngress } from './memo.js';
 import { diagnosticKey, type Diagnostic } from './diagnostics.js';
 import { isOurs, selectClasses, type ClassOptions } from './ingress-class.js';
-import { route, type ServiceRef } from './routes.js';
+import { annotationField, annotationsOf, DEFAULT_ANNOTATION_SETTINGS, sslRedirectOff, type AnnotationSettings } from './annotations/index.js';
+import { route, type FeaturesOf, type ServiceRef } from './routes.js';
 import { buildTls, inspectSecret, refusal, type RefusedCertificates } from './tls.js';
 
 export interface Snapshot {
@@ -38,6 +40,8 @@ export interface TranslateOptions extends ClassOptions {
    * plane finds them): left out, their hosts on the default certificate.
    */
   refusedCertificates?: RefusedCertificates;
+  /** How annotations are read (`--annotations-prefix`, `--allow-snippet-annotations`). */
+  annotations?: AnnotationSettings;
 }
 
 export interface Translation {
@@ -63,6 +67,7 @@ interface Selection {
   valid: Ingress[];
   served: ObjectRef[];
   diagnostics: Diagnostic[];
+  featuresOf: FeaturesOf;
 }
 
 // The selection for the same Ingress and IngressClass arrays and options is the same (see memo.ts).
@@ -70,15 +75,19 @@ const selections = new WeakMap<readonly Ingress[], Selection>();
 
 /** The Ingresses Portero serves, valid and sorted oldest first, with the diagnostics of the refused ones. */
 function selectIngresses(snapshot: Snapshot, options: TranslateOptions): Selection {
-  const key = `${options.ingressClass}|${options.controllerClass}|${options.watchIngressWithoutClass}`;
+  const settings = options.annotations ?? DEFAULT_ANNOTATION_SETTINGS;
+  const key = `${options.ingressClass}|${options.controllerClass}|${options.watchIngressWithoutClass}|${settings.prefix}|${settings.allowSnippets}`;
   const memo = selections.get(snapshot.ingresses);
   if (memo && memo.classes === snapshot.ingressClasses && memo.key === key) return memo;
   const classes = selectClasses(snapshot.ingressClasses, options);
-  const selection: Selection = { classes: snapshot.ingressClasses, key, valid: [], served: [], diagnostics: [] };
+  const featuresOf: FeaturesOf = (ingress) => annotationsOf(ingress, settings).features;
+  const selection: Selection = { classes: snapshot.ingressClasses, key, valid: [], served: [], diagnostics: [], featuresOf };
   for (const ingress of [...snapshot.ingresses].filter((candidate) => isOurs(candidate, classes, options)).sort(compareAge)) {
     const check = checkedIngress(ingress);
     selection.diagnostics.push(...checkDiagnostics(ingress, check));
-    if (check.errors.length > 0) continue;
+    const annotations = annotationsOf(ingress, settings);
+    selection.diagnostics.push(...annotationDiagnostics(ingress, settings));
+    if (check.errors.length > 0 || annotations.problems.some((problem) => !problem.failClosed)) continue;
     selection.valid.push(ingress);
     selection.served.push(refOf(ingress));
   }
@@ -108,12 +117,13 @@ export function translate(snapshot: Snapshot, options: TranslateOptions, previou
   diagnostics.push(...selection.diagnostics);
   const valid = selection.valid;
 
-  const routing = route(valid, indexServices(snapshot.services), options.defaultBackendService, previous ? levelsByHost(previous) : undefined);
+  const routing = route(valid, indexServices(snapshot.services), options.defaultBackendService, previous ? levelsByHost(previous) : undefined, selection.featuresOf);
   diagnostics.push(...routing.diagnostics);
 
   const secrets = new Map<string, Secret>();
   for (const secret of snapshot.secrets) secrets.set(keyOf(secret.metadata.namespace, secret.metadata.name), secret);
-  const tls = buildTls(valid, secrets, options.now, diagnostics, options.refusedCertificates);
+  const annotationSettings = options.annotations ?? DEFAULT_ANNOTATION_SETTINGS;
+  const tls = buildTls(valid, secrets, options.now, diagnostics, options.refusedCertificates, (ingress) => sslRedirectOff(ingress, annotationSettings));
 
   const model: Model = {
     levels: routing.levels,
@@ -151,6 +161,23 @@ function defaultCertificate(secrets: ReadonlyMap<string, Secret>, options: Trans
     return generated;
   }
   return { id: 'default', pem: result.info.pem, hosts: [] };
+}
+
+/** The problems of an Ingress's annotations: each names the annotation, its value and what happens. */
+function annotationDiagnostics(ingress: Ingress, settings: AnnotationSettings): Diagnostic[] {
+  const { problems, unknown } = annotationsOf(ingress, settings);
+  const object = refOf(ingress);
+  const refused = problems.some((problem) => !problem.failClosed);
+  const out: Diagnostic[] = problems.map((problem) => ({
+    severity: refused ? 'error' : 'warning',
+    object,
+    field: annotationField(settings, problem.name),
+    message: `value ${describe(problem.value)}: ${problem.message}; ${refused ? 'the Ingress is not served' : 'its paths answer 503 until this is fixed'}`,
+  }));
+  for (const name of unknown) {
+    out.push({ severity: 'warning', object, field: annotationField(settings, name), message: 'this annotation is not supported by Portero and is ignored' });
+  }
+  return out;
 }
 
 function dedupe(diagnostics: Diagnostic[]): Diagnostic[] {

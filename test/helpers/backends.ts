@@ -67,8 +67,17 @@ export async function startBackend(name: string, address = nextLoopbackAddress()
         response.on('close', () => clearInterval(timer));
         return;
       }
-      response.writeHead(200, { 'content-type': 'application/json', 'x-backend': name, server: 'test-backend' });
-      response.end(JSON.stringify(echo));
+      const answer = () => {
+        response.writeHead(200, { 'content-type': 'application/json', 'x-backend': name, server: 'test-backend' });
+        response.end(JSON.stringify(echo));
+      };
+      // `/delay?ms=N`: the whole answer comes after N ms (for timeouts).
+      if (url.pathname.endsWith('/delay')) {
+        const timer = setTimeout(answer, Number(url.searchParams.get('ms') ?? '1000'));
+        response.on('close', () => clearTimeout(timer));
+        return;
+      }
+      answer();
     });
   });
   server.keepAliveTimeout = 65_000;

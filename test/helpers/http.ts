@@ -28,6 +28,8 @@ export interface RequestOptions {
   servername?: string;
   agent?: Agent | false;
   timeoutMs?: number;
+  /** Source address of the connection (any 127.0.0.0/8 address), for tests of source address rules. */
+  localAddress?: string;
 }
 
 export function request(options: RequestOptions): Promise<Response> {
@@ -45,6 +47,7 @@ export function request(options: RequestOptions): Promise<Response> {
         headers,
         agent: options.agent ?? false,
         timeout: options.timeoutMs ?? 10_000,
+        ...(options.localAddress ? { localAddress: options.localAddress } : {}),
         ...(options.tls ? { rejectUnauthorized: false, servername, ALPNProtocols: ['http/1.1'] } : {}),
       },
       (response) => {

@@ -9,6 +9,7 @@ import { buildCommand } from '../../src/cli/flags.js';
 import { decodeObject } from '../../src/objects/decode.js';
 import type { KubeObject } from '../../src/objects/types.js';
 import { parseManifest } from '../../src/source/manifests/parse.js';
+import { SUPPORT } from '../../src/translate/annotations/index.js';
 import { translate } from '../../src/translate/translate.js';
 import { BASE_OPTIONS, snapshotOf } from '../helpers/translate.js';
 import { ROOT } from '../helpers/portero.js';
@@ -20,6 +21,11 @@ describe('documentation', () => {
       if (option.long === '--help') continue;
       assert.ok(documented.includes(`\`${option.long}`), `docs/configuration.md does not describe ${option.long}`);
     }
+  });
+
+  test('docs/annotations.md describes every annotation Portero reads', () => {
+    const documented = readFileSync(join(ROOT, 'docs', 'annotations.md'), 'utf8');
+    for (const name of Object.keys(SUPPORT)) assert.ok(documented.includes(`\`${name}\``), `docs/annotations.md does not describe ${name}`);
   });
 
   test('every log message docs/operations.md explains is one Portero writes', () => {

@@ -80,6 +80,25 @@ export function regex(pattern: string): Safe {
   return make(`'${pattern}'`);
 }
 
+/**
+ * Text inside a single-quoted log-format argument, such as a redirect
+ * location (`'${c.logFormatText(url)}'`): printable ASCII without spaces,
+ * quotes or backslashes (so `#` and `$` stay literal inside the quotes),
+ * with `%` doubled so that HAProxy emits it verbatim.
+ */
+export function logFormatText(value: string): Safe {
+  check(/^[\x21\x23-\x26\x28-\x5b\x5d-\x7e]{1,2048}$/.test(value), 'log-format text', value);
+  return make(value.replace(/%/g, '%%'));
+}
+
+/** An IP address or CIDR range, as an ACL pattern. */
+export function source(value: string): Safe {
+  const [ip, bits, extra] = value.split('/');
+  const family = isIP(ip ?? '');
+  check(family !== 0 && extra === undefined && (bits === undefined || (/^[0-9]{1,3}$/.test(bits) && Number(bits) <= (family === 4 ? 32 : 128))), 'address or CIDR range', value);
+  return make(value);
+}
+
 /** A fixed keyword chosen by Portero's code from a known set (e.g. `http` or `https`). */
 export function keyword(value: string, allowed: readonly string[]): Safe {
   check(allowed.includes(value), 'keyword', value);

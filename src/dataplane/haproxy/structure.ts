@@ -10,6 +10,7 @@
 // capability needs a reason in REASONS to compile, and the check that a model
 // fits is one generic loop over the keys.
 
+import { featuresKey } from '../../model/features.js';
 import type { Backend, Model } from '../../model/model.js';
 
 /** Everything in the frontends' rules that depends on the model. */
@@ -42,17 +43,13 @@ export function capabilitiesFor(model: Model): Capabilities {
 }
 
 /**
- * The lines of a backend section other than its servers (which change at
- * runtime). Equal settings mean the section can serve the backend; a spare
- * has the settings of a backend with no options (`undefined`).
+ * What a backend section holds besides its servers (which change at
+ * runtime): its features, which render-features.ts turns into lines. Equal
+ * settings mean the section can serve the backend; a spare has the settings
+ * of a backend without features (`''`).
  */
-export function backendSettingLines(backend: Pick<Backend, 'id'> | undefined): string[] {
-  void backend;
-  return ['  balance roundrobin'];
-}
-
-export function backendSettings(backend: Pick<Backend, 'id'> | undefined): string {
-  return backendSettingLines(backend).join('\n');
+export function backendSettings(backend: Pick<Backend, 'features'> | undefined): string {
+  return backend?.features ? featuresKey(backend.features) : '';
 }
 
 export interface Structure {

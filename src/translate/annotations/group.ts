@@ -1,0 +1,32 @@
+// What an annotation group is: the annotations it reads, how Portero supports
+// each (for `portero migrate` and docs/annotations.md), and how it turns their
+// values into features. Each group lives in a module of its own; index.ts
+// lists them.
+
+import type { Features } from '../../model/features.js';
+import type { AnnotationValues } from './values.js';
+
+export type SupportStatus = 'supported' | 'difference' | 'ignored';
+
+export interface AnnotationSupport {
+  status: SupportStatus;
+  /** For `difference` and `ignored`: what differs from ingress-nginx, in one sentence. */
+  note?: string;
+}
+
+/** Settings from the command line that change how annotations are read. */
+export interface AnnotationSettings {
+  /** `--annotations-prefix`, default `nginx.ingress.kubernetes.io`. */
+  prefix: string;
+  /** `--allow-snippet-annotations`: snippets are parsed (a safe subset) instead of refused. */
+  allowSnippets: boolean;
+}
+
+/** Features being filled in by the groups, one after another. */
+export type FeaturesDraft = { -readonly [K in keyof Features]: Features[K] };
+
+export interface AnnotationGroup {
+  /** Annotation names without prefix, with their support. */
+  annotations: Readonly<Record<string, AnnotationSupport>>;
+  read(values: AnnotationValues, features: FeaturesDraft, settings: AnnotationSettings): void;
+}

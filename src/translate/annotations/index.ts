@@ -1,0 +1,63 @@
+// An Ingress's annotations under the annotations prefix, read by every group
+// into features, with a problem for each invalid value. Remembered per
+// Ingress object and settings.
+
+import { isEmptyFeatures, type Features } from '../../model/features.js';
+import type { Ingress } from '../../objects/types.js';
+import { bodySize } from './body-size.js';
+import type { AnnotationGroup, AnnotationSettings, AnnotationSupport, FeaturesDraft } from './group.js';
+import { redirects } from './redirects.js';
+import { snippets } from './snippets.js';
+import { sourceRanges } from './source-ranges.js';
+import { timeouts } from './timeouts.js';
+import { AnnotationValues, type AnnotationProblem } from './values.js';
+
+export type { AnnotationSettings } from './group.js';
+
+export const GROUPS: readonly AnnotationGroup[] = [redirects, bodySize, timeouts, sourceRanges, snippets];
+
+/** Every annotation name Portero knows, with its support. */
+export const SUPPORT: Readonly<Record<string, AnnotationSupport>> = Object.assign({}, ...GROUPS.map((group) => group.annotations));
+
+export const DEFAULT_ANNOTATION_SETTINGS: AnnotationSettings = { prefix: 'nginx.ingress.kubernetes.io', allowSnippets: false };
+
+export interface IngressAnnotations {
+  /** What the routes of the Ingress ask for; undefined when nothing. */
+  features?: Features;
+  /** Invalid values: an Ingress with a problem that is not fail-closed is not served. */
+  problems: AnnotationProblem[];
+  /** Annotations under the prefix that Portero does not know. */
+  unknown: string[];
+}
+
+function readAnnotations(ingress: Ingress, settings: AnnotationSettings): IngressAnnotations {
+  const values = new AnnotationValues(ingress.metadata.annotations, settings.prefix);
+  if (values.names().length === 0) return { problems: [], unknown: [] };
+  const draft: FeaturesDraft = {};
+  for (const group of GROUPS) group.read(values, draft, settings);
+  if (values.problems.some((problem) => problem.failClosed)) draft.denied = true;
+  const features = isEmptyFeatures(draft) ? undefined : draft;
+  const unknown = values.unread().filter((name) => !Object.hasOwn(SUPPORT, name));
+  return { ...(features ? { features } : {}), problems: values.problems, unknown };
+}
+
+const remembered = new WeakMap<Ingress, { settings: AnnotationSettings; result: IngressAnnotations }>();
+
+export function annotationsOf(ingress: Ingress, settings: AnnotationSettings): IngressAnnotations {
+  const memo = remembered.get(ingress);
+  if (memo && memo.settings.prefix === settings.prefix && memo.settings.allowSnippets === settings.allowSnippets) return memo.result;
+  const result = readAnnotations(ingress, settings);
+  remembered.set(ingress, { settings, result });
+  return result;
+}
+
+/** The field path of an annotation, as diagnostics name it. */
+export function annotationField(settings: AnnotationSettings, name: string): string {
+  return `metadata.annotations[${JSON.stringify(`${settings.prefix}/${name}`)}]`;
+}
+
+/** True when ssl-redirect is set to false on the Ingress (plain HTTP to its TLS hosts is then served, not redirected). */
+export function sslRedirectOff(ingress: Ingress, settings: AnnotationSettings): boolean {
+  const values = new AnnotationValues(ingress.metadata.annotations, settings.prefix);
+  return values.has('ssl-redirect') && values.bool('ssl-redirect') === false;
+}

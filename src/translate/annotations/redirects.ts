@@ -1,0 +1,69 @@
+// Redirects answered by the proxy: force-ssl-redirect (ssl-redirect is read
+// in tls.ts, where the redirect hosts are decided), permanent-redirect and
+// temporal-redirect with their codes, app-root. As in ingress-nginx, these
+// answer before access lists and authentication are consulted.
+
+import type { AnnotationGroup } from './group.js';
+import type { AnnotationValues } from './values.js';
+
+/** The codes HAProxy's `redirect` can send (ingress-nginx also allows 300, 304-306; see `portero migrate`). */
+const REDIRECT_CODES = new Set([301, 302, 303, 307, 308]);
+
+/**
+ * An absolute http(s) URL made of characters that need no quoting: no
+ * spaces, quotes, backslashes or control bytes. Percent-escapes pass (they
+ * are doubled for HAProxy's log-format when rendered).
+ */
+const URL = /^https?:\/\/[A-Za-z0-9.-]+(?::[0-9]{1,5})?(?:[/?#][\x21\x23-\x26\x28-\x5b\x5d-\x7e]*)?$/;
+
+export function checkUrl(value: string): string | undefined {
+  if (value.length > 2048) return 'is longer than 2048 characters';
+  if (!URL.test(value)) return 'must be an absolute http:// or https:// URL without spaces, quotes or backslashes';
+  return undefined;
+}
+
+/** An absolute path without spaces, quotes or backslashes. */
+const PATH = /^\/[\x21\x23-\x26\x28-\x5b\x5d-\x7e]*$/;
+
+function redirectCode(values: AnnotationValues, name: string, fallback: number): number {
+  const code = values.int(name, 0, 999);
+  if (code === undefined) return fallback;
+  if (!REDIRECT_CODES.has(code)) {
+    values.problem(name, `must be one of ${[...REDIRECT_CODES].join(', ')}`);
+    return fallback;
+  }
+  return code;
+}
+
+function fixedRedirect(values: AnnotationValues, name: string, codeName: string, fallback: number) {
+  const location = values.string(name);
+  const code = redirectCode(values, codeName, fallback);
+  if (location === undefined) return undefined;
+  const problem = checkUrl(location);
+  if (problem) return values.problem(name, problem);
+  return { location, code };
+}
+
+export const redirects: AnnotationGroup = {
+  annotations: {
+    'ssl-redirect': { status: 'difference', note: 'false turns the redirect off for the whole host (all its Ingresses), not only for the paths of this Ingress' },
+    'force-ssl-redirect': { status: 'supported' },
+    'permanent-redirect': { status: 'difference', note: 'nginx variables ($host, $request_uri, ...) in the URL are refused' },
+    'permanent-redirect-code': { status: 'difference', note: '300, 304, 305 and 306 are refused (HAProxy redirects with 301, 302, 303, 307 or 308)' },
+    'temporal-redirect': { status: 'difference', note: 'nginx variables ($host, $request_uri, ...) in the URL are refused' },
+    'temporal-redirect-code': { status: 'difference', note: '300, 304, 305 and 306 are refused (HAProxy redirects with 301, 302, 303, 307 or 308)' },
+    'app-root': { status: 'supported' },
+  },
+  read(values, features) {
+    values.bool('ssl-redirect'); // checked here; tls.ts decides the redirect hosts (sslRedirectOff)
+    if (values.bool('force-ssl-redirect') === true) features.httpsRedirect = true;
+    // temporal-redirect wins over permanent-redirect, as in ingress-nginx.
+    const redirect = fixedRedirect(values, 'temporal-redirect', 'temporal-redirect-code', 302) ?? fixedRedirect(values, 'permanent-redirect', 'permanent-redirect-code', 301);
+    if (redirect) features.redirect = redirect;
+    const appRoot = values.string('app-root');
+    if (appRoot !== undefined) {
+      if (!PATH.test(appRoot) || appRoot.length > 1024) values.problem('app-root', 'must be an absolute path (starting with /) without spaces, quotes or backslashes');
+      else if (appRoot !== '/') features.appRoot = appRoot;
+    }
+  },
+};

@@ -1,0 +1,147 @@
+// Annotations → features, table by table: what each value gives, and which
+// values are refused (the Ingress left out) or fail closed (503).
+
+import assert from 'node:assert/strict';
+import { describe, test } from 'node:test';
+import type { Features } from '../../src/model/features.js';
+import { featureLines } from '../../src/dataplane/haproxy/render-features.js';
+import { ingress, serviceWithEndpoints } from '../helpers/objects.js';
+import { translateJson } from '../helpers/translate.js';
+
+const A = 'nginx.ingress.kubernetes.io';
+
+function translateWith(annotations: Record<string, string>, options: { prefix?: string } = {}) {
+  return translateJson(
+    [...serviceWithEndpoints({ name: 'app', endpoints: [{ address: '127.0.0.2', port: 8080 }] }), ingress({ name: 'web', annotations, rules: [{ host: 'a.test', paths: [{ service: 'app' }] }] })],
+    options.prefix ? { annotations: { prefix: options.prefix, allowSnippets: false } } : {},
+  );
+}
+
+function featuresOf(annotations: Record<string, string>): Features | undefined {
+  const { model, diagnostics } = translateWith(annotations);
+  assert.deepEqual(
+    diagnostics.filter((d) => d.severity === 'error'),
+    [],
+  );
+  return model.backends.find((backend) => backend.service === 'app')?.features;
+}
+
+const VALID: [string, Record<string, string>, Features | undefined][] = [
+  ['no annotations', {}, undefined],
+  ['annotations of other prefixes', { 'example.com/x': '1', 'example.org/proxy-body-size': '1k' }, undefined],
+  ['force-ssl-redirect', { [`${A}/force-ssl-redirect`]: 'true' }, { httpsRedirect: true }],
+  ['force-ssl-redirect false', { [`${A}/force-ssl-redirect`]: 'False' }, undefined],
+  ['ssl-redirect false (decided per host, not a feature)', { [`${A}/ssl-redirect`]: 'false' }, undefined],
+  ['permanent-redirect', { [`${A}/permanent-redirect`]: 'https://x.test/a?b=%20' }, { redirect: { location: 'https://x.test/a?b=%20', code: 301 } }],
+  ['permanent-redirect-code', { [`${A}/permanent-redirect`]: 'http://x.test', [`${A}/permanent-redirect-code`]: '307' }, { redirect: { location: 'http://x.test', code: 307 } }],
+  ['temporal-redirect wins', { [`${A}/permanent-redirect`]: 'http://p.test', [`${A}/temporal-redirect`]: 'http://t.test' }, { redirect: { location: 'http://t.test', code: 302 } }],
+  ['app-root', { [`${A}/app-root`]: '/app' }, { appRoot: '/app' }],
+  ['proxy-body-size 8m', { [`${A}/proxy-body-size`]: '8m' }, { maxBodyBytes: 8 * 1024 * 1024 }],
+  ['proxy-body-size 512K', { [`${A}/proxy-body-size`]: '512K' }, { maxBodyBytes: 512 * 1024 }],
+  ['proxy-body-size 0 is no limit', { [`${A}/proxy-body-size`]: '0' }, undefined],
+  ['timeouts', { [`${A}/proxy-connect-timeout`]: '3', [`${A}/proxy-read-timeout`]: '3600' }, { timeouts: { connectSeconds: 3, serverSeconds: 3600 } }],
+  ['send timeout alone', { [`${A}/proxy-send-timeout`]: '120' }, { timeouts: { serverSeconds: 120 } }],
+  ['allowlist, normalised and sorted', { [`${A}/allowlist-source-range`]: ' 10.0.0.0/08 ,192.168.1.1,, ::1/128' }, { allowSources: ['10.0.0.0/8', '192.168.1.1', '::1/128'] }],
+  ['whitelist is the old name', { [`${A}/whitelist-source-range`]: '10.0.0.0/8' }, { allowSources: ['10.0.0.0/8'] }],
+  ['denylist', { [`${A}/denylist-source-range`]: '1.2.3.4' }, { denySources: ['1.2.3.4'] }],
+  ['an invalid allowlist fails closed', { [`${A}/allowlist-source-range`]: '10.0.0.0/40' }, { denied: true }],
+];
+
+const REFUSED: [string, Record<string, string>, RegExp][] = [
+  ['a boolean that is not one', { [`${A}/force-ssl-redirect`]: 'yes' }, /must be true or false/],
+  ['ssl-redirect that is not a boolean', { [`${A}/ssl-redirect`]: 'maybe' }, /must be true or false/],
+  ['a relative redirect', { [`${A}/permanent-redirect`]: '/elsewhere' }, /absolute http/],
+  ['a redirect with a space', { [`${A}/permanent-redirect`]: 'https://x.test/a b' }, /absolute http/],
+  ['a redirect with a quote', { [`${A}/permanent-redirect`]: "https://x.test/'" }, /absolute http/],
+  ['a redirect with nginx variables', { [`${A}/permanent-redirect`]: 'https://$host/x' }, /absolute http/],
+  ['a redirect with a line break', { [`${A}/permanent-redirect`]: 'https://x.test/\nbind :1' }, /absolute http/],
+  ['a javascript: URL', { [`${A}/permanent-redirect`]: 'javascript:alert(1)' }, /absolute http/],
+  ['a redirect code HAProxy cannot send', { [`${A}/permanent-redirect`]: 'http://x.test', [`${A}/permanent-redirect-code`]: '300' }, /must be one of/],
+  ['app-root without /', { [`${A}/app-root`]: 'app' }, /absolute path/],
+  ['app-root with a quote', { [`${A}/app-root`]: "/a'b" }, /absolute path/],
+  ['a size with a unit nginx does not know', { [`${A}/proxy-body-size`]: '1t' }, /must be a size/],
+  ['a negative timeout', { [`${A}/proxy-read-timeout`]: '-1' }, /between 1 and 86400/],
+  ['a timeout with a unit', { [`${A}/proxy-read-timeout`]: '60s' }, /whole number/],
+  ['a snippet', { [`${A}/server-snippet`]: 'location / { }' }, /Snippet directives are disabled/],
+];
+
+describe('annotations → features', () => {
+  for (const [title, annotations, expected] of VALID) {
+    test(title, () => assert.deepEqual(featuresOf(annotations), expected));
+  }
+
+  for (const [title, annotations, message] of REFUSED) {
+    test(`refused: ${title}`, () => {
+      const { model, diagnostics, served } = translateWith(annotations);
+      const error = diagnostics.find((d) => d.severity === 'error');
+      assert.ok(error, 'an error diagnostic');
+      assert.equal(error.object.name, 'web');
+      assert.match(error.field ?? '', /^metadata\.annotations\["nginx\.ingress\.kubernetes\.io\/[a-z-]+"\]$/);
+      assert.match(error.message, message);
+      assert.match(error.message, /the Ingress is not served/);
+      assert.equal(model.levels.length, 0);
+      assert.deepEqual(served, []);
+    });
+  }
+
+  test('routes with features get a backend of their own; equal features share it', () => {
+    const objects = [
+      ...serviceWithEndpoints({ name: 'app', endpoints: [{ address: '127.0.0.2', port: 8080 }] }),
+      ingress({ name: 'plain', rules: [{ host: 'p.test', paths: [{ service: 'app' }] }] }),
+      ingress({ name: 'one', annotations: { [`${A}/proxy-body-size`]: '1m' }, rules: [{ host: 'one.test', paths: [{ service: 'app' }] }] }),
+      ingress({ name: 'two', annotations: { [`${A}/proxy-body-size`]: '1024k' }, rules: [{ host: 'two.test', paths: [{ service: 'app' }] }] }),
+    ];
+    const { model } = translateJson(objects);
+    assert.equal(model.backends.length, 2);
+    const [plain, featured] = model.backends;
+    assert.equal(plain?.id, 'default_app_80');
+    assert.match(featured?.id ?? '', /^default_app_80\.[0-9a-f]{10}$/);
+    assert.deepEqual(featured?.endpoints, plain?.endpoints);
+    const target = (host: string) => model.levels.find((level) => level.host === host)?.routes[0]?.target;
+    assert.deepEqual(target('p.test'), { kind: 'backend', id: 'default_app_80' });
+    assert.deepEqual(target('one.test'), { kind: 'backend', id: featured?.id });
+    assert.deepEqual(target('two.test'), { kind: 'backend', id: featured?.id });
+  });
+
+  test('--annotations-prefix: only annotations under that prefix are read', () => {
+    const annotations = { 'ingress.kubernetes.io/proxy-body-size': '1k', [`${A}/proxy-body-size`]: '2k' };
+    const { model } = translateWith(annotations, { prefix: 'ingress.kubernetes.io' });
+    assert.equal(model.backends[0]?.features?.maxBodyBytes, 1024);
+  });
+
+  test('ssl-redirect false keeps plain HTTP for its hosts', () => {
+    const objects = (annotations: Record<string, string>) => [
+      ...serviceWithEndpoints({ name: 'app', endpoints: [{ address: '127.0.0.2', port: 8080 }] }),
+      ingress({ name: 'web', annotations, tls: [{ hosts: ['a.test'], secretName: 's' }], rules: [{ host: 'a.test', paths: [{ service: 'app' }] }] }),
+    ];
+    assert.deepEqual(translateJson(objects({})).model.redirectHosts, ['a.test']);
+    assert.deepEqual(translateJson(objects({ [`${A}/ssl-redirect`]: 'false' })).model.redirectHosts, []);
+  });
+});
+
+describe('features → backend rules', () => {
+  const context = { httpsPort: 443 };
+  const RULES: [string, Features, string[]][] = [
+    ['nothing', {}, []],
+    ['https redirect on 443 names no port', { httpsRedirect: true }, ['  http-request redirect code 308 location https://%[req.hdr(host),field(1,:),lower]%[pathq] if !{ ssl_fc } !{ path_beg /.well-known/acme-challenge/ }']],
+    ['a fixed redirect: quoted, % doubled', { redirect: { location: 'https://x.test/a?b=%2F#c', code: 301 } }, ["  http-request redirect location 'https://x.test/a?b=%%2F#c' code 301"]],
+    ['app root', { appRoot: '/app' }, ["  http-request redirect code 302 location '%[ssl_fc,iif(https,http)]://%[req.hdr(host)]/app' if { path / }"]],
+    ['body limit', { maxBodyBytes: 1024 }, ['  http-request deny deny_status 413 if { req.hdr_val(content-length) gt 1024 }']],
+    ['timeouts', { timeouts: { connectSeconds: 2, serverSeconds: 7200 } }, ['  timeout connect 2s', '  timeout server 7200s', '  timeout tunnel 7200s']],
+    ['denied comes first', { denied: true, maxBodyBytes: 1 }, ['  http-request return status 503 content-type text/plain string "503 Service Unavailable"', '  http-request deny deny_status 413 if { req.hdr_val(content-length) gt 1 }']],
+  ];
+  for (const [title, features, lines] of RULES) test(title, () => assert.deepEqual(featureLines(features, context), lines));
+
+  test('long source lists are split over several ACL lines', () => {
+    const sources = Array.from({ length: 40 }, (_, i) => `10.0.${i}.0/24`);
+    const lines = featureLines({ allowSources: sources }, context);
+    assert.equal(lines.filter((line) => line.startsWith('  acl portero_allow src ')).length, 3);
+    assert.equal(lines.at(-1), '  http-request deny deny_status 403 if !portero_allow');
+  });
+
+  test('a value that slipped past the annotation grammar is never rendered', () => {
+    assert.throws(() => featureLines({ redirect: { location: "https://x.test/' bind", code: 301 } }, context));
+    assert.throws(() => featureLines({ allowSources: ['10.0.0.0/8 || 1'] }, context));
+    assert.throws(() => featureLines({ appRoot: '/a\nb' }, context));
+  });
+});
