@@ -27,6 +27,14 @@ export interface Timeouts {
 /** Source addresses as IPv4/IPv6 addresses or CIDR ranges, already checked and normalised. */
 export type SourceList = readonly string[];
 
+/** The path is replaced (query kept) when the route's pattern matches, as nginx's `rewrite` (rewrite-target). */
+export interface Rewrite {
+  /** The route's pattern, in the subset of translate/regex.ts; matched case-insensitively, unanchored. */
+  pattern: string;
+  /** The new path; `\1`-`\9` are the pattern's groups. */
+  target: string;
+}
+
 export interface Features {
   /** Plain-HTTP requests are redirected to HTTPS with 308, whether or not the host has TLS (force-ssl-redirect). */
   httpsRedirect?: boolean;
@@ -41,6 +49,8 @@ export interface Features {
   /** Request bodies larger than this are refused with 413 (proxy-body-size); absent: no limit. */
   maxBodyBytes?: number;
   timeouts?: Timeouts;
+  /** Set per path (the pattern is the path's): see Rewrite. */
+  rewrite?: Rewrite;
   /**
    * The annotations could not be honoured safely (an invalid value for an
    * access-control annotation): every request answers 503, as ingress-nginx's

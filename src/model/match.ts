@@ -30,9 +30,27 @@ function prefixMatches(prefix: string, path: string): boolean {
   return prefix === '' || path === prefix || path.startsWith(`${prefix}/`);
 }
 
-/** The route a path takes on a level: longest match wins, Exact beats Prefix on a tie. */
+// Compiled patterns of regex routes; patterns are strings, so a Map (bounded by the routes in use).
+const compiled = new Map<string, RegExp>();
+
+/** A regex route's pattern: anchored at the start of the path, case-insensitive, as ingress-nginx's `~* "^<path>"`. */
+function regexMatches(pattern: string, path: string): boolean {
+  let regex = compiled.get(pattern);
+  if (!regex) {
+    if (compiled.size > 10_000) compiled.clear();
+    regex = new RegExp(`^(?:${pattern})`, 'i');
+    compiled.set(pattern, regex);
+  }
+  return regex.test(path);
+}
+
+/**
+ * The route a path takes on a level: longest match wins, Exact beats Prefix
+ * on a tie. On a regex level, the first route whose pattern matches.
+ */
 export function selectRoute(level: HostLevel, pathWithQuery: string): Route | undefined {
   const path = pathWithQuery.split('?')[0] ?? '';
+  if (level.regex) return level.routes.find((route) => regexMatches(route.path, path));
   let best: Route | undefined;
   let bestLength = -1;
   for (const route of level.routes) {

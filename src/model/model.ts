@@ -15,14 +15,20 @@ export type Target =
   /** Nothing matched and no default backend exists: a small plain 404. */
   | { kind: 'not-found' };
 
-export type PathMatch = 'exact' | 'prefix';
+/**
+ * `regex`: on a regex level only (see HostLevel.regex), a case-insensitive
+ * regular expression anchored at the start of the path, as ingress-nginx's
+ * `use-regex` makes it.
+ */
+export type PathMatch = 'exact' | 'prefix' | 'regex';
 
 export interface Route {
   match: PathMatch;
   /**
    * For `exact`, the path as written. For `prefix`, the path without trailing
    * slashes ('' for `/`): the data plane appends the `/` that makes the match
-   * element-wise.
+   * element-wise. For `regex`, the pattern in the subset of
+   * translate/regex.ts (no backslashes; the same in JavaScript and PCRE2).
    */
   path: string;
   target: Target;
@@ -36,6 +42,13 @@ export interface Route {
  */
 export interface HostLevel {
   host: string;
+  /**
+   * Every route is a `regex` route, tried in the order of `routes` (longest
+   * written path first); the first that matches wins. ingress-nginx makes a
+   * whole host so when one of its Ingresses uses regular expressions or a
+   * rewrite.
+   */
+  regex?: boolean;
   routes: Route[];
   /** Serves requests on this level that match none of its routes. */
   fallback: Target;

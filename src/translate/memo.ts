@@ -10,7 +10,12 @@ import type { Ingress } from '../objects/types.js';
 import { memoizeByIdentity } from '../util/identity-memo.js';
 import { checkIngress, type CheckResult } from './check.js';
 
-export const checkedIngress: (ingress: Ingress) => CheckResult = memoizeByIdentity(checkIngress);
+const checked = memoizeByIdentity((ingress: Ingress) => checkIngress(ingress));
+const checkedRegex = memoizeByIdentity((ingress: Ingress) => checkIngress(ingress, true));
+
+export function checkedIngress(ingress: Ingress, regexPaths = false): CheckResult {
+  return regexPaths ? checkedRegex(ingress) : checked(ingress);
+}
 
 /** creationTimestamp as milliseconds. */
 export const ageOf: (ingress: Ingress) => number = memoizeByIdentity((ingress: Ingress) => Date.parse(ingress.metadata.creationTimestamp));

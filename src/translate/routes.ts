@@ -7,10 +7,11 @@
 // and sets one; otherwise the catch-all: the oldest Ingress's
 // `spec.defaultBackend`, else `--default-backend-service`, else a plain 404.
 
-import type { Features } from '../model/features.js';
 import { sameTarget, type HostLevel, type PathMatch, type Route, type Target } from '../model/model.js';
 import { keyOf, refOf, type Ingress } from '../objects/types.js';
+import type { IngressAnnotations } from './annotations/index.js';
 import { resolveTarget, withFeatures, type BackendSpec, type Resolution, type ServiceIndex } from './backends.js';
+import { rewriteTarget, safeRegex } from './regex.js';
 import type { Diagnostic } from './diagnostics.js';
 
 export interface NormalizedPath {
@@ -34,18 +35,23 @@ export interface ServiceRef {
   port: number | string;
 }
 
-interface ResolvedPath {
+interface PathChoice {
   /** `match path`: the identity of a route within a host level. */
   key: string;
   route: Route;
+  resolution: Resolution;
+}
+
+interface ResolvedPath extends PathChoice {
   written: string;
   field: string;
-  resolution: Resolution;
+  /** The path on a regex level (see HostLevel.regex), or why it cannot be one. */
+  regex: PathChoice | { problem: string };
 }
 
 interface ResolvedIngress {
   services: ServiceIndex;
-  features: Features | undefined;
+  options: IngressAnnotations;
   rules: { host: string; paths: ResolvedPath[] }[];
   defaultBackend?: Resolution;
 }
@@ -54,24 +60,44 @@ interface ResolvedIngress {
 // per (immutable) Ingress object: see memo.ts.
 const resolvedIngresses = new WeakMap<Ingress, ResolvedIngress>();
 
-/** What the annotations of an Ingress ask of its paths. */
-export type FeaturesOf = (ingress: Ingress) => Features | undefined;
+/** What the annotations of an Ingress ask of its paths (annotationsOf). */
+export type OptionsOf = (ingress: Ingress) => IngressAnnotations;
 
-function resolveIngress(ingress: Ingress, services: ServiceIndex, featuresOf: FeaturesOf): ResolvedIngress {
+/** The path as a regex route: ingress-nginx's `^<path>`, case-insensitive; with rewrite-target, a backend that rewrites. */
+function regexChoice(written: string, base: Resolution, options: IngressAnnotations): PathChoice | { problem: string } {
+  const regex = safeRegex(written);
+  if (!regex.ok) return { problem: `${JSON.stringify(written)} cannot be matched as a regular expression: it ${regex.problem}` };
+  let resolution = withFeatures(base, options.features);
+  if (options.rewriteTarget !== undefined) {
+    const target = rewriteTarget(options.rewriteTarget, 9);
+    if (target.ok) resolution = withFeatures(base, { ...options.features, rewrite: { pattern: regex.pattern, target: target.target } });
+  }
+  return { key: `regex ${regex.pattern}`, route: { match: 'regex', path: regex.pattern, target: resolution.target }, resolution };
+}
+
+function resolveIngress(ingress: Ingress, services: ServiceIndex, optionsOf: OptionsOf): ResolvedIngress {
   const memo = resolvedIngresses.get(ingress);
-  const features = featuresOf(ingress);
-  if (memo?.services === services && memo.features === features) return memo;
+  const options = optionsOf(ingress);
+  if (memo?.services === services && memo.options === options) return memo;
   const namespace = ingress.metadata.namespace;
   const resolved: ResolvedIngress = {
     services,
-    features,
+    options,
     rules: ingress.spec.rules.map((rule, i) => ({
       host: rule.host ?? '',
       paths: (rule.http?.paths ?? []).map((entry, j) => {
         const normalized = normalizePath(entry.path, entry.pathType ?? 'Prefix');
         const field = `spec.rules[${i}].http.paths[${j}]`;
-        const resolution = withFeatures(resolveTarget(services, namespace, entry.backend, `${field}.backend`), features);
-        return { key: `${normalized.match} ${normalized.path}`, route: { match: normalized.match, path: normalized.path, target: resolution.target }, written: entry.path, field, resolution };
+        const base = resolveTarget(services, namespace, entry.backend, `${field}.backend`);
+        const resolution = withFeatures(base, options.features);
+        return {
+          key: `${normalized.match} ${normalized.path}`,
+          route: { match: normalized.match, path: normalized.path, target: resolution.target },
+          written: entry.path,
+          field,
+          resolution,
+          regex: regexChoice(entry.path, base, options),
+        };
       }),
     })),
   };
@@ -80,7 +106,7 @@ function resolveIngress(ingress: Ingress, services: ServiceIndex, featuresOf: Fe
   return resolved;
 }
 
-const NO_FEATURES: FeaturesOf = () => undefined;
+const NO_OPTIONS: OptionsOf = () => ({ problems: [], unknown: [], regex: false });
 
 export interface Routing {
   levels: HostLevel[];
@@ -91,8 +117,8 @@ export interface Routing {
 }
 
 /** Same routes and fallback: the previous level object can stand for the new one. */
-function sameLevel(a: HostLevel, routes: readonly Route[], fallback: Target): boolean {
-  if (a.routes.length !== routes.length || !sameTarget(a.fallback, fallback)) return false;
+function sameLevel(a: HostLevel, routes: readonly Route[], fallback: Target, regex: boolean): boolean {
+  if (a.routes.length !== routes.length || !sameTarget(a.fallback, fallback) || (a.regex ?? false) !== regex) return false;
   for (let i = 0; i < routes.length; i += 1) {
     const x = a.routes[i]!;
     const y = routes[i]!;
@@ -101,13 +127,19 @@ function sameLevel(a: HostLevel, routes: readonly Route[], fallback: Target): bo
   return true;
 }
 
+/** ingress-nginx's order of regex locations: longest written path first, ties in reverse lexical order. */
+function compareWritten(a: string, b: string): number {
+  if (a.length !== b.length) return b.length - a.length;
+  return a < b ? 1 : a > b ? -1 : 0;
+}
+
 function compareRoutes(a: Route, b: Route): number {
   if (a.match !== b.match) return a.match < b.match ? -1 : 1;
   return a.path < b.path ? -1 : a.path > b.path ? 1 : 0;
 }
 
 // The routing of the same (valid, sorted) Ingress array against the same Services is the same (see memo.ts).
-const routings = new WeakMap<readonly Ingress[], { services: ServiceIndex; defaultKey: string; featuresOf: FeaturesOf; routing: Routing }>();
+const routings = new WeakMap<readonly Ingress[], { services: ServiceIndex; defaultKey: string; optionsOf: OptionsOf; routing: Routing }>();
 
 /**
  * The host levels and catch-all of the given Ingresses (valid, oldest first).
@@ -119,11 +151,11 @@ export function route(
   services: ServiceIndex,
   defaultService: ServiceRef | undefined,
   previous: ReadonlyMap<string, HostLevel> = new Map(),
-  featuresOf: FeaturesOf = NO_FEATURES,
+  optionsOf: OptionsOf = NO_OPTIONS,
 ): Routing {
   const defaultKey = defaultService ? `${defaultService.namespace}/${defaultService.name}:${defaultService.port}` : '';
   const memo = routings.get(ingresses);
-  if (memo && memo.services === services && memo.defaultKey === defaultKey && memo.featuresOf === featuresOf) return memo.routing;
+  if (memo && memo.services === services && memo.defaultKey === defaultKey && memo.optionsOf === optionsOf) return memo.routing;
 
   const diagnostics: Diagnostic[] = [];
   const specs = new Map<string, BackendSpec>();
@@ -133,11 +165,16 @@ export function route(
     return resolution.target;
   };
 
-  const catchAll = chooseCatchAll(ingresses, services, defaultService, use, diagnostics, featuresOf);
-  const levels = new Map<string, { routes: Map<string, { entry: ResolvedPath; owner: Ingress }>; fallbackOwner?: Ingress }>();
+  const catchAll = chooseCatchAll(ingresses, services, defaultService, use, diagnostics, optionsOf);
+  const levels = new Map<string, { routes: Map<string, { entry: ResolvedPath; choice: PathChoice; owner: Ingress }>; fallbackOwner?: Ingress }>();
   const where = (host: string) => (host === '' ? 'any host' : `host ${host}`);
+  // ingress-nginx matches every path of a host as a regular expression when one of its Ingresses asks for it.
+  const regexHosts = new Set<string>();
   for (const ingress of ingresses) {
-    const resolved = resolveIngress(ingress, services, featuresOf);
+    if (optionsOf(ingress).regex) for (const rule of ingress.spec.rules) regexHosts.add(rule.host ?? '');
+  }
+  for (const ingress of ingresses) {
+    const resolved = resolveIngress(ingress, services, optionsOf);
     for (const rule of resolved.rules) {
       const { host } = rule;
       let level = levels.get(host);
@@ -147,19 +184,24 @@ export function route(
       }
       if (resolved.defaultBackend && level.fallbackOwner === undefined) level.fallbackOwner = ingress;
       for (const entry of rule.paths) {
-        const existing = level.routes.get(entry.key);
+        const choice = regexHosts.has(host) ? entry.regex : entry;
+        if ('problem' in choice) {
+          diagnostics.push({ severity: 'warning', object: refOf(ingress), field: `${entry.field}.path`, message: `${choice.problem}; ${where(host)} matches its paths as regular expressions (use-regex or rewrite-target), so this path is ignored` });
+          continue;
+        }
+        const existing = level.routes.get(choice.key);
         if (!existing) {
-          level.routes.set(entry.key, { entry, owner: ingress });
+          level.routes.set(choice.key, { entry, choice, owner: ingress });
           continue;
         }
         // `/foo` and `/foo/` (Prefix) match the same requests; the longer
         // path wins, as the Ingress API documents, whichever Ingress is older.
-        const longer = entry.route.match === 'prefix' && entry.written.length > existing.entry.written.length;
+        const longer = choice.route.match === 'prefix' && entry.written.length > existing.entry.written.length;
         const loser = longer ? { entry: existing.entry, owner: existing.owner } : { entry, owner: ingress };
-        const winner = longer ? { entry, owner: ingress } : existing;
-        if (longer) level.routes.set(entry.key, winner);
+        const winner = longer ? { entry, choice, owner: ingress } : existing;
+        if (longer) level.routes.set(choice.key, winner);
         const by = winner.owner === loser.owner ? 'another path of this Ingress' : `Ingress ${keyOf(winner.owner.metadata.namespace, winner.owner.metadata.name)}`;
-        const kind = loser.entry.route.match === 'exact' ? 'Exact' : 'Prefix';
+        const kind = choice.route.match === 'regex' ? 'Regular-expression' : loser.entry.route.match === 'exact' ? 'Exact' : 'Prefix';
         const message =
           winner.entry.written !== loser.entry.written
             ? `${kind} path ${JSON.stringify(loser.entry.written || '/')} on ${where(host)} matches the same requests as the longer path ${JSON.stringify(winner.entry.written)} of ${by}, which takes priority; this path is ignored`
@@ -172,14 +214,18 @@ export function route(
   const result: HostLevel[] = [];
   for (const [host, builder] of levels) {
     const owner = builder.fallbackOwner;
-    const fallback = owner ? use(owner, resolveIngress(owner, services, featuresOf).defaultBackend!) : catchAll;
-    const routes = [...builder.routes.values()].map(({ entry, owner }) => (use(owner, entry.resolution), entry.route)).sort(compareRoutes);
+    const fallback = owner ? use(owner, resolveIngress(owner, services, optionsOf).defaultBackend!) : catchAll;
+    const regex = regexHosts.has(host);
+    const chosen = [...builder.routes.values()];
+    if (regex) chosen.sort((a, b) => compareWritten(a.entry.written, b.entry.written));
+    const routes = chosen.map(({ choice, owner }) => (use(owner, choice.resolution), choice.route));
+    if (!regex) routes.sort(compareRoutes);
     const before = previous.get(host);
-    result.push(before && sameLevel(before, routes, fallback) ? before : { host, routes, fallback });
+    result.push(before && sameLevel(before, routes, fallback, regex) ? before : { host, ...(regex ? { regex: true } : {}), routes, fallback });
   }
   result.sort((a, b) => (a.host < b.host ? -1 : a.host > b.host ? 1 : 0));
   const routing: Routing = { levels: result, catchAll, specs, diagnostics };
-  routings.set(ingresses, { services, defaultKey, featuresOf, routing });
+  routings.set(ingresses, { services, defaultKey, optionsOf, routing });
   return routing;
 }
 
@@ -193,14 +239,14 @@ function chooseCatchAll(
   defaultService: ServiceRef | undefined,
   use: (ingress: Ingress | undefined, resolution: Resolution) => Target,
   diagnostics: Diagnostic[],
-  featuresOf: FeaturesOf,
+  optionsOf: OptionsOf,
 ): Target {
   const withDefault = ingresses.filter((ingress) => ingress.spec.defaultBackend !== undefined);
   const first = withDefault[0];
   if (first) {
-    const target = use(first, resolveIngress(first, services, featuresOf).defaultBackend!);
+    const target = use(first, resolveIngress(first, services, optionsOf).defaultBackend!);
     for (const other of withDefault.slice(1)) {
-      if (sameTarget(resolveIngress(other, services, featuresOf).defaultBackend!.target, target)) continue;
+      if (sameTarget(resolveIngress(other, services, optionsOf).defaultBackend!.target, target)) continue;
       diagnostics.push({
         severity: 'warning',
         object: refOf(other),

@@ -13,7 +13,7 @@ import { ageOf, checkedIngress } from './memo.js';
 import { diagnosticKey, type Diagnostic } from './diagnostics.js';
 import { isOurs, selectClasses, type ClassOptions } from './ingress-class.js';
 import { annotationField, annotationsOf, DEFAULT_ANNOTATION_SETTINGS, sslRedirectOff, type AnnotationSettings } from './annotations/index.js';
-import { route, type FeaturesOf, type ServiceRef } from './routes.js';
+import { route, type OptionsOf, type ServiceRef } from './routes.js';
 import { buildTls, inspectSecret, refusal, type RefusedCertificates } from './tls.js';
 
 export interface Snapshot {
@@ -67,7 +67,7 @@ interface Selection {
   valid: Ingress[];
   served: ObjectRef[];
   diagnostics: Diagnostic[];
-  featuresOf: FeaturesOf;
+  optionsOf: OptionsOf;
 }
 
 // The selection for the same Ingress and IngressClass arrays and options is the same (see memo.ts).
@@ -80,12 +80,12 @@ function selectIngresses(snapshot: Snapshot, options: TranslateOptions): Selecti
   const memo = selections.get(snapshot.ingresses);
   if (memo && memo.classes === snapshot.ingressClasses && memo.key === key) return memo;
   const classes = selectClasses(snapshot.ingressClasses, options);
-  const featuresOf: FeaturesOf = (ingress) => annotationsOf(ingress, settings).features;
-  const selection: Selection = { classes: snapshot.ingressClasses, key, valid: [], served: [], diagnostics: [], featuresOf };
+  const optionsOf: OptionsOf = (ingress) => annotationsOf(ingress, settings);
+  const selection: Selection = { classes: snapshot.ingressClasses, key, valid: [], served: [], diagnostics: [], optionsOf };
   for (const ingress of [...snapshot.ingresses].filter((candidate) => isOurs(candidate, classes, options)).sort(compareAge)) {
-    const check = checkedIngress(ingress);
-    selection.diagnostics.push(...checkDiagnostics(ingress, check));
     const annotations = annotationsOf(ingress, settings);
+    const check = checkedIngress(ingress, annotations.regex);
+    selection.diagnostics.push(...checkDiagnostics(ingress, check));
     selection.diagnostics.push(...annotationDiagnostics(ingress, settings));
     if (check.errors.length > 0 || annotations.problems.some((problem) => !problem.failClosed)) continue;
     selection.valid.push(ingress);
@@ -117,7 +117,7 @@ export function translate(snapshot: Snapshot, options: TranslateOptions, previou
   diagnostics.push(...selection.diagnostics);
   const valid = selection.valid;
 
-  const routing = route(valid, indexServices(snapshot.services), options.defaultBackendService, previous ? levelsByHost(previous) : undefined, selection.featuresOf);
+  const routing = route(valid, indexServices(snapshot.services), options.defaultBackendService, previous ? levelsByHost(previous) : undefined, selection.optionsOf);
   diagnostics.push(...routing.diagnostics);
 
   const secrets = new Map<string, Secret>();

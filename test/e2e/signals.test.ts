@@ -15,7 +15,7 @@ import { after, describe, test } from 'node:test';
 import { nextLoopbackAddress } from '../helpers/backends.js';
 import { request, whoAnswers } from '../helpers/http.js';
 import { appOn, toYaml, type Json } from '../helpers/objects.js';
-import { BIN, eventually, freePort, Portero, startPortero } from '../helpers/portero.js';
+import { BIN, eventually, freePorts, Portero, startPortero } from '../helpers/portero.js';
 
 const HOST = 'signals.test';
 
@@ -110,7 +110,7 @@ async function startGroupLeader(files: Record<string, Json[]>, flags: string[]):
   const manifests = await mkdtemp(join(tmpdir(), 'portero-manifests-'));
   const stateDir = await mkdtemp(join(tmpdir(), 'portero-state-'));
   for (const [name, objects] of Object.entries(files)) await writeFile(join(manifests, name), toYaml(objects));
-  const [httpPort, httpsPort, healthPort] = [await freePort(), await freePort(), await freePort()];
+  const [httpPort, httpsPort, healthPort] = (await freePorts(3)) as [number, number, number];
   const args = [
     '--manifests', manifests, '--state-dir', stateDir,
     '--http-port', String(httpPort), '--https-port', String(httpsPort), '--health-port', String(healthPort),

@@ -14,14 +14,32 @@ export const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
 export const BIN = join(ROOT, 'bin', 'portero');
 
 export async function freePort(address = '127.0.0.1'): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, address, () => {
-      const { port } = server.address() as { port: number };
-      server.close(() => resolve(port));
-    });
-  });
+  return (await freePorts(1, address))[0]!;
+}
+
+/**
+ * `count` distinct free ports. All are held open until every one is known:
+ * a port closed at once may be handed out again by the very next request
+ * (this made two of Portero's ports equal, which it refuses, once in a while).
+ */
+export async function freePorts(count: number, address = '127.0.0.1'): Promise<number[]> {
+  const servers: ReturnType<typeof createServer>[] = [];
+  try {
+    const ports: number[] = [];
+    for (let i = 0; i < count; i += 1) {
+      const server = createServer();
+      servers.push(server);
+      ports.push(
+        await new Promise<number>((resolve, reject) => {
+          server.once('error', reject);
+          server.listen(0, address, () => resolve((server.address() as { port: number }).port));
+        }),
+      );
+    }
+    return ports;
+  } finally {
+    await Promise.all(servers.map((server) => new Promise((resolve) => server.close(resolve))));
+  }
 }
 
 /** Polls `check` until it returns without throwing, or fails with its last error. */
@@ -151,7 +169,11 @@ export async function startPortero(options: StartOptions = {}): Promise<Portero>
   for (const [name, content] of Object.entries(options.files ?? {})) {
     await writeFile(join(manifests, name), typeof content === 'string' ? content : toYaml(content));
   }
-  const [httpPort, httpsPort, healthPort] = [await freePort(), await freePort(), await freePort()];
+  // Distinct from each other and from any port the test's flags name (e.g. --haproxy-metrics-port).
+  const taken = new Set((options.flags ?? []).filter((flag) => /^[0-9]+$/.test(flag)).map(Number));
+  let ports = await freePorts(3);
+  while (ports.some((port) => taken.has(port))) ports = await freePorts(3);
+  const [httpPort, httpsPort, healthPort] = ports as [number, number, number];
   const source = options.kube ? (options.kube.kubeconfig ? ['--kubeconfig', options.kube.kubeconfig] : []) : ['--manifests', manifests];
   const flags = [
     ...source,

@@ -210,7 +210,7 @@ describe('checks beyond the API server', () => {
   test('a regular expression in an ImplementationSpecific path is served as a prefix, with a warning', () => {
     const result = translateJson([...app('s'), ingress({ name: 'rx', rules: [{ host: 'a.test', paths: [{ path: '/api/(.*)', pathType: 'ImplementationSpecific', service: 's' }] }] })]);
     assert.equal(result.served.length, 1);
-    assert.match(result.diagnostics[0]?.message ?? '', /does not support regular expressions/);
+    assert.match(result.diagnostics[0]?.message ?? '', /treats ImplementationSpecific as Prefix unless the Ingress sets the use-regex annotation/);
   });
   test('a refused Ingress never affects the others', () => {
     const result = translateJson([...app('s'), route('good', 'good.test', '/', 's'), ingress({ name: 'bad', rules: [{ host: 'good.test', paths: [{ path: '/x y', pathType: 'ImplementationSpecific', service: 's' }] }] })]);

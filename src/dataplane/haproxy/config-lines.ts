@@ -99,6 +99,28 @@ export function source(value: string): Safe {
   return make(value);
 }
 
+/**
+ * A regular expression from an object, already reduced to the subset of
+ * translate/regex.ts: no backslashes, quotes, spaces or `#`; optionally
+ * behind an inline `(?i)`. Single-quoted; it must compile.
+ */
+export function objectRegex(pattern: string): Safe {
+  const body = pattern.startsWith('(?i)') ? pattern.slice(4) : pattern;
+  check(/^[A-Za-z0-9/\-._~!$&()*+,;=:@%[\]^|?{}]{1,2048}$/.test(body), 'regular expression', pattern);
+  try {
+    new RegExp(body, 'i');
+  } catch {
+    check(false, 'regular expression', pattern);
+  }
+  return make(`'${pattern}'`);
+}
+
+/** A replace-path format: path characters and `\1`-`\9` group references, single-quoted, `%` doubled. */
+export function replaceFormat(value: string): Safe {
+  check(/^\/(?:[A-Za-z0-9/\-._~!$&()*+,;=:@%]|\\[0-9]){0,2048}$/.test(value), 'replace format', value);
+  return make(`'${value.replace(/%/g, '%%')}'`);
+}
+
 /** A fixed keyword chosen by Portero's code from a known set (e.g. `http` or `https`). */
 export function keyword(value: string, allowed: readonly string[]): Safe {
   check(allowed.includes(value), 'keyword', value);
@@ -159,6 +181,17 @@ export function serviceLabel(namespace: string, service: string, port: number): 
 /** A host name or `*.` wildcard: lowercase DNS characters only. Used as SNI filter and map key/value. */
 export function hostName(value: string): Safe {
   check(/^(\*\.)?[a-z0-9]([-a-z0-9.]*[a-z0-9])?$/.test(value) && value.length <= 253, 'host name', value);
+  return make(value);
+}
+
+/**
+ * The name of a host level, as hosts.map gives it: a host name, a `*.`
+ * wildcard or `_` (the host-less level), with `~` in front for a level whose
+ * paths are regular expressions.
+ */
+export function levelName(value: string): Safe {
+  const plain = value.startsWith('~') ? value.slice(1) : value;
+  check(plain === '_' || (/^(\*\.)?[a-z0-9]([-a-z0-9.]*[a-z0-9])?$/.test(plain) && plain.length <= 253), 'level name', value);
   return make(value);
 }
 

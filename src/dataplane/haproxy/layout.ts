@@ -41,6 +41,7 @@ export const GENERATION_FILES = {
   exactMap: 'exact.map',
   prefixMap: 'prefix.map',
   redirectMap: 'redirect.map',
+  regexMap: 'regex.map',
   backendsMap: 'backends.map',
   crtList: 'crt-list.txt',
   certsDir: 'certs',

@@ -7,7 +7,7 @@
 
 import { backendsById, levelsByHost, type Backend, type Certificate, type Endpoint, type Model } from '../../model/model.js';
 import type { MapEntry } from './config-lines.js';
-import { backendEntries, catchAllEntries, levelEntries, mapContents, redirectEntries, sameNamesFor, type MapContents, type MapName } from './render-files.js';
+import { backendEntries, catchAllEntries, levelEntries, mapContents, redirectEntries, regexLevels, sameNamesFor, type MapContents, type MapName } from './render-files.js';
 import { serverName } from './render-config.js';
 import { MAX_PAYLOAD_BYTES } from './runtime.js';
 import { misfit, type BackendNames } from './structure.js';
@@ -83,8 +83,8 @@ function diffServers(previous: Model, next: Model, before: BackendNames, after: 
   return { add, remove };
 }
 
-type Entries = Pick<MapContents, 'hosts' | 'exact' | 'prefix'>;
-const NO_ENTRIES: Entries = { hosts: [], exact: [], prefix: [] };
+type Entries = Pick<MapContents, 'hosts' | 'exact' | 'prefix' | 'regex'>;
+const NO_ENTRIES: Entries = { hosts: [], exact: [], prefix: [], regex: [] };
 
 /**
  * The entries of one map that a change touches, before and after, by key.
@@ -118,7 +118,11 @@ function sameHosts(a: readonly string[], b: readonly string[]): boolean {
   return a.length === b.length && a.every((host, i) => host === b[i]);
 }
 
-const MAP_NAMES: readonly MapName[] = ['hosts', 'exact', 'prefix', 'redirect', 'backends'];
+const MAP_NAMES: readonly MapName[] = ['hosts', 'exact', 'prefix', 'regex', 'redirect', 'backends'];
+
+function sameSet(a: ReadonlySet<string>, b: ReadonlySet<string>): boolean {
+  return a.size === b.size && [...a].every((item) => b.has(item));
+}
 
 /** Map changes level by level: levels that are the same object, under the same names, are skipped. */
 function diffMaps(previous: Model, next: Model, before: BackendNames, after: BackendNames): Record<MapName, MapDiff> {
@@ -129,6 +133,7 @@ function diffMaps(previous: Model, next: Model, before: BackendNames, after: Bac
     touched.hosts.note(was.hosts, is.hosts);
     touched.exact.note(was.exact, is.exact);
     touched.prefix.note(was.prefix, is.prefix);
+    touched.regex.note(was.regex, is.regex);
   };
   const old = levelsByHost(previous);
   for (const level of next.levels) {
@@ -139,7 +144,11 @@ function diffMaps(previous: Model, next: Model, before: BackendNames, after: Bac
   const current = levelsByHost(next);
   for (const [host, level] of old) if (!current.has(host)) noteLevel(levelEntries(level, before), NO_ENTRIES);
   touched.prefix.note(catchAllEntries(previous, before), catchAllEntries(next, after));
-  if (!sameHosts(previous.redirectHosts, next.redirectHosts)) touched.redirect.note(redirectEntries(previous.redirectHosts), redirectEntries(next.redirectHosts));
+  const regexBefore = regexLevels(previous);
+  const regexAfter = regexLevels(next);
+  if (!sameHosts(previous.redirectHosts, next.redirectHosts) || !sameSet(regexBefore, regexAfter)) {
+    touched.redirect.note(redirectEntries(previous.redirectHosts, regexBefore), redirectEntries(next.redirectHosts, regexAfter));
+  }
   if (before !== after) touched.backends.note(backendEntries(before), backendEntries(after));
   return Object.fromEntries(MAP_NAMES.map((name) => [name, touched[name].diff(nextContent(name))])) as Record<MapName, MapDiff>;
 }

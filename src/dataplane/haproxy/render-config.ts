@@ -156,7 +156,12 @@ function routingRules(capabilities: Capabilities, genDir: string, scheme: 'http'
   if (capabilities.wildcardLookup) {
     rules.push(c.line`  http-request set-var(txn.level) ${HOST},regsub(^[^.]*,*),map_str(${map(GENERATION_FILES.hostsMap)}) if !{ var(txn.level) -m found }`);
   }
-  rules.push('  http-request set-var(txn.level) str(_) if !{ var(txn.level) -m found }');
+  // Any other host is on the host-less level `_`; hosts.map names it `~_` when its paths are regular expressions.
+  rules.push(
+    capabilities.regexLookup
+      ? c.line`  http-request set-var(txn.level) str(_),map_str(${map(GENERATION_FILES.hostsMap)},_) if !{ var(txn.level) -m found }`
+      : '  http-request set-var(txn.level) str(_) if !{ var(txn.level) -m found }',
+  );
   if (scheme === 'http' && capabilities.redirect) {
     // Plain HTTP to a TLS host: 308 to HTTPS. ACME HTTP-01 challenges stay reachable.
     const redirect =
@@ -175,6 +180,13 @@ function routingRules(capabilities: Capabilities, genDir: string, scheme: 'http'
     rules.push(
       c.line`  http-request set-var(txn.exact) var(txn.level),concat(,txn.path),map_str(${map(GENERATION_FILES.exactMap)})`,
       '  use_backend %[var(txn.exact)] if { var(txn.exact) -m found }',
+    );
+  }
+  if (capabilities.regexLookup) {
+    // Levels whose paths are regular expressions (`~` levels): the first pattern of the level that matches.
+    rules.push(
+      c.line`  http-request set-var(txn.regex) var(txn.level),concat(,txn.path),map_reg(${map(GENERATION_FILES.regexMap)}) if { var(txn.level) -m beg ~ }`,
+      '  use_backend %[var(txn.regex)] if { var(txn.regex) -m found }',
     );
   }
   // The longest prefix; each level's `level/` entry holds its fallback, so this always finds a backend.

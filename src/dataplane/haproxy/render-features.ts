@@ -57,5 +57,9 @@ export function featureLines(features: Features | undefined, context: FeatureCon
   if (features.maxBodyBytes !== undefined) {
     lines.push(c.line`  http-request deny deny_status 413 if { req.hdr_val(content-length) gt ${c.int(features.maxBodyBytes)} }`);
   }
+  if (features.rewrite) {
+    // nginx's `rewrite (?i)<path> <target> break`: an unanchored match replaces the whole path; the query is kept.
+    lines.push(c.line`  http-request replace-path ${c.objectRegex(`(?i)${features.rewrite.pattern}`)} ${c.replaceFormat(features.rewrite.target)}`);
+  }
   return lines;
 }

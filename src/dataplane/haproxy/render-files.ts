@@ -10,12 +10,19 @@
 //                 Each level also has `level/` → its fallback (unless a `/`
 //                 route takes that key), so one lookup always finds a backend
 //   redirect.map  TLS hosts whose plain-HTTP requests get a 308 to HTTPS
+//   regex.map     for levels whose paths are regular expressions (ingress-
+//                 nginx's use-regex; their level key starts with `~`): one
+//                 `^~level(?i:pattern)` key per route, looked up with map_reg
+//                 on level + path, in the order of the level's routes (the
+//                 first match wins, so this map is never sorted and always
+//                 replaced whole at runtime); such a level's `~level/` entry
+//                 in prefix.map holds its fallback
 // The host-less level's key is `_`, which no valid host can be; its `_/`
 // entry is the host-less fallback, or the catch-all.
 
 import { Buffer } from 'node:buffer';
 import { parseBackendId, type HostLevel, type Model, type Target } from '../../model/model.js';
-import { crtList, hostName, ident, mapFile, serviceLabel, type MapEntry, type Safe } from './config-lines.js';
+import { crtList, hostName, ident, levelName, mapFile, serviceLabel, type MapEntry, type Safe } from './config-lines.js';
 import { GENERATION_FILES } from './layout.js';
 import { SPARE_PREFIX, type BackendNames } from './structure.js';
 
@@ -42,8 +49,14 @@ export function backendName(target: Target, names?: BackendNames): Safe {
   }
 }
 
-function levelKey(host: string): string {
-  return host === '' ? HOSTLESS_LEVEL : hostName(host).text;
+function levelKey(level: Pick<HostLevel, 'host' | 'regex'>): string {
+  const key = level.host === '' ? HOSTLESS_LEVEL : hostName(level.host).text;
+  return level.regex ? `~${key}` : key;
+}
+
+/** The level key as a regular expression: its dots and `*` as classes, so the key needs no backslash. */
+function levelPattern(key: string): string {
+  return key.replace(/[.*]/g, (char) => `[${char}]`);
 }
 
 export function certificateFile(id: string): string {
@@ -55,6 +68,8 @@ export interface MapContents {
   exact: MapEntry[];
   prefix: MapEntry[];
   redirect: MapEntry[];
+  /** In route order; never sorted (see the top of this file). */
+  regex: MapEntry[];
   /** HAProxy backend name → `namespace/service:port`, for access logs (spare backends especially). */
   backends: MapEntry[];
 }
@@ -65,14 +80,16 @@ export const MAP_FILES: Readonly<Record<MapName, string>> = {
   exact: GENERATION_FILES.exactMap,
   prefix: GENERATION_FILES.prefixMap,
   redirect: GENERATION_FILES.redirectMap,
+  regex: GENERATION_FILES.regexMap,
   backends: GENERATION_FILES.backendsMap,
 };
 
-/** The hosts, exact and prefix entries of one host level. */
+/** The hosts, exact, prefix and regex entries of one host level. */
 export interface LevelEntries {
   hosts: MapEntry[];
   exact: MapEntry[];
   prefix: MapEntry[];
+  regex: MapEntry[];
 }
 
 // Entries per level object, with the names they were made with: levels are
@@ -96,16 +113,20 @@ export function sameNamesFor(level: HostLevel, a: BackendNames | undefined, b: B
 export function levelEntries(level: HostLevel, names?: BackendNames): LevelEntries {
   const memo = levelMemo.get(level);
   if (memo && sameNamesFor(level, memo.names, names)) return memo.entries;
-  const entries: LevelEntries = { hosts: [], exact: [], prefix: [] };
-  const key = levelKey(level.host);
+  const entries: LevelEntries = { hosts: [], exact: [], prefix: [], regex: [] };
+  const key = levelKey(level);
   if (level.host !== '') {
-    entries.hosts.push({ key, value: hostName(level.host) });
+    entries.hosts.push({ key: hostName(level.host).text, value: levelName(key) });
     // A trailing dot in Host names the same host; matching it here costs nothing per request.
-    entries.hosts.push({ key: `${key}.`, value: hostName(level.host) });
+    entries.hosts.push({ key: `${hostName(level.host).text}.`, value: levelName(key) });
+  } else if (level.regex) {
+    // Requests on no other level look up `_` (render-config.ts), which names this one.
+    entries.hosts.push({ key: HOSTLESS_LEVEL, value: levelName(key) });
   }
   let rootRoute = false;
   for (const route of level.routes) {
-    if (route.match === 'exact') entries.exact.push({ key: `${key}${route.path}`, value: backendName(route.target, names) });
+    if (route.match === 'regex') entries.regex.push({ key: `^${levelPattern(key)}(?i:${route.path})`, value: backendName(route.target, names) });
+    else if (route.match === 'exact') entries.exact.push({ key: `${key}${route.path}`, value: backendName(route.target, names) });
     else {
       entries.prefix.push({ key: `${key}${route.path}/`, value: backendName(route.target, names) });
       if (route.path === '') rootRoute = true;
@@ -121,10 +142,17 @@ export function catchAllEntries(model: Model, names?: BackendNames): MapEntry[] 
   return model.levels.some((level) => level.host === '') ? [] : [{ key: `${HOSTLESS_LEVEL}/`, value: backendName(model.catchAll, names) }];
 }
 
-export function redirectEntries(hosts: readonly string[]): MapEntry[] {
+/** The hosts of the regex levels (their level key starts with `~`). */
+export function regexLevels(model: Model): ReadonlySet<string> {
+  return new Set(model.levels.filter((level) => level.regex).map((level) => level.host));
+}
+
+/** Redirect hosts, with their trailing-dot twin, and the `~` level key of a regex wildcard level (looked up by level). */
+export function redirectEntries(hosts: readonly string[], regex: ReadonlySet<string> = new Set()): MapEntry[] {
   return hosts.flatMap((host) => [
     { key: hostName(host).text, value: ident('1') },
     { key: `${hostName(host).text}.`, value: ident('1') },
+    ...(regex.has(host) && host.startsWith('*.') ? [{ key: `~${hostName(host).text}`, value: ident('1') }] : []),
   ]);
 }
 
@@ -146,15 +174,16 @@ export function backendEntries(names?: BackendNames): MapEntry[] {
 }
 
 export function mapContents(model: Model, names?: BackendNames): MapContents {
-  const maps: MapContents = { hosts: [], exact: [], prefix: [], redirect: redirectEntries(model.redirectHosts), backends: backendEntries(names) };
+  const maps: MapContents = { hosts: [], exact: [], prefix: [], redirect: redirectEntries(model.redirectHosts, regexLevels(model)), regex: [], backends: backendEntries(names) };
   for (const level of model.levels) {
     const entries = levelEntries(level, names);
     maps.hosts.push(...entries.hosts);
     maps.exact.push(...entries.exact);
     maps.prefix.push(...entries.prefix);
+    maps.regex.push(...entries.regex);
   }
   maps.prefix.push(...catchAllEntries(model, names));
-  for (const entries of Object.values(maps) as MapEntry[][]) entries.sort(byKey);
+  for (const [name, entries] of Object.entries(maps) as [MapName, MapEntry[]][]) if (name !== 'regex') entries.sort(byKey);
   return maps;
 }
 

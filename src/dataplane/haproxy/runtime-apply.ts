@@ -62,8 +62,9 @@ function incrementalRemoves(diff: MapDiff, file: Safe): RuntimeCommand[] {
   return diff.remove.map((key) => ({ text: `del map ${cliArg(file)} ${cliArg(mapKey(key))}`, expect: 'empty' as const }));
 }
 
-function isLarge(diff: MapDiff): boolean {
-  return diffSize(diff) > INCREMENTAL_LIMIT;
+/** Large changes replace the whole map; so does any change of regex.map, whose order decides (map_reg takes the first match). */
+function isLarge(diff: MapDiff, name: MapName): boolean {
+  return name === 'regex' || diffSize(diff) > INCREMENTAL_LIMIT;
 }
 
 function certificatePath(genDir: string, id: string): string {
@@ -135,13 +136,13 @@ function planSteps(plan: RuntimePlan, options: ExecuteOptions): (RuntimeCommand[
   const steps: (RuntimeCommand[] | MapReplacement)[] = [[...certificates.before, ...addServerCommands(plan.addServers, options.draining)]];
   const loaded = (name: MapName) => diffSize(plan.maps[name]) > 0 && !options.unloaded?.has(name);
   // Additions: a new host's routes before the host itself. Large changes replace the whole map.
-  for (const name of (['backends', 'exact', 'prefix', 'redirect', 'hosts'] as MapName[]).filter(loaded)) {
+  for (const name of (['backends', 'exact', 'prefix', 'regex', 'redirect', 'hosts'] as MapName[]).filter(loaded)) {
     const diff = plan.maps[name];
-    steps.push(isLarge(diff) ? { file: mapPath(genDir, name), payloads: chunks(diff.next()) } : incrementalAdds(diff, mapPath(genDir, name)));
+    steps.push(isLarge(diff, name) ? { file: mapPath(genDir, name), payloads: chunks(diff.next()) } : incrementalAdds(diff, mapPath(genDir, name)));
   }
   // Removals: a removed host before its routes.
-  for (const name of (['hosts', 'redirect', 'prefix', 'exact', 'backends'] as MapName[]).filter(loaded)) {
-    if (!isLarge(plan.maps[name])) steps.push(incrementalRemoves(plan.maps[name], mapPath(genDir, name)));
+  for (const name of (['hosts', 'redirect', 'regex', 'prefix', 'exact', 'backends'] as MapName[]).filter(loaded)) {
+    if (!isLarge(plan.maps[name], name)) steps.push(incrementalRemoves(plan.maps[name], mapPath(genDir, name)));
   }
   steps.push(certificates.after);
   return steps;

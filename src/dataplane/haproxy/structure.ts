@@ -23,6 +23,8 @@ export interface Capabilities {
   redirect: boolean;
   /** Wildcard TLS hosts redirect the hosts of their level. */
   wildcardRedirect: boolean;
+  /** regex.map is consulted for levels whose paths are regular expressions (use-regex). */
+  regexLookup: boolean;
 }
 
 /** Why a reload is needed when a model needs a capability the loaded configuration lacks. */
@@ -31,6 +33,7 @@ const REASONS: Readonly<Record<keyof Capabilities, string>> = {
   wildcardLookup: 'the first wildcard host needs the wildcard lookup',
   redirect: 'the first TLS host needs the HTTPS redirect',
   wildcardRedirect: 'the first wildcard TLS host needs the wildcard redirect',
+  regexLookup: 'the first host with regular-expression paths needs the regex lookup',
 };
 
 export function capabilitiesFor(model: Model): Capabilities {
@@ -39,6 +42,7 @@ export function capabilitiesFor(model: Model): Capabilities {
     wildcardLookup: model.levels.some((level) => level.host.startsWith('*.')),
     redirect: model.redirectHosts.length > 0,
     wildcardRedirect: model.redirectHosts.some((host) => host.startsWith('*.')),
+    regexLookup: model.levels.some((level) => level.regex),
   };
 }
 

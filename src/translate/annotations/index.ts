@@ -7,6 +7,7 @@ import type { Ingress } from '../../objects/types.js';
 import { bodySize } from './body-size.js';
 import type { AnnotationGroup, AnnotationSettings, AnnotationSupport, FeaturesDraft } from './group.js';
 import { redirects } from './redirects.js';
+import { regexSettings, rewrite } from './rewrite.js';
 import { snippets } from './snippets.js';
 import { sourceRanges } from './source-ranges.js';
 import { timeouts } from './timeouts.js';
@@ -14,7 +15,7 @@ import { AnnotationValues, type AnnotationProblem } from './values.js';
 
 export type { AnnotationSettings } from './group.js';
 
-export const GROUPS: readonly AnnotationGroup[] = [redirects, bodySize, timeouts, sourceRanges, snippets];
+export const GROUPS: readonly AnnotationGroup[] = [redirects, rewrite, bodySize, timeouts, sourceRanges, snippets];
 
 /** Every annotation name Portero knows, with its support. */
 export const SUPPORT: Readonly<Record<string, AnnotationSupport>> = Object.assign({}, ...GROUPS.map((group) => group.annotations));
@@ -28,18 +29,25 @@ export interface IngressAnnotations {
   problems: AnnotationProblem[];
   /** Annotations under the prefix that Portero does not know. */
   unknown: string[];
+  /** use-regex or rewrite-target: the paths of the Ingress's hosts are regular expressions. */
+  regex: boolean;
+  /** rewrite-target as written (its grammar checked by the group). */
+  rewriteTarget?: string;
 }
 
 function readAnnotations(ingress: Ingress, settings: AnnotationSettings): IngressAnnotations {
   const values = new AnnotationValues(ingress.metadata.annotations, settings.prefix);
-  if (values.names().length === 0) return { problems: [], unknown: [] };
+  if (values.names().length === 0) return NONE;
   const draft: FeaturesDraft = {};
   for (const group of GROUPS) group.read(values, draft, settings);
   if (values.problems.some((problem) => problem.failClosed)) draft.denied = true;
   const features = isEmptyFeatures(draft) ? undefined : draft;
   const unknown = values.unread().filter((name) => !Object.hasOwn(SUPPORT, name));
-  return { ...(features ? { features } : {}), problems: values.problems, unknown };
+  const { regex, target } = regexSettings(values);
+  return { ...(features ? { features } : {}), problems: values.problems, unknown, regex, ...(target !== undefined ? { rewriteTarget: target } : {}) };
 }
+
+const NONE: IngressAnnotations = { problems: [], unknown: [], regex: false };
 
 const remembered = new WeakMap<Ingress, { settings: AnnotationSettings; result: IngressAnnotations }>();
 

@@ -1,0 +1,30 @@
+// use-regex and rewrite-target. Both make every path of the Ingress's hosts
+// a case-insensitive regular expression anchored at the start (host-wide,
+// across Ingresses, as ingress-nginx does); routes.ts builds those levels.
+// rewrite-target replaces the whole path when the route's pattern matches,
+// so it is a feature per path: the group checks the target's grammar here
+// and routes.ts attaches it to each path with that path's pattern.
+
+import type { AnnotationGroup } from './group.js';
+import { rewriteTarget } from '../regex.js';
+import type { AnnotationValues } from './values.js';
+
+export const rewrite: AnnotationGroup = {
+  annotations: {
+    'use-regex': { status: 'supported' },
+    'rewrite-target': { status: 'difference', note: 'nginx variables and full-URL targets (redirects) are refused; regular expressions are limited to a subset common to PCRE and JavaScript' },
+  },
+  read(values) {
+    values.bool('use-regex');
+    const target = values.string('rewrite-target');
+    if (target === undefined) return;
+    const checked = rewriteTarget(target, 9);
+    if (!checked.ok) values.problem('rewrite-target', checked.problem);
+  },
+};
+
+/** Whether the Ingress's hosts match paths as regular expressions, and its rewrite target (checked by the group). */
+export function regexSettings(values: AnnotationValues): { regex: boolean; target?: string } {
+  const target = values.string('rewrite-target');
+  return { regex: values.bool('use-regex') === true || target !== undefined, ...(target !== undefined ? { target } : {}) };
+}

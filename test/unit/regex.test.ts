@@ -1,0 +1,111 @@
+// Regular-expression paths (use-regex, rewrite-target): the subset that means
+// the same in JavaScript and PCRE2, the reference matcher, and the map
+// entries HAProxy looks them up in.
+
+import assert from 'node:assert/strict';
+import { describe, test } from 'node:test';
+import { mapContents } from '../../src/dataplane/haproxy/render-files.js';
+import { matchRequest } from '../../src/model/match.js';
+import { rewriteTarget, safeRegex } from '../../src/translate/regex.js';
+import { ingress, serviceWithEndpoints } from '../helpers/objects.js';
+import { translateJson } from '../helpers/translate.js';
+
+const A = 'nginx.ingress.kubernetes.io';
+
+describe('safeRegex', () => {
+  const ACCEPTED: [string, string, number][] = [
+    ['/something(/|$)(.*)', '/something(/|$)(.*)', 2],
+    ['/api/v\\d+/(.*)', '/api/v[0-9]+/(.*)', 1],
+    ['^/anchored', '/anchored', 0],
+    ['/\\.well-known', '/[.]well-known', 0],
+    ['/x{2,3}y{1,}', '/x{2,3}y{1,}', 0],
+    ['/[^/]+/edit', '/[^/]+/edit', 0],
+    ['/(?:a|b)/(c)', '/(?:a|b)/(c)', 1],
+    ['/lazy.*?x', '/lazy.*?x', 0],
+    ['/plain', '/plain', 0],
+  ];
+  for (const [written, pattern, groups] of ACCEPTED) test(`accepted: ${written}`, () => assert.deepEqual(safeRegex(written), { ok: true, pattern, groups }));
+
+  const REFUSED: [string, RegExp][] = [
+    ['/a(?=b)', /\(\? groups/],
+    ['/a(?<n>b)', /may contain only/],
+    ['/(a)\\1', /escape \\1/],
+    ['/a\\b', /escape \\b/],
+    ['/[\\d]', /inside a \[ \] class/],
+    ['/[]a]', /empty or start with \]/],
+    ['/(a+)+', /nested quantifiers/],
+    ['/(a*)*b', /nested quantifiers/],
+    ['/a{x}', /quantifier/],
+    ['/a(b', /not closed/],
+    ['/a)b', /no matching/],
+    ['/a|^/b', /\^ may only come first/],
+    ["/a'b", /may contain only/],
+    ['/a b', /may contain only/],
+    ['/a#b', /may contain only/],
+    ['/a\nb', /may contain only/],
+    ['/' + '(x)'.repeat(10), /at most 9/],
+  ];
+  for (const [written, problem] of REFUSED) {
+    test(`refused: ${JSON.stringify(written)}`, () => {
+      const result = safeRegex(written);
+      assert.equal(result.ok, false);
+      if (!result.ok) assert.match(result.problem, problem);
+    });
+  }
+
+  test('every accepted pattern compiles the same way in JavaScript with and without the i flag', () => {
+    for (const [written] of ACCEPTED) {
+      const result = safeRegex(written);
+      assert.ok(result.ok && !result.pattern.includes('\\'));
+    }
+  });
+});
+
+describe('rewriteTarget', () => {
+  test('$N becomes \\N', () => assert.deepEqual(rewriteTarget('/v2/$1/$2', 9), { ok: true, target: '/v2/\\1/\\2' }));
+  test('nginx variables are refused', () => assert.equal(rewriteTarget('/$host/x', 9).ok, false));
+  test('full URLs are refused', () => assert.equal(rewriteTarget('https://x.test/$1', 9).ok, false));
+  test('a relative target is refused', () => assert.equal(rewriteTarget('x/$1', 9).ok, false));
+  test('a target with a query or a space is refused', () => {
+    assert.equal(rewriteTarget('/x?a=1', 9).ok, false);
+    assert.equal(rewriteTarget('/x y', 9).ok, false);
+  });
+});
+
+describe('regex levels', () => {
+  const objects = [
+    ...serviceWithEndpoints({ name: 'a', endpoints: [{ address: '127.0.0.2', port: 8080 }] }),
+    ...serviceWithEndpoints({ name: 'b', endpoints: [{ address: '127.0.0.3', port: 8080 }] }),
+    ingress({ name: 'rx', annotations: { [`${A}/use-regex`]: 'true' }, rules: [{ host: 'r.test', paths: [{ path: '/api(/|$)(.*)', pathType: 'ImplementationSpecific', service: 'a' }, { path: '/api/v1(/|$)(.*)', pathType: 'ImplementationSpecific', service: 'b' }] }] }),
+    ingress({ name: 'neighbour', rules: [{ host: 'r.test', paths: [{ path: '/other', service: 'b' }] }] }),
+    ingress({ name: 'elsewhere', rules: [{ host: 'p.test', paths: [{ path: '/other', service: 'b' }] }] }),
+  ];
+  const { model } = translateJson(objects);
+
+  test('the whole host is a regex level, longest written path first; other hosts are not', () => {
+    const level = model.levels.find((candidate) => candidate.host === 'r.test');
+    assert.equal(level?.regex, true);
+    assert.deepEqual(level?.routes.map((route) => `${route.match} ${route.path}`), ['regex /api/v1(/|$)(.*)', 'regex /api(/|$)(.*)', 'regex /other']);
+    assert.equal(model.levels.find((candidate) => candidate.host === 'p.test')?.regex, undefined);
+  });
+
+  test('the reference matcher: first match, anchored, case-insensitive', () => {
+    const target = (host: string, path: string) => JSON.stringify(matchRequest(model, host, path));
+    assert.equal(target('r.test', '/api/v1/x'), JSON.stringify({ kind: 'backend', id: 'default_b_80' }));
+    assert.equal(target('r.test', '/API/v2'), JSON.stringify({ kind: 'backend', id: 'default_a_80' }));
+    assert.equal(target('r.test', '/otherwise'), JSON.stringify({ kind: 'backend', id: 'default_b_80' }));
+    assert.equal(target('r.test', '/x/api'), JSON.stringify({ kind: 'not-found' }));
+    assert.equal(target('p.test', '/otherwise'), JSON.stringify({ kind: 'not-found' }));
+  });
+
+  test('map entries: the level is named ~host, regex keys in route order with the host anchored and no backslash', () => {
+    const maps = mapContents(model);
+    assert.deepEqual(maps.hosts.filter((entry) => entry.key.startsWith('r.test')).map((entry) => entry.value.text), ['~r.test', '~r.test']);
+    assert.deepEqual(maps.regex.map((entry) => `${entry.key} ${entry.value.text}`), [
+      '^~r[.]test(?i:/api/v1(/|$)(.*)) default_b_80',
+      '^~r[.]test(?i:/api(/|$)(.*)) default_a_80',
+      '^~r[.]test(?i:/other) default_b_80',
+    ]);
+    assert.ok(maps.prefix.some((entry) => entry.key === '~r.test/'));
+  });
+});
