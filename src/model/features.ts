@@ -35,6 +35,38 @@ export interface Rewrite {
   target: string;
 }
 
+/** Cross-origin resource sharing as ingress-nginx's enable-cors answers it. */
+export interface Cors {
+  /**
+   * The origins allowed, `scheme://host[:port]` in lowercase, the host
+   * possibly starting with `*.` (exactly one label); a matching request's
+   * Origin is echoed. Absent: any origin, answered with `*` on every response.
+   */
+  origins?: readonly string[];
+  /** HTTP methods (tokens of letters), in the order given. */
+  methods: readonly string[];
+  /** Request header names (letters, digits, `-`, `_`). */
+  headers: readonly string[];
+  /** Response header names, or `*`; empty: no Access-Control-Expose-Headers. */
+  exposeHeaders: readonly string[];
+  /** Access-Control-Allow-Credentials: true is sent. */
+  credentials: boolean;
+  maxAgeSeconds: number;
+}
+
+/** A failure of an attempt that nginx's proxy_next_upstream passes to another endpoint. */
+export type RetryCondition = 'error' | 'timeout' | 'invalid_header' | 'http_500' | 'http_502' | 'http_503' | 'http_504' | 'http_403' | 'http_404' | 'http_429';
+
+/** Which failed attempts are tried again on another endpoint (proxy-next-upstream*). */
+export interface NextUpstream {
+  /** Empty: never retried (`off`). */
+  on: readonly RetryCondition[];
+  /** Attempts in all, the first included (at least 1). */
+  tries: number;
+  /** POST, LOCK and PATCH are retried too, even once sent (non_idempotent). */
+  nonIdempotent: boolean;
+}
+
 export interface Features {
   /** Plain-HTTP requests are redirected to HTTPS with 308, whether or not the host has TLS (force-ssl-redirect). */
   httpsRedirect?: boolean;
@@ -51,6 +83,19 @@ export interface Features {
   timeouts?: Timeouts;
   /** Set per path (the pattern is the path's): see Rewrite. */
   rewrite?: Rewrite;
+  // CORS, upstream request headers, access log and retries (cors.ts, upstream.ts).
+  /** Cross-origin requests are answered as ingress-nginx's enable-cors does (preflights 204 by the proxy). */
+  cors?: Cors;
+  /** The Host header sent to the endpoints, a host name with an optional port (upstream-vhost). */
+  upstreamHost?: string;
+  /** X-Forwarded-Prefix sent to the endpoints; ingress-nginx sends it only when the route also rewrites (x-forwarded-prefix). */
+  forwardedPrefix?: string;
+  /** The Connection header sent to the endpoints: tokens joined by `, ` (connection-proxy-header). */
+  connectionHeader?: string;
+  /** Requests of the route are not access-logged (enable-access-log: false). */
+  accessLogOff?: boolean;
+  /** Failed attempts retried on another endpoint (proxy-next-upstream, -tries). */
+  nextUpstream?: NextUpstream;
   /**
    * The annotations could not be honoured safely (an invalid value for an
    * access-control annotation): every request answers 503, as ingress-nginx's

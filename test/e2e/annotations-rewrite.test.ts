@@ -36,7 +36,7 @@ describe('ingress-nginx annotations: rewrite-target and use-regex', () => {
         'services.yaml': [...serviceWithEndpoints({ name: 'app', endpoints: [app] }), ...serviceWithEndpoints({ name: 'api', endpoints: [api] })],
         'ingresses.yaml': [
           // The example of ingress-nginx's documentation.
-          paths('rewrite', 'rw.test', { [`${A}/rewrite-target`]: '/$2' }, [{ path: '/something(/|$)(.*)' }]),
+          paths('rewrite', 'rw.test', { [`${A}/rewrite-target`]: '/$2', [`${A}/x-forwarded-prefix`]: '/something' }, [{ path: '/something(/|$)(.*)' }]),
           // Another Ingress of the same host, without annotations: its Prefix path becomes a regex too.
           paths('neighbour', 'rw.test', {}, [{ path: '/other', pathType: 'Prefix', service: 'api' }]),
           paths('ordered', 'order.test', { [`${A}/use-regex`]: 'true' }, [
@@ -72,6 +72,12 @@ describe('ingress-nginx annotations: rewrite-target and use-regex', () => {
       assert.equal(response.echo?.name, 'app', path);
       assert.equal(response.echo?.url, seen, path);
     }
+  });
+
+  test('x-forwarded-prefix is sent with the rewrite', async () => {
+    const response = await get('rw.test', '/something/new');
+    assert.equal(response.echo?.headers['x-forwarded-prefix'], '/something');
+    assert.equal((await get('rw.test', '/other')).echo?.headers['x-forwarded-prefix'], undefined);
   });
 
   test('regular expressions are case-insensitive', async () => {

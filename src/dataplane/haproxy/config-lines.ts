@@ -91,6 +91,42 @@ export function logFormatText(value: string): Safe {
   return make(value.replace(/%/g, '%%'));
 }
 
+/**
+ * A double-quoted header value made of list items: tokens such as HTTP
+ * methods and header names, `*`, digits, host names, joined by commas and
+ * spaces (`GET, PUT`, `DNT,Cache-Control`, `1728000`, `up.example:8080`).
+ * No `%`, so nothing in it is a log-format expression.
+ */
+export function headerText(value: string): Safe {
+  check(/^[A-Za-z0-9*_.:-]+(?:, ?[A-Za-z0-9*_.:-]+)*$/.test(value) && value.length <= 4096, 'header value', value);
+  return make(`"${value}"`);
+}
+
+/** A host name with an optional port, as a Host header value (lowercase DNS characters). */
+export function hostHeader(value: string): Safe {
+  const match = /^([a-z0-9](?:[-a-z0-9.]*[a-z0-9])?)(?::([0-9]{1,5}))?$/.exec(value);
+  check(match !== null && match[1]!.length <= 253 && (match[2] === undefined || (Number(match[2]) >= 1 && Number(match[2]) <= 65535)), 'host header', value);
+  return make(value);
+}
+
+const DNS_LABEL = '[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?';
+const ORIGIN = new RegExp(`^(https?)://(\\*\\.)?(${DNS_LABEL}(?:\\.${DNS_LABEL})*)(?::([0-9]{1,5}))?$`);
+
+/**
+ * The regular expression that matches one allowed CORS origin
+ * (`https://app.example.com`, `https://*.example.com:8443`), built here from
+ * the checked parts of the origin, never from the text as written: dots are
+ * escaped and a leading `*.` stands for exactly one label, as in
+ * ingress-nginx. Anchored at both ends; meant for a case-insensitive match.
+ */
+export function originRegex(origin: string): Safe {
+  const match = ORIGIN.exec(origin);
+  check(match !== null && origin.length <= 300 && (match[4] === undefined || (Number(match[4]) >= 1 && Number(match[4]) <= 65535)), 'origin', origin);
+  const [, scheme, wildcard, host, port] = match!;
+  const label = wildcard ? '[a-z0-9-]+\\.' : '';
+  return regex(`^${scheme}://${label}${host!.replace(/\./g, '\\.')}${port ? `:${port}` : ''}$`);
+}
+
 /** An IP address or CIDR range, as an ACL pattern. */
 export function source(value: string): Safe {
   const [ip, bits, extra] = value.split('/');

@@ -1,11 +1,15 @@
 // Features → the rules of a backend section. Pure. The rules run when the
 // frontend has chosen the backend, so only the routes that ask for a feature
 // pay for it. Their order follows the phases in which nginx applies the
-// annotations: server-level redirects, refusals and redirects of the
-// location, access lists, then the request body.
+// annotations: server-level redirects, refusals, CORS preflights (nginx's
+// `if`/`return` run before its Lua redirect and access phases), redirects
+// of the location, access lists, the request body, then what the endpoints
+// receive; response headers last.
 
 import type { Features } from '../../model/features.js';
 import * as c from './config-lines.js';
+import { corsRequestLines, corsResponseLines } from './features/cors.js';
+import { accessLogLines, retryLines, upstreamHeaderLines } from './features/upstream.js';
 
 export interface FeatureContext {
   httpsPort: number;
@@ -33,7 +37,7 @@ function httpsRedirect(context: FeatureContext): string {
 /** The lines a backend section needs for `features`, before its servers. */
 export function featureLines(features: Features | undefined, context: FeatureContext): string[] {
   if (!features) return [];
-  const lines: string[] = [];
+  const lines: string[] = [...accessLogLines(features)];
   const timeouts = features.timeouts;
   if (timeouts?.connectSeconds !== undefined) lines.push(c.line`  timeout connect ${c.duration(`${timeouts.connectSeconds}s`)}`);
   if (timeouts?.serverSeconds !== undefined) {
@@ -46,6 +50,9 @@ export function featureLines(features: Features | undefined, context: FeatureCon
     lines.push(c.line`  http-request redirect code 302 location '%[ssl_fc,iif(https,http)]://%[req.hdr(host)]${c.logFormatText(features.appRoot)}' if { path / }`);
   }
   if (features.denied) lines.push('  http-request return status 503 content-type text/plain string "503 Service Unavailable"');
+  // A denied location has no CORS in ingress-nginx either.
+  const cors = features.denied ? undefined : features.cors;
+  lines.push(...corsRequestLines(cors));
   if (features.redirect) lines.push(c.line`  http-request redirect location '${c.logFormatText(features.redirect.location)}' code ${c.int(features.redirect.code)}`);
   if (features.httpsRedirect) lines.push(httpsRedirect(context));
   if (features.denySources) {
@@ -61,5 +68,6 @@ export function featureLines(features: Features | undefined, context: FeatureCon
     // nginx's `rewrite (?i)<path> <target> break`: an unanchored match replaces the whole path; the query is kept.
     lines.push(c.line`  http-request replace-path ${c.objectRegex(`(?i)${features.rewrite.pattern}`)} ${c.replaceFormat(features.rewrite.target)}`);
   }
+  lines.push(...upstreamHeaderLines(features), ...retryLines(features.nextUpstream), ...corsResponseLines(cors));
   return lines;
 }

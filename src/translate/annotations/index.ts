@@ -5,17 +5,32 @@
 import { isEmptyFeatures, type Features } from '../../model/features.js';
 import type { Ingress } from '../../objects/types.js';
 import { bodySize } from './body-size.js';
+import { buffers } from './buffers.js';
+import { cors } from './cors.js';
 import type { AnnotationGroup, AnnotationSettings, AnnotationSupport, FeaturesDraft } from './group.js';
 import { redirects } from './redirects.js';
 import { regexSettings, rewrite } from './rewrite.js';
+import { retries } from './retries.js';
 import { snippets } from './snippets.js';
 import { sourceRanges } from './source-ranges.js';
 import { timeouts } from './timeouts.js';
+import { upstream } from './upstream.js';
 import { AnnotationValues, type AnnotationProblem } from './values.js';
 
 export type { AnnotationSettings } from './group.js';
 
-export const GROUPS: readonly AnnotationGroup[] = [redirects, rewrite, bodySize, timeouts, sourceRanges, snippets];
+export const GROUPS: readonly AnnotationGroup[] = [
+  redirects,
+  rewrite,
+  bodySize,
+  timeouts,
+  sourceRanges,
+  snippets,
+  cors,
+  upstream,
+  retries,
+  buffers,
+];
 
 /** Every annotation name Portero knows, with its support. */
 export const SUPPORT: Readonly<Record<string, AnnotationSupport>> = Object.assign({}, ...GROUPS.map((group) => group.annotations));

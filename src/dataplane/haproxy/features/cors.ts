@@ -1,0 +1,51 @@
+// CORS as ingress-nginx's template renders it, in two parts. In the request
+// phase: whether the Origin is allowed (always with `*`; else one Origin
+// header matching one of the origins, case-insensitively), remembered in a
+// variable, and an OPTIONS request from an allowed origin answered 204 by
+// the proxy. After the response, every answer to an allowed origin (the
+// endpoint's, the 204, redirects and errors alike) gets the CORS headers.
+// An OPTIONS request from another origin goes to the endpoint without them,
+// as in ingress-nginx.
+
+import type { Cors } from '../../../model/features.js';
+import * as c from '../config-lines.js';
+
+/** At most this many origin patterns per ACL line; an ACL defined on several lines matches any of them. */
+const ORIGINS_PER_LINE = 8;
+
+const ALLOWED = 'txn.portero_cors';
+
+/** Request rules: the origin check and the preflight answer. */
+export function corsRequestLines(cors: Cors | undefined): string[] {
+  if (!cors) return [];
+  const lines: string[] = [];
+  if (cors.origins) {
+    for (let i = 0; i < cors.origins.length; i += ORIGINS_PER_LINE) {
+      const patterns = c.join(cors.origins.slice(i, i + ORIGINS_PER_LINE).map(c.originRegex), ' ');
+      lines.push(c.line`  acl portero_cors_origin req.fhdr(origin) -m reg -i ${patterns}`);
+    }
+    // Exactly one Origin header, so that the echoed value is the one that matched.
+    lines.push(c.line`  http-request set-var(${c.ident(ALLOWED)}) req.fhdr(origin) if { req.fhdr_cnt(origin) eq 1 } portero_cors_origin`);
+  } else {
+    lines.push(c.line`  http-request set-var(${c.ident(ALLOWED)}) str(*)`);
+  }
+  lines.push(c.line`  http-request return status 204 if METH_OPTIONS { var(${c.ident(ALLOWED)}) -m found }`);
+  return lines;
+}
+
+/** Response rules: the CORS headers on every answer to an allowed origin. */
+export function corsResponseLines(cors: Cors | undefined): string[] {
+  if (!cors) return [];
+  const when = c.fragment`if { var(${c.ident(ALLOWED)}) -m found }`;
+  const header = (name: string, value: c.Safe) => c.line`  http-after-response set-header ${c.keyword(name, HEADERS)} ${value} ${when}`;
+  return [
+    c.line`  http-after-response set-header Access-Control-Allow-Origin %[var(${c.ident(ALLOWED)})] ${when}`,
+    ...(cors.credentials ? [header('Access-Control-Allow-Credentials', c.headerText('true'))] : []),
+    header('Access-Control-Allow-Methods', c.headerText(cors.methods.join(', '))),
+    header('Access-Control-Allow-Headers', c.headerText(cors.headers.join(','))),
+    ...(cors.exposeHeaders.length > 0 ? [header('Access-Control-Expose-Headers', c.headerText(cors.exposeHeaders.join(',')))] : []),
+    header('Access-Control-Max-Age', c.int(cors.maxAgeSeconds)),
+  ];
+}
+
+const HEADERS = ['Access-Control-Allow-Credentials', 'Access-Control-Allow-Methods', 'Access-Control-Allow-Headers', 'Access-Control-Expose-Headers', 'Access-Control-Max-Age'] as const;

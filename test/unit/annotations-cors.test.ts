@@ -1,0 +1,228 @@
+// CORS, upstream headers, access log, retries and buffer annotations →
+// features → backend rules, table by table: what each value gives, which
+// values are refused (hostile ones included), and the rendered lines.
+
+import assert from 'node:assert/strict';
+import { describe, test } from 'node:test';
+import type { Features } from '../../src/model/features.js';
+import { featureLines } from '../../src/dataplane/haproxy/render-features.js';
+import { SUPPORT } from '../../src/translate/annotations/index.js';
+import { DEFAULT_CORS_HEADERS, DEFAULT_CORS_METHODS } from '../../src/translate/annotations/cors.js';
+import { ingress, serviceWithEndpoints } from '../helpers/objects.js';
+import { translateJson } from '../helpers/translate.js';
+
+const A = 'nginx.ingress.kubernetes.io';
+
+function translateWith(annotations: Record<string, string>) {
+  return translateJson([...serviceWithEndpoints({ name: 'app', endpoints: [{ address: '127.0.0.2', port: 8080 }] }), ingress({ name: 'web', annotations, rules: [{ host: 'a.test', paths: [{ service: 'app' }] }] })]);
+}
+
+function featuresOf(annotations: Record<string, string>): Features | undefined {
+  const { model, diagnostics } = translateWith(annotations);
+  assert.deepEqual(
+    diagnostics.filter((d) => d.severity === 'error'),
+    [],
+  );
+  return model.backends.find((backend) => backend.service === 'app')?.features;
+}
+
+const on = { [`${A}/enable-cors`]: 'true' };
+const corsDefaults = { methods: DEFAULT_CORS_METHODS, headers: DEFAULT_CORS_HEADERS, exposeHeaders: [], credentials: true, maxAgeSeconds: 1728000 };
+
+const VALID: [string, Record<string, string>, Features | undefined][] = [
+  ['enable-cors with ingress-nginx defaults', on, { cors: corsDefaults }],
+  ['enable-cors false: nothing', { [`${A}/enable-cors`]: 'false', [`${A}/cors-allow-origin`]: 'https://a.test' }, undefined],
+  ['cors values without enable-cors: nothing', { [`${A}/cors-max-age`]: '5' }, undefined],
+  ['* anywhere in the origin list allows any origin', { ...on, [`${A}/cors-allow-origin`]: 'https://a.test, *' }, { cors: corsDefaults }],
+  [
+    'an origin list, lowercased, with a wildcard and a port',
+    { ...on, [`${A}/cors-allow-origin`]: 'https://App.Example.com, https://*.example.org:8443 ,http://localhost:3000' },
+    { cors: { ...corsDefaults, origins: ['https://app.example.com', 'https://*.example.org:8443', 'http://localhost:3000'] } },
+  ],
+  [
+    'every cors value',
+    {
+      ...on,
+      [`${A}/cors-allow-methods`]: 'GET, POST,put',
+      [`${A}/cors-allow-headers`]: 'X-Custom, Content-Type,x_under',
+      [`${A}/cors-expose-headers`]: 'X-Total, *',
+      [`${A}/cors-allow-credentials`]: 'false',
+      [`${A}/cors-max-age`]: '600',
+    },
+    { cors: { methods: ['GET', 'POST', 'put'], headers: ['X-Custom', 'Content-Type', 'x_under'], exposeHeaders: ['X-Total', '*'], credentials: false, maxAgeSeconds: 600 } },
+  ],
+  ['an empty cors value counts as absent', { ...on, [`${A}/cors-allow-methods`]: ' ' }, { cors: corsDefaults }],
+  ['upstream-vhost, lowercased', { [`${A}/upstream-vhost`]: 'Internal.Example.com:8080' }, { upstreamHost: 'internal.example.com:8080' }],
+  ['x-forwarded-prefix is stored (rendered only with a rewrite)', { [`${A}/x-forwarded-prefix`]: '/api' }, { forwardedPrefix: '/api' }],
+  ['connection-proxy-header', { [`${A}/connection-proxy-header`]: 'keep-alive,Upgrade' }, { connectionHeader: 'keep-alive, Upgrade' }],
+  ['proxy-http-version 1.0 is accepted with no effect', { [`${A}/proxy-http-version`]: '1.0' }, undefined],
+  ['proxy-http-version 1.1', { [`${A}/proxy-http-version`]: '1.1' }, undefined],
+  ['enable-access-log false', { [`${A}/enable-access-log`]: 'false' }, { accessLogOff: true }],
+  ['enable-access-log true: nothing', { [`${A}/enable-access-log`]: 'true' }, undefined],
+  ['proxy-next-upstream with the default tries', { [`${A}/proxy-next-upstream`]: 'error timeout http_502' }, { nextUpstream: { on: ['error', 'timeout', 'http_502'], tries: 3, nonIdempotent: false } }],
+  ['proxy-next-upstream-tries alone: error timeout', { [`${A}/proxy-next-upstream-tries`]: '5' }, { nextUpstream: { on: ['error', 'timeout'], tries: 5, nonIdempotent: false } }],
+  ['proxy-next-upstream off', { [`${A}/proxy-next-upstream`]: 'off' }, { nextUpstream: { on: [], tries: 3, nonIdempotent: false } }],
+  ['non_idempotent', { [`${A}/proxy-next-upstream`]: 'error non_idempotent' }, { nextUpstream: { on: ['error'], tries: 3, nonIdempotent: true } }],
+  ['proxy-next-upstream-timeout is checked, not applied', { [`${A}/proxy-next-upstream-timeout`]: '30' }, undefined],
+  [
+    'buffer annotations are checked, not applied',
+    {
+      [`${A}/proxy-buffer-size`]: '16k',
+      [`${A}/proxy-buffers-number`]: '8',
+      [`${A}/proxy-buffering`]: 'on',
+      [`${A}/proxy-request-buffering`]: 'off',
+      [`${A}/client-body-buffer-size`]: '1m',
+      [`${A}/proxy-max-temp-file-size`]: '0',
+    },
+    undefined,
+  ],
+];
+
+const HOSTILE = ["a'b", 'a"b', 'a\nb', 'a\r\nbind :1', '%[src]', 'a b', '$host', 'x'.repeat(5000), 'a\\b', '#x'];
+
+const REFUSED: [string, Record<string, string>, RegExp][] = [
+  ['enable-cors not a boolean', { [`${A}/enable-cors`]: 'yes' }, /must be true or false/],
+  ['an origin without scheme', { ...on, [`${A}/cors-allow-origin`]: 'example.com' }, /is not an origin/],
+  ['an origin with a path', { ...on, [`${A}/cors-allow-origin`]: 'https://example.com/x' }, /is not an origin/],
+  ['a wildcard in the middle', { ...on, [`${A}/cors-allow-origin`]: 'https://a.*.example.com' }, /is not an origin/],
+  ['a bare wildcard host', { ...on, [`${A}/cors-allow-origin`]: 'https://*' }, /is not an origin/],
+  ['a regex in an origin', { ...on, [`${A}/cors-allow-origin`]: 'https://(.*)' }, /is not an origin/],
+  ['an origin port out of range', { ...on, [`${A}/cors-allow-origin`]: 'https://a.test:70000' }, /is not an origin/],
+  ['an origin list of commas', { ...on, [`${A}/cors-allow-origin`]: ',,' }, /holds no origin/],
+  ['bad values are refused even with enable-cors off', { [`${A}/cors-allow-methods`]: 'GET;rm' }, /is not a valid HTTP method/],
+  ['a method with a digit', { ...on, [`${A}/cors-allow-methods`]: 'GET2' }, /is not a valid HTTP method/],
+  ['a header name with a colon', { ...on, [`${A}/cors-allow-headers`]: 'X-A: b' }, /is not a valid header name/],
+  ['* in allow-headers', { ...on, [`${A}/cors-allow-headers`]: '*' }, /is not a valid header name/],
+  ['a negative max-age', { ...on, [`${A}/cors-max-age`]: '-1' }, /between 0 and/],
+  ['credentials not a boolean', { ...on, [`${A}/cors-allow-credentials`]: 'sure' }, /must be true or false/],
+  ['upstream-vhost with an nginx variable', { [`${A}/upstream-vhost`]: '$host' }, /host name/],
+  ['upstream-vhost with a path', { [`${A}/upstream-vhost`]: 'a.test/x' }, /host name/],
+  ['upstream-vhost with a bad port', { [`${A}/upstream-vhost`]: 'a.test:0' }, /host name/],
+  ['x-forwarded-prefix with a variable', { [`${A}/x-forwarded-prefix`]: '/$1' }, /must be a path/],
+  ['connection-proxy-header with a space inside a token', { [`${A}/connection-proxy-header`]: 'keep alive' }, /list of tokens/],
+  ['proxy-http-version 2', { [`${A}/proxy-http-version`]: '2.0' }, /must be 1.0 or 1.1/],
+  ['enable-access-log not a boolean', { [`${A}/enable-access-log`]: 'no' }, /must be true or false/],
+  ['an unknown proxy-next-upstream value', { [`${A}/proxy-next-upstream`]: 'error http_418' }, /"http_418" is not one of/],
+  ['off with other values', { [`${A}/proxy-next-upstream`]: 'off error' }, /cannot be combined/],
+  ['too many tries', { [`${A}/proxy-next-upstream-tries`]: '1000' }, /between 0 and 100/],
+  ['a bad next-upstream timeout', { [`${A}/proxy-next-upstream-timeout`]: '5s' }, /whole number/],
+  ['a bad proxy-buffer-size', { [`${A}/proxy-buffer-size`]: '4 k' }, /must be a size/],
+  ['proxy-buffering not on/off', { [`${A}/proxy-buffering`]: 'true' }, /must be on or off/],
+  ['proxy-buffers-number 0', { [`${A}/proxy-buffers-number`]: '0' }, /between 1 and 1024/],
+  ...HOSTILE.flatMap((value): [string, Record<string, string>, RegExp][] => [
+    [`hostile origin ${JSON.stringify(value.slice(0, 20))}`, { ...on, [`${A}/cors-allow-origin`]: `https://a.test${value}` }, /is not an origin|holds more than/],
+    [`hostile method ${JSON.stringify(value.slice(0, 20))}`, { ...on, [`${A}/cors-allow-methods`]: `GET${value}` }, /is not a valid HTTP method/],
+    [`hostile header ${JSON.stringify(value.slice(0, 20))}`, { ...on, [`${A}/cors-allow-headers`]: `X-A${value}` }, /is not a valid header name/],
+    [`hostile expose header ${JSON.stringify(value.slice(0, 20))}`, { ...on, [`${A}/cors-expose-headers`]: `X-A${value}` }, /is not a valid header name/],
+    [`hostile upstream-vhost ${JSON.stringify(value.slice(0, 20))}`, { [`${A}/upstream-vhost`]: `a.test${value}` }, /host name/],
+    [`hostile x-forwarded-prefix ${JSON.stringify(value.slice(0, 20))}`, { [`${A}/x-forwarded-prefix`]: `/a${value}` }, /must be a path/],
+    [`hostile connection-proxy-header ${JSON.stringify(value.slice(0, 20))}`, { [`${A}/connection-proxy-header`]: `close${value}` }, /list of tokens/],
+  ]),
+];
+
+describe('CORS, upstream, access log, retry and buffer annotations → features', () => {
+  for (const [title, annotations, expected] of VALID) {
+    test(title, () => assert.deepEqual(featuresOf(annotations), expected));
+  }
+
+  for (const [title, annotations, message] of REFUSED) {
+    test(`refused: ${title}`, () => {
+      const { model, diagnostics, served } = translateWith(annotations);
+      const error = diagnostics.find((d) => d.severity === 'error');
+      assert.ok(error, 'an error diagnostic');
+      assert.equal(error.object.name, 'web');
+      assert.match(error.field ?? '', /^metadata\.annotations\["nginx\.ingress\.kubernetes\.io\/[a-z-]+"\]$/);
+      assert.match(error.message, message);
+      assert.match(error.message, /the Ingress is not served/);
+      assert.equal(model.levels.length, 0);
+      assert.deepEqual(served, []);
+    });
+  }
+
+  test('support: buffers and the next-upstream timeout are ignored with a note; proxy-http-version is a difference', () => {
+    for (const name of ['proxy-buffer-size', 'proxy-buffers-number', 'proxy-buffering', 'proxy-request-buffering', 'client-body-buffer-size', 'proxy-max-temp-file-size', 'proxy-next-upstream-timeout']) {
+      assert.equal(SUPPORT[name]?.status, 'ignored', name);
+      assert.ok(SUPPORT[name]?.note, name);
+    }
+    assert.equal(SUPPORT['proxy-http-version']?.status, 'difference');
+    assert.equal(SUPPORT['enable-cors']?.status, 'supported');
+  });
+});
+
+describe('CORS, upstream, access log and retry features → backend rules', () => {
+  const context = { httpsPort: 443 };
+  const cors = { methods: ['GET', 'POST'], headers: ['X-A', 'Content-Type'], exposeHeaders: [], credentials: true, maxAgeSeconds: 600 };
+  const when = 'if { var(txn.portero_cors) -m found }';
+  const corsResponse = [
+    `  http-after-response set-header Access-Control-Allow-Origin %[var(txn.portero_cors)] ${when}`,
+    `  http-after-response set-header Access-Control-Allow-Credentials "true" ${when}`,
+    `  http-after-response set-header Access-Control-Allow-Methods "GET, POST" ${when}`,
+    `  http-after-response set-header Access-Control-Allow-Headers "X-A,Content-Type" ${when}`,
+    `  http-after-response set-header Access-Control-Max-Age 600 ${when}`,
+  ];
+  const RULES: [string, Features, string[]][] = [
+    [
+      'CORS for any origin: every response, OPTIONS answered 204',
+      { cors },
+      ['  http-request set-var(txn.portero_cors) str(*)', `  http-request return status 204 if METH_OPTIONS { var(txn.portero_cors) -m found }`, ...corsResponse],
+    ],
+    [
+      'CORS for an origin list: patterns built from the checked parts',
+      { cors: { ...cors, origins: ['https://a.example.com', 'https://*.example.org:8443'], credentials: false, exposeHeaders: ['X-T', '*'] } },
+      [
+        String.raw`  acl portero_cors_origin req.fhdr(origin) -m reg -i '^https://a\.example\.com$' '^https://[a-z0-9-]+\.example\.org:8443$'`,
+        '  http-request set-var(txn.portero_cors) req.fhdr(origin) if { req.fhdr_cnt(origin) eq 1 } portero_cors_origin',
+        `  http-request return status 204 if METH_OPTIONS { var(txn.portero_cors) -m found }`,
+        corsResponse[0]!,
+        ...corsResponse.slice(2, 4),
+        `  http-after-response set-header Access-Control-Expose-Headers "X-T,*" ${when}`,
+        corsResponse[4]!,
+      ],
+    ],
+    ['a denied location has no CORS', { denied: true, cors }, ['  http-request return status 503 content-type text/plain string "503 Service Unavailable"']],
+    [
+      'the preflight answer comes before redirects and access lists',
+      { cors, allowSources: ['10.0.0.0/8'], httpsRedirect: true },
+      [
+        '  http-request set-var(txn.portero_cors) str(*)',
+        `  http-request return status 204 if METH_OPTIONS { var(txn.portero_cors) -m found }`,
+        '  http-request redirect code 308 location https://%[req.hdr(host),field(1,:),lower]%[pathq] if !{ ssl_fc } !{ path_beg /.well-known/acme-challenge/ }',
+        '  acl portero_allow src 10.0.0.0/8',
+        '  http-request deny deny_status 403 if !portero_allow',
+        ...corsResponse,
+      ],
+    ],
+    ['upstream-vhost and connection-proxy-header', { upstreamHost: 'up.internal:8080', connectionHeader: 'close' }, ['  http-request set-header Host up.internal:8080', '  http-request set-header Connection "close"']],
+    ['x-forwarded-prefix without a rewrite: nothing', { forwardedPrefix: '/api' }, []],
+    ['x-forwarded-prefix with a rewrite', { forwardedPrefix: '/api', rewrite: { pattern: '/api(.*)', target: '/\\1' } }, ["  http-request replace-path '(?i)/api(.*)' '/\\1'", "  http-request set-header X-Forwarded-Prefix '/api'"]],
+    ['access log off comes first', { maxBodyBytes: 1, accessLogOff: true }, ['  http-request set-log-level silent', '  http-request deny deny_status 413 if { req.hdr_val(content-length) gt 1 }']],
+    [
+      'retries: nginx conditions as retry-on keywords, POST/LOCK/PATCH not retried once sent',
+      { nextUpstream: { on: ['error', 'timeout', 'http_502', 'http_429'], tries: 3, nonIdempotent: false } },
+      ['  retries 2', '  retry-on conn-failure empty-response response-timeout 502', '  option redispatch 1', '  http-request disable-l7-retry if { method POST LOCK PATCH }'],
+    ],
+    ['retries: non_idempotent', { nextUpstream: { on: ['invalid_header'], tries: 2, nonIdempotent: true } }, ['  retries 1', '  retry-on empty-response junk-response', '  option redispatch 1']],
+    ['retries: tries 0 is bounded', { nextUpstream: { on: ['error'], tries: 0, nonIdempotent: true } }, ['  retries 16', '  retry-on conn-failure empty-response', '  option redispatch 1']],
+    ['retries: off', { nextUpstream: { on: [], tries: 3, nonIdempotent: false } }, ['  retries 0', '  retry-on none']],
+    ['retries: one try', { nextUpstream: { on: ['error'], tries: 1, nonIdempotent: false } }, ['  retries 0', '  retry-on none']],
+    ['retries: only 429 (not retried by HAProxy)', { nextUpstream: { on: ['http_429'], tries: 3, nonIdempotent: false } }, ['  retries 0', '  retry-on none']],
+  ];
+  for (const [title, features, lines] of RULES) test(title, () => assert.deepEqual(featureLines(features, context), lines));
+
+  test('many origins are split over several ACL lines', () => {
+    const origins = Array.from({ length: 20 }, (_, i) => `https://o${i}.test`);
+    const lines = featureLines({ cors: { ...cors, origins } }, context);
+    assert.equal(lines.filter((line) => line.startsWith('  acl portero_cors_origin ')).length, 3);
+  });
+
+  test('a value that slipped past the annotation grammar is never rendered', () => {
+    assert.throws(() => featureLines({ cors: { ...cors, origins: ["https://a.test' || 1"] } }, context));
+    assert.throws(() => featureLines({ cors: { ...cors, origins: ['https://(.*)'] } }, context));
+    assert.throws(() => featureLines({ cors: { ...cors, methods: ['GET"'] } }, context));
+    assert.throws(() => featureLines({ cors: { ...cors, headers: ['%[src]'] } }, context));
+    assert.throws(() => featureLines({ upstreamHost: 'a.test\nbind :1' }, context));
+    assert.throws(() => featureLines({ upstreamHost: '%[src]' }, context));
+    assert.throws(() => featureLines({ connectionHeader: 'close" x' }, context));
+    assert.throws(() => featureLines({ forwardedPrefix: "/a' b", rewrite: { pattern: '/a', target: '/' } }, context));
+  });
+});
