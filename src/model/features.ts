@@ -97,6 +97,12 @@ export interface Features {
   /** Failed attempts retried on another endpoint (proxy-next-upstream, -tries). */
   nextUpstream?: NextUpstream;
   /**
+   * The route has a canary: its backend (and the canary's) is made unique to
+   * the route by this key (host and path), so that the canary decision, keyed
+   * by backend, concerns this route only. Renders nothing.
+   */
+  canaryOf?: string;
+  /**
    * The annotations could not be honoured safely (an invalid value for an
    * access-control annotation): every request answers 503, as ingress-nginx's
    * "location denied".

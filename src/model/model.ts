@@ -22,8 +22,27 @@ export type Target =
  */
 export type PathMatch = 'exact' | 'prefix' | 'regex';
 
+/**
+ * An alternative backend for a route (ingress-nginx's canary Ingress),
+ * chosen per request: by header, then by cookie, then by weight.
+ */
+export interface Canary {
+  /** The canary's backend (with the route's features). */
+  target: Target & { kind: 'backend' };
+  /** Requests whose header has this name go to the canary when its value is `headerValue`, matches `headerPattern`, or (without either) is `always`; `never` keeps them on the route. */
+  header?: string;
+  headerValue?: string;
+  headerPattern?: string;
+  /** Requests with this cookie set to `always` go to the canary, to `never` stay. */
+  cookie?: string;
+  /** Share of the remaining requests sent to the canary, in ten-thousandths. */
+  weight: number;
+}
+
 export interface Route {
   match: PathMatch;
+  /** Set only on routes whose target is a backend of their own (see Features.canaryOf). */
+  canary?: Canary;
   /**
    * For `exact`, the path as written. For `prefix`, the path without trailing
    * slashes ('' for `/`): the data plane appends the `/` that makes the match

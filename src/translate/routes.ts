@@ -7,7 +7,7 @@
 // and sets one; otherwise the catch-all: the oldest Ingress's
 // `spec.defaultBackend`, else `--default-backend-service`, else a plain 404.
 
-import { sameTarget, type HostLevel, type PathMatch, type Route, type Target } from '../model/model.js';
+import { sameTarget, type Canary, type HostLevel, type PathMatch, type Route, type Target } from '../model/model.js';
 import { keyOf, refOf, type Ingress } from '../objects/types.js';
 import type { IngressAnnotations } from './annotations/index.js';
 import { resolveTarget, withFeatures, type BackendSpec, type Resolution, type ServiceIndex } from './backends.js';
@@ -40,6 +40,8 @@ interface PathChoice {
   key: string;
   route: Route;
   resolution: Resolution;
+  /** The Service port without the Ingress's features. */
+  base: Resolution;
 }
 
 interface ResolvedPath extends PathChoice {
@@ -72,7 +74,7 @@ function regexChoice(written: string, base: Resolution, options: IngressAnnotati
     const target = rewriteTarget(options.rewriteTarget, 9);
     if (target.ok) resolution = withFeatures(base, { ...options.features, rewrite: { pattern: regex.pattern, target: target.target } });
   }
-  return { key: `regex ${regex.pattern}`, route: { match: 'regex', path: regex.pattern, target: resolution.target }, resolution };
+  return { key: `regex ${regex.pattern}`, route: { match: 'regex', path: regex.pattern, target: resolution.target }, resolution, base };
 }
 
 function resolveIngress(ingress: Ingress, services: ServiceIndex, optionsOf: OptionsOf): ResolvedIngress {
@@ -96,6 +98,7 @@ function resolveIngress(ingress: Ingress, services: ServiceIndex, optionsOf: Opt
           written: entry.path,
           field,
           resolution,
+          base,
           regex: regexChoice(entry.path, base, options),
         };
       }),
@@ -123,6 +126,7 @@ function sameLevel(a: HostLevel, routes: readonly Route[], fallback: Target, reg
     const x = a.routes[i]!;
     const y = routes[i]!;
     if (x.match !== y.match || x.path !== y.path || !sameTarget(x.target, y.target)) return false;
+    if (JSON.stringify(x.canary) !== JSON.stringify(y.canary)) return false;
   }
   return true;
 }
@@ -170,10 +174,12 @@ export function route(
   const where = (host: string) => (host === '' ? 'any host' : `host ${host}`);
   // ingress-nginx matches every path of a host as a regular expression when one of its Ingresses asks for it.
   const regexHosts = new Set<string>();
-  for (const ingress of ingresses) {
+  const canaries = ingresses.filter((ingress) => optionsOf(ingress).canary !== undefined);
+  const primaries = ingresses.filter((ingress) => optionsOf(ingress).canary === undefined);
+  for (const ingress of primaries) {
     if (optionsOf(ingress).regex) for (const rule of ingress.spec.rules) regexHosts.add(rule.host ?? '');
   }
-  for (const ingress of ingresses) {
+  for (const ingress of primaries) {
     const resolved = resolveIngress(ingress, services, optionsOf);
     for (const rule of resolved.rules) {
       const { host } = rule;
@@ -211,6 +217,8 @@ export function route(
     }
   }
 
+  const canaryOf = attachCanaries(canaries, levels, regexHosts, services, optionsOf, diagnostics);
+
   const result: HostLevel[] = [];
   for (const [host, builder] of levels) {
     const owner = builder.fallbackOwner;
@@ -218,7 +226,18 @@ export function route(
     const regex = regexHosts.has(host);
     const chosen = [...builder.routes.values()];
     if (regex) chosen.sort((a, b) => compareWritten(a.entry.written, b.entry.written));
-    const routes = chosen.map(({ choice, owner }) => (use(owner, choice.resolution), choice.route));
+    const routes = chosen.map(({ choice, owner }) => {
+      const canary = canaryOf.get(choice);
+      if (!canary) return (use(owner, choice.resolution), choice.route);
+      // The route and its canary get backends of their own, keyed by the route.
+      const features = { ...choice.resolution.spec?.features, canaryOf: `${host} ${choice.key}` };
+      const primary = withFeatures(choice.base, features);
+      const alternative = withFeatures(canary.base, features);
+      use(owner, primary);
+      use(canary.owner, alternative);
+      const { base: _base, owner: _owner, ...spec } = canary;
+      return { ...choice.route, target: primary.target, canary: { ...spec, target: alternative.target as Canary['target'] } };
+    });
     if (!regex) routes.sort(compareRoutes);
     const before = previous.get(host);
     result.push(before && sameLevel(before, routes, fallback, regex) ? before : { host, ...(regex ? { regex: true } : {}), routes, fallback });
@@ -269,4 +288,65 @@ function chooseCatchAll(
     return use(undefined, resolution);
   }
   return { kind: 'not-found' };
+}
+
+interface AttachedCanary extends Omit<Canary, 'target'> {
+  base: Resolution;
+  owner: Ingress;
+}
+
+type LevelBuilder = { routes: Map<string, { entry: ResolvedPath; choice: PathChoice; owner: Ingress }> };
+
+/**
+ * The canary of each route: a canary Ingress's path attaches to the route of
+ * another Ingress with the same host, path and path type, as in
+ * ingress-nginx; one canary per route (the oldest); a path that matches no
+ * route is ignored with a warning.
+ */
+function attachCanaries(
+  canaries: readonly Ingress[],
+  levels: ReadonlyMap<string, LevelBuilder>,
+  regexHosts: ReadonlySet<string>,
+  services: ServiceIndex,
+  optionsOf: OptionsOf,
+  diagnostics: Diagnostic[],
+): Map<PathChoice, AttachedCanary> {
+  const attached = new Map<PathChoice, AttachedCanary>();
+  const owners = new Map<PathChoice, Ingress>();
+  for (const ingress of canaries) {
+    const spec = optionsOf(ingress).canary!;
+    const resolved = resolveIngress(ingress, services, optionsOf);
+    for (const rule of resolved.rules) {
+      for (const entry of rule.paths) {
+        const choice = regexHosts.has(rule.host) ? entry.regex : entry;
+        const warn = (message: string) => diagnostics.push({ severity: 'warning', object: refOf(ingress), field: entry.field, message });
+        const target = 'problem' in choice ? undefined : levels.get(rule.host)?.routes.get(choice.key);
+        if (!target) {
+          warn(`canary: no other Ingress routes ${JSON.stringify(entry.written || '/')} on ${rule.host === '' ? 'any host' : `host ${rule.host}`} with this path type; the canary path is ignored`);
+          continue;
+        }
+        const earlier = owners.get(target.choice);
+        if (earlier) {
+          warn(`canary: the route already has the canary of older Ingress ${keyOf(earlier.metadata.namespace, earlier.metadata.name)}; this one is ignored`);
+          continue;
+        }
+        if (!entry.base.spec) {
+          warn(`canary: ${entry.base.problem?.message ?? 'its backend cannot be resolved'}; the canary path is ignored`);
+          continue;
+        }
+        owners.set(target.choice, ingress);
+        const scaled = Math.round((spec.weight * 10_000) / spec.weightTotal);
+        attached.set(target.choice, {
+          base: entry.base,
+          owner: ingress,
+          weight: scaled,
+          ...(spec.header !== undefined ? { header: spec.header } : {}),
+          ...(spec.headerValue !== undefined ? { headerValue: spec.headerValue } : {}),
+          ...(spec.headerPattern !== undefined ? { headerPattern: spec.headerPattern } : {}),
+          ...(spec.cookie !== undefined ? { cookie: spec.cookie } : {}),
+        });
+      }
+    }
+  }
+  return attached;
 }

@@ -102,6 +102,18 @@ export function headerText(value: string): Safe {
   return make(`"${value}"`);
 }
 
+/** A header or cookie name: letters, digits, `-`, `_` and `.`. */
+export function headerName(value: string): Safe {
+  check(/^[A-Za-z0-9_.-]{1,128}$/.test(value), 'header name', value);
+  return make(value);
+}
+
+/** A string an ACL compares literally (`-m str`): printable ASCII without spaces, quotes or backslashes; single-quoted. */
+export function matchText(value: string): Safe {
+  check(/^[\x21\x23-\x26\x28-\x5b\x5d-\x7e]{1,1024}$/.test(value), 'match text', value);
+  return make(`'${value}'`);
+}
+
 /** A host name with an optional port, as a Host header value (lowercase DNS characters). */
 export function hostHeader(value: string): Safe {
   const match = /^([a-z0-9](?:[-a-z0-9.]*[a-z0-9])?)(?::([0-9]{1,5}))?$/.exec(value);

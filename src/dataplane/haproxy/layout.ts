@@ -42,6 +42,7 @@ export const GENERATION_FILES = {
   prefixMap: 'prefix.map',
   redirectMap: 'redirect.map',
   regexMap: 'regex.map',
+  canaryMap: 'canary-weights.map',
   backendsMap: 'backends.map',
   crtList: 'crt-list.txt',
   certsDir: 'certs',

@@ -83,8 +83,8 @@ function diffServers(previous: Model, next: Model, before: BackendNames, after: 
   return { add, remove };
 }
 
-type Entries = Pick<MapContents, 'hosts' | 'exact' | 'prefix' | 'regex'>;
-const NO_ENTRIES: Entries = { hosts: [], exact: [], prefix: [], regex: [] };
+type Entries = Pick<MapContents, 'hosts' | 'exact' | 'prefix' | 'regex' | 'canary'>;
+const NO_ENTRIES: Entries = { hosts: [], exact: [], prefix: [], regex: [], canary: [] };
 
 /**
  * The entries of one map that a change touches, before and after, by key.
@@ -118,7 +118,7 @@ function sameHosts(a: readonly string[], b: readonly string[]): boolean {
   return a.length === b.length && a.every((host, i) => host === b[i]);
 }
 
-const MAP_NAMES: readonly MapName[] = ['hosts', 'exact', 'prefix', 'regex', 'redirect', 'backends'];
+const MAP_NAMES: readonly MapName[] = ['hosts', 'exact', 'prefix', 'regex', 'canary', 'redirect', 'backends'];
 
 function sameSet(a: ReadonlySet<string>, b: ReadonlySet<string>): boolean {
   return a.size === b.size && [...a].every((item) => b.has(item));
@@ -134,6 +134,7 @@ function diffMaps(previous: Model, next: Model, before: BackendNames, after: Bac
     touched.exact.note(was.exact, is.exact);
     touched.prefix.note(was.prefix, is.prefix);
     touched.regex.note(was.regex, is.regex);
+    touched.canary.note(was.canary, is.canary);
   };
   const old = levelsByHost(previous);
   for (const level of next.levels) {

@@ -24,7 +24,7 @@ import * as c from './config-lines.js';
 import { GENERATION_FILES } from './layout.js';
 import { NOT_FOUND_BACKEND, UNAVAILABLE_BACKEND } from './render-files.js';
 import { featureLines, type FeatureContext } from './render-features.js';
-import { SPARE_PREFIX, type BackendNames, type Capabilities } from './structure.js';
+import { SPARE_PREFIX, type BackendNames, type CanaryRule, type Capabilities } from './structure.js';
 
 export interface ConfigSettings {
   stateDir: string;
@@ -175,23 +175,59 @@ function routingRules(capabilities: Capabilities, genDir: string, scheme: 'http'
       rules.push(c.line`  ${redirect} { ${c.fragment`var(txn.level),map_str(${map(GENERATION_FILES.redirectMap)})`} -m found }`);
     }
   }
+  const prefixLookup = c.fragment`var(txn.level),concat(,txn.path,/),map_beg(${map(GENERATION_FILES.prefixMap)})`;
+  const exactLookup = c.fragment`var(txn.level),concat(,txn.path),map_str(${map(GENERATION_FILES.exactMap)})`;
+  const regexLookup = c.fragment`var(txn.level),concat(,txn.path),map_reg(${map(GENERATION_FILES.regexMap)})`;
+  if (capabilities.canaries.length > 0) {
+    // The route's backend is decided first (the same lookups as below), then
+    // its canary, if any, may take the request instead.
+    if (capabilities.exactLookup) rules.push(c.line`  http-request set-var(txn.be) ${exactLookup}`);
+    if (capabilities.regexLookup) rules.push(c.line`  http-request set-var(txn.be) ${regexLookup} if !{ var(txn.be) -m found } { var(txn.level) -m beg ~ }`);
+    rules.push(c.line`  http-request set-var(txn.be) ${prefixLookup} if !{ var(txn.be) -m found }`);
+    rules.push(c.line`  http-request set-var(txn.canary) var(txn.be),map_str(${map(GENERATION_FILES.canaryMap)})`);
+    for (const canary of capabilities.canaries) rules.push(...canaryRules(canary));
+    rules.push('  use_backend %[var(txn.be)]');
+    return rules;
+  }
   if (capabilities.exactLookup) {
     // An Exact hit covers the whole path: it is never shorter than a prefix hit, so it wins ties.
-    rules.push(
-      c.line`  http-request set-var(txn.exact) var(txn.level),concat(,txn.path),map_str(${map(GENERATION_FILES.exactMap)})`,
-      '  use_backend %[var(txn.exact)] if { var(txn.exact) -m found }',
-    );
+    rules.push(c.line`  http-request set-var(txn.exact) ${exactLookup}`, '  use_backend %[var(txn.exact)] if { var(txn.exact) -m found }');
   }
   if (capabilities.regexLookup) {
     // Levels whose paths are regular expressions (`~` levels): the first pattern of the level that matches.
-    rules.push(
-      c.line`  http-request set-var(txn.regex) var(txn.level),concat(,txn.path),map_reg(${map(GENERATION_FILES.regexMap)}) if { var(txn.level) -m beg ~ }`,
-      '  use_backend %[var(txn.regex)] if { var(txn.regex) -m found }',
-    );
+    rules.push(c.line`  http-request set-var(txn.regex) ${regexLookup} if { var(txn.level) -m beg ~ }`, '  use_backend %[var(txn.regex)] if { var(txn.regex) -m found }');
   }
   // The longest prefix; each level's `level/` entry holds its fallback, so this always finds a backend.
-  rules.push(c.line`  use_backend %[var(txn.level),concat(,txn.path,/),map_beg(${map(GENERATION_FILES.prefixMap)})]`);
+  rules.push(c.line`  use_backend %[${prefixLookup}]`);
   return rules;
+}
+
+/**
+ * ingress-nginx's canary decision for one route, in its order: the header
+ * (its value, pattern, or `always` / `never`), then the cookie (`always` /
+ * `never`), then the weight from canary-weights.map.
+ */
+function canaryRules(rule: CanaryRule): string[] {
+  const route = c.fragment`{ var(txn.be) -m str ${c.ident(rule.primary)} }`;
+  const to = c.ident(rule.canary);
+  const stay = c.ident(rule.primary);
+  const lines: string[] = [];
+  if (rule.header !== undefined) {
+    const header = c.fragment`req.hdr(${c.headerName(rule.header)})`;
+    if (rule.headerValue !== undefined) lines.push(c.line`  use_backend ${to} if ${route} { ${header} -m str ${c.matchText(rule.headerValue)} }`);
+    else if (rule.headerPattern !== undefined) lines.push(c.line`  use_backend ${to} if ${route} { ${header} -m reg ${c.objectRegex(rule.headerPattern)} }`);
+    else {
+      lines.push(c.line`  use_backend ${to} if ${route} { ${header} -m str always }`);
+      lines.push(c.line`  use_backend ${stay} if ${route} { ${header} -m str never }`);
+    }
+  }
+  if (rule.cookie !== undefined) {
+    const cookie = c.fragment`req.cook(${c.headerName(rule.cookie)})`;
+    lines.push(c.line`  use_backend ${to} if ${route} { ${cookie} -m str always }`);
+    lines.push(c.line`  use_backend ${stay} if ${route} { ${cookie} -m str never }`);
+  }
+  lines.push(c.line`  use_backend ${to} if ${route} { var(txn.canary) -m found } { rand(10000),sub(txn.canary) lt 0 }`);
+  return lines;
 }
 
 function frontendSection(scheme: 'http' | 'https', capabilities: Capabilities, settings: ConfigSettings, genDir: string): string[] {

@@ -10,6 +10,8 @@
 //                 Each level also has `level/` → its fallback (unless a `/`
 //                 route takes that key), so one lookup always finds a backend
 //   redirect.map  TLS hosts whose plain-HTTP requests get a 308 to HTTPS
+//   canary-weights.map  a canaried route's backend → the canary's share of
+//                 the requests no header or cookie decided, in ten-thousandths
 //   regex.map     for levels whose paths are regular expressions (ingress-
 //                 nginx's use-regex; their level key starts with `~`): one
 //                 `^~level(?i:pattern)` key per route, looked up with map_reg
@@ -22,7 +24,7 @@
 
 import { Buffer } from 'node:buffer';
 import { parseBackendId, type HostLevel, type Model, type Target } from '../../model/model.js';
-import { crtList, hostName, ident, levelName, mapFile, serviceLabel, type MapEntry, type Safe } from './config-lines.js';
+import { crtList, hostName, ident, int, levelName, mapFile, serviceLabel, type MapEntry, type Safe } from './config-lines.js';
 import { GENERATION_FILES } from './layout.js';
 import { SPARE_PREFIX, type BackendNames } from './structure.js';
 
@@ -70,6 +72,7 @@ export interface MapContents {
   redirect: MapEntry[];
   /** In route order; never sorted (see the top of this file). */
   regex: MapEntry[];
+  canary: MapEntry[];
   /** HAProxy backend name → `namespace/service:port`, for access logs (spare backends especially). */
   backends: MapEntry[];
 }
@@ -81,6 +84,7 @@ export const MAP_FILES: Readonly<Record<MapName, string>> = {
   prefix: GENERATION_FILES.prefixMap,
   redirect: GENERATION_FILES.redirectMap,
   regex: GENERATION_FILES.regexMap,
+  canary: GENERATION_FILES.canaryMap,
   backends: GENERATION_FILES.backendsMap,
 };
 
@@ -90,6 +94,7 @@ export interface LevelEntries {
   exact: MapEntry[];
   prefix: MapEntry[];
   regex: MapEntry[];
+  canary: MapEntry[];
 }
 
 // Entries per level object, with the names they were made with: levels are
@@ -113,7 +118,7 @@ export function sameNamesFor(level: HostLevel, a: BackendNames | undefined, b: B
 export function levelEntries(level: HostLevel, names?: BackendNames): LevelEntries {
   const memo = levelMemo.get(level);
   if (memo && sameNamesFor(level, memo.names, names)) return memo.entries;
-  const entries: LevelEntries = { hosts: [], exact: [], prefix: [], regex: [] };
+  const entries: LevelEntries = { hosts: [], exact: [], prefix: [], regex: [], canary: [] };
   const key = levelKey(level);
   if (level.host !== '') {
     entries.hosts.push({ key: hostName(level.host).text, value: levelName(key) });
@@ -125,6 +130,7 @@ export function levelEntries(level: HostLevel, names?: BackendNames): LevelEntri
   }
   let rootRoute = false;
   for (const route of level.routes) {
+    if (route.canary && route.canary.weight > 0) entries.canary.push({ key: backendName(route.target, names).text, value: int(route.canary.weight) });
     if (route.match === 'regex') entries.regex.push({ key: `^${levelPattern(key)}(?i:${route.path})`, value: backendName(route.target, names) });
     else if (route.match === 'exact') entries.exact.push({ key: `${key}${route.path}`, value: backendName(route.target, names) });
     else {
@@ -174,13 +180,14 @@ export function backendEntries(names?: BackendNames): MapEntry[] {
 }
 
 export function mapContents(model: Model, names?: BackendNames): MapContents {
-  const maps: MapContents = { hosts: [], exact: [], prefix: [], redirect: redirectEntries(model.redirectHosts, regexLevels(model)), regex: [], backends: backendEntries(names) };
+  const maps: MapContents = { hosts: [], exact: [], prefix: [], redirect: redirectEntries(model.redirectHosts, regexLevels(model)), regex: [], canary: [], backends: backendEntries(names) };
   for (const level of model.levels) {
     const entries = levelEntries(level, names);
     maps.hosts.push(...entries.hosts);
     maps.exact.push(...entries.exact);
     maps.prefix.push(...entries.prefix);
     maps.regex.push(...entries.regex);
+    maps.canary.push(...entries.canary);
   }
   maps.prefix.push(...catchAllEntries(model, names));
   for (const [name, entries] of Object.entries(maps) as [MapName, MapEntry[]][]) if (name !== 'regex') entries.sort(byKey);

@@ -13,6 +13,20 @@
 import { featuresKey } from '../../model/features.js';
 import type { Backend, Model } from '../../model/model.js';
 
+/**
+ * One canary decision rendered into the frontends: the route's backend, its
+ * canary's, and the header and cookie that decide (weights are in a map and
+ * change at runtime).
+ */
+export interface CanaryRule {
+  primary: string;
+  canary: string;
+  header?: string;
+  headerValue?: string;
+  headerPattern?: string;
+  cookie?: string;
+}
+
 /** Everything in the frontends' rules that depends on the model. */
 export interface Capabilities {
   /** exact.map is consulted (some level has an Exact path). */
@@ -25,6 +39,8 @@ export interface Capabilities {
   wildcardRedirect: boolean;
   /** regex.map is consulted for levels whose paths are regular expressions (use-regex). */
   regexLookup: boolean;
+  /** The canary decisions, each a few rules; the loaded list must equal the model's. */
+  canaries: readonly CanaryRule[];
 }
 
 /** Why a reload is needed when a model needs a capability the loaded configuration lacks. */
@@ -34,7 +50,27 @@ const REASONS: Readonly<Record<keyof Capabilities, string>> = {
   redirect: 'the first TLS host needs the HTTPS redirect',
   wildcardRedirect: 'the first wildcard TLS host needs the wildcard redirect',
   regexLookup: 'the first host with regular-expression paths needs the regex lookup',
+  canaries: 'a canary was added or removed, or its header or cookie changed',
 };
+
+function canaryRules(model: Model): CanaryRule[] {
+  const rules: CanaryRule[] = [];
+  for (const level of model.levels) {
+    for (const route of level.routes) {
+      const canary = route.canary;
+      if (!canary || route.target.kind !== 'backend') continue;
+      const { target, weight: _weight, ...decision } = canary;
+      rules.push({ primary: route.target.id, canary: target.id, ...decision });
+    }
+  }
+  return rules.sort((a, b) => (a.primary < b.primary ? -1 : a.primary > b.primary ? 1 : 0));
+}
+
+/** A boolean capability fits when the loaded one has it too; a list fits when it is the same list. */
+function fits(needed: Capabilities[keyof Capabilities], loaded: Capabilities[keyof Capabilities]): boolean {
+  if (typeof needed === 'boolean') return !needed || loaded === true;
+  return JSON.stringify(needed) === JSON.stringify(loaded);
+}
 
 export function capabilitiesFor(model: Model): Capabilities {
   return {
@@ -43,6 +79,7 @@ export function capabilitiesFor(model: Model): Capabilities {
     redirect: model.redirectHosts.length > 0,
     wildcardRedirect: model.redirectHosts.some((host) => host.startsWith('*.')),
     regexLookup: model.levels.some((level) => level.regex),
+    canaries: canaryRules(model),
   };
 }
 
@@ -97,7 +134,7 @@ const backendChecks = new WeakMap<readonly Backend[], { structure: Structure; mi
 export function misfit(structure: Structure, model: Model): string | undefined {
   const needed = capabilitiesFor(model);
   for (const key of Object.keys(needed) as (keyof Capabilities)[]) {
-    if (needed[key] && !structure.capabilities[key]) return REASONS[key];
+    if (!fits(needed[key], structure.capabilities[key])) return REASONS[key];
   }
   const memo = backendChecks.get(model.backends);
   if (memo?.structure === structure) return memo.misfit;

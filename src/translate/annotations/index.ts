@@ -5,6 +5,7 @@
 import { isEmptyFeatures, type Features } from '../../model/features.js';
 import type { Ingress } from '../../objects/types.js';
 import { bodySize } from './body-size.js';
+import { canary, canaryOf, type CanarySpec } from './canary.js';
 import { buffers } from './buffers.js';
 import { cors } from './cors.js';
 import type { AnnotationGroup, AnnotationSettings, AnnotationSupport, FeaturesDraft } from './group.js';
@@ -22,6 +23,7 @@ export type { AnnotationSettings } from './group.js';
 export const GROUPS: readonly AnnotationGroup[] = [
   redirects,
   rewrite,
+  canary,
   bodySize,
   timeouts,
   sourceRanges,
@@ -48,6 +50,8 @@ export interface IngressAnnotations {
   regex: boolean;
   /** rewrite-target as written (its grammar checked by the group). */
   rewriteTarget?: string;
+  /** canary: "true": the Ingress adds an alternative backend to other Ingresses' routes. */
+  canary?: CanarySpec;
 }
 
 function readAnnotations(ingress: Ingress, settings: AnnotationSettings): IngressAnnotations {
@@ -59,7 +63,16 @@ function readAnnotations(ingress: Ingress, settings: AnnotationSettings): Ingres
   const features = isEmptyFeatures(draft) ? undefined : draft;
   const unknown = values.unread().filter((name) => !Object.hasOwn(SUPPORT, name));
   const { regex, target } = regexSettings(values);
-  return { ...(features ? { features } : {}), problems: values.problems, unknown, regex, ...(target !== undefined ? { rewriteTarget: target } : {}) };
+  // Read again on fresh values: the group already reported its problems.
+  const canarySpec = canaryOf(new AnnotationValues(ingress.metadata.annotations, settings.prefix));
+  return {
+    ...(features ? { features } : {}),
+    problems: values.problems,
+    unknown,
+    regex,
+    ...(target !== undefined ? { rewriteTarget: target } : {}),
+    ...(canarySpec ? { canary: canarySpec } : {}),
+  };
 }
 
 const NONE: IngressAnnotations = { problems: [], unknown: [], regex: false };
