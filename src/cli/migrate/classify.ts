@@ -6,7 +6,7 @@
 import { INGRESS_CLASS_ANNOTATION, type Ingress, type KubeObject } from '../../objects/types.js';
 import { annotationsOf, SUPPORT, type AnnotationSettings } from '../../translate/annotations/index.js';
 import { isOurs, selectClasses, type ClassOptions } from '../../translate/ingress-class.js';
-import { compareAge, translate, type Snapshot } from '../../translate/translate.js';
+import { translate, type Snapshot } from '../../translate/translate.js';
 import { classifyConfigMapKey } from './configmap-keys.js';
 import { globalDifferences } from './global-differences.js';
 import { exitCodeOf, STATUSES, SCHEMA_VERSION, type AnnotationEntry, type ConfigMapSection, type DiagnosticEntry, type IngressEntry, type InputProblem, type Report, type Status, type Verdict } from './report.js';
@@ -53,6 +53,12 @@ export function classifyAnnotations(ingress: Ingress, settings: AnnotationSettin
   });
 }
 
+function byName(a: Ingress, b: Ingress): number {
+  const ak = `${a.metadata.namespace}/${a.metadata.name}`;
+  const bk = `${b.metadata.namespace}/${b.metadata.name}`;
+  return ak < bk ? -1 : ak > bk ? 1 : 0;
+}
+
 function classOf(ingress: Ingress): IngressEntry['class'] {
   if (ingress.spec.ingressClassName !== undefined) return { source: 'ingressClassName', name: ingress.spec.ingressClassName };
   const legacy = ingress.metadata.annotations[INGRESS_CLASS_ANNOTATION];
@@ -77,7 +83,8 @@ export function classify(collected: Collected, settings: MigrateSettings, now: D
   const translation = translate(snapshot, { ...settings, fallbackCertificatePem: '', now, annotations: settings.annotations });
   const served = new Set(translation.served.map((ref) => `${ref.namespace}/${ref.name}`));
   const classes = selectClasses(snapshot.ingressClasses, settings);
-  const ours = snapshot.ingresses.filter((ingress) => isOurs(ingress, classes, settings)).sort(compareAge);
+  // By namespace and name, as kubectl lists them: a reader looks an Ingress up, and the order stays put when one changes.
+  const ours = snapshot.ingresses.filter((ingress) => isOurs(ingress, classes, settings)).sort(byName);
   const annotationField = `metadata.annotations[`;
 
   const ingresses = ours.map((ingress): IngressEntry => {
