@@ -4,6 +4,7 @@
 // there shows up here without a change.
 
 import { INGRESS_CLASS_ANNOTATION, type Ingress, type KubeObject } from '../../objects/types.js';
+import type { AnnotationSupport } from '../../translate/annotations/group.js';
 import { annotationsOf, SUPPORT, type AnnotationSettings } from '../../translate/annotations/index.js';
 import { isOurs, selectClasses, type ClassOptions } from '../../translate/ingress-class.js';
 import { translate, type Snapshot } from '../../translate/translate.js';
@@ -34,8 +35,8 @@ function snapshotOf(objects: readonly KubeObject[]): Snapshot {
 }
 
 /** Per annotation under the prefix: what Portero does with it on this Ingress. */
-export function classifyAnnotations(ingress: Ingress, settings: AnnotationSettings): AnnotationEntry[] {
-  const { problems, unknown } = annotationsOf(ingress, settings);
+export function classifyAnnotations(ingress: Ingress, settings: AnnotationSettings, support: Readonly<Record<string, AnnotationSupport>> = SUPPORT): AnnotationEntry[] {
+  const { problems } = annotationsOf(ingress, settings);
   const start = `${settings.prefix}/`;
   const names = new Set(Object.keys(ingress.metadata.annotations).filter((key) => key.startsWith(start)).map((key) => key.slice(start.length)));
   for (const problem of problems) names.add(problem.name);
@@ -47,9 +48,10 @@ export function classifyAnnotations(ingress: Ingress, settings: AnnotationSettin
       const failClosed = own.every((problem) => problem.failClosed);
       return { name, key, value, status: 'refused', effect: failClosed ? 'fails-closed' : 'not-served', message: own.map((problem) => problem.message).join('; ') };
     }
-    const support = Object.hasOwn(SUPPORT, name) ? SUPPORT[name] : undefined;
-    if (unknown.includes(name) || !support) return { name, key, value, status: 'unknown', note: 'not an annotation Portero knows; it is not applied' };
-    return { name, key, value, status: support.status, ...(support.note ? { note: support.note } : {}) };
+    // SUPPORT is what every annotation group declares: a name none declares is not applied (annotationsOf calls it unknown).
+    const known = Object.hasOwn(support, name) ? support[name] : undefined;
+    if (!known) return { name, key, value, status: 'unknown', note: 'not an annotation Portero knows; it is not applied' };
+    return { name, key, value, status: known.status, ...(known.note ? { note: known.note } : {}) };
   });
 }
 
