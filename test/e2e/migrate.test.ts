@@ -9,7 +9,7 @@
 
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
-import { copyFile, mkdir, readdir, readFile, rm } from 'node:fs/promises';
+import { copyFile, mkdir, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { loadAll } from 'js-yaml';
@@ -193,6 +193,23 @@ describe('exit status', () => {
     const run = await portero(['migrate', '--manifests', clean, '--configmap', CONFIGMAP, '-o', 'json']);
     assert.equal(run.code, 1);
     assert.deepEqual((JSON.parse(run.stdout) as Report).configMap, { namespace: 'ingress-nginx', name: 'ingress-nginx-controller', found: false, keys: [] });
+  });
+
+  test('1, with the file and line, when an object cannot be read; the rest is still reported', async () => {
+    const broken = await tempDir('portero-migrate-broken-');
+    try {
+      await copyFile(join(FIXTURES, 'default.yaml'), join(broken, 'default.yaml'));
+      await writeFile(join(broken, 'broken.yaml'), 'apiVersion: networking.k8s.io/v1\nkind: Ingress\nmetadata:\n  name: x\n  bad: [\n');
+      const run = await portero(['migrate', '--manifests', broken, '-o', 'json']);
+      assert.equal(run.code, 1);
+      const report = JSON.parse(run.stdout) as Report;
+      assert.deepEqual(report.ingresses.map((entry) => [entry.name, entry.verdict]), [['hello', 'same']]);
+      assert.equal(report.inputProblems.length, 1);
+      assert.equal(report.inputProblems[0]!.source, join(broken, 'broken.yaml'));
+      assert.equal(typeof report.inputProblems[0]!.line, 'number');
+    } finally {
+      await rm(broken, { recursive: true, force: true });
+    }
   });
 
   test('2 for usage errors, with a message on stderr and no report', async () => {
