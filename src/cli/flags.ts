@@ -58,7 +58,7 @@ function parseAddress(value: string): string {
   return value;
 }
 
-function parseNamespacedName(value: string): { namespace: string; name: string } {
+export function parseNamespacedName(value: string): { namespace: string; name: string } {
   const [namespace, name, ...rest] = value.split('/');
   if (!namespace || !name || rest.length > 0 || grammar.namespaceName(namespace).length > 0 || grammar.objectName(name).length > 0) {
     throw new InvalidArgumentError('must be NAMESPACE/NAME, such as ingress/default-cert.');
@@ -121,7 +121,7 @@ function parseElectionId(value: string): string {
 }
 
 /** An annotation prefix: a DNS subdomain, as in `nginx.ingress.kubernetes.io`. */
-function parseAnnotationsPrefix(value: string): string {
+export function parseAnnotationsPrefix(value: string): string {
   if (!/^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/.test(value) || value.length > 253) {
     throw new InvalidArgumentError('must be a DNS subdomain, such as nginx.ingress.kubernetes.io.');
   }
@@ -165,6 +165,7 @@ export function buildCommand(): Command {
     .addOption(new Option('--watch-idle-timeout <duration>', 'Kubernetes mode: a watch that delivers nothing, not even a bookmark, for this long is re-opened.').default(150_000, '150s').argParser(parseInterval))
     .addOption(new Option('--annotations-prefix <prefix>', 'Prefix of the ingress-nginx annotations Portero reads (docs/annotations.md).').default('nginx.ingress.kubernetes.io').argParser(parseAnnotationsPrefix))
     .addOption(new Option('--allow-snippet-annotations', 'Accept snippet annotations (configuration-snippet, server-snippet, ...) holding the safe subset of directives Portero parses; without it an Ingress carrying a snippet is refused.').default(false))
+    .addHelpText('after', '\nCommands:\n  portero migrate [options]  Report how Portero would serve the Ingresses ingress-nginx serves (portero migrate --help).')
     .showHelpAfterError('(run portero --help for every flag)')
     .allowExcessArguments(false);
 }

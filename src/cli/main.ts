@@ -1,6 +1,7 @@
 // Entry point: parse flags, start the source (manifests or Kubernetes), the
 // control loop, HAProxy and the health server; stop gracefully on
-// SIGTERM/SIGINT (see shutdown.ts for the steps).
+// SIGTERM/SIGINT (see shutdown.ts for the steps). `portero migrate` is a
+// report of its own (src/cli/migrate/).
 
 import { HaproxyDataplane } from '../dataplane/haproxy/apply.js';
 import { checkHaproxy } from '../dataplane/haproxy/binary.js';
@@ -112,6 +113,14 @@ async function run(flags: Flags, log: Logger, shutdown: Shutdown): Promise<void>
 }
 
 export async function main(argv: readonly string[]): Promise<void> {
+  // Subcommands come first and have flags of their own; without one, the
+  // arguments are the controller's flags, parsed as they always were.
+  if (argv[0] === 'migrate') {
+    const { runMigrate } = await import('./migrate/command.js');
+    // Not process.exit: the report may still be on its way to a pipe.
+    process.exitCode = await runMigrate(argv.slice(1));
+    return;
+  }
   const flags = parseFlags(argv);
   const log = createLogger(flags.logLevel);
   // First, before anything slow: until then a signal would kill Portero outright.
