@@ -6,6 +6,8 @@ import { isEmptyFeatures, type Features } from '../../model/features.js';
 import type { Ingress } from '../../objects/types.js';
 import { bodySize } from './body-size.js';
 import type { AnnotationGroup, AnnotationSettings, AnnotationSupport, FeaturesDraft } from './group.js';
+import { hosts } from './hosts.js';
+import { limits } from './limits.js';
 import { redirects } from './redirects.js';
 import { snippets } from './snippets.js';
 import { sourceRanges } from './source-ranges.js';
@@ -14,7 +16,7 @@ import { AnnotationValues, type AnnotationProblem } from './values.js';
 
 export type { AnnotationSettings } from './group.js';
 
-export const GROUPS: readonly AnnotationGroup[] = [redirects, bodySize, timeouts, sourceRanges, snippets];
+export const GROUPS: readonly AnnotationGroup[] = [redirects, bodySize, timeouts, sourceRanges, limits, hosts, snippets];
 
 /** Every annotation name Portero knows, with its support. */
 export const SUPPORT: Readonly<Record<string, AnnotationSupport>> = Object.assign({}, ...GROUPS.map((group) => group.annotations));
@@ -34,7 +36,8 @@ function readAnnotations(ingress: Ingress, settings: AnnotationSettings): Ingres
   const values = new AnnotationValues(ingress.metadata.annotations, settings.prefix);
   if (values.names().length === 0) return { problems: [], unknown: [] };
   const draft: FeaturesDraft = {};
-  for (const group of GROUPS) group.read(values, draft, settings);
+  const owner = { namespace: ingress.metadata.namespace, name: ingress.metadata.name };
+  for (const group of GROUPS) group.read(values, draft, settings, owner);
   if (values.problems.some((problem) => problem.failClosed)) draft.denied = true;
   const features = isEmptyFeatures(draft) ? undefined : draft;
   const unknown = values.unread().filter((name) => !Object.hasOwn(SUPPORT, name));
