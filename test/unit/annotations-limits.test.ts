@@ -19,6 +19,7 @@ import type { Model } from '../../src/model/model.js';
 import { generateSelfSigned } from '../../src/tls/default-certificate.js';
 import { inspectKeyPair } from '../../src/tls/inspect.js';
 import { ingress, serviceWithEndpoints, type Json } from '../helpers/objects.js';
+import { simulateMaps } from '../helpers/map-simulator.js';
 import { translateJson } from '../helpers/translate.js';
 
 const A = 'nginx.ingress.kubernetes.io';
@@ -213,6 +214,23 @@ describe('server-alias and from-to-www-redirect → host levels', () => {
     const { model } = translateJson(objects);
     assert.deepEqual(model.backends.filter((b) => b.features?.hostRedirect), []);
     assert.equal(hostTarget(model, 'www.b.test'), 'default_app_80');
+  });
+
+  test('the rendered maps route aliases and twins as the reference matcher does', () => {
+    const objects = [
+      ...app(),
+      ...other(),
+      ingress({ name: 'web', annotations: { [`${A}/server-alias`]: 'b.test, *.c.test', [`${A}/from-to-www-redirect`]: 'true' }, rules: [{ host: 'a.test', paths: [{ path: '/', service: 'app' }, { path: '/x', pathType: 'Exact', service: 'other' }] }] }),
+      ingress({ name: 'more', rules: [{ host: 'a.test', paths: [{ path: '/o', service: 'other' }] }, { paths: [{ path: '/', service: 'other' }] }] }),
+    ];
+    const { model } = translateJson(objects);
+    for (const host of ['a.test', 'b.test', 'q.c.test', 'www.a.test', 'c.test', 'nowhere.test', 'WWW.A.TEST:80']) {
+      for (const path of ['/', '/x', '/x/', '/o', '/o/p', '/other']) {
+        const target = matchRequest(model, host, path);
+        const expected = target.kind === 'backend' ? target.id : `portero:${target.kind}`;
+        assert.equal(simulateMaps(model, host, path), expected, `${host}${path}`);
+      }
+    }
   });
 
   test('HAProxy accepts a configuration with limits, aliases and www redirects (haproxy -c)', async () => {

@@ -30,9 +30,9 @@ function exemptList(values: AnnotationValues): string[] | undefined {
 
 export const limits: AnnotationGroup = {
   annotations: {
-    'limit-connections': { status: 'difference', note: 'counted per replica, as in ingress-nginx; concurrent requests of one client address' },
-    'limit-rps': { status: 'difference', note: 'a sliding window of burst-multiplier seconds admitting rps × multiplier requests, not a leaky bucket; refused requests do not count' },
-    'limit-rpm': { status: 'difference', note: 'a sliding window of burst-multiplier minutes admitting rpm × multiplier requests, not a leaky bucket; refused requests do not count' },
+    'limit-connections': { status: 'difference', note: 'concurrent requests of one client address, per replica as in ingress-nginx; the counters start afresh when HAProxy reloads' },
+    'limit-rps': { status: 'difference', note: 'a sliding window of burst-multiplier seconds admitting rps × multiplier requests, not a leaky bucket; the counters start afresh when HAProxy reloads' },
+    'limit-rpm': { status: 'difference', note: 'a sliding window of burst-multiplier minutes admitting rpm × multiplier requests, not a leaky bucket; the counters start afresh when HAProxy reloads' },
     'limit-burst-multiplier': { status: 'difference', note: 'sets the window length as well as the burst (see limit-rps); values outside 1-100 are refused' },
     'limit-whitelist': { status: 'supported' },
   },
