@@ -81,7 +81,8 @@ function extraHosts(ingresses: readonly Ingress[], routing: Routing, settings: A
         warn(ingress, 'server-alias', `${alias} is already an alias of ${claimed.host} by older Ingress ${keyOf(claimed.owner.metadata.namespace, claimed.owner.metadata.name)}; this alias is ignored`);
       } else if (!claimed) {
         aliasOf.set(alias, { host, owner: ingress });
-        added.set(alias, { host: alias, routes: level.routes, fallback: level.fallback });
+        // Everything of the level but its name, so that what levels grow (e.g. a matching mode) carries over.
+        added.set(alias, { ...level, host: alias });
       }
     }
   }
