@@ -67,6 +67,35 @@ export interface NextUpstream {
   nonIdempotent: boolean;
 }
 
+/**
+ * Per-client request limits of one Ingress (limit-*). The client is its
+ * source address. Counters are shared by every path of the Ingress named by
+ * `zone` (ingress-nginx keeps one zone per Ingress object) and by no other
+ * Ingress, and they live in each replica's HAProxy.
+ */
+export interface Limits {
+  /** `namespace/name` of the Ingress whose paths share the counters. */
+  zone: string;
+  /** At most this many requests of one client in progress at once (limit-connections). */
+  connections?: number;
+  /** Requests per minute (limit-rpm): at most `rpm × burstMultiplier` admitted within any `burstMultiplier` minutes. */
+  rpm?: number;
+  /** Requests per second (limit-rps): at most `rps × burstMultiplier` admitted within any `burstMultiplier` seconds. */
+  rps?: number;
+  /** limit-burst-multiplier (default 5): the window is this many periods and holds this many periods' worth of requests. */
+  burstMultiplier: number;
+  /** Clients never limited (limit-whitelist), checked and normalised like SourceList. */
+  exempt?: SourceList;
+}
+
+/** Every request is redirected, with its path and query, to another host (from-to-www-redirect). */
+export interface HostRedirect {
+  /** A lowercase DNS host name, checked by the host grammar. */
+  host: string;
+  /** 308, as ingress-nginx's default `http-redirect-code`. */
+  code: number;
+}
+
 export interface Features {
   /** Plain-HTTP requests are redirected to HTTPS with 308, whether or not the host has TLS (force-ssl-redirect). */
   httpsRedirect?: boolean;
@@ -78,6 +107,10 @@ export interface Features {
   denySources?: SourceList;
   /** Only clients whose address is in this list are served; others get 403 (allowlist-source-range). */
   allowSources?: SourceList;
+  /** Per-client limits; refused requests get 503 (limit-*). */
+  limits?: Limits;
+  /** The whole level redirects to its `www.` twin or back (from-to-www-redirect); set by translate, not by a group. */
+  hostRedirect?: HostRedirect;
   /** Request bodies larger than this are refused with 413 (proxy-body-size); absent: no limit. */
   maxBodyBytes?: number;
   timeouts?: Timeouts;

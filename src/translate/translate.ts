@@ -13,6 +13,7 @@ import { ageOf, checkedIngress } from './memo.js';
 import { diagnosticKey, type Diagnostic } from './diagnostics.js';
 import { isOurs, selectClasses, type ClassOptions } from './ingress-class.js';
 import { annotationField, annotationsOf, DEFAULT_ANNOTATION_SETTINGS, sslRedirectOff, type AnnotationSettings } from './annotations/index.js';
+import { addExtraHosts } from './extra-hosts.js';
 import { route, type OptionsOf, type ServiceRef } from './routes.js';
 import { buildTls, inspectSecret, refusal, type RefusedCertificates } from './tls.js';
 
@@ -117,12 +118,13 @@ export function translate(snapshot: Snapshot, options: TranslateOptions, previou
   diagnostics.push(...selection.diagnostics);
   const valid = selection.valid;
 
-  const routing = route(valid, indexServices(snapshot.services), options.defaultBackendService, previous ? levelsByHost(previous) : undefined, selection.optionsOf);
+  const annotationSettings = options.annotations ?? DEFAULT_ANNOTATION_SETTINGS;
+  const routed = route(valid, indexServices(snapshot.services), options.defaultBackendService, previous ? levelsByHost(previous) : undefined, selection.optionsOf);
+  const routing = addExtraHosts(valid, routed, annotationSettings);
   diagnostics.push(...routing.diagnostics);
 
   const secrets = new Map<string, Secret>();
   for (const secret of snapshot.secrets) secrets.set(keyOf(secret.metadata.namespace, secret.metadata.name), secret);
-  const annotationSettings = options.annotations ?? DEFAULT_ANNOTATION_SETTINGS;
   const tls = buildTls(valid, secrets, options.now, diagnostics, options.refusedCertificates, (ingress) => sslRedirectOff(ingress, annotationSettings));
 
   const model: Model = {

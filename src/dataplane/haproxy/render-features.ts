@@ -3,31 +3,23 @@
 // pay for it. Their order follows the phases in which nginx applies the
 // annotations: server-level redirects, refusals, CORS preflights (nginx's
 // `if`/`return` run before its Lua redirect and access phases), redirects
-// of the location, access lists, the request body, then what the endpoints
-// receive; response headers last.
+// of the location, limits, access lists, the request body, then what the
+// endpoints receive; response headers last.
 
 import type { Features } from '../../model/features.js';
 import * as c from './config-lines.js';
 import { corsRequestLines, corsResponseLines } from './features/cors.js';
+import { hostRedirectLines, limitLines } from './features/limits.js';
+import { sourceAcl } from './features/source-acl.js';
 import { accessLogLines, retryLines, upstreamHeaderLines } from './features/upstream.js';
 
 export interface FeatureContext {
   httpsPort: number;
+  /** For redirects that keep the scheme; 80 when absent. */
+  httpPort?: number;
 }
-
-/** At most this many addresses or ranges per ACL line; an ACL defined on several lines matches any of them. */
-const SOURCES_PER_LINE = 16;
 
 const ACME = '!{ path_beg /.well-known/acme-challenge/ }';
-
-function sourceAcl(name: string, sources: readonly string[]): string[] {
-  const lines: string[] = [];
-  for (let i = 0; i < sources.length; i += SOURCES_PER_LINE) {
-    const chunk = c.join(sources.slice(i, i + SOURCES_PER_LINE).map(c.source), ' ');
-    lines.push(c.line`  acl ${c.ident(name)} src ${chunk}`);
-  }
-  return lines;
-}
 
 function httpsRedirect(context: FeatureContext): string {
   const port = context.httpsPort === 443 ? '' : `:${c.port(context.httpsPort).text}`;
@@ -49,12 +41,15 @@ export function featureLines(features: Features | undefined, context: FeatureCon
     // Absolute, from the request's scheme and Host, as nginx's `$scheme://$http_host<app-root>`.
     lines.push(c.line`  http-request redirect code 302 location '%[ssl_fc,iif(https,http)]://%[req.hdr(host)]${c.logFormatText(features.appRoot)}' if { path / }`);
   }
+  if (features.hostRedirect) lines.push(...hostRedirectLines(features.hostRedirect, { httpPort: context.httpPort ?? 80, httpsPort: context.httpsPort }));
   if (features.denied) lines.push('  http-request return status 503 content-type text/plain string "503 Service Unavailable"');
   // A denied location has no CORS in ingress-nginx either.
   const cors = features.denied ? undefined : features.cors;
   lines.push(...corsRequestLines(cors));
   if (features.redirect) lines.push(c.line`  http-request redirect location '${c.logFormatText(features.redirect.location)}' code ${c.int(features.redirect.code)}`);
   if (features.httpsRedirect) lines.push(httpsRedirect(context));
+  // nginx's preaccess phase (limits) comes after the redirects and before the access lists.
+  if (features.limits) lines.push(...limitLines(features.limits));
   if (features.denySources) {
     lines.push(...sourceAcl('portero_deny', features.denySources), '  http-request deny deny_status 403 if portero_deny');
   }

@@ -190,6 +190,8 @@ export function mapContents(model: Model, names?: BackendNames): MapContents {
     maps.canary.push(...entries.canary);
   }
   maps.prefix.push(...catchAllEntries(model, names));
+  // A level copied for a server-alias shares its routes' backends: one weight per backend.
+  maps.canary = [...new Map(maps.canary.map((entry) => [entry.key, entry])).values()];
   for (const [name, entries] of Object.entries(maps) as [MapName, MapEntry[]][]) if (name !== 'regex') entries.sort(byKey);
   return maps;
 }

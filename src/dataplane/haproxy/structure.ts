@@ -63,7 +63,9 @@ function canaryRules(model: Model): CanaryRule[] {
       rules.push({ primary: route.target.id, canary: target.id, ...decision });
     }
   }
-  return rules.sort((a, b) => (a.primary < b.primary ? -1 : a.primary > b.primary ? 1 : 0));
+  // A level copied for a server-alias shares its routes' backends: one rule per backend.
+  const unique = [...new Map(rules.map((rule) => [rule.primary, rule])).values()];
+  return unique.sort((a, b) => (a.primary < b.primary ? -1 : a.primary > b.primary ? 1 : 0));
 }
 
 /** A boolean capability fits when the loaded one has it too; a list fits when it is the same list. */

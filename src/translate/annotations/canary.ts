@@ -58,7 +58,8 @@ export const canary: AnnotationGroup = {
     canary: { status: 'supported' },
     'canary-by-header': { status: 'supported' },
     'canary-by-header-value': { status: 'supported' },
-    'canary-by-header-pattern': { status: 'difference', note: 'the pattern is limited to the regular-expression subset of use-regex paths' },
+    // Patterns outside the regular-expression subset of use-regex paths are refused.
+    'canary-by-header-pattern': { status: 'supported' },
     'canary-by-cookie': { status: 'supported' },
     'canary-weight': { status: 'supported' },
     'canary-weight-total': { status: 'supported' },

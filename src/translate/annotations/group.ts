@@ -25,8 +25,14 @@ export interface AnnotationSettings {
 /** Features being filled in by the groups, one after another. */
 export type FeaturesDraft = { -readonly [K in keyof Features]: Features[K] };
 
+/** The Ingress whose annotations are read, for features that belong to the object (limit zones). */
+export interface AnnotationOwner {
+  namespace: string;
+  name: string;
+}
+
 export interface AnnotationGroup {
   /** Annotation names without prefix, with their support. */
   annotations: Readonly<Record<string, AnnotationSupport>>;
-  read(values: AnnotationValues, features: FeaturesDraft, settings: AnnotationSettings): void;
+  read(values: AnnotationValues, features: FeaturesDraft, settings: AnnotationSettings, owner: AnnotationOwner): void;
 }

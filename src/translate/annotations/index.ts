@@ -9,6 +9,8 @@ import { canary, canaryOf, type CanarySpec } from './canary.js';
 import { buffers } from './buffers.js';
 import { cors } from './cors.js';
 import type { AnnotationGroup, AnnotationSettings, AnnotationSupport, FeaturesDraft } from './group.js';
+import { hosts } from './hosts.js';
+import { limits } from './limits.js';
 import { redirects } from './redirects.js';
 import { regexSettings, rewrite } from './rewrite.js';
 import { retries } from './retries.js';
@@ -27,6 +29,8 @@ export const GROUPS: readonly AnnotationGroup[] = [
   bodySize,
   timeouts,
   sourceRanges,
+  limits,
+  hosts,
   snippets,
   cors,
   upstream,
@@ -58,7 +62,8 @@ function readAnnotations(ingress: Ingress, settings: AnnotationSettings): Ingres
   const values = new AnnotationValues(ingress.metadata.annotations, settings.prefix);
   if (values.names().length === 0) return NONE;
   const draft: FeaturesDraft = {};
-  for (const group of GROUPS) group.read(values, draft, settings);
+  const owner = { namespace: ingress.metadata.namespace, name: ingress.metadata.name };
+  for (const group of GROUPS) group.read(values, draft, settings, owner);
   if (values.problems.some((problem) => problem.failClosed)) draft.denied = true;
   const features = isEmptyFeatures(draft) ? undefined : draft;
   const unknown = values.unread().filter((name) => !Object.hasOwn(SUPPORT, name));

@@ -48,10 +48,11 @@ export const redirects: AnnotationGroup = {
   annotations: {
     'ssl-redirect': { status: 'difference', note: 'false turns the redirect off for the whole host (all its Ingresses), not only for the paths of this Ingress' },
     'force-ssl-redirect': { status: 'supported' },
-    'permanent-redirect': { status: 'difference', note: 'nginx variables ($host, $request_uri, ...) in the URL are refused' },
-    'permanent-redirect-code': { status: 'difference', note: '300, 304, 305 and 306 are refused (HAProxy redirects with 301, 302, 303, 307 or 308)' },
-    'temporal-redirect': { status: 'difference', note: 'nginx variables ($host, $request_uri, ...) in the URL are refused' },
-    'temporal-redirect-code': { status: 'difference', note: '300, 304, 305 and 306 are refused (HAProxy redirects with 301, 302, 303, 307 or 308)' },
+    // URLs with nginx variables and the codes 300, 304-306 are refused (docs/annotations.md), so an accepted value behaves as in ingress-nginx.
+    'permanent-redirect': { status: 'supported' },
+    'permanent-redirect-code': { status: 'supported' },
+    'temporal-redirect': { status: 'supported' },
+    'temporal-redirect-code': { status: 'supported' },
     'app-root': { status: 'supported' },
   },
   read(values, features) {

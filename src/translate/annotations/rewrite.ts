@@ -12,7 +12,8 @@ import type { AnnotationValues } from './values.js';
 export const rewrite: AnnotationGroup = {
   annotations: {
     'use-regex': { status: 'supported' },
-    'rewrite-target': { status: 'difference', note: 'nginx variables and full-URL targets (redirects) are refused; regular expressions are limited to a subset common to PCRE and JavaScript' },
+    // Values outside the supported subset (nginx variables, full-URL targets) are refused, so an accepted one behaves as in ingress-nginx.
+    'rewrite-target': { status: 'supported' },
   },
   read(values) {
     values.bool('use-regex');
