@@ -23,6 +23,7 @@ import type { Backend, Model } from '../../model/model.js';
 import * as c from './config-lines.js';
 import { GENERATION_FILES } from './layout.js';
 import { NOT_FOUND_BACKEND, UNAVAILABLE_BACKEND } from './render-files.js';
+import { backendSettingLines, serverOptions } from './features/backend.js';
 import { featureLines, type FeatureContext } from './render-features.js';
 import { SPARE_PREFIX, type BackendNames, type Capabilities } from './structure.js';
 
@@ -222,11 +223,12 @@ function metricsSection(settings: ConfigSettings): string[] {
 }
 
 function backendSection(name: string, backend: Backend | undefined, context: FeatureContext): string[] {
+  const options = serverOptions(backend?.features);
   return [
     c.line`backend ${c.ident(name)}`,
-    '  balance roundrobin',
+    ...backendSettingLines(backend),
     ...featureLines(backend?.features, context),
-    ...(backend?.endpoints ?? []).map((endpoint) => c.line`  server ${serverName(endpoint.address, endpoint.port)} ${c.address(endpoint.address, endpoint.port)}`),
+    ...(backend?.endpoints ?? []).map((endpoint) => c.line`  server ${serverName(endpoint.address, endpoint.port)} ${c.address(endpoint.address, endpoint.port)}${options ? c.fragment` ${options}` : c.join([], ' ')}`),
     '',
   ];
 }

@@ -4,6 +4,9 @@
 
 import { isEmptyFeatures, type Features } from '../../model/features.js';
 import type { Ingress } from '../../objects/types.js';
+import { affinity } from './affinity.js';
+import { backendProtocol } from './backend-protocol.js';
+import { balance } from './balance.js';
 import { bodySize } from './body-size.js';
 import type { AnnotationGroup, AnnotationSettings, AnnotationSupport, FeaturesDraft } from './group.js';
 import { redirects } from './redirects.js';
@@ -14,7 +17,16 @@ import { AnnotationValues, type AnnotationProblem } from './values.js';
 
 export type { AnnotationSettings } from './group.js';
 
-export const GROUPS: readonly AnnotationGroup[] = [redirects, bodySize, timeouts, sourceRanges, snippets];
+export const GROUPS: readonly AnnotationGroup[] = [
+  redirects,
+  bodySize,
+  timeouts,
+  sourceRanges,
+  snippets,
+  backendProtocol,
+  affinity,
+  balance,
+];
 
 /** Every annotation name Portero knows, with its support. */
 export const SUPPORT: Readonly<Record<string, AnnotationSupport>> = Object.assign({}, ...GROUPS.map((group) => group.annotations));
