@@ -228,7 +228,10 @@ function backendSection(name: string, backend: Backend | undefined, context: Fea
     c.line`backend ${c.ident(name)}`,
     ...backendSettingLines(backend),
     ...featureLines(backend?.features, context),
-    ...(backend?.endpoints ?? []).map((endpoint) => c.line`  server ${serverName(endpoint.address, endpoint.port)} ${c.address(endpoint.address, endpoint.port)}${options ? c.fragment` ${options}` : c.join([], ' ')}`),
+    ...(backend?.endpoints ?? []).map((endpoint) => {
+      const server = c.fragment`server ${serverName(endpoint.address, endpoint.port)} ${c.address(endpoint.address, endpoint.port)}`;
+      return options ? c.line`  ${server} ${options}` : c.line`  ${server}`;
+    }),
     '',
   ];
 }
