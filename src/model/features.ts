@@ -96,6 +96,44 @@ export interface HostRedirect {
   code: number;
 }
 
+/**
+ * How Portero speaks to the endpoints (backend-protocol). Absent: HTTP/1.1
+ * in clear text.
+ */
+export interface UpstreamProtocol {
+  /** `https`: HTTP/1.1 over TLS; `h2c`: HTTP/2 in clear text (GRPC); `h2-tls`: HTTP/2 over TLS (GRPCS). */
+  kind: 'https' | 'h2c' | 'h2-tls';
+  /**
+   * The TLS server name sent to the endpoint (proxy-ssl-server-name): the
+   * request's host (`host`), or a fixed name (proxy-ssl-name). Absent: no SNI.
+   */
+  sni?: { from: 'host' } | { from: 'name'; name: string };
+}
+
+/** Sticky sessions by a cookie the proxy inserts (affinity: cookie, session-cookie-*). */
+export interface CookieAffinity {
+  /** A cookie name (token characters only, checked). */
+  name: string;
+  /** The cookie's Path; absent: `/`. */
+  path?: string;
+  /** The cookie's Domain, lowercase; absent: the request's host. */
+  domain?: string;
+  /** Lifetime in seconds (Max-Age); absent: a session cookie. */
+  maxAgeSeconds?: number;
+  sameSite?: 'None' | 'Lax' | 'Strict';
+  /** The Secure attribute on every answer. */
+  secure?: boolean;
+}
+
+/** How the endpoints of the backend share requests (load-balance, upstream-hash-by). */
+export type Balance =
+  | { kind: 'roundrobin' }
+  | { kind: 'leastconn' }
+  /** Consistent hashing of the whole URI with its query (`uri`), the path only (`path`) or the client address (`source`). */
+  | { kind: 'hash'; by: 'uri' | 'path' | 'source' }
+  /** Consistent hashing of a request header or a query parameter, named by a checked token. */
+  | { kind: 'hash'; by: 'header' | 'param'; name: string };
+
 export interface Features {
   /** Plain-HTTP requests are redirected to HTTPS with 308, whether or not the host has TLS (force-ssl-redirect). */
   httpsRedirect?: boolean;
@@ -135,6 +173,14 @@ export interface Features {
    * by backend, concerns this route only. Renders nothing.
    */
   canaryOf?: string;
+  /** TLS and HTTP/2 to the endpoints (backend-protocol, proxy-ssl-*); absent: HTTP/1.1 in clear text. */
+  upstream?: UpstreamProtocol;
+  /** Sticky sessions by cookie (affinity); absent: none. */
+  affinity?: CookieAffinity;
+  /** The load-balancing algorithm (load-balance, upstream-hash-by); absent: round robin. */
+  balance?: Balance;
+  /** One server, the Service's ClusterIP, instead of the pod addresses (service-upstream). */
+  serviceUpstream?: boolean;
   /**
    * The annotations could not be honoured safely (an invalid value for an
    * access-control annotation): every request answers 503, as ingress-nginx's

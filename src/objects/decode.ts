@@ -6,6 +6,7 @@
 // every field error), or a kind Portero does not read.
 
 import { Buffer } from 'node:buffer';
+import { isIP } from 'node:net';
 import { collect, type FieldError, type FieldPath } from './field-errors.js';
 import * as grammar from './grammar.js';
 import { Shape, type JsonObject } from './shape.js';
@@ -276,6 +277,9 @@ function decodeService(shape: Shape, raw: JsonObject, metadata: ObjectMeta): Ser
     };
   });
   const externalName = shape.optionalString(spec.externalName, ['spec', 'externalName']);
+  // Kept only when it is an address HAProxy can be given: `None` (headless) and '' mean no ClusterIP.
+  const rawClusterIP = shape.optionalString(spec.clusterIP, ['spec', 'clusterIP']);
+  const clusterIP = rawClusterIP !== undefined && isIP(rawClusterIP) !== 0 && !rawClusterIP.includes('%') ? rawClusterIP : undefined;
   return {
     kind: 'Service',
     metadata,
@@ -283,6 +287,7 @@ function decodeService(shape: Shape, raw: JsonObject, metadata: ObjectMeta): Ser
       type: shape.optionalString(spec.type, ['spec', 'type']) ?? 'ClusterIP',
       ports,
       ...(externalName !== undefined ? { externalName } : {}),
+      ...(clusterIP !== undefined ? { clusterIP } : {}),
     },
   };
 }

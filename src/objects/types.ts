@@ -97,6 +97,8 @@ export interface Service {
     type: string;
     ports: ServicePort[];
     externalName?: string;
+    /** An IP address (no zone), or absent: headless (`None`) or not assigned. */
+    clusterIP?: string;
   };
 }
 

@@ -4,7 +4,9 @@
 // The Ingress names a Service port by number or by name; the Service port's
 // name then selects the port of the same name in each EndpointSlice labelled
 // `kubernetes.io/service-name`. Traffic goes to those pod addresses directly,
-// never through the ClusterIP. Only endpoints whose `ready` condition is not
+// never through the ClusterIP, unless an Ingress asks for it
+// (service-upstream; a Service without ClusterIP, e.g. headless, keeps its
+// pod addresses, as in ingress-nginx). Only endpoints whose `ready` condition is not
 // false are used, as Kubernetes prescribes for consumers of EndpointSlices.
 //
 // The two steps are separate so that a change of endpoints touches only the
@@ -132,7 +134,7 @@ export function backendFor(slices: SliceIndex, spec: BackendSpec): Backend {
     namespace: spec.namespace,
     service: service.metadata.name,
     port: servicePort.port,
-    endpoints: readyEndpoints(own, servicePort, service.spec.ports.length === 1),
+    endpoints: spec.features?.serviceUpstream && service.spec.clusterIP !== undefined ? [{ address: service.spec.clusterIP, port: servicePort.port }] : readyEndpoints(own, servicePort, service.spec.ports.length === 1),
     ...(spec.features ? { features: spec.features } : {}),
   };
   if (!memo) {

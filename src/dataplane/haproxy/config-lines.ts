@@ -102,9 +102,9 @@ export function headerText(value: string): Safe {
   return make(`"${value}"`);
 }
 
-/** A header or cookie name: letters, digits, `-`, `_` and `.`. */
-export function headerName(value: string): Safe {
-  check(/^[A-Za-z0-9_.-]{1,128}$/.test(value), 'header name', value);
+/** A header or cookie name as a fetch argument (`req.hdr(X-Canary)`, `req.cook(name)`): letters, digits, `-`, `_` and `.`. */
+export function fieldName(value: string): Safe {
+  check(/^[A-Za-z0-9_.-]{1,128}$/.test(value), 'header or cookie name', value);
   return make(value);
 }
 
@@ -255,4 +255,47 @@ export function crtListLine(entry: CrtListEntry): string {
 
 export function crtList(entries: readonly CrtListEntry[]): string {
   return entries.map((entry) => `${crtListLine(entry)}\n`).join('');
+}
+
+// Backend settings from annotations (features/backend.ts). The grammars are
+// those of translate/annotations/grammars.ts, checked again here: the data
+// plane never trusts a value it did not check itself.
+
+/** A cookie name: letters, digits, `_`, `.`, `-`. */
+export function cookieName(value: string): Safe {
+  check(/^[A-Za-z0-9_.-]{1,64}$/.test(value), 'cookie name', value);
+  return make(value);
+}
+
+/** A cookie domain: a lowercase DNS name, optionally with a leading dot. */
+export function cookieDomain(value: string): Safe {
+  check(/^\.?[a-z0-9]([-a-z0-9.]*[a-z0-9])?$/.test(value) && value.length <= 254 && !value.includes('..'), 'cookie domain', value);
+  return make(value);
+}
+
+/** A cookie attribute for HAProxy's `attr`, double-quoted: `"SameSite=Lax"`, `"Max-Age=60"`, `"Path=/app"`. */
+export function cookieAttribute(name: 'SameSite' | 'Max-Age' | 'Path', value: string | number): Safe {
+  const text = String(value);
+  const ok =
+    name === 'SameSite' ? ['None', 'Lax', 'Strict'].includes(text) : name === 'Max-Age' ? Number.isSafeInteger(value) && (value as number) > 0 : /^\/[A-Za-z0-9._~\/-]{0,255}$/.test(text);
+  check(ok, `cookie attribute ${name}`, value);
+  return make(`"${name}=${text}"`);
+}
+
+/** A TLS server name as a constant sample expression: `str(api.example.com)`. */
+export function sniName(value: string): Safe {
+  check(/^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$/.test(value) && value.length <= 253 && !value.includes('..'), 'server name', value);
+  return make(`str(${value})`);
+}
+
+/** A request header name, lowercase, as in `balance hdr(<name>)`. */
+export function headerName(value: string): Safe {
+  check(/^[a-z0-9-]{1,64}$/.test(value), 'header name', value);
+  return make(value);
+}
+
+/** A query parameter name, as in `balance url_param <name>`. */
+export function paramName(value: string): Safe {
+  check(/^[A-Za-z0-9_.-]{1,64}$/.test(value), 'query parameter name', value);
+  return make(value);
 }

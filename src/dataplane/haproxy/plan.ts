@@ -5,8 +5,9 @@
 // add and to drain, map entries to add, set and remove, certificates to add,
 // update, re-list and remove. Otherwise the plan is a reload, with the reason.
 
-import { backendsById, levelsByHost, type Backend, type Certificate, type Endpoint, type Model } from '../../model/model.js';
-import type { MapEntry } from './config-lines.js';
+import { backendsById, levelsByHost, type Backend, type Certificate, type Model } from '../../model/model.js';
+import type { MapEntry, Safe } from './config-lines.js';
+import { cookieKey, serverOptions } from './features/backend.js';
 import { backendEntries, catchAllEntries, levelEntries, mapContents, redirectEntries, regexLevels, sameNamesFor, type MapContents, type MapName } from './render-files.js';
 import { serverName } from './render-config.js';
 import { MAX_PAYLOAD_BYTES } from './runtime.js';
@@ -24,6 +25,10 @@ export interface ServerChange {
   server: string;
   address: string;
   port: number;
+  /** Server options from the backend's features (TLS, HTTP/2), as on its `server` lines. */
+  options?: Safe;
+  /** The backend's dynamic-cookie key (affinity): set again after adding, so the new server gets its cookie. */
+  cookieKey?: Safe;
 }
 
 export interface MapDiff {
@@ -60,8 +65,17 @@ export type ReloadReason = 'start' | 'structural' | 'spares-exhausted' | 'oversi
 
 export type Plan = { kind: 'unchanged' } | { kind: 'reload'; reason: ReloadReason; detail: string } | RuntimePlan;
 
-function serverChanges(backend: string, endpoints: readonly Endpoint[]): ServerChange[] {
-  return endpoints.map((endpoint) => ({ backend, server: serverName(endpoint.address, endpoint.port).text, address: endpoint.address, port: endpoint.port }));
+function serverChanges(backend: string, model: Backend): ServerChange[] {
+  const options = serverOptions(model.features);
+  const key = cookieKey(model);
+  return model.endpoints.map((endpoint) => ({
+    backend,
+    server: serverName(endpoint.address, endpoint.port).text,
+    address: endpoint.address,
+    port: endpoint.port,
+    ...(options ? { options } : {}),
+    ...(key ? { cookieKey: key } : {}),
+  }));
 }
 
 function diffServers(previous: Model, next: Model, before: BackendNames, after: BackendNames): { add: ServerChange[]; remove: ServerChange[] } {
@@ -72,8 +86,8 @@ function diffServers(previous: Model, next: Model, before: BackendNames, after: 
     const oldName = was ? before.nameOf(id) : undefined;
     const newName = is ? after.nameOf(id) : undefined;
     if (was === is && oldName === newName) return;
-    const existing = new Map(oldName && was ? serverChanges(oldName, was.endpoints).map((change) => [`${change.backend}/${change.server}`, change]) : []);
-    const wanted = new Map(newName && is ? serverChanges(newName, is.endpoints).map((change) => [`${change.backend}/${change.server}`, change]) : []);
+    const existing = new Map(oldName && was ? serverChanges(oldName, was).map((change) => [`${change.backend}/${change.server}`, change]) : []);
+    const wanted = new Map(newName && is ? serverChanges(newName, is).map((change) => [`${change.backend}/${change.server}`, change]) : []);
     for (const [key, change] of wanted) if (!existing.has(key)) add.push(change);
     for (const [key, change] of existing) if (!wanted.has(key)) remove.push(change);
   };

@@ -24,6 +24,7 @@ import * as c from './config-lines.js';
 import { GENERATION_FILES } from './layout.js';
 import { NOT_FOUND_BACKEND, UNAVAILABLE_BACKEND } from './render-files.js';
 import { limitTableSections } from './features/limits.js';
+import { backendSettingLines, serverOptions } from './features/backend.js';
 import { featureLines, type FeatureContext } from './render-features.js';
 import { SPARE_PREFIX, type BackendNames, type CanaryRule, type Capabilities } from './structure.js';
 
@@ -214,7 +215,7 @@ function canaryRules(rule: CanaryRule): string[] {
   const stay = c.ident(rule.primary);
   const lines: string[] = [];
   if (rule.header !== undefined) {
-    const header = c.fragment`req.hdr(${c.headerName(rule.header)})`;
+    const header = c.fragment`req.hdr(${c.fieldName(rule.header)})`;
     if (rule.headerValue !== undefined) lines.push(c.line`  use_backend ${to} if ${route} { ${header} -m str ${c.matchText(rule.headerValue)} }`);
     else if (rule.headerPattern !== undefined) lines.push(c.line`  use_backend ${to} if ${route} { ${header} -m reg ${c.objectRegex(rule.headerPattern)} }`);
     else {
@@ -223,7 +224,7 @@ function canaryRules(rule: CanaryRule): string[] {
     }
   }
   if (rule.cookie !== undefined) {
-    const cookie = c.fragment`req.cook(${c.headerName(rule.cookie)})`;
+    const cookie = c.fragment`req.cook(${c.fieldName(rule.cookie)})`;
     lines.push(c.line`  use_backend ${to} if ${route} { ${cookie} -m str always }`);
     lines.push(c.line`  use_backend ${stay} if ${route} { ${cookie} -m str never }`);
   }
@@ -271,11 +272,15 @@ function metricsSection(settings: ConfigSettings): string[] {
 }
 
 function backendSection(name: string, backend: Backend | undefined, context: FeatureContext): string[] {
+  const options = serverOptions(backend?.features);
   return [
     c.line`backend ${c.ident(name)}`,
-    '  balance roundrobin',
+    ...backendSettingLines(backend),
     ...featureLines(backend?.features, context),
-    ...(backend?.endpoints ?? []).map((endpoint) => c.line`  server ${serverName(endpoint.address, endpoint.port)} ${c.address(endpoint.address, endpoint.port)}`),
+    ...(backend?.endpoints ?? []).map((endpoint) => {
+      const server = c.fragment`server ${serverName(endpoint.address, endpoint.port)} ${c.address(endpoint.address, endpoint.port)}`;
+      return options ? c.line`  ${server} ${options}` : c.line`  ${server}`;
+    }),
     '',
   ];
 }

@@ -6,25 +6,36 @@
 // `prepare map` / `commit map`, in payloads under the 16 KiB limit.
 
 import type { Certificate } from '../../model/model.js';
-import { address, crtListLine, filePath, mapKey, mapLine, type MapEntry, type Safe } from './config-lines.js';
+import { address, crtListLine, filePath, ident, mapKey, mapLine, type MapEntry, type Safe } from './config-lines.js';
 import { GENERATION_FILES } from './layout.js';
 import { changeCounts, diffSize, type CertificateChanges, type MapDiff, type RuntimeCounts, type RuntimePlan, type ServerChange } from './plan.js';
 import { MAP_FILES, certificateFile, type MapName } from './render-files.js';
-import { cliArg, MAX_PAYLOAD_BYTES, serverArg, type RuntimeApi, type RuntimeCommand } from './runtime.js';
+import { cliArg, cliWords, MAX_PAYLOAD_BYTES, serverArg, type RuntimeApi, type RuntimeCommand } from './runtime.js';
 
 /** Above this many changed entries a map is replaced whole, in one transaction. */
 const INCREMENTAL_LIMIT = 200;
 
+/**
+ * New servers: added (in maintenance) with their backend's server options,
+ * then, in backends with affinity, the dynamic-cookie key set again so that
+ * they get their cookie value, and only then made ready.
+ */
 function addServerCommands(changes: readonly ServerChange[], draining: ReadonlySet<string>): RuntimeCommand[] {
-  const commands: RuntimeCommand[] = [];
+  const adds: RuntimeCommand[] = [];
+  const keys = new Map<string, RuntimeCommand>();
+  const ready: RuntimeCommand[] = [];
   for (const change of changes) {
     const target = serverArg(change.backend, change.server);
     if (!draining.has(`${change.backend}/${change.server}`)) {
-      commands.push({ text: `add server ${target} ${address(change.address, change.port).text}`, expect: /^New server registered\.$/ });
+      const options = change.options ? ` ${cliWords(change.options)}` : '';
+      adds.push({ text: `add server ${target} ${address(change.address, change.port).text}${options}`, expect: /^New server registered\.$/ });
+      if (change.cookieKey) {
+        keys.set(change.backend, { text: `set dynamic-cookie-key backend ${ident(change.backend).text} ${cliArg(change.cookieKey)}`, expect: 'empty' });
+      }
     }
-    commands.push({ text: `set server ${target} state ready`, expect: 'empty' });
+    ready.push({ text: `set server ${target} state ready`, expect: 'empty' });
   }
-  return commands;
+  return [...adds, ...keys.values(), ...ready];
 }
 
 function mapPath(genDir: string, name: MapName): Safe {

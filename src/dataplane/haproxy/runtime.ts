@@ -34,6 +34,17 @@ export function cliArg(value: Safe): string {
   return text.replace(/;/g, '\\;');
 }
 
+/**
+ * Several words already rendered by config-lines.ts (server options such as
+ * `ssl verify none sni str(a.example)`), as CLI arguments: single spaces
+ * between words, and nothing the CLI would read as a separator or escape.
+ */
+export function cliWords(value: Safe): string {
+  const { text } = value;
+  if (!/^[\x21-\x7e]+( [\x21-\x7e]+)*$/.test(text) || /[;\\#'"]/.test(text)) throw new RuntimeError(`refusing CLI arguments ${JSON.stringify(text)}`);
+  return text;
+}
+
 /** `backend/server`, as the server commands take it. */
 export function serverArg(backend: string, server: string): string {
   return `${ident(backend).text}/${ident(server).text}`;

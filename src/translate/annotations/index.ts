@@ -4,6 +4,9 @@
 
 import { isEmptyFeatures, type Features } from '../../model/features.js';
 import type { Ingress } from '../../objects/types.js';
+import { affinity } from './affinity.js';
+import { backendProtocol } from './backend-protocol.js';
+import { balance } from './balance.js';
 import { bodySize } from './body-size.js';
 import { canary, canaryOf, type CanarySpec } from './canary.js';
 import { buffers } from './buffers.js';
@@ -36,6 +39,9 @@ export const GROUPS: readonly AnnotationGroup[] = [
   upstream,
   retries,
   buffers,
+  backendProtocol,
+  affinity,
+  balance,
 ];
 
 /** Every annotation name Portero knows, with its support. */
