@@ -90,6 +90,8 @@ export interface Backend {
   endpoints: Endpoint[];
   /** What the routes to this backend ask beyond the Service (from annotations). */
   features?: Features;
+  /** Backup servers: the endpoints of features.defaultBackend, used only while no endpoint is up. */
+  backupEndpoints?: Endpoint[];
 }
 
 export interface Certificate {

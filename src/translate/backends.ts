@@ -113,7 +113,20 @@ export function resolveTarget(services: ServiceIndex, namespace: string, ref: In
 }
 
 // Backends remembered per Service object and backend id, with the slice objects they were made from (see memo.ts).
-const backendMemo = new WeakMap<Service, Map<string, { slices: readonly EndpointSlice[]; backend: Backend }>>();
+const backendMemo = new WeakMap<Service, Map<string, { slices: readonly EndpointSlice[]; backup: Backup | undefined; backend: Backend }>>();
+
+interface Backup {
+  service: Service;
+  slices: readonly EndpointSlice[];
+}
+
+/** The default-backend Service of a featured backend, with its slices; undefined when there is none (or it does not exist). */
+function backupOf(services: ServiceIndex, slices: SliceIndex, spec: BackendSpec): Backup | undefined {
+  const name = spec.features?.defaultBackend?.service;
+  const service = name === undefined ? undefined : services.get(spec.namespace)?.get(name);
+  if (!service || service.spec.type === 'ExternalName' || service.spec.ports.length === 0) return undefined;
+  return { service, slices: slices.get(spec.namespace)?.get(service.metadata.name) ?? NO_SLICES };
+}
 const NO_SLICES: readonly EndpointSlice[] = [];
 
 function sameSlices(a: readonly EndpointSlice[], b: readonly EndpointSlice[]): boolean {
@@ -122,13 +135,17 @@ function sameSlices(a: readonly EndpointSlice[], b: readonly EndpointSlice[]): b
   return true;
 }
 
-/** The backend of a Service port, with its ready endpoints. */
-export function backendFor(slices: SliceIndex, spec: BackendSpec): Backend {
+/** The backend of a Service port, with its ready endpoints (and those of its default-backend Service, as backups). */
+export function backendFor(slices: SliceIndex, spec: BackendSpec, services: ServiceIndex = new Map()): Backend {
   const { service, servicePort } = spec;
   const own = slices.get(spec.namespace)?.get(service.metadata.name) ?? NO_SLICES;
+  const backup = backupOf(services, slices, spec);
   let memo = backendMemo.get(service);
   const cached = memo?.get(spec.id);
-  if (cached && sameSlices(cached.slices, own)) return cached.backend;
+  if (cached && sameSlices(cached.slices, own) && cached.backup?.service === backup?.service && sameSlices(cached.backup?.slices ?? NO_SLICES, backup?.slices ?? NO_SLICES)) return cached.backend;
+  // ingress-nginx sends to the default backend's first port.
+  const backupPort = backup?.service.spec.ports[0];
+  const backupEndpoints = backup && backupPort ? readyEndpoints(backup.slices, backupPort, backup.service.spec.ports.length === 1) : undefined;
   const backend: Backend = {
     id: spec.id,
     namespace: spec.namespace,
@@ -136,12 +153,13 @@ export function backendFor(slices: SliceIndex, spec: BackendSpec): Backend {
     port: servicePort.port,
     endpoints: spec.features?.serviceUpstream && service.spec.clusterIP !== undefined ? [{ address: service.spec.clusterIP, port: servicePort.port }] : readyEndpoints(own, servicePort, service.spec.ports.length === 1),
     ...(spec.features ? { features: spec.features } : {}),
+    ...(backupEndpoints && backupEndpoints.length > 0 ? { backupEndpoints } : {}),
   };
   if (!memo) {
     memo = new Map();
     backendMemo.set(service, memo);
   }
-  memo.set(spec.id, { slices: own, backend });
+  memo.set(spec.id, { slices: own, backup, backend });
   return backend;
 }
 

@@ -7,7 +7,7 @@
 import { describe } from '../objects/grammar.js';
 import { levelsByHost, type Backend, type Certificate, type Model } from '../model/model.js';
 import { keyOf, refOf, type EndpointSlice, type Ingress, type IngressClass, type ObjectRef, type Secret, type Service } from '../objects/types.js';
-import { backendFor, indexServices, indexSlices, type BackendSpec, type SliceIndex } from './backends.js';
+import { backendFor, indexServices, indexSlices, type BackendSpec, type ServiceIndex, type SliceIndex } from './backends.js';
 import { checkDiagnostics } from './check.js';
 import { ageOf, checkedIngress } from './memo.js';
 import { diagnosticKey, type Diagnostic } from './diagnostics.js';
@@ -97,13 +97,13 @@ function selectIngresses(snapshot: Snapshot, options: TranslateOptions): Selecti
 }
 
 // The backends of the same specs over the same slices are the same (see memo.ts).
-const backendLists = new WeakMap<ReadonlyMap<string, BackendSpec>, { slices: SliceIndex; backends: Backend[] }>();
+const backendLists = new WeakMap<ReadonlyMap<string, BackendSpec>, { slices: SliceIndex; services: ServiceIndex; backends: Backend[] }>();
 
-function backendsOf(specs: ReadonlyMap<string, BackendSpec>, slices: SliceIndex): Backend[] {
+function backendsOf(specs: ReadonlyMap<string, BackendSpec>, slices: SliceIndex, services: ServiceIndex): Backend[] {
   const memo = backendLists.get(specs);
-  if (memo?.slices === slices) return memo.backends;
-  const backends = [...specs.values()].map((spec) => backendFor(slices, spec)).sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
-  backendLists.set(specs, { slices, backends });
+  if (memo?.slices === slices && memo.services === services) return memo.backends;
+  const backends = [...specs.values()].map((spec) => backendFor(slices, spec, services)).sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
+  backendLists.set(specs, { slices, services, backends });
   return backends;
 }
 
@@ -129,7 +129,7 @@ export function translate(snapshot: Snapshot, options: TranslateOptions, previou
 
   const model: Model = {
     levels: routing.levels,
-    backends: backendsOf(routing.specs, indexSlices(snapshot.endpointSlices)),
+    backends: backendsOf(routing.specs, indexSlices(snapshot.endpointSlices), indexServices(snapshot.services)),
     catchAll: routing.catchAll,
     defaultCertificate: defaultCertificate(secrets, options, diagnostics),
     certificates: tls.certificates,

@@ -44,6 +44,7 @@ const VALID: [string, Record<string, string>, Features | undefined][] = [
   ['allowlist, normalised and sorted', { [`${A}/allowlist-source-range`]: ' 10.0.0.0/08 ,192.168.1.1,, ::1/128' }, { allowSources: ['10.0.0.0/8', '192.168.1.1', '::1/128'] }],
   ['whitelist is the old name', { [`${A}/whitelist-source-range`]: '10.0.0.0/8' }, { allowSources: ['10.0.0.0/8'] }],
   ['denylist', { [`${A}/denylist-source-range`]: '1.2.3.4' }, { denySources: ['1.2.3.4'] }],
+  ['default-backend', { [`${A}/default-backend`]: 'fallback' }, { defaultBackend: { service: 'fallback' } }],
   ['an invalid allowlist fails closed', { [`${A}/allowlist-source-range`]: '10.0.0.0/40' }, { denied: true }],
 ];
 
@@ -62,6 +63,7 @@ const REFUSED: [string, Record<string, string>, RegExp][] = [
   ['a size with a unit nginx does not know', { [`${A}/proxy-body-size`]: '1t' }, /must be a size/],
   ['a negative timeout', { [`${A}/proxy-read-timeout`]: '-1' }, /between 1 and 86400/],
   ['a timeout with a unit', { [`${A}/proxy-read-timeout`]: '60s' }, /whole number/],
+  ['a default-backend that is not a Service name', { [`${A}/default-backend`]: 'ns/name' }, /name of a Service/],
   ['a snippet', { [`${A}/server-snippet`]: 'location / { }' }, /Snippet directives are disabled/],
 ];
 

@@ -6,10 +6,10 @@
 // update, re-list and remove. Otherwise the plan is a reload, with the reason.
 
 import { backendsById, levelsByHost, type Backend, type Certificate, type Model } from '../../model/model.js';
-import type { MapEntry, Safe } from './config-lines.js';
+import { fragment, type MapEntry, type Safe } from './config-lines.js';
 import { cookieKey, serverOptions } from './features/backend.js';
 import { backendEntries, catchAllEntries, levelEntries, mapContents, redirectEntries, regexLevels, sameNamesFor, type MapContents, type MapName } from './render-files.js';
-import { serverName } from './render-config.js';
+import { backupServerName, serverName } from './render-config.js';
 import { MAX_PAYLOAD_BYTES } from './runtime.js';
 import { misfit, type BackendNames } from './structure.js';
 
@@ -67,8 +67,9 @@ export type Plan = { kind: 'unchanged' } | { kind: 'reload'; reason: ReloadReaso
 
 function serverChanges(backend: string, model: Backend): ServerChange[] {
   const options = serverOptions(model.features);
+  const backupOptions = options ? fragment`${options} backup` : fragment`backup`;
   const key = cookieKey(model);
-  return model.endpoints.map((endpoint) => ({
+  const primary = model.endpoints.map((endpoint) => ({
     backend,
     server: serverName(endpoint.address, endpoint.port).text,
     address: endpoint.address,
@@ -76,6 +77,15 @@ function serverChanges(backend: string, model: Backend): ServerChange[] {
     ...(options ? { options } : {}),
     ...(key ? { cookieKey: key } : {}),
   }));
+  const backups = (model.backupEndpoints ?? []).map((endpoint) => ({
+    backend,
+    server: backupServerName(endpoint.address, endpoint.port).text,
+    address: endpoint.address,
+    port: endpoint.port,
+    options: backupOptions,
+    ...(key ? { cookieKey: key } : {}),
+  }));
+  return [...primary, ...backups];
 }
 
 function diffServers(previous: Model, next: Model, before: BackendNames, after: BackendNames): { add: ServerChange[]; remove: ServerChange[] } {

@@ -48,6 +48,11 @@ export function serverName(address: string, port: number): c.Safe {
   return c.ident(`${address}_${port}`);
 }
 
+/** A backup server (an endpoint of the default-backend Service): its own name, so it never clashes with an endpoint at the same address. */
+export function backupServerName(address: string, port: number): c.Safe {
+  return c.ident(`backup_${address}_${port}`);
+}
+
 /** Forward-secret AEAD suites only (Mozilla "intermediate" without DHE). */
 const TLS12_CIPHERS = 'ECDHE-ECDSA-AES128-GCM-SHA256:ECDHE-RSA-AES128-GCM-SHA256:ECDHE-ECDSA-AES256-GCM-SHA384:ECDHE-RSA-AES256-GCM-SHA384:ECDHE-ECDSA-CHACHA20-POLY1305:ECDHE-RSA-CHACHA20-POLY1305';
 const TLS13_SUITES = 'TLS_AES_128_GCM_SHA256:TLS_AES_256_GCM_SHA384:TLS_CHACHA20_POLY1305_SHA256';
@@ -280,6 +285,11 @@ function backendSection(name: string, backend: Backend | undefined, context: Fea
     ...(backend?.endpoints ?? []).map((endpoint) => {
       const server = c.fragment`server ${serverName(endpoint.address, endpoint.port)} ${c.address(endpoint.address, endpoint.port)}`;
       return options ? c.line`  ${server} ${options}` : c.line`  ${server}`;
+    }),
+    // Used only while no endpoint of the Service is up (default-backend).
+    ...(backend?.backupEndpoints ?? []).map((endpoint) => {
+      const server = c.fragment`server ${backupServerName(endpoint.address, endpoint.port)} ${c.address(endpoint.address, endpoint.port)}`;
+      return options ? c.line`  ${server} ${options} backup` : c.line`  ${server} backup`;
     }),
     '',
   ];

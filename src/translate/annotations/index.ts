@@ -9,6 +9,7 @@ import { backendProtocol } from './backend-protocol.js';
 import { balance } from './balance.js';
 import { bodySize } from './body-size.js';
 import { canary, canaryOf, type CanarySpec } from './canary.js';
+import { defaultBackend } from './default-backend.js';
 import { buffers } from './buffers.js';
 import { cors } from './cors.js';
 import type { AnnotationGroup, AnnotationSettings, AnnotationSupport, FeaturesDraft } from './group.js';
@@ -30,6 +31,7 @@ export const GROUPS: readonly AnnotationGroup[] = [
   rewrite,
   canary,
   bodySize,
+  defaultBackend,
   timeouts,
   sourceRanges,
   limits,
