@@ -41,6 +41,7 @@ export interface Flags {
   shutdownGracePeriod: number;
   annotationsPrefix: string;
   allowSnippetAnnotations: boolean;
+  enableSslPassthrough: boolean;
 }
 
 function parsePort(value: string): number {
@@ -164,6 +165,7 @@ export function buildCommand(): Command {
     .addOption(new Option('--status-refresh-interval <duration>', 'Kubernetes mode: how often the published addresses are re-read.').default(10_000, '10s').argParser(parseInterval))
     .addOption(new Option('--watch-idle-timeout <duration>', 'Kubernetes mode: a watch that delivers nothing, not even a bookmark, for this long is re-opened.').default(150_000, '150s').argParser(parseInterval))
     .addOption(new Option('--annotations-prefix <prefix>', 'Prefix of the ingress-nginx annotations Portero reads (docs/annotations.md).').default('nginx.ingress.kubernetes.io').argParser(parseAnnotationsPrefix))
+    .addOption(new Option('--enable-ssl-passthrough', "Honour the ssl-passthrough annotation: TLS to those hosts goes, by SNI, to the Service's pods as it is (the TLS port then routes every connection by SNI first).").default(false))
     .addOption(new Option('--allow-snippet-annotations', 'Accept snippet annotations (configuration-snippet, server-snippet, ...) holding the safe subset of directives Portero parses; without it an Ingress carrying a snippet is refused.').default(false))
     .addHelpText('after', '\nCommands:\n  portero migrate [options]  Report how Portero would serve the Ingresses ingress-nginx serves (portero migrate --help).')
     .showHelpAfterError('(run portero --help for every flag)')

@@ -76,7 +76,7 @@ async function run(flags: Flags, log: Logger, shutdown: Shutdown): Promise<void>
         ingressClass: flags.ingressClass,
         controllerClass: flags.controllerClass,
         watchIngressWithoutClass: flags.watchIngressWithoutClass,
-        annotations: { prefix: flags.annotationsPrefix, allowSnippets: flags.allowSnippetAnnotations },
+        annotations: { prefix: flags.annotationsPrefix, allowSnippets: flags.allowSnippetAnnotations, sslPassthrough: flags.enableSslPassthrough },
         fallbackCertificatePem: await fallbackCertificate,
         ...(flags.defaultBackendService ? { defaultBackendService: flags.defaultBackendService } : {}),
         ...(flags.defaultSslCertificate ? { defaultSslCertificate: flags.defaultSslCertificate } : {}),

@@ -173,6 +173,8 @@ export interface Features {
    * by backend, concerns this route only. Renders nothing.
    */
   canaryOf?: string;
+  /** The backend takes TLS connections as they are, by SNI (ssl-passthrough): `mode tcp`, no HTTP rule. */
+  passthrough?: boolean;
   /** A Service of the same namespace whose endpoints answer while the route's Service has none ready (default-backend). */
   defaultBackend?: { service: string };
   /** TLS and HTTP/2 to the endpoints (backend-protocol, proxy-ssl-*); absent: HTTP/1.1 in clear text. */

@@ -103,6 +103,13 @@ export interface Certificate {
   hosts: string[];
 }
 
+export interface Passthrough {
+  /** An exact host (SNI names are exact). */
+  host: string;
+  /** A backend whose features have `passthrough`. */
+  target: Target & { kind: 'backend' };
+}
+
 export interface Model {
   levels: HostLevel[];
   backends: Backend[];
@@ -112,6 +119,8 @@ export interface Model {
   certificates: Certificate[];
   /** Hosts (exact or wildcard) whose plain-HTTP requests are redirected to HTTPS. */
   redirectHosts: string[];
+  /** Hosts whose TLS connections go, as they are, to a backend chosen by SNI (ssl-passthrough); sorted by host. */
+  passthrough?: Passthrough[];
 }
 
 export function backendId(namespace: string, service: string, port: number): string {

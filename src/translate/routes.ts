@@ -7,7 +7,7 @@
 // and sets one; otherwise the catch-all: the oldest Ingress's
 // `spec.defaultBackend`, else `--default-backend-service`, else a plain 404.
 
-import { sameTarget, type Canary, type HostLevel, type PathMatch, type Route, type Target } from '../model/model.js';
+import { sameTarget, type Canary, type HostLevel, type Passthrough, type PathMatch, type Route, type Target } from '../model/model.js';
 import { keyOf, refOf, type Ingress } from '../objects/types.js';
 import type { IngressAnnotations } from './annotations/index.js';
 import { resolveTarget, withFeatures, type BackendSpec, type Resolution, type ServiceIndex } from './backends.js';
@@ -113,6 +113,8 @@ const NO_OPTIONS: OptionsOf = () => ({ problems: [], unknown: [], regex: false }
 
 export interface Routing {
   levels: HostLevel[];
+  /** ssl-passthrough hosts (with --enable-ssl-passthrough). */
+  passthrough?: Passthrough[];
   catchAll: Target;
   /** Every Service port some route, fallback or the catch-all sends requests to. */
   specs: ReadonlyMap<string, BackendSpec>;
@@ -243,7 +245,8 @@ export function route(
     result.push(before && sameLevel(before, routes, fallback, regex) ? before : { host, ...(regex ? { regex: true } : {}), routes, fallback });
   }
   result.sort((a, b) => (a.host < b.host ? -1 : a.host > b.host ? 1 : 0));
-  const routing: Routing = { levels: result, catchAll, specs, diagnostics };
+  const passthrough = passthroughHosts(primaries, services, optionsOf, diagnostics, use);
+  const routing: Routing = { levels: result, catchAll, specs, diagnostics, ...(passthrough.length > 0 ? { passthrough } : {}) };
   routings.set(ingresses, { services, defaultKey, optionsOf, routing });
   return routing;
 }
@@ -349,4 +352,44 @@ function attachCanaries(
     }
   }
   return attached;
+}
+
+/**
+ * The hosts of ssl-passthrough Ingresses, each to the Service of its first
+ * path (the oldest Ingress wins a host); honoured only with
+ * --enable-ssl-passthrough, as in ingress-nginx.
+ */
+function passthroughHosts(
+  ingresses: readonly Ingress[],
+  services: ServiceIndex,
+  optionsOf: OptionsOf,
+  diagnostics: Diagnostic[],
+  use: (ingress: Ingress | undefined, resolution: Resolution) => Target,
+): Passthrough[] {
+  const hosts = new Map<string, Passthrough>();
+  for (const ingress of ingresses) {
+    const options = optionsOf(ingress);
+    if (!options.passthrough) continue;
+    const warn = (field: string, message: string) => diagnostics.push({ severity: 'warning', object: refOf(ingress), field, message });
+    if (!options.passthroughEnabled) {
+      warn('metadata.annotations', 'ssl-passthrough needs --enable-ssl-passthrough; TLS to its hosts is ended by Portero as for other Ingresses');
+      continue;
+    }
+    const resolved = resolveIngress(ingress, services, optionsOf);
+    resolved.rules.forEach((rule, i) => {
+      const first = rule.paths[0];
+      if (rule.host === '' || rule.host.startsWith('*.') || !first) {
+        warn(`spec.rules[${i}].host`, 'ssl-passthrough needs an exact host with a path; this rule is not passed through');
+        return;
+      }
+      if (hosts.has(rule.host)) {
+        warn(`spec.rules[${i}].host`, `ssl-passthrough for host ${rule.host} is already set by an older Ingress`);
+        return;
+      }
+      const resolution = withFeatures(first.base, { passthrough: true });
+      const target = use(ingress, resolution);
+      if (target.kind === 'backend') hosts.set(rule.host, { host: rule.host, target });
+    });
+  }
+  return [...hosts.values()].sort((a, b) => (a.host < b.host ? -1 : a.host > b.host ? 1 : 0));
 }

@@ -77,7 +77,7 @@ const selections = new WeakMap<readonly Ingress[], Selection>();
 /** The Ingresses Portero serves, valid and sorted oldest first, with the diagnostics of the refused ones. */
 function selectIngresses(snapshot: Snapshot, options: TranslateOptions): Selection {
   const settings = options.annotations ?? DEFAULT_ANNOTATION_SETTINGS;
-  const key = `${options.ingressClass}|${options.controllerClass}|${options.watchIngressWithoutClass}|${settings.prefix}|${settings.allowSnippets}`;
+  const key = `${options.ingressClass}|${options.controllerClass}|${options.watchIngressWithoutClass}|${settings.prefix}|${settings.allowSnippets}|${settings.sslPassthrough}`;
   const memo = selections.get(snapshot.ingresses);
   if (memo && memo.classes === snapshot.ingressClasses && memo.key === key) return memo;
   const classes = selectClasses(snapshot.ingressClasses, options);
@@ -134,6 +134,7 @@ export function translate(snapshot: Snapshot, options: TranslateOptions, previou
     defaultCertificate: defaultCertificate(secrets, options, diagnostics),
     certificates: tls.certificates,
     redirectHosts: tls.redirectHosts,
+    ...(routing.passthrough ? { passthrough: routing.passthrough } : {}),
   };
   return {
     model,

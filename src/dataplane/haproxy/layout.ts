@@ -43,6 +43,7 @@ export const GENERATION_FILES = {
   redirectMap: 'redirect.map',
   regexMap: 'regex.map',
   canaryMap: 'canary-weights.map',
+  passthroughMap: 'passthrough.map',
   backendsMap: 'backends.map',
   crtList: 'crt-list.txt',
   certsDir: 'certs',

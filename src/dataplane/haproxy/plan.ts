@@ -8,7 +8,7 @@
 import { backendsById, levelsByHost, type Backend, type Certificate, type Model } from '../../model/model.js';
 import { fragment, type MapEntry, type Safe } from './config-lines.js';
 import { cookieKey, serverOptions } from './features/backend.js';
-import { backendEntries, catchAllEntries, levelEntries, mapContents, redirectEntries, regexLevels, sameNamesFor, type MapContents, type MapName } from './render-files.js';
+import { backendEntries, catchAllEntries, levelEntries, mapContents, passthroughEntries, redirectEntries, regexLevels, sameNamesFor, type MapContents, type MapName } from './render-files.js';
 import { backupServerName, serverName } from './render-config.js';
 import { MAX_PAYLOAD_BYTES } from './runtime.js';
 import { misfit, type BackendNames } from './structure.js';
@@ -142,7 +142,7 @@ function sameHosts(a: readonly string[], b: readonly string[]): boolean {
   return a.length === b.length && a.every((host, i) => host === b[i]);
 }
 
-const MAP_NAMES: readonly MapName[] = ['hosts', 'exact', 'prefix', 'regex', 'canary', 'redirect', 'backends'];
+const MAP_NAMES: readonly MapName[] = ['hosts', 'exact', 'prefix', 'regex', 'canary', 'redirect', 'passthrough', 'backends'];
 
 function sameSet(a: ReadonlySet<string>, b: ReadonlySet<string>): boolean {
   return a.size === b.size && [...a].every((item) => b.has(item));
@@ -175,6 +175,7 @@ function diffMaps(previous: Model, next: Model, before: BackendNames, after: Bac
     touched.redirect.note(redirectEntries(previous.redirectHosts, regexBefore), redirectEntries(next.redirectHosts, regexAfter));
   }
   if (before !== after) touched.backends.note(backendEntries(before), backendEntries(after));
+  if (before !== after || previous.passthrough !== next.passthrough) touched.passthrough.note(passthroughEntries(previous, before), passthroughEntries(next, after));
   return Object.fromEntries(MAP_NAMES.map((name) => [name, touched[name].diff(nextContent(name))])) as Record<MapName, MapDiff>;
 }
 

@@ -239,10 +239,14 @@ function canaryRules(rule: CanaryRule): string[] {
 
 function frontendSection(scheme: 'http' | 'https', capabilities: Capabilities, settings: ConfigSettings, genDir: string): string[] {
   const port = scheme === 'http' ? settings.httpPort : settings.httpsPort;
+  const tls = c.fragment`ssl crt-list ${c.filePath(`${genDir}/${GENERATION_FILES.crtList}`)} alpn h2,http/1.1`;
   const bind =
     scheme === 'http'
       ? c.line`  bind ${c.bindAddress(settings.bindAddress, port)}`
-      : c.line`  bind ${c.bindAddress(settings.bindAddress, port)} ssl crt-list ${c.filePath(`${genDir}/${GENERATION_FILES.crtList}`)} alpn h2,http/1.1`;
+      : capabilities.passthrough
+        ? // Behind the TCP frontend (passthroughSections), which keeps the client's address with the PROXY protocol.
+          c.line`  bind unix@${c.filePath(tlsSocket(settings))} accept-proxy ${tls}`
+        : c.line`  bind ${c.bindAddress(settings.bindAddress, port)} ${tls}`;
   return [
     c.line`frontend ${c.ident(`portero-${scheme}`)}`,
     bind,
@@ -263,6 +267,38 @@ function frontendSection(scheme: 'http' | 'https', capabilities: Capabilities, s
   ];
 }
 
+/** The TLS frontend's socket when port 443 routes by SNI first (ssl-passthrough). */
+function tlsSocket(settings: ConfigSettings): string {
+  return `${settings.stateDir}/tls.sock`;
+}
+
+const TLS_TERMINATE_BACKEND = 'portero:tls-terminate';
+
+/**
+ * ssl-passthrough (ingress-nginx's --enable-ssl-passthrough): the TLS port
+ * reads the SNI of the ClientHello; passthrough hosts go, as they are, to
+ * their backend (mode tcp), every other connection to the TLS frontend over
+ * a local socket, as ingress-nginx's TCP proxy does.
+ */
+function passthroughSections(capabilities: Capabilities, settings: ConfigSettings, genDir: string): string[] {
+  if (!capabilities.passthrough) return [];
+  const sni = c.fragment`req.ssl_sni,lower,map_str(${c.filePath(`${genDir}/${GENERATION_FILES.passthroughMap}`)})`;
+  return [
+    'frontend portero-tls-sni',
+    '  mode tcp',
+    c.line`  bind ${c.bindAddress(settings.bindAddress, settings.httpsPort)}`,
+    '  tcp-request inspect-delay 5s',
+    '  tcp-request content accept if { req.ssl_hello_type 1 }',
+    c.line`  use_backend %[${sni}] if { ${sni} -m found }`,
+    c.line`  default_backend ${c.ident(TLS_TERMINATE_BACKEND)}`,
+    '',
+    c.line`backend ${c.ident(TLS_TERMINATE_BACKEND)}`,
+    '  mode tcp',
+    c.line`  server tls unix@${c.filePath(tlsSocket(settings))} send-proxy-v2`,
+    '',
+  ];
+}
+
 /** HAProxy's own Prometheus exporter; a scrape without `?scope=` gets only global and frontend metrics, which stay small at any number of backends. */
 function metricsSection(settings: ConfigSettings): string[] {
   if (!settings.metricsPort) return [];
@@ -278,6 +314,16 @@ function metricsSection(settings: ConfigSettings): string[] {
 
 function backendSection(name: string, backend: Backend | undefined, context: FeatureContext): string[] {
   const options = serverOptions(backend?.features);
+  if (backend?.features?.passthrough) {
+    // TLS connections as they are (ssl-passthrough): no HTTP rule applies.
+    return [
+      c.line`backend ${c.ident(name)}`,
+      '  mode tcp',
+      '  balance roundrobin',
+      ...backend.endpoints.map((endpoint) => c.line`  server ${serverName(endpoint.address, endpoint.port)} ${c.address(endpoint.address, endpoint.port)}`),
+      '',
+    ];
+  }
   return [
     c.line`backend ${c.ident(name)}`,
     ...backendSettingLines(backend),
@@ -312,6 +358,7 @@ export function renderConfig(model: Model, settings: ConfigSettings, genDir: str
     ...defaultsSection(genDir),
     ...frontendSection('http', structure.capabilities, settings, genDir),
     ...frontendSection('https', structure.capabilities, settings, genDir),
+    ...passthroughSections(structure.capabilities, settings, genDir),
     ...metricsSection(settings),
     c.line`backend ${c.ident(NOT_FOUND_BACKEND)}`,
     '  http-request return status 404 content-type text/plain string "404 Not Found"',

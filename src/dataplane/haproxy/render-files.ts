@@ -10,6 +10,8 @@
 //                 Each level also has `level/` → its fallback (unless a `/`
 //                 route takes that key), so one lookup always finds a backend
 //   redirect.map  TLS hosts whose plain-HTTP requests get a 308 to HTTPS
+//   passthrough.map  SNI → the backend that takes the TLS connection as it
+//                 is (ssl-passthrough), looked up by the TCP frontend
 //   canary-weights.map  a canaried route's backend → the canary's share of
 //                 the requests no header or cookie decided, in ten-thousandths
 //   regex.map     for levels whose paths are regular expressions (ingress-
@@ -73,6 +75,7 @@ export interface MapContents {
   /** In route order; never sorted (see the top of this file). */
   regex: MapEntry[];
   canary: MapEntry[];
+  passthrough: MapEntry[];
   /** HAProxy backend name → `namespace/service:port`, for access logs (spare backends especially). */
   backends: MapEntry[];
 }
@@ -85,6 +88,7 @@ export const MAP_FILES: Readonly<Record<MapName, string>> = {
   redirect: GENERATION_FILES.redirectMap,
   regex: GENERATION_FILES.regexMap,
   canary: GENERATION_FILES.canaryMap,
+  passthrough: GENERATION_FILES.passthroughMap,
   backends: GENERATION_FILES.backendsMap,
 };
 
@@ -148,6 +152,11 @@ export function catchAllEntries(model: Model, names?: BackendNames): MapEntry[] 
   return model.levels.some((level) => level.host === '') ? [] : [{ key: `${HOSTLESS_LEVEL}/`, value: backendName(model.catchAll, names) }];
 }
 
+/** SNI host → passthrough backend. */
+export function passthroughEntries(model: Model, names?: BackendNames): MapEntry[] {
+  return (model.passthrough ?? []).map((entry) => ({ key: hostName(entry.host).text, value: backendName(entry.target, names) }));
+}
+
 /** The hosts of the regex levels (their level key starts with `~`). */
 export function regexLevels(model: Model): ReadonlySet<string> {
   return new Set(model.levels.filter((level) => level.regex).map((level) => level.host));
@@ -180,7 +189,7 @@ export function backendEntries(names?: BackendNames): MapEntry[] {
 }
 
 export function mapContents(model: Model, names?: BackendNames): MapContents {
-  const maps: MapContents = { hosts: [], exact: [], prefix: [], redirect: redirectEntries(model.redirectHosts, regexLevels(model)), regex: [], canary: [], backends: backendEntries(names) };
+  const maps: MapContents = { hosts: [], exact: [], prefix: [], redirect: redirectEntries(model.redirectHosts, regexLevels(model)), regex: [], canary: [], passthrough: passthroughEntries(model, names), backends: backendEntries(names) };
   for (const level of model.levels) {
     const entries = levelEntries(level, names);
     maps.hosts.push(...entries.hosts);

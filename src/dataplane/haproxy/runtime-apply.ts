@@ -147,12 +147,12 @@ function planSteps(plan: RuntimePlan, options: ExecuteOptions): (RuntimeCommand[
   const steps: (RuntimeCommand[] | MapReplacement)[] = [[...certificates.before, ...addServerCommands(plan.addServers, options.draining)]];
   const loaded = (name: MapName) => diffSize(plan.maps[name]) > 0 && !options.unloaded?.has(name);
   // Additions: a new host's routes before the host itself. Large changes replace the whole map.
-  for (const name of (['backends', 'canary', 'exact', 'prefix', 'regex', 'redirect', 'hosts'] as MapName[]).filter(loaded)) {
+  for (const name of (['backends', 'canary', 'exact', 'prefix', 'regex', 'redirect', 'hosts', 'passthrough'] as MapName[]).filter(loaded)) {
     const diff = plan.maps[name];
     steps.push(isLarge(diff, name) ? { file: mapPath(genDir, name), payloads: chunks(diff.next()) } : incrementalAdds(diff, mapPath(genDir, name)));
   }
   // Removals: a removed host before its routes.
-  for (const name of (['hosts', 'redirect', 'regex', 'prefix', 'exact', 'canary', 'backends'] as MapName[]).filter(loaded)) {
+  for (const name of (['passthrough', 'hosts', 'redirect', 'regex', 'prefix', 'exact', 'canary', 'backends'] as MapName[]).filter(loaded)) {
     if (!isLarge(plan.maps[name], name)) steps.push(incrementalRemoves(plan.maps[name], mapPath(genDir, name)));
   }
   steps.push(certificates.after);

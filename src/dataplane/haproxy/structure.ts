@@ -39,6 +39,8 @@ export interface Capabilities {
   wildcardRedirect: boolean;
   /** regex.map is consulted for levels whose paths are regular expressions (use-regex). */
   regexLookup: boolean;
+  /** Port 443 is a TCP frontend that passes ssl-passthrough hosts on by SNI and the rest to the TLS frontend. */
+  passthrough: boolean;
   /** The canary decisions, each a few rules; the loaded list must equal the model's. */
   canaries: readonly CanaryRule[];
 }
@@ -50,6 +52,7 @@ const REASONS: Readonly<Record<keyof Capabilities, string>> = {
   redirect: 'the first TLS host needs the HTTPS redirect',
   wildcardRedirect: 'the first wildcard TLS host needs the wildcard redirect',
   regexLookup: 'the first host with regular-expression paths needs the regex lookup',
+  passthrough: 'the first ssl-passthrough host needs the TLS port to route by SNI',
   canaries: 'a canary was added or removed, or its header or cookie changed',
 };
 
@@ -81,6 +84,7 @@ export function capabilitiesFor(model: Model): Capabilities {
     redirect: model.redirectHosts.length > 0,
     wildcardRedirect: model.redirectHosts.some((host) => host.startsWith('*.')),
     regexLookup: model.levels.some((level) => level.regex),
+    passthrough: (model.passthrough ?? []).length > 0,
     canaries: canaryRules(model),
   };
 }

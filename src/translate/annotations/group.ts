@@ -20,6 +20,8 @@ export interface AnnotationSettings {
   prefix: string;
   /** `--allow-snippet-annotations`: snippets are parsed (a safe subset) instead of refused. */
   allowSnippets: boolean;
+  /** `--enable-ssl-passthrough`: the ssl-passthrough annotation is honoured (else ignored with a warning). */
+  sslPassthrough?: boolean;
 }
 
 /** Features being filled in by the groups, one after another. */

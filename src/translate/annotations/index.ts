@@ -10,6 +10,7 @@ import { balance } from './balance.js';
 import { bodySize } from './body-size.js';
 import { canary, canaryOf, type CanarySpec } from './canary.js';
 import { defaultBackend } from './default-backend.js';
+import { passthrough } from './passthrough.js';
 import { buffers } from './buffers.js';
 import { cors } from './cors.js';
 import type { AnnotationGroup, AnnotationSettings, AnnotationSupport, FeaturesDraft } from './group.js';
@@ -32,6 +33,7 @@ export const GROUPS: readonly AnnotationGroup[] = [
   canary,
   bodySize,
   defaultBackend,
+  passthrough,
   timeouts,
   sourceRanges,
   limits,
@@ -64,6 +66,9 @@ export interface IngressAnnotations {
   rewriteTarget?: string;
   /** canary: "true": the Ingress adds an alternative backend to other Ingresses' routes. */
   canary?: CanarySpec;
+  /** ssl-passthrough: "true" (honoured only with --enable-ssl-passthrough, then passthroughEnabled). */
+  passthrough?: boolean;
+  passthroughEnabled?: boolean;
 }
 
 function readAnnotations(ingress: Ingress, settings: AnnotationSettings): IngressAnnotations {
@@ -85,6 +90,7 @@ function readAnnotations(ingress: Ingress, settings: AnnotationSettings): Ingres
     regex,
     ...(target !== undefined ? { rewriteTarget: target } : {}),
     ...(canarySpec ? { canary: canarySpec } : {}),
+    ...(new AnnotationValues(ingress.metadata.annotations, settings.prefix).bool('ssl-passthrough') === true ? { passthrough: true, passthroughEnabled: settings.sslPassthrough === true } : {}),
   };
 }
 
@@ -94,7 +100,7 @@ const remembered = new WeakMap<Ingress, { settings: AnnotationSettings; result: 
 
 export function annotationsOf(ingress: Ingress, settings: AnnotationSettings): IngressAnnotations {
   const memo = remembered.get(ingress);
-  if (memo && memo.settings.prefix === settings.prefix && memo.settings.allowSnippets === settings.allowSnippets) return memo.result;
+  if (memo && memo.settings.prefix === settings.prefix && memo.settings.allowSnippets === settings.allowSnippets && memo.settings.sslPassthrough === settings.sslPassthrough) return memo.result;
   const result = readAnnotations(ingress, settings);
   remembered.set(ingress, { settings, result });
   return result;
