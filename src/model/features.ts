@@ -134,6 +134,28 @@ export type Balance =
   /** Consistent hashing of a request header or a query parameter, named by a checked token. */
   | { kind: 'hash'; by: 'header' | 'param'; name: string };
 
+// Snippets (configuration-snippet, server-snippet), parsed by translate/annotations/snippet-parser.ts.
+
+export interface HeaderChange {
+  name: string;
+  /** Absent: the header is removed. */
+  value?: string;
+}
+
+export interface AccessRule {
+  allow: boolean;
+  /** An address or CIDR range, or `all`. */
+  source: string;
+}
+
+export interface SnippetRules {
+  request: HeaderChange[];
+  response: HeaderChange[];
+  access: AccessRule[];
+  /** `return`: a status with a body text, or a redirect (301, 302, 303, 307, 308) to a URL. */
+  answer?: { code: number; text?: string; location?: string };
+}
+
 export interface Features {
   /** Plain-HTTP requests are redirected to HTTPS with 308, whether or not the host has TLS (force-ssl-redirect). */
   httpsRedirect?: boolean;
@@ -173,6 +195,8 @@ export interface Features {
    * by backend, concerns this route only. Renders nothing.
    */
   canaryOf?: string;
+  /** What configuration-snippet and server-snippet ask, parsed into typed rules (never pasted). */
+  snippet?: SnippetRules;
   /** The backend takes TLS connections as they are, by SNI (ssl-passthrough): `mode tcp`, no HTTP rule. */
   passthrough?: boolean;
   /** A Service of the same namespace whose endpoints answer while the route's Service has none ready (default-backend). */

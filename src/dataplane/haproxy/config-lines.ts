@@ -139,6 +139,21 @@ export function originRegex(origin: string): Safe {
   return regex(`^${scheme}://${label}${host!.replace(/\./g, '\\.')}${port ? `:${port}` : ''}$`);
 }
 
+/**
+ * A header value inside a single-quoted log-format argument: printable ASCII
+ * with spaces, without quotes, backslashes or `$`; `%` doubled.
+ */
+export function logFormatValue(value: string): Safe {
+  check(/^[\x20\x21\x23\x25-\x26\x28-\x5b\x5d-\x7e]{0,1024}$/.test(value), 'header value', value);
+  return make(value.replace(/%/g, '%%'));
+}
+
+/** A literal text argument (`return ... string <text>`): single-quoted printable ASCII with spaces, without quotes or backslashes. */
+export function literalText(value: string): Safe {
+  check(/^[\x20\x21\x23-\x26\x28-\x5b\x5d-\x7e]{0,1024}$/.test(value), 'text', value);
+  return make(`'${value}'`);
+}
+
 /** An IP address or CIDR range, as an ACL pattern. */
 export function source(value: string): Safe {
   const [ip, bits, extra] = value.split('/');

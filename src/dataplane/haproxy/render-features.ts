@@ -10,6 +10,7 @@ import type { Features } from '../../model/features.js';
 import * as c from './config-lines.js';
 import { corsRequestLines, corsResponseLines } from './features/cors.js';
 import { hostRedirectLines, limitLines } from './features/limits.js';
+import { snippetRequestLines, snippetResponseLines } from './features/snippet.js';
 import { sourceAcl } from './features/source-acl.js';
 import { accessLogLines, retryLines, upstreamHeaderLines } from './features/upstream.js';
 
@@ -48,6 +49,7 @@ export function featureLines(features: Features | undefined, context: FeatureCon
   lines.push(...corsRequestLines(cors));
   if (features.redirect) lines.push(c.line`  http-request redirect location '${c.logFormatText(features.redirect.location)}' code ${c.int(features.redirect.code)}`);
   if (features.httpsRedirect) lines.push(httpsRedirect(context));
+  lines.push(...snippetRequestLines(features.snippet));
   // nginx's preaccess phase (limits) comes after the redirects and before the access lists.
   if (features.limits) lines.push(...limitLines(features.limits));
   if (features.denySources) {
@@ -63,6 +65,6 @@ export function featureLines(features: Features | undefined, context: FeatureCon
     // nginx's `rewrite (?i)<path> <target> break`: an unanchored match replaces the whole path; the query is kept.
     lines.push(c.line`  http-request replace-path ${c.objectRegex(`(?i)${features.rewrite.pattern}`)} ${c.replaceFormat(features.rewrite.target)}`);
   }
-  lines.push(...upstreamHeaderLines(features), ...retryLines(features.nextUpstream), ...corsResponseLines(cors));
+  lines.push(...upstreamHeaderLines(features), ...retryLines(features.nextUpstream), ...corsResponseLines(cors), ...snippetResponseLines(features.snippet));
   return lines;
 }
