@@ -8,28 +8,12 @@ import type { Features } from '../../src/model/features.js';
 import { featureLines } from '../../src/dataplane/haproxy/render-features.js';
 import { SUPPORT } from '../../src/translate/annotations/index.js';
 import { DEFAULT_CORS_HEADERS, DEFAULT_CORS_METHODS } from '../../src/translate/annotations/cors.js';
-import { ingress, serviceWithEndpoints } from '../helpers/objects.js';
-import { translateJson } from '../helpers/translate.js';
-
-const A = 'nginx.ingress.kubernetes.io';
-
-function translateWith(annotations: Record<string, string>) {
-  return translateJson([...serviceWithEndpoints({ name: 'app', endpoints: [{ address: '127.0.0.2', port: 8080 }] }), ingress({ name: 'web', annotations, rules: [{ host: 'a.test', paths: [{ service: 'app' }] }] })]);
-}
-
-function featuresOf(annotations: Record<string, string>): Features | undefined {
-  const { model, diagnostics } = translateWith(annotations);
-  assert.deepEqual(
-    diagnostics.filter((d) => d.severity === 'error'),
-    [],
-  );
-  return model.backends.find((backend) => backend.service === 'app')?.features;
-}
+import { A, refusedTable, validTable, type RefusedRow, type ValidRow } from '../helpers/annotations.js';
 
 const on = { [`${A}/enable-cors`]: 'true' };
 const corsDefaults = { methods: DEFAULT_CORS_METHODS, headers: DEFAULT_CORS_HEADERS, exposeHeaders: [], credentials: true, maxAgeSeconds: 1728000 };
 
-const VALID: [string, Record<string, string>, Features | undefined][] = [
+const VALID: ValidRow[] = [
   ['enable-cors with ingress-nginx defaults', on, { cors: corsDefaults }],
   ['enable-cors false: nothing', { [`${A}/enable-cors`]: 'false', [`${A}/cors-allow-origin`]: 'https://a.test' }, undefined],
   ['cors values without enable-cors: nothing', { [`${A}/cors-max-age`]: '5' }, undefined],
@@ -80,7 +64,7 @@ const VALID: [string, Record<string, string>, Features | undefined][] = [
 
 const HOSTILE = ["a'b", 'a"b', 'a\nb', 'a\r\nbind :1', '%[src]', 'a b', '$host', 'x'.repeat(5000), 'a\\b', '#x'];
 
-const REFUSED: [string, Record<string, string>, RegExp][] = [
+const REFUSED: RefusedRow[] = [
   ['enable-cors not a boolean', { [`${A}/enable-cors`]: 'yes' }, /must be true or false/],
   ['an origin without scheme', { ...on, [`${A}/cors-allow-origin`]: 'example.com' }, /is not an origin/],
   ['an origin with a path', { ...on, [`${A}/cors-allow-origin`]: 'https://example.com/x' }, /is not an origin/],
@@ -121,23 +105,8 @@ const REFUSED: [string, Record<string, string>, RegExp][] = [
 ];
 
 describe('CORS, upstream, access log, retry and buffer annotations → features', () => {
-  for (const [title, annotations, expected] of VALID) {
-    test(title, () => assert.deepEqual(featuresOf(annotations), expected));
-  }
-
-  for (const [title, annotations, message] of REFUSED) {
-    test(`refused: ${title}`, () => {
-      const { model, diagnostics, served } = translateWith(annotations);
-      const error = diagnostics.find((d) => d.severity === 'error');
-      assert.ok(error, 'an error diagnostic');
-      assert.equal(error.object.name, 'web');
-      assert.match(error.field ?? '', /^metadata\.annotations\["nginx\.ingress\.kubernetes\.io\/[a-z-]+"\]$/);
-      assert.match(error.message, message);
-      assert.match(error.message, /the Ingress is not served/);
-      assert.equal(model.levels.length, 0);
-      assert.deepEqual(served, []);
-    });
-  }
+  validTable(VALID);
+  refusedTable(REFUSED);
 
   test('support: buffers and the next-upstream timeout are ignored with a note; proxy-http-version is a difference', () => {
     for (const name of ['proxy-buffer-size', 'proxy-buffers-number', 'proxy-buffering', 'proxy-request-buffering', 'client-body-buffer-size', 'proxy-max-temp-file-size', 'proxy-next-upstream-timeout']) {

@@ -2,28 +2,19 @@
 // host levels, the rules they render, and HAProxy's acceptance of them.
 
 import assert from 'node:assert/strict';
-import { execFile } from 'node:child_process';
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { describe, test } from 'node:test';
-import { promisify } from 'node:util';
-import { writeDirectoryAtomic, writeFileAtomic } from '../../src/dataplane/haproxy/files.js';
 import { hostRedirectLines, limitLines, limitTableName, limitTableSections } from '../../src/dataplane/haproxy/features/limits.js';
-import { renderConfig } from '../../src/dataplane/haproxy/render-config.js';
-import { renderFiles } from '../../src/dataplane/haproxy/render-files.js';
-import { BackendNames, structureFor } from '../../src/dataplane/haproxy/structure.js';
 import type { Features, Limits } from '../../src/model/features.js';
 import { matchRequest } from '../../src/model/match.js';
 import type { Model } from '../../src/model/model.js';
 import { generateSelfSigned } from '../../src/tls/default-certificate.js';
 import { inspectKeyPair } from '../../src/tls/inspect.js';
+import { assertHaproxyAccepts } from '../helpers/annotations.js';
 import { ingress, serviceWithEndpoints, type Json } from '../helpers/objects.js';
 import { simulateMaps } from '../helpers/map-simulator.js';
 import { translateJson } from '../helpers/translate.js';
 
 const A = 'nginx.ingress.kubernetes.io';
-const run = promisify(execFile);
 
 const app = () => serviceWithEndpoints({ name: 'app', endpoints: [{ address: '127.0.0.2', port: 8080 }] });
 const other = () => serviceWithEndpoints({ name: 'other', endpoints: [{ address: '127.0.0.3', port: 8080 }] });
@@ -244,20 +235,7 @@ describe('server-alias and from-to-www-redirect → host levels', () => {
     const inspected = inspectKeyPair(generated.cert, generated.key);
     assert.ok(inspected.ok);
     const { model } = translateJson(objects, { fallbackCertificatePem: inspected.info.pem });
-    const directory = await mkdtemp(join(tmpdir(), 'portero-limits-'));
-    try {
-      const genDir = join(directory, 'gen-1');
-      const names = new BackendNames(structureFor(model));
-      await writeDirectoryAtomic(genDir, renderFiles(model, genDir, names));
-      const configPath = join(directory, 'haproxy.cfg');
-      const config = renderConfig(model, { stateDir: directory, adminSocket: join(directory, 'admin.sock'), bindAddress: '127.0.0.1', httpPort: 8080, httpsPort: 8443, hardStopAfter: '5m', maxReloads: 8 }, genDir, names);
-      assert.equal((config.match(/stick-table/g) ?? []).length, 4);
-      await writeFileAtomic(configPath, config);
-      const { stdout, stderr } = await run('haproxy', ['-c', '-f', configPath]);
-      assert.match(stdout + stderr, /Configuration file is valid/);
-      assert.doesNotMatch(stdout + stderr, /WARNING/);
-    } finally {
-      await rm(directory, { recursive: true, force: true });
-    }
+    const config = await assertHaproxyAccepts(model);
+    assert.equal((config.match(/stick-table/g) ?? []).length, 4);
   });
 });

@@ -6,27 +6,10 @@ import { describe, test } from 'node:test';
 import type { Features } from '../../src/model/features.js';
 import { featureLines } from '../../src/dataplane/haproxy/render-features.js';
 import { ingress, serviceWithEndpoints } from '../helpers/objects.js';
+import { A, refusedTable, translateWith, validTable, type RefusedRow, type ValidRow } from '../helpers/annotations.js';
 import { translateJson } from '../helpers/translate.js';
 
-const A = 'nginx.ingress.kubernetes.io';
-
-function translateWith(annotations: Record<string, string>, options: { prefix?: string } = {}) {
-  return translateJson(
-    [...serviceWithEndpoints({ name: 'app', endpoints: [{ address: '127.0.0.2', port: 8080 }] }), ingress({ name: 'web', annotations, rules: [{ host: 'a.test', paths: [{ service: 'app' }] }] })],
-    options.prefix ? { annotations: { prefix: options.prefix, allowSnippets: false } } : {},
-  );
-}
-
-function featuresOf(annotations: Record<string, string>): Features | undefined {
-  const { model, diagnostics } = translateWith(annotations);
-  assert.deepEqual(
-    diagnostics.filter((d) => d.severity === 'error'),
-    [],
-  );
-  return model.backends.find((backend) => backend.service === 'app')?.features;
-}
-
-const VALID: [string, Record<string, string>, Features | undefined][] = [
+const VALID: ValidRow[] = [
   ['no annotations', {}, undefined],
   ['annotations of other prefixes', { 'example.com/x': '1', 'example.org/proxy-body-size': '1k' }, undefined],
   ['force-ssl-redirect', { [`${A}/force-ssl-redirect`]: 'true' }, { httpsRedirect: true }],
@@ -48,7 +31,7 @@ const VALID: [string, Record<string, string>, Features | undefined][] = [
   ['an invalid allowlist fails closed', { [`${A}/allowlist-source-range`]: '10.0.0.0/40' }, { denied: true }],
 ];
 
-const REFUSED: [string, Record<string, string>, RegExp][] = [
+const REFUSED: RefusedRow[] = [
   ['a boolean that is not one', { [`${A}/force-ssl-redirect`]: 'yes' }, /must be true or false/],
   ['ssl-redirect that is not a boolean', { [`${A}/ssl-redirect`]: 'maybe' }, /must be true or false/],
   ['a relative redirect', { [`${A}/permanent-redirect`]: '/elsewhere' }, /absolute http/],
@@ -68,23 +51,8 @@ const REFUSED: [string, Record<string, string>, RegExp][] = [
 ];
 
 describe('annotations → features', () => {
-  for (const [title, annotations, expected] of VALID) {
-    test(title, () => assert.deepEqual(featuresOf(annotations), expected));
-  }
-
-  for (const [title, annotations, message] of REFUSED) {
-    test(`refused: ${title}`, () => {
-      const { model, diagnostics, served } = translateWith(annotations);
-      const error = diagnostics.find((d) => d.severity === 'error');
-      assert.ok(error, 'an error diagnostic');
-      assert.equal(error.object.name, 'web');
-      assert.match(error.field ?? '', /^metadata\.annotations\["nginx\.ingress\.kubernetes\.io\/[a-z-]+"\]$/);
-      assert.match(error.message, message);
-      assert.match(error.message, /the Ingress is not served/);
-      assert.equal(model.levels.length, 0);
-      assert.deepEqual(served, []);
-    });
-  }
+  validTable(VALID);
+  refusedTable(REFUSED);
 
   test('routes with features get a backend of their own; equal features share it', () => {
     const objects = [
