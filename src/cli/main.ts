@@ -80,6 +80,7 @@ async function run(flags: Flags, log: Logger, shutdown: Shutdown): Promise<void>
         fallbackCertificatePem: await fallbackCertificate,
         ...(flags.defaultBackendService ? { defaultBackendService: flags.defaultBackendService } : {}),
         ...(flags.defaultSslCertificate ? { defaultSslCertificate: flags.defaultSslCertificate } : {}),
+        ...(flags.configmap ? { configMap: flags.configmap } : {}),
       },
       dataplane,
       log,
@@ -127,6 +128,7 @@ export async function main(argv: readonly string[]): Promise<void> {
   const shutdown = new Shutdown(log);
   process.on('unhandledRejection', (reason) => log.error({ err: reason instanceof Error ? reason.stack : String(reason) }, 'unhandled rejection (ignored)'));
   log.info({ pid: process.pid, stateDir: flags.stateDir }, 'Portero is starting');
+  if (flags.enableSslPassthrough) log.warn({ flag: '--enable-ssl-passthrough' }, 'SSL passthrough is not supported yet; ssl-passthrough annotations are not honoured');
   try {
     await run(flags, log, shutdown);
     process.exit(0);

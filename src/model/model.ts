@@ -6,6 +6,7 @@
 
 import { memoizeByIdentity } from '../util/identity-memo.js';
 import type { Features } from './features.js';
+import type { GlobalSettings } from './globals.js';
 
 /** Where a request goes. */
 export type Target =
@@ -110,6 +111,8 @@ export interface Model {
   certificates: Certificate[];
   /** Hosts (exact or wildcard) whose plain-HTTP requests are redirected to HTTPS. */
   redirectHosts: string[];
+  /** Global settings from the ingress-nginx ConfigMap; absent: Portero's defaults. A change reloads. */
+  globals?: GlobalSettings;
 }
 
 export function backendId(namespace: string, service: string, port: number): string {

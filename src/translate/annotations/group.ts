@@ -20,6 +20,14 @@ export interface AnnotationSettings {
   prefix: string;
   /** `--allow-snippet-annotations`: snippets are parsed (a safe subset) instead of refused. */
   allowSnippets: boolean;
+  /**
+   * Values of annotations an Ingress does not set, from the ingress-nginx
+   * ConfigMap (translate/configmap.ts, which checked them): the annotation
+   * replaces the global value, as in ingress-nginx. Compared by identity.
+   */
+  defaults?: Readonly<Record<string, string>>;
+  /** http-redirect-code of the ConfigMap, when not 308: the code of force-ssl-redirect. */
+  redirectCode?: number;
 }
 
 /** Features being filled in by the groups, one after another. */
