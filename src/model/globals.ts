@@ -10,8 +10,6 @@ export interface GlobalSettings {
   serverSeconds?: number;
   /** keep-alive, seconds: `timeout http-keep-alive` (idle client connections between requests). */
   keepAliveSeconds?: number;
-  /** upstream-keepalive-timeout, seconds: `pool-purge-delay` (idle connections to endpoints). */
-  upstreamKeepAliveSeconds?: number;
   /** http-redirect-code: the status of the HTTP→HTTPS redirect (301, 302, 307 or 308); absent: 308. */
   redirectCode?: number;
   /** hsts: Strict-Transport-Security on every HTTPS response. */

@@ -44,6 +44,8 @@ const DAY = 86400;
 export const IGNORED_KEYS: Readonly<Record<string, string>> = {
   'log-format-upstream': "Portero's access log (--access-log) is JSON with fixed fields",
   'log-format-escape-json': "Portero's access log is always JSON",
+  // HAProxy 2.6 sets how long idle connections to endpoints live per server (pool-purge-delay), which servers added at runtime do not inherit.
+  'upstream-keepalive-timeout': 'HAProxy keeps idle connections to endpoints with its own purge delay (5 s)',
 };
 
 /** Every key read, for docs and `portero migrate`. */
@@ -68,7 +70,6 @@ export const READ_KEYS = [
   'enable-real-ip',
   'use-proxy-protocol',
   'keep-alive',
-  'upstream-keepalive-timeout',
   'allow-snippet-annotations',
   'whitelist-source-range',
   'denylist-source-range',
@@ -231,8 +232,6 @@ export function readConfigMap(configMap: ConfigMap | undefined, ref: ObjectRef):
   if (server !== undefined) globals.serverSeconds = server;
   const keepAlive = reader.seconds('keep-alive', 0, DAY);
   if (keepAlive !== undefined) globals.keepAliveSeconds = keepAlive;
-  const upstreamKeepAlive = reader.seconds('upstream-keepalive-timeout', 0, DAY);
-  if (upstreamKeepAlive !== undefined) globals.upstreamKeepAliveSeconds = upstreamKeepAlive;
 
   let redirectCode: number | undefined;
   const code = reader.int('http-redirect-code', 0, 999);

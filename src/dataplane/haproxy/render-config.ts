@@ -125,8 +125,6 @@ function defaultsSection(genDir: string, globals: GlobalSettings): string[] {
     timeout('server', globals.serverSeconds, '60s'),
     '  timeout http-request 30s',
     timeout('http-keep-alive', globals.keepAliveSeconds, '30s'),
-    // upstream-keepalive-timeout: idle connections to endpoints are closed (half of them per period) after this long.
-    ...(globals.upstreamKeepAliveSeconds !== undefined ? [c.line`  pool-purge-delay ${c.duration(`${globals.upstreamKeepAliveSeconds}s`)}`] : []),
     '  timeout queue 5s',
     '  timeout client-fin 5s',
     // WebSockets and other upgraded connections may stay idle much longer.
