@@ -49,6 +49,9 @@ describe('the ingress-nginx ConfigMap (--configmap)', () => {
           annotated('plain', 'plain.cm.test', {}),
           annotated('big', 'big.cm.test', { [`${A}/proxy-body-size`]: '8k' }),
           annotated('tls', 'tls.cm.test', {}, { tls: [{ hosts: ['tls.cm.test'], secretName: 'site' }] }),
+          // Legacy class annotation, no spec.ingressClassName: served under class takeover.
+          ingress({ name: 'legacy', className: null, annotations: { 'kubernetes.io/ingress.class': 'nginx' }, rules: [{ host: 'legacy.cm.test', paths: [{ service: 'app' }] }] }),
+          ingress({ name: 'other', className: null, annotations: { 'kubernetes.io/ingress.class': 'traefik' }, rules: [{ host: 'other.cm.test', paths: [{ service: 'app' }] }] }),
           annotated('redirected', 'redirected.cm.test', { [`${A}/ssl-redirect`]: 'true' }, { tls: [{ hosts: ['redirected.cm.test'], secretName: 'site' }] }),
         ],
       },
@@ -92,6 +95,12 @@ describe('the ingress-nginx ConfigMap (--configmap)', () => {
     assert.equal(count, 1);
     // Still served with the default server timeout.
     assert.equal((await request({ port: portero.httpPort, host: 'plain.cm.test', path: '/delay?ms=1200' })).status, 200);
+  });
+
+  test('class takeover: the nginx IngressClass and the legacy kubernetes.io/ingress.class: nginx annotation are served', async () => {
+    assert.equal((await request({ port: portero.httpPort, host: 'plain.cm.test', path: '/' })).status, 200);
+    assert.equal((await request({ port: portero.httpPort, host: 'legacy.cm.test', path: '/' })).status, 200);
+    assert.equal((await request({ port: portero.httpPort, host: 'other.cm.test', path: '/' })).status, 404);
   });
 
   test('a live change of the ConfigMap applies (with a reload for the globals)', async () => {

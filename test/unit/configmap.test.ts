@@ -268,3 +268,17 @@ describe('ConfigMap globals in haproxy.cfg', () => {
     });
   }
 });
+
+describe('class takeover', () => {
+  test('--ingress-class nginx --controller-class k8s.io/ingress-nginx serves the nginx IngressClass and the legacy annotation', () => {
+    const nginxClass = { apiVersion: 'networking.k8s.io/v1', kind: 'IngressClass', metadata: { name: 'nginx' }, spec: { controller: 'k8s.io/ingress-nginx' } };
+    const byName = { ...ingress('a'), spec: { ...ingress('a').spec, ingressClassName: 'nginx' } };
+    const { ingressClassName: _dropped, ...legacySpec } = ingress('b').spec;
+    const legacy = { ...ingress('b', { 'kubernetes.io/ingress.class': 'nginx' }), spec: legacySpec };
+    const other = { ...ingress('c', { 'kubernetes.io/ingress.class': 'traefik' }), spec: legacySpec };
+    const options = { ingressClass: 'nginx', controllerClass: 'k8s.io/ingress-nginx' };
+    assert.deepEqual(translateJson([service, nginxClass, byName, legacy, other], options).served.map((ref) => ref.name).sort(), ['a', 'b']);
+    // Without the IngressClass object too: --ingress-class names the class.
+    assert.deepEqual(translateJson([service, byName, legacy], options).served.map((ref) => ref.name).sort(), ['a', 'b']);
+  });
+});
