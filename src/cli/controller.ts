@@ -39,6 +39,7 @@ export function snapshotOf(store: Store): Snapshot {
     services: store.list('Service'),
     endpointSlices: store.list('EndpointSlice'),
     secrets: store.list('Secret'),
+    configMaps: store.list('ConfigMap'),
   };
 }
 
@@ -97,6 +98,7 @@ export class Controller {
         Service: snapshot.services.length,
         EndpointSlice: snapshot.endpointSlices.length,
         Secret: snapshot.secrets.length,
+        ConfigMap: snapshot.configMaps?.length ?? 0,
       });
       for (const severity of ['error', 'warning'] as const) {
         const objects = new Set(translation.diagnostics.filter((d) => d.severity === severity).map((d) => `${d.object.kind}/${d.object.namespace}/${d.object.name}`));

@@ -41,7 +41,14 @@ export interface Flags {
   shutdownGracePeriod: number;
   annotationsPrefix: string;
   allowSnippetAnnotations: boolean;
-  enableSslPassthrough: boolean;
+  /** `--configmap NS/NAME`: the ingress-nginx ConfigMap whose keys Portero reads. */
+  configmap?: { namespace: string; name: string };
+  // ingress-nginx flag names, folded into the flags above by parseFlags.
+  healthzPort?: number;
+  v?: number;
+  enableSslPassthrough?: boolean;
+  ingressClassByName?: boolean;
+  enableMetrics?: boolean;
 }
 
 function parsePort(value: string): number {
@@ -129,6 +136,23 @@ export function parseAnnotationsPrefix(value: string): string {
   return value;
 }
 
+/** A boolean flag value as Go's flag package reads it (`--update-status=false`). */
+function parseBool(value: string): boolean {
+  if (/^(1|t|T|true|TRUE|True)$/.test(value)) return true;
+  if (/^(0|f|F|false|FALSE|False)$/.test(value)) return false;
+  throw new InvalidArgumentError('must be true or false.');
+}
+
+function parseVerbosity(value: string): number {
+  if (!/^[0-9]{1,2}$/.test(value)) throw new InvalidArgumentError('must be a verbosity level, 0 to 99.');
+  return Number(value);
+}
+
+/** ingress-nginx's klog verbosity → Portero's log level: up to 2 is info, 3 and more is debug (as ingress-nginx logs requests at 3). */
+export function logLevelForVerbosity(verbosity: number): LogLevel {
+  return verbosity >= 3 ? 'debug' : 'info';
+}
+
 function parseInterval(value: string): number {
   const ms = durationMs(value);
   if (ms < 100) throw new InvalidArgumentError('must be at least 100ms.');
@@ -165,8 +189,15 @@ export function buildCommand(): Command {
     .addOption(new Option('--status-refresh-interval <duration>', 'Kubernetes mode: how often the published addresses are re-read.').default(10_000, '10s').argParser(parseInterval))
     .addOption(new Option('--watch-idle-timeout <duration>', 'Kubernetes mode: a watch that delivers nothing, not even a bookmark, for this long is re-opened.').default(150_000, '150s').argParser(parseInterval))
     .addOption(new Option('--annotations-prefix <prefix>', 'Prefix of the ingress-nginx annotations Portero reads (docs/annotations.md).').default('nginx.ingress.kubernetes.io').argParser(parseAnnotationsPrefix))
-    .addOption(new Option('--enable-ssl-passthrough', "Honour the ssl-passthrough annotation: TLS to those hosts goes, by SNI, to the Service's pods as it is (the TLS port then routes every connection by SNI first).").default(false))
     .addOption(new Option('--allow-snippet-annotations', 'Accept snippet annotations (configuration-snippet, server-snippet, ...) holding the safe subset of directives Portero parses; without it an Ingress carrying a snippet is refused.').default(false))
+    .addOption(new Option('--configmap <ns/name>', "The ingress-nginx ConfigMap (e.g. ingress-nginx/ingress-nginx-controller) whose keys set global defaults (docs/configuration.md, \"ingress-nginx ConfigMap\"); changes apply live.").argParser(parseNamespacedName))
+    // ingress-nginx's flag names, so that its manifests' arguments work unchanged (docs/configuration.md, "ingress-nginx flag names").
+    .addOption(new Option('--update-status [bool]', 'ingress-nginx name: --update-status=false is --no-update-status.').argParser(parseBool))
+    .addOption(new Option('--healthz-port <port>', 'ingress-nginx name of --health-port.').argParser(parsePort))
+    .addOption(new Option('--v <level>', 'ingress-nginx verbosity: 0-2 is --log-level info, 3 or more is debug.').argParser(parseVerbosity))
+    .addOption(new Option('--enable-ssl-passthrough [bool]', "Honour the ssl-passthrough annotation: TLS to those hosts goes, by SNI, to the Service's pods as it is (the TLS port then routes every connection by SNI first).").argParser(parseBool))
+    .addOption(new Option('--ingress-class-by-name [bool]', 'ingress-nginx flag: accepted; Portero always serves the IngressClass named by --ingress-class too.').argParser(parseBool))
+    .addOption(new Option('--enable-metrics [bool]', 'ingress-nginx flag: accepted; metrics are always on.').argParser(parseBool))
     .addHelpText('after', '\nCommands:\n  portero migrate [options]  Report how Portero would serve the Ingresses ingress-nginx serves (portero migrate --help).')
     .showHelpAfterError('(run portero --help for every flag)')
     .allowExcessArguments(false);
@@ -187,6 +218,12 @@ export function parseFlags(argv: readonly string[]): Flags {
   if (options.ingressClass && grammar.objectName(options.ingressClass).length > 0) {
     command.error(`error: option '--ingress-class <name>' argument '${options.ingressClass}' is invalid. It must be a valid IngressClass name.`);
   }
+  // ingress-nginx names: the later spelling decides, as two spellings of one flag would.
+  if (options.healthzPort !== undefined) {
+    if (command.getOptionValueSource('healthPort') === 'cli' && options.healthPort !== options.healthzPort) command.error('error: --health-port and --healthz-port give different ports.');
+    options.healthPort = options.healthzPort;
+  }
+  if (options.v !== undefined && command.getOptionValueSource('logLevel') !== 'cli') options.logLevel = logLevelForVerbosity(options.v);
   const ports = [options.httpPort, options.httpsPort, options.healthPort, ...(options.haproxyMetricsPort ? [options.haproxyMetricsPort] : [])];
   if (new Set(ports).size !== ports.length) {
     command.error('error: --http-port, --https-port, --health-port and --haproxy-metrics-port must all differ.');

@@ -30,7 +30,7 @@ export async function kubeMode(flags: Flags, store: Store, log: Logger, metrics:
       if (!attributes || !permissionFor(attributes, podNamespace)) log.error({ method, path }, 'request not declared in src/kube/permissions.ts; RBAC may refuse it');
     },
   });
-  const source = new KubeSource({ client, store, log, idleTimeoutMs: flags.watchIdleTimeout, ...(flags.watchNamespace ? { watchNamespace: flags.watchNamespace } : {}) });
+  const source = new KubeSource({ client, store, log, idleTimeoutMs: flags.watchIdleTimeout, ...(flags.watchNamespace ? { watchNamespace: flags.watchNamespace } : {}), ...(flags.configmap ? { configMap: flags.configmap } : {}) });
   const mode: AddressMode = flags.publishStatusAddress
     ? { kind: 'static', addresses: flags.publishStatusAddress }
     : flags.publishService

@@ -25,6 +25,7 @@ export const PERMISSIONS: readonly Permission[] = [
   { group: '', resource: 'nodes', verbs: ['get'], scope: 'cluster', why: 'addresses of the nodes Portero runs on' },
   { group: 'coordination.k8s.io', resource: 'leases', verbs: ['get', 'create', 'update'], scope: 'own-namespace', why: 'leader election' },
   { group: '', resource: 'pods', verbs: ['get', 'list'], scope: 'own-namespace', why: "Portero's own pods, to find their nodes" },
+  { group: '', resource: 'configmaps', verbs: ['get', 'list', 'watch'], scope: 'own-namespace', why: '--configmap: the ingress-nginx ConfigMap (field selector metadata.name=), in Portero\'s namespace' },
 ];
 
 export interface RequestAttributes {

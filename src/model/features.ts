@@ -159,6 +159,8 @@ export interface SnippetRules {
 export interface Features {
   /** Plain-HTTP requests are redirected to HTTPS with 308, whether or not the host has TLS (force-ssl-redirect). */
   httpsRedirect?: boolean;
+  /** The code of that redirect when not 308 (http-redirect-code of the ConfigMap): 301, 302 or 307. */
+  httpsRedirectCode?: number;
   /** Every request is redirected to this URL (permanent-redirect, temporal-redirect). */
   redirect?: FixedRedirect;
   /** Requests for `/` are redirected (302) to this path (app-root). */

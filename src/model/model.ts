@@ -6,6 +6,7 @@
 
 import { memoizeByIdentity } from '../util/identity-memo.js';
 import type { Features } from './features.js';
+import type { GlobalSettings } from './globals.js';
 
 /** Where a request goes. */
 export type Target =
@@ -121,6 +122,8 @@ export interface Model {
   redirectHosts: string[];
   /** Hosts whose TLS connections go, as they are, to a backend chosen by SNI (ssl-passthrough); sorted by host. */
   passthrough?: Passthrough[];
+  /** Global settings from the ingress-nginx ConfigMap; absent: Portero's defaults. A change reloads. */
+  globals?: GlobalSettings;
 }
 
 export function backendId(namespace: string, service: string, port: number): string {

@@ -26,6 +26,7 @@ import {
   type KubeObject,
   type ObjectMeta,
   type ObjectRef,
+  type ConfigMap,
   type Secret,
   type Service,
 } from './types.js';
@@ -125,6 +126,9 @@ function decodeUnguarded(raw: unknown, options: DecodeOptions): DecodeResult {
     case 'Secret':
       object = decodeSecret(shape, raw, metadata);
       break;
+    case 'ConfigMap':
+      object = decodeConfigMap(shape, raw, metadata);
+      break;
   }
   const errors = [...shape.errors];
   if (errors.length === 0) errors.push(...semanticErrors(object, options));
@@ -143,6 +147,7 @@ function semanticErrors(object: KubeObject, options: DecodeOptions): FieldError[
     case 'EndpointSlice':
       return validateEndpointSlice(object);
     case 'Secret':
+    case 'ConfigMap':
       return [];
   }
 }
@@ -342,4 +347,9 @@ function decodeSecret(shape: Shape, raw: JsonObject, metadata: ObjectMeta): Secr
     }
   }
   return { kind: 'Secret', metadata, type: TLS_SECRET_TYPE, tls };
+}
+
+function decodeConfigMap(shape: Shape, raw: JsonObject, metadata: ObjectMeta): ConfigMap {
+  // binaryData is never read: ingress-nginx reads string keys only.
+  return { kind: 'ConfigMap', metadata, data: shared(shape.stringMap(raw.data, ['data'])) };
 }

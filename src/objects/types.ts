@@ -5,9 +5,9 @@
 // names follow the Kubernetes API so that diagnostics can name fields exactly
 // as users wrote them.
 
-export type Kind = 'Ingress' | 'IngressClass' | 'Service' | 'EndpointSlice' | 'Secret';
+export type Kind = 'Ingress' | 'IngressClass' | 'Service' | 'EndpointSlice' | 'Secret' | 'ConfigMap';
 
-export const KINDS: readonly Kind[] = ['Ingress', 'IngressClass', 'Service', 'EndpointSlice', 'Secret'];
+export const KINDS: readonly Kind[] = ['Ingress', 'IngressClass', 'Service', 'EndpointSlice', 'Secret', 'ConfigMap'];
 
 /** The apiVersion each kind must carry. */
 export const API_VERSIONS: Readonly<Record<Kind, string>> = {
@@ -16,6 +16,7 @@ export const API_VERSIONS: Readonly<Record<Kind, string>> = {
   Service: 'v1',
   EndpointSlice: 'discovery.k8s.io/v1',
   Secret: 'v1',
+  ConfigMap: 'v1',
 };
 
 export const CLUSTER_SCOPED: ReadonlySet<Kind> = new Set<Kind>(['IngressClass']);
@@ -130,7 +131,17 @@ export interface Secret {
   tls: { crt?: string; key?: string };
 }
 
-export type KubeObject = Ingress | IngressClass | Service | EndpointSlice | Secret;
+/**
+ * A ConfigMap: only the ingress-nginx ConfigMap named by `--configmap` is
+ * read (translate/configmap.ts); its string data as written.
+ */
+export interface ConfigMap {
+  kind: 'ConfigMap';
+  metadata: ObjectMeta;
+  data: Readonly<Record<string, string>>;
+}
+
+export type KubeObject = Ingress | IngressClass | Service | EndpointSlice | Secret | ConfigMap;
 
 export interface ObjectRef {
   kind: Kind;

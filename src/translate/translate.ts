@@ -6,7 +6,7 @@
 
 import { describe } from '../objects/grammar.js';
 import { levelsByHost, type Backend, type Certificate, type Model } from '../model/model.js';
-import { keyOf, refOf, type EndpointSlice, type Ingress, type IngressClass, type ObjectRef, type Secret, type Service } from '../objects/types.js';
+import { keyOf, refOf, type ConfigMap, type EndpointSlice, type Ingress, type IngressClass, type ObjectRef, type Secret, type Service } from '../objects/types.js';
 import { backendFor, indexServices, indexSlices, type BackendSpec, type ServiceIndex, type SliceIndex } from './backends.js';
 import { checkDiagnostics } from './check.js';
 import { ageOf, checkedIngress } from './memo.js';
@@ -16,6 +16,7 @@ import { annotationField, annotationsOf, DEFAULT_ANNOTATION_SETTINGS, sslRedirec
 import { addExtraHosts } from './extra-hosts.js';
 import { route, type OptionsOf, type ServiceRef } from './routes.js';
 import { buildTls, inspectSecret, refusal, type RefusedCertificates } from './tls.js';
+import { readConfigMap, type ConfigMapSettings } from './configmap.js';
 
 export interface Snapshot {
   ingresses: readonly Ingress[];
@@ -23,6 +24,8 @@ export interface Snapshot {
   services: readonly Service[];
   endpointSlices: readonly EndpointSlice[];
   secrets: readonly Secret[];
+  /** ConfigMaps; only the one named by `TranslateOptions.configMap` is read. */
+  configMaps?: readonly ConfigMap[];
 }
 
 export type { ServiceRef };
@@ -43,6 +46,8 @@ export interface TranslateOptions extends ClassOptions {
   refusedCertificates?: RefusedCertificates;
   /** How annotations are read (`--annotations-prefix`, `--allow-snippet-annotations`). */
   annotations?: AnnotationSettings;
+  /** `--configmap`: the ingress-nginx ConfigMap whose keys set global defaults (configmap.ts). */
+  configMap?: { namespace: string; name: string };
 }
 
 export interface Translation {
@@ -75,9 +80,8 @@ interface Selection {
 const selections = new WeakMap<readonly Ingress[], Selection>();
 
 /** The Ingresses Portero serves, valid and sorted oldest first, with the diagnostics of the refused ones. */
-function selectIngresses(snapshot: Snapshot, options: TranslateOptions): Selection {
-  const settings = options.annotations ?? DEFAULT_ANNOTATION_SETTINGS;
-  const key = `${options.ingressClass}|${options.controllerClass}|${options.watchIngressWithoutClass}|${settings.prefix}|${settings.allowSnippets}|${settings.sslPassthrough}`;
+function selectIngresses(snapshot: Snapshot, options: TranslateOptions, settings: AnnotationSettings): Selection {
+  const key = `${options.ingressClass}|${options.controllerClass}|${options.watchIngressWithoutClass}|${settings.prefix}|${settings.allowSnippets}|${JSON.stringify(settings.defaults ?? {})}|${settings.redirectCode}|${settings.sslPassthrough}`;
   const memo = selections.get(snapshot.ingresses);
   if (memo && memo.classes === snapshot.ingressClasses && memo.key === key) return memo;
   const classes = selectClasses(snapshot.ingressClasses, options);
@@ -114,11 +118,13 @@ function backendsOf(specs: ReadonlyMap<string, BackendSpec>, slices: SliceIndex,
  */
 export function translate(snapshot: Snapshot, options: TranslateOptions, previous?: Model): Translation {
   const diagnostics: Diagnostic[] = [];
-  const selection = selectIngresses(snapshot, options);
+  const configured = configMapSettings(snapshot, options);
+  if (configured) diagnostics.push(...configured.read.diagnostics);
+  const annotationSettings = configured?.annotations ?? options.annotations ?? DEFAULT_ANNOTATION_SETTINGS;
+  const selection = selectIngresses(snapshot, options, annotationSettings);
   diagnostics.push(...selection.diagnostics);
   const valid = selection.valid;
 
-  const annotationSettings = options.annotations ?? DEFAULT_ANNOTATION_SETTINGS;
   const routed = route(valid, indexServices(snapshot.services), options.defaultBackendService, previous ? levelsByHost(previous) : undefined, selection.optionsOf);
   const routing = addExtraHosts(valid, routed, annotationSettings);
   diagnostics.push(...routing.diagnostics);
@@ -135,12 +141,45 @@ export function translate(snapshot: Snapshot, options: TranslateOptions, previou
     certificates: tls.certificates,
     redirectHosts: tls.redirectHosts,
     ...(routing.passthrough ? { passthrough: routing.passthrough } : {}),
+    ...(configured && Object.keys(configured.read.globals).length > 0 ? { globals: configured.read.globals } : {}),
   };
   return {
     model,
     diagnostics: dedupe(diagnostics),
     served: selection.served,
   };
+}
+
+interface Configured {
+  read: ConfigMapSettings;
+  /** The annotation settings with the ConfigMap's defaults: the same object while neither changes (memo keys compare it). */
+  annotations: AnnotationSettings;
+}
+
+const NOT_FOUND: ConfigMap = { kind: 'ConfigMap', metadata: { namespace: '', name: '', creationTimestamp: '', labels: {}, annotations: {} }, data: {} };
+const configuredMemo = new WeakMap<AnnotationSettings, WeakMap<ConfigMap, Configured>>();
+
+/** The ConfigMap's settings, read once per ConfigMap object and annotation settings. */
+function configMapSettings(snapshot: Snapshot, options: TranslateOptions): Configured | undefined {
+  const ref = options.configMap;
+  if (!ref) return undefined;
+  const base = options.annotations ?? DEFAULT_ANNOTATION_SETTINGS;
+  const found = (snapshot.configMaps ?? []).find((candidate) => candidate.metadata.namespace === ref.namespace && candidate.metadata.name === ref.name);
+  let byObject = configuredMemo.get(base);
+  if (!byObject) configuredMemo.set(base, (byObject = new WeakMap()));
+  const memo = byObject.get(found ?? NOT_FOUND);
+  if (memo) return memo;
+  const read = readConfigMap(found, { kind: 'ConfigMap', namespace: ref.namespace, name: ref.name });
+  const annotations: AnnotationSettings = {
+    ...base,
+    // The flag or the key enables snippets.
+    allowSnippets: base.allowSnippets || read.allowSnippets,
+    ...(Object.keys(read.annotationDefaults).length > 0 ? { defaults: read.annotationDefaults } : {}),
+    ...(read.redirectCode !== undefined ? { redirectCode: read.redirectCode } : {}),
+  };
+  const configured = { read, annotations };
+  byObject.set(found ?? NOT_FOUND, configured);
+  return configured;
 }
 
 function defaultCertificate(secrets: ReadonlyMap<string, Secret>, options: TranslateOptions, diagnostics: Diagnostic[]): Certificate {

@@ -31,6 +31,7 @@ export function snapshotOf(objects: readonly KubeObject[]): Snapshot {
     services: objects.filter((o) => o.kind === 'Service'),
     endpointSlices: objects.filter((o) => o.kind === 'EndpointSlice'),
     secrets: objects.filter((o) => o.kind === 'Secret'),
+    configMaps: objects.filter((o) => o.kind === 'ConfigMap'),
   };
 }
 

@@ -99,8 +99,14 @@ describe('decodeObject accepts and normalizes valid objects', () => {
   });
 
   test('other kinds and non-TLS Secrets are ignored, not refused', () => {
-    assert.equal(decodeObject({ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'c' } }, options).status, 'ignored');
+    assert.equal(decodeObject({ apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'c' } }, options).status, 'ignored');
     assert.equal(decodeObject({ apiVersion: 'v1', kind: 'Secret', type: 'Opaque', metadata: { name: 's' }, data: { a: 'eA==' } }, options).status, 'ignored');
+  });
+
+  test('ConfigMaps keep their string data (the --configmap one is read by translate)', () => {
+    const result = decodeObject({ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'c' }, data: { 'proxy-body-size': '8m' } }, options);
+    assert.equal(result.status, 'ok');
+    if (result.status === 'ok' && result.object.kind === 'ConfigMap') assert.deepEqual(result.object.data, { 'proxy-body-size': '8m' });
   });
 
   test('endpoint conditions: absent ready stays unknown', () => {

@@ -180,20 +180,22 @@ describe('ConfigMap keys', () => {
   test('every key of the table: ignored (or a difference) by default, supported when the value is what Portero does anyway', () => {
     assert.ok(Object.keys(CONFIGMAP_KEYS).length >= 40);
     for (const key of Object.keys(CONFIGMAP_KEYS)) assert.ok(['ignored', 'difference', 'supported'].includes(classifyConfigMapKey(key, 'some value').status), key);
-    assert.equal(classifyConfigMapKey('proxy-body-size', '20m').status, 'ignored');
-    assert.equal(classifyConfigMapKey('proxy-body-size', '0').status, 'supported');
+    // Keys Portero reads with --configmap (translate/configmap.ts).
+    assert.equal(classifyConfigMapKey('proxy-body-size', '20m').status, 'difference');
     assert.equal(classifyConfigMapKey('ssl-redirect', 'true').status, 'supported');
-    assert.equal(classifyConfigMapKey('use-forwarded-headers', 'true').status, 'ignored');
-    assert.equal(classifyConfigMapKey('allow-snippet-annotations', 'true').status, 'difference');
-    assert.equal(classifyConfigMapKey('allow-snippet-annotations', 'false').status, 'supported');
+    assert.equal(classifyConfigMapKey('use-forwarded-headers', 'true').status, 'supported');
+    assert.equal(classifyConfigMapKey('allow-snippet-annotations', 'true').status, 'supported');
+    // Keys it does not read.
+    assert.equal(classifyConfigMapKey('use-gzip', 'true').status, 'ignored');
+    assert.equal(classifyConfigMapKey('use-gzip', 'false').status, 'supported');
     assert.equal(classifyConfigMapKey('worker-processes', '4').status, 'unknown');
   });
 
   test('a section with the keys sorted; found or not; counted in the summary', () => {
     const data = { 'worker-processes': '4', 'ssl-redirect': 'true', hsts: 'true' };
     const found = report([web('one')], { configMap: { namespace: 'ingress-nginx', name: 'ingress-nginx-controller', data } });
-    assert.deepEqual(found.configMap?.keys.map((key) => [key.key, key.status]), [['hsts', 'ignored'], ['ssl-redirect', 'supported'], ['worker-processes', 'unknown']]);
-    assert.deepEqual(found.summary.configMapKeys, { supported: 1, difference: 0, ignored: 1, unknown: 1 });
+    assert.deepEqual(found.configMap?.keys.map((key) => [key.key, key.status]), [['hsts', 'supported'], ['ssl-redirect', 'supported'], ['worker-processes', 'unknown']]);
+    assert.deepEqual(found.summary.configMapKeys, { supported: 2, difference: 0, ignored: 0, unknown: 1 });
     assert.equal(found.exitCode, 1);
     const missing = report([web('one')], { configMap: { namespace: 'ingress-nginx', name: 'nope' } });
     assert.deepEqual(missing.configMap, { namespace: 'ingress-nginx', name: 'nope', found: false, keys: [] });

@@ -2,12 +2,13 @@
 // ConfigMap, `--configmap` of ingress-nginx) that migrating users set most,
 // from the research note's section 5, and what Portero does with each.
 //
-// Portero does not read the ConfigMap yet, so every key is `ignored`, unless
-// its value asks for what Portero does anyway (`ssl-redirect: "true"`,
-// `use-forwarded-headers: "false"`, ...): then it is `supported`, since
-// nothing would differ. When Portero starts reading a key, change its row
-// here; `portero migrate` reads nothing else about the ConfigMap.
+// Portero reads the keys of translate/configmap.ts (READ_KEYS) when started
+// with `--configmap`: those are `supported` (with the note saying how).
+// Other keys are `ignored`, unless their value asks for what Portero does
+// anyway (`use-gzip: "false"`, ...): then they are `supported`, since nothing
+// would differ. `portero migrate` reads nothing else about the ConfigMap.
 
+import { READ_KEYS } from '../../translate/configmap.js';
 import type { ConfigMapKeyEntry } from './report.js';
 
 export interface ConfigMapKey {
@@ -17,6 +18,8 @@ export interface ConfigMapKey {
   sameWhen?: (value: string) => boolean;
   /** Default `ignored`; `difference` when Portero takes the setting from elsewhere (a flag). */
   status?: 'ignored' | 'difference';
+  /** Read by Portero with --configmap (translate/configmap.ts); `difference` when it differs in a detail the note says. */
+  read?: 'supported' | 'difference';
 }
 
 const TRUE = (value: string) => /^(true|1|t)$/i.test(value.trim());
@@ -87,8 +90,40 @@ export const CONFIGMAP_KEYS: Readonly<Record<string, ConfigMapKey>> = {
   'server-tokens': { note: `nginx version in the Server header and error pages (default false); ${NOT_READ}` },
 };
 
+/** How Portero reads the keys of READ_KEYS when started with --configmap (docs/configuration.md, "ingress-nginx ConfigMap"). */
+const READ_NOTES: Readonly<Record<string, { note: string; status?: 'difference' }>> = {
+  'proxy-body-size': { note: 'read with --configmap: the limit of every Ingress without the annotation (checked against Content-Length)', status: 'difference' },
+  'proxy-connect-timeout': { note: 'read with --configmap: timeout connect of every backend' },
+  'proxy-read-timeout': { note: 'read with --configmap: timeout server of every backend' },
+  'proxy-send-timeout': { note: 'read with --configmap; HAProxy has one idle timeout for both directions: proxy-read-timeout wins', status: 'difference' },
+  'ssl-redirect': { note: 'read with --configmap: the default of every Ingress without the annotation' },
+  'force-ssl-redirect': { note: 'read with --configmap: the default of every Ingress without the annotation' },
+  'http-redirect-code': { note: 'read with --configmap: the code of the HTTPS redirects' },
+  hsts: { note: "read with --configmap; HSTS is sent when hsts is \"true\" (ingress-nginx's default true is not applied), on every HTTPS response" },
+  'hsts-max-age': { note: 'read with --configmap (with hsts: "true")' },
+  'hsts-include-subdomains': { note: 'read with --configmap (with hsts: "true")' },
+  'hsts-preload': { note: 'read with --configmap (with hsts: "true")' },
+  'ssl-protocols': { note: 'read with --configmap; TLSv1 and TLSv1.1 are never offered', status: 'difference' },
+  'ssl-ciphers': { note: 'read with --configmap: OpenSSL cipher names joined by : (no !, + or @ operators)', status: 'difference' },
+  'use-forwarded-headers': { note: 'read with --configmap: trusted from proxy-real-ip-cidr only' },
+  'compute-full-forwarded-for': { note: "read with --configmap: appended to what a trusted peer sent; an untrusted one's X-Forwarded-For is dropped", status: 'difference' },
+  'forwarded-for-header': { note: 'read with --configmap' },
+  'proxy-real-ip-cidr': { note: 'read with --configmap' },
+  'enable-real-ip': { note: 'read with --configmap' },
+  'use-proxy-protocol': { note: 'read with --configmap: accept-proxy on the HTTP and HTTPS binds' },
+  'keep-alive': { note: 'read with --configmap: timeout http-keep-alive' },
+  'allow-snippet-annotations': { note: 'read with --configmap (or the --allow-snippet-annotations flag)' },
+  'whitelist-source-range': { note: 'read with --configmap: the default of every Ingress without an allowlist annotation' },
+  'denylist-source-range': { note: 'read with --configmap: the default of every Ingress without the annotation' },
+  'block-cidrs': { note: 'read with --configmap: refused (403) on every host' },
+};
+
 /** What Portero does with one key of the ingress-nginx ConfigMap. */
 export function classifyConfigMapKey(key: string, value: string): ConfigMapKeyEntry {
+  if ((READ_KEYS as readonly string[]).includes(key)) {
+    const read = READ_NOTES[key] ?? { note: 'read with --configmap' };
+    return { key, value, status: read.status ?? 'supported', note: read.note };
+  }
   if (!Object.hasOwn(CONFIGMAP_KEYS, key)) return { key, value, status: 'unknown', note: 'not a key Portero knows; it has no effect' };
   const known = CONFIGMAP_KEYS[key]!;
   if (known.sameWhen?.(value)) return { key, value, status: 'supported', note: `${known.note}; with this value nothing differs` };

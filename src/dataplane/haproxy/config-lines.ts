@@ -314,3 +314,17 @@ export function paramName(value: string): Safe {
   check(/^[A-Za-z0-9_.-]{1,64}$/.test(value), 'query parameter name', value);
   return make(value);
 }
+
+// Global settings from the ingress-nginx ConfigMap (translate/configmap.ts checks the same grammars).
+
+/** A TLS 1.2 cipher list: OpenSSL cipher names (capitals, digits, `-`) joined by `:`. */
+export function cipherList(value: string): Safe {
+  check(/^[A-Z0-9-]{1,64}(?::[A-Z0-9-]{1,64}){0,63}$/.test(value), 'cipher list', value);
+  return make(value);
+}
+
+/** A Strict-Transport-Security value: `max-age=N` with the optional `includeSubDomains` and `preload`, double-quoted. */
+export function hstsValue(maxAgeSeconds: number, includeSubdomains: boolean, preload: boolean): Safe {
+  check(Number.isSafeInteger(maxAgeSeconds) && maxAgeSeconds >= 0, 'HSTS max-age', maxAgeSeconds);
+  return make(`"max-age=${maxAgeSeconds}${includeSubdomains ? '; includeSubDomains' : ''}${preload ? '; preload' : ''}"`);
+}

@@ -20,6 +20,8 @@
 
 import { AMBIGUOUS_DOT_SEGMENT } from '../../model/match.js';
 import type { Backend, Model } from '../../model/model.js';
+import type { GlobalSettings } from '../../model/globals.js';
+import { sourceAcl } from './features/source-acl.js';
 import * as c from './config-lines.js';
 import { GENERATION_FILES } from './layout.js';
 import { NOT_FOUND_BACKEND, UNAVAILABLE_BACKEND } from './render-files.js';
@@ -57,7 +59,16 @@ export function backupServerName(address: string, port: number): c.Safe {
 const TLS12_CIPHERS = 'ECDHE-ECDSA-AES128-GCM-SHA256:ECDHE-RSA-AES128-GCM-SHA256:ECDHE-ECDSA-AES256-GCM-SHA384:ECDHE-RSA-AES256-GCM-SHA384:ECDHE-ECDSA-CHACHA20-POLY1305:ECDHE-RSA-CHACHA20-POLY1305';
 const TLS13_SUITES = 'TLS_AES_128_GCM_SHA256:TLS_AES_256_GCM_SHA384:TLS_CHACHA20_POLY1305_SHA256';
 
-function globalSection(settings: ConfigSettings): string[] {
+/** `ssl-default-bind-options`: the TLS versions offered (ssl-protocols of the ConfigMap), no session tickets. */
+function bindOptions(globals: GlobalSettings): string {
+  const versions = globals.tlsVersions ?? { min: 'TLSv1.2', max: 'TLSv1.3' };
+  const allowed = ['TLSv1.2', 'TLSv1.3'];
+  const min = c.keyword(versions.min, allowed);
+  if (versions.max === 'TLSv1.3') return c.line`  ssl-default-bind-options ssl-min-ver ${min} no-tls-tickets`;
+  return c.line`  ssl-default-bind-options ssl-min-ver ${min} ssl-max-ver ${c.keyword(versions.max, allowed)} no-tls-tickets`;
+}
+
+function globalSection(settings: ConfigSettings, globals: GlobalSettings): string[] {
   return [
     'global',
     c.line`  stats socket ${c.filePath(settings.adminSocket)} mode 600 level admin`,
@@ -66,8 +77,8 @@ function globalSection(settings: ConfigSettings): string[] {
     c.line`  mworker-max-reloads ${c.int(settings.maxReloads)}`,
     // `normalize-uri` is marked experimental in HAProxy 2.6 (stable in later releases).
     '  expose-experimental-directives',
-    '  ssl-default-bind-options ssl-min-ver TLSv1.2 no-tls-tickets',
-    `  ssl-default-bind-ciphers ${TLS12_CIPHERS}`,
+    bindOptions(globals),
+    globals.ciphers !== undefined ? c.line`  ssl-default-bind-ciphers ${c.cipherList(globals.ciphers)}` : `  ssl-default-bind-ciphers ${TLS12_CIPHERS}`,
     `  ssl-default-bind-ciphersuites ${TLS13_SUITES}`,
     // Only access logs reach stdout, so that it stays one JSON object per
     // line: they are raised to level emerg (see ACCESS_LOG_RULES) and this
@@ -97,7 +108,12 @@ function accessLogFormat(genDir: string): c.Safe {
   return c.fragment`log-format '{"time":"%[date,utime(%Y-%m-%dT%H:%M:%SZ)]","client":"%ci","method":"%[method,bytes(0,${cut}),json(utf8s)]","host":"%[var(txn.host),bytes(0,${cut}),json(utf8s)]","path":"%[var(txn.path),bytes(0,${cut}),json(utf8s)]","status":%ST,"bytes":%B,"duration_ms":%Ta,"backend":"%[be_name,map_str(${c.filePath(`${genDir}/${GENERATION_FILES.backendsMap}`)}),json(utf8s)]","upstream":"%si:%sp","frontend":"%f"}'`;
 }
 
-function defaultsSection(genDir: string): string[] {
+/** A timeout of the defaults section: the ConfigMap's seconds, else Portero's default. */
+function timeout(name: string, seconds: number | undefined, fallback: string): string {
+  return c.line`  timeout ${c.keyword(name, ['connect', 'server', 'http-keep-alive'])} ${c.duration(seconds === undefined ? fallback : `${seconds}s`)}`;
+}
+
+function defaultsSection(genDir: string, globals: GlobalSettings): string[] {
   return [
     'defaults',
     '  mode http',
@@ -109,11 +125,11 @@ function defaultsSection(genDir: string): string[] {
     // A connection refused by one pod is retried on another.
     '  retries 2',
     '  option redispatch 1',
-    '  timeout connect 5s',
+    timeout('connect', globals.connectSeconds, '5s'),
     '  timeout client 60s',
-    '  timeout server 60s',
+    timeout('server', globals.serverSeconds, '60s'),
     '  timeout http-request 30s',
-    '  timeout http-keep-alive 30s',
+    timeout('http-keep-alive', globals.keepAliveSeconds, '30s'),
     '  timeout queue 5s',
     '  timeout client-fin 5s',
     // WebSockets and other upgraded connections may stay idle much longer.
@@ -147,13 +163,58 @@ const HEADER_HYGIENE = [
   c.line`  http-request deny deny_status 400 if { path -m reg ${c.regex(AMBIGUOUS_DOT_SEGMENT.source)} }`,
   // NUL, other C0 controls but tab, and DEL in any header: refused as RFC 9110 allows.
   String.raw`  http-request deny deny_status 400 if { req.hdrs -m reg '[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]' }`,
-  // Forwarding headers are set by the proxy; client-sent ones, in any spelling
-  // (`X_Forwarded_For` reaches CGI-style backends as X-Forwarded-For), are removed.
-  String.raw`  http-request del-header '^(forwarded|x[-_]forwarded[-_][a-z_-]*|x[-_]real[-_]ip)$' -m reg`,
 ];
+
+/**
+ * Forwarding headers are set by the proxy; client-sent ones, in any spelling
+ * (`X_Forwarded_For` reaches CGI-style backends as X-Forwarded-For), are
+ * removed, unless the ConfigMap trusts them from some peers (use-forwarded-headers,
+ * enable-real-ip, compute-full-forwarded-for with proxy-real-ip-cidr): then,
+ * from those peers only, the client address is taken from the forwarded-for
+ * header (`set-src`, so logs, access lists and X-Real-IP see it), and
+ * X-Forwarded-Proto/-Host/-Port (and X-Forwarded-For, to append to it) are kept.
+ */
+const FORWARDING_HEADERS = String.raw`^(forwarded|x[-_]forwarded[-_][a-z_-]*|x[-_]real[-_]ip)$`;
+
+function forwardingLines(scheme: 'http' | 'https', port: number, globals: GlobalSettings): string[] {
+  const forwarded = globals.forwarded;
+  const fixed = [
+    c.line`  http-request set-header X-Forwarded-Proto ${c.keyword(scheme, ['http', 'https'])}`,
+    c.line`  http-request set-header X-Forwarded-Port ${c.port(port)}`,
+    '  http-request set-header X-Forwarded-Host %[req.hdr(host)]',
+  ];
+  if (!forwarded) {
+    return [c.line`  http-request del-header ${c.regex(FORWARDING_HEADERS)} -m reg`, '  option forwardfor', '  http-request set-header X-Real-IP %[src]', ...fixed];
+  }
+  const kept = [...(forwarded.keepForwardedHeaders ? ['proto', 'host', 'port'] : []), ...(forwarded.appendForwardedFor ? ['for'] : [])];
+  const lines = [...sourceAcl('portero_trusted', forwarded.trusted)];
+  if (forwarded.appendForwardedFor) lines.push('  http-request set-var(txn.peer) src');
+  if (forwarded.realIp) {
+    const header = c.fieldName(forwarded.header);
+    lines.push(c.line`  http-request set-src req.hdr(${header},-1) if portero_trusted { req.hdr(${header},-1) -m found }`);
+  }
+  if (kept.length === 0) {
+    lines.push(c.line`  http-request del-header ${c.regex(FORWARDING_HEADERS)} -m reg`);
+  } else {
+    lines.push(c.line`  http-request del-header ${c.regex(FORWARDING_HEADERS)} -m reg if !portero_trusted`);
+    const others = String.raw`^(forwarded|x_forwarded_[a-z_-]*|x-forwarded-(?!(` + kept.join('|') + String.raw`)$)[a-z_-]*|x[-_]real[-_]ip)$`;
+    lines.push(c.line`  http-request del-header ${c.regex(others)} -m reg if portero_trusted`);
+  }
+  // compute-full-forwarded-for: the peer is appended to what a trusted peer sent; otherwise the header holds the client only.
+  lines.push(forwarded.appendForwardedFor ? '  http-request add-header X-Forwarded-For %[var(txn.peer)]' : '  option forwardfor');
+  lines.push('  http-request set-header X-Real-IP %[src]');
+  if (!forwarded.keepForwardedHeaders) return [...lines, ...fixed];
+  return [
+    ...lines,
+    c.line`  http-request set-header X-Forwarded-Proto ${c.keyword(scheme, ['http', 'https'])} if !{ req.hdr(x-forwarded-proto) -m found }`,
+    c.line`  http-request set-header X-Forwarded-Port ${c.port(port)} if !{ req.hdr(x-forwarded-port) -m found }`,
+    '  http-request set-header X-Forwarded-Host %[req.hdr(host)] if !{ req.hdr(x-forwarded-host) -m found }',
+  ];
+}
 
 /** Routing: the host level, then (plain HTTP) the redirect to HTTPS, then the path. */
 function routingRules(capabilities: Capabilities, genDir: string, scheme: 'http' | 'https', httpsPort: number): string[] {
+  const code = c.keyword(String(capabilities.globals.redirectCode ?? 308), ['301', '302', '307', '308']);
   const map = (name: string) => c.filePath(`${genDir}/${name}`);
   const rules: string[] = [
     '  http-request set-var(txn.path) path',
@@ -170,11 +231,11 @@ function routingRules(capabilities: Capabilities, genDir: string, scheme: 'http'
       : '  http-request set-var(txn.level) str(_) if !{ var(txn.level) -m found }',
   );
   if (scheme === 'http' && capabilities.redirect) {
-    // Plain HTTP to a TLS host: 308 to HTTPS. ACME HTTP-01 challenges stay reachable.
+    // Plain HTTP to a TLS host: 308 (or http-redirect-code) to HTTPS. ACME HTTP-01 challenges stay reachable.
     const redirect =
       httpsPort === 443
-        ? c.fragment`http-request redirect code 308 location https://%[req.hdr(host),field(1,:),lower]%[pathq] if !{ path_beg /.well-known/acme-challenge/ }`
-        : c.fragment`http-request redirect code 308 location https://%[req.hdr(host),field(1,:),lower]:${c.port(httpsPort)}%[pathq] if !{ path_beg /.well-known/acme-challenge/ }`;
+        ? c.fragment`http-request redirect code ${code} location https://%[req.hdr(host),field(1,:),lower]%[pathq] if !{ path_beg /.well-known/acme-challenge/ }`
+        : c.fragment`http-request redirect code ${code} location https://%[req.hdr(host),field(1,:),lower]:${c.port(httpsPort)}%[pathq] if !{ path_beg /.well-known/acme-challenge/ }`;
     rules.push(c.line`  ${redirect} { ${c.fragment`${HOST},map_str(${map(GENERATION_FILES.redirectMap)})`} -m found }`);
     if (capabilities.wildcardRedirect) {
       // A wildcard TLS host redirects the hosts of its own level only: an
@@ -239,14 +300,17 @@ function canaryRules(rule: CanaryRule): string[] {
 
 function frontendSection(scheme: 'http' | 'https', capabilities: Capabilities, settings: ConfigSettings, genDir: string): string[] {
   const port = scheme === 'http' ? settings.httpPort : settings.httpsPort;
+  const globals = capabilities.globals;
+  // use-proxy-protocol: the PROXY header (v1 or v2) gives the client address.
+  const proxy = c.keyword(globals.proxyProtocol ? ' accept-proxy' : '', ['', ' accept-proxy']);
   const tls = c.fragment`ssl crt-list ${c.filePath(`${genDir}/${GENERATION_FILES.crtList}`)} alpn h2,http/1.1`;
   const bind =
     scheme === 'http'
-      ? c.line`  bind ${c.bindAddress(settings.bindAddress, port)}`
+      ? c.line`  bind ${c.bindAddress(settings.bindAddress, port)}${proxy}`
       : capabilities.passthrough
-        ? // Behind the TCP frontend (passthroughSections), which keeps the client's address with the PROXY protocol.
+        ? // Behind the TCP frontend (passthroughSections), which passes the client's address on with the PROXY protocol.
           c.line`  bind unix@${c.filePath(tlsSocket(settings))} accept-proxy ${tls}`
-        : c.line`  bind ${c.bindAddress(settings.bindAddress, port)} ${tls}`;
+        : c.line`  bind ${c.bindAddress(settings.bindAddress, port)}${proxy} ${tls}`;
   return [
     c.line`frontend ${c.ident(`portero-${scheme}`)}`,
     bind,
@@ -254,11 +318,13 @@ function frontendSection(scheme: 'http' | 'https', capabilities: Capabilities, s
     ...(settings.accessLog ? ['  http-request set-log-level emerg'] : []),
     ...NORMALIZE_URI,
     ...HEADER_HYGIENE,
-    '  option forwardfor',
-    '  http-request set-header X-Real-IP %[src]',
-    c.line`  http-request set-header X-Forwarded-Proto ${c.keyword(scheme, ['http', 'https'])}`,
-    c.line`  http-request set-header X-Forwarded-Port ${c.port(port)}`,
-    '  http-request set-header X-Forwarded-Host %[req.hdr(host)]',
+    ...forwardingLines(scheme, port, globals),
+    // block-cidrs: after the client address is known (set-src above), before routing.
+    ...(globals.blockSources ? [...sourceAcl('portero_block', globals.blockSources), '  http-request deny deny_status 403 if portero_block'] : []),
+    // hsts: on every HTTPS response (docs/configuration.md says why not only hosts with a certificate of their own).
+    ...(scheme === 'https' && globals.hsts
+      ? [c.line`  http-after-response set-header Strict-Transport-Security ${c.hstsValue(globals.hsts.maxAgeSeconds, globals.hsts.includeSubdomains, globals.hsts.preload)}`]
+      : []),
     ...(settings.accessLog ? ['  log global', c.line`  ${accessLogFormat(genDir)}`, '  http-request set-var(txn.host) req.hdr(host)'] : []),
     ...routingRules(capabilities, genDir, scheme, settings.httpsPort),
     c.line`  default_backend ${c.ident(NOT_FOUND_BACKEND)}`,
@@ -286,7 +352,7 @@ function passthroughSections(capabilities: Capabilities, settings: ConfigSetting
   return [
     'frontend portero-tls-sni',
     '  mode tcp',
-    c.line`  bind ${c.bindAddress(settings.bindAddress, settings.httpsPort)}`,
+    c.line`  bind ${c.bindAddress(settings.bindAddress, settings.httpsPort)}${c.keyword(capabilities.globals.proxyProtocol ? ' accept-proxy' : '', ['', ' accept-proxy'])}`,
     '  tcp-request inspect-delay 5s',
     '  tcp-request content accept if { req.ssl_hello_type 1 }',
     c.line`  use_backend %[${sni}] if { ${sni} -m found }`,
@@ -354,8 +420,8 @@ export function renderConfig(model: Model, settings: ConfigSettings, genDir: str
   const context: FeatureContext = { httpsPort: settings.httpsPort, httpPort: settings.httpPort };
   const lines = [
     '# Generated by Portero. Do not edit: every change is overwritten.',
-    ...globalSection(settings),
-    ...defaultsSection(genDir),
+    ...globalSection(settings, structure.capabilities.globals),
+    ...defaultsSection(genDir, structure.capabilities.globals),
     ...frontendSection('http', structure.capabilities, settings, genDir),
     ...frontendSection('https', structure.capabilities, settings, genDir),
     ...passthroughSections(structure.capabilities, settings, genDir),

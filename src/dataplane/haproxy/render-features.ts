@@ -22,9 +22,9 @@ export interface FeatureContext {
 
 const ACME = '!{ path_beg /.well-known/acme-challenge/ }';
 
-function httpsRedirect(context: FeatureContext): string {
+function httpsRedirect(context: FeatureContext, code = 308): string {
   const port = context.httpsPort === 443 ? '' : `:${c.port(context.httpsPort).text}`;
-  return `  http-request redirect code 308 location https://%[req.hdr(host),field(1,:),lower]${port}%[pathq] if !{ ssl_fc } ${ACME}`;
+  return `  http-request redirect code ${c.keyword(String(code), ['301', '302', '307', '308']).text} location https://%[req.hdr(host),field(1,:),lower]${port}%[pathq] if !{ ssl_fc } ${ACME}`;
 }
 
 /** The lines a backend section needs for `features`, before its servers. */
@@ -48,7 +48,7 @@ export function featureLines(features: Features | undefined, context: FeatureCon
   const cors = features.denied ? undefined : features.cors;
   lines.push(...corsRequestLines(cors));
   if (features.redirect) lines.push(c.line`  http-request redirect location '${c.logFormatText(features.redirect.location)}' code ${c.int(features.redirect.code)}`);
-  if (features.httpsRedirect) lines.push(httpsRedirect(context));
+  if (features.httpsRedirect) lines.push(httpsRedirect(context, features.httpsRedirectCode));
   lines.push(...snippetRequestLines(features.snippet));
   // nginx's preaccess phase (limits) comes after the redirects and before the access lists.
   if (features.limits) lines.push(...limitLines(features.limits));

@@ -12,6 +12,7 @@
 
 import { featuresKey } from '../../model/features.js';
 import type { Backend, Model } from '../../model/model.js';
+import type { GlobalSettings } from '../../model/globals.js';
 
 /**
  * One canary decision rendered into the frontends: the route's backend, its
@@ -43,6 +44,8 @@ export interface Capabilities {
   passthrough: boolean;
   /** The canary decisions, each a few rules; the loaded list must equal the model's. */
   canaries: readonly CanaryRule[];
+  /** The ConfigMap's global settings rendered into the global, defaults and frontend sections; the loaded ones must equal the model's. */
+  globals: GlobalSettings;
 }
 
 /** Why a reload is needed when a model needs a capability the loaded configuration lacks. */
@@ -54,6 +57,7 @@ const REASONS: Readonly<Record<keyof Capabilities, string>> = {
   regexLookup: 'the first host with regular-expression paths needs the regex lookup',
   passthrough: 'the first ssl-passthrough host needs the TLS port to route by SNI',
   canaries: 'a canary was added or removed, or its header or cookie changed',
+  globals: 'the global settings of the ingress-nginx ConfigMap changed',
 };
 
 function canaryRules(model: Model): CanaryRule[] {
@@ -71,6 +75,8 @@ function canaryRules(model: Model): CanaryRule[] {
   return unique.sort((a, b) => (a.primary < b.primary ? -1 : a.primary > b.primary ? 1 : 0));
 }
 
+const NO_GLOBALS: GlobalSettings = Object.freeze({});
+
 /** A boolean capability fits when the loaded one has it too; a list fits when it is the same list. */
 function fits(needed: Capabilities[keyof Capabilities], loaded: Capabilities[keyof Capabilities]): boolean {
   if (typeof needed === 'boolean') return !needed || loaded === true;
@@ -86,6 +92,7 @@ export function capabilitiesFor(model: Model): Capabilities {
     regexLookup: model.levels.some((level) => level.regex),
     passthrough: (model.passthrough ?? []).length > 0,
     canaries: canaryRules(model),
+    globals: model.globals ?? NO_GLOBALS,
   };
 }
 

@@ -33,6 +33,11 @@ export const WATCHED: readonly Watched[] = [
   { kind: 'Secret', apiVersion: 'v1', plural: 'secrets', namespaced: true, fieldSelector: 'type=kubernetes.io/tls' },
 ];
 
+/** `--configmap`: that one ConfigMap, watched by name in its namespace. */
+export function configMapWatch(ref: { namespace: string; name: string }): Watched & { namespace: string } {
+  return { kind: 'ConfigMap', apiVersion: 'v1', plural: 'configmaps', namespaced: true, fieldSelector: `metadata.name=${ref.name}`, namespace: ref.namespace };
+}
+
 export function collectionPath(watched: { apiVersion: string; plural: string; namespaced: boolean }, namespace?: string): string {
   const base = watched.apiVersion === 'v1' ? '/api/v1' : `/apis/${watched.apiVersion}`;
   return watched.namespaced && namespace ? `${base}/namespaces/${namespace}/${watched.plural}` : `${base}/${watched.plural}`;
@@ -44,6 +49,8 @@ export interface KubeSourceOptions {
   log: Logger;
   watchNamespace?: string;
   idleTimeoutMs?: number;
+  /** `--configmap`: the ingress-nginx ConfigMap to watch (whatever --watch-namespace says). */
+  configMap?: { namespace: string; name: string };
 }
 
 export class KubeSource {
@@ -57,15 +64,18 @@ export class KubeSource {
   }
 
   start(): void {
-    const { client, store, log, watchNamespace } = this.options;
-    for (const watched of WATCHED) {
+    const { client, store, log, watchNamespace, configMap } = this.options;
+    const watches: (Watched & { namespace?: string })[] = [...WATCHED, ...(configMap ? [configMapWatch(configMap)] : [])];
+    for (const watched of watches) {
+      const namespace = watched.namespace ?? watchNamespace;
+      const fallback = watched.kind === 'ConfigMap' ? (object: Record<string, any>) => object.metadata?.name === configMap?.name : (object: Record<string, any>) => object.type === 'kubernetes.io/tls';
       const informer = new Informer({
         client,
         log,
         kind: watched.kind,
         apiVersion: watched.apiVersion,
-        path: collectionPath(watched, watchNamespace),
-        ...(watched.fieldSelector ? { fieldSelector: watched.fieldSelector, fieldSelectorFallback: (object) => object.type === 'kubernetes.io/tls' } : {}),
+        path: collectionPath(watched, namespace),
+        ...(watched.fieldSelector ? { fieldSelector: watched.fieldSelector, fieldSelectorFallback: fallback } : {}),
         ...(this.options.idleTimeoutMs ? { idleTimeoutMs: this.options.idleTimeoutMs } : {}),
         handlers: {
           upsert: (raw) => this.upsert(raw),

@@ -37,6 +37,8 @@ export function toManifest(object: KubeObject): Record<string, unknown> {
         endpoints: object.endpoints.map((endpoint) => ({ addresses: endpoint.addresses, ...(endpoint.ready !== undefined ? { conditions: { ready: endpoint.ready } } : {}) })),
         ports: object.ports,
       };
+    case 'ConfigMap':
+      return { ...base, data: object.data };
     case 'Secret':
       return {
         ...base,

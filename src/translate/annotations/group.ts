@@ -22,6 +22,14 @@ export interface AnnotationSettings {
   allowSnippets: boolean;
   /** `--enable-ssl-passthrough`: the ssl-passthrough annotation is honoured (else ignored with a warning). */
   sslPassthrough?: boolean;
+  /**
+   * Values of annotations an Ingress does not set, from the ingress-nginx
+   * ConfigMap (translate/configmap.ts, which checked them): the annotation
+   * replaces the global value, as in ingress-nginx. Compared by identity.
+   */
+  defaults?: Readonly<Record<string, string>>;
+  /** http-redirect-code of the ConfigMap, when not 308: the code of force-ssl-redirect. */
+  redirectCode?: number;
 }
 
 /** Features being filled in by the groups, one after another. */

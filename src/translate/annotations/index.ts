@@ -72,8 +72,9 @@ export interface IngressAnnotations {
 }
 
 function readAnnotations(ingress: Ingress, settings: AnnotationSettings): IngressAnnotations {
-  const values = new AnnotationValues(ingress.metadata.annotations, settings.prefix);
-  if (values.names().length === 0) return NONE;
+  const defaults = settings.defaults ?? {};
+  const values = new AnnotationValues(ingress.metadata.annotations, settings.prefix, defaults);
+  if (values.names().length === 0 && Object.keys(defaults).length === 0) return NONE;
   const draft: FeaturesDraft = {};
   const owner = { namespace: ingress.metadata.namespace, name: ingress.metadata.name };
   for (const group of GROUPS) group.read(values, draft, settings, owner);
@@ -100,10 +101,14 @@ const remembered = new WeakMap<Ingress, { settings: AnnotationSettings; result: 
 
 export function annotationsOf(ingress: Ingress, settings: AnnotationSettings): IngressAnnotations {
   const memo = remembered.get(ingress);
-  if (memo && memo.settings.prefix === settings.prefix && memo.settings.allowSnippets === settings.allowSnippets && memo.settings.sslPassthrough === settings.sslPassthrough) return memo.result;
+  if (memo && sameSettings(memo.settings, settings)) return memo.result;
   const result = readAnnotations(ingress, settings);
   remembered.set(ingress, { settings, result });
   return result;
+}
+
+function sameSettings(a: AnnotationSettings, b: AnnotationSettings): boolean {
+  return a.prefix === b.prefix && a.allowSnippets === b.allowSnippets && a.defaults === b.defaults && a.redirectCode === b.redirectCode && a.sslPassthrough === b.sslPassthrough;
 }
 
 /** The field path of an annotation, as diagnostics name it. */
@@ -113,6 +118,6 @@ export function annotationField(settings: AnnotationSettings, name: string): str
 
 /** True when ssl-redirect is set to false on the Ingress (plain HTTP to its TLS hosts is then served, not redirected). */
 export function sslRedirectOff(ingress: Ingress, settings: AnnotationSettings): boolean {
-  const values = new AnnotationValues(ingress.metadata.annotations, settings.prefix);
+  const values = new AnnotationValues(ingress.metadata.annotations, settings.prefix, settings.defaults);
   return values.has('ssl-redirect') && values.bool('ssl-redirect') === false;
 }

@@ -55,9 +55,12 @@ export const redirects: AnnotationGroup = {
     'temporal-redirect-code': { status: 'supported' },
     'app-root': { status: 'supported' },
   },
-  read(values, features) {
+  read(values, features, settings) {
     values.bool('ssl-redirect'); // checked here; tls.ts decides the redirect hosts (sslRedirectOff)
-    if (values.bool('force-ssl-redirect') === true) features.httpsRedirect = true;
+    if (values.bool('force-ssl-redirect') === true) {
+      features.httpsRedirect = true;
+      if (settings.redirectCode !== undefined) features.httpsRedirectCode = settings.redirectCode;
+    }
     // temporal-redirect wins over permanent-redirect, as in ingress-nginx.
     const redirect = fixedRedirect(values, 'temporal-redirect', 'temporal-redirect-code', 302) ?? fixedRedirect(values, 'permanent-redirect', 'permanent-redirect-code', 301);
     if (redirect) features.redirect = redirect;

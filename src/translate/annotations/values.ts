@@ -27,6 +27,8 @@ export class AnnotationValues {
   constructor(
     private readonly annotations: Readonly<Record<string, string>>,
     readonly prefix: string,
+    /** Values for annotations the Ingress does not set (the ConfigMap's global values). */
+    private readonly defaults: Readonly<Record<string, string>> = {},
   ) {}
 
   /** Names (without prefix) of every annotation under the prefix. */
@@ -54,7 +56,8 @@ export class AnnotationValues {
   /** The value as written, or undefined. Marks the annotation as read. */
   raw(name: string): string | undefined {
     this.read.add(name);
-    return Object.hasOwn(this.annotations, this.key(name)) ? this.annotations[this.key(name)] : undefined;
+    if (Object.hasOwn(this.annotations, this.key(name))) return this.annotations[this.key(name)];
+    return Object.hasOwn(this.defaults, name) ? this.defaults[name] : undefined;
   }
 
   /** The value trimmed; an empty value counts as absent, as in ingress-nginx. */

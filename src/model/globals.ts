@@ -1,0 +1,42 @@
+// Global settings of the data plane that come from the ingress-nginx
+// ConfigMap (`--configmap`, translate/configmap.ts): they shape the global,
+// defaults and frontend sections of haproxy.cfg, so a change reloads. Plain,
+// checked data; absent fields keep Portero's own defaults.
+
+export interface GlobalSettings {
+  /** proxy-connect-timeout, seconds: `timeout connect` of the defaults section. */
+  connectSeconds?: number;
+  /** proxy-read-timeout (or proxy-send-timeout), seconds: `timeout server`. */
+  serverSeconds?: number;
+  /** keep-alive, seconds: `timeout http-keep-alive` (idle client connections between requests). */
+  keepAliveSeconds?: number;
+  /** http-redirect-code: the status of the HTTP→HTTPS redirect (301, 302, 307 or 308); absent: 308. */
+  redirectCode?: number;
+  /** hsts: Strict-Transport-Security on every HTTPS response. */
+  hsts?: { maxAgeSeconds: number; includeSubdomains: boolean; preload: boolean };
+  /** ssl-protocols: the lowest and highest TLS versions offered. */
+  tlsVersions?: { min: TlsVersion; max: TlsVersion };
+  /** ssl-ciphers: TLS 1.2 cipher list, OpenSSL names joined by `:`. */
+  ciphers?: string;
+  /** use-proxy-protocol: the HTTP and HTTPS binds expect the PROXY protocol (v1 or v2). */
+  proxyProtocol?: boolean;
+  /** Forwarding headers trusted from some peers (use-forwarded-headers, enable-real-ip, ...). */
+  forwarded?: ForwardedSettings;
+  /** block-cidrs: clients refused (403) on every host. */
+  blockSources?: readonly string[];
+}
+
+export type TlsVersion = 'TLSv1.2' | 'TLSv1.3';
+
+export interface ForwardedSettings {
+  /** proxy-real-ip-cidr: the peers trusted; addresses or CIDR ranges, checked. */
+  trusted: readonly string[];
+  /** enable-real-ip or use-forwarded-headers: the client address is the last one of `header` from a trusted peer. */
+  realIp: boolean;
+  /** forwarded-for-header, lowercase (default x-forwarded-for). */
+  header: string;
+  /** use-forwarded-headers: X-Forwarded-Proto, -Host and -Port from a trusted peer are passed on unchanged. */
+  keepForwardedHeaders: boolean;
+  /** compute-full-forwarded-for: a trusted peer's X-Forwarded-For is kept and the peer appended. */
+  appendForwardedFor: boolean;
+}

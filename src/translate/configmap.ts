@@ -1,0 +1,265 @@
+// The ingress-nginx ConfigMap (`--configmap NS/NAME`): its keys, with
+// ingress-nginx's value syntax, read into Portero's settings. Pure.
+//
+// Every value passes a strict grammar. A bad value is a diagnostic naming the
+// key and the value, and only that key is ignored; an unknown key, or one
+// Portero accepts without acting on it, is a warning. Nothing here is fatal.
+//
+// Three kinds of results:
+// - annotation defaults (proxy-body-size, the source ranges, ssl-redirect,
+//   force-ssl-redirect): they apply to every Ingress that does not set the
+//   annotation, as in ingress-nginx where the annotation replaces the global
+//   value (translate/annotations/values.ts);
+// - settings of how annotations are read (allow-snippet-annotations,
+//   http-redirect-code for force-ssl-redirect);
+// - data-plane globals (model/globals.ts): timeouts, TLS, HSTS, forwarding
+//   headers, PROXY protocol, block-cidrs.
+//
+// ingress-nginx's own defaults are not applied for keys the ConfigMap does
+// not set (its 1m body limit, HSTS on): Portero's defaults stay.
+
+import type { ConfigMap, ObjectRef } from '../objects/types.js';
+import type { ForwardedSettings, GlobalSettings, TlsVersion } from '../model/globals.js';
+import type { Diagnostic } from './diagnostics.js';
+import { HEADER_NAME } from './annotations/grammars.js';
+import { parseSource } from './annotations/source-ranges.js';
+import { parseNginxSize } from './annotations/values.js';
+
+export interface ConfigMapSettings {
+  globals: GlobalSettings;
+  /** Annotation name → value (already checked), used when an Ingress does not set the annotation. */
+  annotationDefaults: Readonly<Record<string, string>>;
+  /** allow-snippet-annotations: true. */
+  allowSnippets: boolean;
+  /** http-redirect-code, when not 308. */
+  redirectCode?: number;
+  diagnostics: Diagnostic[];
+}
+
+const TRUE = new Set(['1', 't', 'T', 'TRUE', 'true', 'True']);
+const FALSE = new Set(['0', 'f', 'F', 'FALSE', 'false', 'False']);
+const DAY = 86400;
+
+/** Keys accepted and reported as ignored: Portero has a fixed equivalent. */
+export const IGNORED_KEYS: Readonly<Record<string, string>> = {
+  'log-format-upstream': "Portero's access log (--access-log) is JSON with fixed fields",
+  'log-format-escape-json': "Portero's access log is always JSON",
+  // HAProxy 2.6 sets how long idle connections to endpoints live per server (pool-purge-delay), which servers added at runtime do not inherit.
+  'upstream-keepalive-timeout': 'HAProxy keeps idle connections to endpoints with its own purge delay (5 s)',
+};
+
+/** Every key read, for docs and `portero migrate`. */
+export const READ_KEYS = [
+  'proxy-body-size',
+  'proxy-connect-timeout',
+  'proxy-read-timeout',
+  'proxy-send-timeout',
+  'ssl-redirect',
+  'force-ssl-redirect',
+  'http-redirect-code',
+  'hsts',
+  'hsts-max-age',
+  'hsts-include-subdomains',
+  'hsts-preload',
+  'ssl-protocols',
+  'ssl-ciphers',
+  'use-forwarded-headers',
+  'compute-full-forwarded-for',
+  'forwarded-for-header',
+  'proxy-real-ip-cidr',
+  'enable-real-ip',
+  'use-proxy-protocol',
+  'keep-alive',
+  'allow-snippet-annotations',
+  'whitelist-source-range',
+  'denylist-source-range',
+  'block-cidrs',
+] as const;
+
+const READ = new Set<string>(READ_KEYS);
+
+/** OpenSSL TLS 1.2 cipher names joined by `:` (no `!`, `+`, `@` operators, no TLS 1.3 suite names). */
+const CIPHERS = /^[A-Z0-9-]{1,64}(?::[A-Z0-9-]{1,64}){0,63}$/;
+
+const TLS_VERSIONS: readonly string[] = ['TLSv1', 'TLSv1.1', 'TLSv1.2', 'TLSv1.3'];
+
+class Reader {
+  readonly diagnostics: Diagnostic[] = [];
+  constructor(
+    private readonly data: Readonly<Record<string, string>>,
+    private readonly object: ObjectRef,
+  ) {}
+
+  raw(key: string): string | undefined {
+    return Object.hasOwn(this.data, key) ? this.data[key]!.trim() : undefined;
+  }
+
+  problem(key: string, message: string): undefined {
+    const value = this.raw(key) ?? '';
+    const shown = JSON.stringify(value.length > 80 ? `${value.slice(0, 80)}…` : value);
+    this.diagnostics.push({ severity: 'warning', object: this.object, field: `data[${JSON.stringify(key)}]`, message: `value ${shown}: ${message}; the key is ignored` });
+    return undefined;
+  }
+
+  note(key: string, message: string): void {
+    this.diagnostics.push({ severity: 'warning', object: this.object, field: `data[${JSON.stringify(key)}]`, message });
+  }
+
+  bool(key: string): boolean | undefined {
+    const value = this.raw(key);
+    if (value === undefined) return undefined;
+    if (TRUE.has(value)) return true;
+    if (FALSE.has(value)) return false;
+    return this.problem(key, 'must be true or false');
+  }
+
+  int(key: string, min: number, max: number): number | undefined {
+    const value = this.raw(key);
+    if (value === undefined) return undefined;
+    if (!/^[0-9]{1,10}$/.test(value)) return this.problem(key, 'must be a whole number');
+    const number = Number(value);
+    if (number < min || number > max) return this.problem(key, `must be between ${min} and ${max}`);
+    return number;
+  }
+
+  /** Seconds as ingress-nginx reads the timeout keys: a whole number, or with an `s` suffix. */
+  seconds(key: string, min: number, max: number): number | undefined {
+    const value = this.raw(key);
+    if (value === undefined) return undefined;
+    const match = /^([0-9]{1,10})s?$/.exec(value);
+    if (!match) return this.problem(key, 'must be a whole number of seconds');
+    const number = Number(match[1]);
+    if (number < min || number > max) return this.problem(key, `must be between ${min} and ${max} seconds`);
+    return number;
+  }
+
+  /** A comma-separated list of addresses and CIDR ranges, normalised and sorted; [] when empty. */
+  sources(key: string): string[] | undefined {
+    const value = this.raw(key);
+    if (value === undefined) return undefined;
+    const out: string[] = [];
+    for (const item of value.split(',').map((part) => part.trim()).filter((part) => part !== '')) {
+      const source = parseSource(item);
+      if (source === undefined) return this.problem(key, `${JSON.stringify(item)} is not an IP address or CIDR range`);
+      out.push(source);
+    }
+    if (out.length > 1000) return this.problem(key, 'holds more than 1000 ranges');
+    return [...new Set(out)].sort();
+  }
+}
+
+function tlsVersions(reader: Reader): { min: TlsVersion; max: TlsVersion } | undefined {
+  const value = reader.raw('ssl-protocols');
+  if (value === undefined) return undefined;
+  const items = value.split(/\s+/).filter((item) => item !== '');
+  const unknown = items.find((item) => !TLS_VERSIONS.includes(item));
+  if (unknown !== undefined) return reader.problem('ssl-protocols', `${JSON.stringify(unknown)} is not one of ${TLS_VERSIONS.join(', ')}`);
+  const offered = items.filter((item): item is TlsVersion => item === 'TLSv1.2' || item === 'TLSv1.3');
+  if (offered.length === 0) return reader.problem('ssl-protocols', 'Portero offers TLSv1.2 and TLSv1.3 only; list at least one of them');
+  if (offered.length < items.length) reader.note('ssl-protocols', 'TLSv1 and TLSv1.1 are never offered by Portero; they are left out');
+  return { min: offered.includes('TLSv1.2') ? 'TLSv1.2' : 'TLSv1.3', max: offered.includes('TLSv1.3') ? 'TLSv1.3' : 'TLSv1.2' };
+}
+
+function hsts(reader: Reader): GlobalSettings['hsts'] {
+  const on = reader.bool('hsts');
+  const maxAge = reader.int('hsts-max-age', 0, 1_000_000_000);
+  const subdomains = reader.bool('hsts-include-subdomains');
+  const preload = reader.bool('hsts-preload');
+  if (on !== true) {
+    if (on === undefined && (maxAge !== undefined || subdomains !== undefined || preload !== undefined)) {
+      reader.note('hsts', 'hsts-* keys have no effect unless hsts is "true" (Portero does not apply ingress-nginx\'s default hsts: "true")');
+    }
+    return undefined;
+  }
+  // ingress-nginx's defaults for the parts not given.
+  return { maxAgeSeconds: maxAge ?? 31_536_000, includeSubdomains: subdomains ?? true, preload: preload ?? false };
+}
+
+function forwarded(reader: Reader): ForwardedSettings | undefined {
+  const useForwarded = reader.bool('use-forwarded-headers') === true;
+  const realIp = reader.bool('enable-real-ip') === true;
+  const full = reader.bool('compute-full-forwarded-for') === true;
+  let header = 'x-forwarded-for';
+  const headerValue = reader.raw('forwarded-for-header');
+  if (headerValue !== undefined) {
+    if (!HEADER_NAME.test(headerValue)) reader.problem('forwarded-for-header', 'must be a header name (letters, digits and -)');
+    else header = headerValue.toLowerCase();
+  }
+  const trusted = reader.sources('proxy-real-ip-cidr');
+  if (!useForwarded && !realIp && !full) return undefined;
+  if (trusted === undefined || trusted.length === 0) {
+    reader.note('proxy-real-ip-cidr', 'not set: forwarding headers are trusted from every peer (ingress-nginx\'s default 0.0.0.0/0); set it to the addresses of your load balancers');
+  }
+  return {
+    trusted: trusted && trusted.length > 0 ? trusted : ['0.0.0.0/0', '::/0'],
+    realIp: realIp || useForwarded,
+    header,
+    keepForwardedHeaders: useForwarded,
+    appendForwardedFor: full,
+  };
+}
+
+/** The settings of `configMap`; undefined (or absent) gives Portero's defaults. */
+export function readConfigMap(configMap: ConfigMap | undefined, ref: ObjectRef): ConfigMapSettings {
+  if (!configMap) {
+    return { globals: {}, annotationDefaults: {}, allowSnippets: false, diagnostics: [{ severity: 'warning', object: ref, message: '--configmap: ConfigMap not found; Portero\'s defaults apply' }] };
+  }
+  const reader = new Reader(configMap.data, ref);
+  const globals: GlobalSettings = {};
+  const defaults: Record<string, string> = {};
+
+  // Annotation defaults: checked here with the annotation's grammar, so they never fail on an Ingress.
+  const bodySize = reader.raw('proxy-body-size');
+  if (bodySize !== undefined) {
+    if (parseNginxSize(bodySize) === undefined) reader.problem('proxy-body-size', 'must be a size such as 8m, 512k or 1048576 (0: no limit)');
+    else defaults['proxy-body-size'] = bodySize;
+  }
+  for (const key of ['ssl-redirect', 'force-ssl-redirect'] as const) {
+    const value = reader.bool(key);
+    if (value !== undefined) defaults[key] = String(value);
+  }
+  for (const key of ['whitelist-source-range', 'denylist-source-range'] as const) {
+    const list = reader.sources(key);
+    if (list !== undefined && list.length > 0) defaults[key] = list.join(',');
+  }
+
+  const connect = reader.seconds('proxy-connect-timeout', 1, DAY);
+  const read = reader.seconds('proxy-read-timeout', 1, DAY);
+  const send = reader.seconds('proxy-send-timeout', 1, DAY);
+  if (connect !== undefined) globals.connectSeconds = connect;
+  // One idle timeout for both directions in HAProxy, as for the annotations (timeouts.ts).
+  const server = read ?? (send !== undefined ? Math.max(send, 60) : undefined);
+  if (server !== undefined) globals.serverSeconds = server;
+  const keepAlive = reader.seconds('keep-alive', 0, DAY);
+  if (keepAlive !== undefined) globals.keepAliveSeconds = keepAlive;
+
+  let redirectCode: number | undefined;
+  const code = reader.int('http-redirect-code', 0, 999);
+  if (code !== undefined) {
+    if (![301, 302, 307, 308].includes(code)) reader.problem('http-redirect-code', 'must be 301, 302, 307 or 308');
+    else if (code !== 308) redirectCode = globals.redirectCode = code;
+  }
+
+  const strictTransport = hsts(reader);
+  if (strictTransport) globals.hsts = strictTransport;
+  const versions = tlsVersions(reader);
+  if (versions) globals.tlsVersions = versions;
+  const ciphers = reader.raw('ssl-ciphers');
+  if (ciphers !== undefined) {
+    if (!CIPHERS.test(ciphers)) reader.problem('ssl-ciphers', 'must be OpenSSL TLS 1.2 cipher names (capitals, digits, -) joined by :');
+    else globals.ciphers = ciphers;
+  }
+  if (reader.bool('use-proxy-protocol') === true) globals.proxyProtocol = true;
+  const forwarding = forwarded(reader);
+  if (forwarding) globals.forwarded = forwarding;
+  const block = reader.sources('block-cidrs');
+  if (block !== undefined && block.length > 0) globals.blockSources = block;
+  const allowSnippets = reader.bool('allow-snippet-annotations') === true;
+
+  for (const key of Object.keys(configMap.data).sort()) {
+    if (READ.has(key)) continue;
+    if (Object.hasOwn(IGNORED_KEYS, key)) reader.note(key, `accepted and ignored: ${IGNORED_KEYS[key]}`);
+    else reader.note(key, 'not a key Portero reads; it is ignored');
+  }
+  return { globals, annotationDefaults: defaults, allowSnippets, ...(redirectCode !== undefined ? { redirectCode } : {}), diagnostics: reader.diagnostics };
+}
