@@ -90,6 +90,11 @@ export interface Backend {
   endpoints: Endpoint[];
   /** What the routes to this backend ask beyond the Service (from annotations). */
   features?: Features;
+  /**
+   * With features.externalAuth: the auth service's ready endpoints, sorted
+   * (empty: the auth service cannot be reached and every request answers 500).
+   */
+  authEndpoints?: Endpoint[];
 }
 
 export interface Certificate {

@@ -11,6 +11,7 @@ import { bodySize } from './body-size.js';
 import { canary, canaryOf, type CanarySpec } from './canary.js';
 import { buffers } from './buffers.js';
 import { cors } from './cors.js';
+import { externalAuth } from './ext-auth.js';
 import type { AnnotationGroup, AnnotationSettings, AnnotationSupport, FeaturesDraft } from './group.js';
 import { hosts } from './hosts.js';
 import { limits } from './limits.js';
@@ -32,6 +33,7 @@ export const GROUPS: readonly AnnotationGroup[] = [
   bodySize,
   timeouts,
   sourceRanges,
+  externalAuth,
   limits,
   hosts,
   snippets,
