@@ -156,6 +156,36 @@ export interface SnippetRules {
   answer?: { code: number; text?: string; location?: string };
 }
 
+/**
+ * Where the auth subrequest goes (auth-url's host): a Service of the cluster,
+ * resolved by translate to its ready endpoints, or a literal IP address.
+ */
+export type ExternalAuthTarget = { kind: 'service'; namespace: string; name: string; port: number } | { kind: 'address'; address: string; port: number };
+
+/**
+ * External authentication as ingress-nginx's auth-url: every request is first
+ * asked about to an auth service; only a 2xx answer lets it through.
+ */
+export interface ExternalAuth {
+  target: ExternalAuthTarget;
+  /** The Host header of the subrequest: the auth URL's host (and port when written), lowercase. */
+  host: string;
+  /** The auth URL's path and query, as written (a checked character set). */
+  path: string;
+  /** The subrequest's method (auth-method): an uppercase token; GET by default. */
+  method: string;
+  /** Auth response headers copied to the upstream request (auth-response-headers), lowercase. */
+  responseHeaders: readonly string[];
+  /** On a 401: a 302 to this absolute URL (auth-signin), the redirect parameter appended unless present. */
+  signin?: string;
+  /** The name of that parameter (auth-signin-redirect-param), `rd` by default. */
+  signinParam: string;
+  /** X-Auth-Request-Redirect of the subrequest (auth-request-redirect); absent: the request URI. */
+  requestRedirect?: string;
+  /** The auth answer's Set-Cookie reaches the client whatever the final status (auth-always-set-cookie). */
+  alwaysSetCookie: boolean;
+}
+
 export interface Features {
   /** Plain-HTTP requests are redirected to HTTPS with 308, whether or not the host has TLS (force-ssl-redirect). */
   httpsRedirect?: boolean;
@@ -211,6 +241,8 @@ export interface Features {
   balance?: Balance;
   /** One server, the Service's ClusterIP, instead of the pod addresses (service-upstream). */
   serviceUpstream?: boolean;
+  /** Requests are first authorised by an auth service (auth-url and friends); absent: none. */
+  externalAuth?: ExternalAuth;
   /**
    * The annotations could not be honoured safely (an invalid value for an
    * access-control annotation): every request answers 503, as ingress-nginx's

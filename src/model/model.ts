@@ -93,6 +93,11 @@ export interface Backend {
   features?: Features;
   /** Backup servers: the endpoints of features.defaultBackend, used only while no endpoint is up. */
   backupEndpoints?: Endpoint[];
+  /**
+   * With features.externalAuth: the auth service's ready endpoints, sorted
+   * (empty: the auth service cannot be reached and every request answers 500).
+   */
+  authEndpoints?: Endpoint[];
 }
 
 export interface Certificate {

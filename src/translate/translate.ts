@@ -14,6 +14,7 @@ import { diagnosticKey, type Diagnostic } from './diagnostics.js';
 import { isOurs, selectClasses, type ClassOptions } from './ingress-class.js';
 import { annotationField, annotationsOf, DEFAULT_ANNOTATION_SETTINGS, sslRedirectOff, type AnnotationSettings } from './annotations/index.js';
 import { addExtraHosts } from './extra-hosts.js';
+import { addAuthEndpoints, resolveAuthTarget } from './ext-auth-endpoints.js';
 import { route, type OptionsOf, type ServiceRef } from './routes.js';
 import { buildTls, inspectSecret, refusal, type RefusedCertificates } from './tls.js';
 import { readConfigMap, type ConfigMapSettings } from './configmap.js';
@@ -133,9 +134,11 @@ export function translate(snapshot: Snapshot, options: TranslateOptions, previou
   for (const secret of snapshot.secrets) secrets.set(keyOf(secret.metadata.namespace, secret.metadata.name), secret);
   const tls = buildTls(valid, secrets, options.now, diagnostics, options.refusedCertificates, (ingress) => sslRedirectOff(ingress, annotationSettings));
 
+  diagnostics.push(...authDiagnostics(valid, snapshot, annotationSettings));
+
   const model: Model = {
     levels: routing.levels,
-    backends: backendsOf(routing.specs, indexSlices(snapshot.endpointSlices), indexServices(snapshot.services)),
+    backends: addAuthEndpoints(backendsOf(routing.specs, indexSlices(snapshot.endpointSlices), indexServices(snapshot.services)), indexServices(snapshot.services), indexSlices(snapshot.endpointSlices)),
     catchAll: routing.catchAll,
     defaultCertificate: defaultCertificate(secrets, options, diagnostics),
     certificates: tls.certificates,
@@ -218,6 +221,18 @@ function annotationDiagnostics(ingress: Ingress, settings: AnnotationSettings): 
   }));
   for (const name of unknown) {
     out.push({ severity: 'warning', object, field: annotationField(settings, name), message: 'this annotation is not supported by Portero and is ignored' });
+  }
+  return out;
+}
+
+/** A warning for each served Ingress whose auth service (auth-url) cannot be asked: its requests answer 500. */
+function authDiagnostics(valid: readonly Ingress[], snapshot: Snapshot, settings: AnnotationSettings): Diagnostic[] {
+  const out: Diagnostic[] = [];
+  for (const ingress of valid) {
+    const auth = annotationsOf(ingress, settings).features?.externalAuth;
+    if (!auth) continue;
+    const { problem } = resolveAuthTarget(auth.target, indexServices(snapshot.services), indexSlices(snapshot.endpointSlices));
+    if (problem !== undefined) out.push({ severity: 'warning', object: refOf(ingress), field: annotationField(settings, 'auth-url'), message: problem });
   }
   return out;
 }

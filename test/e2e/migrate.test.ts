@@ -139,11 +139,11 @@ describe('portero migrate --manifests on a real-world-shaped cluster', () => {
       [
         ['allow-snippet-annotations', 'supported'],
         ['enable-underscores-in-headers', 'unknown'],
-        ['hsts', 'ignored'],
-        ['proxy-body-size', 'ignored'],
-        ['ssl-protocols', 'ignored'],
+        ['hsts', 'supported'],
+        ['proxy-body-size', 'difference'],
+        ['ssl-protocols', 'difference'],
         ['ssl-redirect', 'supported'],
-        ['use-forwarded-headers', 'ignored'],
+        ['use-forwarded-headers', 'supported'],
       ],
     );
   });

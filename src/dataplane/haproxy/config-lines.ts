@@ -92,6 +92,16 @@ export function logFormatText(value: string): Safe {
 }
 
 /**
+ * An argument of a Lua action (`http-request lua.name 'arg'`), single-quoted:
+ * printable ASCII without spaces, quotes or backslashes, so `#`, `$` and `%`
+ * stay literal.
+ */
+export function luaArg(value: string): Safe {
+  check(/^[\x21\x23-\x26\x28-\x5b\x5d-\x7e]{1,4096}$/.test(value), 'Lua argument', value);
+  return make(`'${value}'`);
+}
+
+/**
  * A double-quoted header value made of list items: tokens such as HTTP
  * methods and header names, `*`, digits, host names, joined by commas and
  * spaces (`GET, PUT`, `DNT,Cache-Control`, `1728000`, `up.example:8080`).

@@ -48,4 +48,6 @@ export const GENERATION_FILES = {
   crtList: 'crt-list.txt',
   certsDir: 'certs',
   error503: '503.http',
+  /** Our Lua for external authentication (features/ext-auth-lua.ts). */
+  extAuthLua: 'ext-auth.lua',
 } as const;

@@ -7,8 +7,10 @@
 // endpoints receive; response headers last.
 
 import type { Features } from '../../model/features.js';
+import type { Endpoint } from '../../model/model.js';
 import * as c from './config-lines.js';
 import { corsRequestLines, corsResponseLines } from './features/cors.js';
+import { extAuthRequestLines, extAuthResponseLines } from './features/ext-auth.js';
 import { hostRedirectLines, limitLines } from './features/limits.js';
 import { snippetRequestLines, snippetResponseLines } from './features/snippet.js';
 import { sourceAcl } from './features/source-acl.js';
@@ -27,8 +29,11 @@ function httpsRedirect(context: FeatureContext, code = 308): string {
   return `  http-request redirect code ${c.keyword(String(code), ['301', '302', '307', '308']).text} location https://%[req.hdr(host),field(1,:),lower]${port}%[pathq] if !{ ssl_fc } ${ACME}`;
 }
 
-/** The lines a backend section needs for `features`, before its servers. */
-export function featureLines(features: Features | undefined, context: FeatureContext): string[] {
+/**
+ * The lines a backend section needs for `features`, before its servers.
+ * `authEndpoints`: the auth service's, with features.externalAuth.
+ */
+export function featureLines(features: Features | undefined, context: FeatureContext, authEndpoints: readonly Endpoint[] = []): string[] {
   if (!features) return [];
   const lines: string[] = [...accessLogLines(features)];
   const timeouts = features.timeouts;
@@ -58,6 +63,8 @@ export function featureLines(features: Features | undefined, context: FeatureCon
   if (features.allowSources) {
     lines.push(...sourceAcl('portero_allow', features.allowSources), '  http-request deny deny_status 403 if !portero_allow');
   }
+  // nginx's access phase: auth_request comes after allow/deny, before the body and the rewrite (X-Original-URL is the URI as asked).
+  if (features.externalAuth) lines.push(...extAuthRequestLines(features.externalAuth, authEndpoints));
   if (features.maxBodyBytes !== undefined) {
     lines.push(c.line`  http-request deny deny_status 413 if { req.hdr_val(content-length) gt ${c.int(features.maxBodyBytes)} }`);
   }
@@ -65,6 +72,6 @@ export function featureLines(features: Features | undefined, context: FeatureCon
     // nginx's `rewrite (?i)<path> <target> break`: an unanchored match replaces the whole path; the query is kept.
     lines.push(c.line`  http-request replace-path ${c.objectRegex(`(?i)${features.rewrite.pattern}`)} ${c.replaceFormat(features.rewrite.target)}`);
   }
-  lines.push(...upstreamHeaderLines(features), ...retryLines(features.nextUpstream), ...corsResponseLines(cors), ...snippetResponseLines(features.snippet));
+  lines.push(...upstreamHeaderLines(features), ...retryLines(features.nextUpstream), ...corsResponseLines(cors), ...snippetResponseLines(features.snippet), ...extAuthResponseLines(features.externalAuth));
   return lines;
 }

@@ -28,6 +28,7 @@ import { Buffer } from 'node:buffer';
 import { parseBackendId, type HostLevel, type Model, type Target } from '../../model/model.js';
 import { crtList, hostName, ident, int, levelName, mapFile, serviceLabel, type MapEntry, type Safe } from './config-lines.js';
 import { GENERATION_FILES } from './layout.js';
+import { EXT_AUTH_LUA } from './features/ext-auth-lua.js';
 import { SPARE_PREFIX, type BackendNames } from './structure.js';
 
 export const HOSTLESS_LEVEL = '_';
@@ -221,6 +222,8 @@ export function renderFiles(model: Model, genDir: string, names?: BackendNames):
   const maps = mapContents(model, names);
   const files: RenderedFile[] = (Object.keys(MAP_FILES) as MapName[]).map((name) => ({ path: MAP_FILES[name], content: mapFile(maps[name]), mode: 0o644 }));
   files.push({ path: GENERATION_FILES.error503, content: errorFile503(), mode: 0o644 });
+  // Always written (a few KiB): whether the configuration loads it is decided there.
+  files.push({ path: GENERATION_FILES.extAuthLua, content: EXT_AUTH_LUA, mode: 0o644 });
   files.push({ path: certificateFile(model.defaultCertificate.id), content: model.defaultCertificate.pem, mode: 0o600 });
   for (const certificate of model.certificates) files.push({ path: certificateFile(certificate.id), content: certificate.pem, mode: 0o600 });
   files.push({ path: GENERATION_FILES.crtList, content: crtListContent(model, genDir), mode: 0o644 });

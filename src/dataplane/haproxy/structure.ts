@@ -102,8 +102,11 @@ export function capabilitiesFor(model: Model): Capabilities {
  * settings mean the section can serve the backend; a spare has the settings
  * of a backend without features (`''`).
  */
-export function backendSettings(backend: Pick<Backend, 'features'> | undefined): string {
-  return backend?.features ? featuresKey(backend.features) : '';
+export function backendSettings(backend: Pick<Backend, 'features' | 'authEndpoints'> | undefined): string {
+  if (!backend?.features) return '';
+  // The auth service's addresses are arguments of the auth rule (features/ext-auth.ts): a change reloads.
+  const auth = backend.authEndpoints ? ` auth=${backend.authEndpoints.map((endpoint) => `${endpoint.address}:${endpoint.port}`).join(',')}` : '';
+  return `${featuresKey(backend.features)}${auth}`;
 }
 
 export interface Structure {

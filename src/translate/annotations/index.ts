@@ -13,6 +13,7 @@ import { defaultBackend } from './default-backend.js';
 import { passthrough } from './passthrough.js';
 import { buffers } from './buffers.js';
 import { cors } from './cors.js';
+import { externalAuth } from './ext-auth.js';
 import type { AnnotationGroup, AnnotationSettings, AnnotationSupport, FeaturesDraft } from './group.js';
 import { hosts } from './hosts.js';
 import { limits } from './limits.js';
@@ -36,6 +37,7 @@ export const GROUPS: readonly AnnotationGroup[] = [
   passthrough,
   timeouts,
   sourceRanges,
+  externalAuth,
   limits,
   hosts,
   snippets,

@@ -1,0 +1,68 @@
+// External authentication (auth-url) in a backend section: the Lua action
+// (ext-auth-lua.ts) asks the auth service and records its status; the rules
+// here decide, in ingress-nginx's order:
+//   2xx          → the request goes on (auth-response-headers already copied)
+//   401          → 302 to auth-signin with `rd=<scheme>://<host><escaped uri>`
+//                  appended, when auth-signin is set; else 401
+//   403          → 403
+//   anything else, no answer, a timeout, an error → 500
+// The last rule refuses every request whose status is not a 2xx, so an
+// unset or unexpected status can only ever refuse (CVE-2026-24513).
+
+import type { Endpoint } from '../../../model/model.js';
+import type { ExternalAuth } from '../../../model/features.js';
+import * as c from '../config-lines.js';
+import { EXT_AUTH_ACTION, EXT_AUTH_COOKIE_ACTION } from './ext-auth-lua.js';
+
+const STATUS = 'var(txn.portero_auth_status)';
+/** The statuses nginx's add_header (without `always`) adds the auth cookies to. */
+const COOKIE_STATUSES = '200 201 204 206 301 302 303 304 307 308';
+const METHODS = ['GET', 'HEAD', 'POST', 'PUT', 'DELETE'];
+
+function headerList(names: readonly string[]): c.Safe {
+  if (names.length === 0) return c.luaArg('-');
+  return c.join(
+    names.map((name) => c.headerName(name)),
+    ',',
+  );
+}
+
+/** `rd=<scheme>://<host><escaped uri>` appended to the sign-in URL unless it has the parameter already. */
+function signinLocation(auth: ExternalAuth & { signin: string }): c.Safe {
+  const url = auth.signin;
+  const query = url.indexOf('?');
+  const has = query >= 0 && url.slice(query + 1).split('&').some((pair) => pair.split('=')[0] === auth.signinParam);
+  if (has) return c.fragment`${c.logFormatText(url)}`;
+  const separator = query >= 0 ? (url.endsWith('?') || url.endsWith('&') ? '' : '&') : '?';
+  return c.fragment`${c.logFormatText(`${url}${separator}${auth.signinParam}=`)}%[ssl_fc,iif(https,http)]://%[req.hdr(host)]%[pathq,url_enc]`;
+}
+
+function refusal(status: 401 | 403 | 500, auth: ExternalAuth): string {
+  const text = { 401: '401 Unauthorized', 403: '403 Forbidden', 500: '500 Internal Server Error' }[status];
+  // An empty header value (an unset variable) is left out of the answer by HAProxy.
+  const cookie = auth.alwaysSetCookie ? ' hdr set-cookie %[var(txn.portero_auth_cookie)]' : '';
+  const challenge = status === 401 ? ' hdr www-authenticate %[var(txn.portero_auth_www)]' : '';
+  return `  http-request return status ${status} content-type text/plain string "${text}"${cookie}${challenge}`;
+}
+
+/** The request rules of a backend with external auth; `endpoints` are the auth service's (empty: every request answers 500). */
+export function extAuthRequestLines(auth: ExternalAuth, endpoints: readonly Endpoint[]): string[] {
+  const addresses = endpoints.length === 0 ? c.luaArg('-') : c.luaArg(endpoints.map((endpoint) => c.address(endpoint.address, endpoint.port).text).join(','));
+  const lines = [
+    c.line`  http-request lua.${c.ident(EXT_AUTH_ACTION)} ${addresses} ${c.luaArg(auth.host)} ${c.luaArg(auth.path)} ${c.keyword(auth.method, METHODS)} ${headerList(auth.responseHeaders)} ${c.luaArg(auth.requestRedirect ?? '-')}`,
+  ];
+  if (auth.signin !== undefined) {
+    lines.push(c.line`  http-request redirect location '${signinLocation({ ...auth, signin: auth.signin })}' code 302 if { var(txn.portero_auth_status) -m int 401 }`);
+  }
+  lines.push(`${refusal(401, auth)} if { ${STATUS} -m int 401 }`);
+  lines.push(`${refusal(403, auth)} if { ${STATUS} -m int 403 }`);
+  lines.push(`${refusal(500, auth)} unless { ${STATUS} -m int ge 200 } { ${STATUS} -m int lt 300 }`);
+  return lines;
+}
+
+/** The response rule: the auth answer's Set-Cookie reaches the client (on nginx's statuses, or always). */
+export function extAuthResponseLines(auth: ExternalAuth | undefined): string[] {
+  if (!auth) return [];
+  const when = auth.alwaysSetCookie ? '' : ` { status ${COOKIE_STATUSES} }`;
+  return [c.line`  http-response lua.${c.ident(EXT_AUTH_COOKIE_ACTION)} if { var(txn.portero_auth_cookies) -m found }` + when];
+}
