@@ -5,6 +5,7 @@
 import { isEmptyFeatures, type Features } from '../../model/features.js';
 import type { Ingress } from '../../objects/types.js';
 import { affinity } from './affinity.js';
+import { auth, basicAuthOf, type BasicAuthSpec } from './auth.js';
 import { backendProtocol } from './backend-protocol.js';
 import { balance } from './balance.js';
 import { bodySize } from './body-size.js';
@@ -32,6 +33,7 @@ export const GROUPS: readonly AnnotationGroup[] = [
   bodySize,
   timeouts,
   sourceRanges,
+  auth,
   limits,
   hosts,
   snippets,
@@ -62,6 +64,8 @@ export interface IngressAnnotations {
   rewriteTarget?: string;
   /** canary: "true": the Ingress adds an alternative backend to other Ingresses' routes. */
   canary?: CanarySpec;
+  /** auth-type: basic, checked; the Secret is resolved by translate/auth.ts. */
+  basicAuth?: BasicAuthSpec;
 }
 
 function readAnnotations(ingress: Ingress, settings: AnnotationSettings): IngressAnnotations {
@@ -76,6 +80,7 @@ function readAnnotations(ingress: Ingress, settings: AnnotationSettings): Ingres
   const { regex, target } = regexSettings(values);
   // Read again on fresh values: the group already reported its problems.
   const canarySpec = canaryOf(new AnnotationValues(ingress.metadata.annotations, settings.prefix));
+  const basicAuth = basicAuthOf(new AnnotationValues(ingress.metadata.annotations, settings.prefix), owner.namespace);
   return {
     ...(features ? { features } : {}),
     problems: values.problems,
@@ -83,6 +88,7 @@ function readAnnotations(ingress: Ingress, settings: AnnotationSettings): Ingres
     regex,
     ...(target !== undefined ? { rewriteTarget: target } : {}),
     ...(canarySpec ? { canary: canarySpec } : {}),
+    ...(basicAuth ? { basicAuth } : {}),
   };
 }
 
