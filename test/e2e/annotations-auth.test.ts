@@ -19,26 +19,37 @@ function openssl(...args: string[]): string {
   return execFileSync('openssl', ['passwd', ...args], { encoding: 'utf8' }).trim();
 }
 
-/** bcrypt from apache2-utils' htpasswd, when installed (Node has no bcrypt). */
+/**
+ * bcrypt (Node has none): apache2-utils' htpasswd (`$2y$`) when installed,
+ * else Python's crypt module on libxcrypt (`$2b$`).
+ */
 function bcrypt(user: string, password: string): string | undefined {
   try {
-    return execFileSync('htpasswd', ['-nbB', user, password], { encoding: 'utf8' }).trim().split(':')[1];
+    return execFileSync('htpasswd', ['-nbB', user, password], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).trim().split(':')[1];
   } catch {
-    return undefined;
+    try {
+      const script = 'import crypt, sys; print(crypt.crypt(sys.argv[1], crypt.mksalt(crypt.METHOD_BLOWFISH, rounds=16)))';
+      return execFileSync('python3', ['-W', 'ignore', '-c', script, password], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).trim() || undefined;
+    } catch {
+      return undefined;
+    }
   }
 }
 
 const sha = (password: string) => `{SHA}${createHash('sha1').update(password).digest('base64')}`;
+/** Salted SHA-1 as OpenLDAP's slappasswd writes it: base64 of digest + salt. */
+const ssha = (password: string, salt: string) => `{SSHA}${Buffer.concat([createHash('sha1').update(password).update(salt).digest(), Buffer.from(salt)]).toString('base64')}`;
 const BCRYPT = bcrypt('bea', 'bcrypt-pw');
 
 const HTPASSWD = [
   '# users of the protected site',
   `alice:${openssl('-apr1', 'alice-pw')}`,
   `sam:${sha('sam-pw')}`,
+  `sal:${ssha('sal-pw', 'pepper!')}`,
   `five:${openssl('-5', 'five-pw')}`,
   `six:${openssl('-6', 'six-pw')}`,
   `md5:${openssl('-1', 'md5-pw')}`,
-  ...(BCRYPT ? [`bea:${BCRYPT}`] : []),
+  ...(BCRYPT ? [`bea:${BCRYPT}`, `bey:${BCRYPT.replace(/^\$2[ab]\$/, '$2y$')}`] : []),
   '',
 ].join('\n');
 
@@ -104,21 +115,22 @@ describe('ingress-nginx annotations: basic authentication', () => {
     assert.equal(app.requests.length, before);
   });
 
-  test('auth-file: $apr1$ (htpasswd default), {SHA}, $5$, $6$ and $1$ users get in; Authorization is not forwarded', async () => {
-    for (const [user, password] of [['alice', 'alice-pw'], ['sam', 'sam-pw'], ['five', 'five-pw'], ['six', 'six-pw'], ['md5', 'md5-pw']] as const) {
+  test('auth-file: $apr1$ (htpasswd default), {SHA}, $5$, $6$ and $1$ and {SSHA} users get in; Authorization is not forwarded', async () => {
+    for (const [user, password] of [['alice', 'alice-pw'], ['sam', 'sam-pw'], ['sal', 'sal-pw'], ['five', 'five-pw'], ['six', 'six-pw'], ['md5', 'md5-pw']] as const) {
       const response = await get('file.auth.test', authorization(user, password));
       assert.equal(response.status, 200, user);
       assert.equal(response.echo?.headers.authorization, undefined, user);
     }
   });
 
-  test('auth-file: bcrypt (htpasswd -B) users get in', { skip: BCRYPT === undefined ? 'htpasswd (apache2-utils) is not installed' : false }, async () => {
+  test('auth-file: bcrypt ($2b$, $2y$) users get in', { skip: BCRYPT === undefined ? 'neither htpasswd nor python3 crypt can make a bcrypt hash here' : false }, async () => {
     assert.equal((await get('file.auth.test', authorization('bea', 'bcrypt-pw'))).status, 200);
+    assert.equal((await get('file.auth.test', authorization('bey', 'bcrypt-pw'))).status, 200);
     assert.equal((await get('file.auth.test', authorization('bea', 'wrong'))).status, 401);
   });
 
   test('a wrong password, an unknown user or another scheme: 401 with the realm', async () => {
-    for (const headers of [authorization('alice', 'alice-pw!'), authorization('sam', 'nope'), authorization('six', 'five-pw'), authorization('nobody', 'alice-pw'), authorization('alice', ''), { authorization: 'Bearer abc' }, { authorization: 'Basic !!!' }]) {
+    for (const headers of [authorization('alice', 'alice-pw!'), authorization('sam', 'nope'), authorization('six', 'five-pw'), authorization('sal', 'pepper!'), authorization('nobody', 'alice-pw'), authorization('alice', ''), { authorization: 'Bearer abc' }, { authorization: 'Basic !!!' }]) {
       const response = await get('file.auth.test', headers);
       assert.equal(response.status, 401, JSON.stringify(headers));
       assert.equal(response.headers['www-authenticate'], 'Basic realm="Protected 100% area"');
