@@ -16,7 +16,7 @@
 
 import { createHash } from 'node:crypto';
 import type { AuthUser, BasicAuth, Features } from '../../../model/features.js';
-import { hashKind } from '../../../objects/htpasswd.js';
+import { hashKind, type HashKind } from '../../../objects/htpasswd.js';
 import * as c from '../config-lines.js';
 import { BASIC_AUTH_ACTION, BASIC_AUTH_LUA } from './basic-auth-lua.js';
 
@@ -41,7 +41,14 @@ function mapPath(auth: BasicAuth): string {
   return `${MAP_DIR}/${usersId(auth)}.map`;
 }
 
-const isCrypt = (user: AuthUser) => hashKind(user.hash) === 'crypt';
+/** A hash of no format Portero verifies never reaches the data plane (translate refuses it); if one did, nothing is rendered. */
+function kindOf(user: AuthUser): HashKind {
+  const kind = hashKind(user.hash);
+  if (kind === undefined) throw new c.UnsafeValueError('refusing to render a password hash of an unknown format');
+  return kind;
+}
+
+const isCrypt = (user: AuthUser) => kindOf(user) === 'crypt';
 const isLua = (user: AuthUser) => !isCrypt(user);
 
 /** The rules of a backend section with basic auth; `genDir` is where the generation's files live. */
