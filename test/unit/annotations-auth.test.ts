@@ -17,6 +17,7 @@ import { renderFiles } from '../../src/dataplane/haproxy/render-files.js';
 import { BackendNames, structureFor } from '../../src/dataplane/haproxy/structure.js';
 import type { BasicAuth } from '../../src/model/features.js';
 import { decodeObject } from '../../src/objects/decode.js';
+import { toManifest } from '../../src/source/manifests/kept.js';
 import { hashKind, parseAuthMap, parseHtpasswd } from '../../src/objects/htpasswd.js';
 import { generateSelfSigned } from '../../src/tls/default-certificate.js';
 import { inspectKeyPair } from '../../src/tls/inspect.js';
@@ -132,6 +133,19 @@ describe('Secrets keep only auth data', () => {
     assert.equal(decodeObject({ apiVersion: 'v1', kind: 'Secret', type: 'Opaque', metadata: { name: 's' }, stringData: { password: 'hunter2', token: 'abc' } }, options).status, 'ignored');
     const tls = decodeObject({ apiVersion: 'v1', kind: 'Secret', type: 'kubernetes.io/tls', metadata: { name: 's' }, stringData: { 'tls.crt': 'c', 'tls.key': 'k', auth: `a:${APR1}` } }, options);
     assert.ok(tls.status === 'ok' && tls.object.kind === 'Secret' && tls.object.auth === undefined);
+  });
+
+  test('a kept auth Secret (manifests-kept.json) decodes back to the same credentials', () => {
+    for (const stringData of [{ auth: `alice:${APR1}\nbob:${SHA}\n`, other: 'dropped' }, { carol: APR1, dave: SHA512 }, { auth: 'eve:{PLAIN}x' }, { amy: APR1, bad: '$6$bad' }]) {
+      const first = decodeObject({ apiVersion: 'v1', kind: 'Secret', type: 'Opaque', metadata: { name: 's', namespace: 'default' }, stringData }, options);
+      assert.ok(first.status === 'ok' && first.object.kind === 'Secret', JSON.stringify(stringData));
+      const again = decodeObject(toManifest(first.object), options);
+      assert.ok(again.status === 'ok' && again.object.kind === 'Secret');
+      // What an Ingress gets either way: the users, or a denial (whatever its message).
+      const users = (auth: typeof first.object.auth) => ({ file: auth?.file && 'users' in auth.file ? auth.file.users : 'denied', map: auth && 'users' in auth.map ? auth.map.users : 'denied' });
+      assert.deepEqual(users(again.object.auth), users(first.object.auth), JSON.stringify(stringData));
+      assert.doesNotMatch(JSON.stringify(toManifest(first.object)), /dropped/);
+    }
   });
 
   test('bad base64 in key auth is kept as a problem (the paths then deny), never an invalid object', () => {
