@@ -20,7 +20,7 @@ export const PERMISSIONS: readonly Permission[] = [
   { group: 'networking.k8s.io', resource: 'ingressclasses', verbs: ['list', 'watch'], scope: 'cluster', why: 'find the classes Portero serves' },
   { group: '', resource: 'services', verbs: ['list', 'watch', 'get'], scope: 'cluster', why: 'resolve Service ports; read --publish-service' },
   { group: 'discovery.k8s.io', resource: 'endpointslices', verbs: ['list', 'watch'], scope: 'cluster', why: 'the pods behind each Service' },
-  { group: '', resource: 'secrets', verbs: ['list', 'watch'], scope: 'cluster', why: 'TLS Secrets only (field selector type=kubernetes.io/tls)' },
+  { group: '', resource: 'secrets', verbs: ['list', 'watch'], scope: 'cluster', why: 'TLS Secrets, and the basic-auth data of other Secrets (auth-secret); nothing else of a Secret is kept' },
   { group: '', resource: 'events', verbs: ['create', 'patch'], scope: 'cluster', why: 'Warning Events on Ingresses' },
   { group: '', resource: 'nodes', verbs: ['get'], scope: 'cluster', why: 'addresses of the nodes Portero runs on' },
   { group: 'coordination.k8s.io', resource: 'leases', verbs: ['get', 'create', 'update'], scope: 'own-namespace', why: 'leader election' },

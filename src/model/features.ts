@@ -186,6 +186,24 @@ export interface ExternalAuth {
   alwaysSetCookie: boolean;
 }
 
+/** A user allowed in by basic authentication, with its password hash (checked by objects/htpasswd.ts). */
+export interface AuthUser {
+  /** Printable ASCII without spaces, quotes, backslash, `#` or `:`. */
+  name: string;
+  /** `$apr1$`, `{SHA}`, `{SSHA}`, or a crypt(3) hash (bcrypt, `$1$`, `$5$`, `$6$`, DES). */
+  hash: string;
+}
+
+/** Basic authentication (auth-type: basic): 401 without valid credentials; Authorization is not forwarded. */
+export interface BasicAuth {
+  /** Sent as `WWW-Authenticate: Basic realm="<realm>"`: printable ASCII without quotes or backslash. */
+  realm: string;
+  /** `namespace/name` of the Secret the users come from. */
+  secret: string;
+  /** In the Secret's order; may be empty (nobody gets in, as with an empty htpasswd file). */
+  users: readonly AuthUser[];
+}
+
 export interface Features {
   /** Plain-HTTP requests are redirected to HTTPS with 308, whether or not the host has TLS (force-ssl-redirect). */
   httpsRedirect?: boolean;
@@ -203,6 +221,8 @@ export interface Features {
   limits?: Limits;
   /** The whole level redirects to its `www.` twin or back (from-to-www-redirect); set by translate, not by a group. */
   hostRedirect?: HostRedirect;
+  /** Basic authentication with the users of a Secret (auth-*), resolved by translate/auth.ts. */
+  basicAuth?: BasicAuth;
   /** Request bodies larger than this are refused with 413 (proxy-body-size); absent: no limit. */
   maxBodyBytes?: number;
   timeouts?: Timeouts;

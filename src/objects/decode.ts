@@ -9,6 +9,7 @@ import { Buffer } from 'node:buffer';
 import { isIP } from 'node:net';
 import { collect, type FieldError, type FieldPath } from './field-errors.js';
 import * as grammar from './grammar.js';
+import { hashKind, parseAuthMap, parseHtpasswd, type AuthUsers } from './htpasswd.js';
 import { Shape, type JsonObject } from './shape.js';
 import {
   API_VERSIONS,
@@ -28,6 +29,7 @@ import {
   type ObjectRef,
   type ConfigMap,
   type Secret,
+  type SecretAuth,
   type Service,
 } from './types.js';
 import { validateEndpointSlice, validateIngress, validateIngressClass, validateService } from './validate.js';
@@ -101,7 +103,9 @@ function decodeUnguarded(raw: unknown, options: DecodeOptions): DecodeResult {
   if (!isKind(kind)) return { status: 'ignored', reason: `kind ${kind} is not read by Portero` };
   if (kind === 'Secret') {
     const type = raw.type ?? 'Opaque';
-    if (type !== TLS_SECRET_TYPE) return { status: 'ignored', reason: `Secret of type ${describeValue(type)} is not a TLS Secret` };
+    if (type !== TLS_SECRET_TYPE && (typeof type !== 'string' || secretAuth(raw) === undefined)) {
+      return { status: 'ignored', reason: `Secret of type ${describeValue(type)} is neither a TLS Secret nor holds basic-auth credentials` };
+    }
   }
 
   const metadata = decodeMetadata(shape, raw.metadata, kind, options);
@@ -328,6 +332,10 @@ function decodeEndpointSlice(shape: Shape, raw: JsonObject, metadata: ObjectMeta
 const BASE64 = /^[A-Za-z0-9+/]*={0,2}$/;
 
 function decodeSecret(shape: Shape, raw: JsonObject, metadata: ObjectMeta): Secret {
+  if ((raw.type ?? 'Opaque') !== TLS_SECRET_TYPE) {
+    const auth = secretAuth(raw);
+    return { kind: 'Secret', metadata, type: typeof raw.type === 'string' ? raw.type : 'Opaque', tls: {}, ...(auth ? { auth } : {}) };
+  }
   const data = shape.stringMap(raw.data, ['data']);
   const stringData = shape.stringMap(raw.stringData, ['stringData']);
   const tls: { crt?: string; key?: string } = {};
@@ -352,4 +360,55 @@ function decodeSecret(shape: Shape, raw: JsonObject, metadata: ObjectMeta): Secr
 function decodeConfigMap(shape: Shape, raw: JsonObject, metadata: ObjectMeta): ConfigMap {
   // binaryData is never read: ingress-nginx reads string keys only.
   return { kind: 'ConfigMap', metadata, data: shared(shape.stringMap(raw.data, ['data'])) };
+}
+
+/** Values longer than this are never a user's hash: left out of auth-map parsing unread. */
+const MAX_AUTH_VALUE = 4096;
+/** An htpasswd file longer than this is refused (MAX_USERS lines of a bcrypt hash fit). */
+const MAX_AUTH_FILE = 1024 * 1024;
+
+/** The text of each key of a Secret (stringData wins over data, as on the API server), or a problem for a key that is not base64. */
+function secretValues(raw: JsonObject, limit: number, only?: string): Map<string, string | { problem: string }> {
+  const values = new Map<string, string | { problem: string }>();
+  const data = typeof raw.data === 'object' && raw.data !== null && !Array.isArray(raw.data) ? (raw.data as JsonObject) : {};
+  const stringData = typeof raw.stringData === 'object' && raw.stringData !== null && !Array.isArray(raw.stringData) ? (raw.stringData as JsonObject) : {};
+  for (const [key, value] of Object.entries(data)) {
+    if (only !== undefined && key !== only) continue;
+    if (typeof value !== 'string' || value.length > (limit * 4) / 3 + 8) {
+      values.set(key, { problem: typeof value === 'string' ? 'is too long' : 'must be a string' });
+      continue;
+    }
+    const compact = value.replace(/\s+/g, '');
+    values.set(key, BASE64.test(compact) && compact.length % 4 === 0 ? Buffer.from(compact, 'base64').toString('utf8') : { problem: 'must be base64-encoded' });
+  }
+  for (const [key, value] of Object.entries(stringData)) {
+    if (only !== undefined && key !== only) continue;
+    values.set(key, typeof value === 'string' && value.length <= limit ? value : { problem: typeof value === 'string' ? 'is too long' : 'must be a string' });
+  }
+  return values;
+}
+
+/**
+ * The basic-auth credentials a Secret that is not a TLS Secret holds, both
+ * ways ingress-nginx may read it; undefined when it holds none (no `auth`
+ * key and no value shaped like a password hash), and such a Secret is not
+ * kept at all. Nothing but user names and hashes is returned.
+ */
+export function secretAuth(raw: JsonObject): SecretAuth | undefined {
+  const fileValue = secretValues(raw, MAX_AUTH_FILE, 'auth').get('auth');
+  const file: AuthUsers | undefined =
+    fileValue === undefined ? undefined : typeof fileValue === 'string' ? parseHtpasswd(fileValue) : { problem: `key auth ${fileValue.problem}` };
+  const entries: Record<string, string> = {};
+  let hashes = 0;
+  let problem: string | undefined;
+  for (const [key, value] of secretValues(raw, MAX_AUTH_VALUE)) {
+    if (typeof value !== 'string') {
+      problem ??= `key ${JSON.stringify(key.slice(0, 64))} ${value.problem}`;
+      continue;
+    }
+    if (hashKind(value.trim()) !== undefined) hashes += 1;
+    entries[key] = value;
+  }
+  if (file === undefined && hashes === 0) return undefined;
+  return { ...(file ? { file } : {}), map: problem !== undefined ? { problem } : parseAuthMap(entries) };
 }

@@ -5,6 +5,8 @@
 // names follow the Kubernetes API so that diagnostics can name fields exactly
 // as users wrote them.
 
+import type { AuthUsers } from './htpasswd.js';
+
 export type Kind = 'Ingress' | 'IngressClass' | 'Service' | 'EndpointSlice' | 'Secret' | 'ConfigMap';
 
 export const KINDS: readonly Kind[] = ['Ingress', 'IngressClass', 'Service', 'EndpointSlice', 'Secret', 'ConfigMap'];
@@ -127,8 +129,21 @@ export interface Secret {
   kind: 'Secret';
   metadata: ObjectMeta;
   type: string;
-  /** Only the TLS keys are kept, decoded to text; other keys are dropped on decode. */
+  /** TLS Secrets: only the TLS keys are kept, decoded to text; other keys are dropped on decode. Empty for other types. */
   tls: { crt?: string; key?: string };
+  /**
+   * Other Secrets: only their basic-auth credentials (which an auth-secret
+   * annotation may name), parsed on decode both ways ingress-nginx can read
+   * them; every other byte of the Secret is dropped. Absent for TLS Secrets.
+   */
+  auth?: SecretAuth;
+}
+
+export interface SecretAuth {
+  /** Key `auth` as an htpasswd file (auth-secret-type: auth-file); absent when the Secret has no such key. */
+  file?: AuthUsers;
+  /** Every key as a user, its value the hash (auth-secret-type: auth-map). */
+  map: AuthUsers;
 }
 
 /**

@@ -6,7 +6,7 @@
 
 import { describe } from '../objects/grammar.js';
 import { levelsByHost, type Backend, type Certificate, type Model } from '../model/model.js';
-import { keyOf, refOf, type ConfigMap, type EndpointSlice, type Ingress, type IngressClass, type ObjectRef, type Secret, type Service } from '../objects/types.js';
+import { keyOf, refOf, TLS_SECRET_TYPE, type ConfigMap, type EndpointSlice, type Ingress, type IngressClass, type ObjectRef, type Secret, type Service } from '../objects/types.js';
 import { backendFor, indexServices, indexSlices, type BackendSpec, type ServiceIndex, type SliceIndex } from './backends.js';
 import { checkDiagnostics } from './check.js';
 import { ageOf, checkedIngress } from './memo.js';
@@ -15,6 +15,7 @@ import { isOurs, selectClasses, type ClassOptions } from './ingress-class.js';
 import { annotationField, annotationsOf, DEFAULT_ANNOTATION_SETTINGS, sslRedirectOff, type AnnotationSettings } from './annotations/index.js';
 import { addExtraHosts } from './extra-hosts.js';
 import { addAuthEndpoints, resolveAuthTarget } from './ext-auth-endpoints.js';
+import { withBasicAuth } from './auth.js';
 import { route, type OptionsOf, type ServiceRef } from './routes.js';
 import { buildTls, inspectSecret, refusal, type RefusedCertificates } from './tls.js';
 import { readConfigMap, type ConfigMapSettings } from './configmap.js';
@@ -126,12 +127,16 @@ export function translate(snapshot: Snapshot, options: TranslateOptions, previou
   diagnostics.push(...selection.diagnostics);
   const valid = selection.valid;
 
-  const routed = route(valid, indexServices(snapshot.services), options.defaultBackendService, previous ? levelsByHost(previous) : undefined, selection.optionsOf);
+  // Basic auth joins the users of a Secret to the options of the Ingresses that name it.
+  const auth = withBasicAuth(selection.optionsOf, valid, snapshot.secrets, annotationSettings);
+  diagnostics.push(...auth.diagnostics);
+  const routed = route(valid, indexServices(snapshot.services), options.defaultBackendService, previous ? levelsByHost(previous) : undefined, auth.optionsOf);
   const routing = addExtraHosts(valid, routed, annotationSettings);
   diagnostics.push(...routing.diagnostics);
 
   const secrets = new Map<string, Secret>();
-  for (const secret of snapshot.secrets) secrets.set(keyOf(secret.metadata.namespace, secret.metadata.name), secret);
+  // Certificates come from TLS Secrets only; other Secrets are kept for their basic-auth credentials.
+  for (const secret of snapshot.secrets) if (secret.type === TLS_SECRET_TYPE) secrets.set(keyOf(secret.metadata.namespace, secret.metadata.name), secret);
   const tls = buildTls(valid, secrets, options.now, diagnostics, options.refusedCertificates, (ingress) => sslRedirectOff(ingress, annotationSettings));
 
   diagnostics.push(...authDiagnostics(valid, snapshot, annotationSettings));

@@ -3,6 +3,7 @@
 // Secret, --watch-namespace, and kubectl as the client that makes changes.
 
 import assert from 'node:assert/strict';
+import { createHash } from 'node:crypto';
 import { after, before, describe, test } from 'node:test';
 import { generateSelfSigned } from '../../src/tls/default-certificate.js';
 import type { KubeApiServer } from '../kube-api-server/server.js';
@@ -90,12 +91,22 @@ describe('Kubernetes mode: sync and changes', () => {
     await eventually(async () => assert.equal(commonName(await request({ port: portero.httpsPort, host: 'tls.kube.test', tls: true })), 'Portero Default Certificate'));
   });
 
-  test('only TLS Secrets are read', async () => {
+  test('Secrets of every type are watched; of the others only basic-auth credentials are kept', async () => {
     api.apply({ apiVersion: 'v1', kind: 'Secret', type: 'Opaque', metadata: { name: 'opaque' }, stringData: { password: 'hunter2' } });
     await eventually(() => assert.ok(api.requests.some((entry) => entry.resource === 'secrets' && entry.verb === 'watch')));
     const secretRequests = api.requests.filter((entry) => entry.resource === 'secrets');
     assert.ok(secretRequests.length > 0);
-    for (const entry of secretRequests) assert.equal(entry.query.fieldSelector, 'type=kubernetes.io/tls');
+    for (const entry of secretRequests) assert.equal(entry.query.fieldSelector, undefined);
+    // An auth Secret added, changed to hold no credentials (dropped from the store), and back.
+    const auth = (data: Record<string, string>) => api.apply({ apiVersion: 'v1', kind: 'Secret', type: 'Opaque', metadata: { name: 'auth' }, stringData: data });
+    const hash = '{SHA}' + createHash('sha1').update('pw').digest('base64');
+    const basic = { authorization: `Basic ${Buffer.from('u:pw').toString('base64')}` };
+    apply([ingress({ name: 'auth', annotations: { 'nginx.ingress.kubernetes.io/auth-type': 'basic', 'nginx.ingress.kubernetes.io/auth-secret': 'auth' }, rules: [{ host: 'auth.kube.test', paths: [{ service: 'one' }] }] })]);
+    await eventually(async () => assert.equal((await request({ port: portero.httpPort, host: 'auth.kube.test', headers: basic })).status, 503));
+    auth({ auth: `u:${hash}\n` });
+    await eventually(async () => assert.equal((await request({ port: portero.httpPort, host: 'auth.kube.test', headers: basic })).status, 200));
+    auth({ unrelated: 'x' });
+    await eventually(async () => assert.equal((await request({ port: portero.httpPort, host: 'auth.kube.test', headers: basic })).status, 503));
   });
 
   test('kubectl apply and delete reach traffic', async () => {

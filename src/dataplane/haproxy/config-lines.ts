@@ -9,6 +9,7 @@
 // object can reach HAProxy unchecked, whether by file or by the runtime API.
 
 import { isIP } from 'node:net';
+import { hashKind, isUserName, type HashKind } from '../../objects/htpasswd.js';
 
 declare const safeBrand: unique symbol;
 export type Safe = { readonly [safeBrand]: true; readonly text: string };
@@ -337,4 +338,38 @@ export function cipherList(value: string): Safe {
 export function hstsValue(maxAgeSeconds: number, includeSubdomains: boolean, preload: boolean): Safe {
   check(Number.isSafeInteger(maxAgeSeconds) && maxAgeSeconds >= 0, 'HSTS max-age', maxAgeSeconds);
   return make(`"max-age=${maxAgeSeconds}${includeSubdomains ? '; includeSubDomains' : ''}${preload ? '; preload' : ''}"`);
+}
+
+// Basic authentication (features/basic-auth.ts). User names and hashes are
+// checked again with the grammars of objects/htpasswd.ts, which admit no
+// whitespace, quotes or backslash.
+
+/** A basic-auth user name, single-quoted for a userlist line (no expansion happens inside single quotes). */
+export function authUser(name: string): Safe {
+  check(isUserName(name), 'user name', name);
+  return make(`'${name}'`);
+}
+
+/** A basic-auth user name as a map key. */
+export function authUserKey(name: string): string {
+  check(isUserName(name), 'user name', name);
+  return name;
+}
+
+/** A password hash of a supported format, as a map value (`kind` says which formats the caller expects). */
+export function authHash(hash: string, kinds: readonly HashKind[]): Safe {
+  const kind = hashKind(hash);
+  check(kind !== undefined && kinds.includes(kind), 'password hash', kind ?? 'of an unknown format');
+  return make(hash);
+}
+
+/** A crypt(3) hash, single-quoted for a userlist line (its `$` must not be read as a variable). */
+export function authCryptHash(hash: string): Safe {
+  return make(`'${authHash(hash, ['crypt']).text}'`);
+}
+
+/** The WWW-Authenticate value for `realm`, single-quoted, `%` doubled (the value is a log-format string). */
+export function basicChallenge(realm: string): Safe {
+  check(/^[\x20\x21\x23-\x26\x28-\x5b\x5d-\x7e]{0,128}$/.test(realm), 'realm', realm);
+  return make(`'Basic realm="${realm.replace(/%/g, '%%')}"'`);
 }

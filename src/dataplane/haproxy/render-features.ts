@@ -3,12 +3,13 @@
 // pay for it. Their order follows the phases in which nginx applies the
 // annotations: server-level redirects, refusals, CORS preflights (nginx's
 // `if`/`return` run before its Lua redirect and access phases), redirects
-// of the location, limits, access lists, the request body, then what the
+// of the location, limits, access lists and basic auth, the request body, then what the
 // endpoints receive; response headers last.
 
 import type { Features } from '../../model/features.js';
 import type { Endpoint } from '../../model/model.js';
 import * as c from './config-lines.js';
+import { basicAuthLines } from './features/basic-auth.js';
 import { corsRequestLines, corsResponseLines } from './features/cors.js';
 import { extAuthRequestLines, extAuthResponseLines } from './features/ext-auth.js';
 import { hostRedirectLines, limitLines } from './features/limits.js';
@@ -18,6 +19,8 @@ import { accessLogLines, retryLines, upstreamHeaderLines } from './features/upst
 
 export interface FeatureContext {
   httpsPort: number;
+  /** The generation directory, for files the rules read (basic-auth maps); absent in tests of other features. */
+  genDir?: string;
   /** For redirects that keep the scheme; 80 when absent. */
   httpPort?: number;
 }
@@ -63,6 +66,8 @@ export function featureLines(features: Features | undefined, context: FeatureCon
   if (features.allowSources) {
     lines.push(...sourceAcl('portero_allow', features.allowSources), '  http-request deny deny_status 403 if !portero_allow');
   }
+  // nginx's access phase checks the access lists, then the credentials.
+  if (features.basicAuth) lines.push(...basicAuthLines(features.basicAuth, context.genDir ?? '/nonexistent'));
   // nginx's access phase: auth_request comes after allow/deny, before the body and the rewrite (X-Original-URL is the URI as asked).
   if (features.externalAuth) lines.push(...extAuthRequestLines(features.externalAuth, authEndpoints));
   if (features.maxBodyBytes !== undefined) {

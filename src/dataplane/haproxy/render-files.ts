@@ -29,6 +29,7 @@ import { parseBackendId, type HostLevel, type Model, type Target } from '../../m
 import { crtList, hostName, ident, int, levelName, mapFile, serviceLabel, type MapEntry, type Safe } from './config-lines.js';
 import { GENERATION_FILES } from './layout.js';
 import { EXT_AUTH_LUA } from './features/ext-auth-lua.js';
+import { basicAuthFiles } from './features/basic-auth.js';
 import { SPARE_PREFIX, type BackendNames } from './structure.js';
 
 export const HOSTLESS_LEVEL = '_';
@@ -227,5 +228,9 @@ export function renderFiles(model: Model, genDir: string, names?: BackendNames):
   files.push({ path: certificateFile(model.defaultCertificate.id), content: model.defaultCertificate.pem, mode: 0o600 });
   for (const certificate of model.certificates) files.push({ path: certificateFile(certificate.id), content: certificate.pem, mode: 0o600 });
   files.push({ path: GENERATION_FILES.crtList, content: crtListContent(model, genDir), mode: 0o644 });
+  // Basic auth of the backends with sections of their own (spares never have features), as render-config.ts renders them.
+  const byId = new Map(model.backends.map((backend) => [backend.id, backend]));
+  const featured = names ? [...names.structure.backends.keys()].map((id) => byId.get(id)?.features) : model.backends.map((backend) => backend.features);
+  files.push(...basicAuthFiles(featured));
   return files;
 }

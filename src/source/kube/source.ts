@@ -1,6 +1,8 @@
 // The Kubernetes source: one informer per kind, feeding the same store as
-// the manifest source. Only TLS Secrets are read (field selector on type),
-// and --watch-namespace limits the namespaced kinds to one namespace.
+// the manifest source. Secrets of every type are listed and watched, but
+// only TLS Secrets and the basic-auth credentials of others are kept
+// (decode.ts drops everything else, and Secrets with neither are not
+// stored at all); --watch-namespace limits the namespaced kinds to one namespace.
 //
 // One copy of each object is kept: the decoded one in the store. Raw objects
 // are trimmed of what Portero never reads (trim.ts) and dropped once decoded;
@@ -30,7 +32,8 @@ export const WATCHED: readonly Watched[] = [
   { kind: 'Ingress', apiVersion: 'networking.k8s.io/v1', plural: 'ingresses', namespaced: true },
   { kind: 'Service', apiVersion: 'v1', plural: 'services', namespaced: true },
   { kind: 'EndpointSlice', apiVersion: 'discovery.k8s.io/v1', plural: 'endpointslices', namespaced: true },
-  { kind: 'Secret', apiVersion: 'v1', plural: 'secrets', namespaced: true, fieldSelector: 'type=kubernetes.io/tls' },
+  // Every type: an auth-secret may be Opaque (or any type) holding an htpasswd file.
+  { kind: 'Secret', apiVersion: 'v1', plural: 'secrets', namespaced: true },
 ];
 
 /** `--configmap`: that one ConfigMap, watched by name in its namespace. */
@@ -97,6 +100,12 @@ export class KubeSource {
     if (result.status === 'ok') {
       if (result.object.kind === 'Ingress' && this.statusOnly.offer(result.object)) return;
       this.options.store.upsert(result.object);
+      return;
+    }
+    if (result.status === 'ignored' && raw.kind === 'Secret') {
+      // A Secret that no longer holds what Portero reads (its auth key
+      // removed) must not stay in the store as it was.
+      this.options.store.delete('Secret', String(raw.metadata?.namespace ?? ''), String(raw.metadata?.name ?? ''));
       return;
     }
     if (result.status === 'invalid' && result.ref) {

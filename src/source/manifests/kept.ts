@@ -12,7 +12,7 @@ import { randomBytes } from 'node:crypto';
 import { readFile, rename, rm, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { decodeObject, type DecodeOptions } from '../../objects/decode.js';
-import { API_VERSIONS, type KubeObject } from '../../objects/types.js';
+import { API_VERSIONS, type KubeObject, type SecretAuth } from '../../objects/types.js';
 import type { Logger } from '../../telemetry/log.js';
 import { objectKey } from './file-objects.js';
 
@@ -40,6 +40,7 @@ export function toManifest(object: KubeObject): Record<string, unknown> {
     case 'ConfigMap':
       return { ...base, data: object.data };
     case 'Secret':
+      if (object.auth) return { ...base, type: object.type, stringData: authStringData(object.auth) };
       return {
         ...base,
         type: object.type,
@@ -47,6 +48,19 @@ export function toManifest(object: KubeObject): Record<string, unknown> {
       };
   }
 }
+
+/**
+ * The kept credentials written so that decoding them again gives the same
+ * users (only names and hashes were kept). Credentials that were refused
+ * are written as a value that is refused again, so they still deny.
+ */
+function authStringData(auth: SecretAuth): Record<string, string> {
+  if (auth.file) return { auth: 'problem' in auth.file ? REFUSED : auth.file.users.map((user) => `${user.name}:${user.hash}\n`).join('') };
+  if ('problem' in auth.map) return { auth: REFUSED };
+  return Object.fromEntries(auth.map.users.map((user) => [user.name, user.hash]));
+}
+
+const REFUSED = 'refused';
 
 function sameObjects(a: KeptObjects, b: KeptObjects): boolean {
   if (a.size !== b.size) return false;

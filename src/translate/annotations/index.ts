@@ -5,6 +5,7 @@
 import { isEmptyFeatures, type Features } from '../../model/features.js';
 import type { Ingress } from '../../objects/types.js';
 import { affinity } from './affinity.js';
+import { auth, basicAuthOf, type BasicAuthSpec } from './auth.js';
 import { backendProtocol } from './backend-protocol.js';
 import { balance } from './balance.js';
 import { bodySize } from './body-size.js';
@@ -38,6 +39,7 @@ export const GROUPS: readonly AnnotationGroup[] = [
   timeouts,
   sourceRanges,
   externalAuth,
+  auth,
   limits,
   hosts,
   snippets,
@@ -71,6 +73,8 @@ export interface IngressAnnotations {
   /** ssl-passthrough: "true" (honoured only with --enable-ssl-passthrough, then passthroughEnabled). */
   passthrough?: boolean;
   passthroughEnabled?: boolean;
+  /** auth-type: basic, checked; the Secret is resolved by translate/auth.ts. */
+  basicAuth?: BasicAuthSpec;
 }
 
 function readAnnotations(ingress: Ingress, settings: AnnotationSettings): IngressAnnotations {
@@ -86,6 +90,7 @@ function readAnnotations(ingress: Ingress, settings: AnnotationSettings): Ingres
   const { regex, target } = regexSettings(values);
   // Read again on fresh values: the group already reported its problems.
   const canarySpec = canaryOf(new AnnotationValues(ingress.metadata.annotations, settings.prefix));
+  const basicAuth = basicAuthOf(new AnnotationValues(ingress.metadata.annotations, settings.prefix), owner.namespace);
   return {
     ...(features ? { features } : {}),
     problems: values.problems,
@@ -94,6 +99,7 @@ function readAnnotations(ingress: Ingress, settings: AnnotationSettings): Ingres
     ...(target !== undefined ? { rewriteTarget: target } : {}),
     ...(canarySpec ? { canary: canarySpec } : {}),
     ...(new AnnotationValues(ingress.metadata.annotations, settings.prefix).bool('ssl-passthrough') === true ? { passthrough: true, passthroughEnabled: settings.sslPassthrough === true } : {}),
+    ...(basicAuth ? { basicAuth } : {}),
   };
 }
 
