@@ -294,3 +294,33 @@ describe('repeated SIGTERM during shutdown', () => {
     }
   });
 });
+
+describe('SIGTERM while a reload is in progress', () => {
+  // The master re-executes itself during a reload and loses a signal that
+  // arrives meanwhile; Portero used to wait for --hard-stop-after (5 min).
+  test('Portero and HAProxy stop at every moment of a reload', async () => {
+    for (const delayMs of [20, 50, 80, 110, 140]) {
+      const portero = await startPortero({ files: { 'app.yaml': appOn(HOST, [{ address: '127.0.0.9', port: 9 }]) } });
+      try {
+        // The first Exact path reloads HAProxy (a structural change).
+        await portero.write('exact.yaml', appOn('exact.test', [{ address: '127.0.0.9', port: 9 }], 'exact').map((object) => (object.kind === 'Ingress' ? withExactPath(object) : object)));
+        await new Promise((resolve) => setTimeout(resolve, delayMs));
+        portero.child.kill('SIGTERM');
+        const exited = await Promise.race([portero.exit, new Promise((resolve) => setTimeout(() => resolve('still running after 10 s'), 10_000))]);
+        assert.deepEqual(exited, { code: 0, signal: null }, `SIGTERM ${delayMs} ms after the change`);
+        await noHaproxyLeft(portero.stateDir);
+      } finally {
+        await cleanUp(portero);
+      }
+    }
+  });
+});
+
+function withExactPath(object: Json): Json {
+  const spec = object.spec as { rules: { http: { paths: { pathType: string; path: string }[] } }[] };
+  for (const path of spec.rules[0]!.http.paths) {
+    path.pathType = 'Exact';
+    path.path = '/exact';
+  }
+  return object;
+}

@@ -207,7 +207,13 @@ export class HaproxyProcess {
     const child = this.child;
     if (!child || !this.running) return;
     child.kill('SIGUSR1');
-    if (await this.waitExit(timeoutMs)) return;
+    // A reload in progress re-executes the master, which loses a signal that
+    // arrives meanwhile: repeat it (a soft stop is idempotent) until HAProxy exits.
+    const repeat = setInterval(() => {
+      if (this.running) child.kill('SIGUSR1');
+    }, 250);
+    const stopped = await this.waitExit(timeoutMs).finally(() => clearInterval(repeat));
+    if (stopped) return;
     if (!this.running) return;
     this.options.log.warn({ timeoutMs }, 'HAProxy did not stop in time; terminating it');
     child.kill('SIGTERM');
