@@ -57,7 +57,7 @@ describe('examples/', () => {
   }
   test('translate serves every example Ingress; only the generated Secret is missing', () => {
     const { served, diagnostics } = translate(snapshotOf(objects), BASE_OPTIONS);
-    assert.deepEqual(served.map((ref) => ref.name).sort(), ['example-com', 'secure-example-com']);
+    assert.deepEqual(served.map((ref) => ref.name).sort(), ['example-com', 'legacy-example-com', 'secure-example-com']);
     assert.deepEqual(diagnostics.map((d) => d.field), ['spec.tls[0].secretName']);
   });
 });
