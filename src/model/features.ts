@@ -251,6 +251,12 @@ export interface Features {
   snippet?: SnippetRules;
   /** The backend takes TLS connections as they are, by SNI (ssl-passthrough): `mode tcp`, no HTTP rule. */
   passthrough?: boolean;
+  /**
+   * Answers of the Service with these statuses are replaced by the
+   * default-backend Service's answer for them, the status kept
+   * (custom-http-errors).
+   */
+  customErrors?: { codes: readonly number[]; namespace: string; ingress: string };
   /** A Service of the same namespace whose endpoints answer while the route's Service has none ready (default-backend). */
   defaultBackend?: { service: string };
   /** TLS and HTTP/2 to the endpoints (backend-protocol, proxy-ssl-*); absent: HTTP/1.1 in clear text. */

@@ -28,6 +28,7 @@ const VALID: ValidRow[] = [
   ['whitelist is the old name', { [`${A}/whitelist-source-range`]: '10.0.0.0/8' }, { allowSources: ['10.0.0.0/8'] }],
   ['denylist', { [`${A}/denylist-source-range`]: '1.2.3.4' }, { denySources: ['1.2.3.4'] }],
   ['default-backend', { [`${A}/default-backend`]: 'fallback' }, { defaultBackend: { service: 'fallback' } }],
+  ['custom-http-errors', { [`${A}/custom-http-errors`]: '503, 404,404', [`${A}/default-backend`]: 'errors' }, { defaultBackend: { service: 'errors' }, customErrors: { codes: [404, 503], namespace: 'default', ingress: 'web' } }],
   ['an invalid allowlist fails closed', { [`${A}/allowlist-source-range`]: '10.0.0.0/40' }, { denied: true }],
 ];
 
@@ -46,6 +47,8 @@ const REFUSED: RefusedRow[] = [
   ['a size with a unit nginx does not know', { [`${A}/proxy-body-size`]: '1t' }, /must be a size/],
   ['a negative timeout', { [`${A}/proxy-read-timeout`]: '-1' }, /between 1 and 86400/],
   ['a timeout with a unit', { [`${A}/proxy-read-timeout`]: '60s' }, /whole number/],
+  ['custom-http-errors without default-backend', { [`${A}/custom-http-errors`]: '404' }, /needs the default-backend annotation/],
+  ['custom-http-errors with a success status', { [`${A}/custom-http-errors`]: '200', [`${A}/default-backend`]: 'errors' }, /not an error status/],
   ['a default-backend that is not a Service name', { [`${A}/default-backend`]: 'ns/name' }, /name of a Service/],
   ['a snippet', { [`${A}/server-snippet`]: 'location / { }' }, /Snippet directives are disabled/],
 ];

@@ -30,6 +30,7 @@ import { crtList, hostName, ident, int, levelName, mapFile, serviceLabel, type M
 import { GENERATION_FILES } from './layout.js';
 import { EXT_AUTH_LUA } from './features/ext-auth-lua.js';
 import { basicAuthFiles } from './features/basic-auth.js';
+import { CUSTOM_ERRORS_LUA, CUSTOM_ERRORS_LUA_FILE } from './features/custom-errors.js';
 import { SPARE_PREFIX, type BackendNames } from './structure.js';
 
 export const HOSTLESS_LEVEL = '_';
@@ -225,6 +226,7 @@ export function renderFiles(model: Model, genDir: string, names?: BackendNames):
   files.push({ path: GENERATION_FILES.error503, content: errorFile503(), mode: 0o644 });
   // Always written (a few KiB): whether the configuration loads it is decided there.
   files.push({ path: GENERATION_FILES.extAuthLua, content: EXT_AUTH_LUA, mode: 0o644 });
+  files.push({ path: CUSTOM_ERRORS_LUA_FILE, content: CUSTOM_ERRORS_LUA, mode: 0o644 });
   files.push({ path: certificateFile(model.defaultCertificate.id), content: model.defaultCertificate.pem, mode: 0o600 });
   for (const certificate of model.certificates) files.push({ path: certificateFile(certificate.id), content: certificate.pem, mode: 0o600 });
   files.push({ path: GENERATION_FILES.crtList, content: crtListContent(model, genDir), mode: 0o644 });

@@ -102,11 +102,14 @@ export function capabilitiesFor(model: Model): Capabilities {
  * settings mean the section can serve the backend; a spare has the settings
  * of a backend without features (`''`).
  */
-export function backendSettings(backend: Pick<Backend, 'features' | 'authEndpoints'> | undefined): string {
+export function backendSettings(backend: Pick<Backend, 'features' | 'authEndpoints' | 'backupEndpoints'> | undefined): string {
   if (!backend?.features) return '';
+  const list = (endpoints: readonly { address: string; port: number }[]) => endpoints.map((endpoint) => `${endpoint.address}:${endpoint.port}`).join(',');
   // The auth service's addresses are arguments of the auth rule (features/ext-auth.ts): a change reloads.
-  const auth = backend.authEndpoints ? ` auth=${backend.authEndpoints.map((endpoint) => `${endpoint.address}:${endpoint.port}`).join(',')}` : '';
-  return `${featuresKey(backend.features)}${auth}`;
+  const auth = backend.authEndpoints ? ` auth=${list(backend.authEndpoints)}` : '';
+  // So are the error backend's, with custom-http-errors (features/custom-errors.ts).
+  const errors = backend.features.customErrors ? ` errors=${list(backend.backupEndpoints ?? [])}` : '';
+  return `${featuresKey(backend.features)}${auth}${errors}`;
 }
 
 export interface Structure {

@@ -10,7 +10,7 @@ const SERVICE_NAME = /^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/;
 
 export const defaultBackend: AnnotationGroup = {
   annotations: {
-    'default-backend': { status: 'difference', note: 'answers when the Service has no ready endpoint; custom-http-errors is not supported, so it is not used for error pages' },
+    'default-backend': { status: 'supported' },
   },
   read(values, features) {
     const name = values.string('default-backend');

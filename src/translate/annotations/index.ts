@@ -10,6 +10,7 @@ import { backendProtocol } from './backend-protocol.js';
 import { balance } from './balance.js';
 import { bodySize } from './body-size.js';
 import { canary, canaryOf, type CanarySpec } from './canary.js';
+import { customErrors } from './custom-errors.js';
 import { defaultBackend } from './default-backend.js';
 import { passthrough } from './passthrough.js';
 import { buffers } from './buffers.js';
@@ -35,6 +36,7 @@ export const GROUPS: readonly AnnotationGroup[] = [
   canary,
   bodySize,
   defaultBackend,
+  customErrors,
   passthrough,
   timeouts,
   sourceRanges,
