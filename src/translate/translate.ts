@@ -6,7 +6,7 @@
 
 import { describe } from '../objects/grammar.js';
 import { levelsByHost, type Backend, type Certificate, type Model } from '../model/model.js';
-import { keyOf, refOf, TLS_SECRET_TYPE, type ConfigMap, type EndpointSlice, type Ingress, type IngressClass, type ObjectRef, type Secret, type Service } from '../objects/types.js';
+import { keyOf, refOf, TLS_SECRET_TYPE, type ConfigMap, type KubeObject, type EndpointSlice, type Ingress, type IngressClass, type ObjectRef, type Secret, type Service } from '../objects/types.js';
 import { backendFor, indexServices, indexSlices, type BackendSpec, type ServiceIndex, type SliceIndex } from './backends.js';
 import { checkDiagnostics } from './check.js';
 import { ageOf, checkedIngress } from './memo.js';
@@ -31,6 +31,18 @@ export interface Snapshot {
 }
 
 export type { ServiceRef };
+
+/** The snapshot of a list of objects of any kind (tools and tests; the controller keeps its store by kind). */
+export function snapshotOf(objects: readonly KubeObject[]): Snapshot {
+  return {
+    ingresses: objects.filter((o) => o.kind === 'Ingress'),
+    ingressClasses: objects.filter((o) => o.kind === 'IngressClass'),
+    services: objects.filter((o) => o.kind === 'Service'),
+    endpointSlices: objects.filter((o) => o.kind === 'EndpointSlice'),
+    secrets: objects.filter((o) => o.kind === 'Secret'),
+    configMaps: objects.filter((o) => o.kind === 'ConfigMap'),
+  };
+}
 
 export interface TranslateOptions extends ClassOptions {
   /** `--default-backend-service`: answers requests that match nothing when no Ingress sets a default backend. */

@@ -2,7 +2,9 @@
 
 import { decodeObject } from '../../src/objects/decode.js';
 import type { KubeObject } from '../../src/objects/types.js';
-import { translate, type Snapshot, type TranslateOptions, type Translation } from '../../src/translate/translate.js';
+import { snapshotOf, translate, type TranslateOptions, type Translation } from '../../src/translate/translate.js';
+
+export { snapshotOf };
 import type { Json } from './objects.js';
 
 export const BASE_OPTIONS: TranslateOptions = {
@@ -22,17 +24,6 @@ export function decodeAll(objects: readonly Json[]): KubeObject[] {
     if (result.status !== 'ok') throw new Error(`test object ${index} does not decode: ${JSON.stringify(result)}`);
     return result.object;
   });
-}
-
-export function snapshotOf(objects: readonly KubeObject[]): Snapshot {
-  return {
-    ingresses: objects.filter((o) => o.kind === 'Ingress'),
-    ingressClasses: objects.filter((o) => o.kind === 'IngressClass'),
-    services: objects.filter((o) => o.kind === 'Service'),
-    endpointSlices: objects.filter((o) => o.kind === 'EndpointSlice'),
-    secrets: objects.filter((o) => o.kind === 'Secret'),
-    configMaps: objects.filter((o) => o.kind === 'ConfigMap'),
-  };
 }
 
 export function translateJson(objects: readonly Json[], options: Partial<TranslateOptions> = {}): Translation {

@@ -3,17 +3,10 @@
 // Secret lookup in translate, and the rules and files rendered for HAProxy.
 
 import assert from 'node:assert/strict';
-import { execFile } from 'node:child_process';
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { describe, test } from 'node:test';
-import { promisify } from 'node:util';
 import * as c from '../../src/dataplane/haproxy/config-lines.js';
 import { basicAuthFiles, basicAuthLines, basicAuthUserlists, needsBasicAuthLua } from '../../src/dataplane/haproxy/features/basic-auth.js';
-import { writeDirectoryAtomic, writeFileAtomic } from '../../src/dataplane/haproxy/files.js';
 import { renderConfig } from '../../src/dataplane/haproxy/render-config.js';
-import { renderFiles } from '../../src/dataplane/haproxy/render-files.js';
 import { BackendNames, structureFor } from '../../src/dataplane/haproxy/structure.js';
 import type { BasicAuth } from '../../src/model/features.js';
 import { decodeObject } from '../../src/objects/decode.js';
@@ -21,11 +14,11 @@ import { toManifest } from '../../src/source/manifests/kept.js';
 import { hashKind, parseAuthMap, parseHtpasswd } from '../../src/objects/htpasswd.js';
 import { generateSelfSigned } from '../../src/tls/default-certificate.js';
 import { inspectKeyPair } from '../../src/tls/inspect.js';
+import { assertHaproxyAccepts } from '../helpers/annotations.js';
 import { ingress, serviceWithEndpoints, type Json } from '../helpers/objects.js';
 import { translateJson } from '../helpers/translate.js';
 
 const A = 'nginx.ingress.kubernetes.io';
-const run = promisify(execFile);
 
 const APR1 = '$apr1$Vb7nO5rP$Xme3Fy3usD0WC2SYtpt4a.';
 const SHA = '{SHA}5en6G6MezRroT3XKqkdPOmY/BfQ=';
@@ -274,22 +267,9 @@ describe('basic auth → HAProxy', () => {
     const inspected = inspectKeyPair(generated.cert, generated.key);
     assert.ok(inspected.ok);
     const { model } = translateJson(objects, { fallbackCertificatePem: inspected.info.pem });
-    const directory = await mkdtemp(join(tmpdir(), 'portero-auth-'));
-    try {
-      const genDir = join(directory, 'gen-1');
-      const names = new BackendNames(structureFor(model));
-      await writeDirectoryAtomic(genDir, renderFiles(model, genDir, names));
-      const configPath = join(directory, 'haproxy.cfg');
-      const config = renderConfig(model, { stateDir: directory, adminSocket: join(directory, 'admin.sock'), bindAddress: '127.0.0.1', httpPort: 8080, httpsPort: 8443, hardStopAfter: '5m', maxReloads: 8 }, genDir, names);
-      assert.equal((config.match(/^userlist /gm) ?? []).length, 2);
-      assert.equal((config.match(/lua-load-per-thread/g) ?? []).length, 1);
-      await writeFileAtomic(configPath, config);
-      const { stdout, stderr } = await run('haproxy', ['-c', '-f', configPath]);
-      assert.match(stdout + stderr, /Configuration file is valid/);
-      assert.doesNotMatch(stdout + stderr, /WARNING/);
-    } finally {
-      await rm(directory, { recursive: true, force: true });
-    }
+    const config = await assertHaproxyAccepts(model);
+    assert.equal((config.match(/^userlist /gm) ?? []).length, 2);
+    assert.equal((config.match(/lua-load-per-thread/g) ?? []).length, 1);
   });
 });
 

@@ -7,7 +7,7 @@ import { INGRESS_CLASS_ANNOTATION, type Ingress, type KubeObject } from '../../o
 import type { AnnotationSupport } from '../../translate/annotations/group.js';
 import { annotationsOf, SUPPORT, type AnnotationSettings } from '../../translate/annotations/index.js';
 import { isOurs, selectClasses, type ClassOptions } from '../../translate/ingress-class.js';
-import { translate, type Snapshot } from '../../translate/translate.js';
+import { snapshotOf, translate } from '../../translate/translate.js';
 import { classifyConfigMapKey } from './configmap-keys.js';
 import { globalDifferences } from './global-differences.js';
 import { exitCodeOf, STATUSES, SCHEMA_VERSION, type AnnotationEntry, type ConfigMapSection, type DiagnosticEntry, type IngressEntry, type InputProblem, type Report, type Status, type Verdict } from './report.js';
@@ -22,16 +22,6 @@ export interface Collected {
   configMap?: { namespace: string; name: string; data?: Readonly<Record<string, string>> };
   problems: readonly InputProblem[];
   source: Report['source'];
-}
-
-function snapshotOf(objects: readonly KubeObject[]): Snapshot {
-  return {
-    ingresses: objects.filter((o) => o.kind === 'Ingress'),
-    ingressClasses: objects.filter((o) => o.kind === 'IngressClass'),
-    services: objects.filter((o) => o.kind === 'Service'),
-    endpointSlices: objects.filter((o) => o.kind === 'EndpointSlice'),
-    secrets: objects.filter((o) => o.kind === 'Secret'),
-  };
 }
 
 /** Per annotation under the prefix: what Portero does with it on this Ingress. */
