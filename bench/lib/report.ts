@@ -76,7 +76,7 @@ export function render(raw: Record<string, unknown>): string {
       );
       if (result.instructions) {
         const i = result.instructions;
-        out.push(`Instructions per request (callgrind, (b)'s configuration): plain ${i.plain}, mix ${i.mix} (mix / plain ${i.ratio}); mix host in (a) ${i.unannotatedMix} (mix (b)/(a) **${i.ratioMixOverUnannotated}**).`, '');
+        out.push(`Instructions per request (callgrind): plain ${i.plainA} (a), ${i.plainB} (b), (b)/(a) **${i.ratioPlain}**; mix ${i.mixA} (a), ${i.mixB} (b), (b)/(a) **${i.ratioMix}**.`, '');
       }
     }
   }
