@@ -239,7 +239,7 @@ describe('hostile values in every annotation', { timeout: 600_000 }, () => {
     }
     const summary = new Map<string, number>();
     for (const outcome of outcomes.values()) summary.set(outcome, (summary.get(outcome) ?? 0) + 1);
-    console.log(`hostile annotation values: ${[...summary].map(([k, v]) => `${v} ${k}`).join(', ')} (of ${CASES.length})`);
+    console.log(`hostile annotation values: ${[...summary].map(([k, v]) => `${v} ${k}`).join(', ')} (of ${CASES.length}); served: ${[...outcomes].filter(([, o]) => o === 'served').map(([pair]) => pair).join('; ')}`);
     assert.deepEqual(failures, []);
   });
 });
