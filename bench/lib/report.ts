@@ -77,7 +77,7 @@ export function render(raw: Record<string, unknown>): string {
       if (result.instructions) {
         const i = result.instructions;
         out.push(`Instructions per request (callgrind): plain ${i.plainA} (a), ${i.plainB} (b), (b)/(a) **${i.ratioPlain}**; mix ${i.mixA} (a), ${i.mixB} (b), (b)/(a) **${i.ratioMix}**.`, '');
-        if (i.features) out.push(`Instructions per request each annotation adds (callgrind, its host minus the plain host in (b)): ${Object.entries(i.features).map(([name, extra]) => `${name} ${extra > 0 ? '+' : ''}${extra}`).join(', ')}.`, '');
+        if (i.features) out.push(`Instructions per request each annotation adds (callgrind, its host in (b) minus the same host in (a)): ${Object.entries(i.features).map(([name, extra]) => `${name} ${extra > 0 ? '+' : ''}${extra}`).join(', ')}.`, '');
       }
     }
   }
