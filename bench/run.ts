@@ -6,6 +6,8 @@
 //   npm run bench -- --only startup [--workloads kubernetes,yaml-file] [--runs 1]
 //                                 one scenario (throughput, latency, churn, startup),
 //                                 printed only: bench/results/ is left as it is
+//   npm run bench -- --only annotations [--quick]
+//                                 what ingress-nginx annotations cost per request
 
 import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -14,6 +16,7 @@ import { freePort } from '../test/helpers/portero.js';
 import { render } from './lib/report.js';
 import { startUpstream } from './lib/servers.js';
 import { machine } from './lib/system.js';
+import { annotations } from './scenarios/annotations.js';
 import { churn } from './scenarios/churn.js';
 import { changeLatency, kubeNewIngressLatency } from './scenarios/latency.js';
 import { startup, WORKLOADS, type Workload } from './scenarios/startup.js';
@@ -25,7 +28,7 @@ const valueOf = (flag: string): string | undefined => {
   return index === -1 ? undefined : args[index + 1];
 };
 const quick = args.includes('--quick');
-const SCENARIOS = ['throughput', 'latency', 'churn', 'startup'] as const;
+const SCENARIOS = ['throughput', 'annotations', 'latency', 'churn', 'startup'] as const;
 const only = valueOf('--only');
 if (only !== undefined && !(SCENARIOS as readonly string[]).includes(only)) throw new Error(`--only takes one of ${SCENARIOS.join(', ')}`);
 const runs = (name: (typeof SCENARIOS)[number]) => only === undefined || only === name;
@@ -54,6 +57,11 @@ try {
     log(`throughput and CPU per request, ${size} Ingresses`);
     (results.throughput ??= []) as unknown[];
     (results.throughput as unknown[]).push(await throughput(work, size, upstreamPorts[0]!, settings.rounds, settings.seconds, settings.callgrind));
+  }
+  for (const size of runs('annotations') ? sizes : []) {
+    log(`annotations: CPU per request with and without ingress-nginx annotations, ${size} Ingresses`);
+    (results.annotations ??= []) as unknown[];
+    (results.annotations as unknown[]).push(await annotations(work, size, upstreamPorts[0]!, settings.rounds, settings.seconds, settings.callgrind));
   }
   for (const size of runs('latency') ? sizes : []) {
     log(`change-to-traffic latency, ${size} Ingresses`);

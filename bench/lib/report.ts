@@ -1,6 +1,7 @@
 // Renders benchmark results as Markdown (bench/results/latest.md).
 
 import type { Machine } from './system.js';
+import type { AnnotationsResult } from '../scenarios/annotations.js';
 import type { ChurnResult } from '../scenarios/churn.js';
 import type { Distribution, LatencyResult } from '../scenarios/latency.js';
 import type { StartupResult } from '../scenarios/startup.js';
@@ -10,6 +11,7 @@ interface Results {
   machine?: Machine;
   settings?: { rounds: number; seconds: number; samples: number; callgrind: boolean; churnIntervalMs: number; startupRuns?: number };
   throughput?: ThroughputResult[];
+  annotations?: AnnotationsResult[];
   latency?: LatencyResult[];
   kubeLatency?: Distribution;
   churn?: ChurnResult[];
@@ -46,6 +48,36 @@ export function render(raw: Record<string, unknown>): string {
       if (result.instructions) {
         const i = result.instructions;
         out.push(`Instructions per request (callgrind): Portero ${i.portero}, hand-written ${i.handWritten}, bare ${i.bare}; hand-written / Portero **${i.ratioHandWrittenOverPortero}**, bare / Portero ${i.ratioBareOverPortero}.`, '');
+      }
+    }
+  }
+
+  if (results.annotations) {
+    out.push(
+      '## Annotations: pay only for what you use',
+      '',
+      'Two Porteros with the same Ingresses: (a) none annotated, (b) a tenth carrying a realistic mix of ingress-nginx annotations (redirect, rewrite-target with use-regex, enable-cors, timeouts, allowlist-source-range admitting the load generator, proxy-body-size; basic auth to be added). wrk against a host never annotated (*plain*), the host carrying the mix in (b) (*mix*), and hosts carrying one annotation each in (b). CPU µs per request of the HAProxy processes (user + system). Targets: mix (b)/(a) at most 1.10; plain (b)/(a) about 1.0.',
+      '',
+    );
+    for (const result of results.annotations) {
+      const t = result.targets;
+      const row = (label: string, key: string) => [label, t[`a:${key}`]!.requestsPerSecond, t[`b:${key}`]!.requestsPerSecond, t[`a:${key}`]!.cpuMicrosecondsPerRequest, t[`b:${key}`]!.cpuMicrosecondsPerRequest, t[`a:${key}`]!.errors + t[`b:${key}`]!.errors];
+      out.push(`### ${result.ingresses.toLocaleString('en')} Ingress${result.ingresses === 1 ? '' : 'es'} (${result.annotatedIngresses.toLocaleString('en')} annotated in (b))`, '');
+      out.push(
+        table(['host', 'req/s (a)', 'req/s (b)', 'CPU µs/req (a)', 'CPU µs/req (b)', 'errors'], [row('plain (never annotated)', 'plain'), row('mix', 'mix')]),
+        '',
+        `CPU per request (b)/(a): mix **${result.cpuRatioMix}** (target ≤ 1.10), plain **${result.cpuRatioPlain}** (target ≈ 1.0). req/s (b)/(a): mix ${result.rpsRatioMix}, plain ${result.rpsRatioPlain}.`,
+        '',
+        table(
+          ['annotation alone', 'status', 'req/s', 'CPU µs/req', 'CPU / plain host', 'CPU / same host unannotated'],
+          Object.entries(result.features).map(([name, f]) => [`${name}${f.note ? ` (${f.note})` : ''}`, f.status, t[`b:feature:${name}`]!.requestsPerSecond, t[`b:feature:${name}`]!.cpuMicrosecondsPerRequest, f.cpuRatioOverPlain, f.cpuRatioOverUnannotated]),
+        ),
+        '',
+      );
+      if (result.instructions) {
+        const i = result.instructions;
+        out.push(`Instructions per request (callgrind): plain ${i.plainA} (a), ${i.plainB} (b), (b)/(a) **${i.ratioPlain}**; mix ${i.mixA} (a), ${i.mixB} (b), (b)/(a) **${i.ratioMix}**.`, '');
+        if (i.features) out.push(`Instructions per request each annotation adds (callgrind, its host in (b) minus the same host in (a)): ${Object.entries(i.features).map(([name, extra]) => `${name} ${extra > 0 ? '+' : ''}${extra}`).join(', ')}.`, '');
       }
     }
   }

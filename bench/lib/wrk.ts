@@ -42,6 +42,8 @@ export interface WrkOptions {
   seconds: number;
   connections?: number;
   threads?: number;
+  /** More request headers, `Name: value`. */
+  headers?: readonly string[];
 }
 
 export function runWrk(options: WrkOptions): Promise<WrkResult> {
@@ -51,6 +53,7 @@ export function runWrk(options: WrkOptions): Promise<WrkResult> {
     `-d${options.seconds}s`,
     '--latency',
     '-H', `Host: ${options.host}`,
+    ...(options.headers ?? []).flatMap((header) => ['-H', header]),
     options.url,
   ];
   return new Promise((resolve, reject) => {

@@ -5,6 +5,7 @@
 // checked parts, never from the text as written. The values are checked even
 // when enable-cors is off, as ingress-nginx parses them all.
 
+import { describe } from '../../objects/grammar.js';
 import type { Cors } from '../../model/features.js';
 import type { AnnotationGroup } from './group.js';
 import type { AnnotationValues } from './values.js';
@@ -29,7 +30,7 @@ function checkedList(values: AnnotationValues, name: string, item: RegExp, what:
   if (items.length === 0) return values.problem(name, `holds no ${what}`);
   if (items.length > MAX_ITEMS) return values.problem(name, `holds more than ${MAX_ITEMS} items`);
   const bad = items.find((candidate) => !item.test(candidate));
-  if (bad !== undefined) return values.problem(name, `${JSON.stringify(bad)} is not a valid ${what}`);
+  if (bad !== undefined) return values.problem(name, `${describe(bad)} is not a valid ${what}`);
   return [...new Set(items)];
 }
 
@@ -45,7 +46,7 @@ function origins(values: AnnotationValues): string[] | undefined | 'invalid' {
     const origin = item.toLowerCase();
     const port = /:([0-9]+)$/.exec(origin)?.[1];
     if (!ORIGIN.test(origin) || origin.length > 300 || (port !== undefined && (Number(port) < 1 || Number(port) > 65535))) {
-      return values.problem('cors-allow-origin', `${JSON.stringify(item)} is not an origin such as https://app.example.com, https://*.example.com or http://localhost:8080`) ?? 'invalid';
+      return values.problem('cors-allow-origin', `${describe(item)} is not an origin such as https://app.example.com, https://*.example.com or http://localhost:8080`) ?? 'invalid';
     }
     out.push(origin);
   }

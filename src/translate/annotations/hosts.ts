@@ -3,7 +3,7 @@
 // group only checks the values; translate/extra-hosts.ts reads them through
 // hostOptionsOf and adds the levels.
 
-import { ingressHost } from '../../objects/grammar.js';
+import { describe, ingressHost } from '../../objects/grammar.js';
 import type { Ingress } from '../../objects/types.js';
 import type { AnnotationGroup, AnnotationSettings } from './group.js';
 import { AnnotationValues } from './values.js';
@@ -24,7 +24,7 @@ function aliasesOf(values: AnnotationValues): string[] | undefined {
   const out: string[] = [];
   for (const item of items) {
     const problems = ingressHost(item);
-    if (problems.length > 0) return values.problem('server-alias', `${JSON.stringify(item.slice(0, 80))} is not a host name: ${problems.join('; ')}`);
+    if (problems.length > 0) return values.problem('server-alias', `${describe(item)} is not a host name: ${problems.join('; ')}`);
     if (!out.includes(item)) out.push(item);
   }
   if (out.length > MAX_ALIASES) return values.problem('server-alias', `holds more than ${MAX_ALIASES} names`);

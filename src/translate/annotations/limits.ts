@@ -7,6 +7,7 @@
 // counted (a sliding window, not nginx's leaky bucket) is in
 // render features/limits.ts and docs/annotations.md.
 
+import { describe } from '../../objects/grammar.js';
 import type { Limits } from '../../model/features.js';
 import type { AnnotationGroup } from './group.js';
 import { parseSource } from './source-ranges.js';
@@ -21,7 +22,7 @@ function exemptList(values: AnnotationValues): string[] | undefined {
   const out: string[] = [];
   for (const item of items) {
     const source = parseSource(item);
-    if (source === undefined) return values.problem('limit-whitelist', `${JSON.stringify(item)} is not an IP address or CIDR range`);
+    if (source === undefined) return values.problem('limit-whitelist', `${describe(item)} is not an IP address or CIDR range`);
     out.push(source);
   }
   if (out.length > 1000) return values.problem('limit-whitelist', 'holds more than 1000 ranges');

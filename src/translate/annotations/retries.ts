@@ -3,6 +3,7 @@
 // ingress-nginx's defaults are `error timeout` and 3 tries; without either
 // annotation the route keeps Portero's default (connection failures retried).
 
+import { describe } from '../../objects/grammar.js';
 import type { NextUpstream, RetryCondition } from '../../model/features.js';
 import type { AnnotationGroup } from './group.js';
 
@@ -26,7 +27,7 @@ export const retries: AnnotationGroup = {
       const words = [...new Set(text.split(/[\s,]+/).filter((word) => word !== ''))];
       const bad = words.find((word) => word !== 'off' && word !== 'non_idempotent' && !CONDITIONS.includes(word as RetryCondition));
       if (bad !== undefined) {
-        values.problem('proxy-next-upstream', `${JSON.stringify(bad)} is not one of ${[...CONDITIONS, 'non_idempotent', 'off'].join(', ')}`);
+        values.problem('proxy-next-upstream', `${describe(bad)} is not one of ${[...CONDITIONS, 'non_idempotent', 'off'].join(', ')}`);
         return;
       }
       if (words.includes('off') && words.length > 1) {

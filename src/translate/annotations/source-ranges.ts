@@ -3,6 +3,7 @@
 // denylist is checked first; a refused client gets 403. As in ingress-nginx,
 // an invalid list does not open the location: it answers 503.
 
+import { describe } from '../../objects/grammar.js';
 import { isIP } from 'node:net';
 import type { AnnotationGroup } from './group.js';
 import type { AnnotationValues } from './values.js';
@@ -24,7 +25,7 @@ function sourceList(values: AnnotationValues, name: string): string[] | undefine
   const out: string[] = [];
   for (const item of items) {
     const source = parseSource(item);
-    if (source === undefined) return values.problem(name, `${JSON.stringify(item)} is not an IP address or CIDR range`, { failClosed: true });
+    if (source === undefined) return values.problem(name, `${describe(item)} is not an IP address or CIDR range`, { failClosed: true });
     out.push(source);
   }
   if (out.length > 1000) return values.problem(name, 'holds more than 1000 ranges', { failClosed: true });

@@ -1,0 +1,245 @@
+// Hostile values in every annotation Portero reads (SUPPORT): newlines with
+// HAProxy directives, quotes, backslashes, sample expressions, shell
+// variables, `#`, `;`, NUL and control bytes, unicode, spaces and a 100 KB
+// value, each on an Ingress of its own, written while Portero runs (so that
+// what can go through the runtime API does). Annotations that only act with
+// another one (cors-* with enable-cors, session-cookie-* with affinity, the
+// canary-* with canary, ...) get that companion with a valid value, so that
+// their hostile value is really read.
+//
+// Checked: no hostile value reaches a file HAProxy reads (the state
+// directory) or HAProxy's live state through the runtime API (every map,
+// servers, crt-list); HAProxy keeps running and well-behaved Ingresses keep
+// serving; and each hostile Ingress is either
+//   - refused: not served (404), with an error naming the Ingress and the
+//     annotation's field, or
+//   - failed closed (access control, as ingress-nginx): its paths answer
+//     503, with a diagnostic naming the annotation, or
+//   - served with the value treated as data: EXPECTED_SERVED lists these.
+//     A canary header value is any string to compare with, as in
+//     ingress-nginx: `%[src]`, `${HOME}` and `#` reach the configuration
+//     only inside a single-quoted ACL pattern (no sample expression, no
+//     variable expansion, no comment there), and a request sending that
+//     exact text reaches the canary. And a value with surrounding spaces is
+//     trimmed (as ingress-nginx trims), so the trimmed text, when valid, is
+//     served: that case uses a harmless word instead of the marker.
+// Anything else is refused.
+
+import assert from 'node:assert/strict';
+import { readdir, readFile, stat } from 'node:fs/promises';
+import { join } from 'node:path';
+import { after, before, describe, test } from 'node:test';
+import { SUPPORT } from '../../src/translate/annotations/index.js';
+import { startBackend, type Backend } from '../helpers/backends.js';
+import { runtimeCommand, showServers } from '../helpers/haproxy.js';
+import { request, whoAnswers } from '../helpers/http.js';
+import { appOn, ingress, serviceWithEndpoints, type Json } from '../helpers/objects.js';
+import { eventually, startPortero, type Portero } from '../helpers/portero.js';
+
+const A = 'nginx.ingress.kubernetes.io';
+const MARK = 'pwned';
+
+/** Every hostile value carries the marker: it must never be found where HAProxy reads. */
+export const HOSTILE_VALUES: Readonly<Record<string, string>> = {
+  'newline + bind': `x\nbind :1 #${MARK}`,
+  'single quote': `'${MARK}'`,
+  'double quote': `"${MARK}"`,
+  'sample expression': `%[src]${MARK}`,
+  'shell variable': `\${HOME}${MARK}`,
+  backslash: `${MARK}\\`,
+  hash: `#${MARK}`,
+  '100 KB': `${MARK}${'a'.repeat(100 * 1024)}`,
+  'NUL and control bytes': `${MARK}\u0000\u0001\u001b[2J\u007f\r`,
+  unicode: `${MARK}\u00e9\u202e\u{1f600}\u200b`,
+  semicolon: `${MARK}; return 200`,
+  spaces: `${MARK} ${MARK}`,
+  // Trimmed to a plain word, valid for many annotations (a header or cookie name, a host): not the marker.
+  'leading and trailing spaces': '  spaced\t ',
+};
+
+/** Valid annotations that make another one count (otherwise its value might never be read). */
+function companions(name: string): Record<string, string> {
+  if (name.startsWith('cors-')) return { 'enable-cors': 'true' };
+  if (name.startsWith('session-cookie-') || name === 'affinity-mode') return { affinity: 'cookie' };
+  if (name === 'canary-by-header-value' || name === 'canary-by-header-pattern') return { canary: 'true', 'canary-by-header': CANARY_HEADER };
+  if (name.startsWith('canary-')) return { canary: 'true' };
+  if (name.startsWith('proxy-ssl-')) return { 'backend-protocol': 'HTTPS' };
+  if (name.startsWith('upstream-hash-by-')) return { 'upstream-hash-by': '$remote_addr' };
+  if (name.startsWith('proxy-next-upstream-')) return { 'proxy-next-upstream': 'error timeout' };
+  if (name === 'limit-burst-multiplier' || name === 'limit-whitelist') return { 'limit-rps': '100' };
+  if (name === 'permanent-redirect-code') return { 'permanent-redirect': 'https://example.com/' };
+  if (name === 'temporal-redirect-code') return { 'temporal-redirect': 'https://example.com/' };
+  return {};
+}
+
+/** `annotation / kind` pairs served with the value treated as data (see the header); every other pair is refused. */
+const EXPECTED_SERVED = new Set([
+  'canary-by-header-value / sample expression',
+  'canary-by-header-value / shell variable',
+  'canary-by-header-value / hash',
+  'canary-by-header-pattern / sample expression',
+]);
+/** Trimmed to a valid value: served or refused, either is right. */
+const TRIMMED = 'leading and trailing spaces';
+const CANARY_HEADER = 'X-Hostile-Canary';
+
+interface Case {
+  name: string;
+  annotation: string;
+  kind: string;
+  host: string;
+  canary: boolean;
+}
+
+const CASES: Case[] = Object.keys(SUPPORT).flatMap((annotation, i) =>
+  Object.keys(HOSTILE_VALUES).map((kind, j) => {
+    const canary = annotation === 'canary' || annotation.startsWith('canary-');
+    return { name: `a${i}-v${j}`, annotation, kind, host: `a${i}-v${j}.hostile-ann.test`, canary };
+  }),
+);
+
+/** The hostile Ingress; a canary comes with the main Ingress of its host (served by `app`; the canary by `canary`). */
+function caseObjects(c: Case): Json[] {
+  const annotations: Record<string, string> = {};
+  for (const [name, value] of Object.entries(companions(c.annotation))) annotations[`${A}/${name}`] = value;
+  annotations[`${A}/${c.annotation}`] = HOSTILE_VALUES[c.kind]!;
+  const hostile = ingress({ name: c.name, annotations, rules: [{ host: c.host, paths: [{ service: c.canary ? 'canary' : 'app' }] }] });
+  return c.canary ? [ingress({ name: `${c.name}-main`, rules: [{ host: c.host, paths: [{ service: 'app' }] }] }), hostile] : [hostile];
+}
+
+/** Lines holding the marker outside single quotes (a single-quoted token is data for HAProxy's parser: no `%[`, `${}` or `#` is read there). */
+function unquotedMarks(content: string): string[] {
+  return content.split('\n').filter((line) => line.replace(/'[^'\n]*'/g, "''").toLowerCase().includes(MARK));
+}
+
+async function filesUnder(directory: string): Promise<string[]> {
+  const out: string[] = [];
+  for (const name of await readdir(directory).catch(() => [])) {
+    const path = join(directory, name);
+    const info = await stat(path).catch(() => undefined);
+    if (info?.isDirectory()) out.push(...(await filesUnder(path)));
+    else if (info?.isFile()) out.push(path);
+  }
+  return out;
+}
+
+/** Every line of HAProxy's live state that Portero can change at runtime: all maps, servers, crt-lists. */
+async function liveState(stateDir: string): Promise<string[]> {
+  const lines: string[] = [];
+  const maps = (await runtimeCommand(stateDir, 'show map')).split('\n').map((line) => /\((\/[^)]+)\)/.exec(line)?.[1]).filter((path): path is string => path !== undefined);
+  assert.ok(maps.length >= 3, 'HAProxy holds maps');
+  for (const path of maps) lines.push(...(await runtimeCommand(stateDir, `show map ${path}`)).split('\n'));
+  lines.push(...(await showServers(stateDir)));
+  for (const crtList of (await runtimeCommand(stateDir, 'show ssl crt-list')).split('\n').filter((line) => line.startsWith('/'))) {
+    lines.push(...(await runtimeCommand(stateDir, `show ssl crt-list -n ${crtList}`)).split('\n'));
+  }
+  return lines;
+}
+
+describe('hostile values in every annotation', { timeout: 600_000 }, () => {
+  let portero: Portero;
+  let app: Backend;
+  let canaryApp: Backend;
+  const outcomes = new Map<string, 'refused' | 'failed closed' | 'served'>();
+
+  before(async () => {
+    app = await startBackend('app');
+    canaryApp = await startBackend('canary');
+    portero = await startPortero({
+      // Snippets are parsed (not refused outright), so that their parser sees the hostile values too.
+      flags: ['--allow-snippet-annotations'],
+      files: {
+        'good.yaml': appOn('good.hostile-ann.test', [app], 'good'),
+        'canary.yaml': serviceWithEndpoints({ name: 'canary', endpoints: [canaryApp] }),
+        // A well-behaved Ingress with the realistic mix: it must keep serving next to the hostile ones.
+        'good-annotated.yaml': [
+          ingress({
+            name: 'good-annotated',
+            annotations: { [`${A}/enable-cors`]: 'true', [`${A}/proxy-read-timeout`]: '30', [`${A}/allowlist-source-range`]: '127.0.0.0/8', [`${A}/proxy-body-size`]: '1m' },
+            rules: [{ host: 'good-annotated.hostile-ann.test', paths: [{ service: 'app' }] }],
+          }),
+        ],
+      },
+    });
+    // One Ingress per file, so that each is judged on its own; written while Portero runs.
+    for (const c of CASES) await portero.write(`${c.name}.yaml`, caseObjects(c));
+    await portero.write('marker.yaml', [ingress({ name: 'marker', rules: [{ host: 'marker.hostile-ann.test', paths: [{ service: 'app' }] }] })]);
+    await eventually(async () => assert.equal(await whoAnswers(portero.httpPort, 'marker.hostile-ann.test', '/'), 'app'), 60_000);
+  });
+
+  after(async () => {
+    await portero?.dispose();
+    await app?.close();
+    await canaryApp?.close();
+  });
+
+  test('no hostile value reaches any file HAProxy reads', async () => {
+    await portero.filesSynced();
+    const files = await filesUnder(portero.stateDir);
+    assert.ok(files.some((file) => file.endsWith('haproxy.cfg')));
+    for (const file of files) {
+      const content = await readFile(file, 'utf8').catch(() => '');
+      const lines = unquotedMarks(content);
+      assert.deepEqual(lines.map((line) => line.slice(0, 300)), [], `${file} holds a hostile value outside single quotes`);
+      // Single-quoted hostile values are canary header values, and only those.
+      if (file.endsWith('.cfg')) {
+        for (const line of content.split('\n').filter((candidate) => candidate.toLowerCase().includes(MARK))) assert.match(line, new RegExp(`req\\.hdr\\(${CANARY_HEADER}\\) -m (str|reg) '[^']*'`), line);
+      } else {
+        assert.ok(!content.toLowerCase().includes(MARK), `${file} holds a hostile value`);
+      }
+    }
+  });
+
+  test('no hostile value reaches HAProxy through the runtime API', async () => {
+    const live = await liveState(portero.stateDir);
+    assert.ok(live.some((line) => line.includes('good.hostile-ann.test')), 'the live maps should hold the good host');
+    for (const line of live) assert.ok(!line.toLowerCase().includes(MARK), `HAProxy holds a hostile value: ${line.slice(0, 500)}`);
+  });
+
+  test('HAProxy keeps running and the well-behaved Ingresses keep serving', async () => {
+    assert.equal(portero.child.exitCode, null);
+    assert.equal(await portero.health('/healthz'), 200);
+    assert.equal(await whoAnswers(portero.httpPort, 'good.hostile-ann.test', '/'), 'app');
+    assert.equal(await whoAnswers(portero.httpPort, 'good-annotated.hostile-ann.test', '/'), 'app');
+  });
+
+  test('a canary header value is data: only a request sending that exact text reaches the canary', async () => {
+    const byValue = CASES.find((c) => c.annotation === 'canary-by-header-value' && c.kind === 'sample expression')!;
+    const value = HOSTILE_VALUES[byValue.kind]!;
+    assert.equal(await whoAnswers(portero.httpPort, byValue.host, '/'), 'app');
+    const sent = await request({ port: portero.httpPort, host: byValue.host, path: '/', headers: { [CANARY_HEADER]: value } });
+    assert.equal(sent.echo?.name, 'canary');
+    // What `%[src]` would have become, had it been read as a sample expression.
+    const evaluated = await request({ port: portero.httpPort, host: byValue.host, path: '/', headers: { [CANARY_HEADER]: `127.0.0.1${MARK}` } });
+    assert.equal(evaluated.echo?.name, 'app');
+  });
+
+  test('each hostile Ingress is refused with a diagnostic naming the annotation, or served with the value treated as data', async () => {
+    const entries = portero.entries();
+    const diagnosed = new Set(entries.filter((entry) => typeof entry.field === 'string' && typeof entry.object === 'string').map((entry) => `${entry.object} ${entry.field}`));
+    const failures: string[] = [];
+    for (const c of CASES) {
+      const named = diagnosed.has(`Ingress default/${c.name} metadata.annotations[${JSON.stringify(`${A}/${c.annotation}`)}]`);
+      let outcome: 'refused' | 'failed closed' | 'served';
+      if (c.canary) {
+        // A refused canary leaves its host to the main Ingress: judged by its diagnostic.
+        outcome = named ? 'refused' : 'served';
+      } else {
+        const status = (await request({ port: portero.httpPort, host: c.host, path: '/' })).status;
+        // 503 without a diagnostic: a valid (trimmed) value served, e.g. proxy-ssl-name with an upstream that speaks no TLS.
+        outcome = status === 503 && named ? 'failed closed' : status === 404 ? 'refused' : 'served';
+      }
+      outcomes.set(`${c.annotation} / ${c.kind}`, outcome);
+      const expectServed = EXPECTED_SERVED.has(`${c.annotation} / ${c.kind}`);
+      if (c.kind !== TRIMMED) {
+        if (outcome === 'served' && !expectServed) failures.push(`${c.annotation} (${c.kind}): served, expected refused`);
+        if (outcome !== 'served' && expectServed) failures.push(`${c.annotation} (${c.kind}): ${outcome}, expected served (the value is data)`);
+      }
+      if (outcome !== 'served' && !named) failures.push(`${c.annotation} (${c.kind}): ${outcome} without a diagnostic naming the annotation`);
+    }
+    const summary = new Map<string, number>();
+    for (const outcome of outcomes.values()) summary.set(outcome, (summary.get(outcome) ?? 0) + 1);
+    console.log(`hostile annotation values: ${[...summary].map(([k, v]) => `${v} ${k}`).join(', ')} (of ${CASES.length}); served: ${[...outcomes].filter(([, o]) => o === 'served').map(([pair]) => pair).join('; ')}`);
+    assert.deepEqual(failures, []);
+  });
+});
