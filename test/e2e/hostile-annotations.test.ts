@@ -69,11 +69,22 @@ function companions(name: string): Record<string, string> {
   if (name === 'limit-burst-multiplier' || name === 'limit-whitelist') return { 'limit-rps': '100' };
   if (name === 'permanent-redirect-code') return { 'permanent-redirect': 'https://example.com/' };
   if (name === 'temporal-redirect-code') return { 'temporal-redirect': 'https://example.com/' };
+  if (name.startsWith('auth-') && !['auth-url', 'auth-type', 'auth-secret', 'auth-secret-type', 'auth-realm', 'auth-snippet'].includes(name)) return { 'auth-url': 'http://10.0.0.1/auth' };
+  if (name === 'auth-secret' || name === 'auth-secret-type' || name === 'auth-realm') return { 'auth-type': 'basic', ...(name === 'auth-secret' ? {} : { 'auth-secret': 'basic-users' }) };
+  if (name === 'custom-http-errors') return { 'default-backend': 'app' };
   return {};
 }
 
 /** `annotation / kind` pairs served with the value treated as data (see the header); every other pair is refused. */
 const EXPECTED_SERVED = new Set([
+  // The realm and X-Auth-Request-Redirect are text: rendered quoted, % doubled, or passed to Lua as a checked argument.
+  ...['sample expression', 'shell variable', 'hash', 'semicolon', 'spaces'].map((kind) => `auth-realm / ${kind}`),
+  'auth-request-redirect / sample expression',
+  // `#` starts an nginx comment: the snippet is empty.
+  'configuration-snippet / hash',
+  'server-snippet / hash',
+  // Ignored and never read beyond their presence: nothing of them reaches HAProxy.
+  ...['auth-cache-key', 'auth-cache-duration'].flatMap((name) => Object.keys(HOSTILE_VALUES).filter((kind) => kind !== 'leading and trailing spaces').map((kind) => `${name} / ${kind}`)),
   'canary-by-header-value / sample expression',
   'canary-by-header-value / shell variable',
   'canary-by-header-value / hash',
@@ -181,9 +192,18 @@ describe('hostile values in every annotation', { timeout: 600_000 }, () => {
       const content = await readFile(file, 'utf8').catch(() => '');
       const lines = unquotedMarks(content);
       assert.deepEqual(lines.map((line) => line.slice(0, 300)), [], `${file} holds a hostile value outside single quotes`);
-      // Single-quoted hostile values are canary header values, and only those.
+      // Single-quoted hostile values are canary header values, the basic-auth
+      // realm and the auth subrequest's X-Auth-Request-Redirect (a Lua
+      // argument), and only those: text, never configuration.
       if (file.endsWith('.cfg')) {
-        for (const line of content.split('\n').filter((candidate) => candidate.toLowerCase().includes(MARK))) assert.match(line, new RegExp(`req\\.hdr\\(${CANARY_HEADER}\\) -m (str|reg) '[^']*'`), line);
+        const allowed = [
+          new RegExp(`req\\.hdr\\(${CANARY_HEADER}\\) -m (str|reg) '[^']*'`),
+          /^ {2}http-request return status 401 .* hdr www-authenticate 'Basic realm="[^'"]*"'/,
+          /^ {2}http-request lua\.portero_auth( '[^']*'| [A-Z]+)+$/,
+        ];
+        for (const line of content.split('\n').filter((candidate) => candidate.toLowerCase().includes(MARK))) {
+          assert.ok(allowed.some((pattern) => pattern.test(line)), line);
+        }
       } else {
         assert.ok(!content.toLowerCase().includes(MARK), `${file} holds a hostile value`);
       }

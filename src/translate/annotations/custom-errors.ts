@@ -5,6 +5,7 @@
 // into a success (ingress-nginx CVE-2026-24513). Without default-backend
 // the annotation has nothing to ask and is refused.
 
+import { describe } from '../../objects/grammar.js';
 import type { AnnotationGroup } from './group.js';
 
 export const customErrors: AnnotationGroup = {
@@ -17,7 +18,7 @@ export const customErrors: AnnotationGroup = {
     const codes: number[] = [];
     for (const item of list) {
       if (!/^[0-9]{3}$/.test(item) || Number(item) < 400 || Number(item) > 599) {
-        values.problem('custom-http-errors', `${JSON.stringify(item)} is not an error status (400-599)`);
+        values.problem('custom-http-errors', `${describe(item)} is not an error status (400-599)`);
         return;
       }
       codes.push(Number(item));

@@ -11,6 +11,7 @@
 // As in ingress-nginx, an invalid value does not open the location: its paths
 // answer 503 (fail closed).
 
+import { describe } from '../../objects/grammar.js';
 import { isIP } from 'node:net';
 import type { ExternalAuth, ExternalAuthTarget } from '../../model/features.js';
 import type { AnnotationGroup } from './group.js';
@@ -65,7 +66,7 @@ export function parseAuthUrl(url: string): Parsed<Pick<ExternalAuth, 'target' | 
   if (!service) {
     return {
       ok: false,
-      message: `host ${JSON.stringify(rawHost)} cannot be resolved: Portero reaches auth services by a Service name (<service>.<namespace>.svc[.cluster.local]) or an IP address, without DNS`,
+      message: `host ${describe(rawHost)} cannot be resolved: Portero reaches auth services by a Service name (<service>.<namespace>.svc[.cluster.local]) or an IP address, without DNS`,
     };
   }
   const target: ExternalAuthTarget = { kind: 'service', namespace: service[2]!, name: service[1]!, port };
@@ -90,7 +91,7 @@ function responseHeaders(values: AnnotationValues): string[] | undefined {
   const out: string[] = [];
   for (const item of items) {
     const name = item.toLowerCase();
-    if (!HEADER_NAME.test(item)) return values.problem('auth-response-headers', `${JSON.stringify(item)} is not a header name`, FAIL_CLOSED);
+    if (!HEADER_NAME.test(item)) return values.problem('auth-response-headers', `${describe(item)} is not a header name`, FAIL_CLOSED);
     if (NEVER_COPIED.has(name)) return values.problem('auth-response-headers', `${item} cannot be copied from the auth answer`, FAIL_CLOSED);
     if (!out.includes(name)) out.push(name);
   }
@@ -155,7 +156,13 @@ export const externalAuth: AnnotationGroup = {
       values.problem('auth-proxy-set-headers', 'headers from a ConfigMap are not supported yet; the paths answer 503 rather than ask the auth service without them', FAIL_CLOSED);
     }
     values.bool('enable-global-auth');
-    for (const name of ['auth-cache-key', 'auth-cache-duration', 'auth-keepalive', 'auth-keepalive-requests', 'auth-keepalive-timeout', 'auth-keepalive-share-vars']) values.raw(name);
+    // Ignored, but checked as ingress-nginx checks them, so that a wrong value is reported.
+    values.int('auth-keepalive', 0, 1_000_000);
+    values.int('auth-keepalive-requests', 0, 1_000_000);
+    values.int('auth-keepalive-timeout', 0, 86_400);
+    values.bool('auth-keepalive-share-vars');
+    // nginx variables and durations, never evaluated: read only.
+    for (const name of ['auth-cache-key', 'auth-cache-duration']) values.raw(name);
     if (auth) features.externalAuth = auth;
   },
 };

@@ -16,6 +16,7 @@
 //   return CODE [text|URL];                  answered by the proxy
 // nginx variables (`$host`) are refused: Portero does not evaluate them.
 
+import { describe } from '../../objects/grammar.js';
 import type { HeaderChange, SnippetRules } from '../../model/features.js';
 import { parseSource } from './source-ranges.js';
 
@@ -80,7 +81,7 @@ function directives(text: string): string[][] | string {
 function headerPair(text: string): HeaderChange | string {
   const colon = text.indexOf(':');
   const name = (colon === -1 ? text : text.slice(0, colon)).trim();
-  if (!HEADER_NAME.test(name)) return `${JSON.stringify(name)} is not a header name`;
+  if (!HEADER_NAME.test(name)) return `${describe(name)} is not a header name`;
   if (colon === -1) return { name };
   const value = text.slice(colon + 1).trim();
   if (!HEADER_VALUE.test(value)) return `the value of ${name} must be printable text without quotes, backslashes or nginx variables ($)`;
@@ -88,7 +89,7 @@ function headerPair(text: string): HeaderChange | string {
 }
 
 function header(name: string | undefined, value: string | undefined): HeaderChange | string {
-  if (name === undefined || !HEADER_NAME.test(name)) return `${JSON.stringify(name ?? '')} is not a header name`;
+  if (name === undefined || !HEADER_NAME.test(name)) return `${describe(name ?? '')} is not a header name`;
   if (value === undefined) return { name };
   if (!HEADER_VALUE.test(value)) return `the value of ${name} must be printable text without quotes, backslashes or nginx variables ($)`;
   return { name, value };
@@ -163,7 +164,7 @@ export function parseSnippet(text: string): SnippetResult {
         break;
       }
       default:
-        return { ok: false, problem: `the directive ${JSON.stringify(directive)} is not in the subset Portero parses (header directives, allow, deny, return)` };
+        return { ok: false, problem: `the directive ${describe(directive ?? "")} is not in the subset Portero parses (header directives, allow, deny, return)` };
     }
   }
   return { ok: true, rules };
