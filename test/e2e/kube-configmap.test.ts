@@ -1,0 +1,65 @@
+// The ingress-nginx ConfigMap in Kubernetes mode (--configmap), through the
+// API test server and real HAProxy: read at start, watched by name, and a
+// change applied on the running Portero. Other ConfigMaps are not read.
+
+import assert from 'node:assert/strict';
+import { after, before, describe, test } from 'node:test';
+import type { KubeApiServer } from '../kube-api-server/server.js';
+import { startBackend, type Backend } from '../helpers/backends.js';
+import { request } from '../helpers/http.js';
+import { kubeconfigFile, startApi } from '../helpers/kube.js';
+import { ingress, ingressClass, serviceWithEndpoints, type Json } from '../helpers/objects.js';
+import { eventually, startPortero, type Portero } from '../helpers/portero.js';
+
+function configMap(name: string, data: Record<string, string>, namespace = 'ingress-nginx'): Json {
+  return { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name, namespace }, data };
+}
+
+describe('Kubernetes mode: the ingress-nginx ConfigMap', () => {
+  let api: KubeApiServer;
+  let portero: Portero;
+  let app: Backend;
+
+  before(async () => {
+    api = await startApi();
+    app = await startBackend('app');
+    for (const object of [
+      { apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'ingress-nginx' } },
+      ingressClass('nginx', 'k8s.io/ingress-nginx'),
+      ...serviceWithEndpoints({ name: 'app', endpoints: [app] }),
+      ingress({ name: 'web', className: 'nginx', rules: [{ host: 'cm.kube.test', paths: [{ service: 'app' }] }] }),
+      configMap('ingress-nginx-controller', { 'proxy-body-size': '1k' }),
+      // Same keys, another name: never read.
+      configMap('unrelated', { 'proxy-body-size': '1' }),
+    ]) {
+      api.apply(object);
+    }
+    portero = await startPortero({
+      kube: { kubeconfig: await kubeconfigFile(api) },
+      flags: ['--ingress-class', 'nginx', '--controller-class', 'k8s.io/ingress-nginx', '--configmap', 'ingress-nginx/ingress-nginx-controller'],
+      env: { POD_NAMESPACE: 'ingress-nginx', POD_NAME: 'portero-0' },
+    });
+  });
+
+  after(async () => {
+    await portero?.dispose();
+    await api?.close();
+    await app?.close();
+  });
+
+  const post = async (bytes: number) => (await request({ port: portero.httpPort, host: 'cm.kube.test', method: 'POST', path: '/', body: 'x'.repeat(bytes) })).status;
+
+  test('the named ConfigMap is read at start; another one is not', async () => {
+    assert.equal(await post(1024), 200);
+    assert.equal(await post(2048), 413);
+  });
+
+  test('a change of the ConfigMap applies on the running Portero', async () => {
+    api.apply(configMap('ingress-nginx-controller', { 'proxy-body-size': '4k' }));
+    await eventually(async () => assert.equal(await post(2048), 200));
+    assert.equal(await post(8192), 413);
+    api.apply(configMap('unrelated', { 'proxy-body-size': '2' }));
+    api.apply(configMap('ingress-nginx-controller', {}));
+    await eventually(async () => assert.equal(await post(8192), 200));
+  });
+});
