@@ -12,7 +12,7 @@ import { checkDiagnostics } from './check.js';
 import { ageOf, checkedIngress } from './memo.js';
 import { diagnosticKey, type Diagnostic } from './diagnostics.js';
 import { isOurs, selectClasses, type ClassOptions } from './ingress-class.js';
-import { annotationField, annotationsOf, DEFAULT_ANNOTATION_SETTINGS, sslRedirectOff, type AnnotationSettings } from './annotations/index.js';
+import { annotationField, annotationsOf, DEFAULT_ANNOTATION_SETTINGS, type AnnotationSettings } from './annotations/index.js';
 import { addExtraHosts } from './extra-hosts.js';
 import { addAuthEndpoints, resolveAuthTarget } from './ext-auth-endpoints.js';
 import { withBasicAuth } from './auth.js';
@@ -149,7 +149,7 @@ export function translate(snapshot: Snapshot, options: TranslateOptions, previou
   const secrets = new Map<string, Secret>();
   // Certificates come from TLS Secrets only; other Secrets are kept for their basic-auth credentials.
   for (const secret of snapshot.secrets) if (secret.type === TLS_SECRET_TYPE) secrets.set(keyOf(secret.metadata.namespace, secret.metadata.name), secret);
-  const tls = buildTls(valid, secrets, options.now, diagnostics, options.refusedCertificates, (ingress) => sslRedirectOff(ingress, annotationSettings));
+  const tls = buildTls(valid, secrets, options.now, diagnostics, options.refusedCertificates, (ingress) => annotationsOf(ingress, annotationSettings).sslRedirectOff === true);
 
   diagnostics.push(...authDiagnostics(valid, snapshot, annotationSettings));
 

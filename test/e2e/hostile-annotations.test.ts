@@ -26,11 +26,12 @@
 // Anything else is refused.
 
 import assert from 'node:assert/strict';
-import { readdir, readFile, stat } from 'node:fs/promises';
+import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { SUPPORT } from '../../src/translate/annotations/index.js';
 import { startBackend, type Backend } from '../helpers/backends.js';
+import { filesUnder } from '../helpers/files.js';
 import { runtimeCommand, showServers } from '../helpers/haproxy.js';
 import { request, whoAnswers } from '../helpers/http.js';
 import { appOn, ingress, serviceWithEndpoints, type Json } from '../helpers/objects.js';
@@ -121,17 +122,6 @@ function caseObjects(c: Case): Json[] {
 /** Lines holding the marker outside single quotes (a single-quoted token is data for HAProxy's parser: no `%[`, `${}` or `#` is read there). */
 function unquotedMarks(content: string): string[] {
   return content.split('\n').filter((line) => line.replace(/'[^'\n]*'/g, "''").toLowerCase().includes(MARK));
-}
-
-async function filesUnder(directory: string): Promise<string[]> {
-  const out: string[] = [];
-  for (const name of await readdir(directory).catch(() => [])) {
-    const path = join(directory, name);
-    const info = await stat(path).catch(() => undefined);
-    if (info?.isDirectory()) out.push(...(await filesUnder(path)));
-    else if (info?.isFile()) out.push(path);
-  }
-  return out;
 }
 
 /** Every line of HAProxy's live state that Portero can change at runtime: all maps, servers, crt-lists. */

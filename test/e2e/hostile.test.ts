@@ -4,10 +4,11 @@
 // Ingress next to them keeps serving.
 
 import assert from 'node:assert/strict';
-import { readdir, readFile, stat } from 'node:fs/promises';
+import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { startBackend, type Backend } from '../helpers/backends.js';
+import { filesUnder } from '../helpers/files.js';
 import { runtimeCommand, showMap, showServers } from '../helpers/haproxy.js';
 import { whoAnswers } from '../helpers/http.js';
 import { appOn, ingress, type Json } from '../helpers/objects.js';
@@ -90,18 +91,6 @@ function hostileObjects(value: string, index: number): Json[] {
     },
     ingressWith(`${n}-uses-pem`, (spec) => (spec.tls = [{ hosts: [`${n}-uses-pem.hostile.test`], secretName: `${n}-pem` }])),
   ];
-}
-
-/** Files under a directory; generations pruned while listing are skipped. */
-async function filesUnder(directory: string): Promise<string[]> {
-  const out: string[] = [];
-  for (const name of await readdir(directory).catch(() => [])) {
-    const path = join(directory, name);
-    const info = await stat(path).catch(() => undefined);
-    if (info?.isDirectory()) out.push(...(await filesUnder(path)));
-    else if (info?.isFile()) out.push(path);
-  }
-  return out;
 }
 
 describe('hostile strings', () => {

@@ -75,6 +75,8 @@ export interface IngressAnnotations {
   /** ssl-passthrough: "true" (honoured only with --enable-ssl-passthrough, then passthroughEnabled). */
   passthrough?: boolean;
   passthroughEnabled?: boolean;
+  /** ssl-redirect: "false" (or the ConfigMap's): plain HTTP to the Ingress's TLS hosts is served, not redirected. */
+  sslRedirectOff?: boolean;
   /** auth-type: basic, checked; the Secret is resolved by translate/auth.ts. */
   basicAuth?: BasicAuthSpec;
 }
@@ -91,8 +93,13 @@ function readAnnotations(ingress: Ingress, settings: AnnotationSettings): Ingres
   const unknown = values.unread().filter((name) => !Object.hasOwn(SUPPORT, name));
   const { regex, target } = regexSettings(values);
   // Read again on fresh values: the group already reported its problems.
-  const canarySpec = canaryOf(new AnnotationValues(ingress.metadata.annotations, settings.prefix));
-  const basicAuth = basicAuthOf(new AnnotationValues(ingress.metadata.annotations, settings.prefix), owner.namespace);
+  const fresh = () => new AnnotationValues(ingress.metadata.annotations, settings.prefix);
+  const canarySpec = canaryOf(fresh());
+  const basicAuth = basicAuthOf(fresh(), owner.namespace);
+  // Read with the ConfigMap's defaults, as the groups read (a global ssl-redirect: "false" counts), on
+  // fresh values: the redirects group already reported an invalid one.
+  const withDefaults = new AnnotationValues(ingress.metadata.annotations, settings.prefix, defaults);
+  const redirectOff = withDefaults.has('ssl-redirect') && withDefaults.bool('ssl-redirect') === false;
   return {
     ...(features ? { features } : {}),
     problems: values.problems,
@@ -100,8 +107,9 @@ function readAnnotations(ingress: Ingress, settings: AnnotationSettings): Ingres
     regex,
     ...(target !== undefined ? { rewriteTarget: target } : {}),
     ...(canarySpec ? { canary: canarySpec } : {}),
-    ...(new AnnotationValues(ingress.metadata.annotations, settings.prefix).bool('ssl-passthrough') === true ? { passthrough: true, passthroughEnabled: settings.sslPassthrough === true } : {}),
+    ...(fresh().bool('ssl-passthrough') === true ? { passthrough: true, passthroughEnabled: settings.sslPassthrough === true } : {}),
     ...(basicAuth ? { basicAuth } : {}),
+    ...(redirectOff ? { sslRedirectOff: true } : {}),
   };
 }
 
@@ -124,10 +132,4 @@ function sameSettings(a: AnnotationSettings, b: AnnotationSettings): boolean {
 /** The field path of an annotation, as diagnostics name it. */
 export function annotationField(settings: AnnotationSettings, name: string): string {
   return `metadata.annotations[${JSON.stringify(`${settings.prefix}/${name}`)}]`;
-}
-
-/** True when ssl-redirect is set to false on the Ingress (plain HTTP to its TLS hosts is then served, not redirected). */
-export function sslRedirectOff(ingress: Ingress, settings: AnnotationSettings): boolean {
-  const values = new AnnotationValues(ingress.metadata.annotations, settings.prefix, settings.defaults);
-  return values.has('ssl-redirect') && values.bool('ssl-redirect') === false;
 }
