@@ -55,6 +55,9 @@ describe('command line', () => {
       [['--default-ssl-certificate', 'a/b/c'], /--default-ssl-certificate/],
       [['--log-level', 'loud'], /--log-level/],
       [['--state-dir', '/tmp/with space'], /--state-dir/],
+      [['--annotations-prefix', 'Not A Prefix'], /--annotations-prefix/],
+      [['--configmap', 'no-slash'], /--configmap/],
+      [['--healthz-port', '10254', '--health-port', '10255'], /--healthz-port/],
     ];
     for (const [args, message] of cases) {
       const result = await portero(args);
