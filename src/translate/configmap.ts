@@ -24,6 +24,8 @@ import type { Diagnostic } from './diagnostics.js';
 import { HEADER_NAME } from './annotations/grammars.js';
 import { parseSource } from './annotations/source-ranges.js';
 import { parseNginxSize } from './annotations/values.js';
+import type { GlobalAuthDefaults } from './annotations/group.js';
+import { readGlobalAuth } from './configmap-global-auth.js';
 
 export interface ConfigMapSettings {
   globals: GlobalSettings;
@@ -33,6 +35,8 @@ export interface ConfigMapSettings {
   allowSnippets: boolean;
   /** http-redirect-code, when not 308. */
   redirectCode?: number;
+  /** global-auth-url and friends, as auth-* annotation values. */
+  globalAuth?: GlobalAuthDefaults;
   diagnostics: Diagnostic[];
 }
 
@@ -74,6 +78,17 @@ export const READ_KEYS = [
   'whitelist-source-range',
   'denylist-source-range',
   'block-cidrs',
+  'global-auth-url',
+  'global-auth-method',
+  'global-auth-signin',
+  'global-auth-signin-redirect-param',
+  'global-auth-response-headers',
+  'global-auth-request-redirect',
+  'global-auth-always-set-cookie',
+  'global-auth-snippet',
+  'global-auth-cache-key',
+  'global-auth-cache-duration',
+  'no-auth-locations',
 ] as const;
 
 const READ = new Set<string>(READ_KEYS);
@@ -83,7 +98,7 @@ const CIPHERS = /^[A-Z0-9-]{1,64}(?::[A-Z0-9-]{1,64}){0,63}$/;
 
 const TLS_VERSIONS: readonly string[] = ['TLSv1', 'TLSv1.1', 'TLSv1.2', 'TLSv1.3'];
 
-class Reader {
+export class Reader {
   readonly diagnostics: Diagnostic[] = [];
   constructor(
     private readonly data: Readonly<Record<string, string>>,
@@ -255,11 +270,12 @@ export function readConfigMap(configMap: ConfigMap | undefined, ref: ObjectRef):
   const block = reader.sources('block-cidrs');
   if (block !== undefined && block.length > 0) globals.blockSources = block;
   const allowSnippets = reader.bool('allow-snippet-annotations') === true;
+  const globalAuth = readGlobalAuth(reader);
 
   for (const key of Object.keys(configMap.data).sort()) {
     if (READ.has(key)) continue;
     if (Object.hasOwn(IGNORED_KEYS, key)) reader.note(key, `accepted and ignored: ${IGNORED_KEYS[key]}`);
     else reader.note(key, 'not a key Portero reads; it is ignored');
   }
-  return { globals, annotationDefaults: defaults, allowSnippets, ...(redirectCode !== undefined ? { redirectCode } : {}), diagnostics: reader.diagnostics };
+  return { globals, annotationDefaults: defaults, allowSnippets, ...(redirectCode !== undefined ? { redirectCode } : {}), ...(globalAuth ? { globalAuth } : {}), diagnostics: reader.diagnostics };
 }

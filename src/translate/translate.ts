@@ -95,7 +95,7 @@ const selections = new WeakMap<readonly Ingress[], Selection>();
 
 /** The Ingresses Portero serves, valid and sorted oldest first, with the diagnostics of the refused ones. */
 function selectIngresses(snapshot: Snapshot, options: TranslateOptions, settings: AnnotationSettings): Selection {
-  const key = `${options.ingressClass}|${options.controllerClass}|${options.watchIngressWithoutClass}|${settings.prefix}|${settings.allowSnippets}|${JSON.stringify(settings.defaults ?? {})}|${settings.redirectCode}|${settings.sslPassthrough}`;
+  const key = `${options.ingressClass}|${options.controllerClass}|${options.watchIngressWithoutClass}|${settings.prefix}|${settings.allowSnippets}|${JSON.stringify(settings.defaults ?? {})}|${settings.redirectCode}|${settings.sslPassthrough}|${JSON.stringify(settings.globalAuth ?? null)}`;
   const memo = selections.get(snapshot.ingresses);
   if (memo && memo.classes === snapshot.ingressClasses && memo.key === key) return memo;
   const classes = selectClasses(snapshot.ingressClasses, options);
@@ -196,6 +196,7 @@ function configMapSettings(snapshot: Snapshot, options: TranslateOptions): Confi
     allowSnippets: base.allowSnippets || read.allowSnippets,
     ...(Object.keys(read.annotationDefaults).length > 0 ? { defaults: read.annotationDefaults } : {}),
     ...(read.redirectCode !== undefined ? { redirectCode: read.redirectCode } : {}),
+    ...(read.globalAuth ? { globalAuth: read.globalAuth } : {}),
   };
   const configured = { read, annotations };
   byObject.set(found ?? NOT_FOUND, configured);

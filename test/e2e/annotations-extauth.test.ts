@@ -216,3 +216,78 @@ describe('ingress-nginx annotations: external authentication (auth-url)', () => 
     }
   });
 });
+
+function globalAuthConfigMap(data: Record<string, string>): Json {
+  return { apiVersion: 'v1', kind: 'ConfigMap', metadata: { namespace: 'ingress-nginx', name: 'ingress-nginx-controller' }, data };
+}
+
+describe('the ConfigMap\'s global-auth-url: external auth for every Ingress', () => {
+  let portero: Portero;
+  let app: Backend;
+  let auth: AuthService;
+
+  before(async () => {
+    app = await startBackend('app');
+    auth = await startAuth();
+    portero = await startPortero({
+      flags: ['--ingress-class', 'nginx', '--controller-class', 'k8s.io/ingress-nginx', '--configmap', 'ingress-nginx/ingress-nginx-controller'],
+      files: {
+        'class.yaml': [ingressClass('nginx', 'k8s.io/ingress-nginx')],
+        'configmap.yaml': [globalAuthConfigMap({ 'global-auth-url': `${AUTH}/401`, 'global-auth-signin': 'https://login.example/start', 'global-auth-response-headers': 'X-User' })],
+        'app.yaml': serviceWithEndpoints({ name: 'app', endpoints: [app] }),
+        'auth.yaml': serviceWithEndpoints({ name: 'auth', endpoints: [{ address: auth.address, port: auth.port }], servicePort: 4180 }),
+        'ingresses.yaml': [
+          protectedIngress('plain', 'plain.ga.test', {}),
+          protectedIngress('opted-out', 'optout.ga.test', { [`${A}/enable-global-auth`]: 'false' }),
+          protectedIngress('own', 'own.ga.test', { [`${A}/auth-url`]: `${AUTH}/ok`, [`${A}/auth-response-headers`]: 'X-Email' }),
+          ingress({ name: 'acme-solver', className: 'nginx', rules: [{ host: 'plain.ga.test', paths: [{ path: '/.well-known/acme-challenge/token123', pathType: 'Exact', service: 'app' }] }] }),
+        ],
+      },
+    });
+  });
+
+  after(async () => {
+    await portero?.dispose();
+    await app?.close();
+    await auth?.close();
+  });
+
+  test('an Ingress without auth annotations is authenticated by the global URL, with the global sign-in', async () => {
+    const seen = app.requests.length;
+    const response = await request({ port: portero.httpPort, host: 'plain.ga.test', path: '/p' });
+    assert.equal(response.status, 302);
+    assert.equal(response.headers.location, 'https://login.example/start?rd=http://plain.ga.test%2Fp');
+    assert.equal(app.requests.length, seen);
+  });
+
+  test('enable-global-auth: "false" opts out; an Ingress\'s own auth-url replaces the global one entirely', async () => {
+    assert.equal((await request({ port: portero.httpPort, host: 'optout.ga.test', path: '/' })).status, 200);
+    const own = await request({ port: portero.httpPort, host: 'own.ga.test', path: '/', headers: { 'x-user': 'forged' } });
+    assert.equal(own.status, 200);
+    assert.equal(own.echo?.headers['x-email'], 'alice@example.org');
+    // The global response headers are not mixed into an Ingress with its own auth.
+    assert.equal(own.echo?.headers['x-user'], 'forged');
+  });
+
+  test('no-auth-locations (default /.well-known/acme-challenge): a solver Ingress is not authenticated', async () => {
+    const response = await request({ port: portero.httpPort, host: 'plain.ga.test', path: '/.well-known/acme-challenge/token123' });
+    assert.equal(response.status, 200);
+  });
+
+  test('on a running Portero: the global URL changed, then removed', async () => {
+    await portero.write('configmap.yaml', [globalAuthConfigMap({ 'global-auth-url': `${AUTH}/ok`, 'global-auth-response-headers': 'X-User' })]);
+    await eventually(async () => {
+      const response = await request({ port: portero.httpPort, host: 'plain.ga.test', path: '/', headers: { 'x-user': 'forged' } });
+      assert.equal(response.status, 200);
+      assert.equal(response.echo?.headers['x-user'], 'alice');
+    });
+    await portero.write('configmap.yaml', [globalAuthConfigMap({ 'global-auth-url': 'http://auth.example.com/x' })]);
+    await portero.waitForLog((entry) => JSON.stringify(entry).includes('requests are NOT authenticated globally'));
+    await portero.write('configmap.yaml', [globalAuthConfigMap({})]);
+    await eventually(async () => {
+      const response = await request({ port: portero.httpPort, host: 'plain.ga.test', path: '/', headers: { 'x-user': 'forged' } });
+      assert.equal(response.status, 200);
+      assert.equal(response.echo?.headers['x-user'], 'forged');
+    });
+  });
+});

@@ -282,3 +282,55 @@ describe('class takeover', () => {
     assert.deepEqual(translateJson([service, byName, legacy], options).served.map((ref) => ref.name).sort(), ['a', 'b']);
   });
 });
+
+describe('ConfigMap global auth (global-auth-*, no-auth-locations)', () => {
+  test('read as auth-* values, with ingress-nginx\'s default exemption', () => {
+    const settings = read({
+      'global-auth-url': 'http://oauth2.auth.svc.cluster.local:4180/oauth2/auth',
+      'global-auth-method': 'POST',
+      'global-auth-signin': 'https://login.example/start',
+      'global-auth-signin-redirect-param': 'next',
+      'global-auth-response-headers': 'X-User, X-Email',
+      'global-auth-always-set-cookie': 'true',
+    });
+    assert.deepEqual(settings.globalAuth, {
+      values: {
+        'auth-url': 'http://oauth2.auth.svc.cluster.local:4180/oauth2/auth',
+        'auth-method': 'POST',
+        'auth-signin': 'https://login.example/start',
+        'auth-signin-redirect-param': 'next',
+        'auth-response-headers': 'X-User,X-Email',
+        'auth-always-set-cookie': 'true',
+      },
+      exemptPaths: ['/.well-known/acme-challenge'],
+    });
+    assert.deepEqual(settings.diagnostics, []);
+    assert.deepEqual(read({ 'global-auth-url': 'http://10.0.0.1/auth', 'no-auth-locations': '/health, /.well-known/acme-challenge' }).globalAuth?.exemptPaths, ['/health', '/.well-known/acme-challenge']);
+  });
+
+  const refused: [Record<string, string>, string, boolean][] = [
+    // [data, key named in the warning, global auth still on]
+    [{ 'global-auth-url': 'https://$host/auth' }, 'global-auth-url', false],
+    [{ 'global-auth-url': 'http://auth.example.com/x' }, 'global-auth-url', false],
+    [{ 'global-auth-url': 'http://10.0.0.1/a', 'global-auth-method': 'PATCH' }, 'global-auth-method', true],
+    [{ 'global-auth-url': 'http://10.0.0.1/a', 'global-auth-signin': 'javascript:alert(1)' }, 'global-auth-signin', true],
+    [{ 'global-auth-url': 'http://10.0.0.1/a', 'global-auth-response-headers': 'X-Ok, bad header' }, 'global-auth-response-headers', true],
+    [{ 'global-auth-url': 'http://10.0.0.1/a', 'no-auth-locations': 'not-a-path' }, 'no-auth-locations', true],
+    [{ 'global-auth-url': 'http://10.0.0.1/a', 'global-auth-snippet': 'proxy_set_header X 1;' }, 'global-auth-snippet', true],
+  ];
+  for (const [data, key, on] of refused) {
+    test(`refused: ${JSON.stringify(data)} names ${key}`, () => {
+      const settings = read(data);
+      assert.ok(settings.diagnostics.some((d) => d.field === `data[${JSON.stringify(key)}]`), JSON.stringify(settings.diagnostics));
+      assert.equal(settings.globalAuth !== undefined, on);
+      for (const value of Object.values(settings.globalAuth?.values ?? {})) assert.ok(!value.includes('$') && !value.includes(' '), value);
+    });
+  }
+
+  test('every global-auth key is classified by portero migrate as read', () => {
+    for (const key of ['global-auth-url', 'global-auth-signin', 'global-auth-response-headers', 'no-auth-locations']) {
+      assert.notEqual(classifyConfigMapKey(key, 'x').status, 'ignored', key);
+      assert.notEqual(classifyConfigMapKey(key, 'x').status, 'unknown', key);
+    }
+  });
+});

@@ -81,9 +81,6 @@ export const CONFIGMAP_KEYS: Readonly<Record<string, ConfigMapKey>> = {
   'strict-validate-path-type': { note: `refuse regex characters in Prefix and Exact paths (default true); ${NOT_READ}: Portero refuses paths outside its own grammar`, sameWhen: TRUE },
   'allow-cross-namespace-resources': { note: `annotations may name Secrets and ConfigMaps of other namespaces (default false); ${NOT_READ}`, sameWhen: FALSE },
   'global-allowed-response-headers': { note: `headers custom-headers may set; ${NOT_READ}`, sameWhen: EMPTY },
-  'global-auth-url': { note: `external authentication for every Ingress; ${NOT_READ}: requests are not authenticated`, sameWhen: EMPTY },
-  'global-auth-signin': { note: `sign-in URL of the global authentication; ${NOT_READ}`, sameWhen: EMPTY },
-  'global-auth-response-headers': { note: `headers copied from the global authentication response; ${NOT_READ}`, sameWhen: EMPTY },
   'load-balance': { note: `load-balancing algorithm (default round_robin); ${NOT_READ}: Portero balances round-robin`, sameWhen: is('round_robin') },
   'use-gzip': { note: `gzip compression of responses (default false); ${NOT_READ}: Portero does not compress`, sameWhen: FALSE },
   'enable-brotli': { note: `brotli compression (default false); ${NOT_READ}: HAProxy has no brotli`, sameWhen: FALSE },
@@ -116,6 +113,17 @@ const READ_NOTES: Readonly<Record<string, { note: string; status?: 'difference' 
   'whitelist-source-range': { note: 'read with --configmap: the default of every Ingress without an allowlist annotation' },
   'denylist-source-range': { note: 'read with --configmap: the default of every Ingress without the annotation' },
   'block-cidrs': { note: 'read with --configmap: refused (403) on every host' },
+  'global-auth-url': { note: 'read with --configmap: external auth of every Ingress without its own auth-url or enable-global-auth: "false"; same URL rules as auth-url (http:// to a Service name or IP)', status: 'difference' },
+  'global-auth-method': { note: 'read with --configmap (GET, HEAD, POST, PUT or DELETE)' },
+  'global-auth-signin': { note: 'read with --configmap' },
+  'global-auth-signin-redirect-param': { note: 'read with --configmap' },
+  'global-auth-response-headers': { note: 'read with --configmap' },
+  'global-auth-request-redirect': { note: 'read with --configmap' },
+  'global-auth-always-set-cookie': { note: 'read with --configmap' },
+  'global-auth-snippet': { note: 'snippets are never pasted: ignored with a warning', status: 'difference' },
+  'global-auth-cache-key': { note: 'accepted and ignored: auth answers are not cached', status: 'difference' },
+  'global-auth-cache-duration': { note: 'accepted and ignored: auth answers are not cached', status: 'difference' },
+  'no-auth-locations': { note: 'read with --configmap: an Ingress whose paths all start with one of them gets no global auth (ingress-nginx exempts single locations)', status: 'difference' },
 };
 
 /** What Portero does with one key of the ingress-nginx ConfigMap. */

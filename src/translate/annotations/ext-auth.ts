@@ -148,7 +148,7 @@ export const externalAuth: AnnotationGroup = {
     'auth-keepalive-timeout': { status: 'ignored', note: 'connections to the auth service are managed by HAProxy' },
     'auth-keepalive-share-vars': { status: 'ignored', note: 'connections to the auth service are managed by HAProxy' },
     'auth-proxy-set-headers': { status: 'difference', note: 'refused (its paths answer 503): headers from a ConfigMap are not supported yet' },
-    'enable-global-auth': { status: 'ignored', note: 'global auth (the ConfigMap global-auth-url) is not supported yet, so there is nothing to opt out of' },
+    'enable-global-auth': { status: 'difference', note: 'opts out of the ConfigMap\'s global-auth-url; no-auth-locations exempts whole Ingresses whose paths all lie under them, not single paths' },
   },
   read(values, features) {
     const auth = readExternalAuth(values);

@@ -30,6 +30,19 @@ export interface AnnotationSettings {
   defaults?: Readonly<Record<string, string>>;
   /** http-redirect-code of the ConfigMap, when not 308: the code of force-ssl-redirect. */
   redirectCode?: number;
+  /**
+   * The ConfigMap's global-auth-* keys as auth-* annotation values (checked
+   * by translate/configmap.ts): external auth for every Ingress that sets no
+   * auth-url of its own and no enable-global-auth: "false". Compared by identity.
+   */
+  globalAuth?: GlobalAuthDefaults;
+}
+
+export interface GlobalAuthDefaults {
+  /** Annotation name (auth-url, auth-signin, ...) → value. */
+  values: Readonly<Record<string, string>>;
+  /** no-auth-locations: an Ingress whose paths all start with one of these gets no global auth. */
+  exemptPaths: readonly string[];
 }
 
 /** Features being filled in by the groups, one after another. */

@@ -81,8 +81,24 @@ export interface IngressAnnotations {
   basicAuth?: BasicAuthSpec;
 }
 
+/**
+ * The ConfigMap's global auth applies to an Ingress that sets no auth-url of
+ * its own, does not opt out (enable-global-auth: "false"), and has a path
+ * outside no-auth-locations (ingress-nginx exempts those per location; here a
+ * whole Ingress is exempt, which is what cert-manager's solver Ingresses need).
+ */
+function takesGlobalAuth(ingress: Ingress, settings: AnnotationSettings): boolean {
+  const global = settings.globalAuth;
+  if (!global) return false;
+  const own = new AnnotationValues(ingress.metadata.annotations, settings.prefix);
+  if (own.string('auth-url') !== undefined || own.bool('enable-global-auth') === false) return false;
+  const paths = ingress.spec.rules.flatMap((rule) => rule.http?.paths ?? []).map((path) => path.path || '/');
+  const exempt = (path: string) => global.exemptPaths.some((prefix) => path.startsWith(prefix));
+  return paths.length === 0 || !paths.every(exempt);
+}
+
 function readAnnotations(ingress: Ingress, settings: AnnotationSettings): IngressAnnotations {
-  const defaults = settings.defaults ?? {};
+  const defaults = takesGlobalAuth(ingress, settings) ? { ...settings.defaults, ...settings.globalAuth!.values } : (settings.defaults ?? {});
   const values = new AnnotationValues(ingress.metadata.annotations, settings.prefix, defaults);
   if (values.names().length === 0 && Object.keys(defaults).length === 0) return NONE;
   const draft: FeaturesDraft = {};
@@ -126,7 +142,7 @@ export function annotationsOf(ingress: Ingress, settings: AnnotationSettings): I
 }
 
 function sameSettings(a: AnnotationSettings, b: AnnotationSettings): boolean {
-  return a.prefix === b.prefix && a.allowSnippets === b.allowSnippets && a.defaults === b.defaults && a.redirectCode === b.redirectCode && a.sslPassthrough === b.sslPassthrough;
+  return a.prefix === b.prefix && a.allowSnippets === b.allowSnippets && a.defaults === b.defaults && a.redirectCode === b.redirectCode && a.sslPassthrough === b.sslPassthrough && a.globalAuth === b.globalAuth;
 }
 
 /** The field path of an annotation, as diagnostics name it. */
