@@ -237,6 +237,8 @@ export interface Features {
   forwardedPrefix?: string;
   /** The Connection header sent to the endpoints: tokens joined by `, ` (connection-proxy-header). */
   connectionHeader?: string;
+  /** Response headers set on every answer of the route (custom-headers: a ConfigMap's data), sorted by name. */
+  responseHeaders?: readonly { name: string; value: string }[];
   /** Requests of the route are not access-logged (enable-access-log: false). */
   accessLogOff?: boolean;
   /** Failed attempts retried on another endpoint (proxy-next-upstream, -tries). */

@@ -37,6 +37,8 @@ export interface ConfigMapSettings {
   redirectCode?: number;
   /** global-auth-url and friends, as auth-* annotation values. */
   globalAuth?: GlobalAuthDefaults;
+  /** global-allowed-response-headers, lowercase. */
+  allowedResponseHeaders?: readonly string[];
   diagnostics: Diagnostic[];
 }
 
@@ -89,6 +91,7 @@ export const READ_KEYS = [
   'global-auth-cache-key',
   'global-auth-cache-duration',
   'no-auth-locations',
+  'global-allowed-response-headers',
 ] as const;
 
 const READ = new Set<string>(READ_KEYS);
@@ -214,6 +217,16 @@ function forwarded(reader: Reader): ForwardedSettings | undefined {
   };
 }
 
+/** global-allowed-response-headers: the header names custom-headers may set, lowercase and sorted. */
+function allowedResponseHeaders(reader: Reader): string[] | undefined {
+  const value = reader.raw('global-allowed-response-headers');
+  if (value === undefined) return undefined;
+  const names = value.split(',').map((name) => name.trim()).filter((name) => name !== '');
+  const bad = names.find((name) => !HEADER_NAME.test(name));
+  if (bad !== undefined) return reader.problem('global-allowed-response-headers', `${JSON.stringify(bad)} is not a header name`);
+  return [...new Set(names.map((name) => name.toLowerCase()))].sort();
+}
+
 /** The settings of `configMap`; undefined (or absent) gives Portero's defaults. */
 export function readConfigMap(configMap: ConfigMap | undefined, ref: ObjectRef): ConfigMapSettings {
   if (!configMap) {
@@ -271,11 +284,12 @@ export function readConfigMap(configMap: ConfigMap | undefined, ref: ObjectRef):
   if (block !== undefined && block.length > 0) globals.blockSources = block;
   const allowSnippets = reader.bool('allow-snippet-annotations') === true;
   const globalAuth = readGlobalAuth(reader);
+  const allowedHeaders = allowedResponseHeaders(reader);
 
   for (const key of Object.keys(configMap.data).sort()) {
     if (READ.has(key)) continue;
     if (Object.hasOwn(IGNORED_KEYS, key)) reader.note(key, `accepted and ignored: ${IGNORED_KEYS[key]}`);
     else reader.note(key, 'not a key Portero reads; it is ignored');
   }
-  return { globals, annotationDefaults: defaults, allowSnippets, ...(redirectCode !== undefined ? { redirectCode } : {}), ...(globalAuth ? { globalAuth } : {}), diagnostics: reader.diagnostics };
+  return { globals, annotationDefaults: defaults, allowSnippets, ...(redirectCode !== undefined ? { redirectCode } : {}), ...(globalAuth ? { globalAuth } : {}), ...(allowedHeaders ? { allowedResponseHeaders: allowedHeaders } : {}), diagnostics: reader.diagnostics };
 }

@@ -16,6 +16,7 @@ import { annotationField, annotationsOf, DEFAULT_ANNOTATION_SETTINGS, type Annot
 import { addExtraHosts } from './extra-hosts.js';
 import { addAuthEndpoints, resolveAuthTarget } from './ext-auth-endpoints.js';
 import { withBasicAuth } from './auth.js';
+import { withCustomHeaders } from './custom-headers.js';
 import { route, type OptionsOf, type ServiceRef } from './routes.js';
 import { buildTls, inspectSecret, refusal, type RefusedCertificates } from './tls.js';
 import { readConfigMap, type ConfigMapSettings } from './configmap.js';
@@ -95,7 +96,7 @@ const selections = new WeakMap<readonly Ingress[], Selection>();
 
 /** The Ingresses Portero serves, valid and sorted oldest first, with the diagnostics of the refused ones. */
 function selectIngresses(snapshot: Snapshot, options: TranslateOptions, settings: AnnotationSettings): Selection {
-  const key = `${options.ingressClass}|${options.controllerClass}|${options.watchIngressWithoutClass}|${settings.prefix}|${settings.allowSnippets}|${JSON.stringify(settings.defaults ?? {})}|${settings.redirectCode}|${settings.sslPassthrough}|${JSON.stringify(settings.globalAuth ?? null)}`;
+  const key = `${options.ingressClass}|${options.controllerClass}|${options.watchIngressWithoutClass}|${settings.prefix}|${settings.allowSnippets}|${JSON.stringify(settings.defaults ?? {})}|${settings.redirectCode}|${settings.sslPassthrough}|${JSON.stringify(settings.globalAuth ?? null)}|${settings.allowedResponseHeaders?.join(',')}`;
   const memo = selections.get(snapshot.ingresses);
   if (memo && memo.classes === snapshot.ingressClasses && memo.key === key) return memo;
   const classes = selectClasses(snapshot.ingressClasses, options);
@@ -142,7 +143,9 @@ export function translate(snapshot: Snapshot, options: TranslateOptions, previou
   // Basic auth joins the users of a Secret to the options of the Ingresses that name it.
   const auth = withBasicAuth(selection.optionsOf, valid, snapshot.secrets, annotationSettings);
   diagnostics.push(...auth.diagnostics);
-  const routed = route(valid, indexServices(snapshot.services), options.defaultBackendService, previous ? levelsByHost(previous) : undefined, auth.optionsOf);
+  const headers = withCustomHeaders(auth.optionsOf, valid, snapshot.configMaps ?? [], annotationSettings);
+  diagnostics.push(...headers.diagnostics);
+  const routed = route(valid, indexServices(snapshot.services), options.defaultBackendService, previous ? levelsByHost(previous) : undefined, headers.optionsOf);
   const routing = addExtraHosts(valid, routed, annotationSettings);
   diagnostics.push(...routing.diagnostics);
 
@@ -197,6 +200,7 @@ function configMapSettings(snapshot: Snapshot, options: TranslateOptions): Confi
     ...(Object.keys(read.annotationDefaults).length > 0 ? { defaults: read.annotationDefaults } : {}),
     ...(read.redirectCode !== undefined ? { redirectCode: read.redirectCode } : {}),
     ...(read.globalAuth ? { globalAuth: read.globalAuth } : {}),
+    ...(read.allowedResponseHeaders ? { allowedResponseHeaders: read.allowedResponseHeaders } : {}),
   };
   const configured = { read, annotations };
   byObject.set(found ?? NOT_FOUND, configured);

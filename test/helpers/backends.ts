@@ -68,6 +68,11 @@ export async function startBackend(name: string, address = nextLoopbackAddress()
         return;
       }
       const answer = () => {
+        // `X-Echo-Set-Header: Name: value, Other: value`: response headers to send, as the Gateway API conformance echo server does.
+        for (const pair of String(request.headers['x-echo-set-header'] ?? '').split(',').filter((item) => item.includes(':'))) {
+          const at = pair.indexOf(':');
+          response.setHeader(pair.slice(0, at).trim(), pair.slice(at + 1).trim());
+        }
         response.writeHead(200, { 'content-type': 'application/json', 'x-backend': name, server: 'test-backend' });
         response.end(JSON.stringify(echo));
       };

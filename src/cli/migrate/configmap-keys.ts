@@ -80,7 +80,6 @@ export const CONFIGMAP_KEYS: Readonly<Record<string, ConfigMapKey>> = {
   'annotations-risk-level': { note: `highest risk of annotations accepted (default High); ${NOT_READ}: Portero refuses snippets unless --allow-snippet-annotations, and checks every other value against a strict grammar` },
   'strict-validate-path-type': { note: `refuse regex characters in Prefix and Exact paths (default true); ${NOT_READ}: Portero refuses paths outside its own grammar`, sameWhen: TRUE },
   'allow-cross-namespace-resources': { note: `annotations may name Secrets and ConfigMaps of other namespaces (default false); ${NOT_READ}`, sameWhen: FALSE },
-  'global-allowed-response-headers': { note: `headers custom-headers may set; ${NOT_READ}`, sameWhen: EMPTY },
   'load-balance': { note: `load-balancing algorithm (default round_robin); ${NOT_READ}: Portero balances round-robin`, sameWhen: is('round_robin') },
   'use-gzip': { note: `gzip compression of responses (default false); ${NOT_READ}: Portero does not compress`, sameWhen: FALSE },
   'enable-brotli': { note: `brotli compression (default false); ${NOT_READ}: HAProxy has no brotli`, sameWhen: FALSE },
@@ -123,6 +122,7 @@ const READ_NOTES: Readonly<Record<string, { note: string; status?: 'difference' 
   'global-auth-snippet': { note: 'snippets are never pasted: ignored with a warning', status: 'difference' },
   'global-auth-cache-key': { note: 'accepted and ignored: auth answers are not cached', status: 'difference' },
   'global-auth-cache-duration': { note: 'accepted and ignored: auth answers are not cached', status: 'difference' },
+  'global-allowed-response-headers': { note: 'read with --configmap: the header names custom-headers may set' },
   'no-auth-locations': { note: 'read with --configmap: an Ingress whose paths all start with one of them gets no global auth (ingress-nginx exempts single locations)', status: 'difference' },
 };
 

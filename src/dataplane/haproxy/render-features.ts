@@ -78,5 +78,7 @@ export function featureLines(features: Features | undefined, context: FeatureCon
     lines.push(c.line`  http-request replace-path ${c.objectRegex(`(?i)${features.rewrite.pattern}`)} ${c.replaceFormat(features.rewrite.target)}`);
   }
   lines.push(...upstreamHeaderLines(features), ...retryLines(features.nextUpstream), ...corsResponseLines(cors), ...snippetResponseLines(features.snippet), ...extAuthResponseLines(features.externalAuth));
+  // custom-headers: more_set_headers sets them on every answer, the proxy's own included.
+  for (const header of features.responseHeaders ?? []) lines.push(c.line`  http-after-response set-header ${c.fieldName(header.name)} '${c.logFormatValue(header.value)}'`);
   return lines;
 }

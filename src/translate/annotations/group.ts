@@ -36,6 +36,8 @@ export interface AnnotationSettings {
    * auth-url of its own and no enable-global-auth: "false". Compared by identity.
    */
   globalAuth?: GlobalAuthDefaults;
+  /** global-allowed-response-headers of the ConfigMap, lowercase: the names custom-headers may set. */
+  allowedResponseHeaders?: readonly string[];
 }
 
 export interface GlobalAuthDefaults {

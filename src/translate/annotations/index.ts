@@ -15,6 +15,7 @@ import { defaultBackend } from './default-backend.js';
 import { passthrough } from './passthrough.js';
 import { buffers } from './buffers.js';
 import { cors } from './cors.js';
+import { customHeaders, customHeadersOf, type CustomHeadersSpec } from './custom-headers.js';
 import { externalAuth } from './ext-auth.js';
 import type { AnnotationGroup, AnnotationSettings, AnnotationSupport, FeaturesDraft } from './group.js';
 import { hosts } from './hosts.js';
@@ -46,6 +47,7 @@ export const GROUPS: readonly AnnotationGroup[] = [
   hosts,
   snippets,
   cors,
+  customHeaders,
   upstream,
   retries,
   buffers,
@@ -79,6 +81,8 @@ export interface IngressAnnotations {
   sslRedirectOff?: boolean;
   /** auth-type: basic, checked; the Secret is resolved by translate/auth.ts. */
   basicAuth?: BasicAuthSpec;
+  /** custom-headers, checked; the ConfigMap is joined by translate/custom-headers.ts. */
+  customHeaders?: CustomHeadersSpec;
 }
 
 /**
@@ -112,6 +116,7 @@ function readAnnotations(ingress: Ingress, settings: AnnotationSettings): Ingres
   const fresh = () => new AnnotationValues(ingress.metadata.annotations, settings.prefix);
   const canarySpec = canaryOf(fresh());
   const basicAuth = basicAuthOf(fresh(), owner.namespace);
+  const headers = customHeadersOf(fresh(), owner.namespace, settings.allowedResponseHeaders ?? []);
   // Read with the ConfigMap's defaults, as the groups read (a global ssl-redirect: "false" counts), on
   // fresh values: the redirects group already reported an invalid one.
   const withDefaults = new AnnotationValues(ingress.metadata.annotations, settings.prefix, defaults);
@@ -125,6 +130,7 @@ function readAnnotations(ingress: Ingress, settings: AnnotationSettings): Ingres
     ...(canarySpec ? { canary: canarySpec } : {}),
     ...(fresh().bool('ssl-passthrough') === true ? { passthrough: true, passthroughEnabled: settings.sslPassthrough === true } : {}),
     ...(basicAuth ? { basicAuth } : {}),
+    ...(headers ? { customHeaders: headers } : {}),
     ...(redirectOff ? { sslRedirectOff: true } : {}),
   };
 }
@@ -142,7 +148,7 @@ export function annotationsOf(ingress: Ingress, settings: AnnotationSettings): I
 }
 
 function sameSettings(a: AnnotationSettings, b: AnnotationSettings): boolean {
-  return a.prefix === b.prefix && a.allowSnippets === b.allowSnippets && a.defaults === b.defaults && a.redirectCode === b.redirectCode && a.sslPassthrough === b.sslPassthrough && a.globalAuth === b.globalAuth;
+  return a.prefix === b.prefix && a.allowSnippets === b.allowSnippets && a.defaults === b.defaults && a.redirectCode === b.redirectCode && a.sslPassthrough === b.sslPassthrough && a.globalAuth === b.globalAuth && a.allowedResponseHeaders === b.allowedResponseHeaders;
 }
 
 /** The field path of an annotation, as diagnostics name it. */

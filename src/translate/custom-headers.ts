@@ -1,0 +1,44 @@
+// custom-headers: the ConfigMap an Ingress names, joined into its features
+// as response headers. A missing ConfigMap, a header name not allowed by
+// global-allowed-response-headers, or a value Portero cannot render denies
+// the Ingress's paths (503) with a warning. Pure.
+
+import type { ConfigMap, Ingress } from '../objects/types.js';
+import { keyOf } from '../objects/types.js';
+import type { AnnotationSettings } from './annotations/index.js';
+import type { CustomHeadersSpec } from './annotations/custom-headers.js';
+import { HEADER_NAME } from './annotations/grammars.js';
+import { byNamespacedName, makeJoin, type JoinResult } from './join.js';
+import type { OptionsOf } from './routes.js';
+
+/** Printable ASCII and spaces, without `$` (nginx variables are not evaluated), quotes or backslashes: config-lines' logFormatValue. */
+const VALUE = /^[\x20\x21\x23\x25-\x26\x28-\x5b\x5d-\x7e]{0,1024}$/;
+const MAX_HEADERS = 64;
+
+const joinCustomHeaders = makeJoin<CustomHeadersSpec, ConfigMap>({
+  annotation: 'custom-headers',
+  specOf: (options) => options.customHeaders,
+  lookup: (spec, configMaps) => byNamespacedName(configMaps).get(keyOf(spec.namespace, spec.name)),
+  join(features, spec, configMap) {
+    const name = keyOf(spec.namespace, spec.name);
+    if (!configMap) return { problem: `ConfigMap ${name} not found` };
+    const names = Object.keys(configMap.data).sort();
+    if (names.length > MAX_HEADERS) return { problem: `ConfigMap ${name} holds more than ${MAX_HEADERS} headers` };
+    const headers: { name: string; value: string }[] = [];
+    for (const header of names) {
+      const value = configMap.data[header]!.trim();
+      if (!HEADER_NAME.test(header)) return { problem: `ConfigMap ${name}: ${JSON.stringify(header.slice(0, 64))} is not a header name` };
+      if (!spec.allowed.includes(header.toLowerCase())) {
+        return { problem: `ConfigMap ${name}: header ${header} is not allowed; list it in the ingress-nginx ConfigMap's global-allowed-response-headers` };
+      }
+      if (!VALUE.test(value)) return { problem: `ConfigMap ${name}: the value of ${header} holds characters Portero does not set ($, quotes, backslashes, control characters) or is longer than 1024` };
+      headers.push({ name: header.toLowerCase(), value });
+    }
+    return { features: headers.length === 0 ? features : { ...features, responseHeaders: headers } };
+  },
+});
+
+/** `optionsOf` with each Ingress's custom-headers ConfigMap joined in. */
+export function withCustomHeaders(optionsOf: OptionsOf, ingresses: readonly Ingress[], configMaps: readonly ConfigMap[], settings: AnnotationSettings): JoinResult {
+  return joinCustomHeaders(optionsOf, ingresses, configMaps, settings);
+}
