@@ -17,6 +17,7 @@ import { addExtraHosts } from './extra-hosts.js';
 import { addAuthEndpoints, resolveAuthTarget } from './ext-auth-endpoints.js';
 import { withBasicAuth } from './auth.js';
 import { withCustomHeaders } from './custom-headers.js';
+import { withMixedSslRedirects } from './ssl-redirect.js';
 import { route, type OptionsOf, type ServiceRef } from './routes.js';
 import { buildTls, inspectSecret, refusal, type RefusedCertificates } from './tls.js';
 import { readConfigMap, type ConfigMapSettings } from './configmap.js';
@@ -145,7 +146,8 @@ export function translate(snapshot: Snapshot, options: TranslateOptions, previou
   diagnostics.push(...auth.diagnostics);
   const headers = withCustomHeaders(auth.optionsOf, valid, snapshot.configMaps ?? [], annotationSettings);
   diagnostics.push(...headers.diagnostics);
-  const routed = route(valid, indexServices(snapshot.services), options.defaultBackendService, previous ? levelsByHost(previous) : undefined, headers.optionsOf);
+  const optionsOf = withMixedSslRedirects(headers.optionsOf, valid, annotationSettings);
+  const routed = route(valid, indexServices(snapshot.services), options.defaultBackendService, previous ? levelsByHost(previous) : undefined, optionsOf);
   const routing = addExtraHosts(valid, routed, annotationSettings);
   diagnostics.push(...routing.diagnostics);
 

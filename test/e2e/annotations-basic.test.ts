@@ -36,6 +36,9 @@ describe('ingress-nginx annotations: redirects, limits, timeouts, source lists',
           annotated('force', 'force.ann.test', { [`${A}/force-ssl-redirect`]: 'true' }),
           annotated('tls', 'tls.ann.test', {}, { tls: [{ hosts: ['tls.ann.test'], secretName: 'site' }] }),
           annotated('no-redirect', 'plain-ok.ann.test', { [`${A}/ssl-redirect`]: 'false' }, { tls: [{ hosts: ['plain-ok.ann.test'], secretName: 'site' }] }),
+          // One TLS host, two Ingresses that disagree: only the paths of the one that turned the redirect off are served plain.
+          ingress({ name: 'mixed-off', className: 'nginx', annotations: { [`${A}/ssl-redirect`]: 'false' }, rules: [{ host: 'mixed.ann.test', paths: [{ path: '/open', pathType: 'Prefix', service: 'app' }] }], tls: [{ hosts: ['mixed.ann.test'], secretName: 'site' }] }),
+          ingress({ name: 'mixed-on', className: 'nginx', rules: [{ host: 'mixed.ann.test', paths: [{ path: '/', pathType: 'Prefix', service: 'app' }] }] }),
           annotated('moved', 'moved.ann.test', { [`${A}/permanent-redirect`]: 'https://example.org/new?a=%2F#top' }),
           annotated('moved-308', 'moved308.ann.test', { [`${A}/permanent-redirect`]: 'https://example.org/', [`${A}/permanent-redirect-code`]: '308' }),
           annotated('temporal', 'temporal.ann.test', { [`${A}/temporal-redirect`]: 'http://example.org/t', [`${A}/permanent-redirect`]: 'https://example.org/p' }),
@@ -79,6 +82,15 @@ describe('ingress-nginx annotations: redirects, limits, timeouts, source lists',
     const plain = await request({ port: portero.httpPort, host: 'plain-ok.ann.test', path: '/' });
     assert.equal(plain.status, 200);
     assert.equal((await request({ port: portero.httpsPort, tls: true, host: 'plain-ok.ann.test', path: '/' })).status, 200);
+  });
+
+  test('ssl-redirect: "false" acts on its own Ingress\'s paths; another Ingress on the same TLS host keeps its redirect', async () => {
+    assert.equal((await request({ port: portero.httpPort, host: 'mixed.ann.test', path: '/open/x' })).status, 200);
+    const redirected = await request({ port: portero.httpPort, host: 'mixed.ann.test', path: '/other?q=1' });
+    assert.equal(redirected.status, 308);
+    assert.equal(redirected.headers.location, `https://mixed.ann.test:${portero.httpsPort}/other?q=1`);
+    assert.equal((await request({ port: portero.httpPort, host: 'mixed.ann.test', path: '/.well-known/acme-challenge/t' })).status, 200);
+    assert.equal((await request({ port: portero.httpsPort, tls: true, host: 'mixed.ann.test', path: '/other' })).status, 200);
   });
 
   test('permanent-redirect: 301 (or the code given) to the URL as written, for every path', async () => {

@@ -46,7 +46,7 @@ function fixedRedirect(values: AnnotationValues, name: string, codeName: string,
 
 export const redirects: AnnotationGroup = {
   annotations: {
-    'ssl-redirect': { status: 'difference', note: 'false turns the redirect off for the whole host (all its Ingresses), not only for the paths of this Ingress' },
+    'ssl-redirect': { status: 'supported' },
     'force-ssl-redirect': { status: 'supported' },
     // URLs with nginx variables and the codes 300, 304-306 are refused (docs/annotations.md), so an accepted value behaves as in ingress-nginx.
     'permanent-redirect': { status: 'supported' },
