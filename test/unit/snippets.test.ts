@@ -10,6 +10,7 @@ import { translateJson } from '../helpers/translate.js';
 
 describe('parseSnippet', () => {
   const ACCEPTED: [string, string, unknown][] = [
+    ['proxy_set_header with an empty value clears the header, as nginx (HAProxy cannot set an empty one)', 'proxy_set_header X-Team "";', { request: [{ name: 'X-Team' }], response: [], access: [] }],
     ['more_set_headers', 'more_set_headers "X-Frame-Options: DENY" "X-A: b c";', { request: [], response: [{ name: 'X-Frame-Options', value: 'DENY' }, { name: 'X-A', value: 'b c' }], access: [] }],
     ['add_header always', 'add_header Strict-Transport-Security "max-age=31536000; includeSubDomains" always;', { request: [], response: [{ name: 'Strict-Transport-Security', value: 'max-age=31536000; includeSubDomains' }], access: [] }],
     ['clearing', "more_clear_headers 'Server' X-Powered-By; proxy_hide_header X-Debug;", { request: [], response: [{ name: 'Server' }, { name: 'X-Powered-By' }, { name: 'X-Debug' }], access: [] }],

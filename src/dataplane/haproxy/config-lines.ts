@@ -155,7 +155,8 @@ export function originRegex(origin: string): Safe {
  * with spaces, without quotes, backslashes or `$`; `%` doubled.
  */
 export function logFormatValue(value: string): Safe {
-  check(/^[\x20\x21\x23\x25-\x26\x28-\x5b\x5d-\x7e]{0,1024}$/.test(value), 'header value', value);
+  // Not empty: HAProxy takes '' for a missing argument.
+  check(/^[\x20\x21\x23\x25-\x26\x28-\x5b\x5d-\x7e]{1,1024}$/.test(value), 'header value', value);
   return make(value.replace(/%/g, '%%'));
 }
 

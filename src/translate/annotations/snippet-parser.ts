@@ -84,13 +84,15 @@ function headerPair(text: string): HeaderChange | string {
   if (!HEADER_NAME.test(name)) return `${describe(name)} is not a header name`;
   if (colon === -1) return { name };
   const value = text.slice(colon + 1).trim();
+  // An empty value clears the header, as headers-more and proxy_set_header do (HAProxy cannot set an empty one).
+  if (value === '') return { name };
   if (!HEADER_VALUE.test(value)) return `the value of ${name} must be printable text without quotes, backslashes or nginx variables ($)`;
   return { name, value };
 }
 
 function header(name: string | undefined, value: string | undefined): HeaderChange | string {
   if (name === undefined || !HEADER_NAME.test(name)) return `${describe(name ?? '')} is not a header name`;
-  if (value === undefined) return { name };
+  if (value === undefined || value === '') return { name };
   if (!HEADER_VALUE.test(value)) return `the value of ${name} must be printable text without quotes, backslashes or nginx variables ($)`;
   return { name, value };
 }
