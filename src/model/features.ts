@@ -8,6 +8,7 @@
 // without features keep the plain backend and pay nothing for any feature.
 
 import { createHash } from 'node:crypto';
+import type { GatewayFilters } from './gateway-features.js';
 
 /** A redirect answered by the proxy instead of the Service. */
 export interface FixedRedirect {
@@ -237,8 +238,10 @@ export interface Features {
   forwardedPrefix?: string;
   /** The Connection header sent to the endpoints: tokens joined by `, ` (connection-proxy-header). */
   connectionHeader?: string;
-  /** Response headers set on every answer of the route (custom-headers: a ConfigMap's data), sorted by name. */
-  responseHeaders?: readonly { name: string; value: string }[];
+  /** Gateway API filters of the rule (and backendRef) the route comes from. */
+  gateway?: GatewayFilters;
+  /** Response headers set (or, without a value, removed) on every answer of the route (custom-headers: a ConfigMap's data), sorted by name. */
+  responseHeaders?: readonly { name: string; value?: string }[];
   /** Requests of the route are not access-logged (enable-access-log: false). */
   accessLogOff?: boolean;
   /** Failed attempts retried on another endpoint (proxy-next-upstream, -tries). */

@@ -24,7 +24,7 @@ const joinCustomHeaders = makeJoin<CustomHeadersSpec, ConfigMap>({
     if (!configMap) return { problem: `ConfigMap ${name} not found` };
     const names = Object.keys(configMap.data).sort();
     if (names.length > MAX_HEADERS) return { problem: `ConfigMap ${name} holds more than ${MAX_HEADERS} headers` };
-    const headers: { name: string; value: string }[] = [];
+    const headers: { name: string; value?: string }[] = [];
     for (const header of names) {
       const value = configMap.data[header]!.trim();
       if (!HEADER_NAME.test(header)) return { problem: `ConfigMap ${name}: ${JSON.stringify(header.slice(0, 64))} is not a header name` };
@@ -32,7 +32,8 @@ const joinCustomHeaders = makeJoin<CustomHeadersSpec, ConfigMap>({
         return { problem: `ConfigMap ${name}: header ${header} is not allowed; list it in the ingress-nginx ConfigMap's global-allowed-response-headers` };
       }
       if (!VALUE.test(value)) return { problem: `ConfigMap ${name}: the value of ${header} holds characters Portero does not set ($, quotes, backslashes, control characters) or is longer than 1024` };
-      headers.push({ name: header.toLowerCase(), value });
+      // An empty value clears the header, as more_set_headers does.
+      headers.push(value === '' ? { name: header.toLowerCase() } : { name: header.toLowerCase(), value });
     }
     return { features: headers.length === 0 ? features : { ...features, responseHeaders: headers } };
   },

@@ -10,6 +10,7 @@ import type { Features } from '../../model/features.js';
 import type { Endpoint } from '../../model/model.js';
 import * as c from './config-lines.js';
 import { basicAuthLines } from './features/basic-auth.js';
+import { gatewayRequestLines, gatewayResponseLines } from './features/gateway-filters.js';
 import { corsRequestLines, corsResponseLines } from './features/cors.js';
 import { extAuthRequestLines, extAuthResponseLines } from './features/ext-auth.js';
 import { hostRedirectLines, limitLines } from './features/limits.js';
@@ -50,6 +51,7 @@ export function featureLines(features: Features | undefined, context: FeatureCon
     // Absolute, from the request's scheme and Host, as nginx's `$scheme://$http_host<app-root>`.
     lines.push(c.line`  http-request redirect code 302 location '%[ssl_fc,iif(https,http)]://%[req.hdr(host)]${c.logFormatText(features.appRoot)}' if { path / }`);
   }
+  lines.push(...gatewayRequestLines(features.gateway));
   if (features.hostRedirect) lines.push(...hostRedirectLines(features.hostRedirect, { httpPort: context.httpPort ?? 80, httpsPort: context.httpsPort }));
   if (features.denied) lines.push('  http-request return status 503 content-type text/plain string "503 Service Unavailable"');
   // A denied location has no CORS in ingress-nginx either.
@@ -78,7 +80,10 @@ export function featureLines(features: Features | undefined, context: FeatureCon
     lines.push(c.line`  http-request replace-path ${c.objectRegex(`(?i)${features.rewrite.pattern}`)} ${c.replaceFormat(features.rewrite.target)}`);
   }
   lines.push(...upstreamHeaderLines(features), ...retryLines(features.nextUpstream), ...corsResponseLines(cors), ...snippetResponseLines(features.snippet), ...extAuthResponseLines(features.externalAuth));
+  lines.push(...gatewayResponseLines(features.gateway));
   // custom-headers: more_set_headers sets them on every answer, the proxy's own included.
-  for (const header of features.responseHeaders ?? []) lines.push(c.line`  http-after-response set-header ${c.fieldName(header.name)} '${c.logFormatValue(header.value)}'`);
+  for (const header of features.responseHeaders ?? []) {
+    lines.push(header.value === undefined ? c.line`  http-after-response del-header ${c.fieldName(header.name)}` : c.line`  http-after-response set-header ${c.fieldName(header.name)} '${c.logFormatValue(header.value)}'`);
+  }
   return lines;
 }

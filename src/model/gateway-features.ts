@@ -1,0 +1,53 @@
+// What Gateway API filters (HTTPRoute and GRPCRoute `filters`, on a rule or
+// a backendRef) ask of a request, as checked plain data. Part of Features,
+// so a rule with filters gets a backend of its own kind like an Ingress
+// with annotations, and routes without filters pay nothing.
+
+export interface HeaderValue {
+  /** A header name, lowercase (HTTP names are case-insensitive). */
+  name: string;
+  /** Printable ASCII and spaces, without quotes, backslashes or `$`. */
+  value: string;
+}
+
+/** RequestHeaderModifier / ResponseHeaderModifier: `set` replaces, `add` appends a line, `remove` deletes. */
+export interface HeaderEdits {
+  set: readonly HeaderValue[];
+  add: readonly HeaderValue[];
+  remove: readonly string[];
+}
+
+/**
+ * A new path: the whole path replaced (`full`), or the route's matched
+ * prefix replaced element-wise (`prefix`: `/foo` → `/xyz` turns `/foo/bar`
+ * into `/xyz/bar` and `/foo` into `/xyz`; a replacement of `/` strips it).
+ * Prefixes and replacements have no trailing `/` (`''` for `/`).
+ */
+export type PathChange = { kind: 'full'; path: string } | { kind: 'prefix'; prefix: string; replacement: string };
+
+/** RequestRedirect: the parts not given keep the request's. */
+export interface GatewayRedirect {
+  /** The scheme of the Location; absent: the listener's. */
+  scheme?: 'http' | 'https';
+  hostname?: string;
+  /** The port of the Location, already decided by the spec's rule; omitted when it is the scheme's default. */
+  port: number;
+  /** The scheme of the listener the route is served on (the Location's when `scheme` is absent). */
+  listenerScheme: 'http' | 'https';
+  path?: PathChange;
+  code: 301 | 302 | 303 | 307 | 308;
+}
+
+export interface GatewayFilters {
+  requestHeaders?: HeaderEdits;
+  responseHeaders?: HeaderEdits;
+  /** Answered by the proxy; the rule's backends are not asked. */
+  redirect?: GatewayRedirect;
+  /** URLRewrite path (the query is kept). */
+  rewritePath?: PathChange;
+  /** URLRewrite hostname: the Host header the backend receives. */
+  rewriteHost?: string;
+  /** timeouts.request / backendRequest, in milliseconds; 0: no timeout. */
+  requestTimeoutMs?: number;
+  backendTimeoutMs?: number;
+}
