@@ -101,8 +101,9 @@ export function parentRef(name: string, extra: Partial<ParentReference> = {}): P
   return { group: GATEWAY_GROUP, kind: 'Gateway', name, ...extra };
 }
 
-export function backendRef(name: string, port: number | undefined = 8080, extra: Partial<HTTPBackendRef> = {}): HTTPBackendRef {
-  return { group: '', kind: 'Service', name, ...(port === undefined ? {} : { port }), weight: 1, filters: [], ...extra };
+/** `port: null`: a backendRef without port. */
+export function backendRef(name: string, port: number | null = 8080, extra: Partial<HTTPBackendRef> = {}): HTTPBackendRef {
+  return { group: '', kind: 'Service', name, ...(port === null ? {} : { port }), weight: 1, filters: [], ...extra };
 }
 
 export function rule(extra: Partial<HTTPRouteRule> = {}): HTTPRouteRule {

@@ -417,3 +417,381 @@ describe('conformance: Gateways and listeners', () => {
     assert.ok([...gw.conditions, ...parentOf(result, 'route', 'same-namespace').conditions].every((entry) => entry.lastTransitionTime === undefined), 'the writer sets lastTransitionTime');
   });
 });
+
+describe('listener conflicts and overlapping TLS', () => {
+  test('listeners of one port with different protocols are all ProtocolConflict, and not served', () => {
+    const result = run({
+      gateways: [gateway({ name: 'mixed', listeners: [{ name: 'http', port: 8443 }, { name: 'https', protocol: 'HTTPS', port: 8443, certificateRefs: [{ name: 'tls-validity-checks-certificate' }] }, { name: 'other', port: 80 }] })],
+    });
+    for (const name of ['http', 'https']) {
+      const listener = listenerOf(result, 'mixed', name);
+      assert.deepEqual([statusReason(listener.conditions, 'Conflicted'), statusReason(listener.conditions, 'Accepted'), statusReason(listener.conditions, 'Programmed')], ['True/ProtocolConflict', 'False/ProtocolConflict', 'False/Invalid'], name);
+    }
+    assert.equal(statusReason(listenerOf(result, 'mixed', 'other').conditions, 'Conflicted'), 'False/NoConflicts');
+    assert.equal(statusReason(gatewayOf(result, 'mixed').status.conditions, 'Accepted'), 'True/ListenersNotValid');
+    assert.deepEqual(result.listeners.filter((entry) => entry.gateway.name === 'mixed').map((entry) => entry.name), ['other']);
+  });
+
+  test('listeners of one port and protocol with the same hostname are HostnameConflict; a protocol written in lowercase is the same protocol', () => {
+    const result = run({ gateways: [gateway({ name: 'dup', listeners: [{ name: 'a', hostname: 'x.example.com' }, { name: 'b', protocol: 'http', hostname: 'x.example.com' }, { name: 'c' }, { name: 'd', hostname: 'y.example.com' }] })] });
+    assert.deepEqual(['a', 'b', 'c', 'd'].map((name) => statusReason(listenerOf(result, 'dup', name).conditions, 'Conflicted')), ['True/HostnameConflict', 'True/HostnameConflict', 'False/NoConflicts', 'False/NoConflicts']);
+  });
+
+  test('an unsupported protocol does not conflict with a supported listener on its port', () => {
+    const result = run({ gateways: [gateway({ name: 'tcp', listeners: [{ name: 'http' }, { name: 'tcp', protocol: 'TCP' }] })] });
+    assert.equal(statusReason(listenerOf(result, 'tcp', 'http').conditions, 'Conflicted'), 'False/NoConflicts');
+    assert.equal(statusReason(listenerOf(result, 'tcp', 'tcp').conditions, 'Accepted'), 'False/UnsupportedProtocol');
+  });
+
+  test('Gateways sharing an address conflict when one port has two protocols; same protocol is merged', () => {
+    const https = { name: 'https', protocol: 'HTTPS', port: 8000, certificateRefs: [{ name: 'tls-validity-checks-certificate' }] };
+    const result = run({
+      gateways: [
+        gateway({ name: 'shared-a', listeners: [{ name: 'http', port: 8000 }] }),
+        gateway({ name: 'shared-b', listeners: [https] }),
+        gateway({ name: 'own-address', addresses: [{ value: '127.0.0.9' }], listeners: [https] }),
+      ],
+    });
+    assert.equal(statusReason(listenerOf(result, 'shared-a', 'http').conditions, 'Conflicted'), 'True/ProtocolConflict');
+    assert.equal(statusReason(listenerOf(result, 'shared-b', 'https').conditions, 'Conflicted'), 'True/ProtocolConflict');
+    assert.equal(statusReason(listenerOf(result, 'own-address', 'https').conditions, 'Conflicted'), 'False/NoConflicts');
+    // The base Gateways share port 80 and protocol HTTP: served side by side.
+    assert.equal(statusReason(listenerOf(result, 'same-namespace', 'http').conditions, 'Conflicted'), 'False/NoConflicts');
+  });
+
+  test('OverlappingTLSConfig: set on HTTPS listeners of one port whose hostnames overlap, never written False', () => {
+    const cert = [{ name: 'tls-validity-checks-certificate' }];
+    const result = run({
+      gateways: [
+        gateway({
+          name: 'gateway-overlapping-hostnames',
+          listeners: [
+            { name: 'foo-https', protocol: 'HTTPS', hostname: 'foo.example.com', certificateRefs: cert },
+            { name: 'bar-https', protocol: 'HTTPS', hostname: 'bar.bar.example.com', certificateRefs: cert },
+            { name: 'wildcard-https', protocol: 'HTTPS', hostname: '*.example.com', certificateRefs: cert },
+            { name: 'not-overlapping-https', protocol: 'HTTPS', hostname: 'example.com', certificateRefs: cert },
+            { name: 'not-overlapping-other-port', protocol: 'HTTPS', port: 9443, hostname: 'foo.example.com', certificateRefs: cert },
+          ],
+        }),
+      ],
+    });
+    for (const name of ['foo-https', 'bar-https', 'wildcard-https']) {
+      assert.equal(statusReason(listenerOf(result, 'gateway-overlapping-hostnames', name).conditions, 'OverlappingTLSConfig'), 'True/OverlappingHostnames', name);
+    }
+    for (const name of ['not-overlapping-https', 'not-overlapping-other-port']) {
+      assert.ok(!listenerOf(result, 'gateway-overlapping-hostnames', name).conditions.some((entry) => entry.type === 'OverlappingTLSConfig'), name);
+    }
+  });
+
+  test('HTTPS with tls.mode Passthrough is not accepted (UnsupportedValue)', () => {
+    const result = run({ gateways: [gateway({ name: 'passthrough', listeners: [{ name: 'https', protocol: 'HTTPS', mode: 'Passthrough', certificateRefs: [] }] })] });
+    assert.equal(statusReason(listenerOf(result, 'passthrough', 'https').conditions, 'Accepted'), 'False/UnsupportedValue');
+  });
+
+  test('a second, invalid certificateRef leaves ResolvedRefs False but the listener served with the valid one', () => {
+    const result = run({ gateways: [gateway({ name: 'two-certs', listeners: [{ name: 'https', protocol: 'HTTPS', certificateRefs: [{ name: 'tls-validity-checks-certificate' }, { name: 'missing' }] }] })] });
+    const https = listenerOf(result, 'two-certs', 'https');
+    assert.deepEqual([statusReason(https.conditions, 'ResolvedRefs'), statusReason(https.conditions, 'Programmed')], ['False/InvalidCertificateRef', 'True/Programmed']);
+    assert.equal(result.listeners.find((entry) => entry.gateway.name === 'two-certs')?.certificates.length, 1);
+  });
+
+  test('a certificate HAProxy refused is an invalid certificateRef', () => {
+    const first = run({ gateways: [gateway({ name: 'refused', listeners: [{ name: 'https', protocol: 'HTTPS', certificateRefs: [{ name: 'tls-validity-checks-certificate' }] }] })] });
+    const served = first.listeners.find((entry) => entry.gateway.name === 'refused')!;
+    const pem = served.certificates[0]!.info.pem;
+    const refusedCertificates = new Map([[served.certificates[0]!.id, { pem, reason: 'key too small' }]]);
+    const second = run({ gateways: [gateway({ name: 'refused', listeners: [{ name: 'https', protocol: 'HTTPS', certificateRefs: [{ name: 'tls-validity-checks-certificate' }] }] })] }, { refusedCertificates });
+    assert.equal(statusReason(listenerOf(second, 'refused', 'https').conditions, 'ResolvedRefs'), 'False/InvalidCertificateRef');
+    assert.match(conditionOf(listenerOf(second, 'refused', 'https').conditions, 'ResolvedRefs').message, /key too small/);
+  });
+});
+
+describe('Gateway addresses', () => {
+  const published = [{ ip: '192.0.2.10' }, { hostname: 'lb.example.com' }];
+  const cases: [string, { type?: string; value: string }[], { accepted: string; programmed: string; status: { type: string; value: string }[]; bind: string[] | undefined }][] = [
+    ['no spec addresses: the published ones, on the shared bind address', [], { accepted: 'True/Accepted', programmed: 'True/Programmed', status: [{ type: 'IPAddress', value: '192.0.2.10' }, { type: 'Hostname', value: 'lb.example.com' }], bind: [] }],
+    ['IP addresses: bound and reported', [{ value: '127.0.0.2' }, { value: '::1' }], { accepted: 'True/Accepted', programmed: 'True/Programmed', status: [{ type: 'IPAddress', value: '127.0.0.2' }, { type: 'IPAddress', value: '::1' }], bind: ['127.0.0.2', '::1'] }],
+    ['a Hostname address: UnsupportedAddress', [{ type: 'Hostname', value: 'gw.example.com' }], { accepted: 'False/UnsupportedAddress', programmed: 'False/Invalid', status: [], bind: undefined }],
+    ['a value that is no IP: AddressNotUsable, left out of status', [{ value: '127.0.0.2' }, { value: 'not-an-ip' }], { accepted: 'True/Accepted', programmed: 'False/AddressNotUsable', status: [{ type: 'IPAddress', value: '127.0.0.2' }], bind: undefined }],
+    ['an empty IPAddress: assigned from the published addresses', [{ value: '' }], { accepted: 'True/Accepted', programmed: 'True/Programmed', status: [{ type: 'IPAddress', value: '192.0.2.10' }, { type: 'Hostname', value: 'lb.example.com' }], bind: [] }],
+  ];
+  for (const [name, addresses, expected] of cases) {
+    test(name, () => {
+      const result = run({ gateways: [gateway({ name: 'addressed', addresses, listeners: [{ name: 'http', port: 8080 }] })] }, { publishedAddresses: published });
+      const status = gatewayOf(result, 'addressed').status;
+      assert.deepEqual([statusReason(status.conditions, 'Accepted'), statusReason(status.conditions, 'Programmed'), status.addresses], [expected.accepted, expected.programmed, expected.status]);
+      assert.deepEqual(result.listeners.find((entry) => entry.gateway.name === 'addressed')?.addresses, expected.bind);
+    });
+  }
+
+  test('an empty IPAddress with nothing published is AddressNotAssigned; addressProblem makes an IP unusable', () => {
+    const empty = run({ gateways: [gateway({ name: 'addressed', addresses: [{ value: '' }], listeners: [{ name: 'http', port: 8080 }] })] });
+    assert.equal(statusReason(gatewayOf(empty, 'addressed').status.conditions, 'Programmed'), 'False/AddressNotAssigned');
+    const foreign = run({ gateways: [gateway({ name: 'addressed', addresses: [{ value: '203.0.113.7' }], listeners: [{ name: 'http', port: 8080 }] })] }, { addressProblem: (ip) => (ip.startsWith('127.') ? undefined : 'not an address of this node') });
+    assert.equal(statusReason(gatewayOf(foreign, 'addressed').status.conditions, 'Programmed'), 'False/AddressNotUsable');
+    assert.match(conditionOf(gatewayOf(foreign, 'addressed').status.conditions, 'Programmed').message, /203\.0\.113\.7: not an address of this node/);
+  });
+});
+
+describe('allowedRoutes', () => {
+  const selectorCases: [string, NonNullable<Parameters<typeof gateway>[0]['listeners'][number]['selector']>, string[]][] = [
+    ['matchLabels', { matchLabels: { 'gateway-conformance': 'backend' } }, [APP, WEB]],
+    ['In', { matchExpressions: [{ key: 'kubernetes.io/metadata.name', operator: 'In', values: [WEB, 'elsewhere'] }] }, [WEB]],
+    ['NotIn', { matchExpressions: [{ key: 'gateway-conformance', operator: 'NotIn', values: ['backend'] }] }, [INFRA, 'unlabelled', 'undeclared']],
+    ['Exists', { matchExpressions: [{ key: 'gateway-conformance', operator: 'Exists' }] }, [INFRA, APP, WEB]],
+    ['DoesNotExist', { matchExpressions: [{ key: 'gateway-conformance', operator: 'DoesNotExist' }] }, ['unlabelled', 'undeclared']],
+    ['the implied name label, also for a namespace without Namespace object', { matchLabels: { 'kubernetes.io/metadata.name': 'undeclared' } }, ['undeclared']],
+    ['empty selector: every namespace', {}, [INFRA, APP, WEB, 'unlabelled', 'undeclared']],
+  ];
+  for (const [name, selector, expected] of selectorCases) {
+    test(`Selector, ${name}`, () => {
+      const namespaces = [INFRA, APP, WEB, 'unlabelled', 'undeclared'];
+      const unlabelled = namespace('unlabelled');
+      delete (unlabelled.metadata.labels as Record<string, string>)['kubernetes.io/metadata.name'];
+      const result = run({
+        namespaces: [unlabelled],
+        gateways: [gateway({ name: 'selective', listeners: [{ name: 'http', port: 8080, from: 'Selector', selector }] })],
+        httpRoutes: namespaces.map((ns) => httpRoute({ namespace: ns, name: 'route', parentRefs: [parentRef('selective', { namespace: INFRA })], rules: [rule()] })),
+      });
+      const accepted = namespaces.filter((ns) => routeOf(result, 'route', ns).accepted);
+      assert.deepEqual(accepted, expected);
+    });
+  }
+
+  test('from None allows no route; kinds restrict the route kinds', () => {
+    const result = run({
+      gateways: [gateway({ name: 'none', listeners: [{ name: 'http', port: 8080, from: 'None' }] }), gateway({ name: 'http-only', listeners: [{ name: 'http', port: 8081, kinds: [{ kind: 'HTTPRoute' }] }] })],
+      httpRoutes: [httpRoute({ name: 'to-none', parentRefs: [parentRef('none')] })],
+      grpcRoutes: [grpcRoute({ name: 'grpc', parentRefs: [parentRef('http-only')] })],
+    });
+    assert.equal(statusReason(parentOf(result, 'to-none', 'none').conditions, 'Accepted'), 'False/NotAllowedByListeners');
+    const grpc = routeOf(result, 'grpc', INFRA, 'GRPCRoute').status.parents[0]!;
+    assert.equal(statusReason(grpc.conditions, 'Accepted'), 'False/NotAllowedByListeners');
+  });
+
+  test('a route is accepted when one of the selected listeners accepts it; counted once per listener', () => {
+    const gw = gateway({ name: 'two', listeners: [{ name: 'a', hostname: 'a.example.com' }, { name: 'b', hostname: 'b.example.com', from: 'None' }] });
+    const result = run({ gateways: [gw], httpRoutes: [httpRoute({ name: 'r', parentRefs: [parentRef('two'), parentRef('two', { sectionName: 'a' })] })] });
+    assert.deepEqual(attached(result, 'two'), { a: 1, b: 0 });
+    assert.deepEqual(routeOf(result, 'r').status.parents.map((entry) => statusReason(entry.conditions, 'Accepted')), ['True/Accepted', 'True/Accepted']);
+    assert.deepEqual(result.listeners.find((entry) => entry.gateway.name === 'two')!.routes[0]!.parentRefs, [0, 1]);
+  });
+});
+
+describe('rules, filters and backends', () => {
+  const attach = (rules: ReturnType<typeof rule>[], options: AttachOptions = {}) =>
+    run({ httpRoutes: [httpRoute({ name: 'r', parentRefs: [parentRef('same-namespace')], rules })] }, options);
+
+  test('every rule invalid: Accepted False UnsupportedValue, not attached', () => {
+    const result = attach([rule({ filters: [{ type: 'NotAFilter' }], backendRefs: [backendRef('infra-backend-v1')] })]);
+    assert.equal(statusReason(parentOf(result, 'r', 'same-namespace').conditions, 'Accepted'), 'False/UnsupportedValue');
+    assert.equal(attached(result, 'same-namespace').http, 0);
+  });
+
+  test('some rules invalid: Accepted, PartiallyInvalid "Dropped Rule", a filter it cannot apply answers 500, an invalid match is left out', () => {
+    const result = attach([
+      rule({ matches: [prefix('/ok')], backendRefs: [backendRef('infra-backend-v1')] }),
+      rule({ matches: [prefix('/mirror')], filters: [{ type: 'RequestMirror', requestMirror: { backendRef: backendRef('infra-backend-v2') } }], backendRefs: [backendRef('infra-backend-v1')] }),
+      rule({ matches: [{ path: { type: 'Glob', value: '/x*' }, headers: [], queryParams: [] }], backendRefs: [backendRef('infra-backend-v1')] }),
+    ]);
+    const conditions = parentOf(result, 'r', 'same-namespace').conditions;
+    assert.deepEqual([statusReason(conditions, 'Accepted'), statusReason(conditions, 'PartiallyInvalid')], ['True/Accepted', 'True/UnsupportedValue']);
+    assert.match(conditionOf(conditions, 'PartiallyInvalid').message, /^Dropped Rules: /);
+    const served = routeOf(result, 'r');
+    assert.deepEqual(served.served.rules.map((entry) => [entry.index, entry.fail?.reason]), [[0, undefined], [1, 'UnsupportedValue']]);
+    assert.deepEqual(served.droppedRules.map((entry) => entry.index), [2]);
+  });
+
+  test('supported filters by default, and the option extends them', () => {
+    const filters = [
+      { type: 'RequestHeaderModifier', requestHeaderModifier: { set: [], add: [{ name: 'x', value: 'y' }], remove: [] } },
+      { type: 'ResponseHeaderModifier', responseHeaderModifier: { set: [], add: [], remove: ['z'] } },
+    ];
+    const redirect = rule({ filters: [{ type: 'RequestRedirect', requestRedirect: { scheme: 'https', statusCode: 301 } }] });
+    const result = attach([rule({ filters, backendRefs: [backendRef('infra-backend-v1', 8080, { filters })] }), redirect]);
+    assert.ok(!parentOf(result, 'r', 'same-namespace').conditions.some((entry) => entry.type === 'PartiallyInvalid'));
+    const mirror = [rule({ filters: [{ type: 'RequestMirror', requestMirror: { backendRef: backendRef('infra-backend-v2') } }], backendRefs: [backendRef('infra-backend-v1')] })];
+    assert.equal(statusReason(parentOf(attach(mirror), 'r', 'same-namespace').conditions, 'Accepted'), 'False/UnsupportedValue');
+    assert.equal(statusReason(parentOf(attach(mirror, { httpRouteFilters: ['RequestMirror'] }), 'r', 'same-namespace').conditions, 'Accepted'), 'True/Accepted');
+  });
+
+  const invalidRules: [string, ReturnType<typeof rule>, string][] = [
+    ['RequestRedirect with URLRewrite', rule({ filters: [{ type: 'RequestRedirect', requestRedirect: { statusCode: 302 } }, { type: 'URLRewrite', urlRewrite: { hostname: 'x' } }] }), 'IncompatibleFilters'],
+    ['a redirect status code outside the enum', rule({ filters: [{ type: 'RequestRedirect', requestRedirect: { statusCode: 305 } }] }), 'UnsupportedValue'],
+    ['ReplacePrefixMatch on an Exact match', rule({ matches: [{ path: { type: 'Exact', value: '/a' }, headers: [], queryParams: [] }], filters: [{ type: 'URLRewrite', urlRewrite: { path: { type: 'ReplacePrefixMatch', replacePrefixMatch: '/b' } } }] }), 'UnsupportedValue'],
+    ['an unknown header match type', rule({ matches: [{ path: { type: 'PathPrefix', value: '/' }, headers: [{ type: 'Glob', name: 'a', value: 'b' }], queryParams: [] }] }), 'UnsupportedValue'],
+    ['a lowercase method', rule({ matches: [{ path: { type: 'PathPrefix', value: '/' }, headers: [], queryParams: [], method: 'get' }] }), 'UnsupportedValue'],
+    ['an ExtensionRef filter', rule({ filters: [{ type: 'ExtensionRef', extensionRef: { group: 'example.com', kind: 'Auth', name: 'a' } }] }), 'UnsupportedValue'],
+    ['an unsupported filter on a backendRef', rule({ backendRefs: [backendRef('infra-backend-v1', 8080, { filters: [{ type: 'CORS2' }] })] }), 'UnsupportedValue'],
+  ];
+  for (const [name, invalidRule, reason] of invalidRules) {
+    test(`${name}: ${reason}`, () => {
+      assert.equal(statusReason(parentOf(attach([invalidRule]), 'r', 'same-namespace').conditions, 'Accepted'), `False/${reason}`);
+    });
+  }
+
+  test('the checkRule option invalidates rules (a match problem drops the rule)', () => {
+    const result = attach([rule({ matches: [prefix('/a')] }), rule({ matches: [prefix('/b')] })], {
+      checkRule: ({ index, field }) => (index === 1 ? { reason: 'UnsupportedValue', field: `${field}.matches[0].path`, message: 'catastrophic backtracking', inMatches: true } : undefined),
+    });
+    assert.deepEqual(routeOf(result, 'r').droppedRules.map((entry) => [entry.index, entry.message]), [[1, 'catastrophic backtracking']]);
+    assert.ok(result.diagnostics.some((d) => d.field === 'spec.rules[1].matches[0].path' && /catastrophic/.test(d.message)));
+  });
+
+  const backendProblems: [string, ReturnType<typeof backendRef>, string][] = [
+    ['no port', backendRef('infra-backend-v1', null), 'BackendNotFound'],
+    ['a port the Service lacks', backendRef('infra-backend-v1', 9999), 'BackendNotFound'],
+    ['an ExternalName Service', backendRef('external'), 'InvalidKind'],
+    ['a UDP port', backendRef('dns', 53), 'UnsupportedProtocol'],
+    ['a ServiceImport', backendRef('infra-backend-v1', 8080, { group: 'multicluster.x-k8s.io', kind: 'ServiceImport' }), 'InvalidKind'],
+  ];
+  for (const [name, ref, reason] of backendProblems) {
+    test(`backendRef to ${name}: ResolvedRefs False ${reason}`, () => {
+      const dns = service(INFRA, 'dns', [53]);
+      (dns.spec.ports[0] as { protocol: string }).protocol = 'UDP';
+      const result = run({
+        services: [service(INFRA, 'external', [8080], { type: 'ExternalName', externalName: 'example.com' }), dns],
+        httpRoutes: [httpRoute({ name: 'r', parentRefs: [parentRef('same-namespace')], rules: [rule({ backendRefs: [ref, backendRef('infra-backend-v2')] })] })],
+      });
+      assert.deepEqual(routeConditions(result, 'r', 'same-namespace'), ['True/Accepted', `False/${reason}`]);
+      assert.deepEqual(routeOf(result, 'r').served.rules[0]!.backends.map((entry) => entry.ok), [false, true]);
+    });
+  }
+
+  test('a missing Service in a namespace without a grant is RefNotPermitted, not BackendNotFound (nothing is learnt across namespaces)', () => {
+    const result = run({ httpRoutes: [httpRoute({ name: 'r', parentRefs: [parentRef('same-namespace')], rules: [rule({ backendRefs: [backendRef('secret-service', 8080, { namespace: WEB })] })] })] });
+    assert.deepEqual(routeConditions(result, 'r', 'same-namespace'), ['True/Accepted', 'False/RefNotPermitted']);
+  });
+});
+
+describe('GRPCRoute', () => {
+  test('attaches to HTTP listeners (empty kinds allow it) and resolves Services granted to GRPCRoutes', () => {
+    const grant = referenceGrant(WEB, 'grpc', [{ group: 'gateway.networking.k8s.io', kind: 'GRPCRoute', namespace: INFRA }], [{ group: '', kind: 'Service' }]);
+    const result = run({
+      referenceGrants: [grant],
+      grpcRoutes: [grpcRoute({ name: 'g', hostnames: ['grpc.example.com'], parentRefs: [parentRef('same-namespace')], rules: [{ matches: [{ method: { type: 'Exact', service: 'a.B', method: 'C' }, headers: [] }], filters: [], backendRefs: [backendRef('web-backend', 8080, { namespace: WEB })] }] })],
+    });
+    const parent = routeOf(result, 'g', INFRA, 'GRPCRoute').status.parents[0]!;
+    assert.deepEqual([statusReason(parent.conditions, 'Accepted'), statusReason(parent.conditions, 'ResolvedRefs')], ['True/Accepted', 'True/ResolvedRefs']);
+    const served = result.listeners.find((entry) => entry.gateway.name === 'same-namespace')!.routes[0]!;
+    assert.deepEqual([served.route.kind, served.hostnames], ['GRPCRoute', ['grpc.example.com']]);
+  });
+
+  test('an HTTPRoute grant does not cover GRPCRoutes; GRPCRoute filters beyond the header modifiers are unsupported', () => {
+    const result = run({
+      referenceGrants: [grantFromInfraRoutes([{ group: '', kind: 'Service' }])],
+      grpcRoutes: [
+        grpcRoute({ name: 'g', parentRefs: [parentRef('same-namespace')], rules: [{ matches: [], filters: [], backendRefs: [backendRef('web-backend', 8080, { namespace: WEB })] }] }),
+        grpcRoute({ name: 'm', parentRefs: [parentRef('same-namespace')], rules: [{ matches: [], filters: [{ type: 'RequestMirror', requestMirror: { backendRef: backendRef('grpc-infra-backend-v1') } }], backendRefs: [] }] }),
+      ],
+    });
+    assert.equal(statusReason(routeOf(result, 'g', INFRA, 'GRPCRoute').status.parents[0]!.conditions, 'ResolvedRefs'), 'False/RefNotPermitted');
+    assert.equal(statusReason(routeOf(result, 'm', INFRA, 'GRPCRoute').status.parents[0]!.conditions, 'Accepted'), 'False/UnsupportedValue');
+  });
+
+  test('an HTTPRoute and a GRPCRoute with intersecting hostnames on one listener: the older is accepted, the other not', () => {
+    const result = run({
+      httpRoutes: [
+        httpRoute({ name: 'old-http', hostnames: ['*.example.com'], parentRefs: [parentRef('same-namespace')], creationTimestamp: '2026-01-01T00:00:00Z' }),
+        httpRoute({ name: 'young-http', hostnames: ['other.example.org'], parentRefs: [parentRef('same-namespace')], creationTimestamp: '2026-03-01T00:00:00Z' }),
+      ],
+      grpcRoutes: [
+        grpcRoute({ name: 'grpc-clash', hostnames: ['api.example.com'], parentRefs: [parentRef('same-namespace')], creationTimestamp: '2026-02-01T00:00:00Z' }),
+        grpcRoute({ name: 'grpc-older', hostnames: ['other.example.org'], parentRefs: [parentRef('same-namespace')], creationTimestamp: '2025-12-01T00:00:00Z' }),
+      ],
+    });
+    assert.equal(statusReason(routeOf(result, 'grpc-clash', INFRA, 'GRPCRoute').status.parents[0]!.conditions, 'Accepted'), 'False/NotAllowedByListeners');
+    assert.equal(statusReason(routeOf(result, 'grpc-older', INFRA, 'GRPCRoute').status.parents[0]!.conditions, 'Accepted'), 'True/Accepted');
+    assert.equal(statusReason(parentOf(result, 'old-http', 'same-namespace').conditions, 'Accepted'), 'True/Accepted');
+    assert.equal(statusReason(parentOf(result, 'young-http', 'same-namespace').conditions, 'Accepted'), 'False/NotAllowedByListeners');
+    assert.equal(attached(result, 'same-namespace').http, 2);
+  });
+});
+
+describe('the output as a whole', () => {
+  test('is deterministic, does not mutate its input (which is frozen), and lists served routes oldest first', () => {
+    const routes = [
+      httpRoute({ name: 'b', parentRefs: [parentRef('all-namespaces')], creationTimestamp: '2026-01-02T00:00:00Z' }),
+      httpRoute({ name: 'a', parentRefs: [parentRef('all-namespaces')], creationTimestamp: '2026-01-02T00:00:00Z' }),
+      httpRoute({ namespace: WEB, name: 'z', parentRefs: [parentRef('all-namespaces', { namespace: INFRA })], creationTimestamp: '2026-01-01T00:00:00Z', rules: [rule()] }),
+    ];
+    const first = run({ httpRoutes: routes });
+    const second = run({ httpRoutes: [...routes].reverse() });
+    assert.deepEqual(first, second);
+    const served = first.listeners.find((entry) => entry.gateway.name === 'all-namespaces')!;
+    assert.deepEqual(served.routes.map((entry) => entry.route.route.metadata.name), ['z', 'a', 'b']);
+    assert.deepEqual(first.routes.map((entry) => `${entry.route.metadata.namespace}/${entry.route.metadata.name}`), [`${INFRA}/a`, `${INFRA}/b`, `${WEB}/z`]);
+  });
+
+  test('diagnostics name the object and field users must fix', () => {
+    const result = run({
+      gateways: [gateway({ name: 'bad', listeners: [{ name: 'udp', protocol: 'UDP', port: 53 }, { name: 'https', protocol: 'HTTPS', certificateRefs: [{ name: 'missing' }] }] })],
+      httpRoutes: [httpRoute({ name: 'r', parentRefs: [parentRef('same-namespace', { sectionName: 'nope' })] })],
+    });
+    const lines = result.diagnostics.map((d) => `${d.severity} ${d.object.kind} ${d.object.name} ${d.field}`);
+    assert.ok(lines.includes('error Gateway bad spec.listeners[0]'), lines.join('\n'));
+    assert.ok(lines.includes('error Gateway bad spec.listeners[1].tls.certificateRefs[0]'), lines.join('\n'));
+    assert.ok(lines.includes('error HTTPRoute r spec.parentRefs[0]'), lines.join('\n'));
+  });
+
+  test('a certificate that expired, or does not cover the listener hostname, is served with a warning', () => {
+    const result = run(
+      { gateways: [gateway({ name: 'warn', listeners: [{ name: 'https', protocol: 'HTTPS', hostname: 'www.example.net', certificateRefs: [{ name: 'tls-validity-checks-certificate' }] }] })] },
+      { now: new Date(Date.now() + 365 * 24 * 3600 * 1000) },
+    );
+    const messages = result.diagnostics.filter((d) => d.object.name === 'warn').map((d) => `${d.severity}: ${d.message}`);
+    assert.ok(messages.some((m) => /^warning: .*expired/.test(m)), messages.join('\n'));
+    assert.ok(messages.some((m) => /^warning: .*does not cover .*www\.example\.net/.test(m)), messages.join('\n'));
+    assert.equal(statusReason(listenerOf(result, 'warn', 'https').conditions, 'Programmed'), 'True/Programmed');
+  });
+});
+
+describe('hostname intersection (properties)', () => {
+  const label = fc.constantFrom('a', 'b', 'c', 'ab');
+  const precise = fc.array(label, { minLength: 1, maxLength: 4 }).map((labels) => labels.join('.'));
+  const hostname = fc.oneof(precise, precise.map((rest) => `*.${rest}`));
+  const concrete = fc.array(label, { minLength: 1, maxLength: 6 }).map((labels) => labels.join('.'));
+
+  test('is symmetric', () => {
+    fc.assert(fc.property(hostname, hostname, (a, b) => intersectHostnames(a, b) === intersectHostnames(b, a)), { numRuns: 2000 });
+  });
+
+  test('matches exactly the hosts both sides match', () => {
+    fc.assert(
+      fc.property(hostname, hostname, concrete, (a, b, host) => {
+        const both = hostnameMatches(a, host) && hostnameMatches(b, host);
+        const intersection = intersectHostnames(a, b);
+        return intersection === undefined ? !both : hostnameMatches(intersection, host) === both;
+      }),
+      { numRuns: 5000 },
+    );
+  });
+
+  test('is one of its two sides, and a side with itself is itself', () => {
+    fc.assert(
+      fc.property(hostname, hostname, (a, b) => {
+        const intersection = intersectHostnames(a, b);
+        return (intersection === undefined || intersection === a || intersection === b) && intersectHostnames(a, a) === a;
+      }),
+      { numRuns: 2000 },
+    );
+  });
+
+  test('effective hostnames are matched by the listener and by a route hostname', () => {
+    fc.assert(
+      fc.property(fc.option(hostname, { nil: undefined }), fc.array(hostname, { maxLength: 4 }), concrete, (listenerHostname, routeHostnames, host) => {
+        const effective = effectiveHostnames(listenerHostname, routeHostnames);
+        if (effective === 'any') return listenerHostname === undefined && routeHostnames.length === 0;
+        const served = effective.some((name) => hostnameMatches(name, host));
+        const expected = (listenerHostname === undefined || hostnameMatches(listenerHostname, host)) && (routeHostnames.length === 0 || routeHostnames.some((name) => hostnameMatches(name, host)));
+        return served === expected;
+      }),
+      { numRuns: 5000 },
+    );
+  });
+
+  test('a wildcard matches one or more labels, never the bare suffix', () => {
+    assert.deepEqual(['a.example.com', 'a.b.example.com', 'example.com', 'xexample.com'].map((host) => hostnameMatches('*.example.com', host)), [true, true, false, false]);
+    assert.deepEqual([intersectHostnames('*.a.com', 'x.a.com'), intersectHostnames('*.a.com', '*.com'), intersectHostnames('*.a.com', '*.b.com'), intersectHostnames('*.a.com', 'a.com')], ['x.a.com', '*.a.com', undefined, undefined]);
+  });
+});
