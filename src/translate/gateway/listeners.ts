@@ -56,9 +56,12 @@ export interface ListenerState {
   certificateProblems: CertificateProblem[];
   certificates: ResolvedCertificate[];
   overlapping: string[];
-  /** Filled in by attachment: keys of the routes accepted here, and what the router serves. */
+  /** Filled in by attachment: keys of the routes accepted here, and what the router serves (oldest first). */
   attachedKeys: Set<string>;
   attachments: RouteAttachment[];
+  /** The same attachments, by route and by kind, so that attaching stays linear in the number of routes. */
+  attachmentOf: Map<RouteAttachment['route'], RouteAttachment>;
+  attachmentsByKind: Record<RouteKind, RouteAttachment[]>;
 }
 
 export interface GatewayState {
@@ -109,6 +112,8 @@ function listenerState(gateway: Gateway, listener: Listener, index: number, cont
     overlapping: [],
     attachedKeys: new Set(),
     attachments: [],
+    attachmentOf: new Map(),
+    attachmentsByKind: { HTTPRoute: [], GRPCRoute: [] },
   };
   if (protocol === undefined) {
     state.notAccepted = { reason: 'UnsupportedProtocol', message: `protocol ${quote(listener.protocol)} is not supported; Portero serves HTTP and HTTPS` };
@@ -208,7 +213,7 @@ function addressKey(state: GatewayState): string[] {
 export function markCrossGatewayConflicts(states: readonly GatewayState[]): void {
   const bySocket = new Map<string, { state: GatewayState; listener: ListenerState }[]>();
   for (const state of states) {
-    if (state.gatewayProblem) continue;
+    if (state.gatewayProblem || state.addresses.notProgrammed) continue;
     for (const listener of state.listeners) {
       if (listener.protocol === undefined || listener.notAccepted || listener.conflict) continue;
       for (const address of addressKey(state)) {

@@ -134,10 +134,8 @@ function namespaceAllowed(listener: ListenerState, gatewayNamespace: string, rou
 
 /** The older route of the other kind whose hostnames intersect, on this listener. */
 function otherKindConflict(listener: ListenerState, work: RouteWork, hostnames: RouteAttachment['hostnames']): RouteAttachment | undefined {
-  for (const attachment of listener.attachments) {
-    if (attachment.route.kind !== work.kind && hostnameSetsIntersect(attachment.hostnames, hostnames)) return attachment;
-  }
-  return undefined;
+  const otherKind: RouteKind = work.kind === 'HTTPRoute' ? 'GRPCRoute' : 'HTTPRoute';
+  return listener.attachmentsByKind[otherKind].find((attachment) => hostnameSetsIntersect(attachment.hostnames, hostnames));
 }
 
 function selectListeners(parent: ParentWork): ListenerState[] {
@@ -178,8 +176,7 @@ function attachParent(work: RouteWork, parent: ParentWork, context: RouteContext
       refusals.push(`no route hostname matches listener ${name}'s hostname ${listener.listener.hostname}`);
       continue;
     }
-    const existing = listener.attachments.find((attachment) => attachment.route === work.served);
-    const conflict = existing ? undefined : otherKindConflict(listener, work, hostnames);
+    const conflict = listener.attachmentOf.has(work.served) ? undefined : otherKindConflict(listener, work, hostnames);
     if (conflict) {
       const other = conflict.route.route.metadata;
       refusals.push(`older ${conflict.route.kind} ${other.namespace}/${other.name} serves intersecting hostnames on listener ${name}`);
@@ -199,13 +196,16 @@ function attachParent(work: RouteWork, parent: ParentWork, context: RouteContext
   }
   Object.assign(parent, { accepted: true, reason: 'Accepted', message: `accepted by Gateway ${gatewayName} on listeners ${accepting.map(({ listener }) => listener.listener.name).join(', ')}` });
   for (const { listener, hostnames } of accepting) {
-    const existing = listener.attachments.find((attachment) => attachment.route === work.served);
+    const existing = listener.attachmentOf.get(work.served);
     if (existing) {
       existing.parentRefs.push(parent.index);
       continue;
     }
+    const attachment: RouteAttachment = { route: work.served, hostnames, parentRefs: [parent.index] };
     listener.attachedKeys.add(work.key);
-    listener.attachments.push({ route: work.served, hostnames, parentRefs: [parent.index] });
+    listener.attachments.push(attachment);
+    listener.attachmentOf.set(work.served, attachment);
+    listener.attachmentsByKind[work.kind].push(attachment);
   }
 }
 
