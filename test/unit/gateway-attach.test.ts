@@ -254,6 +254,59 @@ describe('conformance: routes and their parents', () => {
     assert.equal(statusReason(parentOf(result, 'port-81', 'ports').conditions, 'Accepted'), 'False/NoMatchingParent');
   });
 
+  test('HTTPRouteHTTPSListener: a route hostname selects the hostname-less HTTPS listener, a sectionName the other', () => {
+    const result = run({
+      httpRoutes: [
+        httpRoute({ name: 'https-test', hostnames: ['example.org'], parentRefs: [parentRef('same-namespace-with-https-listener')] }),
+        httpRoute({ name: 'https-with-hostname', parentRefs: [parentRef('same-namespace-with-https-listener', { sectionName: 'https-with-hostname' })], rules: [rule({ backendRefs: [backendRef('infra-backend-v2')] })] }),
+      ],
+    });
+    assert.deepEqual(attached(result, 'same-namespace-with-https-listener'), { https: 1, 'https-with-hostname': 1 });
+    const served = result.listeners.filter((entry) => entry.gateway.name === 'same-namespace-with-https-listener');
+    assert.deepEqual(
+      served.map((entry) => [entry.name, entry.protocol, entry.certificates.map((c) => c.id), entry.routes.map((r) => [r.route.route.metadata.name, r.hostnames])]),
+      [
+        ['https', 'HTTPS', [`${INFRA}_tls-validity-checks-certificate`], [['https-test', ['example.org']]]],
+        ['https-with-hostname', 'HTTPS', [`${INFRA}_tls-validity-checks-certificate`], [['https-with-hostname', ['second-example.org']]]],
+      ],
+    );
+  });
+
+  test('HTTPRouteListenerHostnameMatching: routes by sectionName take the listener hostnames', () => {
+    const result = run({
+      gateways: [gateway({ name: 'httproute-listener-hostname-matching', listeners: [{ name: 'listener-1', hostname: 'bar.com' }, { name: 'listener-2', hostname: 'foo.bar.com' }, { name: 'listener-3', hostname: '*.bar.com' }, { name: 'listener-4', hostname: '*.foo.com' }] })],
+      httpRoutes: [
+        httpRoute({ name: 'backend-v1', parentRefs: [parentRef('httproute-listener-hostname-matching', { sectionName: 'listener-1' })] }),
+        httpRoute({ name: 'backend-v2', parentRefs: [parentRef('httproute-listener-hostname-matching', { sectionName: 'listener-2' })] }),
+        httpRoute({ name: 'backend-v3', parentRefs: [parentRef('httproute-listener-hostname-matching', { sectionName: 'listener-3' }), parentRef('httproute-listener-hostname-matching', { sectionName: 'listener-4' })] }),
+      ],
+    });
+    const served = result.listeners.filter((entry) => entry.gateway.name === 'httproute-listener-hostname-matching');
+    assert.deepEqual(served.map((entry) => [entry.name, entry.routes.map((r) => [r.route.route.metadata.name, r.hostnames])]), [
+      ['listener-1', [['backend-v1', ['bar.com']]]],
+      ['listener-2', [['backend-v2', ['foo.bar.com']]]],
+      ['listener-3', [['backend-v3', ['*.bar.com']]]],
+      ['listener-4', [['backend-v3', ['*.foo.com']]]],
+    ]);
+  });
+
+  test('HTTPRouteMultipleGateways: one route on two Gateways with their own addresses is served on both', () => {
+    const result = run({
+      gateways: [gateway({ name: 'gateway-1', addresses: [{ value: '127.0.0.11' }], listeners: [{ name: 'http' }] }), gateway({ name: 'gateway-2', addresses: [{ value: '127.0.0.12' }], listeners: [{ name: 'http' }] })],
+      httpRoutes: [
+        httpRoute({ name: 'shared', parentRefs: [parentRef('gateway-1'), parentRef('gateway-2')], rules: [rule({ matches: [prefix('/shared')], backendRefs: [backendRef('infra-backend-v1')] })] }),
+        httpRoute({ name: 'route-1', parentRefs: [parentRef('gateway-1')], rules: [rule({ backendRefs: [backendRef('infra-backend-v2')] })] }),
+        httpRoute({ name: 'route-2', parentRefs: [parentRef('gateway-2')], rules: [rule({ backendRefs: [backendRef('infra-backend-v3')] })] }),
+      ],
+    });
+    assert.deepEqual(routeOf(result, 'shared').status.parents.map((entry) => [entry.parentRef.name, statusReason(entry.conditions, 'Accepted')]), [['gateway-1', 'True/Accepted'], ['gateway-2', 'True/Accepted']]);
+    const served = result.listeners.filter((entry) => entry.gateway.name.startsWith('gateway-'));
+    assert.deepEqual(served.map((entry) => [entry.gateway.name, entry.addresses, entry.routes.map((r) => r.route.route.metadata.name).sort()]), [
+      ['gateway-1', ['127.0.0.11'], ['route-1', 'shared']],
+      ['gateway-2', ['127.0.0.12'], ['route-2', 'shared']],
+    ]);
+  });
+
   test('a parentRef to a Gateway that is missing, of another class, or of another kind gets no status from Portero', () => {
     const other = gateway({ name: 'other-class', className: 'someone-else', listeners: [{ name: 'http' }] });
     const result = run({
@@ -415,6 +468,14 @@ describe('conformance: Gateways and listeners', () => {
     assert.deepEqual(new Set([...gw.conditions, ...gw.listeners.flatMap((entry) => entry.conditions)].map((entry) => entry.observedGeneration)), new Set([7]));
     assert.deepEqual(new Set(parentOf(result, 'route', 'same-namespace').conditions.map((entry) => entry.observedGeneration)), new Set([3]));
     assert.ok([...gw.conditions, ...parentOf(result, 'route', 'same-namespace').conditions].every((entry) => entry.lastTransitionTime === undefined), 'the writer sets lastTransitionTime');
+    // HTTPRouteObservedGenerationBump / GatewayObservedGenerationBump: a new generation, new observedGenerations.
+    const bumped = attachGateways({
+      ...input,
+      gateways: [gateway({ name: 'same-namespace', listeners: [{ name: 'http' }, { name: 'http-8080', port: 8080 }], generation: 8 })],
+      httpRoutes: [httpRoute({ name: 'route', parentRefs: [parentRef('same-namespace')], generation: 4, rules: [rule({ backendRefs: [backendRef('infra-backend-v2')] })] })],
+    });
+    assert.deepEqual(new Set(parentOf(bumped, 'route', 'same-namespace').conditions.map((entry) => entry.observedGeneration)), new Set([4]));
+    assert.deepEqual(gatewayOf(bumped, 'same-namespace').status.listeners.map((entry) => [entry.name, entry.attachedRoutes, entry.conditions[0]!.observedGeneration]), [['http', 1, 8], ['http-8080', 1, 8]]);
   });
 });
 
