@@ -32,7 +32,7 @@
 //   reason (UnsupportedValue or IncompatibleFilters); some: Accepted True and
 //   PartiallyInvalid True, reason UnsupportedValue, message "Dropped Rule ...".
 
-import { GATEWAY_GROUP, type GRPCRoute, type HTTPRoute, type Namespace, type ParentReference } from '../../objects/gateway-types.js';
+import { GATEWAY_GROUP, type GRPCRoute, type GRPCRouteRule, type HTTPRoute, type HTTPRouteRule, type Namespace, type ParentReference } from '../../objects/gateway-types.js';
 import { resolveBackendRef, type BackendContext } from './backends.js';
 import { compareAge, condition, joinMessages, quote } from './conditions.js';
 import { effectiveHostnames, hostnameSetsIntersect } from './hostnames.js';
@@ -98,10 +98,10 @@ function routeWork(kind: RouteKind, route: AnyRoute, context: RouteContext): Rou
   const invalid: RouteWork['invalid'] = [];
   const rules: ServedRule<unknown>[] = [];
   const allBackends: BackendResolution[][] = [];
-  const specRules: readonly (HTTPRoute['spec']['rules'][number] | GRPCRoute['spec']['rules'][number])[] = route.spec.rules;
+  const specRules: readonly (HTTPRouteRule | GRPCRouteRule)[] = route.spec.rules;
   specRules.forEach((rule, index) => {
     const field = `spec.rules[${index}]`;
-    const builtIn = kind === 'HTTPRoute' ? checkHttpRule(rule as HTTPRoute['spec']['rules'][number], field, context.httpFilters) : checkGrpcRule(rule as GRPCRoute['spec']['rules'][number], field, context.grpcFilters);
+    const builtIn = kind === 'HTTPRoute' ? checkHttpRule(rule as HTTPRouteRule, field, context.httpFilters) : checkGrpcRule(rule as GRPCRouteRule, field, context.grpcFilters);
     const problem = ruleProblem(builtIn, context.checkRule?.({ kind, route, rule, index, field }));
     const backends: BackendResolution[] = rule.backendRefs.map((ref) => resolveBackendRef(kind, namespace, ref, context));
     allBackends.push(backends);
@@ -114,7 +114,8 @@ function routeWork(kind: RouteKind, route: AnyRoute, context: RouteContext): Rou
     if (problem) served.fail = { reason: problem.reason, message: problem.message };
     rules.push(served);
   });
-  const served = (kind === 'HTTPRoute' ? { kind, route, rules } : { kind, route, rules }) as ServedRoute;
+  // The kind and the rule types agree: an HTTPRoute's rules are HTTPRouteRules.
+  const served = { kind, route, rules } as ServedRoute;
   return { kind, route, key: `${kind}/${namespace}/${route.metadata.name}`, served, dropped, invalid, ruleCount: specRules.length, backends: allBackends, parents };
 }
 
