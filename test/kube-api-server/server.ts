@@ -74,6 +74,8 @@ export class KubeApiServer {
   readonly requests: LoggedRequest[] = [];
   private readonly watches = new Set<WatchStream>();
   private readonly faults: Fault[] = [];
+  /** Path fragments answered 403 Forbidden, as RBAC without a rule for them would. */
+  private readonly forbidden = new Set<string>();
   private watchDelayMs = 0;
   private server: Server | undefined;
   /** The kinds served now: the built-in ones, and the Gateway API ones once installed. */
@@ -146,6 +148,16 @@ export class KubeApiServer {
     this.faults.push({ count, code, ...match });
   }
 
+  /**
+   * Answers 403 Forbidden to every non-discovery request whose path includes
+   * `pathIncludes` (discovery stays open to all, as system:discovery allows),
+   * until the returned function is called.
+   */
+  forbid(pathIncludes: string): () => void {
+    this.forbidden.add(pathIncludes);
+    return () => this.forbidden.delete(pathIncludes);
+  }
+
   /** Holds new watch requests for `ms` before answering them. */
   delayWatches(ms: number): void {
     this.watchDelayMs = ms;
@@ -216,6 +228,9 @@ export class KubeApiServer {
         if (found === null) throw new ApiError(404, 'NotFound', 'the server could not find the requested resource');
         entry.verb = 'discovery';
         return reply(200, found);
+      }
+      if ([...this.forbidden].some((fragment) => url.pathname.includes(fragment))) {
+        throw new ApiError(403, 'Forbidden', `${url.pathname} is forbidden: User "system:serviceaccount:portero-system:portero" cannot access it`);
       }
       const target = this.route(url.pathname);
       Object.assign(entry, { resource: target.resource.plural, subresource: target.subresource, namespace: target.namespace || undefined });
