@@ -8,7 +8,9 @@ import { snapshotOf as storeSnapshot } from '../../src/cli/controller.js';
 import { isDiscovery, permissionFor, requestAttributes } from '../../src/kube/permissions.js';
 import { decodeObject } from '../../src/objects/decode.js';
 import { KINDS, type KubeObject } from '../../src/objects/types.js';
+import { StatusOnlyBatch } from '../../src/source/kube/status-only.js';
 import { trimUnread } from '../../src/source/kube/trim.js';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { Store } from '../../src/store/store.js';
 import { Metrics } from '../../src/telemetry/metrics.js';
 import { snapshotOf } from '../../src/translate/translate.js';
@@ -59,6 +61,22 @@ describe('store, snapshots and metrics', () => {
     metrics.setObjects(Object.fromEntries(KINDS.map((kind, i) => [kind, i])) as Record<(typeof KINDS)[number], number>);
     const text = (await metrics.render()).body;
     for (const [i, kind] of KINDS.entries()) assert.ok(text.includes(`portero_objects{kind="${kind}"} ${i}`), kind);
+  });
+});
+
+describe('status-only updates', () => {
+  test('a Gateway API object whose status alone changed (its resourceVersion, once trimmed) reaches the store in a batch', async () => {
+    const store = new Store({ debounceMs: 1, maxDelayMs: 5 });
+    const batch = new StatusOnlyBatch(store, 5, 20);
+    const at = (resourceVersion: string, path = '/') => decoded({ ...httpRoute('web', { path }), metadata: { name: 'web', resourceVersion } });
+    store.upsert(at('1'));
+    assert.equal(batch.offer(at('2')), true, 'held');
+    assert.equal(store.get('HTTPRoute', 'default', 'web')?.metadata.resourceVersion, '1');
+    await sleep(60);
+    assert.equal(store.get('HTTPRoute', 'default', 'web')?.metadata.resourceVersion, '2', 'released');
+    assert.equal(batch.offer(at('3', '/other')), false, 'a spec change is not held');
+    assert.equal(batch.offer(decoded({ ...referenceGrant('g', 'team-a', 'default'), metadata: { name: 'g', namespace: 'team-a', resourceVersion: '9' } })), false, 'ReferenceGrants have no status');
+    batch.stop();
   });
 });
 

@@ -6,8 +6,9 @@
 //
 // One copy of each object is kept: the decoded one in the store. Raw objects
 // are trimmed of what Portero never reads (trim.ts) and dropped once decoded;
-// the informers remember only resourceVersions. Ingress updates that change
-// only status are stored in batches (status-only.ts).
+// the informers remember only resourceVersions. Updates that change only
+// status (of Ingresses and Gateway API objects) are stored in batches
+// (status-only.ts).
 //
 // The Gateway API kinds and Namespaces are read only where the cluster serves
 // them and RBAC allows it (optional-kinds.ts): Ingresses never wait for them.
@@ -108,7 +109,7 @@ export class KubeSource {
         remove: (raw) => {
           const namespace = watched.namespaced ? String(raw.metadata?.namespace ?? '') : '';
           const name = String(raw.metadata?.name ?? '');
-          if (watched.kind === 'Ingress') this.statusOnly.forget(namespace, name);
+          this.statusOnly.forget(watched.kind, namespace, name);
           store.delete(watched.kind, namespace, name);
         },
       },
@@ -121,7 +122,7 @@ export class KubeSource {
   private upsert(raw: Record<string, any>): void {
     const result = decodeObject(trimUnread(raw), { defaultNamespace: 'default', creationTimestampFor: () => new Date().toISOString() });
     if (result.status === 'ok') {
-      if (result.object.kind === 'Ingress' && this.statusOnly.offer(result.object)) return;
+      if (this.statusOnly.offer(result.object)) return;
       this.options.store.upsert(result.object);
       return;
     }
@@ -135,7 +136,7 @@ export class KubeSource {
       // The API server accepted it, yet Portero cannot read it: leave it out, loudly, once per version.
       const key = `${result.ref.kind}/${result.ref.namespace}/${result.ref.name}`;
       const version = String(raw.metadata?.resourceVersion ?? '');
-      if (result.ref.kind === 'Ingress') this.statusOnly.forget(result.ref.namespace, result.ref.name);
+      this.statusOnly.forget(result.ref.kind, result.ref.namespace, result.ref.name);
       this.options.store.delete(result.ref.kind, result.ref.namespace, result.ref.name);
       if (this.reported.get(key) === version) return;
       this.reported.set(key, version);
