@@ -59,10 +59,16 @@ export function withOptional<T extends object>(object: T, optional: Partial<T>):
   return object;
 }
 
+/** The label the API server sets on every Namespace to its name (Kubernetes 1.21 and later). */
+export const NAMESPACE_NAME_LABEL = 'kubernetes.io/metadata.name';
+
 export function decodeNamespace(metadata: ObjectMeta): Namespace {
   // Only the labels are read (a listener's allowedRoutes selector); a
-  // Namespace's annotations are often large and never read.
-  return { kind: 'Namespace', metadata: metadata.annotations === EMPTY_MAP ? metadata : { ...metadata, annotations: EMPTY_MAP } };
+  // Namespace's annotations are often large and never read. The API server
+  // sets the name label whatever the manifest says, and selectors use it.
+  const labels = metadata.labels[NAMESPACE_NAME_LABEL] === metadata.name ? metadata.labels : { ...metadata.labels, [NAMESPACE_NAME_LABEL]: metadata.name };
+  if (labels === metadata.labels && metadata.annotations === EMPTY_MAP) return { kind: 'Namespace', metadata };
+  return { kind: 'Namespace', metadata: { ...metadata, labels, annotations: EMPTY_MAP } };
 }
 
 export function decodeGatewayClass(shape: Shape, raw: JsonObject, metadata: ObjectMeta): GatewayClass {

@@ -124,6 +124,8 @@ describe('Kubernetes API test server', () => {
     const lease = await call(api, 'PUT', '/apis/coordination.k8s.io/v1/namespaces/default/leases/l', { metadata: { name: 'l' }, spec: { holderIdentity: 'a' } });
     assert.equal(lease.status, 201, 'Leases may be created by PUT');
     assert.equal((await call(api, 'POST', '/api/v1/namespaces/nowhere/services', { metadata: { name: 'x' } })).status, 404);
+    const created = await call(api, 'POST', '/api/v1/namespaces', { metadata: { name: 'labelled', labels: { 'kubernetes.io/metadata.name': 'wrong' } } });
+    assert.deepEqual(created.body.metadata.labels, { 'kubernetes.io/metadata.name': 'labelled' }, 'every Namespace carries its name label');
   });
 });
 

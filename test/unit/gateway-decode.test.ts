@@ -132,6 +132,11 @@ describe('Gateway API objects decode with the API defaults filled in', () => {
     assert.equal(object.metadata.namespace, '');
   });
 
+  test('a Namespace carries its name label, as the API server sets it, whatever the manifest says', () => {
+    assert.deepEqual(ok({ apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'b' } }).metadata.labels, { 'kubernetes.io/metadata.name': 'b' });
+    assert.deepEqual(ok({ apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'b', labels: { 'kubernetes.io/metadata.name': 'other', x: 'y' } } }).metadata.labels, { 'kubernetes.io/metadata.name': 'b', x: 'y' });
+  });
+
   test('a decoded object written back as a manifest decodes to the same object (kept last good versions)', () => {
     const objects = [
       ok(gateway({ listeners: [http(), https({ tls: { certificateRefs: [{ name: 'c' }], options: { 'example.com/min-tls': '1.3' } } })] })),
