@@ -111,7 +111,7 @@ export class OptionalKinds {
   }
 
   private async check(first: boolean): Promise<void> {
-    const { client, log } = this.options;
+    const { log } = this.options;
     const discovered = new Map<string, Set<string>>();
     const newlyStarted: Kind[] = [];
     for (const entry of OPTIONAL_KINDS) {
