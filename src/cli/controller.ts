@@ -40,6 +40,12 @@ export function snapshotOf(store: Store): Snapshot {
     endpointSlices: store.list('EndpointSlice'),
     secrets: store.list('Secret'),
     configMaps: store.list('ConfigMap'),
+    namespaces: store.list('Namespace'),
+    gatewayClasses: store.list('GatewayClass'),
+    gateways: store.list('Gateway'),
+    httpRoutes: store.list('HTTPRoute'),
+    grpcRoutes: store.list('GRPCRoute'),
+    referenceGrants: store.list('ReferenceGrant'),
   };
 }
 
@@ -99,6 +105,12 @@ export class Controller {
         EndpointSlice: snapshot.endpointSlices.length,
         Secret: snapshot.secrets.length,
         ConfigMap: snapshot.configMaps?.length ?? 0,
+        Namespace: snapshot.namespaces?.length ?? 0,
+        GatewayClass: snapshot.gatewayClasses?.length ?? 0,
+        Gateway: snapshot.gateways?.length ?? 0,
+        HTTPRoute: snapshot.httpRoutes?.length ?? 0,
+        GRPCRoute: snapshot.grpcRoutes?.length ?? 0,
+        ReferenceGrant: snapshot.referenceGrants?.length ?? 0,
       });
       for (const severity of ['error', 'warning'] as const) {
         const objects = new Set(translation.diagnostics.filter((d) => d.severity === severity).map((d) => `${d.object.kind}/${d.object.namespace}/${d.object.name}`));

@@ -2,8 +2,18 @@
 // in deploy/ must allow each of these (a test checks it), and the client
 // reports any request not listed here, so the list cannot fall behind the
 // code.
+//
+// The Namespace and Gateway API permissions are optional: without them
+// Portero serves Ingresses and says which kinds it cannot read
+// (source/kube/optional-kinds.ts). Discovery requests (`/apis/GROUP/VERSION`,
+// to learn whether the Gateway API CRDs are installed) need no rule: every
+// authenticated user may make them (the built-in system:discovery role).
 
 export type Scope = 'cluster' | 'own-namespace';
+
+const GATEWAY_API_GROUP = 'gateway.networking.k8s.io';
+const GATEWAY_STATUS_RESOURCES = ['gatewayclasses', 'gateways', 'httproutes', 'grpcroutes'];
+const GATEWAY_RESOURCES = [...GATEWAY_STATUS_RESOURCES, 'referencegrants'];
 
 export interface Permission {
   group: string;
@@ -26,6 +36,9 @@ export const PERMISSIONS: readonly Permission[] = [
   { group: 'coordination.k8s.io', resource: 'leases', verbs: ['get', 'create', 'update'], scope: 'own-namespace', why: 'leader election' },
   { group: '', resource: 'pods', verbs: ['get', 'list'], scope: 'own-namespace', why: "Portero's own pods, to find their nodes" },
   { group: '', resource: 'configmaps', verbs: ['get', 'list', 'watch'], scope: 'own-namespace', why: '--configmap: the ingress-nginx ConfigMap (field selector metadata.name=), in Portero\'s namespace' },
+  { group: '', resource: 'namespaces', verbs: ['list', 'watch', 'get'], scope: 'cluster', why: 'namespace labels, which Gateway listeners select routes by (allowedRoutes); optional' },
+  ...GATEWAY_RESOURCES.map((resource): Permission => ({ group: GATEWAY_API_GROUP, resource, verbs: ['list', 'watch', 'get'], scope: 'cluster', why: 'read Gateway API objects; re-read one after a status conflict; optional (CRDs may be absent)' })),
+  ...GATEWAY_STATUS_RESOURCES.map((resource): Permission => ({ group: GATEWAY_API_GROUP, resource: `${resource}/status`, verbs: ['get', 'patch', 'update'], scope: 'cluster', why: 'write the status of Gateway API objects Portero serves (the leader only)' })),
 ];
 
 export interface RequestAttributes {
@@ -62,6 +75,15 @@ export function requestAttributes(method: string, pathAndQuery: string): Request
     : method === 'DELETE' ? (name ? 'delete' : 'deletecollection')
     : method.toLowerCase();
   return { verb, group, resource: subresource ? `${resource}/${subresource}` : resource, namespace };
+}
+
+/**
+ * Whether a request is API discovery (`/api`, `/apis`, `/apis/GROUP`,
+ * `/apis/GROUP/VERSION`, `/version`), which every authenticated user may make.
+ */
+export function isDiscovery(method: string, pathAndQuery: string): boolean {
+  const path = pathAndQuery.split('?')[0]!.replace(/\/+$/, '');
+  return method === 'GET' && /^\/(version|api|api\/v1|apis|apis\/[^/]+|apis\/[^/]+\/[^/]+)$/.test(path);
 }
 
 /** The permission that covers a request, if any. */

@@ -10,7 +10,7 @@ import { isIP } from 'node:net';
 import { collect, type FieldError, type FieldPath } from './field-errors.js';
 import * as grammar from './grammar.js';
 import { hashKind, parseAuthMap, parseHtpasswd, type AuthUsers } from './htpasswd.js';
-import { Shape, type JsonObject } from './shape.js';
+import { EMPTY_LIST, Shape, shared, type JsonObject } from './shape.js';
 import {
   API_VERSIONS,
   CLUSTER_SCOPED,
@@ -33,6 +33,7 @@ import {
   type Service,
 } from './types.js';
 import { validateEndpointSlice, validateIngress, validateIngressClass, validateService } from './validate.js';
+import { decodeGatewayObject, validateGatewayObject } from './gateway-objects.js';
 
 export type DecodeResult =
   | { status: 'ok'; object: KubeObject }
@@ -54,16 +55,7 @@ export interface DecodeOptions {
  */
 export const CREATED_AFTER_EVERY_TIMESTAMP = '9999-12-31T23:59:59Z';
 
-// Objects are immutable once decoded, so empty maps and lists can be shared:
-// thousands of objects without labels need no thousands of empty objects.
-const EMPTY_MAP: Readonly<Record<string, string>> = Object.freeze({});
-const EMPTY_LIST: readonly never[] = Object.freeze([]);
 const EMPTY_STATUS: Ingress['status'] = Object.freeze({ loadBalancer: Object.freeze({ ingress: EMPTY_LIST as never[] }) });
-
-function shared<T extends object>(value: T): T {
-  if (Array.isArray(value)) return (value.length === 0 ? EMPTY_LIST : value) as T;
-  return (Object.keys(value).length === 0 ? EMPTY_MAP : value) as T;
-}
 
 function isKind(value: string): value is Kind {
   return (KINDS as readonly string[]).includes(value);
@@ -110,8 +102,9 @@ function decodeUnguarded(raw: unknown, options: DecodeOptions): DecodeResult {
 
   const metadata = decodeMetadata(shape, raw.metadata, kind, options);
   const ref: ObjectRef = { kind, namespace: metadata.namespace, name: metadata.name };
-  if (apiVersion !== API_VERSIONS[kind]) {
-    shape.fail(['apiVersion'], `Unsupported value: ${JSON.stringify(apiVersion)}: ${kind} must be ${API_VERSIONS[kind]}`);
+  const versions = API_VERSIONS[kind];
+  if (!versions.includes(apiVersion)) {
+    shape.fail(['apiVersion'], `Unsupported value: ${JSON.stringify(apiVersion)}: ${kind} must be ${versions.length === 1 ? versions[0] : `one of ${versions.join(', ')}`}`);
   }
   let object: KubeObject;
   switch (kind) {
@@ -133,6 +126,9 @@ function decodeUnguarded(raw: unknown, options: DecodeOptions): DecodeResult {
     case 'ConfigMap':
       object = decodeConfigMap(shape, raw, metadata);
       break;
+    default:
+      object = decodeGatewayObject(kind, shape, raw, metadata);
+      break;
   }
   const errors = [...shape.errors];
   if (errors.length === 0) errors.push(...semanticErrors(object, options));
@@ -153,6 +149,8 @@ function semanticErrors(object: KubeObject, options: DecodeOptions): FieldError[
     case 'Secret':
     case 'ConfigMap':
       return [];
+    default:
+      return validateGatewayObject(object);
   }
 }
 
@@ -160,7 +158,7 @@ function decodeMetadata(shape: Shape, value: unknown, kind: Kind, options: Decod
   const meta = shape.object(value, ['metadata']);
   const name = shape.requiredString(meta.name, ['metadata', 'name']);
   if (name !== '') {
-    const check = kind === 'Service' ? grammar.serviceName : grammar.objectName;
+    const check = kind === 'Service' ? grammar.serviceName : kind === 'Namespace' ? grammar.namespaceName : grammar.objectName;
     collect(shape.errors, ['metadata', 'name'], name, check(name));
   }
   let namespace = '';

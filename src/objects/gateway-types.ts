@@ -65,6 +65,8 @@ export interface Listener {
     /** Defaults to 'Terminate'. */
     mode: 'Terminate' | 'Passthrough';
     certificateRefs: SecretObjectReference[];
+    /** Implementation-specific TLS options (`example.com/key: value`); absent when none are given. */
+    options?: Readonly<Record<string, string>>;
   };
   allowedRoutes: {
     namespaces: { from: 'All' | 'Same' | 'Selector' | 'None'; selector?: LabelSelector };

@@ -6,6 +6,17 @@ import type { FieldError, FieldPath } from './field-errors.js';
 
 export type JsonObject = Record<string, unknown>;
 
+// Objects are immutable once decoded, so empty maps and lists can be shared:
+// thousands of objects without labels need no thousands of empty objects.
+export const EMPTY_MAP: Readonly<Record<string, string>> = Object.freeze({});
+export const EMPTY_LIST: readonly never[] = Object.freeze([]);
+
+/** `value`, or the shared empty list or map when it is empty. */
+export function shared<T extends object>(value: T): T {
+  if (Array.isArray(value)) return (value.length === 0 ? EMPTY_LIST : value) as T;
+  return (Object.keys(value).length === 0 ? EMPTY_MAP : value) as T;
+}
+
 /**
  * A string that holds only its own characters. Parsers return slices of the
  * text they read, and V8 keeps a slice of 13 characters or more as a view

@@ -5,23 +5,71 @@
 // names follow the Kubernetes API so that diagnostics can name fields exactly
 // as users wrote them.
 
+import type { GatewayObject } from './gateway-types.js';
 import type { AuthUsers } from './htpasswd.js';
 
-export type Kind = 'Ingress' | 'IngressClass' | 'Service' | 'EndpointSlice' | 'Secret' | 'ConfigMap';
+export type Kind =
+  | 'Ingress'
+  | 'IngressClass'
+  | 'Service'
+  | 'EndpointSlice'
+  | 'Secret'
+  | 'ConfigMap'
+  | 'Namespace'
+  | 'GatewayClass'
+  | 'Gateway'
+  | 'HTTPRoute'
+  | 'GRPCRoute'
+  | 'ReferenceGrant';
 
-export const KINDS: readonly Kind[] = ['Ingress', 'IngressClass', 'Service', 'EndpointSlice', 'Secret', 'ConfigMap'];
+export const KINDS: readonly Kind[] = [
+  'Ingress',
+  'IngressClass',
+  'Service',
+  'EndpointSlice',
+  'Secret',
+  'ConfigMap',
+  'Namespace',
+  'GatewayClass',
+  'Gateway',
+  'HTTPRoute',
+  'GRPCRoute',
+  'ReferenceGrant',
+];
 
-/** The apiVersion each kind must carry. */
-export const API_VERSIONS: Readonly<Record<Kind, string>> = {
-  Ingress: 'networking.k8s.io/v1',
-  IngressClass: 'networking.k8s.io/v1',
-  Service: 'v1',
-  EndpointSlice: 'discovery.k8s.io/v1',
-  Secret: 'v1',
-  ConfigMap: 'v1',
+/** The Gateway API kinds (gateway.networking.k8s.io), whose CRDs a cluster may not have. */
+export const GATEWAY_KINDS: readonly Kind[] = ['GatewayClass', 'Gateway', 'HTTPRoute', 'GRPCRoute', 'ReferenceGrant'];
+
+const GATEWAY_V1 = 'gateway.networking.k8s.io/v1';
+const GATEWAY_V1BETA1 = 'gateway.networking.k8s.io/v1beta1';
+
+/**
+ * The apiVersions each kind may carry. The first is the one Portero writes
+ * (the kept manifests of the manifest source) and watches when the API
+ * serves it. Gateway API kinds are served in several versions with the same
+ * schema: an object in any of them decodes the same.
+ */
+export const API_VERSIONS: Readonly<Record<Kind, readonly string[]>> = {
+  Ingress: ['networking.k8s.io/v1'],
+  IngressClass: ['networking.k8s.io/v1'],
+  Service: ['v1'],
+  EndpointSlice: ['discovery.k8s.io/v1'],
+  Secret: ['v1'],
+  ConfigMap: ['v1'],
+  Namespace: ['v1'],
+  GatewayClass: [GATEWAY_V1, GATEWAY_V1BETA1],
+  Gateway: [GATEWAY_V1, GATEWAY_V1BETA1],
+  HTTPRoute: [GATEWAY_V1, GATEWAY_V1BETA1],
+  GRPCRoute: [GATEWAY_V1],
+  ReferenceGrant: [GATEWAY_V1, GATEWAY_V1BETA1],
 };
 
-export const CLUSTER_SCOPED: ReadonlySet<Kind> = new Set<Kind>(['IngressClass']);
+/** The apiVersion Portero writes for a kind. */
+export function apiVersionOf(kind: Kind): string {
+  return API_VERSIONS[kind][0]!;
+}
+
+export const CLUSTER_SCOPED: ReadonlySet<Kind> = new Set<Kind>(['IngressClass', 'Namespace', 'GatewayClass']);
 
 export interface ObjectMeta {
   /** Empty for cluster-scoped kinds. */
@@ -156,7 +204,7 @@ export interface ConfigMap {
   data: Readonly<Record<string, string>>;
 }
 
-export type KubeObject = Ingress | IngressClass | Service | EndpointSlice | Secret | ConfigMap;
+export type KubeObject = Ingress | IngressClass | Service | EndpointSlice | Secret | ConfigMap | GatewayObject;
 
 export interface ObjectRef {
   kind: Kind;

@@ -21,6 +21,7 @@ import { withMixedSslRedirects } from './ssl-redirect.js';
 import { route, type OptionsOf, type ServiceRef } from './routes.js';
 import { buildTls, inspectSecret, refusal, type RefusedCertificates } from './tls.js';
 import { readConfigMap, type ConfigMapSettings } from './configmap.js';
+import type { Gateway, GatewayClass, GRPCRoute, HTTPRoute, Namespace, ReferenceGrant } from '../objects/gateway-types.js';
 
 export interface Snapshot {
   ingresses: readonly Ingress[];
@@ -30,6 +31,14 @@ export interface Snapshot {
   secrets: readonly Secret[];
   /** ConfigMaps; only the one named by `TranslateOptions.configMap` is read. */
   configMaps?: readonly ConfigMap[];
+  // Gateway API (translate/gateway/); optional, so that Ingress-only callers need not name them.
+  /** Namespaces: their labels select routes for a listener's `allowedRoutes`. */
+  namespaces?: readonly Namespace[];
+  gatewayClasses?: readonly GatewayClass[];
+  gateways?: readonly Gateway[];
+  httpRoutes?: readonly HTTPRoute[];
+  grpcRoutes?: readonly GRPCRoute[];
+  referenceGrants?: readonly ReferenceGrant[];
 }
 
 export type { ServiceRef };
@@ -43,6 +52,12 @@ export function snapshotOf(objects: readonly KubeObject[]): Snapshot {
     endpointSlices: objects.filter((o) => o.kind === 'EndpointSlice'),
     secrets: objects.filter((o) => o.kind === 'Secret'),
     configMaps: objects.filter((o) => o.kind === 'ConfigMap'),
+    namespaces: objects.filter((o) => o.kind === 'Namespace'),
+    gatewayClasses: objects.filter((o) => o.kind === 'GatewayClass'),
+    gateways: objects.filter((o) => o.kind === 'Gateway'),
+    httpRoutes: objects.filter((o) => o.kind === 'HTTPRoute'),
+    grpcRoutes: objects.filter((o) => o.kind === 'GRPCRoute'),
+    referenceGrants: objects.filter((o) => o.kind === 'ReferenceGrant'),
   };
 }
 

@@ -18,6 +18,7 @@ import { PERMISSIONS, permissionFor, requestAttributes, type RequestAttributes }
 import type { KubeApiServer } from '../kube-api-server/server.js';
 import { kubeconfigFile, startApi } from '../helpers/kube.js';
 import { ingress, serviceWithEndpoints } from '../helpers/objects.js';
+import { gateway, gatewayClass, httpRoute } from '../helpers/gateway-api-manifests.js';
 import { eventually, ROOT, startPortero, type Portero } from '../helpers/portero.js';
 
 const run = promisify(execFile);
@@ -141,6 +142,9 @@ describe('RBAC against what Portero actually asks the API', () => {
       ...serviceWithEndpoints({ name: 'app', endpoints: [{ address: '127.0.0.1', port: 9 }] }),
       ingress({ name: 'ok', rules: [{ host: 'ok.test', paths: [{ service: 'app' }] }] }),
       ingress({ name: 'bad', rules: [{ host: 'bad.test', paths: [{ path: '/a b', pathType: 'ImplementationSpecific', service: 'app' }] }] }),
+      gatewayClass('portero'),
+      gateway('gw'),
+      httpRoute('web'),
     ]) api.apply(object);
     // The first status write meets a conflict, so Portero re-reads the Ingress.
     api.failNextRequests(1, 409, { method: 'PATCH', pathIncludes: '/status' });
@@ -167,7 +171,7 @@ describe('RBAC against what Portero actually asks the API', () => {
       assert.ok(allowed, `RBAC does not allow ${attributes.verb} ${attributes.group}/${attributes.resource} in "${attributes.namespace}" (${entry.method} ${entry.path})`);
       assert.ok(permissionFor(attributes, 'portero-system'), `not declared in permissions.ts: ${entry.method} ${entry.path}`);
     }
-    for (const expected of ['watch networking.k8s.io/ingresses', 'list /secrets', 'patch networking.k8s.io/ingresses/status', 'get networking.k8s.io/ingresses', 'create /events', 'get coordination.k8s.io/leases', 'get /pods', 'list /pods', 'get /nodes']) {
+    for (const expected of ['watch networking.k8s.io/ingresses', 'list /secrets', 'watch /namespaces', 'list gateway.networking.k8s.io/gateways', 'watch gateway.networking.k8s.io/httproutes', 'watch gateway.networking.k8s.io/referencegrants', 'patch networking.k8s.io/ingresses/status', 'get networking.k8s.io/ingresses', 'create /events', 'get coordination.k8s.io/leases', 'get /pods', 'list /pods', 'get /nodes']) {
       assert.ok(seen.has(expected), `the run did not exercise ${expected}: ${[...seen].join(', ')}`);
     }
     assert.ok(!portero.logs.some((line) => line.includes('not declared in src/kube/permissions.ts')));

@@ -124,6 +124,91 @@ describe('Kubernetes API test server', () => {
     const lease = await call(api, 'PUT', '/apis/coordination.k8s.io/v1/namespaces/default/leases/l', { metadata: { name: 'l' }, spec: { holderIdentity: 'a' } });
     assert.equal(lease.status, 201, 'Leases may be created by PUT');
     assert.equal((await call(api, 'POST', '/api/v1/namespaces/nowhere/services', { metadata: { name: 'x' } })).status, 404);
+    const created = await call(api, 'POST', '/api/v1/namespaces', { metadata: { name: 'labelled', labels: { 'kubernetes.io/metadata.name': 'wrong' } } });
+    assert.deepEqual(created.body.metadata.labels, { 'kubernetes.io/metadata.name': 'labelled' }, 'every Namespace carries its name label');
+  });
+});
+
+describe('Kubernetes API test server: Gateway API kinds', () => {
+  let api: KubeApiServer;
+  let kubeconfig: string;
+  const GW = '/apis/gateway.networking.k8s.io';
+  const gatewayObject = (apiVersion: string, name: string, port = 80) => ({
+    apiVersion,
+    kind: 'Gateway',
+    metadata: { name, namespace: 'default' },
+    spec: { gatewayClassName: 'portero', listeners: [{ name: 'http', port, protocol: 'HTTP' }] },
+  });
+
+  before(async () => {
+    api = await startApi();
+    kubeconfig = await kubeconfigFile(api);
+  });
+
+  after(async () => {
+    await api?.close();
+  });
+
+  test('discovery lists the group in v1 (preferred) and v1beta1, with status subresources', async () => {
+    const groups = (await call(api, 'GET', '/apis')).body.groups;
+    const group = groups.find((entry: any) => entry.name === 'gateway.networking.k8s.io');
+    assert.deepEqual(group.versions.map((entry: any) => entry.version), ['v1', 'v1beta1']);
+    assert.equal(group.preferredVersion.version, 'v1');
+    const v1 = (await call(api, 'GET', `${GW}/v1`)).body.resources.map((resource: any) => resource.name);
+    assert.deepEqual(v1, ['gatewayclasses', 'gatewayclasses/status', 'gateways', 'gateways/status', 'httproutes', 'httproutes/status', 'grpcroutes', 'grpcroutes/status', 'referencegrants']);
+    const v1beta1 = (await call(api, 'GET', `${GW}/v1beta1`)).body.resources.map((resource: any) => resource.name);
+    assert.ok(!v1beta1.includes('grpcroutes'), 'GRPCRoute is served in v1 only');
+    assert.equal((await call(api, 'GET', `${GW}/v1beta1/namespaces/default/grpcroutes`)).status, 404);
+  });
+
+  test('one object, read and watched in the version each request names; generation and status as for CRDs', async () => {
+    const start = (await call(api, 'GET', `${GW}/v1/gateways`)).body.metadata.resourceVersion;
+    const created = await call(api, 'POST', `${GW}/v1beta1/namespaces/default/gateways`, gatewayObject('gateway.networking.k8s.io/v1beta1', 'g'));
+    assert.equal(created.status, 201);
+    assert.equal(created.body.apiVersion, 'gateway.networking.k8s.io/v1beta1');
+    assert.equal(created.body.metadata.generation, 1);
+    assert.equal((await call(api, 'GET', `${GW}/v1/namespaces/default/gateways/g`)).body.apiVersion, 'gateway.networking.k8s.io/v1');
+    const list = (await call(api, 'GET', `${GW}/v1beta1/gateways`)).body;
+    assert.equal(list.apiVersion, 'gateway.networking.k8s.io/v1beta1');
+    assert.equal(list.items.length, 1);
+    const events = await watchEvents(api, `${GW}/v1beta1/namespaces/default/gateways?watch=true&resourceVersion=${start}`, 1);
+    assert.equal(events[0].object.apiVersion, 'gateway.networking.k8s.io/v1beta1');
+    const changed = await call(api, 'PUT', `${GW}/v1/namespaces/default/gateways/g`, { ...gatewayObject('gateway.networking.k8s.io/v1', 'g', 8080), status: { conditions: [] } });
+    assert.equal(changed.body.metadata.generation, 2);
+    assert.equal(changed.body.status, undefined, 'the main resource ignores status');
+    const status = await call(api, 'PATCH', `${GW}/v1/namespaces/default/gateways/g/status`, { status: { conditions: [{ type: 'Accepted', status: 'True' }] } }, 'application/merge-patch+json');
+    assert.equal(status.body.status.conditions[0].type, 'Accepted');
+    assert.equal(status.body.metadata.generation, 2);
+    assert.equal((await call(api, 'PUT', `${GW}/v1/namespaces/default/referencegrants/r/status`, {})).status, 404, 'ReferenceGrant has no status');
+  });
+
+  test('kubectl apply, get and delete Gateway API objects', async () => {
+    const manifest = stringify(gatewayObject('gateway.networking.k8s.io/v1', 'k'));
+    assert.match(await kubectl(kubeconfig, ['apply', '--validate=false', '-f', '-'], manifest), /gateway.gateway.networking.k8s.io\/k created/);
+    assert.match(await kubectl(kubeconfig, ['apply', '--validate=false', '-f', '-'], manifest.replace('port: 80', 'port: 81')), /configured/);
+    assert.equal(await kubectl(kubeconfig, ['get', 'gtw', 'k', '-o', 'jsonpath={.spec.listeners[0].port} {.metadata.generation}']), '81 2');
+    const route = stringify({ apiVersion: 'gateway.networking.k8s.io/v1beta1', kind: 'HTTPRoute', metadata: { name: 'r' }, spec: { parentRefs: [{ name: 'k' }] } });
+    assert.match(await kubectl(kubeconfig, ['create', '--validate=false', '-f', '-'], route), /httproute.gateway.networking.k8s.io\/r created/);
+    assert.match(await kubectl(kubeconfig, ['get', 'httproutes.v1beta1.gateway.networking.k8s.io', '-o', 'name']), /httproute.gateway.networking.k8s.io\/r/);
+    assert.match(await kubectl(kubeconfig, ['delete', 'httproute', 'r']), /deleted/);
+    assert.match(await kubectl(kubeconfig, ['delete', 'gateway', 'k']), /deleted/);
+  });
+
+  test('started without the Gateway API, it answers 404 until the CRDs are installed', async () => {
+    const bare = await startApi({ gatewayApi: false });
+    try {
+      assert.ok(!(await call(bare, 'GET', '/apis')).body.groups.some((group: any) => group.name === 'gateway.networking.k8s.io'));
+      assert.equal((await call(bare, 'GET', `${GW}/v1`)).status, 404);
+      assert.equal((await call(bare, 'GET', `${GW}/v1/gateways`)).status, 404);
+      assert.throws(() => bare.apply(gatewayObject('gateway.networking.k8s.io/v1', 'x')), /unknown kind/);
+      bare.installGatewayApi();
+      assert.equal((await call(bare, 'GET', `${GW}/v1`)).status, 200);
+      assert.equal((await call(bare, 'GET', `${GW}/v1/gateways`)).status, 200);
+      bare.apply(gatewayObject('gateway.networking.k8s.io/v1', 'x'));
+      assert.equal((await call(bare, 'GET', `${GW}/v1/namespaces/default/gateways/x`)).body.metadata.name, 'x');
+    } finally {
+      await bare.close();
+    }
   });
 });
 

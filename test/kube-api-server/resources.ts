@@ -3,7 +3,10 @@
 
 export interface Resource {
   group: string;
+  /** The storage (and preferred) version: objects are stored and watched in it. */
   version: string;
+  /** Every version served, when more than `version`: objects read through another one carry its apiVersion (same schema). */
+  versions?: readonly string[];
   plural: string;
   singular: string;
   kind: string;
@@ -13,10 +16,13 @@ export interface Resource {
   /** metadata.generation counts changes to the spec. */
   generation: boolean;
   shortNames?: string[];
+  /** Discovery categories, as CRDs have (`kubectl get gateway-api`). */
+  categories?: string[];
   /** Field selectors beyond metadata.name and metadata.namespace. */
   fields?: Record<string, (object: Record<string, any>) => string | undefined>;
 }
 
+/** The built-in kinds of a Kubernetes API server. */
 export const RESOURCES: Resource[] = [
   { group: '', version: 'v1', plural: 'namespaces', singular: 'namespace', kind: 'Namespace', namespaced: false, status: true, generation: false, shortNames: ['ns'], fields: { 'status.phase': (o) => o.status?.phase } },
   { group: '', version: 'v1', plural: 'nodes', singular: 'node', kind: 'Node', namespaced: false, status: true, generation: false, shortNames: ['no'] },
@@ -50,8 +56,40 @@ export const RESOURCES: Resource[] = [
   { group: 'rbac.authorization.k8s.io', version: 'v1', plural: 'clusterrolebindings', singular: 'clusterrolebinding', kind: 'ClusterRoleBinding', namespaced: false, status: false, generation: false },
 ];
 
-export function groupVersion(resource: Resource): string {
-  return resource.group === '' ? resource.version : `${resource.group}/${resource.version}`;
+const GATEWAY_GROUP = 'gateway.networking.k8s.io';
+const GATEWAY_VERSIONS = ['v1', 'v1beta1'];
+
+/**
+ * The Gateway API kinds Portero reads, as the v1.6 standard-channel CRDs
+ * define them: served in v1 (stored) and v1beta1 (GRPCRoute in v1 only),
+ * with a status subresource on all but ReferenceGrant. A server may start
+ * without them and have them installed later (KubeApiServer.installGatewayApi).
+ */
+export const GATEWAY_API_RESOURCES: Resource[] = [
+  { group: GATEWAY_GROUP, version: 'v1', versions: GATEWAY_VERSIONS, plural: 'gatewayclasses', singular: 'gatewayclass', kind: 'GatewayClass', namespaced: false, status: true, generation: true, shortNames: ['gc'], categories: ['gateway-api'] },
+  { group: GATEWAY_GROUP, version: 'v1', versions: GATEWAY_VERSIONS, plural: 'gateways', singular: 'gateway', kind: 'Gateway', namespaced: true, status: true, generation: true, shortNames: ['gtw'], categories: ['gateway-api'] },
+  { group: GATEWAY_GROUP, version: 'v1', versions: GATEWAY_VERSIONS, plural: 'httproutes', singular: 'httproute', kind: 'HTTPRoute', namespaced: true, status: true, generation: true, categories: ['gateway-api'] },
+  { group: GATEWAY_GROUP, version: 'v1', plural: 'grpcroutes', singular: 'grpcroute', kind: 'GRPCRoute', namespaced: true, status: true, generation: true, categories: ['gateway-api'] },
+  { group: GATEWAY_GROUP, version: 'v1', versions: GATEWAY_VERSIONS, plural: 'referencegrants', singular: 'referencegrant', kind: 'ReferenceGrant', namespaced: true, status: false, generation: true, shortNames: ['refgrant'], categories: ['gateway-api'] },
+];
+
+export function groupVersion(resource: Resource, version = resource.version): string {
+  return resource.group === '' ? version : `${resource.group}/${version}`;
+}
+
+/** The versions a resource is served in, the storage version first. */
+export function servedVersions(resource: Resource): readonly string[] {
+  return resource.versions ?? [resource.version];
+}
+
+/** Whether `apiVersion` (group/version) is one the resource is served in. */
+export function serves(resource: Resource, apiVersion: string): boolean {
+  return servedVersions(resource).some((version) => groupVersion(resource, version) === apiVersion);
+}
+
+/** An object read through `version`: the same object with that apiVersion (Gateway API versions share one schema). */
+export function inVersion<T extends { apiVersion?: string }>(object: T, resource: Resource, version: string): T {
+  return version === resource.version ? object : { ...object, apiVersion: groupVersion(resource, version) };
 }
 
 export function resourceId(resource: Resource): string {

@@ -14,7 +14,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { stringify } from 'yaml';
 import { discovery } from './discovery.js';
 import { jsonPatch, mergePatch, PatchError, strategicMergePatch } from './patch.js';
-import { RESOURCES, CREATE_ON_UPDATE, groupVersion, resourceId, type Resource } from './resources.js';
+import { CREATE_ON_UPDATE, GATEWAY_API_RESOURCES, RESOURCES, groupVersion, inVersion, resourceId, servedVersions, serves, type Resource } from './resources.js';
 import { fieldSelector, labelSelector, SelectorError } from './selectors.js';
 import { ApiError, ApiStore, listItemJsonOf } from './store.js';
 import { WatchStream } from './watch.js';
@@ -32,6 +32,12 @@ export interface KubeApiServerOptions {
   historyLimit?: number;
   /** Behave like a minimal server: refuse every field selector (400) and every PATCH (415). */
   minimal?: boolean;
+  /**
+   * Serve the Gateway API kinds (gateway.networking.k8s.io), as a cluster
+   * with their CRDs installed does; default true. Without them, their paths
+   * and discovery answer 404 until installGatewayApi() is called.
+   */
+  gatewayApi?: boolean;
 }
 
 export interface LoggedRequest {
@@ -56,6 +62,8 @@ interface Fault {
 
 interface Target {
   resource: Resource;
+  /** The version the request named: objects go out in it. */
+  version: string;
   namespace: string;
   name?: string;
   subresource?: string;
@@ -66,18 +74,37 @@ export class KubeApiServer {
   readonly requests: LoggedRequest[] = [];
   private readonly watches = new Set<WatchStream>();
   private readonly faults: Fault[] = [];
+  /** Path fragments answered 403 Forbidden, as RBAC without a rule for them would. */
+  private readonly forbidden = new Set<string>();
   private watchDelayMs = 0;
   private server: Server | undefined;
+  /** The kinds served now: the built-in ones, and the Gateway API ones once installed. */
+  private readonly resources: Resource[] = [...RESOURCES];
   url = '';
 
   constructor(private readonly options: KubeApiServerOptions = {}) {
     this.store = new ApiStore(options.historyLimit);
-    this.store.resourceOfKey = (key) => RESOURCES.find((resource) => key.startsWith(`${resourceId(resource)}|`));
+    this.store.resourceOfKey = (key) => this.resources.find((resource) => key.startsWith(`${resourceId(resource)}|`));
+    if (options.gatewayApi !== false) this.installGatewayApi();
     for (const name of ['default', 'kube-system', 'kube-public']) this.store.create(this.resource('', 'namespaces'), '', { metadata: { name } });
   }
 
+  /** Starts serving the Gateway API kinds, as installing their CRDs does (discovery included); does nothing when they are served already. */
+  installGatewayApi(): void {
+    for (const resource of GATEWAY_API_RESOURCES) if (!this.resources.includes(resource)) this.resources.push(resource);
+  }
+
+  get servesGatewayApi(): boolean {
+    return GATEWAY_API_RESOURCES.every((resource) => this.resources.includes(resource));
+  }
+
+  /** The served resource for an object's apiVersion and kind. */
+  private resourceFor(apiVersion: string, kind: string): Resource | undefined {
+    return this.resources.find((candidate) => candidate.kind === kind && serves(candidate, apiVersion));
+  }
+
   resource(group: string, plural: string): Resource {
-    const found = RESOURCES.find((resource) => resource.group === group && resource.plural === plural);
+    const found = this.resources.find((resource) => resource.group === group && resource.plural === plural);
     if (!found) throw new Error(`no resource ${group}/${plural}`);
     return found;
   }
@@ -121,6 +148,16 @@ export class KubeApiServer {
     this.faults.push({ count, code, ...match });
   }
 
+  /**
+   * Answers 403 Forbidden to every non-discovery request whose path includes
+   * `pathIncludes` (discovery stays open to all, as system:discovery allows),
+   * until the returned function is called.
+   */
+  forbid(pathIncludes: string): () => void {
+    this.forbidden.add(pathIncludes);
+    return () => this.forbidden.delete(pathIncludes);
+  }
+
   /** Holds new watch requests for `ms` before answering them. */
   delayWatches(ms: number): void {
     this.watchDelayMs = ms;
@@ -150,7 +187,7 @@ export class KubeApiServer {
   // ---- object helpers for tests (same code paths as HTTP) ----
 
   apply(object: Json): Json {
-    const resource = RESOURCES.find((candidate) => candidate.kind === object.kind && groupVersion(candidate) === object.apiVersion);
+    const resource = this.resourceFor(object.apiVersion, object.kind);
     if (!resource) throw new Error(`unknown kind ${object.apiVersion} ${object.kind}`);
     const namespace = resource.namespaced ? (object.metadata?.namespace ?? 'default') : '';
     const existing = this.store.get(resource, namespace, object.metadata.name);
@@ -161,12 +198,12 @@ export class KubeApiServer {
   }
 
   delete(apiVersion: string, kind: string, namespace: string, name: string): void {
-    const resource = RESOURCES.find((candidate) => candidate.kind === kind && groupVersion(candidate) === apiVersion)!;
+    const resource = this.resourceFor(apiVersion, kind)!;
     this.store.remove(resource, resource.namespaced ? namespace : '', name);
   }
 
   get(apiVersion: string, kind: string, namespace: string, name: string): Json | undefined {
-    const resource = RESOURCES.find((candidate) => candidate.kind === kind && groupVersion(candidate) === apiVersion)!;
+    const resource = this.resourceFor(apiVersion, kind)!;
     return this.store.get(resource, resource.namespaced ? namespace : '', name);
   }
 
@@ -186,11 +223,14 @@ export class KubeApiServer {
     try {
       if (!this.authorized(request)) throw new ApiError(401, 'Unauthorized', 'Unauthorized');
       const body = await readBody(request);
-      const found = discovery(url.pathname);
+      const found = discovery(url.pathname, this.resources);
       if (found !== undefined) {
         if (found === null) throw new ApiError(404, 'NotFound', 'the server could not find the requested resource');
         entry.verb = 'discovery';
         return reply(200, found);
+      }
+      if ([...this.forbidden].some((fragment) => url.pathname.includes(fragment))) {
+        throw new ApiError(403, 'Forbidden', `${url.pathname} is forbidden: User "system:serviceaccount:portero-system:portero" cannot access it`);
       }
       const target = this.route(url.pathname);
       Object.assign(entry, { resource: target.resource.plural, subresource: target.subresource, namespace: target.namespace || undefined });
@@ -207,7 +247,8 @@ export class KubeApiServer {
         return this.watch(target, query, response);
       }
       const { code, object } = this.dispatch(request.method ?? 'GET', target, query, body, String(request.headers['content-type'] ?? ''));
-      return reply(code, object);
+      // Objects (never lists or Status answers) go out in the version the request named.
+      return reply(code, object?.kind === target.resource.kind ? inVersion(object, target.resource, target.version) : object);
     } catch (error) {
       const apiError =
         error instanceof ApiError ? error
@@ -235,13 +276,13 @@ export class KubeApiServer {
     else if (parts[0] === 'apis' && parts.length >= 3) [group, rest] = [parts[1]!, parts.slice(3)];
     else throw new ApiError(404, 'NotFound', 'the server could not find the requested resource');
     const version = group === '' ? 'v1' : parts[2]!;
-    const find = (plural: string | undefined) => RESOURCES.find((resource) => resource.group === group && resource.version === version && resource.plural === plural);
+    const find = (plural: string | undefined) => this.resources.find((resource) => resource.group === group && servedVersions(resource).includes(version) && resource.plural === plural);
     if (rest[0] === 'namespaces' && rest.length >= 3 && find(rest[2])?.namespaced) {
-      return { resource: find(rest[2])!, namespace: rest[1]!, ...(rest[3] ? { name: rest[3] } : {}), ...(rest[4] ? { subresource: rest[4] } : {}) };
+      return { resource: find(rest[2])!, version, namespace: rest[1]!, ...(rest[3] ? { name: rest[3] } : {}), ...(rest[4] ? { subresource: rest[4] } : {}) };
     }
     const resource = find(rest[0]);
     if (!resource || rest.length > 3) throw new ApiError(404, 'NotFound', 'the server could not find the requested resource');
-    return { resource, namespace: '', ...(rest[1] ? { name: rest[1] } : {}), ...(rest[2] ? { subresource: rest[2] } : {}) };
+    return { resource, version, namespace: '', ...(rest[1] ? { name: rest[1] } : {}), ...(rest[2] ? { subresource: rest[2] } : {}) };
   }
 
   private matcher(resource: Resource, query: Record<string, string>) {
@@ -261,6 +302,7 @@ export class KubeApiServer {
       response,
       {
         resource: target.resource,
+        version: target.version,
         ...(target.namespace ? { namespace: target.namespace } : {}),
         matches: this.matcher(target.resource, query),
         ...(query.resourceVersion !== undefined ? { resourceVersion: query.resourceVersion } : {}),
@@ -305,7 +347,7 @@ export class KubeApiServer {
       items = items.slice(0, limit);
       metadata.continue = Buffer.from(JSON.stringify({ rv: listRV, after: keyOf(items[items.length - 1]) })).toString('base64');
     }
-    return new ListBody({ kind: `${resource.kind}List`, apiVersion: groupVersion(resource), metadata }, items);
+    return new ListBody({ kind: `${resource.kind}List`, apiVersion: groupVersion(resource, target.version), metadata }, items);
   }
 
   private dispatch(method: string, target: Target, query: Record<string, string>, body: string, contentType: string): { code: number; object: Json } {

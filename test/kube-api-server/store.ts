@@ -198,6 +198,8 @@ export class ApiStore {
       }
     }
     if (resource.kind === 'Service') object.spec = { type: 'ClusterIP', ...(object.spec ?? {}) };
+    // As the real API server (1.21+) does: every Namespace carries its name as a label.
+    if (resource.kind === 'Namespace' && object.metadata?.name) object.metadata = { ...object.metadata, labels: { ...(object.metadata.labels ?? {}), 'kubernetes.io/metadata.name': object.metadata.name } };
   }
 
   create(resource: Resource, namespace: string, body: Json): Json {

@@ -4,7 +4,7 @@
 // in-stream 410 ERROR for versions older than the compaction watermark.
 
 import type { ServerResponse } from 'node:http';
-import { groupVersion, type Resource } from './resources.js';
+import { groupVersion, inVersion, type Resource } from './resources.js';
 import type { Matcher } from './selectors.js';
 import { jsonOf, type ApiStore, type StoreEvent } from './store.js';
 
@@ -12,6 +12,8 @@ type Json = any;
 
 export interface WatchOptions {
   resource: Resource;
+  /** The version the watch named; objects go out in it. */
+  version?: string;
   namespace?: string;
   matches: Matcher;
   resourceVersion?: string;
@@ -44,7 +46,9 @@ export class WatchStream {
 
   private send(type: string, object: Json): void {
     if (this.closed || this.stalled) return;
-    this.response.write(`{"type":${JSON.stringify(type)},"object":${jsonOf(object)}}\n`);
+    const { resource, version = resource.version } = this.options;
+    const json = version === resource.version ? jsonOf(object) : JSON.stringify(inVersion(object, resource, version));
+    this.response.write(`{"type":${JSON.stringify(type)},"object":${json}}\n`);
   }
 
   /** Translates a store event into what this watcher sees, if anything. */

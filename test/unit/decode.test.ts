@@ -99,7 +99,7 @@ describe('decodeObject accepts and normalizes valid objects', () => {
   });
 
   test('other kinds and non-TLS Secrets are ignored, not refused', () => {
-    assert.equal(decodeObject({ apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'c' } }, options).status, 'ignored');
+    assert.equal(decodeObject({ apiVersion: 'v1', kind: 'Pod', metadata: { name: 'c' } }, options).status, 'ignored');
     assert.equal(decodeObject({ apiVersion: 'v1', kind: 'Secret', type: 'Opaque', metadata: { name: 's' }, data: { a: 'eA==' } }, options).status, 'ignored');
   });
 

@@ -6,20 +6,25 @@
 //
 // One copy of each object is kept: the decoded one in the store. Raw objects
 // are trimmed of what Portero never reads (trim.ts) and dropped once decoded;
-// the informers remember only resourceVersions. Ingress updates that change
-// only status are stored in batches (status-only.ts).
+// the informers remember only resourceVersions. Updates that change only
+// status (of Ingresses and Gateway API objects) are stored in batches
+// (status-only.ts).
+//
+// The Gateway API kinds and Namespaces are read only where the cluster serves
+// them and RBAC allows it (optional-kinds.ts): Ingresses never wait for them.
 
 import type { KubeClient } from '../../kube/client.js';
 import { Informer } from '../../kube/informer.js';
 import { decodeObject } from '../../objects/decode.js';
 import { formatFieldError } from '../../objects/field-errors.js';
 import { describeRef, type Kind } from '../../objects/types.js';
+import { OptionalKinds } from './optional-kinds.js';
 import type { Store } from '../../store/store.js';
 import type { Logger } from '../../telemetry/log.js';
 import { StatusOnlyBatch } from './status-only.js';
 import { trimUnread } from './trim.js';
 
-interface Watched {
+export interface Watched {
   kind: Kind;
   apiVersion: string;
   plural: string;
@@ -54,6 +59,8 @@ export interface KubeSourceOptions {
   idleTimeoutMs?: number;
   /** `--configmap`: the ingress-nginx ConfigMap to watch (whatever --watch-namespace says). */
   configMap?: { namespace: string; name: string };
+  /** First interval between checks for Gateway API CRDs not installed yet (optional-kinds.ts). */
+  discoveryRecheckMs?: number;
 }
 
 export class KubeSource {
@@ -61,44 +68,61 @@ export class KubeSource {
   /** Objects whose current version failed to decode, to report each version once. */
   private readonly reported = new Map<string, string>();
   private readonly statusOnly: StatusOnlyBatch;
+  private readonly optional: OptionalKinds;
 
   constructor(private readonly options: KubeSourceOptions) {
     this.statusOnly = new StatusOnlyBatch(options.store);
+    this.optional = new OptionalKinds({
+      client: options.client,
+      log: options.log,
+      startInformer: (watched, namespace) => this.startInformer(watched, namespace),
+      ...(options.watchNamespace ? { watchNamespace: options.watchNamespace } : {}),
+      ...(options.discoveryRecheckMs ? { recheckMs: options.discoveryRecheckMs } : {}),
+    });
   }
 
   start(): void {
-    const { client, store, log, watchNamespace, configMap } = this.options;
+    const { watchNamespace, configMap } = this.options;
     const watches: (Watched & { namespace?: string })[] = [...WATCHED, ...(configMap ? [configMapWatch(configMap)] : [])];
-    for (const watched of watches) {
-      const namespace = watched.namespace ?? watchNamespace;
-      const fallback = watched.kind === 'ConfigMap' ? (object: Record<string, any>) => object.metadata?.name === configMap?.name : (object: Record<string, any>) => object.type === 'kubernetes.io/tls';
-      const informer = new Informer({
-        client,
-        log,
-        kind: watched.kind,
-        apiVersion: watched.apiVersion,
-        path: collectionPath(watched, namespace),
-        ...(watched.fieldSelector ? { fieldSelector: watched.fieldSelector, fieldSelectorFallback: fallback } : {}),
-        ...(this.options.idleTimeoutMs ? { idleTimeoutMs: this.options.idleTimeoutMs } : {}),
-        handlers: {
-          upsert: (raw) => this.upsert(raw),
-          remove: (raw) => {
-            const namespace = watched.namespaced ? String(raw.metadata?.namespace ?? '') : '';
-            const name = String(raw.metadata?.name ?? '');
-            if (watched.kind === 'Ingress') this.statusOnly.forget(namespace, name);
-            store.delete(watched.kind, namespace, name);
-          },
+    for (const watched of watches) this.startInformer(watched, watched.namespace ?? watchNamespace);
+    this.optional.start();
+  }
+
+  /** The kinds read only where served and allowed that are read now (Gateway API, Namespaces). */
+  get optionalKinds(): Kind[] {
+    return this.optional.started;
+  }
+
+  private startInformer(watched: Watched, namespace: string | undefined): Informer {
+    const { client, store, log, configMap } = this.options;
+    const fallback = watched.kind === 'ConfigMap' ? (object: Record<string, any>) => object.metadata?.name === configMap?.name : (object: Record<string, any>) => object.type === 'kubernetes.io/tls';
+    const informer = new Informer({
+      client,
+      log,
+      kind: watched.kind,
+      apiVersion: watched.apiVersion,
+      path: collectionPath(watched, namespace),
+      ...(watched.fieldSelector ? { fieldSelector: watched.fieldSelector, fieldSelectorFallback: fallback } : {}),
+      ...(this.options.idleTimeoutMs ? { idleTimeoutMs: this.options.idleTimeoutMs } : {}),
+      handlers: {
+        upsert: (raw) => this.upsert(raw),
+        remove: (raw) => {
+          const namespace = watched.namespaced ? String(raw.metadata?.namespace ?? '') : '';
+          const name = String(raw.metadata?.name ?? '');
+          this.statusOnly.forget(watched.kind, namespace, name);
+          store.delete(watched.kind, namespace, name);
         },
-      });
-      this.informers.push(informer);
-      informer.start();
-    }
+      },
+    });
+    this.informers.push(informer);
+    informer.start();
+    return informer;
   }
 
   private upsert(raw: Record<string, any>): void {
     const result = decodeObject(trimUnread(raw), { defaultNamespace: 'default', creationTimestampFor: () => new Date().toISOString() });
     if (result.status === 'ok') {
-      if (result.object.kind === 'Ingress' && this.statusOnly.offer(result.object)) return;
+      if (this.statusOnly.offer(result.object)) return;
       this.options.store.upsert(result.object);
       return;
     }
@@ -112,7 +136,7 @@ export class KubeSource {
       // The API server accepted it, yet Portero cannot read it: leave it out, loudly, once per version.
       const key = `${result.ref.kind}/${result.ref.namespace}/${result.ref.name}`;
       const version = String(raw.metadata?.resourceVersion ?? '');
-      if (result.ref.kind === 'Ingress') this.statusOnly.forget(result.ref.namespace, result.ref.name);
+      this.statusOnly.forget(result.ref.kind, result.ref.namespace, result.ref.name);
       this.options.store.delete(result.ref.kind, result.ref.namespace, result.ref.name);
       if (this.reported.get(key) === version) return;
       this.reported.set(key, version);
@@ -120,12 +144,17 @@ export class KubeSource {
     }
   }
 
-  /** Resolves once every informer has listed its objects once. */
+  /**
+   * Resolves once every informer has listed its objects once: those of the
+   * core kinds, and of the optional kinds found served at start.
+   */
   async synced(): Promise<void> {
-    await Promise.all(this.informers.map((informer) => informer.synced));
+    const core = [...this.informers];
+    await Promise.all([...core.map((informer) => informer.synced), this.optional.synced()]);
   }
 
   async stop(): Promise<void> {
+    this.optional.stop();
     await Promise.all(this.informers.map((informer) => informer.stop()));
     this.statusOnly.stop();
   }

@@ -1,4 +1,4 @@
-// Ingress updates that change nothing but status reach the store in batches.
+// Updates that change nothing but status reach the store in batches.
 //
 // Routing never reads an Ingress's status, yet a new Ingress object in the
 // store means a new translation. When Portero (as leader) writes the status
@@ -10,36 +10,50 @@
 // change per `maxDelayMs`. Any other update of that Ingress, or its deletion,
 // replaces what is held, so the store never goes back in time.
 //
-// Only the status and resourceVersion are held, and the stored Ingress is
+// The same holds for the Gateway API kinds whose status Portero writes: their
+// status is not even kept (trim.ts), so a status write changes only their
+// resourceVersion.
+//
+// Only the status and resourceVersion are held, and the stored object is
 // rebuilt around them, sharing its spec and metadata: thousands of held
 // updates are not thousands of copies of the same specs.
 
-import { keyOf, type Ingress } from '../../objects/types.js';
+import { keyOf, type Ingress, type Kind, type KubeObject } from '../../objects/types.js';
 import type { Store } from '../../store/store.js';
 import { Coalescer } from '../../util/coalesce.js';
 
-/** The Ingress without what changes on a status write (status and resourceVersion), as text; remembered per stored object. */
-const routingParts = new WeakMap<Ingress, string>();
+/** The kinds whose status-only updates are batched: Ingress, and the Gateway API kinds with a status Portero writes. */
+export const STATUS_KINDS: ReadonlySet<Kind> = new Set<Kind>(['Ingress', 'GatewayClass', 'Gateway', 'HTTPRoute', 'GRPCRoute']);
 
-function routingPart(ingress: Ingress): string {
-  let text = routingParts.get(ingress);
+/** The object without what changes on a status write (status and resourceVersion), as text; remembered per stored object. */
+const routingParts = new WeakMap<KubeObject, string>();
+
+function routingPart(object: KubeObject): string {
+  let text = routingParts.get(object);
   if (text === undefined) {
-    const { resourceVersion: _resourceVersion, ...metadata } = ingress.metadata;
-    text = JSON.stringify([metadata, ingress.spec]);
-    routingParts.set(ingress, text);
+    const { resourceVersion: _resourceVersion, ...metadata } = object.metadata;
+    const { metadata: _metadata, status: _status, ...rest } = object as KubeObject & { status?: unknown };
+    text = JSON.stringify([metadata, rest]);
+    routingParts.set(object, text);
   }
   return text;
 }
 
-export function onlyStatusDiffers(stored: Ingress, next: Ingress): boolean {
+export function onlyStatusDiffers(stored: KubeObject, next: KubeObject): boolean {
   return routingPart(stored) === routingPart(next);
 }
 
 interface Held {
+  kind: Kind;
   namespace: string;
   name: string;
   resourceVersion: string | undefined;
-  status: Ingress['status'];
+  /** An Ingress's status; the other kinds keep none. */
+  status?: Ingress['status'];
+}
+
+function heldKey(kind: Kind, namespace: string, name: string): string {
+  return `${kind}/${keyOf(namespace, name)}`;
 }
 
 export class StatusOnlyBatch {
@@ -54,34 +68,36 @@ export class StatusOnlyBatch {
     this.flush = new Coalescer(quietMs, maxDelayMs, () => this.release());
   }
 
-  /** Holds `next` when it differs from the stored Ingress only in status; says whether it did. */
-  offer(next: Ingress): boolean {
-    const key = keyOf(next.metadata.namespace, next.metadata.name);
-    const stored = this.store.get('Ingress', next.metadata.namespace, next.metadata.name);
+  /** Holds `next` when it differs from the stored object only in status; says whether it did. */
+  offer(next: KubeObject): boolean {
+    if (!STATUS_KINDS.has(next.kind)) return false;
+    const { namespace, name } = next.metadata;
+    const key = heldKey(next.kind, namespace, name);
+    const stored = this.store.get(next.kind, namespace, name);
     if (!stored || !onlyStatusDiffers(stored, next)) {
       this.held.delete(key);
       return false;
     }
-    this.held.set(key, { namespace: next.metadata.namespace, name: next.metadata.name, resourceVersion: next.metadata.resourceVersion, status: next.status });
+    this.held.set(key, { kind: next.kind, namespace, name, resourceVersion: next.metadata.resourceVersion, ...(next.kind === 'Ingress' ? { status: next.status } : {}) });
     this.flush.request();
     return true;
   }
 
-  /** The Ingress is gone (or replaced by a full update): forget what is held for it. */
-  forget(namespace: string, name: string): void {
-    this.held.delete(keyOf(namespace, name));
+  /** The object is gone (or replaced by a full update): forget what is held for it. */
+  forget(kind: Kind, namespace: string, name: string): void {
+    this.held.delete(heldKey(kind, namespace, name));
   }
 
   private release(): void {
     const batch = [...this.held.values()];
     this.held.clear();
-    for (const { namespace, name, resourceVersion, status } of batch) {
-      const stored = this.store.get('Ingress', namespace, name);
+    for (const { kind, namespace, name, resourceVersion, status } of batch) {
+      const stored = this.store.get(kind, namespace, name);
       if (!stored) continue;
       const metadata = { ...stored.metadata };
       if (resourceVersion === undefined) delete metadata.resourceVersion;
       else metadata.resourceVersion = resourceVersion;
-      this.store.upsert({ ...stored, metadata, status });
+      this.store.upsert(status !== undefined ? ({ ...stored, metadata, status } as KubeObject) : { ...stored, metadata });
     }
   }
 

@@ -12,7 +12,7 @@ import { randomBytes } from 'node:crypto';
 import { readFile, rename, rm, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { decodeObject, type DecodeOptions } from '../../objects/decode.js';
-import { API_VERSIONS, type KubeObject, type SecretAuth } from '../../objects/types.js';
+import { apiVersionOf, type KubeObject, type SecretAuth } from '../../objects/types.js';
 import type { Logger } from '../../telemetry/log.js';
 import { objectKey } from './file-objects.js';
 
@@ -24,12 +24,20 @@ export type KeptObjects = Map<string, Map<string, KubeObject>>;
 
 /** A decoded object written back as the manifest it came from (the fields Portero reads). */
 export function toManifest(object: KubeObject): Record<string, unknown> {
-  const base = { apiVersion: API_VERSIONS[object.kind], kind: object.kind, metadata: object.metadata };
+  const base = { apiVersion: apiVersionOf(object.kind), kind: object.kind, metadata: object.metadata };
   switch (object.kind) {
     case 'Ingress':
     case 'IngressClass':
     case 'Service':
+    case 'GatewayClass':
+    case 'Gateway':
+    case 'HTTPRoute':
+    case 'GRPCRoute':
+    case 'ReferenceGrant':
+      // Gateway API objects carry their defaults filled in; decoding them again gives the same object.
       return { ...base, spec: object.spec };
+    case 'Namespace':
+      return base;
     case 'EndpointSlice':
       return {
         ...base,
