@@ -35,7 +35,7 @@ export const PERMISSIONS: readonly Permission[] = [
   { group: '', resource: 'nodes', verbs: ['get'], scope: 'cluster', why: 'addresses of the nodes Portero runs on' },
   { group: 'coordination.k8s.io', resource: 'leases', verbs: ['get', 'create', 'update'], scope: 'own-namespace', why: 'leader election' },
   { group: '', resource: 'pods', verbs: ['get', 'list'], scope: 'own-namespace', why: "Portero's own pods, to find their nodes" },
-  { group: '', resource: 'configmaps', verbs: ['get', 'list', 'watch'], scope: 'own-namespace', why: '--configmap: the ingress-nginx ConfigMap (field selector metadata.name=), in Portero\'s namespace' },
+  { group: '', resource: 'configmaps', verbs: ['get', 'list', 'watch'], scope: 'cluster', why: 'the ConfigMaps custom-headers annotations name (only those up to 64 KiB are kept), and --configmap\'s' },
   { group: '', resource: 'namespaces', verbs: ['list', 'watch', 'get'], scope: 'cluster', why: 'namespace labels, which Gateway listeners select routes by (allowedRoutes); optional' },
   ...GATEWAY_RESOURCES.map((resource): Permission => ({ group: GATEWAY_API_GROUP, resource, verbs: ['list', 'watch', 'get'], scope: 'cluster', why: 'read Gateway API objects; re-read one after a status conflict; optional (CRDs may be absent)' })),
   ...GATEWAY_STATUS_RESOURCES.map((resource): Permission => ({ group: GATEWAY_API_GROUP, resource: `${resource}/status`, verbs: ['get', 'patch', 'update'], scope: 'cluster', why: 'write the status of Gateway API objects Portero serves (the leader only)' })),

@@ -28,7 +28,12 @@ describe('Kubernetes mode: the ingress-nginx ConfigMap', () => {
       ingressClass('nginx', 'k8s.io/ingress-nginx'),
       ...serviceWithEndpoints({ name: 'app', endpoints: [app] }),
       ingress({ name: 'web', className: 'nginx', rules: [{ host: 'cm.kube.test', paths: [{ service: 'app' }] }] }),
-      configMap('ingress-nginx-controller', { 'proxy-body-size': '1k' }),
+      configMap('ingress-nginx-controller', { 'proxy-body-size': '1k', 'global-allowed-response-headers': 'X-Team' }),
+      configMap('team-headers', { 'X-Team': 'blue' }, 'default'),
+      // Larger than Portero keeps: named by custom-headers, it is as if missing (503).
+      configMap('huge-headers', { 'X-Team': 'x'.repeat(70 * 1024) }, 'default'),
+      ingress({ name: 'headers', className: 'nginx', annotations: { 'nginx.ingress.kubernetes.io/custom-headers': 'team-headers' }, rules: [{ host: 'headers.kube.test', paths: [{ service: 'app' }] }] }),
+      ingress({ name: 'huge', className: 'nginx', annotations: { 'nginx.ingress.kubernetes.io/custom-headers': 'huge-headers' }, rules: [{ host: 'huge.kube.test', paths: [{ service: 'app' }] }] }),
       // Same keys, another name: never read.
       configMap('unrelated', { 'proxy-body-size': '1' }),
     ]) {
@@ -61,5 +66,15 @@ describe('Kubernetes mode: the ingress-nginx ConfigMap', () => {
     api.apply(configMap('unrelated', { 'proxy-body-size': '2' }));
     api.apply(configMap('ingress-nginx-controller', {}));
     await eventually(async () => assert.equal(await post(8192), 200));
+  });
+
+  test('custom-headers: a ConfigMap of the Ingress\'s namespace is read and followed; one over 64 KiB is not kept', async () => {
+    api.apply(configMap('ingress-nginx-controller', { 'global-allowed-response-headers': 'X-Team' }));
+    await eventually(async () => assert.equal((await request({ port: portero.httpPort, host: 'headers.kube.test', path: '/' })).headers['x-team'], 'blue'));
+    assert.equal((await request({ port: portero.httpPort, host: 'huge.kube.test', path: '/' })).status, 503);
+    api.apply(configMap('team-headers', { 'X-Team': 'green' }, 'default'));
+    await eventually(async () => assert.equal((await request({ port: portero.httpPort, host: 'headers.kube.test', path: '/' })).headers['x-team'], 'green'));
+    api.apply(configMap('huge-headers', { 'X-Team': 'small' }, 'default'));
+    await eventually(async () => assert.equal((await request({ port: portero.httpPort, host: 'huge.kube.test', path: '/' })).headers['x-team'], 'small'));
   });
 });

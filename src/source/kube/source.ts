@@ -39,7 +39,23 @@ export const WATCHED: readonly Watched[] = [
   { kind: 'EndpointSlice', apiVersion: 'discovery.k8s.io/v1', plural: 'endpointslices', namespaced: true },
   // Every type: an auth-secret may be Opaque (or any type) holding an htpasswd file.
   { kind: 'Secret', apiVersion: 'v1', plural: 'secrets', namespaced: true },
+  // The custom-headers annotation names a ConfigMap of its Ingress's namespace (as ingress-nginx, every
+  // ConfigMap is watched); those larger than CONFIGMAP_LIMIT are not kept (see upsert).
+  { kind: 'ConfigMap', apiVersion: 'v1', plural: 'configmaps', namespaced: true },
 ];
+
+/**
+ * ConfigMaps whose data is larger than this are not kept (other than
+ * --configmap's): header ConfigMaps are small, and a cluster's big ones
+ * (dashboards, scripts) must not grow Portero's memory.
+ */
+export const CONFIGMAP_LIMIT = 64 * 1024;
+
+function dataSize(raw: Record<string, any>): number {
+  let size = 0;
+  for (const [key, value] of Object.entries((raw.data ?? {}) as Record<string, unknown>)) size += key.length + (typeof value === 'string' ? value.length : 0);
+  return size;
+}
 
 /** `--configmap`: that one ConfigMap, watched by name in its namespace. */
 export function configMapWatch(ref: { namespace: string; name: string }): Watched & { namespace: string } {
@@ -83,7 +99,9 @@ export class KubeSource {
 
   start(): void {
     const { watchNamespace, configMap } = this.options;
-    const watches: (Watched & { namespace?: string })[] = [...WATCHED, ...(configMap ? [configMapWatch(configMap)] : [])];
+    // --configmap's ConfigMap is watched by name when the general ConfigMap watch does not cover its namespace.
+    const covered = configMap !== undefined && (watchNamespace === undefined || watchNamespace === configMap.namespace);
+    const watches: (Watched & { namespace?: string })[] = [...WATCHED, ...(configMap && !covered ? [configMapWatch(configMap)] : [])];
     for (const watched of watches) this.startInformer(watched, watched.namespace ?? watchNamespace);
     this.optional.start();
   }
@@ -120,6 +138,10 @@ export class KubeSource {
   }
 
   private upsert(raw: Record<string, any>): void {
+    if (raw.kind === 'ConfigMap' && dataSize(raw) > CONFIGMAP_LIMIT && !this.isControllerConfigMap(raw)) {
+      this.options.store.delete('ConfigMap', String(raw.metadata?.namespace ?? ''), String(raw.metadata?.name ?? ''));
+      return;
+    }
     const result = decodeObject(trimUnread(raw), { defaultNamespace: 'default', creationTimestampFor: () => new Date().toISOString() });
     if (result.status === 'ok') {
       if (this.statusOnly.offer(result.object)) return;
@@ -142,6 +164,11 @@ export class KubeSource {
       this.reported.set(key, version);
       this.options.log.error({ object: describeRef(result.ref), errors: result.errors.map(formatFieldError) }, 'object cannot be read; it is left out');
     }
+  }
+
+  private isControllerConfigMap(raw: Record<string, any>): boolean {
+    const ref = this.options.configMap;
+    return ref !== undefined && raw.metadata?.namespace === ref.namespace && raw.metadata?.name === ref.name;
   }
 
   /**
