@@ -48,8 +48,10 @@ local patterns, pattern_count = {}, 0
 local function compile(pattern)
   local regex = patterns[pattern]
   if regex ~= nil then return regex end
-  local ok, compiled = Regex.new(pattern, false)
-  if not ok then error("regular expression refused by PCRE2: " .. tostring(compiled)) end
+  -- The second argument is "case-sensitive" in HAProxy 2.6's code (hlua_regex_comp
+  -- passes it to regex_comp as cs), whatever its documentation calls it.
+  local ok, compiled = Regex.new(pattern, true)
+  if not ok then error("regular expression refused by PCRE2: " .. tostring(compiled), 0) end
   if pattern_count >= MAX_CACHED then patterns, pattern_count = {}, 0 end
   patterns[pattern] = compiled
   pattern_count = pattern_count + 1
@@ -62,7 +64,7 @@ local function parse_condition(text)
   if what == "m" then return { what = "m", value = string.sub(text, 2) } end
   local kind = string.sub(text, 2, 2)
   local equals = string.find(text, "=", 3, true)
-  if (what ~= "h" and what ~= "q") or (kind ~= "e" and kind ~= "r") or equals == nil then error("bad condition " .. text) end
+  if (what ~= "h" and what ~= "q") or (kind ~= "e" and kind ~= "r") or equals == nil then error("bad condition " .. text, 0) end
   local name = decode(string.sub(text, 3, equals - 1))
   local value = decode(string.sub(text, equals + 1))
   if kind == "r" then return { what = what, name = name, regex = compile(value) } end
@@ -77,11 +79,11 @@ local function parse_candidate(text, arrow)
   for item in string.gmatch(string.sub(text, arrow + 1), "[^,]+") do
     local star = string.find(item, "*", 1, true)
     local weight = star and tonumber(string.sub(item, 1, star - 1))
-    if weight == nil or weight < 1 then error("bad share " .. item) end
+    if weight == nil or weight < 1 then error("bad share " .. item, 0) end
     total = total + weight
     shares[#shares + 1] = { weight, string.sub(item, star + 1) }
   end
-  if #shares == 0 then error("candidate without shares") end
+  if #shares == 0 then error("candidate without shares", 0) end
   return { conditions = conditions, shares = shares, total = total }
 end
 
@@ -95,7 +97,7 @@ local function parse(list)
       parsed.fallback = item
     end
   end
-  if parsed.fallback == nil then error("candidate list without fallback") end
+  if parsed.fallback == nil then error("candidate list without fallback", 0) end
   return parsed
 end
 
@@ -103,12 +105,12 @@ end
 local function whole(txn, value)
   if string.sub(value, 1, 1) ~= "+" then return value end
   local count, digest, first = string.match(value, "^%+(%d+)%.(%x+)/(.*)$")
-  if count == nil then error("bad first part") end
+  if count == nil then error("bad first part", 0) end
   local key = txn:get_var("txn.be")
   local parts = { first }
   for i = 1, tonumber(count) - 1 do
     local part = PARTS:lookup(key .. "." .. digest .. "." .. i)
-    if part == nil then error("part " .. i .. " of " .. tostring(key) .. " is missing") end
+    if part == nil then error("part " .. i .. " of " .. tostring(key) .. " is missing", 0) end
     parts[#parts + 1] = part
   end
   return table.concat(parts)
@@ -198,7 +200,7 @@ end
 
 local function choose(txn)
   local value = txn:get_var("txn.cands")
-  if value == nil then error("no candidate list") end
+  if value == nil then error("no candidate list", 0) end
   local list = list_for(txn, value)
   local request = {}
   for _, candidate in ipairs(list.candidates) do
