@@ -3,7 +3,7 @@
 // them). Used to explain routing and, in tests, as the reference that the
 // rendered maps and the live HAProxy must agree with. Pure.
 
-import type { Certificate, HostLevel, Model, Route, Target } from './model.js';
+import type { Candidate, Certificate, HostLevel, Model, RequestCondition, Route, Target, ValueMatch, WeightedTarget } from './model.js';
 
 /** Lowercases the Host header and strips its port and a trailing dot. */
 export function normalizeHost(host: string): string {
@@ -66,11 +66,127 @@ export function selectRoute(level: HostLevel, pathWithQuery: string): Route | un
   return best;
 }
 
-/** The target of an already normalised path (see normalizeRequestPath). */
-export function matchRequest(model: Model, hostHeader: string, path: string): Target {
+// ---------------------------------------------------------------------------
+// Request conditions and weighted splits (Route.candidates, Gateway API).
+
+/** What a request carries beyond host and path; only routes with candidates look at it. */
+export interface RequestParts {
+  /** The method as sent (compared case-sensitively: `get` is not `GET`). */
+  method: string;
+  /**
+   * Header fields as they reach the proxy, in order, names in any case and
+   * values as bytes (one character per byte, as Node sends them). The
+   * forwarding headers the proxy sets itself (X-Forwarded-*, X-Real-IP,
+   * Forwarded) are not what a condition sees: leave them out.
+   */
+  headers: readonly (readonly [name: string, value: string])[];
+}
+
+/** A request with no header at all, as Ingress callers route it. */
+export const PLAIN_GET: RequestParts = { method: 'GET', headers: [] };
+
+const INVALID: Target = { kind: 'invalid' };
+
+/**
+ * The shares a split really has: those of weight 0 are dropped, and a split
+ * whose weights are all 0 answers 500 (`invalid`).
+ */
+export function effectiveShares(split: readonly WeightedTarget[]): readonly WeightedTarget[] {
+  const positive = split.filter((share) => share.weight > 0);
+  return positive.length > 0 ? positive : [{ target: INVALID, weight: 1 }];
+}
+
+/** A text as the bytes HAProxy compares: UTF-8, one character per byte. */
+function bytesOf(text: string): string {
+  return Buffer.from(text, 'utf8').toString('latin1');
+}
+
+/** `%XX` escapes decoded to bytes (one character per byte); anything else left as it is. */
+function percentDecode(text: string): string {
+  return bytesOf(text).replace(/%([0-9A-Fa-f]{2})/g, (_, hex: string) => String.fromCharCode(parseInt(hex, 16)));
+}
+
+/**
+ * Every field of the header (names compared case-insensitively), values
+ * without surrounding blanks, joined with ", " as HTTP combines them;
+ * undefined when the request has none.
+ */
+export function headerValue(parts: RequestParts, name: string): string | undefined {
+  const lower = name.toLowerCase();
+  const values = parts.headers.filter(([field]) => field.toLowerCase() === lower).map(([, value]) => value.replace(/^[ \t]+|[ \t]+$/g, ''));
+  return values.length === 0 ? undefined : values.join(', ');
+}
+
+/**
+ * The first value of a query parameter: the query split on `&`, each part on
+ * its first `=` (none: the value is empty), names and values percent-decoded
+ * (`+` stays `+`), names compared case-sensitively.
+ */
+export function queryValue(pathWithQuery: string, name: string): string | undefined {
+  const mark = pathWithQuery.indexOf('?');
+  if (mark === -1) return undefined;
+  const wanted = bytesOf(name);
+  for (const pair of pathWithQuery.slice(mark + 1).split('&')) {
+    if (pair === '') continue;
+    const equals = pair.indexOf('=');
+    const key = percentDecode(equals === -1 ? pair : pair.slice(0, equals));
+    if (key === wanted) return equals === -1 ? '' : percentDecode(pair.slice(equals + 1));
+  }
+  return undefined;
+}
+
+// Compiled header and query patterns (unanchored, case-sensitive), bounded like the path patterns.
+const conditionPatterns = new Map<string, RegExp>();
+
+function valueMatches(match: ValueMatch, value: string | undefined): boolean {
+  if (value === undefined) return false;
+  if (match.kind === 'exact') return value === bytesOf(match.value);
+  let regex = conditionPatterns.get(match.value);
+  if (!regex) {
+    if (conditionPatterns.size > 10_000) conditionPatterns.clear();
+    regex = new RegExp(match.value);
+    conditionPatterns.set(match.value, regex);
+  }
+  return regex.test(value);
+}
+
+/** Whether every part of a condition holds for the request. */
+export function conditionHolds(condition: RequestCondition | undefined, pathWithQuery: string, parts: RequestParts): boolean {
+  if (!condition) return true;
+  if (condition.method !== undefined && condition.method !== parts.method) return false;
+  if (!condition.headers.every((header) => valueMatches(header.match, headerValue(parts, header.name)))) return false;
+  return condition.query.every((param) => valueMatches(param.match, queryValue(pathWithQuery, param.name)));
+}
+
+/** The candidate of a route that decides a request: the first whose condition holds. */
+export function selectCandidate(route: Route, pathWithQuery: string, parts: RequestParts): Candidate | undefined {
+  return route.candidates?.find((candidate) => conditionHolds(candidate.when, pathWithQuery, parts));
+}
+
+/**
+ * Where a request may go, with the share of each target: one target (weight
+ * 1) unless a candidate with a weighted split decides. `path` is already
+ * normalised (see normalizeRequestPath) and may carry the query.
+ */
+export function matchShares(model: Model, hostHeader: string, path: string, parts: RequestParts = PLAIN_GET): readonly WeightedTarget[] {
+  const one = (target: Target) => [{ target, weight: 1 }];
   const level = selectLevel(model, hostHeader);
-  if (!level) return model.catchAll;
-  return selectRoute(level, path)?.target ?? level.fallback;
+  if (!level) return one(model.catchAll);
+  const route = selectRoute(level, path);
+  if (!route) return one(level.fallback);
+  const candidate = selectCandidate(route, path, parts);
+  return candidate ? effectiveShares(candidate.split) : one(route.target);
+}
+
+/**
+ * The target of an already normalised path (see normalizeRequestPath). A
+ * weighted split has no single target: use matchShares for models with
+ * candidates.
+ */
+export function matchRequest(model: Model, hostHeader: string, path: string, parts: RequestParts = PLAIN_GET): Target {
+  const shares = matchShares(model, hostHeader, path, parts);
+  if (shares.length !== 1) throw new Error(`${hostHeader}${path} goes to a weighted split of ${shares.length} targets: use matchShares`);
+  return shares[0]!.target;
 }
 
 // ---------------------------------------------------------------------------
@@ -180,7 +296,8 @@ export type Answer =
   /** A broken escape or an ambiguous dot segment. */
   | { kind: 'bad-request' }
   | { kind: 'redirect'; location: string }
-  | { kind: 'route'; target: Target };
+  /** `shares` only when a weighted split of several targets decides (then `target` is the first of them). */
+  | { kind: 'route'; target: Target; shares?: readonly WeightedTarget[] };
 
 export interface Request {
   scheme: 'http' | 'https';
@@ -190,6 +307,8 @@ export interface Request {
   path: string;
   /** The HTTPS port, for redirect locations. */
   httpsPort: number;
+  /** Method and headers, for routes with candidates; absent: a GET without headers. */
+  parts?: RequestParts;
 }
 
 /** The whole answer to a request: refusal, redirect to HTTPS, or the target it is routed to. */
@@ -201,5 +320,6 @@ export function answer(model: Model, request: Request): Answer {
     const port = request.httpsPort === 443 ? '' : `:${request.httpsPort}`;
     return { kind: 'redirect', location: `https://${host}${port}${normalized.pathWithQuery}` };
   }
-  return { kind: 'route', target: matchRequest(model, request.host, normalized.path) };
+  const shares = matchShares(model, request.host, normalized.pathWithQuery, request.parts);
+  return shares.length === 1 ? { kind: 'route', target: shares[0]!.target } : { kind: 'route', target: shares[0]!.target, shares };
 }

@@ -14,7 +14,51 @@ export type Target =
   /** A Service that is missing, or whose port cannot be resolved: 503. */
   | { kind: 'unavailable' }
   /** Nothing matched and no default backend exists: a small plain 404. */
-  | { kind: 'not-found' };
+  | { kind: 'not-found' }
+  /**
+   * A Gateway API backendRef that cannot be resolved (missing Service, kind
+   * not supported, no ReferenceGrant), or a rule without backends: 500, as
+   * the Gateway API asks.
+   */
+  | { kind: 'invalid' };
+
+/** How a header or query value is compared: the whole value, or a regular expression (translate/regex.ts's safe subset, unanchored). */
+export interface ValueMatch {
+  kind: 'exact' | 'regex';
+  value: string;
+}
+
+/** What a request must have beyond host and path (Gateway API matches); every part must hold. */
+export interface RequestCondition {
+  /** An uppercase method token (GET, POST, ...). */
+  method?: string;
+  /** Lowercase header names, each at most once; all must match. */
+  headers: readonly { name: string; match: ValueMatch }[];
+  /** Case-sensitive query parameter names, each at most once; the first value of the parameter must match. */
+  query: readonly { name: string; match: ValueMatch }[];
+}
+
+/** One share of a weighted choice. */
+export interface WeightedTarget {
+  target: Target;
+  /**
+   * 0 to 1,000,000; the share is weight / the sum of the split's weights. A
+   * share of weight 0 gets no request; a split whose weights are all 0
+   * answers 500, as `invalid` (Gateway API leaves that case open; its open
+   * proposal is 500).
+   */
+  weight: number;
+}
+
+/**
+ * One alternative of a route: when `when` holds (absent: always), the request
+ * goes to one target of `split`, chosen at random by weight.
+ */
+export interface Candidate {
+  when?: RequestCondition;
+  /** Never empty. */
+  split: readonly WeightedTarget[];
+}
 
 /**
  * `regex`: on a regex level only (see HostLevel.regex), a case-insensitive
@@ -52,6 +96,14 @@ export interface Route {
    */
   path: string;
   target: Target;
+  /**
+   * Gateway API: tried in order, the first whose condition holds decides;
+   * when none holds, `target`. Translate puts them in the spec's precedence
+   * and appends the candidates of less specific paths of the level (a rule
+   * whose conditions fail never shadows them), so the data plane only
+   * evaluates this list. Absent on Ingress routes.
+   */
+  candidates?: readonly Candidate[];
 }
 
 /**

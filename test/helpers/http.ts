@@ -22,6 +22,8 @@ export interface RequestOptions {
   path?: string;
   method?: string;
   headers?: Record<string, string>;
+  /** Header fields in order, sent as written (a name may repeat, in any case); after `headers`. */
+  headerList?: readonly (readonly [string, string])[];
   body?: string;
   tls?: boolean;
   /** SNI name; defaults to the Host (without port). Use '' to send no SNI. */
@@ -34,8 +36,10 @@ export interface RequestOptions {
 
 export function request(options: RequestOptions): Promise<Response> {
   const send = options.tls ? httpsRequest : httpRequest;
-  const headers: Record<string, string> = { ...(options.headers ?? {}) };
-  if (options.host !== undefined) headers.host = options.host;
+  const fields: Record<string, string> = { ...(options.headers ?? {}) };
+  if (options.host !== undefined) fields.host = options.host;
+  // A flat [name, value, ...] array keeps repeated names and their case, as message.rawHeaders does.
+  const headers = options.headerList ? [...Object.entries(fields).flat(), ...options.headerList.flat()] : fields;
   const servername = options.servername ?? (options.host ?? '').replace(/:\d+$/, '');
   return new Promise((resolve, reject) => {
     const req = send(

@@ -5,6 +5,9 @@
 // - `set map` sets every entry with the key; `del map` removes every one;
 // - `prepare map` / `add map @V` / `commit map @V` replace a map whole;
 // - servers are added in maintenance, made ready, drained and deleted.
+// `afterCommand` sees the state after each command, for checks of what a
+// request arriving between two commands would meet (candidates.map entries
+// must be there before a route names them, and stay until it no longer does).
 
 import type { RuntimeApi, RuntimeCommand } from '../../src/dataplane/haproxy/runtime.js';
 
@@ -26,6 +29,8 @@ export class RuntimeSimulator {
   private nextVersion = 1;
   /** Makes the n-th command (0-based) fail, as HAProxy refusing it would. */
   failAt: number | undefined;
+  /** Called after every command is carried out. */
+  afterCommand: ((command: string) => void) | undefined;
 
   /** Loads a map as a reload would, from the content of its file. */
   load(file: string, content: string): void {
@@ -37,6 +42,11 @@ export class RuntimeSimulator {
         return [line.slice(0, space), line.slice(space + 1)] as [string, string];
       });
     this.state.maps.set(file, entries);
+  }
+
+  /** A lookup in a map as map_str does it: the first entry with the key. */
+  lookup(file: string, key: string): string | undefined {
+    return (this.state.maps.get(file) ?? []).find((entry) => entry[0] === key)?.[1];
   }
 
   /** A map as sorted `key value` lines, duplicates kept. */
@@ -55,9 +65,11 @@ export class RuntimeSimulator {
     if (this.failAt === index) throw new Error(`simulated failure of "${command.text}"`);
     const words = command.text.split(' ').map(unescape);
     const [verb, noun] = words;
-    if (noun === 'map') return this.mapCommand(verb!, words.slice(2), command.payload);
-    if (noun === 'server') return this.serverCommand(verb!, words.slice(2));
-    return '';
+    let answer = '';
+    if (noun === 'map') answer = this.mapCommand(verb!, words.slice(2), command.payload);
+    else if (noun === 'server') answer = this.serverCommand(verb!, words.slice(2));
+    this.afterCommand?.(command.text);
+    return answer;
   }
 
   private mapCommand(verb: string, args: string[], payload: string | undefined): string {

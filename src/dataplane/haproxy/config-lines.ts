@@ -374,3 +374,127 @@ export function basicChallenge(realm: string): Safe {
   check(/^[\x20\x21\x23-\x26\x28-\x5b\x5d-\x7e]{0,128}$/.test(realm), 'realm', realm);
   return make(`'Basic realm="${realm.replace(/%/g, '%%')}"'`);
 }
+
+// Request conditions and weighted splits (Route.candidates, Gateway API).
+// A route with candidates has, in candidates.map, one entry whose value is
+// the whole list, evaluated by features/candidates-lua.ts:
+//
+//   list      := candidate* fallback
+//   candidate := [cond ("&" cond)*] ">" share ("," share)* "|"
+//   cond      := "m" METHOD | "h" kind name "=" value | "q" kind name "=" value
+//   kind      := "e" (the whole value) | "r" (a regular expression, unanchored)
+//   share     := weight "*" backend
+//   fallback  := backend
+//
+// Names, values and patterns are percent-encoded (UTF-8, everything but
+// `A-Z a-z 0-9 . _ ~ -`), so that no field holds a separator, whitespace or
+// anything the map files and the runtime API would read; backends are
+// HAProxy identifiers and weights integers. A list longer than
+// CANDIDATE_PART_BYTES is cut into parts: the route's own entry holds
+// `+<parts>.<digest>/` and the first part, and `<key>.<digest>.<i>` the
+// others. The digest is the whole list's, so that a runtime change adds
+// the new parts before the first entry names them, and never mixes parts of
+// two lists.
+
+/** The key of a route with candidates, as the exact, prefix and regex maps give it: `?` and 16 hex digits. */
+export function routeKey(value: string): Safe {
+  check(/^\?[0-9a-f]{16}$/.test(value), 'route key', value);
+  return make(value);
+}
+
+/** Whether a text has a lone UTF-16 surrogate (its UTF-8 would not be its own). */
+function hasLoneSurrogate(value: string): boolean {
+  return /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/.test(value);
+}
+
+/** A value compared with a header or query value: no control characters but tab, 1 to `max` characters. */
+function conditionValue(value: string, max: number, what: string): string {
+  check(value.length >= 1 && value.length <= max && !/[\x00-\x08\x0a-\x1f\x7f]/.test(value) && !hasLoneSurrogate(value), what, value);
+  return value;
+}
+
+/** A regular expression compared with a header or query value: printable ASCII without backslash (translate/regex.ts's subset needs none), and it must compile. */
+function conditionPattern(pattern: string): string {
+  check(/^[\x20-\x5b\x5d-\x7e]{1,2048}$/.test(pattern), 'regular expression', pattern);
+  try {
+    new RegExp(pattern);
+  } catch {
+    check(false, 'regular expression', pattern);
+  }
+  return pattern;
+}
+
+/** UTF-8, with every byte but the unreserved characters as `%XX`. */
+function percentEncode(text: string): string {
+  let out = '';
+  for (const byte of Buffer.from(text, 'utf8')) {
+    const char = String.fromCharCode(byte);
+    out += /[A-Za-z0-9._~-]/.test(char) ? char : `%${byte.toString(16).toUpperCase().padStart(2, '0')}`;
+  }
+  return out;
+}
+
+export interface CandidateValueMatch {
+  name: string;
+  match: { kind: 'exact' | 'regex'; value: string };
+}
+
+/** One candidate, its targets already HAProxy backend names. */
+export interface CandidateText {
+  method?: string;
+  headers: readonly CandidateValueMatch[];
+  query: readonly CandidateValueMatch[];
+  /** Positive weights only (model/match.ts's effectiveShares). */
+  shares: readonly { weight: number; backend: Safe }[];
+}
+
+function conditionText(prefix: 'h' | 'q', entry: CandidateValueMatch): string {
+  const name =
+    prefix === 'h'
+      ? (check(/^[a-z0-9!#$%&'*+.^_`|~-]{1,256}$/.test(entry.name), 'header name', entry.name), entry.name)
+      : (check(/^[A-Za-z0-9!#$%&'*+.^_`|~-]{1,256}$/.test(entry.name), 'query parameter name', entry.name), entry.name);
+  const { kind } = entry.match;
+  check(kind === 'exact' || kind === 'regex', 'match kind', kind);
+  const value = kind === 'regex' ? conditionPattern(entry.match.value) : conditionValue(entry.match.value, prefix === 'h' ? 4096 : 1024, prefix === 'h' ? 'header value' : 'query value');
+  return `${prefix}${kind === 'exact' ? 'e' : 'r'}${percentEncode(name)}=${percentEncode(value)}`;
+}
+
+/** The list of a route's candidates and its fallback, as one text (see above). */
+export function candidateList(candidates: readonly CandidateText[], fallback: Safe): string {
+  let out = '';
+  for (const candidate of candidates) {
+    const conditions: string[] = [];
+    if (candidate.method !== undefined) {
+      check(/^[A-Z]{1,32}$/.test(candidate.method), 'method', candidate.method);
+      conditions.push(`m${candidate.method}`);
+    }
+    for (const header of candidate.headers) conditions.push(conditionText('h', header));
+    for (const param of candidate.query) conditions.push(conditionText('q', param));
+    check(candidate.shares.length > 0, 'weighted split', candidate.shares);
+    const shares = candidate.shares.map((share) => {
+      check(Number.isSafeInteger(share.weight) && share.weight >= 1 && share.weight <= 1_000_000, 'weight', share.weight);
+      return `${share.weight}*${ident(share.backend.text).text}`;
+    });
+    out += `${conditions.join('&')}>${shares.join(',')}|`;
+  }
+  return out + ident(fallback.text).text;
+}
+
+/** Longest candidates.map value: a map file line and an `add map` command must fit HAProxy's 16 KiB buffer. */
+export const CANDIDATE_PART_BYTES = 8000;
+
+const CANDIDATE_ALPHABET = /^[A-Za-z0-9._~%>|&,*=+/:-]+$/;
+
+/**
+ * The candidates.map entries of a route: one, or the parts of a long list.
+ * `digest` names the list's content (hex).
+ */
+export function candidateEntries(key: Safe, list: string, digest: (text: string) => string, partBytes = CANDIDATE_PART_BYTES): MapEntry[] {
+  check(CANDIDATE_ALPHABET.test(list) && !list.startsWith('+'), 'candidate list', list.slice(0, 200));
+  if (list.length <= partBytes) return [{ key: key.text, value: make(list) }];
+  const hash = digest(list);
+  check(/^[0-9a-f]{12}$/.test(hash), 'candidate list digest', hash);
+  const parts: string[] = [];
+  for (let start = 0; start < list.length; start += partBytes) parts.push(list.slice(start, start + partBytes));
+  return parts.map((part, index) => (index === 0 ? { key: key.text, value: make(`+${parts.length}.${hash}/${part}`) } : { key: `${key.text}.${hash}.${index}`, value: make(part) }));
+}

@@ -43,6 +43,8 @@ export const GENERATION_FILES = {
   redirectMap: 'redirect.map',
   regexMap: 'regex.map',
   canaryMap: 'canary-weights.map',
+  /** Route key → candidate list (Route.candidates; see config-lines.ts for the format). */
+  candidatesMap: 'candidates.map',
   passthroughMap: 'passthrough.map',
   backendsMap: 'backends.map',
   crtList: 'crt-list.txt',
@@ -50,4 +52,6 @@ export const GENERATION_FILES = {
   error503: '503.http',
   /** Our Lua for external authentication (features/ext-auth-lua.ts). */
   extAuthLua: 'ext-auth.lua',
+  /** Our Lua that evaluates candidate lists (features/candidates-lua.ts). */
+  candidatesLua: 'candidates.lua',
 } as const;

@@ -35,6 +35,8 @@ export interface MapDiff {
   add: MapEntry[];
   set: MapEntry[];
   remove: string[];
+  /** The entries `remove` removes, as they were. */
+  removed: MapEntry[];
   /** The whole next content, for replacing the map in one transaction when the diff is large. */
   next: () => MapEntry[];
 }
@@ -107,8 +109,8 @@ function diffServers(previous: Model, next: Model, before: BackendNames, after: 
   return { add, remove };
 }
 
-type Entries = Pick<MapContents, 'hosts' | 'exact' | 'prefix' | 'regex' | 'canary'>;
-const NO_ENTRIES: Entries = { hosts: [], exact: [], prefix: [], regex: [], canary: [] };
+type Entries = Pick<MapContents, 'hosts' | 'exact' | 'prefix' | 'regex' | 'canary' | 'candidates'>;
+const NO_ENTRIES: Entries = { hosts: [], exact: [], prefix: [], regex: [], canary: [], candidates: [] };
 
 /**
  * The entries of one map that a change touches, before and after, by key.
@@ -127,13 +129,17 @@ class Touched {
   }
 
   diff(next: () => MapEntry[]): MapDiff {
-    const diff: MapDiff = { add: [], set: [], remove: [], next };
+    const diff: MapDiff = { add: [], set: [], remove: [], removed: [], next };
     for (const [key, entry] of this.after) {
       const was = this.before.get(key);
       if (was === undefined) diff.add.push(entry);
       else if (was.value.text !== entry.value.text) diff.set.push(entry);
     }
-    for (const key of this.before.keys()) if (!this.after.has(key)) diff.remove.push(key);
+    for (const [key, entry] of this.before) {
+      if (this.after.has(key)) continue;
+      diff.remove.push(key);
+      diff.removed.push(entry);
+    }
     return diff;
   }
 }
@@ -142,7 +148,7 @@ function sameHosts(a: readonly string[], b: readonly string[]): boolean {
   return a.length === b.length && a.every((host, i) => host === b[i]);
 }
 
-const MAP_NAMES: readonly MapName[] = ['hosts', 'exact', 'prefix', 'regex', 'canary', 'redirect', 'passthrough', 'backends'];
+const MAP_NAMES: readonly MapName[] = ['hosts', 'exact', 'prefix', 'regex', 'canary', 'candidates', 'redirect', 'passthrough', 'backends'];
 
 function sameSet(a: ReadonlySet<string>, b: ReadonlySet<string>): boolean {
   return a.size === b.size && [...a].every((item) => b.has(item));
@@ -159,6 +165,7 @@ function diffMaps(previous: Model, next: Model, before: BackendNames, after: Bac
     touched.prefix.note(was.prefix, is.prefix);
     touched.regex.note(was.regex, is.regex);
     touched.canary.note(was.canary, is.canary);
+    touched.candidates.note(was.candidates, is.candidates);
   };
   const old = levelsByHost(previous);
   for (const level of next.levels) {

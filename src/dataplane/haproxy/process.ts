@@ -266,12 +266,16 @@ export class HaproxyProcess {
   }
 }
 
+const LUA_LEVELS: Readonly<Record<string, string>> = { err: 'ALERT', crit: 'ALERT', emerg: 'ALERT', info: 'NOTICE', debug: 'NOTICE' };
+
 /** HAProxy's own log lines ([ALERT], [WARNING], [NOTICE]) → our structured log. */
 function logHaproxyLine(log: Logger, raw: string): void {
   const text = raw.trim();
   if (text === '') return;
-  const match = /^\[(ALERT|WARNING|NOTICE)\]\s+\((\d+)\)\s*:\s*(.*)$/.exec(text);
-  const level = match?.[1];
+  // HAProxy's own messages (`[WARNING]  (pid) : ...`), and those of Lua code
+  // (core.Warning and friends: `[warning] 335/130717 (pid) : ...`).
+  const match = /^\[(ALERT|WARNING|NOTICE|alert|warning|notice|info|debug|err|crit|emerg)\]\s+(?:\d+\/\d+\s+)?\((\d+)\)\s*:\s*(.*)$/.exec(text);
+  const level = match ? (LUA_LEVELS[match[1]!] ?? match[1]!.toUpperCase()) : undefined;
   const message = match?.[3] ?? text;
   const fields = { component: 'haproxy', pid: match ? Number(match[2]) : undefined };
   if (level === 'ALERT') log.error(fields, message);

@@ -14,6 +14,13 @@
 //                 is (ssl-passthrough), looked up by the TCP frontend
 //   canary-weights.map  a canaried route's backend → the canary's share of
 //                 the requests no header or cookie decided, in ten-thousandths
+//   candidates.map  for routes with request conditions or weighted splits
+//                 (Route.candidates): the exact, prefix or regex entry of such
+//                 a route holds its route key `?<digest>` (from level, match
+//                 and path) instead of a backend, and this map holds the
+//                 route's candidate list under that key (format in
+//                 config-lines.ts), which features/candidates-lua.ts
+//                 evaluates; long lists are cut into several entries
 //   regex.map     for levels whose paths are regular expressions (ingress-
 //                 nginx's use-regex; their level key starts with `~`): one
 //                 `^~level(?i:pattern)` key per route, looked up with map_reg
@@ -25,8 +32,11 @@
 // entry is the host-less fallback, or the catch-all.
 
 import { Buffer } from 'node:buffer';
-import { parseBackendId, type HostLevel, type Model, type Target } from '../../model/model.js';
-import { crtList, hostName, ident, int, levelName, mapFile, serviceLabel, type MapEntry, type Safe } from './config-lines.js';
+import { createHash } from 'node:crypto';
+import { effectiveShares } from '../../model/match.js';
+import { parseBackendId, type HostLevel, type Model, type Route, type Target } from '../../model/model.js';
+import { candidateEntries, candidateList, crtList, hostName, ident, int, levelName, mapFile, routeKey, serviceLabel, type MapEntry, type Safe } from './config-lines.js';
+import { candidatesLua } from './features/candidates-lua.js';
 import { GENERATION_FILES } from './layout.js';
 import { EXT_AUTH_LUA } from './features/ext-auth-lua.js';
 import { basicAuthFiles } from './features/basic-auth.js';
@@ -36,6 +46,8 @@ import { SPARE_PREFIX, type BackendNames } from './structure.js';
 export const HOSTLESS_LEVEL = '_';
 export const NOT_FOUND_BACKEND = 'portero:not-found';
 export const UNAVAILABLE_BACKEND = 'portero:unavailable';
+/** Answers 500: a Gateway API backendRef that cannot be resolved. */
+export const INVALID_BACKEND = 'portero:invalid';
 
 export interface RenderedFile {
   /** Relative to the generation directory. */
@@ -53,7 +65,34 @@ export function backendName(target: Target, names?: BackendNames): Safe {
       return ident(UNAVAILABLE_BACKEND);
     case 'not-found':
       return ident(NOT_FOUND_BACKEND);
+    case 'invalid':
+      return ident(INVALID_BACKEND);
   }
+}
+
+/** Whether a route is decided by its candidates (Route.candidates) rather than by its target alone. */
+export function hasCandidates(route: Route): boolean {
+  return (route.candidates?.length ?? 0) > 0;
+}
+
+function hex(text: string, length: number): string {
+  return createHash('sha256').update(text).digest('hex').slice(0, length);
+}
+
+/** The key of a route with candidates: stable, from its level, match and path. */
+export function routeKeyOf(levelKeyText: string, route: Pick<Route, 'match' | 'path'>): Safe {
+  return routeKey(`?${hex(`${levelKeyText}\n${route.match}\n${route.path}`, 16)}`);
+}
+
+/** The candidates.map entries of a route with candidates. */
+function candidateMapEntries(key: Safe, route: Route, names: BackendNames | undefined): MapEntry[] {
+  const texts = (route.candidates ?? []).map((candidate) => ({
+    ...(candidate.when?.method !== undefined ? { method: candidate.when.method } : {}),
+    headers: candidate.when?.headers ?? [],
+    query: candidate.when?.query ?? [],
+    shares: effectiveShares(candidate.split).map((share) => ({ weight: share.weight, backend: backendName(share.target, names) })),
+  }));
+  return candidateEntries(key, candidateList(texts, backendName(route.target, names)), (list) => hex(list, 12));
 }
 
 function levelKey(level: Pick<HostLevel, 'host' | 'regex'>): string {
@@ -78,6 +117,8 @@ export interface MapContents {
   /** In route order; never sorted (see the top of this file). */
   regex: MapEntry[];
   canary: MapEntry[];
+  /** Route key → candidate list (or one part of a long one). */
+  candidates: MapEntry[];
   passthrough: MapEntry[];
   /** HAProxy backend name → `namespace/service:port`, for access logs (spare backends especially). */
   backends: MapEntry[];
@@ -91,6 +132,7 @@ export const MAP_FILES: Readonly<Record<MapName, string>> = {
   redirect: GENERATION_FILES.redirectMap,
   regex: GENERATION_FILES.regexMap,
   canary: GENERATION_FILES.canaryMap,
+  candidates: GENERATION_FILES.candidatesMap,
   passthrough: GENERATION_FILES.passthroughMap,
   backends: GENERATION_FILES.backendsMap,
 };
@@ -102,6 +144,7 @@ export interface LevelEntries {
   prefix: MapEntry[];
   regex: MapEntry[];
   canary: MapEntry[];
+  candidates: MapEntry[];
 }
 
 // Entries per level object, with the names they were made with: levels are
@@ -111,7 +154,10 @@ const levelMemo = new WeakMap<HostLevel, { names: BackendNames | undefined; entr
 function targetIds(level: HostLevel): string[] {
   const ids: string[] = [];
   if (level.fallback.kind === 'backend') ids.push(level.fallback.id);
-  for (const route of level.routes) if (route.target.kind === 'backend') ids.push(route.target.id);
+  for (const route of level.routes) {
+    if (route.target.kind === 'backend') ids.push(route.target.id);
+    for (const candidate of route.candidates ?? []) for (const share of candidate.split) if (share.target.kind === 'backend') ids.push(share.target.id);
+  }
   return ids;
 }
 
@@ -125,7 +171,7 @@ export function sameNamesFor(level: HostLevel, a: BackendNames | undefined, b: B
 export function levelEntries(level: HostLevel, names?: BackendNames): LevelEntries {
   const memo = levelMemo.get(level);
   if (memo && sameNamesFor(level, memo.names, names)) return memo.entries;
-  const entries: LevelEntries = { hosts: [], exact: [], prefix: [], regex: [], canary: [] };
+  const entries: LevelEntries = { hosts: [], exact: [], prefix: [], regex: [], canary: [], candidates: [] };
   const key = levelKey(level);
   if (level.host !== '') {
     entries.hosts.push({ key: hostName(level.host).text, value: levelName(key) });
@@ -138,10 +184,16 @@ export function levelEntries(level: HostLevel, names?: BackendNames): LevelEntri
   let rootRoute = false;
   for (const route of level.routes) {
     if (route.canary && route.canary.weight > 0) entries.canary.push({ key: backendName(route.target, names).text, value: int(route.canary.weight) });
-    if (route.match === 'regex') entries.regex.push({ key: `^${levelPattern(key)}(?i:${route.path})`, value: backendName(route.target, names) });
-    else if (route.match === 'exact') entries.exact.push({ key: `${key}${route.path}`, value: backendName(route.target, names) });
+    // A route with candidates: its key, and its list in candidates.map.
+    let value = backendName(route.target, names);
+    if (hasCandidates(route)) {
+      value = routeKeyOf(key, route);
+      entries.candidates.push(...candidateMapEntries(value, route, names));
+    }
+    if (route.match === 'regex') entries.regex.push({ key: `^${levelPattern(key)}(?i:${route.path})`, value });
+    else if (route.match === 'exact') entries.exact.push({ key: `${key}${route.path}`, value });
     else {
-      entries.prefix.push({ key: `${key}${route.path}/`, value: backendName(route.target, names) });
+      entries.prefix.push({ key: `${key}${route.path}/`, value });
       if (route.path === '') rootRoute = true;
     }
   }
@@ -192,7 +244,7 @@ export function backendEntries(names?: BackendNames): MapEntry[] {
 }
 
 export function mapContents(model: Model, names?: BackendNames): MapContents {
-  const maps: MapContents = { hosts: [], exact: [], prefix: [], redirect: redirectEntries(model.redirectHosts, regexLevels(model)), regex: [], canary: [], passthrough: passthroughEntries(model, names), backends: backendEntries(names) };
+  const maps: MapContents = { hosts: [], exact: [], prefix: [], redirect: redirectEntries(model.redirectHosts, regexLevels(model)), regex: [], canary: [], candidates: [], passthrough: passthroughEntries(model, names), backends: backendEntries(names) };
   for (const level of model.levels) {
     const entries = levelEntries(level, names);
     maps.hosts.push(...entries.hosts);
@@ -200,6 +252,7 @@ export function mapContents(model: Model, names?: BackendNames): MapContents {
     maps.prefix.push(...entries.prefix);
     maps.regex.push(...entries.regex);
     maps.canary.push(...entries.canary);
+    maps.candidates.push(...entries.candidates);
   }
   maps.prefix.push(...catchAllEntries(model, names));
   // A level copied for a server-alias shares its routes' backends: one weight per backend.
@@ -227,6 +280,7 @@ export function renderFiles(model: Model, genDir: string, names?: BackendNames):
   // Always written (a few KiB): whether the configuration loads it is decided there.
   files.push({ path: GENERATION_FILES.extAuthLua, content: EXT_AUTH_LUA, mode: 0o644 });
   files.push({ path: CUSTOM_ERRORS_LUA_FILE, content: CUSTOM_ERRORS_LUA, mode: 0o644 });
+  files.push({ path: GENERATION_FILES.candidatesLua, content: candidatesLua(`${genDir}/${GENERATION_FILES.candidatesMap}`, INVALID_BACKEND), mode: 0o644 });
   files.push({ path: certificateFile(model.defaultCertificate.id), content: model.defaultCertificate.pem, mode: 0o600 });
   for (const certificate of model.certificates) files.push({ path: certificateFile(certificate.id), content: certificate.pem, mode: 0o600 });
   files.push({ path: GENERATION_FILES.crtList, content: crtListContent(model, genDir), mode: 0o644 });

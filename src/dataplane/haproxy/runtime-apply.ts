@@ -1,9 +1,11 @@
 // Carries out a runtime plan over the runtime API, in an order that never
 // sends a request where it cannot be served: certificates first, then new
 // servers (added in maintenance, then made ready), then map entries (a new
-// host's routes before the host itself; a removed host before its routes),
-// then removals. Large map changes replace the whole map atomically with
-// `prepare map` / `commit map`, in payloads under the 16 KiB limit.
+// host's routes before the host itself; a removed host before its routes; a
+// route's candidate list before the route names it, and removed only after
+// it no longer does), then removals. Large map changes replace the whole map
+// atomically with `prepare map` / `commit map`, in payloads under the 16 KiB
+// limit.
 
 import type { Certificate } from '../../model/model.js';
 import { address, crtListLine, filePath, ident, mapKey, mapLine, type MapEntry, type Safe } from './config-lines.js';
@@ -146,14 +148,20 @@ function planSteps(plan: RuntimePlan, options: ExecuteOptions): (RuntimeCommand[
   const certificates = certificateCommands(plan.certificates, genDir, options.defaultCertificateId);
   const steps: (RuntimeCommand[] | MapReplacement)[] = [[...certificates.before, ...addServerCommands(plan.addServers, options.draining)]];
   const loaded = (name: MapName) => diffSize(plan.maps[name]) > 0 && !options.unloaded?.has(name);
-  // Additions: a new host's routes before the host itself. Large changes replace the whole map.
-  for (const name of (['backends', 'canary', 'exact', 'prefix', 'regex', 'redirect', 'hosts', 'passthrough'] as MapName[]).filter(loaded)) {
+  // Additions: a route's candidate list (and a new list's parts, before its
+  // first entry names them) before the route, a new host's routes before the
+  // host itself. Large changes replace the whole map.
+  for (const name of (['backends', 'canary', 'candidates', 'exact', 'prefix', 'regex', 'redirect', 'hosts', 'passthrough'] as MapName[]).filter(loaded)) {
     const diff = plan.maps[name];
-    steps.push(isLarge(diff, name) ? { file: mapPath(genDir, name), payloads: chunks(diff.next()) } : incrementalAdds(diff, mapPath(genDir, name)));
+    // candidates.map, replaced whole, keeps the lists it loses until the routes no longer name them (below).
+    const whole = name === 'candidates' ? [...diff.next(), ...diff.removed] : diff.next();
+    steps.push(isLarge(diff, name) ? { file: mapPath(genDir, name), payloads: chunks(whole) } : incrementalAdds(diff, mapPath(genDir, name)));
   }
-  // Removals: a removed host before its routes.
-  for (const name of (['passthrough', 'hosts', 'redirect', 'regex', 'prefix', 'exact', 'canary', 'backends'] as MapName[]).filter(loaded)) {
-    if (!isLarge(plan.maps[name], name)) steps.push(incrementalRemoves(plan.maps[name], mapPath(genDir, name)));
+  // Removals: a removed host before its routes, a route before its candidate list (and a list's old parts).
+  for (const name of (['passthrough', 'hosts', 'redirect', 'regex', 'prefix', 'exact', 'candidates', 'canary', 'backends'] as MapName[]).filter(loaded)) {
+    const diff = plan.maps[name];
+    if (!isLarge(diff, name)) steps.push(incrementalRemoves(diff, mapPath(genDir, name)));
+    else if (name === 'candidates' && diff.remove.length > 0) steps.push({ file: mapPath(genDir, name), payloads: chunks(diff.next()) });
   }
   steps.push(certificates.after);
   return steps;

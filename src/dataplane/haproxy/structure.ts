@@ -40,6 +40,12 @@ export interface Capabilities {
   wildcardRedirect: boolean;
   /** regex.map is consulted for levels whose paths are regular expressions (use-regex). */
   regexLookup: boolean;
+  /**
+   * Some route has candidates (Route.candidates): the frontends look up
+   * candidates.map for routes whose map value is a route key, and load the
+   * Lua that evaluates the list. Lists themselves change at runtime.
+   */
+  candidates: boolean;
   /** Port 443 is a TCP frontend that passes ssl-passthrough hosts on by SNI and the rest to the TLS frontend. */
   passthrough: boolean;
   /** The canary decisions, each a few rules; the loaded list must equal the model's. */
@@ -55,6 +61,7 @@ const REASONS: Readonly<Record<keyof Capabilities, string>> = {
   redirect: 'the first TLS host needs the HTTPS redirect',
   wildcardRedirect: 'the first wildcard TLS host needs the wildcard redirect',
   regexLookup: 'the first host with regular-expression paths needs the regex lookup',
+  candidates: 'the first route with request conditions or a weighted split needs the candidate lookup',
   passthrough: 'the first ssl-passthrough host needs the TLS port to route by SNI',
   canaries: 'a canary was added or removed, or its header or cookie changed',
   globals: 'the global settings of the ingress-nginx ConfigMap changed',
@@ -90,6 +97,7 @@ export function capabilitiesFor(model: Model): Capabilities {
     redirect: model.redirectHosts.length > 0,
     wildcardRedirect: model.redirectHosts.some((host) => host.startsWith('*.')),
     regexLookup: model.levels.some((level) => level.regex),
+    candidates: model.levels.some((level) => level.routes.some((route) => (route.candidates?.length ?? 0) > 0)),
     passthrough: (model.passthrough ?? []).length > 0,
     canaries: canaryRules(model),
     globals: model.globals ?? NO_GLOBALS,

@@ -125,6 +125,7 @@ export function expectedFor(model: Model, probe: Probe, context: ExpectContext):
     const target = result.target;
     if (target.kind === 'not-found') expected = { status: 404, why: 'not-found' };
     else if (target.kind === 'unavailable') expected = { status: 503, why: 'unavailable' };
+    else if (target.kind === 'invalid') expected = { status: 500, why: 'invalid' };
     else {
       const backend = backendsById(model).get(target.id);
       const servers = new Set((backend?.endpoints ?? []).map((endpoint) => context.serverNames.get(`${endpoint.address}:${endpoint.port}`) ?? `${endpoint.address}:${endpoint.port}`));

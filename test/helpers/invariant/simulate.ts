@@ -12,7 +12,7 @@
 // and route every request the same way.
 
 import { planChange, type LiveState } from '../../../src/dataplane/haproxy/plan.js';
-import { HOSTLESS_LEVEL, MAP_FILES, NOT_FOUND_BACKEND, UNAVAILABLE_BACKEND, mapContents, renderFiles, type MapName } from '../../../src/dataplane/haproxy/render-files.js';
+import { HOSTLESS_LEVEL, INVALID_BACKEND, MAP_FILES, NOT_FOUND_BACKEND, UNAVAILABLE_BACKEND, mapContents, renderFiles, type MapName } from '../../../src/dataplane/haproxy/render-files.js';
 import { serverName } from '../../../src/dataplane/haproxy/render-config.js';
 import { executePlan } from '../../../src/dataplane/haproxy/runtime-apply.js';
 import { RuntimeError, type RuntimeApi, type RuntimeCommand } from '../../../src/dataplane/haproxy/runtime.js';
@@ -423,5 +423,6 @@ function diffLists(out: string[], what: string, live: readonly string[], file: r
 export function describeRouted(name: string): string {
   if (name === NOT_FOUND_BACKEND) return '404';
   if (name === UNAVAILABLE_BACKEND) return '503';
+  if (name === INVALID_BACKEND) return '500';
   return name;
 }
