@@ -43,6 +43,8 @@ export interface Flags {
   allowSnippetAnnotations: boolean;
   /** `--configmap NS/NAME`: the ingress-nginx ConfigMap whose keys Portero reads. */
   configmap?: { namespace: string; name: string };
+  /** `--gateway-controller-name`: the GatewayClasses (spec.controllerName) Portero serves. */
+  gatewayControllerName: string;
   // ingress-nginx flag names, folded into the flags above by parseFlags.
   healthzPort?: number;
   v?: number;
@@ -137,6 +139,14 @@ export function parseAnnotationsPrefix(value: string): string {
 }
 
 /** A boolean flag value as Go's flag package reads it (`--update-status=false`). */
+/** A GatewayClass controllerName: a domain-prefixed path, as the API's ControllerName grammar. */
+function parseControllerName(value: string): string {
+  if (!/^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*\/[A-Za-z0-9\/\-._~%!$&'()*+,;=:]+$/.test(value) || value.length > 253) {
+    throw new InvalidArgumentError('must be a domain-prefixed path such as portero.dev/gateway-controller');
+  }
+  return value;
+}
+
 function parseBool(value: string): boolean {
   if (/^(1|t|T|true|TRUE|True)$/.test(value)) return true;
   if (/^(0|f|F|false|FALSE|False)$/.test(value)) return false;
@@ -191,6 +201,7 @@ export function buildCommand(): Command {
     .addOption(new Option('--annotations-prefix <prefix>', 'Prefix of the ingress-nginx annotations Portero reads (docs/annotations.md).').default('nginx.ingress.kubernetes.io').argParser(parseAnnotationsPrefix))
     .addOption(new Option('--allow-snippet-annotations', 'Accept snippet annotations (configuration-snippet, server-snippet, ...) holding the safe subset of directives Portero parses; without it an Ingress carrying a snippet is refused.').default(false))
     .addOption(new Option('--configmap <ns/name>', "The ingress-nginx ConfigMap (e.g. ingress-nginx/ingress-nginx-controller) whose keys set global defaults (docs/configuration.md, \"ingress-nginx ConfigMap\"); changes apply live.").argParser(parseNamespacedName))
+    .addOption(new Option('--gateway-controller-name <name>', 'Serve the Gateways of GatewayClasses whose spec.controllerName is this (docs/gateway-api.md).').default('portero.dev/gateway-controller').argParser(parseControllerName))
     // ingress-nginx's flag names, so that its manifests' arguments work unchanged (docs/configuration.md, "ingress-nginx flag names").
     .addOption(new Option('--update-status [bool]', 'ingress-nginx name: --update-status=false is --no-update-status.').argParser(parseBool))
     .addOption(new Option('--healthz-port <port>', 'ingress-nginx name of --health-port.').argParser(parsePort))

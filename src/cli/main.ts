@@ -81,6 +81,7 @@ async function run(flags: Flags, log: Logger, shutdown: Shutdown): Promise<void>
         ...(flags.defaultBackendService ? { defaultBackendService: flags.defaultBackendService } : {}),
         ...(flags.defaultSslCertificate ? { defaultSslCertificate: flags.defaultSslCertificate } : {}),
         ...(flags.configmap ? { configMap: flags.configmap } : {}),
+        gatewayControllerName: flags.gatewayControllerName,
       },
       dataplane,
       log,

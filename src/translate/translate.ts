@@ -21,6 +21,9 @@ import { withMixedSslRedirects } from './ssl-redirect.js';
 import { route, type OptionsOf, type ServiceRef } from './routes.js';
 import { buildTls, inspectSecret, refusal, type RefusedCertificates } from './tls.js';
 import { readConfigMap, type ConfigMapSettings } from './configmap.js';
+import type { GatewayAttachment } from './gateway/index.js';
+import { serveGateways } from './gateway/serve.js';
+import { withGateway } from './gateway/merge.js';
 import type { Gateway, GatewayClass, GRPCRoute, HTTPRoute, Namespace, ReferenceGrant } from '../objects/gateway-types.js';
 
 export interface Snapshot {
@@ -79,6 +82,8 @@ export interface TranslateOptions extends ClassOptions {
   annotations?: AnnotationSettings;
   /** `--configmap`: the ingress-nginx ConfigMap whose keys set global defaults (configmap.ts). */
   configMap?: { namespace: string; name: string };
+  /** `--gateway-controller-name`: the GatewayClasses Portero serves (default portero.dev/gateway-controller). */
+  gatewayControllerName?: string;
 }
 
 export interface Translation {
@@ -86,6 +91,8 @@ export interface Translation {
   diagnostics: Diagnostic[];
   /** The Ingresses Portero serves (ours by class and valid), for status reporting. */
   served: ObjectRef[];
+  /** Gateway API: what is served and the status of every object (absent without GatewayClasses and Gateways). */
+  gateway?: GatewayAttachment;
 }
 
 export function compareAge(a: Ingress, b: Ingress): number {
@@ -173,12 +180,21 @@ export function translate(snapshot: Snapshot, options: TranslateOptions, previou
 
   diagnostics.push(...authDiagnostics(valid, snapshot, annotationSettings));
 
+  const gateway = serveGateways(snapshot, {
+    ...(options.gatewayControllerName ? { controllerName: options.gatewayControllerName } : {}),
+    ...(options.refusedCertificates ? { refusedCertificates: options.refusedCertificates } : {}),
+    now: options.now,
+    ingressHosts: new Set(routing.levels.map((level) => level.host)),
+  });
+  if (gateway) diagnostics.push(...gateway.diagnostics);
+  const served = gateway ? withGateway(routing.levels, routing.specs, tls.certificates, gateway, previous) : { levels: routing.levels, specs: routing.specs, certificates: tls.certificates };
+
   const model: Model = {
-    levels: routing.levels,
-    backends: addAuthEndpoints(backendsOf(routing.specs, indexSlices(snapshot.endpointSlices), indexServices(snapshot.services)), indexServices(snapshot.services), indexSlices(snapshot.endpointSlices)),
+    levels: served.levels,
+    backends: addAuthEndpoints(backendsOf(served.specs, indexSlices(snapshot.endpointSlices), indexServices(snapshot.services)), indexServices(snapshot.services), indexSlices(snapshot.endpointSlices)),
     catchAll: routing.catchAll,
     defaultCertificate: defaultCertificate(secrets, options, diagnostics),
-    certificates: tls.certificates,
+    certificates: served.certificates,
     redirectHosts: tls.redirectHosts,
     ...(routing.passthrough ? { passthrough: routing.passthrough } : {}),
     ...(configured && Object.keys(configured.read.globals).length > 0 ? { globals: configured.read.globals } : {}),
@@ -187,6 +203,7 @@ export function translate(snapshot: Snapshot, options: TranslateOptions, previou
     model,
     diagnostics: dedupe(diagnostics),
     served: selection.served,
+    ...(gateway ? { gateway: gateway.attachment } : {}),
   };
 }
 

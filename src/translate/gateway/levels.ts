@@ -1,0 +1,237 @@
+// Gateway API routing into the model: the listeners attachGateways serves
+// become host levels whose routes carry candidates (model.ts). Pure.
+//
+// Per listener and effective hostname, every match of every served rule is
+// an entry keyed by its path (Exact or PathPrefix) with a candidate: its
+// method, header and query conditions and its weighted backends. A route of
+// the model holds, for one key, the candidates in the spec's precedence:
+//
+//   1. the entries of that key (Exact `/a` before the prefixes that match it),
+//      ordered by: has a method, most headers, most query parameters, oldest
+//      route, namespace/name, rule order, match order;
+//   2. then the entries of every less specific path of the level that the
+//      key's requests also match, longest first (a rule whose conditions
+//      fail never shadows them);
+//   3. then the same for the less specific hostnames (`*.example.com`, then
+//      the listener's requests without a route hostname), as the spec orders
+//      hostnames before paths.
+//
+// A key whose first candidate is unconditional with a single backend is a
+// plain route, and costs what an Ingress route costs.
+//
+// Served on the shared binds for now: HTTP listeners on port 80 and HTTPS
+// listeners on port 443 without spec.addresses. Other listeners are reported
+// (listenersNotServed) and left out.
+
+import { backendId, type Candidate, type HostLevel, type RequestCondition, type Route, type Target, type WeightedTarget } from '../../model/model.js';
+import { featuredBackendId, type Features } from '../../model/features.js';
+import type { GatewayFilters } from '../../model/gateway-features.js';
+import type { GRPCRouteRule, HTTPRouteMatch, HTTPRouteRule } from '../../objects/gateway-types.js';
+import type { Service } from '../../objects/types.js';
+import type { BackendSpec } from '../backends.js';
+import { combineFilters, filterFeatures, type FilterContext } from './filter-features.js';
+import type { BackendResolution, GatewayDiagnostic, RouteAttachment, ServedListener, ServedRule } from './types.js';
+
+/** One match of one rule: where it is keyed and what it asks. */
+interface Entry {
+  match: 'exact' | 'prefix';
+  /** Exact: as written; prefix: without trailing slashes ('' for `/`). */
+  path: string;
+  candidate: Candidate;
+  /** The spec's tie-breaks after the path, as a sortable tuple. */
+  order: readonly (number | string)[];
+}
+
+export interface GatewayLevels {
+  levels: HostLevel[];
+  specs: Map<string, BackendSpec>;
+  diagnostics: GatewayDiagnostic[];
+  /** Listeners left out (port or addresses not served yet), as `namespace/gateway/listener`. */
+  listenersNotServed: string[];
+}
+
+const NOT_FOUND: Target = { kind: 'not-found' };
+const INVALID: Target = { kind: 'invalid' };
+
+/** The synthetic Service port of a rule answered by a redirect: port 0, which no real Service has. */
+function redirectSpec(namespace: string, features: Features): BackendSpec {
+  const service: Service = { kind: 'Service', metadata: { namespace, name: 'redirect', creationTimestamp: '', labels: {}, annotations: {} }, spec: { type: 'ClusterIP', ports: [] } };
+  const base = backendId(namespace, 'redirect', 0);
+  return { id: featuredBackendId(base, features), namespace, service, servicePort: { name: '', port: 0, protocol: 'TCP' }, features };
+}
+
+function conditionOf(match: HTTPRouteMatch): RequestCondition | undefined {
+  const firstByName = <T extends { name: string }>(items: readonly T[], fold: (name: string) => string) => items.filter((item, index) => items.findIndex((other) => fold(other.name) === fold(item.name)) === index);
+  const headers = firstByName(match.headers, (name) => name.toLowerCase()).map((header) => ({ name: header.name.toLowerCase(), match: { kind: header.type === 'RegularExpression' ? ('regex' as const) : ('exact' as const), value: header.value } }));
+  const query = firstByName(match.queryParams, (name) => name).map((param) => ({ name: param.name, match: { kind: param.type === 'RegularExpression' ? ('regex' as const) : ('exact' as const), value: param.value } }));
+  if (match.method === undefined && headers.length === 0 && query.length === 0) return undefined;
+  return { ...(match.method !== undefined ? { method: match.method } : {}), headers, query };
+}
+
+/** The path keys of a GRPCRoute match: `/service/method` exact, `/service/` prefix, or every path. */
+function grpcPath(match: GRPCRouteRule['matches'][number] | undefined): { match: 'exact' | 'prefix'; path: string } | undefined {
+  const method = match?.method;
+  if (!method || (method.service === undefined && method.method === undefined)) return { match: 'prefix', path: '' };
+  if (method.type !== 'Exact' || method.service === undefined) return undefined;
+  return method.method === undefined ? { match: 'prefix', path: `/${method.service}` } : { match: 'exact', path: `/${method.service}/${method.method}` };
+}
+
+class Router {
+  readonly specs = new Map<string, BackendSpec>();
+  readonly diagnostics: GatewayDiagnostic[] = [];
+
+  /** The weighted targets of a rule (for one listener): invalid shares answer 500; no backends: 500, or the rule's redirect. */
+  split(attachment: RouteAttachment, served: ServedRule<HTTPRouteRule | GRPCRouteRule>, context: FilterContext): WeightedTarget[] {
+    const route = attachment.route.route;
+    const field = `spec.rules[${served.index}]`;
+    if (served.fail) return [{ target: INVALID, weight: 1 }];
+    const timeouts = 'timeouts' in served.rule ? served.rule.timeouts : undefined;
+    const ruleFilters = filterFeatures(served.rule.filters, `${field}.filters`, context, timeouts, `${field}.timeouts`);
+    if (!ruleFilters.ok) return this.refused(attachment, ruleFilters.field, ruleFilters.message);
+    const redirect = ruleFilters.filters?.redirect;
+    if (served.backends.length === 0 || redirect) {
+      if (!redirect) return [{ target: INVALID, weight: 1 }];
+      const spec = redirectSpec(route.metadata.namespace, { gateway: ruleFilters.filters! });
+      this.specs.set(spec.id, spec);
+      return [{ target: { kind: 'backend', id: spec.id }, weight: 1 }];
+    }
+    const split: WeightedTarget[] = [];
+    for (const [index, backend] of served.backends.entries()) {
+      if (backend.weight === 0) continue;
+      const target = this.backendTarget(attachment, backend, ruleFilters.filters, context, `${field}.backendRefs[${index}].filters`);
+      if (target === undefined) return [{ target: INVALID, weight: 1 }];
+      split.push({ target, weight: backend.weight });
+    }
+    // Every weight 0: no backend may be chosen. The spec leaves it open; its open proposal is 500.
+    return split.length > 0 ? split : [{ target: INVALID, weight: 1 }];
+  }
+
+  private backendTarget(attachment: RouteAttachment, backend: BackendResolution, rule: GatewayFilters | undefined, context: FilterContext, field: string): Target | undefined {
+    if (!backend.ok) return INVALID;
+    const own = filterFeatures(backend.filters, field, context);
+    if (!own.ok) {
+      this.refused(attachment, own.field, own.message);
+      return undefined;
+    }
+    const filters = combineFilters(rule, own.filters);
+    const base: BackendSpec = { id: backendId(backend.namespace, backend.name, backend.servicePort.port), namespace: backend.namespace, service: backend.service, servicePort: backend.servicePort };
+    const spec: BackendSpec = filters ? { ...base, id: featuredBackendId(base.id, { gateway: filters }), features: { gateway: filters } } : base;
+    this.specs.set(spec.id, spec);
+    return { kind: 'backend', id: spec.id };
+  }
+
+  private refused(attachment: RouteAttachment, field: string, message: string): WeightedTarget[] {
+    const route = attachment.route.route;
+    this.diagnostics.push({ severity: 'warning', object: { kind: attachment.route.kind, namespace: route.metadata.namespace, name: route.metadata.name }, field, message: `${message}; requests of the rule answer 500` });
+    return [{ target: INVALID, weight: 1 }];
+  }
+}
+
+/** Whether a prefix key (no trailing slash) matches element-wise the requests of `path` (an exact path or another prefix key). */
+function prefixCovers(prefix: string, path: string): boolean {
+  return prefix === '' || path === prefix || path.startsWith(`${prefix}/`);
+}
+
+function compareOrder(a: Entry, b: Entry): number {
+  for (let i = 0; i < a.order.length; i += 1) {
+    const x = a.order[i]!;
+    const y = b.order[i]!;
+    if (x !== y) return x < y ? -1 : 1;
+  }
+  return 0;
+}
+
+/** The candidates the requests of one key meet on one level, in precedence order. */
+function chainOf(entries: readonly Entry[], match: 'exact' | 'prefix', path: string): Candidate[] {
+  const own = match === 'exact' ? entries.filter((entry) => entry.match === 'exact' && entry.path === path) : [];
+  const prefixes = entries.filter((entry) => entry.match === 'prefix' && prefixCovers(entry.path, path));
+  // Longest prefix first; entries of one key by the spec's tie-breaks.
+  prefixes.sort((a, b) => b.path.length - a.path.length || compareOrder(a, b));
+  return [...own.sort(compareOrder), ...prefixes].map((entry) => entry.candidate);
+}
+
+/** The less specific hostnames whose routes also apply: `*.b.c` for `a.b.c` (any depth, as Gateway wildcards), then every host (''). */
+function fallbackHosts(host: string, hosts: ReadonlySet<string>): string[] {
+  const out: string[] = [];
+  if (host === '') return out;
+  const labels = host.replace(/^\*\./, '').split('.');
+  for (let i = 1; i < labels.length; i += 1) {
+    const wildcard = `*.${labels.slice(i).join('.')}`;
+    if (wildcard !== host && hosts.has(wildcard)) out.push(wildcard);
+  }
+  if (hosts.has('')) out.push('');
+  return out;
+}
+
+function toRoute(match: 'exact' | 'prefix', path: string, candidates: Candidate[]): Route {
+  // Nothing after an unconditional candidate is ever reached.
+  const cut = candidates.findIndex((candidate) => candidate.when === undefined);
+  const list = cut === -1 ? candidates : candidates.slice(0, cut + 1);
+  const last = list[list.length - 1];
+  if (last && last.when === undefined && last.split.length === 1) {
+    if (list.length === 1) return { match, path, target: last.split[0]!.target };
+    return { match, path, target: last.split[0]!.target, candidates: list.slice(0, -1) };
+  }
+  return list.length === 0 ? { match, path, target: NOT_FOUND } : { match, path, target: NOT_FOUND, candidates: list };
+}
+
+/** Served listeners → host levels (sorted by host), backend specs and diagnostics. */
+export function gatewayLevels(listeners: readonly ServedListener[]): GatewayLevels {
+  const router = new Router();
+  const byHost = new Map<string, Entry[]>();
+  const listenersNotServed: string[] = [];
+  for (const listener of listeners) {
+    const shared = listener.addresses.length === 0 && ((listener.protocol === 'HTTP' && listener.port === 80) || (listener.protocol === 'HTTPS' && listener.port === 443));
+    if (!shared) {
+      listenersNotServed.push(`${listener.gateway.namespace}/${listener.gateway.name}/${listener.name}`);
+      continue;
+    }
+    const context = { listenerPort: listener.port, listenerScheme: listener.protocol === 'HTTPS' ? ('https' as const) : ('http' as const) };
+    for (const attachment of listener.routes) {
+      const route = attachment.route.route;
+      const hosts = attachment.hostnames === 'any' ? [''] : attachment.hostnames;
+      for (const served of attachment.route.rules as ServedRule<HTTPRouteRule | GRPCRouteRule>[]) {
+        const keys = attachment.route.kind === 'HTTPRoute' ? (served.rule as HTTPRouteRule).matches.map((match) => ({ key: pathKey(match), condition: conditionOf(match) })) : grpcKeys(served.rule as GRPCRouteRule);
+        keys.forEach(({ key, condition }, matchIndex) => {
+          if (!key) return;
+          const prefixContext: FilterContext = { ...context, ...(key.match === 'prefix' ? { matchedPrefix: key.path } : {}) };
+          const candidate: Candidate = { ...(condition ? { when: condition } : {}), split: router.split(attachment, served, prefixContext) };
+          // Oldest route first, then namespace/name (attachGateways sorted routes the same way).
+          const order = [condition?.method !== undefined ? 0 : 1, -(condition?.headers.length ?? 0), -(condition?.query.length ?? 0), route.metadata.creationTimestamp, `${route.metadata.namespace}/${route.metadata.name}`, served.index, matchIndex];
+          for (const host of hosts) {
+            let entries = byHost.get(host);
+            if (!entries) byHost.set(host, (entries = []));
+            entries.push({ ...key, candidate, order });
+          }
+        });
+      }
+    }
+  }
+  const hosts = new Set(byHost.keys());
+  const levels: HostLevel[] = [];
+  for (const host of [...hosts].sort()) {
+    const chain = [host, ...fallbackHosts(host, hosts)];
+    const keys = new Map<string, { match: 'exact' | 'prefix'; path: string }>();
+    for (const level of chain) for (const entry of byHost.get(level)!) keys.set(`${entry.match} ${entry.path}`, { match: entry.match, path: entry.path });
+    const routes = [...keys.values()]
+      .map(({ match, path }) => toRoute(match, path, chain.flatMap((level) => chainOf(byHost.get(level)!, match, path))))
+      .sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : a.match < b.match ? -1 : a.match > b.match ? 1 : 0));
+    // Every key of the less specific hostnames is a key here too, so a request no key matches matches nothing: 404.
+    levels.push({ host, routes, fallback: NOT_FOUND });
+  }
+  return { levels, specs: router.specs, diagnostics: router.diagnostics, listenersNotServed };
+}
+
+function pathKey(match: HTTPRouteMatch): { match: 'exact' | 'prefix'; path: string } | undefined {
+  if (match.path.type === 'Exact') return { match: 'exact', path: match.path.value };
+  if (match.path.type === 'PathPrefix') return { match: 'prefix', path: match.path.value.replace(/\/+$/, '') };
+  return undefined;
+}
+
+function grpcKeys(rule: GRPCRouteRule): { key: { match: 'exact' | 'prefix'; path: string } | undefined; condition: RequestCondition | undefined }[] {
+  const matches = rule.matches.length === 0 ? [undefined] : rule.matches;
+  return matches.map((match) => {
+    const headers = (match?.headers ?? []).map((header) => ({ name: header.name.toLowerCase(), match: { kind: header.type === 'RegularExpression' ? ('regex' as const) : ('exact' as const), value: header.value } }));
+    return { key: grpcPath(match), condition: headers.length === 0 ? undefined : { headers, query: [] } };
+  });
+}

@@ -1,0 +1,147 @@
+// Gateway API in a translation: attachment and status (index.ts), then the
+// host levels, backends and certificates of what is served (levels.ts),
+// ready to merge with the Ingresses' into one model. Pure.
+//
+// An Ingress and an HTTPRoute on the same host (and port): the Ingress's
+// level wins, and the route's rules on that host are not served, with a
+// warning on the route (docs/gateway-api.md). Ingresses came first in every
+// cluster that has both; a migration moves a host as a whole.
+
+import type { Certificate, HostLevel } from '../../model/model.js';
+import type { GRPCRouteRule, HTTPRouteRule } from '../../objects/gateway-types.js';
+import type { BackendSpec } from '../backends.js';
+import type { Diagnostic } from '../diagnostics.js';
+import { safeRegex } from '../regex.js';
+import type { RefusedCertificates } from '../tls.js';
+import type { Snapshot } from '../translate.js';
+import { attachGateways, type GatewayAttachment, type RuleCheck, type RuleProblem } from './index.js';
+import { gatewayLevels } from './levels.js';
+
+export interface GatewayServeOptions {
+  /** `--gateway-controller-name`. */
+  controllerName?: string;
+  refusedCertificates?: RefusedCertificates;
+  now: Date;
+  /** Hosts (levels) the Ingresses serve: Gateway API routes on them are not served. */
+  ingressHosts: ReadonlySet<string>;
+}
+
+export interface GatewayServing {
+  attachment: GatewayAttachment;
+  levels: HostLevel[];
+  specs: ReadonlyMap<string, BackendSpec>;
+  /** The listeners' certificates with the SNI names they serve. */
+  certificates: Certificate[];
+  diagnostics: Diagnostic[];
+}
+
+/** The conformance features Portero implements (GatewayClass status.supportedFeatures). */
+export const SUPPORTED_FEATURES: readonly string[] = [
+  'Gateway',
+  'HTTPRoute',
+  'ReferenceGrant',
+  'HTTPRouteQueryParamMatching',
+  'HTTPRouteMethodMatching',
+  'HTTPRouteResponseHeaderModification',
+  'HTTPRoutePortRedirect',
+  'HTTPRouteSchemeRedirect',
+  'HTTPRoutePathRedirect',
+  'HTTPRouteHostRewrite',
+  'HTTPRoutePathRewrite',
+  'HTTPRouteRequestTimeout',
+  'HTTPRouteBackendTimeout',
+  'HTTPRoute303RedirectStatusCode',
+  'HTTPRoute307RedirectStatusCode',
+  'HTTPRoute308RedirectStatusCode',
+  'HTTPRouteBackendRequestHeaderModification',
+];
+
+/** The filter types the router implements (filter-features.ts). */
+const HTTP_FILTERS = ['RequestHeaderModifier', 'ResponseHeaderModifier', 'RequestRedirect', 'URLRewrite'];
+
+const unsupported = (field: string, message: string): RuleProblem => ({ reason: 'UnsupportedValue', field, message, inMatches: true });
+
+/** Matches Portero cannot build: regular-expression paths, and patterns outside the safe subset (translate/regex.ts). */
+const checkRule: RuleCheck = ({ rule, field }) => {
+  const matches = (rule as HTTPRouteRule | GRPCRouteRule).matches;
+  for (const [index, match] of matches.entries()) {
+    const at = `${field}.matches[${index}]`;
+    if ('path' in match && match.path.type === 'RegularExpression') return unsupported(`${at}.path.type`, 'RegularExpression paths are not supported yet; use Exact or PathPrefix');
+    const values = [...match.headers.map((header, i) => ({ ...header, where: `${at}.headers[${i}]` })), ...('queryParams' in match ? match.queryParams.map((param, i) => ({ ...param, where: `${at}.queryParams[${i}]` })) : [])];
+    for (const value of values) {
+      if (value.type !== 'RegularExpression') continue;
+      const checked = safeRegex(value.value);
+      if (!checked.ok) return unsupported(`${value.where}.value`, `the regular expression ${checked.problem}`);
+    }
+  }
+  return undefined;
+};
+
+function hasGatewayObjects(snapshot: Snapshot): boolean {
+  return (snapshot.gatewayClasses?.length ?? 0) > 0 || (snapshot.gateways?.length ?? 0) > 0;
+}
+
+/** Undefined when the snapshot holds no GatewayClass or Gateway: Ingress-only clusters pay nothing. */
+export function serveGateways(snapshot: Snapshot, options: GatewayServeOptions): GatewayServing | undefined {
+  if (!hasGatewayObjects(snapshot)) return undefined;
+  const attachment = attachGateways(
+    {
+      gatewayClasses: snapshot.gatewayClasses ?? [],
+      gateways: snapshot.gateways ?? [],
+      namespaces: snapshot.namespaces ?? [],
+      httpRoutes: snapshot.httpRoutes ?? [],
+      grpcRoutes: snapshot.grpcRoutes ?? [],
+      referenceGrants: snapshot.referenceGrants ?? [],
+      services: snapshot.services,
+      secrets: snapshot.secrets,
+    },
+    {
+      ...(options.controllerName ? { controllerName: options.controllerName } : {}),
+      supportedFeatures: SUPPORTED_FEATURES,
+      httpRouteFilters: HTTP_FILTERS,
+      checkRule,
+      ...(options.refusedCertificates ? { refusedCertificates: options.refusedCertificates } : {}),
+      now: options.now,
+    },
+  );
+  const routed = gatewayLevels(attachment.listeners);
+  const diagnostics: Diagnostic[] = [...attachment.diagnostics, ...routed.diagnostics];
+  for (const listener of routed.listenersNotServed) {
+    diagnostics.push({ severity: 'warning', object: { kind: 'Gateway', namespace: listener.split('/')[0]!, name: listener.split('/')[1]! }, message: `listener ${listener.split('/')[2]}: only HTTP on port 80 and HTTPS on port 443 without spec.addresses are served yet; it is left out` });
+  }
+  const levels: HostLevel[] = [];
+  for (const level of routed.levels) {
+    if (!options.ingressHosts.has(level.host)) {
+      levels.push(level);
+      continue;
+    }
+    for (const listener of attachment.listeners) {
+      for (const attachmentOf of listener.routes) {
+        const hosts = attachmentOf.hostnames === 'any' ? [''] : attachmentOf.hostnames;
+        if (!hosts.includes(level.host)) continue;
+        const route = attachmentOf.route.route;
+        diagnostics.push({
+          severity: 'warning',
+          object: { kind: attachmentOf.route.kind, namespace: route.metadata.namespace, name: route.metadata.name },
+          field: 'spec.hostnames',
+          message: `host ${level.host === '' ? '(any host)' : level.host} is served by an Ingress; this route's rules on it are not served`,
+        });
+      }
+    }
+  }
+  return { attachment, levels, specs: routed.specs, certificates: listenerCertificates(attachment), diagnostics };
+}
+
+/** Each HTTPS listener's first certificate, for its hostname (or, without one, the hostnames of its routes). */
+function listenerCertificates(attachment: GatewayAttachment): Certificate[] {
+  const byId = new Map<string, Certificate & { hosts: string[] }>();
+  for (const listener of attachment.listeners) {
+    const certificate = listener.certificates[0];
+    if (listener.protocol !== 'HTTPS' || !certificate) continue;
+    const hosts = listener.hostname !== undefined ? [listener.hostname] : listener.routes.flatMap((route) => (route.hostnames === 'any' ? [] : route.hostnames));
+    let entry = byId.get(certificate.id);
+    if (!entry) byId.set(certificate.id, (entry = { id: certificate.id, pem: certificate.info.pem, hosts: [] }));
+    for (const host of hosts) if (!entry.hosts.includes(host)) entry.hosts.push(host);
+  }
+  return [...byId.values()].filter((certificate) => certificate.hosts.length > 0).map((certificate) => ({ ...certificate, hosts: certificate.hosts.sort() }));
+}

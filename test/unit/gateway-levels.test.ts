@@ -1,0 +1,176 @@
+// Gateway API routing into host levels (translate/gateway/levels.ts): the
+// conformance suite's matching cases, evaluated on the levels the way the
+// data plane evaluates them (longest path key, then candidates in order).
+
+import assert from 'node:assert/strict';
+import { describe, test } from 'node:test';
+import type { HostLevel, Route, Target } from '../../src/model/model.js';
+import type { HTTPRouteMatch, HTTPRouteRule } from '../../src/objects/gateway-types.js';
+import { attachGateways } from '../../src/translate/gateway/index.js';
+import { gatewayLevels } from '../../src/translate/gateway/levels.js';
+import { backendRef, conformanceBase, httpRoute, INFRA, parentRef, rule } from '../helpers/gateway.js';
+import { generateSelfSigned } from '../../src/tls/default-certificate.js';
+
+const certificate = await generateSelfSigned('conformance', ['*', '*.org'], 30);
+const base = conformanceBase({ crt: certificate.cert, key: certificate.key });
+
+interface Ask {
+  host?: string;
+  path: string;
+  method?: string;
+  headers?: Record<string, string>;
+  query?: Record<string, string>;
+}
+
+function selectRoute(level: HostLevel, path: string): Route | undefined {
+  let best: Route | undefined;
+  for (const route of level.routes) {
+    const matches = route.match === 'exact' ? route.path === path : route.path === '' || path === route.path || path.startsWith(`${route.path}/`);
+    if (!matches) continue;
+    if (!best || route.path.length > best.path.length || (route.path.length === best.path.length && route.match === 'exact')) best = route;
+  }
+  return best;
+}
+
+/** The targets a request may get, as `service` names (`invalid`, `not-found`), with their weights when split. */
+function answer(levels: readonly HostLevel[], ask: Ask): string {
+  const level = levels.find((candidate) => candidate.host === (ask.host ?? '')) ?? levels.find((candidate) => candidate.host === '');
+  if (!level) return 'no level';
+  const route = selectRoute(level, ask.path);
+  if (!route) return name(level.fallback);
+  for (const candidate of route.candidates ?? []) {
+    const when = candidate.when;
+    const headers = Object.fromEntries(Object.entries(ask.headers ?? {}).map(([key, value]) => [key.toLowerCase(), value]));
+    const holds =
+      !when ||
+      ((when.method === undefined || when.method === (ask.method ?? 'GET')) &&
+        when.headers.every((header) => headers[header.name] === header.match.value) &&
+        when.query.every((param) => ask.query?.[param.name] === param.match.value));
+    if (holds) return candidate.split.length === 1 ? name(candidate.split[0]!.target) : candidate.split.map((share) => `${name(share.target)}:${share.weight}`).join(' ');
+  }
+  return name(route.target);
+}
+
+function name(target: Target): string {
+  if (target.kind !== 'backend') return target.kind;
+  return target.id.split('_')[1]!.replace(/^infra-backend-/, '');
+}
+
+function levelsFor(rules: HTTPRouteRule[], extra: { hostnames?: string[] } = {}) {
+  const input = { ...base, httpRoutes: [httpRoute({ name: 'route', parentRefs: [parentRef('same-namespace')], rules, ...extra })] };
+  return gatewayLevels(attachGateways(input).listeners);
+}
+
+const match = (path: string, more: Partial<HTTPRouteMatch> = {}, type = 'PathPrefix'): HTTPRouteMatch => ({ path: { type, value: path }, headers: [], queryParams: [], ...more });
+const header = (name: string, value: string) => ({ type: 'Exact', name, value });
+const to = (service: string, matches: HTTPRouteMatch[], more: Partial<HTTPRouteRule> = {}) => rule({ matches, backendRefs: [backendRef(`infra-backend-${service}`)], ...more });
+
+describe('Gateway API routes → host levels', () => {
+  test('HTTPRouteMatching: rules ORed, paths element-wise, conditions never shadow shorter paths', () => {
+    const { levels } = levelsFor([to('v1', [match('/'), match('/', { headers: [header('version', 'one')] })]), to('v2', [match('/v2'), match('/', { headers: [header('version', 'two')] })])]);
+    assert.equal(answer(levels, { path: '/' }), 'v1');
+    assert.equal(answer(levels, { path: '/example' }), 'v1');
+    assert.equal(answer(levels, { path: '/', headers: { version: 'one' } }), 'v1');
+    assert.equal(answer(levels, { path: '/v2' }), 'v2');
+    assert.equal(answer(levels, { path: '/v2/example' }), 'v2');
+    assert.equal(answer(levels, { path: '/', headers: { version: 'two' } }), 'v2');
+    assert.equal(answer(levels, { path: '/v2example' }), 'v1');
+    assert.equal(answer(levels, { path: '/foo/v2/example' }), 'v1');
+  });
+
+  test('HTTPRoutePathMatchOrder: exact, then the longest prefix', () => {
+    const { levels } = levelsFor([
+      to('v1', [match('/match/exact', {}, 'Exact'), match('/match/exact/one', {}, 'Exact')]),
+      to('v2', [match('/match/prefix/one')]),
+      to('v3', [match('/match/')]),
+      to('v1', [match('/match/prefix/')]),
+    ]);
+    assert.equal(answer(levels, { path: '/match/exact' }), 'v1');
+    assert.equal(answer(levels, { path: '/match/prefix/one/any' }), 'v2');
+    assert.equal(answer(levels, { path: '/match/prefix/any' }), 'v1');
+    assert.equal(answer(levels, { path: '/match/any' }), 'v3');
+    assert.equal(answer(levels, { path: '/other' }), 'not-found');
+  });
+
+  test('HTTPRouteHeaderMatching: more headers win, then the earlier rule; no match: 404', () => {
+    const { levels } = levelsFor([
+      to('v1', [match('/', { headers: [header('version', 'one')] }), match('/', { headers: [header('version', 'two'), header('color', 'orange')] })]),
+      to('v2', [match('/', { headers: [header('version', 'two')] }), match('/', { headers: [header('color', 'blue')] })]),
+    ]);
+    assert.equal(answer(levels, { path: '/', headers: { version: 'two', color: 'orange' } }), 'v1');
+    assert.equal(answer(levels, { path: '/', headers: { version: 'two', color: 'blue' } }), 'v2');
+    assert.equal(answer(levels, { path: '/', headers: { Version: 'one' } }), 'v1');
+    assert.equal(answer(levels, { path: '/', headers: { color: 'purple' } }), 'not-found');
+  });
+
+  test('QueryParamMatching and MethodMatching: path beats method beats headers beats query', () => {
+    const { levels } = levelsFor([
+      to('v1', [match('/', { queryParams: [header('animal', 'whale')] })]),
+      to('v2', [match('/', { headers: [header('version', 'four')] })]),
+      to('v3', [match('/', { method: 'PATCH' })]),
+      to('v1', [match('/path5')]),
+    ]);
+    assert.equal(answer(levels, { path: '/', query: { animal: 'whale' } }), 'v1');
+    assert.equal(answer(levels, { path: '/', query: { ANIMAL: 'whale' } }), 'not-found');
+    assert.equal(answer(levels, { path: '/path5', query: { animal: 'hydra' }, method: 'PATCH' }), 'v1');
+    assert.equal(answer(levels, { path: '/', headers: { version: 'four' }, query: { animal: 'whale' } }), 'v2');
+    assert.equal(answer(levels, { path: '/', headers: { version: 'four' }, method: 'PATCH' }), 'v3');
+    assert.equal(answer(levels, { path: '/', method: 'HEAD' }), 'not-found');
+  });
+
+  test('weights: zero weights drop out; invalid references answer 500 for their share; a rule without backends 500', () => {
+    const { levels } = levelsFor([
+      rule({ matches: [match('/split')], backendRefs: [backendRef('infra-backend-v1', 8080, { weight: 70 }), backendRef('infra-backend-v2', 8080, { weight: 30 }), backendRef('infra-backend-v3', 8080, { weight: 0 })] }),
+      rule({ matches: [match('/half')], backendRefs: [backendRef('infra-backend-v1'), backendRef('nonexistent')] }),
+      rule({ matches: [match('/none')], backendRefs: [] }),
+      rule({ matches: [match('/zero')], backendRefs: [backendRef('infra-backend-v1', 8080, { weight: 0 })] }),
+    ]);
+    assert.equal(answer(levels, { path: '/split' }), 'v1:70 v2:30');
+    assert.equal(answer(levels, { path: '/half' }), 'v1:1 invalid:1');
+    assert.equal(answer(levels, { path: '/none' }), 'invalid');
+    assert.equal(answer(levels, { path: '/zero' }), 'invalid');
+  });
+
+  test('a route with only paths and one backend is plain: no candidates, as an Ingress route', () => {
+    const { levels, specs } = levelsFor([to('v1', [match('/')]), to('v2', [match('/v2', {}, 'Exact')])]);
+    assert.deepEqual(levels.map((level) => level.routes.map((route) => [route.match, route.path, route.candidates === undefined])), [[['prefix', '', true], ['exact', '/v2', true]]]);
+    assert.deepEqual([...specs.keys()].sort(), [`${INFRA}_infra-backend-v1_8080`, `${INFRA}_infra-backend-v2_8080`]);
+  });
+
+  test('filters: a featured backend per rule; a redirect without backends answers from a backend of its own; a bad value answers 500 with a diagnostic', () => {
+    const { levels, specs, diagnostics } = levelsFor([
+      rule({ matches: [match('/moved')], filters: [{ type: 'RequestRedirect', requestRedirect: { hostname: 'example.org', statusCode: 301 } }] }),
+      to('v1', [match('/headers')], { filters: [{ type: 'RequestHeaderModifier', requestHeaderModifier: { set: [{ name: 'X-A', value: 'a' }], add: [], remove: [] } }] }),
+      to('v2', [match('/bad')], { filters: [{ type: 'RequestHeaderModifier', requestHeaderModifier: { set: [{ name: 'X-A', value: "it's" }], add: [], remove: [] } }] }),
+    ]);
+    const targetOf = (path: string) => levels[0]!.routes.find((route) => route.path === path)!.target;
+    const moved = targetOf('/moved');
+    assert.ok(moved.kind === 'backend' && moved.id.startsWith(`${INFRA}_redirect_0.`));
+    assert.deepEqual(specs.get(moved.id)?.features?.gateway?.redirect, { hostname: 'example.org', port: 80, listenerScheme: 'http', code: 301 });
+    const headers = targetOf('/headers');
+    assert.ok(headers.kind === 'backend' && headers.id.startsWith(`${INFRA}_infra-backend-v1_8080.`));
+    assert.equal(targetOf('/bad').kind, 'invalid');
+    assert.equal(diagnostics.length, 1);
+    assert.match(diagnostics[0]!.field ?? '', /^spec\.rules\[2\]\.filters\[0\]\.requestHeaderModifier\.set\[0\]\.value$/);
+  });
+
+  test('hostnames: exact hosts before wildcards before every host, and a host falls through to the less specific ones', () => {
+    const input = {
+      ...base,
+      gateways: [...base.gateways.filter((g) => g.metadata.name === 'all-namespaces')],
+      httpRoutes: [
+        httpRoute({ name: 'exact', parentRefs: [parentRef('all-namespaces')], hostnames: ['a.example.com'], rules: [to('v1', [match('/a')])] }),
+        httpRoute({ name: 'wild', parentRefs: [parentRef('all-namespaces')], hostnames: ['*.example.com'], rules: [to('v2', [match('/')])] }),
+        httpRoute({ name: 'any', parentRefs: [parentRef('all-namespaces')], rules: [to('v3', [match('/any')])] }),
+      ],
+    };
+    const { levels } = gatewayLevels(attachGateways(input).listeners);
+    assert.deepEqual(levels.map((level) => level.host), ['', '*.example.com', 'a.example.com']);
+    assert.equal(answer(levels, { host: 'a.example.com', path: '/a' }), 'v1');
+    // Hostname precedence comes before path length: the wildcard route's `/` beats the host-less `/any`.
+    assert.equal(answer(levels, { host: 'a.example.com', path: '/any' }), 'v2');
+    assert.equal(answer(levels, { host: '*.example.com', path: '/a' }), 'v2');
+    assert.equal(answer(levels, { host: 'other.test', path: '/any' }), 'v3');
+    assert.equal(answer(levels, { host: 'other.test', path: '/a' }), 'not-found');
+  });
+});
