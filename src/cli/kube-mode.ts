@@ -84,6 +84,7 @@ export async function kubeMode(flags: Flags, store: Store, log: Logger, metrics:
     events: new EventRecorder({ client, log, component: flags.controllerClass, instance: identity }),
     updateStatus: flags.updateStatus,
     refreshMs: flags.statusRefreshInterval,
+    gatewayControllerName: flags.gatewayControllerName,
   });
   return {
     async start() {

@@ -21,6 +21,8 @@ import { resolveAddresses, type AddressMode } from './addresses.js';
 import type { EventRecorder } from './events.js';
 import { SingleFlight } from '../util/single-flight.js';
 import { planStatus, StatusWriter } from './writer.js';
+import { desiredStatuses, GatewayStatusWriter } from './gateway-status.js';
+import { DEFAULT_CONTROLLER_NAME } from '../translate/gateway/index.js';
 
 export interface StatusReporterOptions {
   client: KubeClient;
@@ -32,10 +34,13 @@ export interface StatusReporterOptions {
   /** Whether to write Ingress status at all (--update-status). */
   updateStatus: boolean;
   refreshMs: number;
+  /** `--gateway-controller-name`: our entries in routes' status.parents. */
+  gatewayControllerName?: string;
 }
 
 export class StatusReporter {
   private readonly writer: StatusWriter;
+  private readonly gatewayWriter: GatewayStatusWriter;
   private translation: Translation | undefined;
   private addresses: IngressLoadBalancerIngress[] | undefined;
   private eventsSent = new Set<string>();
@@ -46,6 +51,7 @@ export class StatusReporter {
 
   constructor(private readonly options: StatusReporterOptions) {
     this.writer = new StatusWriter({ client: options.client, log: options.log, mayWrite: options.isLeader });
+    this.gatewayWriter = new GatewayStatusWriter(options.client, options.log, options.isLeader);
     this.runs = new SingleFlight(() => this.runOnce(), (error) => options.log.warn({ err: (error as Error).message }, 'status reporting failed'));
   }
 
@@ -67,6 +73,7 @@ export class StatusReporter {
   onStartedLeading(): void {
     this.addresses = undefined;
     this.eventsSent = new Set();
+    this.gatewayWriter.reset();
     this.firstRun = true;
     this.runs.request();
   }
@@ -103,6 +110,7 @@ export class StatusReporter {
         return;
       }
     }
+    await this.writeGatewayStatus(this.translation, this.addresses);
     const started = performance.now();
     this.writer.forgetObserved(ingresses);
     const plans = planStatus(ingresses, this.translation.served, this.addresses);
@@ -125,6 +133,14 @@ export class StatusReporter {
       collectGarbage();
     }
     this.firstRun = false;
+  }
+
+  private async writeGatewayStatus(translation: Translation, addresses: readonly IngressLoadBalancerIngress[]): Promise<void> {
+    if (!translation.gateway) return;
+    const desired = desiredStatuses(translation.gateway, this.options.gatewayControllerName ?? DEFAULT_CONTROLLER_NAME, addresses);
+    const summary = await this.gatewayWriter.apply(desired);
+    if (summary.failed > 0) this.options.log.warn({ written: summary.written, failed: summary.failed, err: summary.firstError }, 'cannot write Gateway API status; retried on the next change');
+    else if (summary.written > 0) this.options.log.info({ written: summary.written }, 'Gateway API status written');
   }
 
   private async sendEvents(diagnostics: readonly Diagnostic[], ingresses: readonly Ingress[]): Promise<void> {
