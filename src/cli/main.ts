@@ -123,6 +123,11 @@ export async function main(argv: readonly string[]): Promise<void> {
     process.exitCode = await runMigrate(argv.slice(1));
     return;
   }
+  if (argv[0] === 'check') {
+    const { runCheck } = await import('./check/command.js');
+    process.exitCode = await runCheck(argv.slice(1));
+    return;
+  }
   const flags = parseFlags(argv);
   const log = createLogger(flags.logLevel);
   // First, before anything slow: until then a signal would kill Portero outright.

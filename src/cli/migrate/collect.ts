@@ -11,7 +11,7 @@ import { resolveConnection } from '../../kube/config.js';
 import { decodeObject } from '../../objects/decode.js';
 import { formatFieldError } from '../../objects/field-errors.js';
 import { describeRef, type KubeObject } from '../../objects/types.js';
-import { collectionPath, WATCHED } from '../../source/kube/source.js';
+import { collectionPath, WATCHED, type Watched } from '../../source/kube/source.js';
 import { trimUnread } from '../../source/kube/trim.js';
 import { MANIFEST_DECODE_OPTIONS, MAX_FILE_BYTES } from '../../source/manifests/directory.js';
 import { evaluateFile } from '../../source/manifests/file-objects.js';
@@ -95,7 +95,17 @@ export async function collectManifests(directory: string, configMap?: ConfigMapR
   };
 }
 
-export async function collectKube(kubeconfig: string | undefined, configMap?: ConfigMapRef): Promise<Collected> {
+/** The Gateway API kinds and Namespaces, read by `portero check` where the cluster serves them. */
+const GATEWAY_LISTS: readonly Watched[] = [
+  { kind: 'Namespace', apiVersion: 'v1', plural: 'namespaces', namespaced: false },
+  { kind: 'GatewayClass', apiVersion: 'gateway.networking.k8s.io/v1', plural: 'gatewayclasses', namespaced: false },
+  { kind: 'Gateway', apiVersion: 'gateway.networking.k8s.io/v1', plural: 'gateways', namespaced: true },
+  { kind: 'HTTPRoute', apiVersion: 'gateway.networking.k8s.io/v1', plural: 'httproutes', namespaced: true },
+  { kind: 'GRPCRoute', apiVersion: 'gateway.networking.k8s.io/v1', plural: 'grpcroutes', namespaced: true },
+  { kind: 'ReferenceGrant', apiVersion: 'gateway.networking.k8s.io/v1beta1', plural: 'referencegrants', namespaced: true },
+];
+
+export async function collectKube(kubeconfig: string | undefined, configMap?: ConfigMapRef, gatewayApi = false): Promise<Collected> {
   let client: KubeClient;
   try {
     client = new KubeClient(await resolveConnection(kubeconfig), { userAgent: 'portero-migrate', timeoutMs: 30_000 });
@@ -106,11 +116,13 @@ export async function collectKube(kubeconfig: string | undefined, configMap?: Co
   const problems: InputProblem[] = [];
   let configMapData_: Record<string, string> | undefined;
   try {
-    for (const watched of WATCHED) {
+    for (const watched of [...WATCHED, ...(gatewayApi ? GATEWAY_LISTS : [])]) {
       // EndpointSlices change nothing in the report (only whether requests find an endpoint), and a cluster holds many.
       if (watched.kind === 'EndpointSlice') continue;
+      const optional = GATEWAY_LISTS.some((list) => list.kind === watched.kind);
       const path = collectionPath(watched);
       let continueToken: string | undefined;
+      try {
       do {
         const metadata = await client.list(path, { query: { limit: '500', ...(watched.fieldSelector ? { fieldSelector: watched.fieldSelector } : {}), ...(continueToken ? { continue: continueToken } : {}) } }, (item) => {
           const raw = trimUnread({ ...item, apiVersion: watched.apiVersion, kind: watched.kind });
@@ -122,6 +134,10 @@ export async function collectKube(kubeconfig: string | undefined, configMap?: Co
         });
         continueToken = metadata.continue;
       } while (continueToken);
+      } catch (error) {
+        // Gateway API CRDs not installed: nothing of those kinds to report.
+        if (!(optional && error instanceof ApiError && error.status === 404)) throw error;
+      }
     }
     if (configMap) {
       try {
