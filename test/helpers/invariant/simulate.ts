@@ -175,6 +175,8 @@ export class SimulatedHaproxy {
           const list = this.crtLists.get(words[3]!);
           const kept = list?.filter((line) => line.split(' ')[0] !== words[4]);
           if (!list || !kept || kept.length === list.length) return `Can't find the entry '${words[4]}'!`;
+          // As HAProxy: a certificate listed on several lines (client authentication's) needs a line number.
+          if (list.length - kept.length > 1) return `Can't delete the entry: found the certificate '${words[4]}' in several entries, please specify a line number preceded by colons!`;
           this.crtLists.set(words[3]!, kept);
           return `Entry '${words[4]}' deleted in crtlist '${words[3]}'!`;
         }
