@@ -402,7 +402,8 @@ export class PlanSimulator {
       if (this.haproxy.certificates.get(file) !== files.get(file)) diffs.push(`${file.slice(this.genDir.length + 1)}: live certificate differs from the file`);
     }
     const loaded = [...this.haproxy.certificates.keys()].sort();
-    diffLists(diffs, 'certificates', loaded, fileList.map((line) => line.split(' ')[0]!).sort());
+    // A certificate may be listed on several lines (a host with client certificates has one of its own): one store each.
+    diffLists(diffs, 'certificates', loaded, [...new Set(fileList.map((line) => line.split(' ')[0]!))].sort());
     return diffs;
   }
 }
