@@ -159,7 +159,8 @@ export function clientAuthFrontendLines(rules: readonly ClientAuthRule[], genDir
   const lines = [
     // The level's settings (one lookup for every request); every rule below concerns only levels that have some.
     c.line`  http-request set-var(txn.mtls) var(txn.level),ltrim(~),map_str(${file(GENERATION_FILES.clientAuthMap)})`,
-    c.line`  http-request del-header ${c.regex('^ssl-client-(cert|verify|subject-dn|issuer-dn)$')} -m reg if { var(txn.mtls) -m found }`,
+    // Also spelled with underscores, which CGI-style backends read as the same names (nginx drops such headers by default).
+    c.line`  http-request del-header ${c.regex('^ssl[-_]client[-_](cert|verify|subject[-_]dn|issuer[-_]dn)$')} -m reg if { var(txn.mtls) -m found }`,
   ];
   if (scheme === 'https') {
     lines.push(
