@@ -23,6 +23,10 @@
 //                 in prefix.map holds its fallback
 // The host-less level's key is `_`, which no valid host can be; its `_/`
 // entry is the host-less fallback, or the catch-all.
+//
+// With client certificates (auth-tls-*), the crt-list gets a line per host
+// that asks for them, and features/client-auth.ts adds its files (the CA
+// bundles, client-auth.map and friends); those change only with a reload.
 
 import { Buffer } from 'node:buffer';
 import { parseBackendId, type HostLevel, type Model, type Target } from '../../model/model.js';
