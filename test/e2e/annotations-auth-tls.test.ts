@@ -11,7 +11,7 @@
 
 import assert from 'node:assert/strict';
 import { X509Certificate } from 'node:crypto';
-import { readdir, readFile, rm, stat } from 'node:fs/promises';
+import { readdir, readFile, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { generateSelfSigned } from '../../src/tls/default-certificate.js';
@@ -100,7 +100,7 @@ describe('ingress-nginx annotations: client certificates (auth-tls-*)', () => {
   after(async () => {
     await portero?.dispose();
     await app?.close();
-    await rm(caA?.dir ?? '/nonexistent', { recursive: true, force: true });
+    await caA?.dispose();
   });
 
   const https = (host: string, certificate?: Issued, options: { servername?: string; path?: string; headers?: Record<string, string> } = {}): Promise<Response> =>

@@ -38,18 +38,20 @@ export class TestCa {
     /** PEM of the CA certificate. */
     readonly cert: string,
     private readonly config: string,
+    /** The temporary directory this CA made (and dispose removes), if it made one. */
+    private readonly root: string | undefined,
   ) {}
 
-  /** A self-signed root CA with this common name, in a new directory under `parent` (a temporary one when absent). */
+  /** A self-signed root CA with this common name, in a new directory under `parent` (a temporary one, removed by dispose, when absent). */
   static async create(name: string, parent?: string): Promise<TestCa> {
-    const base = parent ?? (await mkdtemp(join(tmpdir(), 'portero-ca-')));
-    const dir = join(base, name.replace(/[^A-Za-z0-9]+/g, '-'));
+    const root = parent === undefined ? await mkdtemp(join(tmpdir(), 'portero-ca-')) : undefined;
+    const dir = join(parent ?? root!, name.replace(/[^A-Za-z0-9]+/g, '-'));
     await mkdir(dir, { recursive: true });
     await openssl(['req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes', '-subj', `/CN=${name}`, '-days', '30', '-keyout', 'ca.key', '-out', 'ca.crt', '-addext', 'basicConstraints=critical,CA:TRUE', '-addext', 'keyUsage=critical,keyCertSign,cRLSign'], dir);
-    return TestCa.at(dir);
+    return TestCa.at(dir, root);
   }
 
-  private static async at(dir: string): Promise<TestCa> {
+  private static async at(dir: string, root?: string): Promise<TestCa> {
     await writeFile(join(dir, 'index.txt'), '');
     await writeFile(join(dir, 'serial'), `${(1000 + Math.floor(Math.random() * 9000)).toString()}\n`);
     await writeFile(join(dir, 'crlnumber'), '1000\n');
@@ -89,7 +91,7 @@ export class TestCa {
         '',
       ].join('\n'),
     );
-    return new TestCa(dir, await readFile(join(dir, 'ca.crt'), 'utf8'), config);
+    return new TestCa(dir, await readFile(join(dir, 'ca.crt'), 'utf8'), config, root);
   }
 
   /** A certificate with this subject (`/CN=alice/O=Acme`), issued by this CA. */
@@ -121,7 +123,8 @@ export class TestCa {
     return readFile(join(this.dir, 'ca.crl'), 'utf8');
   }
 
+  /** Removes the CA's directory (and the temporary one it was made in, with every CA made under it). */
   async dispose(): Promise<void> {
-    await rm(this.dir, { recursive: true, force: true });
+    await rm(this.root ?? this.dir, { recursive: true, force: true });
   }
 }

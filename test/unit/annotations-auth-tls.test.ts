@@ -5,7 +5,6 @@
 // what the planner does with changes.
 
 import assert from 'node:assert/strict';
-import { rm } from 'node:fs/promises';
 import { after, before, describe, test } from 'node:test';
 import * as c from '../../src/dataplane/haproxy/config-lines.js';
 import { clientAuthFiles, clientAuthFrontendLines, clientAuthRules } from '../../src/dataplane/haproxy/features/client-auth.js';
@@ -50,7 +49,7 @@ before(async () => {
 });
 
 after(async () => {
-  await rm(ca?.dir ?? '/nonexistent', { recursive: true, force: true });
+  await ca?.dispose();
 });
 
 const app = () => serviceWithEndpoints({ name: 'app', endpoints: [{ address: '127.0.0.2', port: 8080 }] });
