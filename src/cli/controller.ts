@@ -155,14 +155,22 @@ export class Controller {
     this.store.onChange(() => this.trigger());
   }
 
-  /** Leaves the certificates HAProxy refused out of later translations; returns how many are new. */
+  /**
+   * Leaves the certificates HAProxy refused out of later translations (and
+   * the CA bundles of client authentication: their Ingresses then fail
+   * closed); returns how many are new.
+   */
   private quarantine(model: Model, refused: readonly RefusedCertificate[]): number {
     let added = 0;
+    const bundles = (model.clientAuth ?? []).flatMap((auth) => [{ id: auth.ca.id, pem: auth.ca.pem }, ...(auth.ca.crl ? [auth.ca.crl] : [])]);
     for (const { id, reason } of refused) {
       const certificate = [...model.certificates, model.defaultCertificate].find((candidate) => candidate.id === id);
-      if (!certificate || this.refused.get(id)?.pem === certificate.pem) continue;
-      this.refused.set(id, { pem: certificate.pem, reason });
-      this.log.error({ certificate: id, reason }, 'HAProxy refuses this certificate; it is left out and its hosts use the default certificate until its Secret changes');
+      const bundle = certificate ? undefined : bundles.find((candidate) => candidate.id === id);
+      const pem = certificate?.pem ?? bundle?.pem;
+      if (pem === undefined || this.refused.get(id)?.pem === pem) continue;
+      this.refused.set(id, { pem, reason });
+      if (certificate) this.log.error({ certificate: id, reason }, 'HAProxy refuses this certificate; it is left out and its hosts use the default certificate until its Secret changes');
+      else this.log.error({ certificate: id, reason }, 'HAProxy refuses this CA bundle; the Ingresses that name its Secret in auth-tls-secret answer 503 until it changes');
       added += 1;
     }
     return added;

@@ -3,7 +3,7 @@
 // them). Used to explain routing and, in tests, as the reference that the
 // rendered maps and the live HAProxy must agree with. Pure.
 
-import type { Candidate, Certificate, HostLevel, Model, RequestCondition, Route, Target, ValueMatch, WeightedTarget } from './model.js';
+import type { Candidate, Certificate, ClientAuth, HostLevel, Model, RequestCondition, Route, Target, ValueMatch, WeightedTarget } from './model.js';
 
 /** Lowercases the Host header and strips its port and a trailing dot. */
 export function normalizeHost(host: string): string {
@@ -296,6 +296,9 @@ export type Answer =
   /** A broken escape or an ambiguous dot segment. */
   | { kind: 'bad-request' }
   | { kind: 'redirect'; location: string }
+  /** Client authentication of the level refused the request (see clientAuthAnswer): a status, or a 302 to the error page. */
+  | { kind: 'client-auth'; status: 400 | 403 | 421 }
+  | { kind: 'client-auth-redirect'; location: string }
   /** `shares` only when a weighted split of several targets decides (then `target` is the first of them). */
   | { kind: 'route'; target: Target; shares?: readonly WeightedTarget[] };
 
@@ -309,9 +312,36 @@ export interface Request {
   httpsPort: number;
   /** Method and headers, for routes with candidates; absent: a GET without headers. */
   parts?: RequestParts;
+  /** HTTPS: the TLS server name sent; absent: the Host's name; null: none. (Requests carry no client certificate.) */
+  sni?: string | null;
 }
 
-/** The whole answer to a request: refusal, redirect to HTTPS, or the target it is routed to. */
+/** The client authentication of the level a request is on, if any. */
+export function clientAuthOf(model: Model, hostHeader: string): ClientAuth | undefined {
+  if (!model.clientAuth) return undefined;
+  const level = selectLevel(model, hostHeader);
+  return level === undefined ? undefined : model.clientAuth.find((auth) => auth.host === level.host);
+}
+
+/**
+ * What client authentication (auth-tls-*) answers a request that presents no
+ * certificate, in nginx's order; undefined when it passes. A level that asks
+ * for certificates answers 421 when the TLS server name differs from the
+ * Host; then `on` refuses (400, or a 302 to the error page); then match-cn
+ * must match an empty subject (403). Plain HTTP is a request without a
+ * certificate.
+ */
+export function clientAuthAnswer(auth: ClientAuth, request: Request): Answer | undefined {
+  if (request.scheme === 'https' && auth.verify !== 'off') {
+    const sni = request.sni === undefined ? (request.host.split(':')[0] ?? '') : request.sni;
+    if (sni !== null && sni !== '' && sni.toLowerCase() !== normalizeHost(request.host)) return { kind: 'client-auth', status: 421 };
+  }
+  if (auth.verify === 'on') return auth.errorPage !== undefined ? { kind: 'client-auth-redirect', location: auth.errorPage } : { kind: 'client-auth', status: 400 };
+  if (auth.matchCn !== undefined && !new RegExp(auth.matchCn).test('')) return { kind: 'client-auth', status: 403 };
+  return undefined;
+}
+
+/** The whole answer to a request: refusal, redirect to HTTPS, client authentication's refusal, or the target it is routed to. */
 export function answer(model: Model, request: Request): Answer {
   const normalized = normalizeRequestPath(request.path);
   if (!normalized.ok) return { kind: 'bad-request' };
@@ -320,6 +350,9 @@ export function answer(model: Model, request: Request): Answer {
     const port = request.httpsPort === 443 ? '' : `:${request.httpsPort}`;
     return { kind: 'redirect', location: `https://${host}${port}${normalized.pathWithQuery}` };
   }
+  const auth = clientAuthOf(model, request.host);
+  const refused = auth ? clientAuthAnswer(auth, request) : undefined;
+  if (refused) return refused;
   const shares = matchShares(model, request.host, normalized.pathWithQuery, request.parts);
   return shares.length === 1 ? { kind: 'route', target: shares[0]!.target } : { kind: 'route', target: shares[0]!.target, shares };
 }

@@ -168,6 +168,39 @@ export interface Passthrough {
   target: Target & { kind: 'backend' };
 }
 
+/** A CA bundle that client certificates are verified against (auth-tls-secret), with its revocation lists. */
+export interface ClientCa {
+  /** `clientca-<digest>` of the bundle: names its file, so equal bundles share one. */
+  id: string;
+  /** The CA certificates, re-encoded by Portero. */
+  pem: string;
+  /** The revocation lists (`ca.crl`), re-encoded, with their own `clientcrl-<digest>` id; absent: none are checked. */
+  crl?: { id: string; pem: string };
+}
+
+/** auth-tls-verify-client. */
+export type ClientVerify = 'on' | 'off' | 'optional' | 'optional_no_ca';
+
+/**
+ * Client-certificate authentication of one host level, as ingress-nginx's
+ * auth-tls-* annotations set it per server: every request on the level,
+ * whichever Ingress its path comes from, is checked.
+ */
+export interface ClientAuth {
+  /** The level's host: exact, `*.` wildcard, or '' for the level of rules without host. */
+  host: string;
+  verify: ClientVerify;
+  ca: ClientCa;
+  /** auth-tls-verify-depth, checked (see docs/annotations.md: HAProxy 2.6 does not enforce it). */
+  depth: number;
+  /** On a failed verification (or a missing certificate with `on`), a 302 to this absolute URL instead of 400. */
+  errorPage?: string;
+  /** auth-tls-match-cn: a regular expression in the subset of translate/regex.ts (spaces allowed), matched against the subject DN; no match: 403. */
+  matchCn?: string;
+  /** The certificate is sent to the Service, URL-escaped PEM, in `ssl-client-cert`. */
+  passCertificate: boolean;
+}
+
 export interface Model {
   levels: HostLevel[];
   backends: Backend[];
@@ -181,6 +214,8 @@ export interface Model {
   passthrough?: Passthrough[];
   /** Global settings from the ingress-nginx ConfigMap; absent: Portero's defaults. A change reloads. */
   globals?: GlobalSettings;
+  /** Host levels whose requests are checked for a client certificate (auth-tls-*); sorted by host. A change reloads. */
+  clientAuth?: ClientAuth[];
 }
 
 export function backendId(namespace: string, service: string, port: number): string {

@@ -30,6 +30,7 @@ import {
   type ConfigMap,
   type Secret,
   type SecretAuth,
+  type SecretCa,
   type Service,
 } from './types.js';
 import { validateEndpointSlice, validateIngress, validateIngressClass, validateService } from './validate.js';
@@ -95,8 +96,8 @@ function decodeUnguarded(raw: unknown, options: DecodeOptions): DecodeResult {
   if (!isKind(kind)) return { status: 'ignored', reason: `kind ${kind} is not read by Portero` };
   if (kind === 'Secret') {
     const type = raw.type ?? 'Opaque';
-    if (type !== TLS_SECRET_TYPE && (typeof type !== 'string' || secretAuth(raw) === undefined)) {
-      return { status: 'ignored', reason: `Secret of type ${describeValue(type)} is neither a TLS Secret nor holds basic-auth credentials` };
+    if (type !== TLS_SECRET_TYPE && (typeof type !== 'string' || (secretAuth(raw) === undefined && secretCa(raw) === undefined))) {
+      return { status: 'ignored', reason: `Secret of type ${describeValue(type)} is neither a TLS Secret nor holds basic-auth credentials or a ca.crt` };
     }
   }
 
@@ -330,9 +331,10 @@ function decodeEndpointSlice(shape: Shape, raw: JsonObject, metadata: ObjectMeta
 const BASE64 = /^[A-Za-z0-9+/]*={0,2}$/;
 
 function decodeSecret(shape: Shape, raw: JsonObject, metadata: ObjectMeta): Secret {
+  const ca = secretCa(raw);
   if ((raw.type ?? 'Opaque') !== TLS_SECRET_TYPE) {
     const auth = secretAuth(raw);
-    return { kind: 'Secret', metadata, type: typeof raw.type === 'string' ? raw.type : 'Opaque', tls: {}, ...(auth ? { auth } : {}) };
+    return { kind: 'Secret', metadata, type: typeof raw.type === 'string' ? raw.type : 'Opaque', tls: {}, ...(auth ? { auth } : {}), ...(ca ? { ca } : {}) };
   }
   const data = shape.stringMap(raw.data, ['data']);
   const stringData = shape.stringMap(raw.stringData, ['stringData']);
@@ -352,7 +354,7 @@ function decodeSecret(shape: Shape, raw: JsonObject, metadata: ObjectMeta): Secr
       shape.fail(['data', key], `Required value: a Secret of type ${TLS_SECRET_TYPE} must hold ${key}`);
     }
   }
-  return { kind: 'Secret', metadata, type: TLS_SECRET_TYPE, tls };
+  return { kind: 'Secret', metadata, type: TLS_SECRET_TYPE, tls, ...(ca ? { ca } : {}) };
 }
 
 function decodeConfigMap(shape: Shape, raw: JsonObject, metadata: ObjectMeta): ConfigMap {
@@ -384,6 +386,26 @@ function secretValues(raw: JsonObject, limit: number, only?: string): Map<string
     values.set(key, typeof value === 'string' && value.length <= limit ? value : { problem: typeof value === 'string' ? 'is too long' : 'must be a string' });
   }
   return values;
+}
+
+/** A CA bundle or revocation list longer than this is refused (the most a Secret holds). */
+const MAX_CA_TEXT = 1024 * 1024;
+
+/**
+ * Keys `ca.crt` and `ca.crl` of a Secret of any type, as text (an
+ * auth-tls-secret names such a Secret; translate checks the PEM); undefined
+ * when it has no `ca.crt`. No other key is read.
+ */
+export function secretCa(raw: JsonObject): SecretCa | undefined {
+  const crt = secretValues(raw, MAX_CA_TEXT, 'ca.crt').get('ca.crt');
+  if (crt === undefined) return undefined;
+  const crl = secretValues(raw, MAX_CA_TEXT, 'ca.crl').get('ca.crl');
+  const ca: SecretCa = {};
+  if (typeof crt === 'string') ca.crt = crt;
+  else ca.problem = `key ca.crt ${crt.problem}`;
+  if (typeof crl === 'string') ca.crl = crl;
+  else if (crl !== undefined) ca.problem ??= `key ca.crl ${crl.problem}`;
+  return ca;
 }
 
 /**

@@ -185,6 +185,21 @@ export interface Secret {
    * them; every other byte of the Secret is dropped. Absent for TLS Secrets.
    */
   auth?: SecretAuth;
+  /**
+   * Secrets of any type: keys `ca.crt` and `ca.crl` (the CA bundle and
+   * revocation list an auth-tls-secret annotation may name), as text;
+   * absent when the Secret holds no `ca.crt`. Checked by translate.
+   */
+  ca?: SecretCa;
+}
+
+export interface SecretCa {
+  /** Key `ca.crt`, decoded. */
+  crt?: string;
+  /** Key `ca.crl`, decoded; absent when the Secret has none. */
+  crl?: string;
+  /** Why a key could not be read (not base64, too long). */
+  problem?: string;
 }
 
 export interface SecretAuth {

@@ -110,3 +110,72 @@ export function rsaKeyInPkcs8(der: Buffer): Buffer | undefined {
   if (key?.tag !== 0x04) return undefined;
   return der.subarray(key.contentStart, key.end);
 }
+
+/** The elements that tile [start, end) exactly, or undefined when they do not. */
+function children(der: Buffer, start: number, end: number): Element[] | undefined {
+  const out: Element[] = [];
+  let offset = start;
+  while (offset < end) {
+    const next = element(der, offset);
+    if (!next || next.end > end) return undefined;
+    out.push(next);
+    offset = next.end;
+  }
+  return out;
+}
+
+/** Whether every constructed element below `root` holds exactly its children, down to a bounded depth. */
+function wellFormed(der: Buffer, root: Element): boolean {
+  const pending: { element: Element; depth: number }[] = [{ element: root, depth: 0 }];
+  while (pending.length > 0) {
+    const { element: current, depth } = pending.pop()!;
+    if ((current.tag & 0x20) === 0) continue;
+    if (depth > 16) return false;
+    const inner = children(der, current.contentStart, current.end);
+    if (!inner) return false;
+    for (const child of inner) pending.push({ element: child, depth: depth + 1 });
+  }
+  return true;
+}
+
+const isTime = (candidate: Element | undefined): boolean => candidate?.tag === 0x17 || candidate?.tag === 0x18;
+
+/**
+ * Why `der` is not a certificate revocation list (RFC 5280 §5.1:
+ * CertificateList ::= SEQUENCE { tbsCertList, signatureAlgorithm,
+ * signatureValue }), or undefined when it is shaped as one. Node has no CRL
+ * parser; this checks the DER structure OpenSSL will parse, so that a list
+ * HAProxy would refuse to load is refused here instead.
+ */
+export function crlProblem(der: Buffer): string | undefined {
+  const list = element(der, 0);
+  if (list?.tag !== 0x30 || list.end !== der.length) return 'is not a DER-encoded revocation list';
+  if (!wellFormed(der, list)) return 'is not well-formed DER';
+  const parts = children(der, list.contentStart, list.end)!;
+  const signature = parts[2];
+  if (parts.length !== 3 || parts[0]!.tag !== 0x30 || parts[1]!.tag !== 0x30 || signature?.tag !== 0x03) {
+    return 'is not shaped as a revocation list (tbsCertList, signatureAlgorithm, signatureValue)';
+  }
+  if (signature.end - signature.contentStart < 1 || der[signature.contentStart]! > 7) return 'has a malformed signature';
+  const tbs = children(der, parts[0]!.contentStart, parts[0]!.end)!;
+  let i = 0;
+  if (tbs[i]?.tag === 0x02) i += 1; // version
+  if (tbs[i]?.tag !== 0x30) return 'has no signature algorithm';
+  i += 1;
+  if (tbs[i]?.tag !== 0x30) return 'has no issuer';
+  i += 1;
+  if (!isTime(tbs[i])) return 'has no thisUpdate time';
+  i += 1;
+  if (isTime(tbs[i])) i += 1; // nextUpdate
+  if (tbs[i]?.tag === 0x30) {
+    // revokedCertificates: SEQUENCE OF SEQUENCE { userCertificate INTEGER, revocationDate Time, crlEntryExtensions OPTIONAL }
+    for (const entry of children(der, tbs[i]!.contentStart, tbs[i]!.end)!) {
+      const fields = entry.tag === 0x30 ? children(der, entry.contentStart, entry.end)! : [];
+      if (fields[0]?.tag !== 0x02 || !isTime(fields[1]) || fields.length > 3 || (fields.length === 3 && fields[2]!.tag !== 0x30)) return 'has a malformed revoked certificate entry';
+    }
+    i += 1;
+  }
+  if (tbs[i]?.tag === 0xa0) i += 1; // crlExtensions
+  if (i !== tbs.length) return 'has unexpected fields';
+  return undefined;
+}

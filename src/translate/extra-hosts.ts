@@ -109,5 +109,6 @@ function extraHosts(ingresses: readonly Ingress[], routing: Routing, settings: A
 
   if (added.size === 0 && diagnostics.length === 0) return routing;
   const levels = [...routing.levels, ...added.values()].sort((a, b) => (a.host < b.host ? -1 : a.host > b.host ? 1 : 0));
-  return { ...routing, levels, specs, diagnostics: [...routing.diagnostics, ...diagnostics] };
+  const aliases = new Map([...aliasOf].map(([alias, { host }]) => [alias, host]));
+  return { ...routing, levels, specs, diagnostics: [...routing.diagnostics, ...diagnostics], ...(aliases.size > 0 ? { aliases } : {}) };
 }

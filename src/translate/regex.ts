@@ -31,16 +31,29 @@ const ESCAPES: Readonly<Record<string, string>> = {
 
 /** Characters a regex path may hold: path characters plus the regex operators. No quotes, spaces, `#` or controls. */
 const ALLOWED = /^[A-Za-z0-9/\-._~!$&()*+,;=:@%[\]^|?{}\\]*$/;
+/** The same, with spaces (a pattern matched against text other than a path, such as a certificate's subject). */
+const ALLOWED_WITH_SPACES = /^[A-Za-z0-9/\-._~!$&()*+,;=:@%[\]^|?{}\\ ]*$/;
 const MAX_LENGTH = 1024;
+
+export interface RegexOptions {
+  /** Spaces are ordinary characters of the pattern (never in a path; fine in an ACL pattern file). */
+  spaces?: boolean;
+}
 
 function fail(problem: string): RegexResult {
   return { ok: false, problem };
 }
 
 /** `written` as a pattern in the safe subset, or why it cannot be one. */
-export function safeRegex(written: string): RegexResult {
+export function safeRegex(written: string, options: RegexOptions = {}): RegexResult {
   if (written.length > MAX_LENGTH) return fail(`must be no more than ${MAX_LENGTH} characters`);
-  if (!ALLOWED.test(written)) return fail("may contain only path characters and the regular-expression operators ^ $ . * + ? | ( ) [ ] { } \\ (no quotes, spaces or '#')");
+  if (options.spaces === true ? !ALLOWED_WITH_SPACES.test(written) : !ALLOWED.test(written)) {
+    return fail(
+      options.spaces === true
+        ? "may contain only letters, digits, spaces, the characters - . _ ~ ! & , ; = : @ % / and the regular-expression operators ^ $ . * + ? | ( ) [ ] { } \\ (no quotes, tabs or '#')"
+        : "may contain only path characters and the regular-expression operators ^ $ . * + ? | ( ) [ ] { } \\ (no quotes, spaces or '#')",
+    );
+  }
   // The pattern is anchored at the start anyway; another `^` could only make
   // a part of it never match once the host is put before it (render-files.ts).
   const body = written.startsWith('^') ? written.slice(1) : written;

@@ -119,6 +119,8 @@ export interface Routing {
   /** Every Service port some route, fallback or the catch-all sends requests to. */
   specs: ReadonlyMap<string, BackendSpec>;
   diagnostics: Diagnostic[];
+  /** server-alias levels (extra-hosts.ts): alias → the host whose level it copies. */
+  aliases?: ReadonlyMap<string, string>;
 }
 
 /** Same routes and fallback: the previous level object can stand for the new one. */

@@ -5,7 +5,7 @@
 // affects other objects.
 
 import { describe } from '../objects/grammar.js';
-import { levelsByHost, type Backend, type Certificate, type Model } from '../model/model.js';
+import { levelsByHost, type Backend, type Certificate, type ClientAuth, type Model } from '../model/model.js';
 import { keyOf, refOf, TLS_SECRET_TYPE, type ConfigMap, type KubeObject, type EndpointSlice, type Ingress, type IngressClass, type ObjectRef, type Secret, type Service } from '../objects/types.js';
 import { backendFor, indexServices, indexSlices, type BackendSpec, type ServiceIndex, type SliceIndex } from './backends.js';
 import { checkDiagnostics } from './check.js';
@@ -18,6 +18,7 @@ import { addAuthEndpoints, resolveAuthTarget } from './ext-auth-endpoints.js';
 import { withBasicAuth } from './auth.js';
 import { withCustomHeaders } from './custom-headers.js';
 import { withMixedSslRedirects } from './ssl-redirect.js';
+import { clientAuthLevels, withClientAuth } from './client-auth.js';
 import { route, type OptionsOf, type ServiceRef } from './routes.js';
 import { buildTls, inspectSecret, refusal, type RefusedCertificates } from './tls.js';
 import { readConfigMap, type ConfigMapSettings } from './configmap.js';
@@ -168,10 +169,15 @@ export function translate(snapshot: Snapshot, options: TranslateOptions, previou
   diagnostics.push(...auth.diagnostics);
   const headers = withCustomHeaders(auth.optionsOf, valid, snapshot.configMaps ?? [], annotationSettings);
   diagnostics.push(...headers.diagnostics);
-  const optionsOf = withMixedSslRedirects(headers.optionsOf, valid, annotationSettings);
+  // Client authentication: a CA bundle the Secret must hold, or the Ingress's paths are denied.
+  const tlsAuth = withClientAuth(headers.optionsOf, valid, snapshot.secrets, annotationSettings, options.refusedCertificates);
+  diagnostics.push(...tlsAuth.diagnostics);
+  const optionsOf = withMixedSslRedirects(tlsAuth.optionsOf, valid, annotationSettings);
   const routed = route(valid, indexServices(snapshot.services), options.defaultBackendService, previous ? levelsByHost(previous) : undefined, optionsOf);
   const routing = addExtraHosts(valid, routed, annotationSettings);
   diagnostics.push(...routing.diagnostics);
+  const clientAuth = clientAuthLevels(valid, tlsAuth, routing, annotationSettings);
+  diagnostics.push(...clientAuth.diagnostics);
 
   const secrets = new Map<string, Secret>();
   // Certificates come from TLS Secrets only; other Secrets are kept for their basic-auth credentials.
@@ -198,6 +204,7 @@ export function translate(snapshot: Snapshot, options: TranslateOptions, previou
     redirectHosts: tls.redirectHosts,
     ...(routing.passthrough ? { passthrough: routing.passthrough } : {}),
     ...(configured && Object.keys(configured.read.globals).length > 0 ? { globals: configured.read.globals } : {}),
+    ...(clientAuth.clientAuth.length > 0 ? { clientAuth: sameClientAuth(previous?.clientAuth, clientAuth.clientAuth) } : {}),
   };
   return {
     model,
@@ -291,6 +298,12 @@ function authDiagnostics(valid: readonly Ingress[], snapshot: Snapshot, settings
     if (problem !== undefined) out.push({ severity: 'warning', object: refOf(ingress), field: annotationField(settings, 'auth-url'), message: problem });
   }
   return out;
+}
+
+/** The previous model's list when equal (so the data plane can compare by identity), else `next`. */
+function sameClientAuth(previous: ClientAuth[] | undefined, next: ClientAuth[]): ClientAuth[] {
+  if (!previous || previous.length !== next.length) return next;
+  return next.every((auth, i) => JSON.stringify(auth) === JSON.stringify(previous[i])) ? previous : next;
 }
 
 function dedupe(diagnostics: Diagnostic[]): Diagnostic[] {

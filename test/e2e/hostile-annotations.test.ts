@@ -30,6 +30,7 @@ import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { SUPPORT } from '../../src/translate/annotations/index.js';
+import { generateSelfSigned } from '../../src/tls/default-certificate.js';
 import { startBackend, type Backend } from '../helpers/backends.js';
 import { filesUnder } from '../helpers/files.js';
 import { runtimeCommand, showServers } from '../helpers/haproxy.js';
@@ -70,7 +71,9 @@ function companions(name: string): Record<string, string> {
   if (name === 'limit-burst-multiplier' || name === 'limit-whitelist') return { 'limit-rps': '100' };
   if (name === 'permanent-redirect-code') return { 'permanent-redirect': 'https://example.com/' };
   if (name === 'temporal-redirect-code') return { 'temporal-redirect': 'https://example.com/' };
-  if (name.startsWith('auth-') && !['auth-url', 'auth-type', 'auth-secret', 'auth-secret-type', 'auth-realm', 'auth-snippet'].includes(name)) return { 'auth-url': 'http://10.0.0.1/auth' };
+  // The other auth-tls-* mean nothing without a CA Secret (ingress-nginx reads them only with one).
+  if (name.startsWith('auth-tls-') && name !== 'auth-tls-secret') return { 'auth-tls-secret': HOSTILE_CA_SECRET };
+  if (name.startsWith('auth-') && !name.startsWith('auth-tls-') && !['auth-url', 'auth-type', 'auth-secret', 'auth-secret-type', 'auth-realm', 'auth-snippet'].includes(name)) return { 'auth-url': 'http://10.0.0.1/auth' };
   if (name === 'auth-secret' || name === 'auth-secret-type' || name === 'auth-realm') return { 'auth-type': 'basic', ...(name === 'auth-secret' ? {} : { 'auth-secret': 'basic-users' }) };
   if (name === 'custom-http-errors') return { 'default-backend': 'app' };
   return {};
@@ -94,6 +97,7 @@ const EXPECTED_SERVED = new Set([
 /** Trimmed to a valid value: served or refused, either is right. */
 const TRIMMED = 'leading and trailing spaces';
 const CANARY_HEADER = 'X-Hostile-Canary';
+const HOSTILE_CA_SECRET = 'hostile-ca';
 
 interface Case {
   name: string;
@@ -152,6 +156,8 @@ describe('hostile values in every annotation', { timeout: 600_000 }, () => {
       files: {
         'good.yaml': appOn('good.hostile-ann.test', [app], 'good'),
         'canary.yaml': serviceWithEndpoints({ name: 'canary', endpoints: [canaryApp] }),
+        // The CA bundle the auth-tls-* cases name (valid: their own hostile value is what is judged).
+        'client-ca.yaml': [{ apiVersion: 'v1', kind: 'Secret', type: 'Opaque', metadata: { name: HOSTILE_CA_SECRET }, stringData: { 'ca.crt': (await generateSelfSigned('hostile CA', ['ca.test'], 30)).cert } }],
         // A well-behaved Ingress with the realistic mix: it must keep serving next to the hostile ones.
         'good-annotated.yaml': [
           ingress({

@@ -5,11 +5,12 @@
 // Environment overrides (to repeat a failure printed by this test or by
 // `npm run test:soak`): INVARIANT_SEED, INVARIANT_STEPS,
 // INVARIANT_DEFAULT_BACKEND=0|1, INVARIANT_WATCH_WITHOUT_CLASS=0|1,
-// INVARIANT_PATH_NORMALIZATION=0|1, INVARIANT_IGNORE=class,class.
+// INVARIANT_PATH_NORMALIZATION=0|1, INVARIANT_CLIENT_AUTH=0|1 (auth-tls-* changing on top),
+// INVARIANT_IGNORE=class,class.
 
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import { REQUIRED_BOUNDARIES } from '../helpers/invariant/generate.js';
+import { DEFAULT_GENERATOR, REQUIRED_BOUNDARIES } from '../helpers/invariant/generate.js';
 import { describeSummary, missingBoundaries, runSequence, type RunOptions } from '../helpers/invariant/harness.js';
 
 const flag = (name: string): boolean | undefined => (process.env[name] === undefined ? undefined : process.env[name] === '1');
@@ -19,8 +20,8 @@ interface Sequence extends RunOptions {
   title: string;
   /** The fixed-seed sequences must cross every required boundary... */
   boundaries: readonly string[];
-  /** ...and check answers of every kind (200, 308, 404, 503, default and Secret certificates). */
-  checkKinds: boolean;
+  /** ...and check answers of these kinds (statuses, `certificate:default`, `certificate:secret`). */
+  kinds: readonly string[];
 }
 
 const sequences: Sequence[] =
@@ -33,8 +34,9 @@ const sequences: Sequence[] =
           defaultBackendService: flag('INVARIANT_DEFAULT_BACKEND'),
           watchIngressWithoutClass: flag('INVARIANT_WATCH_WITHOUT_CLASS'),
           pathNormalization: flag('INVARIANT_PATH_NORMALIZATION'),
+          ...(flag('INVARIANT_CLIENT_AUTH') ? { generator: { ...DEFAULT_GENERATOR, clientAuth: true } } : {}),
           boundaries: [],
-          checkKinds: false,
+          kinds: [],
         },
       ]
     : [
@@ -48,7 +50,20 @@ const sequences: Sequence[] =
           watchIngressWithoutClass: false,
           pathNormalization: flag('INVARIANT_PATH_NORMALIZATION') ?? true,
           boundaries: REQUIRED_BOUNDARIES,
-          checkKinds: true,
+          kinds: ['200', '308', '404', '503', 'certificate:default', 'certificate:secret'],
+        },
+        {
+          title: 'with client certificates (auth-tls-*) changing on top (requests without a certificate)',
+          // Hosts start and stop asking for certificates by step 8 (INVARIANT_PURE_SEED=28 with client
+          // certificates: the same worlds); requests get 400, 421 and the error page's 302 on the way.
+          seed: 28,
+          steps: 16,
+          defaultBackendService: false,
+          watchIngressWithoutClass: false,
+          pathNormalization: false,
+          generator: { ...DEFAULT_GENERATOR, clientAuth: true },
+          boundaries: ['client-auth:first', 'client-certificates:first', 'client-certificates:last'],
+          kinds: ['200', '302', '400', '421', '503'],
         },
       ];
 
@@ -58,7 +73,7 @@ describe('a running Portero routes like a fresh one, and HAProxy holds what its 
       const summary = await runSequence({ ...sequence, ignore, log: process.env.INVARIANT_VERBOSE === '1' ? (line) => console.log(line) : undefined });
       console.log(describeSummary(summary));
       assert.equal(summary.steps, sequence.steps, 'every step ran');
-      for (const kind of sequence.checkKinds ? ['200', '308', '404', '503', 'certificate:default', 'certificate:secret'] : []) {
+      for (const kind of sequence.kinds) {
         assert.ok((summary.matched.get(kind) ?? 0) > 0, `some answers of kind ${kind} were checked (${[...summary.matched].join(' ')})`);
       }
       assert.deepEqual(missingBoundaries(summary, sequence.boundaries), [], `boundaries not crossed by seed ${sequence.seed} in ${sequence.steps} steps`);

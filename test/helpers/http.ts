@@ -32,6 +32,8 @@ export interface RequestOptions {
   timeoutMs?: number;
   /** Source address of the connection (any 127.0.0.0/8 address), for tests of source address rules. */
   localAddress?: string;
+  /** A client certificate (PEM, leaf first, maybe with its chain) and its key, presented when the server asks for one. */
+  clientCertificate?: { cert: string; key: string };
 }
 
 export function request(options: RequestOptions): Promise<Response> {
@@ -53,6 +55,7 @@ export function request(options: RequestOptions): Promise<Response> {
         timeout: options.timeoutMs ?? 10_000,
         ...(options.localAddress ? { localAddress: options.localAddress } : {}),
         ...(options.tls ? { rejectUnauthorized: false, servername, ALPNProtocols: ['http/1.1'] } : {}),
+        ...(options.tls && options.clientCertificate ? { cert: options.clientCertificate.cert, key: options.clientCertificate.key } : {}),
       },
       (response) => {
         const chunks: Buffer[] = [];

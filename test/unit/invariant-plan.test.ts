@@ -14,7 +14,7 @@ import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { describe, test } from 'node:test';
 import type { Model } from '../../src/model/model.js';
-import { REQUIRED_BOUNDARIES } from '../helpers/invariant/generate.js';
+import { DEFAULT_GENERATOR, REQUIRED_BOUNDARIES } from '../helpers/invariant/generate.js';
 import { reloadsBetween, scrape } from '../helpers/invariant/metrics.js';
 import { routingDifferences, runPureSequence, type PureResult } from '../helpers/invariant/pure.js';
 import { PlanSimulator, routeThrough, SimulatedHaproxy } from '../helpers/invariant/simulate.js';
@@ -93,6 +93,17 @@ describe('runtime plans keep HAProxy equal to its files (simulated HAProxy)', ()
       const missing = REQUIRED_BOUNDARIES.filter((boundary) => !result.covered.has(boundary));
       assert.deepEqual(missing, [], `seed ${result.seed} crossed every boundary`);
       assert.ok((result.applies.get('runtime') ?? 0) > steps / 2, `seed ${result.seed}: most steps went through the runtime API (${[...result.applies].join(' ')})`);
+    }
+  });
+
+  test('with client certificates (auth-tls-*) changing on top of the same worlds, the live state still equals the files', async () => {
+    const clientSeeds = process.env.INVARIANT_PURE_SEED !== undefined ? seeds : [1, 2, 3];
+    for (const seed of clientSeeds) {
+      const result = await runPureSequence({ seed, steps, ...settings, generator: { ...DEFAULT_GENERATOR, clientAuth: true } });
+      assert.equal(result.failure, undefined, result.failure?.report);
+      assert.equal(result.steps, steps);
+      for (const boundary of ['client-auth:first', 'client-auth:last', 'client-certificates:first', 'client-certificates:last']) assert.ok(result.covered.has(boundary), `seed ${seed} crossed ${boundary}`);
+      assert.ok((result.applies.get('runtime') ?? 0) > 0, `seed ${seed}: some steps went through the runtime API (${[...result.applies].join(' ')})`);
     }
   });
 

@@ -107,6 +107,30 @@ describe('annotation statuses', () => {
     assert.equal(result.verdict, 'different');
   });
 
+  test('client certificates: what differs is said per annotation (the depth is not enforced); an invalid value fails closed', () => {
+    const result = only([
+      web('one', {
+        [`${A}/auth-tls-secret`]: 'default/ca',
+        [`${A}/auth-tls-verify-client`]: 'optional',
+        [`${A}/auth-tls-verify-depth`]: '2',
+        [`${A}/auth-tls-match-cn`]: 'CN=alice',
+        [`${A}/auth-tls-pass-certificate-to-upstream`]: 'true',
+      }),
+    ]);
+    const byName = Object.fromEntries(result.annotations.map((entry) => [entry.name, entry]));
+    assert.equal(byName['auth-tls-verify-depth']!.status, 'difference');
+    assert.match(byName['auth-tls-verify-depth']!.note!, /not enforced: HAProxy 2\.6 cannot limit the chain length/);
+    assert.match(byName['auth-tls-secret']!.note!, /session resumption is off/);
+    assert.match(byName['auth-tls-verify-client']!.note!, /plain-HTTP requests/);
+    assert.equal(byName['auth-tls-match-cn']!.status, 'supported');
+    assert.equal(byName['auth-tls-pass-certificate-to-upstream']!.status, 'supported');
+    assert.equal(result.verdict, 'different');
+    const refused = only([web('one', { [`${A}/auth-tls-secret`]: 'ca', [`${A}/auth-tls-match-cn`]: "CN=x';" })]);
+    const entry = refused.annotations.find((candidate) => candidate.name === 'auth-tls-match-cn')!;
+    assert.equal(entry.status, 'refused');
+    assert.equal(entry.effect, 'fails-closed');
+  });
+
   test('every annotation in SUPPORT is reported with its SUPPORT status, or refused with a message', () => {
     for (const [name, support] of Object.entries(SUPPORT)) {
       const entries = classifyAnnotations(decodedIngress({ [`${A}/${name}`]: 'true' }), SETTINGS.annotations);

@@ -26,6 +26,14 @@ describe('safeRegex', () => {
   ];
   for (const [written, pattern, groups] of ACCEPTED) test(`accepted: ${written}`, () => assert.deepEqual(safeRegex(written), { ok: true, pattern, groups }));
 
+  test('spaces only where asked for (a certificate subject, never a path); tabs and quotes never', () => {
+    assert.equal(safeRegex('/a b').ok, false);
+    assert.deepEqual(safeRegex('CN=John Doe\\.', { spaces: true }), { ok: true, pattern: 'CN=John Doe[.]', groups: 0 });
+    assert.deepEqual(safeRegex('CN=John Doe\\d', { spaces: true }), { ok: true, pattern: 'CN=John Doe[0-9]', groups: 0 });
+    assert.equal(safeRegex('CN=a\tb', { spaces: true }).ok, false);
+    assert.equal(safeRegex("CN='a'", { spaces: true }).ok, false);
+  });
+
   const REFUSED: [string, RegExp][] = [
     ['/a(?=b)', /\(\? groups/],
     ['/a(?<n>b)', /may contain only/],

@@ -273,11 +273,20 @@ export function levelName(value: string): Safe {
 export interface CrtListEntry {
   file: string;
   sni: readonly string[];
+  /** Client certificates are asked for and verified against this CA file (and revocation list file). */
+  verify?: { caFile: string; crlFile?: string };
 }
 
-/** One crt-list line (without the newline): the certificate file, then its SNI filters. */
+/**
+ * One crt-list line (without the newline): the certificate file, the SSL
+ * options of the line (written as `show ssl crt-list` prints them), then its
+ * SNI filters.
+ */
 export function crtListLine(entry: CrtListEntry): string {
-  return [filePath(entry.file).text, ...entry.sni.map((name) => hostName(name).text)].join(' ');
+  const options = entry.verify
+    ? [`[verify optional ca-file ${filePath(entry.verify.caFile).text}${entry.verify.crlFile !== undefined ? ` crl-file ${filePath(entry.verify.crlFile).text}` : ''}]`]
+    : [];
+  return [filePath(entry.file).text, ...options, ...entry.sni.map((name) => hostName(name).text)].join(' ');
 }
 
 export function crtList(entries: readonly CrtListEntry[]): string {
@@ -497,4 +506,41 @@ export function candidateEntries(key: Safe, list: string, digest: (text: string)
   const parts: string[] = [];
   for (let start = 0; start < list.length; start += partBytes) parts.push(list.slice(start, start + partBytes));
   return parts.map((part, index) => (index === 0 ? { key: key.text, value: make(`+${parts.length}.${hash}/${part}`) } : { key: `${key.text}.${hash}.${index}`, value: make(part) }));
+}
+
+// Client-certificate authentication (features/client-auth.ts).
+
+/** A fixed text as a map value (the rest of the map line): printable ASCII and inner spaces, no `%`. */
+export function mapText(value: string): Safe {
+  check(/^[\x21-\x24\x26-\x7e](?:[\x20-\x24\x26-\x7e]{0,254}[\x21-\x24\x26-\x7e])?$/.test(value), 'map text', value);
+  return make(value);
+}
+
+/** An absolute http(s) URL as a map value: printable ASCII without spaces, quotes or backslashes (the grammar of redirect annotations). */
+export function urlValue(value: string): Safe {
+  check(/^https?:\/\/[\x21\x23-\x26\x28-\x5b\x5d-\x7e]{1,2048}$/.test(value), 'URL', value);
+  return make(value);
+}
+
+/**
+ * A line of an ACL pattern file for `-m reg -f` (one regular expression per
+ * line, spaces included): `^<id>[|].*(?:<pattern>)`, which matches a key
+ * `<id>|<text>` whose text holds a match of the pattern. The pattern is in
+ * the subset of translate/regex.ts (spaces allowed): no backslash, quote,
+ * `#`, tab or line break; it must compile.
+ */
+export function keyedPattern(id: string, pattern: string): Safe {
+  check(/^[0-9a-f]{1,64}$/.test(id), 'pattern key', id);
+  check(/^[A-Za-z0-9/\-._~!$&()*+,;=:@%[\]^|?{} ]{1,1024}$/.test(pattern), 'regular expression', pattern);
+  try {
+    new RegExp(pattern);
+  } catch {
+    check(false, 'regular expression', pattern);
+  }
+  return make(`^${id}[|].*(?:${pattern})`);
+}
+
+/** A pattern file: one pattern per line. */
+export function patternFile(patterns: readonly Safe[]): string {
+  return patterns.map((pattern) => `${pattern.text}\n`).join('');
 }

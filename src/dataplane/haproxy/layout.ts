@@ -5,7 +5,8 @@
 //   admin.sock           runtime API of the current worker
 //   haproxy.pid          master PID, to clean up after a crash of Portero
 //   default-cert.pem     the certificate generated at first start
-//   gen-<N>/             one generation of maps, crt-list and PEM files; the
+//   gen-<N>/             one generation of maps, crt-list and PEM files (CA
+//                        bundles of client authentication too); the
 //                        config names its generation, so a failed reload or a
 //                        restart always finds the files the config was checked with
 
@@ -54,4 +55,9 @@ export const GENERATION_FILES = {
   extAuthLua: 'ext-auth.lua',
   /** Our Lua that evaluates candidate lists (features/candidates-lua.ts). */
   candidatesLua: 'candidates.lua',
+  /** Client certificates (features/client-auth.ts): level → settings, settings → error page, match-cn patterns, OpenSSL's verify texts. */
+  clientAuthMap: 'client-auth.map',
+  clientAuthPages: 'client-auth-pages.map',
+  clientAuthNames: 'client-auth-names.lst',
+  verifyErrors: 'verify-errors.map',
 } as const;

@@ -8,6 +8,7 @@
 import { backendsById, levelsByHost, type Backend, type Certificate, type Model } from '../../model/model.js';
 import { fragment, type MapEntry, type Safe } from './config-lines.js';
 import { cookieKey, serverOptions } from './features/backend.js';
+import { clientAuthRules } from './features/client-auth.js';
 import { backendEntries, catchAllEntries, levelEntries, mapContents, passthroughEntries, redirectEntries, regexLevels, sameNamesFor, type MapContents, type MapName } from './render-files.js';
 import { backupServerName, serverName } from './render-config.js';
 import { MAX_PAYLOAD_BYTES } from './runtime.js';
@@ -240,6 +241,12 @@ export function planChange(live: LiveState, next: Model): Plan {
   const oversized = [...next.certificates, next.defaultCertificate].find((certificate) => Buffer.byteLength(certificate.pem) > MAX_PAYLOAD_BYTES);
   if (oversized) return { kind: 'reload', reason: 'oversized', detail: `certificate ${oversized.id} is too large for the runtime API` };
 
+  const certificates = diffCertificates(live.model, next);
+  // A certificate with a crt-list line of its own for a host with client authentication has two lines:
+  // `del ssl crt-list` could not tell them apart. (Its rules are the loaded ones: misfit compared them.)
+  const split = new Set(clientAuthRules(next).flatMap((rule) => (rule.certificate === undefined ? [] : [rule.certificate])));
+  const ambiguous = [...certificates.relist.map((certificate) => certificate.id), ...certificates.remove].find((id) => split.has(id));
+  if (ambiguous !== undefined) return { kind: 'reload', reason: 'structural', detail: `certificate ${ambiguous} also serves a host with client authentication, whose crt-list line is its own` };
   const servers = diffServers(live.model, next, live.names, assigned.names);
   const plan: RuntimePlan = {
     kind: 'runtime',
@@ -248,7 +255,7 @@ export function planChange(live: LiveState, next: Model): Plan {
     addServers: servers.add,
     removeServers: servers.remove,
     maps: diffMaps(live.model, next, live.names, assigned.names),
-    certificates: diffCertificates(live.model, next),
+    certificates,
   };
   return isEmptyPlan(plan) ? { kind: 'unchanged' } : plan;
 }

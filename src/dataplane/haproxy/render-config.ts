@@ -29,6 +29,7 @@ import { CANDIDATES_ACTION } from './features/candidates-lua.js';
 import { limitTableSections } from './features/limits.js';
 import { backendSettingLines, serverOptions } from './features/backend.js';
 import { BASIC_AUTH_LUA_FILE, basicAuthUserlists, needsBasicAuthLua } from './features/basic-auth.js';
+import { asksForCertificates, clientAuthFrontendLines } from './features/client-auth.js';
 import { CUSTOM_ERRORS_LUA_FILE, customErrorRequestLines, customErrorResponseLines, needsCustomErrorsLua } from './features/custom-errors.js';
 import { featureLines, type FeatureContext } from './render-features.js';
 import { SPARE_PREFIX, type BackendNames, type CanaryRule, type Capabilities } from './structure.js';
@@ -71,7 +72,7 @@ function bindOptions(globals: GlobalSettings): string {
   return c.line`  ssl-default-bind-options ssl-min-ver ${min} ssl-max-ver ${c.keyword(versions.max, allowed)} no-tls-tickets`;
 }
 
-function globalSection(settings: ConfigSettings, globals: GlobalSettings, genDir: string, lua: boolean, luaAuth: boolean, luaErrors: boolean, luaCandidates: boolean): string[] {
+function globalSection(settings: ConfigSettings, globals: GlobalSettings, genDir: string, lua: boolean, luaAuth: boolean, luaErrors: boolean, luaCandidates: boolean, clientCertificates: boolean): string[] {
   return [
     'global',
     // Our Lua for external auth, only when a backend uses it: otherwise no Lua state is created.
@@ -87,6 +88,8 @@ function globalSection(settings: ConfigSettings, globals: GlobalSettings, genDir
     bindOptions(globals),
     globals.ciphers !== undefined ? c.line`  ssl-default-bind-ciphers ${c.cipherList(globals.ciphers)}` : `  ssl-default-bind-ciphers ${TLS12_CIPHERS}`,
     `  ssl-default-bind-ciphersuites ${TLS13_SUITES}`,
+    // Client certificates: no TLS session resumption, which could carry a certificate verified for another name (features/client-auth.ts).
+    ...(clientCertificates ? ['  tune.ssl.cachesize 0'] : []),
     // Only access logs reach stdout, so that it stays one JSON object per
     // line: they are raised to level emerg (see ACCESS_LOG_RULES) and this
     // target takes nothing else, while HAProxy's own messages to the
@@ -254,6 +257,8 @@ function routingRules(capabilities: Capabilities, genDir: string, scheme: 'http'
       rules.push(c.line`  ${redirect} { ${c.fragment`var(txn.level),map_str(${map(GENERATION_FILES.redirectMap)})`} -m found }`);
     }
   }
+  // Client certificates of the level (auth-tls-*), checked before its routes, as nginx checks them before its locations.
+  rules.push(...clientAuthFrontendLines(capabilities.clientAuth, genDir, scheme));
   const prefixLookup = c.fragment`var(txn.level),concat(,txn.path,/),map_beg(${map(GENERATION_FILES.prefixMap)})`;
   const exactLookup = c.fragment`var(txn.level),concat(,txn.path),map_str(${map(GENERATION_FILES.exactMap)})`;
   const regexLookup = c.fragment`var(txn.level),concat(,txn.path),map_reg(${map(GENERATION_FILES.regexMap)})`;
@@ -322,7 +327,9 @@ function frontendSection(scheme: 'http' | 'https', capabilities: Capabilities, s
   const globals = capabilities.globals;
   // use-proxy-protocol: the PROXY header (v1 or v2) gives the client address.
   const proxy = c.keyword(globals.proxyProtocol ? ' accept-proxy' : '', ['', ' accept-proxy']);
-  const tls = c.fragment`ssl crt-list ${c.filePath(`${genDir}/${GENERATION_FILES.crtList}`)} alpn h2,http/1.1`;
+  // Client certificates are verified by the rules (features/client-auth.ts): no verification error fails the handshake.
+  const ignore = c.keyword(asksForCertificates(capabilities.clientAuth) ? ' ca-ignore-err all crt-ignore-err all' : '', ['', ' ca-ignore-err all crt-ignore-err all']);
+  const tls = c.fragment`ssl crt-list ${c.filePath(`${genDir}/${GENERATION_FILES.crtList}`)} alpn h2,http/1.1${ignore}`;
   const bind =
     scheme === 'http'
       ? c.line`  bind ${c.bindAddress(settings.bindAddress, port)}${proxy}`
@@ -451,6 +458,7 @@ export function renderConfig(model: Model, settings: ConfigSettings, genDir: str
       needsBasicAuthLua(featured),
       needsCustomErrorsLua([...structure.backends.keys()].map((id) => byId.get(id))),
       structure.capabilities.candidates,
+      asksForCertificates(structure.capabilities.clientAuth),
     ),
     ...defaultsSection(genDir, structure.capabilities.globals),
     ...frontendSection('http', structure.capabilities, settings, genDir),

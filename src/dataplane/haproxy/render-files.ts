@@ -30,16 +30,21 @@
 //                 in prefix.map holds its fallback
 // The host-less level's key is `_`, which no valid host can be; its `_/`
 // entry is the host-less fallback, or the catch-all.
+//
+// With client certificates (auth-tls-*), the crt-list gets a line per host
+// that asks for them, and features/client-auth.ts adds its files (the CA
+// bundles, client-auth.map and friends); those change only with a reload.
 
 import { Buffer } from 'node:buffer';
 import { createHash } from 'node:crypto';
 import { effectiveShares } from '../../model/match.js';
 import { parseBackendId, type HostLevel, type Model, type Route, type Target } from '../../model/model.js';
-import { candidateEntries, candidateList, crtList, hostName, ident, int, levelName, mapFile, routeKey, serviceLabel, type MapEntry, type Safe } from './config-lines.js';
+import { candidateEntries, candidateList, crtList, hostName, ident, int, levelName, mapFile, routeKey, serviceLabel, type CrtListEntry, type MapEntry, type Safe } from './config-lines.js';
 import { candidatesLua } from './features/candidates-lua.js';
 import { GENERATION_FILES } from './layout.js';
 import { EXT_AUTH_LUA } from './features/ext-auth-lua.js';
 import { basicAuthFiles } from './features/basic-auth.js';
+import { clientAuthFiles, clientAuthRules, type ClientAuthRule } from './features/client-auth.js';
 import { CUSTOM_ERRORS_LUA, CUSTOM_ERRORS_LUA_FILE } from './features/custom-errors.js';
 import { SPARE_PREFIX, type BackendNames } from './structure.js';
 
@@ -266,10 +271,32 @@ function errorFile503(): string {
   return `HTTP/1.1 503 Service Unavailable\r\ncontent-type: text/plain; charset=utf-8\r\ncache-control: no-cache\r\ncontent-length: ${Buffer.byteLength(body)}\r\n\r\n${body}`;
 }
 
-function crtListContent(model: Model, genDir: string): string {
-  const entries = [{ file: `${genDir}/${certificateFile(model.defaultCertificate.id)}`, sni: [] as string[] }];
-  for (const certificate of model.certificates) entries.push({ file: `${genDir}/${certificateFile(certificate.id)}`, sni: certificate.hosts });
-  return crtList(entries);
+/**
+ * The crt-list: the default certificate first, then each certificate with
+ * its SNI names. A name whose level asks for client certificates
+ * (auth-tls-*) gets a line of its own, with the same certificate and the
+ * level's CA (features/client-auth.ts); the level of rules without host puts
+ * its CA on the default certificate's line, which serves every other name.
+ */
+export function crtListEntries(model: Model, genDir: string): CrtListEntry[] {
+  const verifying = new Map<string, ClientAuthRule>();
+  for (const rule of clientAuthRules(model)) if (rule.certificate !== undefined) verifying.set(rule.level, rule);
+  const file = (id: string) => `${genDir}/${certificateFile(id)}`;
+  const verify = (rule: ClientAuthRule | undefined) => (rule ? { verify: { caFile: file(rule.ca), ...(rule.crl !== undefined ? { crlFile: file(rule.crl) } : {}) } } : {});
+  const entries: CrtListEntry[] = [{ file: file(model.defaultCertificate.id), sni: [], ...verify(verifying.get(HOSTLESS_LEVEL)) }];
+  const own = (id: string, hosts: readonly string[]) => {
+    const plain = hosts.filter((host) => !verifying.has(host));
+    if (plain.length > 0) entries.push({ file: file(id), sni: plain });
+    for (const host of hosts) if (verifying.has(host)) entries.push({ file: file(id), sni: [host], ...verify(verifying.get(host)) });
+  };
+  for (const certificate of model.certificates) own(certificate.id, certificate.hosts);
+  // Levels asking for certificates whose name has no line of its own: the default certificate, or the wildcard's certificate, with their CA.
+  const listed = new Set(model.certificates.flatMap((certificate) => certificate.hosts));
+  for (const [level, rule] of verifying) {
+    if (level === HOSTLESS_LEVEL || listed.has(level)) continue;
+    entries.push({ file: file(rule.certificate === 'default' ? model.defaultCertificate.id : rule.certificate!), sni: [level], ...verify(rule) });
+  }
+  return entries;
 }
 
 /** Every file of a generation; `genDir` is the absolute directory they will live in. */
@@ -283,7 +310,8 @@ export function renderFiles(model: Model, genDir: string, names?: BackendNames):
   files.push({ path: GENERATION_FILES.candidatesLua, content: candidatesLua(`${genDir}/${GENERATION_FILES.candidatesMap}`, INVALID_BACKEND), mode: 0o644 });
   files.push({ path: certificateFile(model.defaultCertificate.id), content: model.defaultCertificate.pem, mode: 0o600 });
   for (const certificate of model.certificates) files.push({ path: certificateFile(certificate.id), content: certificate.pem, mode: 0o600 });
-  files.push({ path: GENERATION_FILES.crtList, content: crtListContent(model, genDir), mode: 0o644 });
+  files.push({ path: GENERATION_FILES.crtList, content: crtList(crtListEntries(model, genDir)), mode: 0o644 });
+  files.push(...clientAuthFiles(model));
   // Basic auth of the backends with sections of their own (spares never have features), as render-config.ts renders them.
   const byId = new Map(model.backends.map((backend) => [backend.id, backend]));
   const featured = names ? [...names.structure.backends.keys()].map((id) => byId.get(id)?.features) : model.backends.map((backend) => backend.features);

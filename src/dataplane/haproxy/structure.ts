@@ -11,6 +11,7 @@
 // fits is one generic loop over the keys.
 
 import { featuresKey } from '../../model/features.js';
+import { clientAuthRules, type ClientAuthRule } from './features/client-auth.js';
 import type { Backend, Model } from '../../model/model.js';
 import type { GlobalSettings } from '../../model/globals.js';
 
@@ -52,6 +53,12 @@ export interface Capabilities {
   canaries: readonly CanaryRule[];
   /** The ConfigMap's global settings rendered into the global, defaults and frontend sections; the loaded ones must equal the model's. */
   globals: GlobalSettings;
+  /**
+   * Client-certificate authentication per level (auth-tls-*): rendered into
+   * the global section, the binds, the crt-list lines and the frontends'
+   * rules and files; the loaded list must equal the model's.
+   */
+  clientAuth: readonly ClientAuthRule[];
 }
 
 /** Why a reload is needed when a model needs a capability the loaded configuration lacks. */
@@ -65,6 +72,7 @@ const REASONS: Readonly<Record<keyof Capabilities, string>> = {
   passthrough: 'the first ssl-passthrough host needs the TLS port to route by SNI',
   canaries: 'a canary was added or removed, or its header or cookie changed',
   globals: 'the global settings of the ingress-nginx ConfigMap changed',
+  clientAuth: 'client-certificate authentication (auth-tls-*) of some host, its CA bundle or the certificate serving it changed',
 };
 
 function canaryRules(model: Model): CanaryRule[] {
@@ -101,6 +109,7 @@ export function capabilitiesFor(model: Model): Capabilities {
     passthrough: (model.passthrough ?? []).length > 0,
     canaries: canaryRules(model),
     globals: model.globals ?? NO_GLOBALS,
+    clientAuth: clientAuthRules(model),
   };
 }
 

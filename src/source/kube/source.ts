@@ -1,8 +1,9 @@
 // The Kubernetes source: one informer per kind, feeding the same store as
 // the manifest source. Secrets of every type are listed and watched, but
-// only TLS Secrets and the basic-auth credentials of others are kept
-// (decode.ts drops everything else, and Secrets with neither are not
-// stored at all); --watch-namespace limits the namespaced kinds to one namespace.
+// only TLS Secrets, the basic-auth credentials of others and their ca.crt /
+// ca.crl keys are kept (decode.ts drops everything else, and Secrets with
+// none are not stored at all); --watch-namespace limits the namespaced kinds
+// to one namespace.
 //
 // One copy of each object is kept: the decoded one in the store. Raw objects
 // are trimmed of what Portero never reads (trim.ts) and dropped once decoded;

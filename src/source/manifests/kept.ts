@@ -12,7 +12,7 @@ import { randomBytes } from 'node:crypto';
 import { readFile, rename, rm, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { decodeObject, type DecodeOptions } from '../../objects/decode.js';
-import { apiVersionOf, type KubeObject, type SecretAuth } from '../../objects/types.js';
+import { apiVersionOf, type KubeObject, type SecretAuth, type SecretCa } from '../../objects/types.js';
 import type { Logger } from '../../telemetry/log.js';
 import { objectKey } from './file-objects.js';
 
@@ -47,14 +47,22 @@ export function toManifest(object: KubeObject): Record<string, unknown> {
       };
     case 'ConfigMap':
       return { ...base, data: object.data };
-    case 'Secret':
-      if (object.auth) return { ...base, type: object.type, stringData: authStringData(object.auth) };
+    case 'Secret': {
+      const ca = object.ca ? caStringData(object.ca) : {};
+      if (object.auth) return { ...base, type: object.type, stringData: { ...authStringData(object.auth), ...ca } };
       return {
         ...base,
         type: object.type,
-        stringData: { ...(object.tls.crt !== undefined ? { 'tls.crt': object.tls.crt } : {}), ...(object.tls.key !== undefined ? { 'tls.key': object.tls.key } : {}) },
+        stringData: { ...(object.tls.crt !== undefined ? { 'tls.crt': object.tls.crt } : {}), ...(object.tls.key !== undefined ? { 'tls.key': object.tls.key } : {}), ...ca },
       };
+    }
   }
+}
+
+/** The kept CA keys as they were read; a key that could not be read is written as text that is no PEM, so that it is refused again. */
+function caStringData(ca: SecretCa): Record<string, string> {
+  if (ca.problem !== undefined) return { 'ca.crt': REFUSED };
+  return { ...(ca.crt !== undefined ? { 'ca.crt': ca.crt } : {}), ...(ca.crl !== undefined ? { 'ca.crl': ca.crl } : {}) };
 }
 
 /**

@@ -50,7 +50,7 @@ export const backendProtocol: AnnotationGroup = {
     'proxy-ssl-verify': { status: 'difference', note: 'only off is supported: on needs proxy-ssl-secret, which Portero does not read yet' },
     'proxy-ssl-server-name': { status: 'difference', note: 'without proxy-ssl-name the SNI is the request host (nginx sends the upstream name, which no endpoint expects)' },
     'proxy-ssl-name': { status: 'supported' },
-    'proxy-ssl-secret': { status: 'difference', note: 'refused: Portero reads only TLS Secrets and cannot yet present a client certificate or verify the endpoint' },
+    'proxy-ssl-secret': { status: 'difference', note: 'refused: Portero cannot yet present a client certificate to the endpoint or verify it against a CA' },
   },
   read(values, features) {
     const server = sni(values);

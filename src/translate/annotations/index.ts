@@ -6,6 +6,7 @@ import { isEmptyFeatures, type Features } from '../../model/features.js';
 import type { Ingress } from '../../objects/types.js';
 import { affinity } from './affinity.js';
 import { auth, basicAuthOf, type BasicAuthSpec } from './auth.js';
+import { authTls, clientAuthOf, type ClientAuthSpec } from './auth-tls.js';
 import { backendProtocol } from './backend-protocol.js';
 import { balance } from './balance.js';
 import { bodySize } from './body-size.js';
@@ -43,6 +44,7 @@ export const GROUPS: readonly AnnotationGroup[] = [
   sourceRanges,
   externalAuth,
   auth,
+  authTls,
   limits,
   hosts,
   snippets,
@@ -81,6 +83,8 @@ export interface IngressAnnotations {
   sslRedirectOff?: boolean;
   /** auth-type: basic, checked; the Secret is resolved by translate/auth.ts. */
   basicAuth?: BasicAuthSpec;
+  /** auth-tls-secret and friends, checked; the Secret and the hosts are resolved by translate/client-auth.ts. */
+  clientAuth?: ClientAuthSpec;
   /** custom-headers, checked; the ConfigMap is joined by translate/custom-headers.ts. */
   customHeaders?: CustomHeadersSpec;
 }
@@ -116,6 +120,7 @@ function readAnnotations(ingress: Ingress, settings: AnnotationSettings): Ingres
   const fresh = () => new AnnotationValues(ingress.metadata.annotations, settings.prefix);
   const canarySpec = canaryOf(fresh());
   const basicAuth = basicAuthOf(fresh(), owner.namespace);
+  const clientAuth = clientAuthOf(fresh(), owner.namespace);
   const headers = customHeadersOf(fresh(), owner.namespace, settings.allowedResponseHeaders ?? []);
   // Read with the ConfigMap's defaults, as the groups read (a global ssl-redirect: "false" counts), on
   // fresh values: the redirects group already reported an invalid one.
@@ -130,6 +135,7 @@ function readAnnotations(ingress: Ingress, settings: AnnotationSettings): Ingres
     ...(canarySpec ? { canary: canarySpec } : {}),
     ...(fresh().bool('ssl-passthrough') === true ? { passthrough: true, passthroughEnabled: settings.sslPassthrough === true } : {}),
     ...(basicAuth ? { basicAuth } : {}),
+    ...(clientAuth ? { clientAuth } : {}),
     ...(headers ? { customHeaders: headers } : {}),
     ...(redirectOff ? { sslRedirectOff: true } : {}),
   };

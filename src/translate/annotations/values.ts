@@ -72,21 +72,21 @@ export class AnnotationValues {
   }
 
   /** Go's strconv.ParseBool, as ingress-nginx reads booleans. */
-  bool(name: string): boolean | undefined {
+  bool(name: string, options: { failClosed?: boolean } = {}): boolean | undefined {
     const value = this.raw(name);
     if (value === undefined) return undefined;
     if (TRUE.has(value.trim())) return true;
     if (FALSE.has(value.trim())) return false;
-    return this.problem(name, 'must be true or false');
+    return this.problem(name, 'must be true or false', options);
   }
 
   /** A decimal integer within [min, max]. */
-  int(name: string, min: number, max: number): number | undefined {
+  int(name: string, min: number, max: number, options: { failClosed?: boolean } = {}): number | undefined {
     const value = this.string(name);
     if (value === undefined) return undefined;
-    if (!/^[+-]?[0-9]{1,10}$/.test(value)) return this.problem(name, 'must be a whole number');
+    if (!/^[+-]?[0-9]{1,10}$/.test(value)) return this.problem(name, 'must be a whole number', options);
     const number = Number(value);
-    if (number < min || number > max) return this.problem(name, `must be between ${min} and ${max}`);
+    if (number < min || number > max) return this.problem(name, `must be between ${min} and ${max}`, options);
     return number;
   }
 

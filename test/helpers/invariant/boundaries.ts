@@ -13,6 +13,8 @@ const hasHostless = (model: Model) => model.levels.some((level) => level.host ==
 const hasExact = (model: Model) => model.levels.some((level) => level.routes.some((route) => route.match === 'exact'));
 const hasTls = (model: Model) => model.redirectHosts.length > 0;
 const hasWildcardTls = (model: Model) => model.redirectHosts.some((host) => host.startsWith('*.'));
+/** A level that asks clients for a certificate (its own crt-list line, the session cache off). */
+const asks = (auth: { verify: string }) => auth.verify !== 'off';
 /** Requests that match no level get something other than a plain 404. */
 const catchAll = (model: Model) => model.catchAll.kind !== 'not-found';
 
@@ -55,6 +57,8 @@ export function detect(before: Facts, after: Facts, reloads: readonly string[], 
   edge(out, 'wildcard-tls', hasWildcardTls(a), hasWildcardTls(b));
   edge(out, 'default-backend', before.defaults > 0, after.defaults > 0);
   edge(out, 'catch-all', catchAll(a), catchAll(b));
+  edge(out, 'client-auth', (a.clientAuth ?? []).length > 0, (b.clientAuth ?? []).length > 0);
+  edge(out, 'client-certificates', (a.clientAuth ?? []).some(asks), (b.clientAuth ?? []).some(asks));
   // The case of defects 1 and M1: the host-less level comes or goes while the catch-all is not a plain 404.
   if (catchAll(a) && catchAll(b) && hasHostless(a) !== hasHostless(b)) out.push(hasHostless(b) ? 'hostless:added-under-catch-all' : 'hostless:removed-under-catch-all');
   if (reloads.includes('spares-exhausted')) out.push('spares:exhausted');

@@ -6,7 +6,7 @@
 // once. Which boundaries were actually crossed is decided afterwards from the
 // translated models (boundaries.ts), never from the generator's intentions.
 
-import type { Rng } from './prng.js';
+import { Rng } from './prng.js';
 import {
   ALT_CLASS,
   CONTROLLER,
@@ -43,6 +43,12 @@ export interface GeneratorSettings {
   burstSize: number;
   /** Bursts alive at once, at most. */
   maxBursts: number;
+  /**
+   * Ingresses also ask for client certificates (auth-tls-*), changed after
+   * each step's mutation from a stream of their own, so that the worlds of a
+   * seed are otherwise the same as without.
+   */
+  clientAuth?: boolean;
 }
 
 export const DEFAULT_GENERATOR: GeneratorSettings = { servers: 48, burstSize: 42, maxBursts: 2 };
@@ -560,7 +566,22 @@ export function mutate(rng: Rng, previous: World, hints: Hints, aim: string | un
   const count = rng.weighted([[6, 1], [3, 2], [1, 3]] as const);
   const texts: string[] = [];
   for (let i = 0; i < count; i += 1) texts.push(randomMutation(rng, world, settings));
+  if (settings.clientAuth) texts.push(clientAuthChange(new Rng((rng.seed * 31 + world.clock * 2654435761) >>> 0), world));
   return { world, mutation: { text: prefix + texts.join(' ; ') } };
+}
+
+/** Client certificates of one Ingress added, changed or removed (from a stream of their own, see GeneratorSettings.clientAuth). */
+function clientAuthChange(side: Rng, world: World): string {
+  const list = ingressList(world);
+  if (list.length === 0 || side.chance(0.4)) return 'client-auth unchanged';
+  const def = side.pick(list);
+  if (def.clientAuth && side.chance(0.35)) {
+    delete def.clientAuth;
+    return `-client-auth ${def.name}`;
+  }
+  // Secrets of the pool, which may not exist (then the Ingress's paths answer 503).
+  def.clientAuth = { secret: side.pick(SECRET_NAMES), verify: side.pick(['on', 'optional', 'off'] as const), errorPage: side.chance(0.3), matchCn: side.chance(0.2) };
+  return `~client-auth ${describeIngress(def)}`;
 }
 
 /**

@@ -320,7 +320,7 @@ function failureReport(context: Context, step: number, world: World, findings: S
   return [
     `Invariant violated at step ${step} of seed ${summary.seed}`,
     `Settings: ${JSON.stringify(summary.settings)}`,
-    `Repeat with:\n  ${reproduction(summary.seed, step, summary.settings)}`,
+    `Repeat with:\n  ${reproduction(summary.seed, step, summary.settings, context.options.generator?.clientAuth === true)}`,
     '',
     'Mutations so far:',
     ...context.history.map((line) => `  ${line}`),

@@ -29,7 +29,7 @@ export interface Loaded {
 
 export async function readLoaded(stateDir: string): Promise<Loaded> {
   const config = await readFile(join(stateDir, 'haproxy.cfg'), 'utf8');
-  const maps = [...new Set([...config.matchAll(/map_(?:str|beg)\(([^),]+)\)/g)].map((match) => match[1]!))].sort();
+  const maps = [...new Set([...config.matchAll(/map_(?:str|beg|int)\(([^),]+)\)/g)].map((match) => match[1]!))].sort();
   const crtList = /crt-list (\S+)/.exec(config)?.[1];
   if (!crtList) throw new Error('haproxy.cfg names no crt-list');
   const backends = new Map<string, Map<string, string>>();
@@ -134,7 +134,8 @@ export async function compareLiveWithFiles(stateDir: string): Promise<LiveCompar
   const certLines = (await cli('show ssl cert')).split('\n').filter((line) => line.trim() !== '' && !line.startsWith('#'));
   for (const line of certLines.filter((l) => l.startsWith('*'))) diffs.push(`certificate transaction left open: ${line}`);
   const liveCerts = certLines.filter((line) => line.startsWith('/')).sort();
-  const listed = fileList.map((line) => line.split(' ')[0]!).sort();
+  // A certificate may be listed on several lines (a host with client certificates has one of its own).
+  const listed = [...new Set(fileList.map((line) => line.split(' ')[0]!))].sort();
   reportDiff(diffs, 'certificates loaded', 'in HAProxy', 'in crt-list.txt', liveCerts.map((path) => base(path, genDir)), listed.map((path) => base(path, genDir)));
   for (const path of liveCerts) {
     const info = await cli(`show ssl cert ${path}`);
@@ -158,7 +159,7 @@ export async function namesFromFiles(loaded: Loaded): Promise<BackendNames> {
     if (match) spareOf.set(backendId(match[2]!, match[3]!, Number(match[4])), Number(match[1]));
   }
   return new BackendNames(
-    { backends: new Map([...own].map((id) => [id, backendSettings(undefined)])), spares, capabilities: { exactLookup: false, wildcardLookup: false, redirect: false, wildcardRedirect: false, regexLookup: false, candidates: false, passthrough: false, canaries: [], globals: {} } },
+    { backends: new Map([...own].map((id) => [id, backendSettings(undefined)])), spares, capabilities: { exactLookup: false, wildcardLookup: false, redirect: false, wildcardRedirect: false, regexLookup: false, candidates: false, passthrough: false, canaries: [], globals: {}, clientAuth: [] } },
     spareOf,
   );
 }

@@ -107,7 +107,7 @@ export async function runPureSequence(options: PureOptions): Promise<PureResult>
     if (diffs.length > 0 || routing.length > 0) {
       const report = [
         `The simulated live state differs from the files at step ${step} of seed ${options.seed} (settings ${JSON.stringify(settings)})`,
-        `Repeat with:\n  ${reproduction(options.seed, step, settings)}`,
+        `Repeat with:\n  ${reproduction(options.seed, step, settings, generator.clientAuth === true)}`,
         '',
         'Mutations so far:',
         ...history.map((line) => `  ${line}`),

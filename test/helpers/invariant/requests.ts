@@ -99,6 +99,8 @@ export function probeSet(options: ProbeSetOptions): Probe[] {
   }
   for (const host of [...HTTPS_HOSTS, ...burst.slice(0, 1)]) for (const path of HTTPS_PATHS) probes.push({ scheme: 'https', host, path });
   for (const host of ['a.test', 'y.w.test', 'unknown.test']) for (const path of ['/', '/a']) probes.push({ scheme: 'https', host, path, sni: null });
+  // A TLS name other than the Host (a host with client certificates answers 421).
+  for (const [host, sni] of [['a.test', 'b.test'], ['y.w.test', 'a.test'], ['b.test', 'unknown.test']] as const) probes.push({ scheme: 'https', host, path: '/a', sni });
   return probes;
 }
 
@@ -117,10 +119,13 @@ function sniOf(probe: Probe): string | undefined {
 }
 
 export function expectedFor(model: Model, probe: Probe, context: ExpectContext): Expected {
-  const result = answer(model, { scheme: probe.scheme, host: probe.host ?? '', path: probe.path, httpsPort: context.httpsPort });
+  const sni = probe.scheme === 'https' ? (probe.sni === null ? null : sniOf(probe)) : undefined;
+  const result = answer(model, { scheme: probe.scheme, host: probe.host ?? '', path: probe.path, httpsPort: context.httpsPort, ...(sni !== undefined ? { sni } : {}) });
   let expected: Expected;
   if (result.kind === 'bad-request') expected = { status: 400, why: 'bad request' };
   else if (result.kind === 'redirect') expected = { status: 308, location: result.location, why: 'redirect to HTTPS' };
+  else if (result.kind === 'client-auth') expected = { status: result.status, why: 'client authentication' };
+  else if (result.kind === 'client-auth-redirect') expected = { status: 302, location: result.location, why: 'client authentication error page' };
   else {
     const target = result.target;
     if (target.kind === 'not-found') expected = { status: 404, why: 'not-found' };
@@ -129,7 +134,9 @@ export function expectedFor(model: Model, probe: Probe, context: ExpectContext):
     else {
       const backend = backendsById(model).get(target.id);
       const servers = new Set((backend?.endpoints ?? []).map((endpoint) => context.serverNames.get(`${endpoint.address}:${endpoint.port}`) ?? `${endpoint.address}:${endpoint.port}`));
-      expected = servers.size === 0 ? { status: 503, why: `${describeTarget(target)} (no ready endpoint)` } : { status: 200, servers, why: describeTarget(target) };
+      // An Ingress whose annotations fail closed (a CA Secret that is missing): its paths answer 503.
+      if (backend?.features?.denied) expected = { status: 503, why: `${describeTarget(target)} (denied by its annotations)` };
+      else expected = servers.size === 0 ? { status: 503, why: `${describeTarget(target)} (no ready endpoint)` } : { status: 200, servers, why: describeTarget(target) };
     }
   }
   if (probe.scheme === 'https') {
@@ -145,7 +152,7 @@ export function mismatch(expected: Expected, observed: Observation): string | un
   if (observed.error !== undefined) problems.push(`error ${observed.error}`);
   else {
     if (observed.status !== expected.status) problems.push(`status ${observed.status}, expected ${expected.status}`);
-    else if (expected.status === 308 && observed.location !== expected.location) problems.push(`Location ${observed.location}, expected ${expected.location}`);
+    else if ((expected.status === 308 || expected.status === 302) && observed.location !== expected.location) problems.push(`Location ${observed.location}, expected ${expected.location}`);
     else if (expected.status === 200 && expected.servers && !expected.servers.has(observed.backend ?? '')) {
       problems.push(`answered by ${observed.backend ?? '(no x-backend)'}, expected one of ${[...expected.servers].sort().join(',')}`);
     }

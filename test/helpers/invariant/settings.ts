@@ -27,9 +27,9 @@ export function settingsFor(options: { seed: number } & Partial<RunSettings>): R
   };
 }
 
-/** The commands that repeat a run up to `steps` (for failure reports). */
-export function reproduction(seed: number, steps: number, settings: RunSettings): string {
-  const env = `DEFAULT_BACKEND=${settings.defaultBackendService ? 1 : 0} WATCH_WITHOUT_CLASS=${settings.watchIngressWithoutClass ? 1 : 0} PATH_NORMALIZATION=${settings.pathNormalization ? 1 : 0}`;
+/** The commands that repeat a run up to `steps` (for failure reports); `clientAuth`: the worlds had client certificates changing on top. */
+export function reproduction(seed: number, steps: number, settings: RunSettings, clientAuth = false): string {
+  const env = `DEFAULT_BACKEND=${settings.defaultBackendService ? 1 : 0} WATCH_WITHOUT_CLASS=${settings.watchIngressWithoutClass ? 1 : 0} PATH_NORMALIZATION=${settings.pathNormalization ? 1 : 0}${clientAuth ? ' CLIENT_AUTH=1' : ''}`;
   const prefixed = env.replace(/(^| )/g, '$1INVARIANT_');
   return [
     `SEED=${seed} STEPS=${steps} ${env} npm run test:soak`,

@@ -175,6 +175,8 @@ export class SimulatedHaproxy {
           const list = this.crtLists.get(words[3]!);
           const kept = list?.filter((line) => line.split(' ')[0] !== words[4]);
           if (!list || !kept || kept.length === list.length) return `Can't find the entry '${words[4]}'!`;
+          // As HAProxy: a certificate listed on several lines (client authentication's) needs a line number.
+          if (list.length - kept.length > 1) return `Can't delete the entry: found the certificate '${words[4]}' in several entries, please specify a line number preceded by colons!`;
           this.crtLists.set(words[3]!, kept);
           return `Entry '${words[4]}' deleted in crtlist '${words[3]}'!`;
         }
@@ -400,7 +402,8 @@ export class PlanSimulator {
       if (this.haproxy.certificates.get(file) !== files.get(file)) diffs.push(`${file.slice(this.genDir.length + 1)}: live certificate differs from the file`);
     }
     const loaded = [...this.haproxy.certificates.keys()].sort();
-    diffLists(diffs, 'certificates', loaded, fileList.map((line) => line.split(' ')[0]!).sort());
+    // A certificate may be listed on several lines (a host with client certificates has one of its own): one store each.
+    diffLists(diffs, 'certificates', loaded, [...new Set(fileList.map((line) => line.split(' ')[0]!))].sort());
     return diffs;
   }
 }

@@ -7,6 +7,7 @@
 
 import { describeSummary, InvariantFailure, missingBoundaries, runSequence, type RunSummary } from './harness.js';
 import { runPureSequence } from './pure.js';
+import { DEFAULT_GENERATOR } from './generate.js';
 import { randomSeed, Rng } from './prng.js';
 
 export interface SoakOptions {
@@ -20,6 +21,8 @@ export interface SoakOptions {
   defaultBackendService?: boolean;
   watchIngressWithoutClass?: boolean;
   pathNormalization: boolean;
+  /** Client certificates (auth-tls-*) change on top of the worlds (GeneratorSettings.clientAuth). */
+  clientAuth: boolean;
   ignore: Set<string>;
   /** Only the pure simulation (no HAProxy): many more sequences per minute. */
   pure: boolean;
@@ -66,6 +69,7 @@ export function soakOptions(argv: readonly string[], env: NodeJS.ProcessEnv): So
     defaultBackendService: bool(get('default-backend', 'DEFAULT_BACKEND')),
     watchIngressWithoutClass: bool(get('watch-without-class', 'WATCH_WITHOUT_CLASS')),
     pathNormalization: bool(get('path-normalization', 'PATH_NORMALIZATION')) ?? false,
+    clientAuth: bool(get('client-auth', 'CLIENT_AUTH')) ?? false,
     ignore: new Set((get('ignore', 'IGNORE') ?? '').split(',').filter(Boolean)),
     pure: has('pure') || bool(env.PURE) === true,
     keepGoing: has('keep-going') || bool(env.KEEP_GOING) === true,
@@ -88,6 +92,7 @@ export async function soak(options: SoakOptions, print: (line: string) => void =
   process.on('SIGTERM', stop);
 
   const seeds = new Rng(master);
+  const generator = options.clientAuth ? { generator: { ...DEFAULT_GENERATOR, clientAuth: true } } : {};
   const summaries: RunSummary[] = [];
   let stepsDone = 0;
   let pureSequences = 0;
@@ -105,7 +110,7 @@ export async function soak(options: SoakOptions, print: (line: string) => void =
       const seed = segment === 0 ? master : seeds.u32();
       const steps = Math.min(options.segmentSteps, options.steps === undefined ? Number.POSITIVE_INFINITY : options.steps - stepsDone);
       if (options.pure) {
-        const result = await runPureSequence({ seed, steps, defaultBackendService: options.defaultBackendService, watchIngressWithoutClass: options.watchIngressWithoutClass }).catch((error: Error) => {
+        const result = await runPureSequence({ seed, steps, defaultBackendService: options.defaultBackendService, watchIngressWithoutClass: options.watchIngressWithoutClass, ...generator }).catch((error: Error) => {
           throw new Error(`pure sequence of seed ${seed} crashed: ${error.stack ?? error.message}`);
         });
         pureSequences += 1;
@@ -123,6 +128,7 @@ export async function soak(options: SoakOptions, print: (line: string) => void =
           defaultBackendService: options.defaultBackendService,
           watchIngressWithoutClass: options.watchIngressWithoutClass,
           pathNormalization: options.pathNormalization,
+          ...generator,
           freshEvery: options.freshEvery,
           ignore: options.ignore,
           log: options.verbose ? print : undefined,

@@ -33,6 +33,7 @@ export const OTHER_CLASS = 'other';
 export const CLASS_NAMES = [OUR_CLASS, ALT_CLASS, OTHER_CLASS] as const;
 export const DEFAULT_CLASS_ANNOTATION = 'ingressclass.kubernetes.io/is-default-class';
 export const CLASS_ANNOTATION = 'kubernetes.io/ingress.class';
+export const ANNOTATIONS = 'nginx.ingress.kubernetes.io';
 
 export type ServicePort = 80 | 'http' | 81;
 
@@ -60,6 +61,15 @@ export interface TlsDef {
 /** How an Ingress names its class. */
 export type ClassRef = { by: 'field'; name: string } | { by: 'annotation'; name: string } | { by: 'none' };
 
+/** Client certificates (auth-tls-*) an Ingress asks for, with a Secret of the pool (which may not exist). */
+export interface ClientAuthDef {
+  secret: string;
+  verify: 'on' | 'optional' | 'off';
+  errorPage: boolean;
+  /** auth-tls-match-cn: a pattern no request without a certificate matches (403). */
+  matchCn: boolean;
+}
+
 export interface IngressDef {
   name: string;
   created: number;
@@ -67,6 +77,7 @@ export interface IngressDef {
   rules: RuleDef[];
   defaultBackend?: { service: string; port: ServicePort };
   tls: TlsDef[];
+  clientAuth?: ClientAuthDef;
 }
 
 export interface EndpointDef {
@@ -158,6 +169,12 @@ export function ingressObject(def: IngressDef): Json {
   const annotations: Record<string, string> = {};
   if (def.cls.by === 'field') spec.ingressClassName = def.cls.name;
   if (def.cls.by === 'annotation') annotations[CLASS_ANNOTATION] = def.cls.name;
+  if (def.clientAuth) {
+    annotations[`${ANNOTATIONS}/auth-tls-secret`] = def.clientAuth.secret;
+    annotations[`${ANNOTATIONS}/auth-tls-verify-client`] = def.clientAuth.verify;
+    if (def.clientAuth.errorPage) annotations[`${ANNOTATIONS}/auth-tls-error-page`] = `https://errors.example/${def.name}`;
+    if (def.clientAuth.matchCn) annotations[`${ANNOTATIONS}/auth-tls-match-cn`] = 'CN=admin';
+  }
   if (def.defaultBackend) spec.defaultBackend = backend(def.defaultBackend.service, def.defaultBackend.port);
   if (def.tls.length > 0) spec.tls = def.tls.map((tls) => ({ ...(tls.hosts ? { hosts: tls.hosts } : {}), ...(tls.secretName ? { secretName: tls.secretName } : {}) }));
   if (def.rules.length > 0) {
@@ -204,7 +221,8 @@ export function secretObject(def: SecretDef, env: Environment): Json {
     kind: 'Secret',
     type: 'kubernetes.io/tls',
     metadata: metadata(def.name, def.created),
-    data: { 'tls.crt': Buffer.from(cert).toString('base64'), 'tls.key': Buffer.from(key).toString('base64') },
+    // The certificate is the CA bundle too: an Ingress's auth-tls-secret may name any Secret of the pool.
+    data: { 'tls.crt': Buffer.from(cert).toString('base64'), 'tls.key': Buffer.from(key).toString('base64'), 'ca.crt': Buffer.from(cert).toString('base64') },
   };
 }
 
@@ -264,6 +282,7 @@ export function describeIngress(def: IngressDef): string {
   const extra = [
     def.defaultBackend ? `default→${def.defaultBackend.service}${def.defaultBackend.port === 80 ? '' : `:${def.defaultBackend.port}`}` : '',
     ...def.tls.map((tls) => `tls(${tls.hosts ? tls.hosts.join(',') : 'rule hosts'}:${tls.secretName ?? 'no secret'})`),
+    def.clientAuth ? `client-auth(${def.clientAuth.secret} ${def.clientAuth.verify}${def.clientAuth.errorPage ? ' page' : ''}${def.clientAuth.matchCn ? ' cn' : ''})` : '',
   ].filter(Boolean);
   return `${def.name}#${def.created} ${cls} ${rules}${extra.length > 0 ? ` ${extra.join(' ')}` : ''}`;
 }
