@@ -201,8 +201,32 @@ export interface ClientAuth {
   passCertificate: boolean;
 }
 
+/**
+ * Gateway API: a Gateway with spec.addresses keeps its routes apart from
+ * everything else. Its levels' hosts carry the scope as a suffix
+ * (`shop.example.com|g1a2b3c4d`, `|g1a2b3c4d` for its host-less level), and
+ * requests arriving on its addresses look up only those levels.
+ */
+export interface Scope {
+  /** `g` and 8 hex digits. */
+  id: string;
+  /** IP addresses, sorted. */
+  addresses: readonly string[];
+}
+
+/** The separator of a scoped level's host and its scope. */
+export const SCOPE_SEPARATOR = '|';
+
+/** A level host's plain host and scope (scoped levels: see Scope). */
+export function splitLevelHost(host: string): { host: string; scope?: string } {
+  const at = host.indexOf(SCOPE_SEPARATOR);
+  return at === -1 ? { host } : { host: host.slice(0, at), scope: host.slice(at + 1) };
+}
+
 export interface Model {
   levels: HostLevel[];
+  /** Gateway API scopes (Gateways with spec.addresses), sorted by id. */
+  scopes?: readonly Scope[];
   backends: Backend[];
   /** Requests that match no level at all go here (the host-less level's fallback when it exists). */
   catchAll: Target;

@@ -197,6 +197,7 @@ export function translate(snapshot: Snapshot, options: TranslateOptions, previou
 
   const model: Model = {
     levels: served.levels,
+    ...('scopes' in served && served.scopes.length > 0 ? { scopes: served.scopes } : {}),
     backends: addAuthEndpoints(backendsOf(served.specs, indexSlices(snapshot.endpointSlices), indexServices(snapshot.services)), indexServices(snapshot.services), indexSlices(snapshot.endpointSlices)),
     catchAll: routing.catchAll,
     defaultCertificate: defaultCertificate(secrets, options, diagnostics),

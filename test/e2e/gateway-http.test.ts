@@ -144,3 +144,62 @@ describe('Gateway API: HTTPRoutes through real HAProxy', () => {
     await eventually(async () => assert.equal(await served('live.gw.test', '/'), 404));
   });
 });
+
+describe('Gateway API: Gateways with spec.addresses keep their routes apart', () => {
+  let portero: Portero;
+  const backends: Backend[] = [];
+  const on = async (address: string, host: string, path = '/') => {
+    const response = await request({ port: portero.httpPort, address, host, path });
+    return response.status === 200 ? String(response.headers['x-backend']) : response.status;
+  };
+  const parent = (name: string) => ({ parentRefs: [{ name }] });
+
+  before(async () => {
+    for (const name of ['v1', 'v2', 'v3', 'ing']) backends.push(await startBackend(name));
+    const routeOn = (name: string, gatewayName: string, service: string, hostnames: string[] = []) => ({
+      apiVersion: GATEWAY_V1,
+      kind: 'HTTPRoute',
+      metadata: { name, namespace: 'default' },
+      spec: { ...parent(gatewayName), hostnames, rules: [{ backendRefs: [to(service)] }] },
+    });
+    portero = await startPortero({
+      files: {
+        'gateway.yaml': [
+          gatewayClass('portero'),
+          gateway('one', { namespace: 'default', addresses: [{ type: 'IPAddress', value: '127.0.0.201' }] }),
+          gateway('two', { namespace: 'default', addresses: [{ value: '127.0.0.202' }] }),
+        ],
+        'services.yaml': backends.flatMap((backend) => serviceWithEndpoints({ name: backend.name, endpoints: [backend] })),
+        'routes.yaml': [routeOn('shared-one', 'one', 'v1', ['shared.gw.test']), routeOn('shared-two', 'two', 'v2', ['shared.gw.test']), routeOn('any-two', 'two', 'v3')],
+        'ingress.yaml': [ingress({ name: 'ing', rules: [{ host: 'ingress.gw.test', paths: [{ service: 'ing' }] }] })],
+      },
+    });
+  });
+
+  after(async () => {
+    await portero?.dispose();
+    for (const backend of backends) await backend.close();
+  });
+
+  test('one host, two Gateways on two addresses, two backends; what matches nothing on an address is 404', async () => {
+    assert.equal(await on('127.0.0.201', 'shared.gw.test'), 'v1');
+    assert.equal(await on('127.0.0.202', 'shared.gw.test'), 'v2');
+    assert.equal(await on('127.0.0.202', 'other.gw.test'), 'v3');
+    assert.equal(await on('127.0.0.201', 'other.gw.test'), 404);
+  });
+
+  test('Ingresses stay on the shared address, and Gateway addresses do not serve them', async () => {
+    assert.equal(await on('127.0.0.1', 'ingress.gw.test'), 'ing');
+    assert.equal(await on('127.0.0.1', 'shared.gw.test'), 404);
+    assert.equal(await on('127.0.0.201', 'ingress.gw.test'), 404);
+  });
+
+  test('on a running Portero: a route moved from one Gateway to the other', async () => {
+    await portero.write('moved.yaml', [{ apiVersion: GATEWAY_V1, kind: 'HTTPRoute', metadata: { name: 'moved', namespace: 'default' }, spec: { ...parent('one'), hostnames: ['moved.gw.test'], rules: [{ backendRefs: [to('v3')] }] } }]);
+    await eventually(async () => assert.equal(await on('127.0.0.201', 'moved.gw.test'), 'v3'));
+    assert.equal(await on('127.0.0.202', 'moved.gw.test'), 'v3');
+    await portero.write('moved.yaml', [{ apiVersion: GATEWAY_V1, kind: 'HTTPRoute', metadata: { name: 'moved', namespace: 'default' }, spec: { ...parent('two'), hostnames: ['moved.gw.test'], rules: [{ backendRefs: [to('v1')] }] } }]);
+    await eventually(async () => assert.equal(await on('127.0.0.202', 'moved.gw.test'), 'v1'));
+    assert.equal(await on('127.0.0.201', 'moved.gw.test'), 404);
+  });
+});

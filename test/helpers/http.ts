@@ -32,6 +32,8 @@ export interface RequestOptions {
   timeoutMs?: number;
   /** Source address of the connection (any 127.0.0.0/8 address), for tests of source address rules. */
   localAddress?: string;
+  /** Address to connect to (default 127.0.0.1), for Gateways bound on addresses of their own. */
+  address?: string;
   /** A client certificate (PEM, leaf first, maybe with its chain) and its key, presented when the server asks for one. */
   clientCertificate?: { cert: string; key: string };
 }
@@ -46,7 +48,7 @@ export function request(options: RequestOptions): Promise<Response> {
   return new Promise((resolve, reject) => {
     const req = send(
       {
-        host: '127.0.0.1',
+        host: options.address ?? '127.0.0.1',
         port: options.port,
         path: options.path ?? '/',
         method: options.method ?? 'GET',

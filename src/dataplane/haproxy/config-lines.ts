@@ -265,8 +265,15 @@ export function hostName(value: string): Safe {
  * paths are regular expressions.
  */
 export function levelName(value: string): Safe {
-  const plain = value.startsWith('~') ? value.slice(1) : value;
+  const unscoped = value.replace(/\|g[0-9a-f]{8}$/, '');
+  const plain = unscoped.startsWith('~') ? unscoped.slice(1) : unscoped;
   check(plain === '_' || (/^(\*\.)?[a-z0-9]([-a-z0-9.]*[a-z0-9])?$/.test(plain) && plain.length <= 253), 'level name', value);
+  return make(value);
+}
+
+/** A Gateway API scope id (model.ts Scope): `g` and 8 hex digits. */
+export function scopeName(value: string): Safe {
+  check(/^g[0-9a-f]{8}$/.test(value), 'scope', value);
   return make(value);
 }
 

@@ -19,7 +19,7 @@
 //   spare backends that new Services take at runtime without a reload.
 
 import { AMBIGUOUS_DOT_SEGMENT } from '../../model/match.js';
-import type { Backend, Model } from '../../model/model.js';
+import { SCOPE_SEPARATOR, type Backend, type Model } from '../../model/model.js';
 import type { GlobalSettings } from '../../model/globals.js';
 import { sourceAcl } from './features/source-acl.js';
 import * as c from './config-lines.js';
@@ -230,20 +230,29 @@ function forwardingLines(scheme: 'http' | 'https', port: number, globals: Global
 function routingRules(capabilities: Capabilities, genDir: string, scheme: 'http' | 'https', httpsPort: number): string[] {
   const code = c.keyword(String(capabilities.globals.redirectCode ?? 308), ['301', '302', '307', '308']);
   const map = (name: string) => c.filePath(`${genDir}/${name}`);
+  // Gateway API scopes: a request on a scope's address looks up that scope's levels, whose keys end in `|scope`.
+  const scoped = capabilities.scopes.length > 0;
+  const inScope = scoped ? c.fragment`,concat(,txn.scope)` : c.fragment``;
   const rules: string[] = [
     '  http-request set-var(txn.path) path',
+    ...capabilities.scopes.flatMap((scope) => scope.addresses.map((address) => c.line`  http-request set-var(txn.scope) str(${c.keyword(SCOPE_SEPARATOR, [SCOPE_SEPARATOR])}${c.scopeName(scope.id)}) if { dst ${c.source(address)} }`)),
     // The host level: the exact host, else its wildcard, else the host-less level `_`.
-    c.line`  http-request set-var(txn.level) ${HOST},map_str(${map(GENERATION_FILES.hostsMap)})`,
+    c.line`  http-request set-var(txn.level) ${HOST}${inScope},map_str(${map(GENERATION_FILES.hostsMap)})`,
   ];
   if (capabilities.wildcardLookup) {
-    rules.push(c.line`  http-request set-var(txn.level) ${HOST},regsub(^[^.]*,*),map_str(${map(GENERATION_FILES.hostsMap)}) if !{ var(txn.level) -m found }`);
+    rules.push(c.line`  http-request set-var(txn.level) ${HOST},regsub(^[^.]*,*)${inScope},map_str(${map(GENERATION_FILES.hostsMap)}) if !{ var(txn.level) -m found }`);
   }
   // Any other host is on the host-less level `_`; hosts.map names it `~_` when its paths are regular expressions.
-  rules.push(
-    capabilities.regexLookup
-      ? c.line`  http-request set-var(txn.level) str(_),map_str(${map(GENERATION_FILES.hostsMap)},_) if !{ var(txn.level) -m found }`
-      : '  http-request set-var(txn.level) str(_) if !{ var(txn.level) -m found }',
-  );
+  if (scoped) {
+    if (capabilities.regexLookup) rules.push(c.line`  http-request set-var(txn.level) str(_)${inScope},map_str(${map(GENERATION_FILES.hostsMap)}) if !{ var(txn.level) -m found }`);
+    rules.push(c.line`  http-request set-var(txn.level) str(_)${inScope} if !{ var(txn.level) -m found }`);
+  } else {
+    rules.push(
+      capabilities.regexLookup
+        ? c.line`  http-request set-var(txn.level) str(_),map_str(${map(GENERATION_FILES.hostsMap)},_) if !{ var(txn.level) -m found }`
+        : '  http-request set-var(txn.level) str(_) if !{ var(txn.level) -m found }',
+    );
+  }
   if (scheme === 'http' && capabilities.redirect) {
     // Plain HTTP to a TLS host: 308 (or http-redirect-code) to HTTPS. ACME HTTP-01 challenges stay reachable.
     const redirect =
@@ -337,9 +346,14 @@ function frontendSection(scheme: 'http' | 'https', capabilities: Capabilities, s
         ? // Behind the TCP frontend (passthroughSections), which passes the client's address on with the PROXY protocol.
           c.line`  bind unix@${c.filePath(tlsSocket(settings))} accept-proxy ${tls}`
         : c.line`  bind ${c.bindAddress(settings.bindAddress, port)}${proxy} ${tls}`;
+  // Gateway API scopes: their addresses too (HAProxy binds with SO_REUSEPORT, so a wildcard --bind-address does not collide).
+  const scopeBinds = capabilities.scopes.flatMap((scope) => scope.addresses).map((address) =>
+    scheme === 'http' || !capabilities.passthrough ? `${c.line`  bind ${c.bindAddress(address, port)}${proxy}`}${scheme === 'https' ? ` ${tls.text}` : ''}` : undefined,
+  );
   return [
     c.line`frontend ${c.ident(`portero-${scheme}`)}`,
     bind,
+    ...scopeBinds.filter((line): line is string => line !== undefined),
     // First, so that requests refused by the rules below are logged too.
     ...(settings.accessLog ? ['  http-request set-log-level emerg'] : []),
     ...NORMALIZE_URI,
@@ -379,6 +393,7 @@ function passthroughSections(capabilities: Capabilities, settings: ConfigSetting
     'frontend portero-tls-sni',
     '  mode tcp',
     c.line`  bind ${c.bindAddress(settings.bindAddress, settings.httpsPort)}${c.keyword(capabilities.globals.proxyProtocol ? ' accept-proxy' : '', ['', ' accept-proxy'])}`,
+    ...capabilities.scopes.flatMap((scope) => scope.addresses).map((address) => c.line`  bind ${c.bindAddress(address, settings.httpsPort)}${c.keyword(capabilities.globals.proxyProtocol ? ' accept-proxy' : '', ['', ' accept-proxy'])}`),
     '  tcp-request inspect-delay 5s',
     '  tcp-request content accept if { req.ssl_hello_type 1 }',
     c.line`  use_backend %[${sni}] if { ${sni} -m found }`,

@@ -38,8 +38,8 @@
 import { Buffer } from 'node:buffer';
 import { createHash } from 'node:crypto';
 import { effectiveShares } from '../../model/match.js';
-import { parseBackendId, type HostLevel, type Model, type Route, type Target } from '../../model/model.js';
-import { candidateEntries, candidateList, crtList, hostName, ident, int, levelName, mapFile, routeKey, serviceLabel, type CrtListEntry, type MapEntry, type Safe } from './config-lines.js';
+import { parseBackendId, SCOPE_SEPARATOR, splitLevelHost, type HostLevel, type Model, type Route, type Target } from '../../model/model.js';
+import { candidateEntries, candidateList, crtList, hostName, ident, int, levelName, mapFile, routeKey, scopeName, serviceLabel, type CrtListEntry, type MapEntry, type Safe } from './config-lines.js';
 import { candidatesLua } from './features/candidates-lua.js';
 import { GENERATION_FILES } from './layout.js';
 import { EXT_AUTH_LUA } from './features/ext-auth-lua.js';
@@ -100,8 +100,14 @@ function candidateMapEntries(key: Safe, route: Route, names: BackendNames | unde
   return candidateEntries(key, candidateList(texts, backendName(route.target, names)), (list) => hex(list, 12));
 }
 
+/** `|scope` for a scoped level (model.ts Scope), '' otherwise. */
+function scopeSuffix(scope: string | undefined): string {
+  return scope === undefined ? '' : `${SCOPE_SEPARATOR}${scopeName(scope).text}`;
+}
+
 function levelKey(level: Pick<HostLevel, 'host' | 'regex'>): string {
-  const key = level.host === '' ? HOSTLESS_LEVEL : hostName(level.host).text;
+  const { host, scope } = splitLevelHost(level.host);
+  const key = `${host === '' ? HOSTLESS_LEVEL : hostName(host).text}${scopeSuffix(scope)}`;
   return level.regex ? `~${key}` : key;
 }
 
@@ -178,13 +184,14 @@ export function levelEntries(level: HostLevel, names?: BackendNames): LevelEntri
   if (memo && sameNamesFor(level, memo.names, names)) return memo.entries;
   const entries: LevelEntries = { hosts: [], exact: [], prefix: [], regex: [], canary: [], candidates: [] };
   const key = levelKey(level);
-  if (level.host !== '') {
-    entries.hosts.push({ key: hostName(level.host).text, value: levelName(key) });
+  const { host, scope } = splitLevelHost(level.host);
+  if (host !== '') {
+    entries.hosts.push({ key: `${hostName(host).text}${scopeSuffix(scope)}`, value: levelName(key) });
     // A trailing dot in Host names the same host; matching it here costs nothing per request.
-    entries.hosts.push({ key: `${hostName(level.host).text}.`, value: levelName(key) });
+    entries.hosts.push({ key: `${hostName(host).text}.${scopeSuffix(scope)}`, value: levelName(key) });
   } else if (level.regex) {
     // Requests on no other level look up `_` (render-config.ts), which names this one.
-    entries.hosts.push({ key: HOSTLESS_LEVEL, value: levelName(key) });
+    entries.hosts.push({ key: `${HOSTLESS_LEVEL}${scopeSuffix(scope)}`, value: levelName(key) });
   }
   let rootRoute = false;
   for (const route of level.routes) {

@@ -12,7 +12,7 @@
 
 import { featuresKey } from '../../model/features.js';
 import { clientAuthRules, type ClientAuthRule } from './features/client-auth.js';
-import type { Backend, Model } from '../../model/model.js';
+import type { Backend, Model, Scope } from '../../model/model.js';
 import type { GlobalSettings } from '../../model/globals.js';
 
 /**
@@ -59,6 +59,12 @@ export interface Capabilities {
    * rules and files; the loaded list must equal the model's.
    */
   clientAuth: readonly ClientAuthRule[];
+  /**
+   * Gateway API scopes (model.ts Scope): their addresses are bound by the
+   * HTTP and HTTPS frontends, and a request arriving on one looks up the
+   * scope's levels only; the loaded list must equal the model's.
+   */
+  scopes: readonly Scope[];
 }
 
 /** Why a reload is needed when a model needs a capability the loaded configuration lacks. */
@@ -73,6 +79,7 @@ const REASONS: Readonly<Record<keyof Capabilities, string>> = {
   canaries: 'a canary was added or removed, or its header or cookie changed',
   globals: 'the global settings of the ingress-nginx ConfigMap changed',
   clientAuth: 'client-certificate authentication (auth-tls-*) of some host, its CA bundle or the certificate serving it changed',
+  scopes: 'the addresses of Gateways with spec.addresses changed',
 };
 
 function canaryRules(model: Model): CanaryRule[] {
@@ -110,6 +117,7 @@ export function capabilitiesFor(model: Model): Capabilities {
     canaries: canaryRules(model),
     globals: model.globals ?? NO_GLOBALS,
     clientAuth: clientAuthRules(model),
+    scopes: model.scopes ?? [],
   };
 }
 

@@ -19,11 +19,15 @@
 // A key whose first candidate is unconditional with a single backend is a
 // plain route, and costs what an Ingress route costs.
 //
-// Served on the shared binds for now: HTTP listeners on port 80 and HTTPS
-// listeners on port 443 without spec.addresses. Other listeners are reported
-// (listenersNotServed) and left out.
+// Served: HTTP listeners on port 80 and HTTPS listeners on port 443. Those
+// of a Gateway with spec.addresses are in a scope of their own (model.ts
+// Scope): their levels' hosts carry the scope, every scope has a host-less
+// level (404 for what matches nothing), and requests on its addresses see
+// those levels only. Other listeners are reported (listenersNotServed) and
+// left out.
 
-import { backendId, type Candidate, type HostLevel, type RequestCondition, type Route, type Target, type WeightedTarget } from '../../model/model.js';
+import { createHash } from 'node:crypto';
+import { backendId, SCOPE_SEPARATOR, splitLevelHost, type Scope, type Candidate, type HostLevel, type RequestCondition, type Route, type Target, type WeightedTarget } from '../../model/model.js';
 import { featuredBackendId, type Features } from '../../model/features.js';
 import type { GatewayFilters } from '../../model/gateway-features.js';
 import type { GRPCRouteRule, HTTPRouteMatch, HTTPRouteRule } from '../../objects/gateway-types.js';
@@ -44,6 +48,8 @@ interface Entry {
 
 export interface GatewayLevels {
   levels: HostLevel[];
+  /** The scopes of Gateways with spec.addresses, sorted by id. */
+  scopes: Scope[];
   specs: Map<string, BackendSpec>;
   diagnostics: GatewayDiagnostic[];
   /** Listeners left out (port or addresses not served yet), as `namespace/gateway/listener`. */
@@ -151,15 +157,17 @@ function chainOf(entries: readonly Entry[], match: 'exact' | 'prefix', path: str
 }
 
 /** The less specific hostnames whose routes also apply: `*.b.c` for `a.b.c` (any depth, as Gateway wildcards), then every host (''). */
-function fallbackHosts(host: string, hosts: ReadonlySet<string>): string[] {
+function fallbackHosts(levelHost: string, hosts: ReadonlySet<string>): string[] {
   const out: string[] = [];
+  const { host, scope } = splitLevelHost(levelHost);
+  const suffix = scope === undefined ? '' : SCOPE_SEPARATOR + scope;
   if (host === '') return out;
   const labels = host.replace(/^\*\./, '').split('.');
   for (let i = 1; i < labels.length; i += 1) {
-    const wildcard = `*.${labels.slice(i).join('.')}`;
-    if (wildcard !== host && hosts.has(wildcard)) out.push(wildcard);
+    const wildcard = `*.${labels.slice(i).join('.')}${suffix}`;
+    if (wildcard !== levelHost && hosts.has(wildcard)) out.push(wildcard);
   }
-  if (hosts.has('')) out.push('');
+  if (hosts.has(suffix)) out.push(suffix);
   return out;
 }
 
@@ -180,16 +188,23 @@ export function gatewayLevels(listeners: readonly ServedListener[]): GatewayLeve
   const router = new Router();
   const byHost = new Map<string, Entry[]>();
   const listenersNotServed: string[] = [];
+  const scopes = new Map<string, Scope>();
   for (const listener of listeners) {
-    const shared = listener.addresses.length === 0 && ((listener.protocol === 'HTTP' && listener.port === 80) || (listener.protocol === 'HTTPS' && listener.port === 443));
-    if (!shared) {
+    const served = (listener.protocol === 'HTTP' && listener.port === 80) || (listener.protocol === 'HTTPS' && listener.port === 443);
+    if (!served) {
       listenersNotServed.push(`${listener.gateway.namespace}/${listener.gateway.name}/${listener.name}`);
       continue;
     }
+    const scope = scopeOf(listener.addresses);
+    if (scope) {
+      scopes.set(scope.id, scope);
+      if (!byHost.has(SCOPE_SEPARATOR + scope.id)) byHost.set(SCOPE_SEPARATOR + scope.id, []);
+    }
+    const suffix = scope ? SCOPE_SEPARATOR + scope.id : '';
     const context = { listenerPort: listener.port, listenerScheme: listener.protocol === 'HTTPS' ? ('https' as const) : ('http' as const) };
     for (const attachment of listener.routes) {
       const route = attachment.route.route;
-      const hosts = attachment.hostnames === 'any' ? [''] : attachment.hostnames;
+      const hosts = (attachment.hostnames === 'any' ? [''] : attachment.hostnames).map((host) => host + suffix);
       for (const served of attachment.route.rules as ServedRule<HTTPRouteRule | GRPCRouteRule>[]) {
         const keys = attachment.route.kind === 'HTTPRoute' ? (served.rule as HTTPRouteRule).matches.map((match) => ({ key: pathKey(match), condition: conditionOf(match) })) : grpcKeys(served.rule as GRPCRouteRule);
         keys.forEach(({ key, condition }, matchIndex) => {
@@ -219,7 +234,14 @@ export function gatewayLevels(listeners: readonly ServedListener[]): GatewayLeve
     // Every key of the less specific hostnames is a key here too, so a request no key matches matches nothing: 404.
     levels.push({ host, routes, fallback: NOT_FOUND });
   }
-  return { levels, specs: router.specs, diagnostics: router.diagnostics, listenersNotServed };
+  return { levels, scopes: [...scopes.values()].sort((a, b) => (a.id < b.id ? -1 : 1)), specs: router.specs, diagnostics: router.diagnostics, listenersNotServed };
+}
+
+/** The scope of a Gateway's addresses: derived from them, so Gateways with equal addresses share one. */
+function scopeOf(addresses: readonly string[]): Scope | undefined {
+  if (addresses.length === 0) return undefined;
+  const sorted = [...addresses].sort();
+  return { id: `g${createHash('sha256').update(sorted.join(',')).digest('hex').slice(0, 8)}`, addresses: sorted };
 }
 
 function pathKey(match: HTTPRouteMatch): { match: 'exact' | 'prefix'; path: string } | undefined {

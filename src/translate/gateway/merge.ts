@@ -28,7 +28,7 @@ export function withGateway(
   certificates: readonly Certificate[],
   gateway: GatewayServing,
   previous: Model | undefined,
-): { levels: HostLevel[]; specs: ReadonlyMap<string, BackendSpec>; certificates: Certificate[] } {
+): { levels: HostLevel[]; scopes: GatewayServing['scopes']; specs: ReadonlyMap<string, BackendSpec>; certificates: Certificate[] } {
   const before = previous ? levelsByHost(previous) : undefined;
   const gatewayLevels = gateway.levels.map((level) => reused(level, before));
   const merged = new Map(specs);
@@ -49,6 +49,7 @@ export function withGateway(
   }
   return {
     levels: [...levels, ...gatewayLevels].sort(byHost),
+    scopes: gateway.scopes,
     specs: merged,
     certificates: [...byId.values()].sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0)),
   };

@@ -7,7 +7,7 @@
 // warning on the route (docs/gateway-api.md). Ingresses came first in every
 // cluster that has both; a migration moves a host as a whole.
 
-import type { Certificate, HostLevel } from '../../model/model.js';
+import type { Certificate, HostLevel, Scope } from '../../model/model.js';
 import type { GRPCRouteRule, HTTPRouteRule } from '../../objects/gateway-types.js';
 import type { BackendSpec } from '../backends.js';
 import type { Diagnostic } from '../diagnostics.js';
@@ -29,6 +29,7 @@ export interface GatewayServeOptions {
 export interface GatewayServing {
   attachment: GatewayAttachment;
   levels: HostLevel[];
+  scopes: Scope[];
   specs: ReadonlyMap<string, BackendSpec>;
   /** The listeners' certificates with the SNI names they serve. */
   certificates: Certificate[];
@@ -107,7 +108,7 @@ export function serveGateways(snapshot: Snapshot, options: GatewayServeOptions):
   const routed = gatewayLevels(attachment.listeners);
   const diagnostics: Diagnostic[] = [...attachment.diagnostics, ...routed.diagnostics];
   for (const listener of routed.listenersNotServed) {
-    diagnostics.push({ severity: 'warning', object: { kind: 'Gateway', namespace: listener.split('/')[0]!, name: listener.split('/')[1]! }, message: `listener ${listener.split('/')[2]}: only HTTP on port 80 and HTTPS on port 443 without spec.addresses are served yet; it is left out` });
+    diagnostics.push({ severity: 'warning', object: { kind: 'Gateway', namespace: listener.split('/')[0]!, name: listener.split('/')[1]! }, message: `listener ${listener.split('/')[2]}: only HTTP on port 80 and HTTPS on port 443 are served yet; it is left out` });
   }
   const levels: HostLevel[] = [];
   for (const level of routed.levels) {
@@ -129,7 +130,7 @@ export function serveGateways(snapshot: Snapshot, options: GatewayServeOptions):
       }
     }
   }
-  return { attachment, levels, specs: routed.specs, certificates: listenerCertificates(attachment), diagnostics };
+  return { attachment, levels, scopes: routed.scopes, specs: routed.specs, certificates: listenerCertificates(attachment), diagnostics };
 }
 
 /** Each HTTPS listener's first certificate, for its hostname (or, without one, the hostnames of its routes). */
