@@ -121,6 +121,12 @@ export interface HostLevel {
    * rewrite.
    */
   regex?: boolean;
+  /**
+   * Gateway API wildcards (`*.example.com`) match any number of labels
+   * (`a.b.example.com` too); Ingress wildcards exactly one. Set on Gateway
+   * wildcard levels only.
+   */
+  anyDepth?: boolean;
   routes: Route[];
   /** Serves requests on this level that match none of its routes. */
   fallback: Target;

@@ -61,6 +61,8 @@ describe('Gateway API: HTTPRoutes through real HAProxy', () => {
             { matches: [prefix('/full')], filters: [{ type: 'URLRewrite', urlRewrite: { path: { type: 'ReplaceFullPath', replaceFullPath: '/one' } } }], backendRefs: [to('v3')] },
           ]),
           route('shadowed', ['ingress.gw.test'], [{ backendRefs: [to('v2')] }]),
+          route('deep', ['*.deep.gw.test'], [{ backendRefs: [to('v3')] }]),
+          route('deeper', ['*.b.deep.gw.test'], [{ backendRefs: [to('v2')] }]),
         ],
         'ingress.yaml': [ingress({ name: 'first', rules: [{ host: 'ingress.gw.test', paths: [{ service: 'v1' }] }] })],
       },
@@ -123,6 +125,14 @@ describe('Gateway API: HTTPRoutes through real HAProxy', () => {
     assert.equal((await get('filters.gw.test', '/strip-prefix')).echo?.url, '/');
     assert.equal((await get('filters.gw.test', '/strip-prefix/a')).echo?.url, '/a');
     assert.equal((await get('filters.gw.test', '/full/anything')).echo?.url, '/one');
+  });
+
+  test('a Gateway wildcard matches any number of labels, the longest wildcard first', async () => {
+    assert.equal(await served('x.deep.gw.test', '/'), 'v3');
+    assert.equal(await served('multiple.prefixes.deep.gw.test', '/'), 'v3');
+    assert.equal(await served('a.b.deep.gw.test', '/'), 'v2');
+    assert.equal(await served('z.a.b.deep.gw.test', '/'), 'v2');
+    assert.equal(await served('deep.gw.test', '/'), 404);
   });
 
   test('an Ingress on the same host wins over the HTTPRoute, with a warning on the route', async () => {

@@ -226,6 +226,9 @@ function forwardingLines(scheme: 'http' | 'https', port: number, globals: Global
   ];
 }
 
+/** How many labels deep a Gateway wildcard matches (`*.example.com` for `a.b.c.d.example.com`: 4). */
+const DEEP_WILDCARD_LABELS = 6;
+
 /** Routing: the host level, then (plain HTTP) the redirect to HTTPS, then the path. */
 function routingRules(capabilities: Capabilities, genDir: string, scheme: 'http' | 'https', httpsPort: number): string[] {
   const code = c.keyword(String(capabilities.globals.redirectCode ?? 308), ['301', '302', '307', '308']);
@@ -241,6 +244,13 @@ function routingRules(capabilities: Capabilities, genDir: string, scheme: 'http'
   ];
   if (capabilities.wildcardLookup) {
     rules.push(c.line`  http-request set-var(txn.level) ${HOST},regsub(^[^.]*,*)${inScope},map_str(${map(GENERATION_FILES.hostsMap)}) if !{ var(txn.level) -m found }`);
+  }
+  if (capabilities.deepWildcardLookup) {
+    // Gateway API wildcards match any number of labels: `**.<rest>` with 2, then 3, ... labels taken off, the longest rest first.
+    for (let labels = 2; labels <= DEEP_WILDCARD_LABELS; labels += 1) {
+      const strip = c.regex(`^[^.]*${'[.][^.]*'.repeat(labels - 1)}`).text.slice(1, -1);
+      rules.push(`  http-request set-var(txn.level) ${HOST.text},regsub(${strip},**)${inScope.text},map_str(${map(GENERATION_FILES.hostsMap).text}) if !{ var(txn.level) -m found }`);
+    }
   }
   // Any other host is on the host-less level `_`; hosts.map names it `~_` when its paths are regular expressions.
   if (scoped) {

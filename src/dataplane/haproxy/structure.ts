@@ -35,6 +35,8 @@ export interface Capabilities {
   exactLookup: boolean;
   /** The `*.` wildcard of the Host is looked up (some level is a wildcard host). */
   wildcardLookup: boolean;
+  /** Gateway wildcards are looked up for names several labels deeper (HostLevel.anyDepth). */
+  deepWildcardLookup: boolean;
   /** Plain HTTP to TLS hosts is redirected (redirect.map is consulted). */
   redirect: boolean;
   /** Wildcard TLS hosts redirect the hosts of their level. */
@@ -71,6 +73,7 @@ export interface Capabilities {
 const REASONS: Readonly<Record<keyof Capabilities, string>> = {
   exactLookup: 'the first Exact path needs the exact-path lookup',
   wildcardLookup: 'the first wildcard host needs the wildcard lookup',
+  deepWildcardLookup: 'the first Gateway API wildcard host needs the lookup of deeper names',
   redirect: 'the first TLS host needs the HTTPS redirect',
   wildcardRedirect: 'the first wildcard TLS host needs the wildcard redirect',
   regexLookup: 'the first host with regular-expression paths needs the regex lookup',
@@ -109,6 +112,7 @@ export function capabilitiesFor(model: Model): Capabilities {
   return {
     exactLookup: model.levels.some((level) => level.routes.some((route) => route.match === 'exact')),
     wildcardLookup: model.levels.some((level) => level.host.startsWith('*.')),
+    deepWildcardLookup: model.levels.some((level) => level.anyDepth === true),
     redirect: model.redirectHosts.length > 0,
     wildcardRedirect: model.redirectHosts.some((host) => host.startsWith('*.')),
     regexLookup: model.levels.some((level) => level.regex),

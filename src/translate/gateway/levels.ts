@@ -232,7 +232,7 @@ export function gatewayLevels(listeners: readonly ServedListener[]): GatewayLeve
       .map(({ match, path }) => toRoute(match, path, chain.flatMap((level) => chainOf(byHost.get(level)!, match, path))))
       .sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : a.match < b.match ? -1 : a.match > b.match ? 1 : 0));
     // Every key of the less specific hostnames is a key here too, so a request no key matches matches nothing: 404.
-    levels.push({ host, routes, fallback: NOT_FOUND });
+    levels.push({ host, ...(host.startsWith('*.') ? { anyDepth: true } : {}), routes, fallback: NOT_FOUND });
   }
   return { levels, scopes: [...scopes.values()].sort((a, b) => (a.id < b.id ? -1 : 1)), specs: router.specs, diagnostics: router.diagnostics, listenersNotServed };
 }
