@@ -9,7 +9,8 @@ import { after, before, describe, test } from 'node:test';
 import { startBackend, type Backend } from '../helpers/backends.js';
 import { gateway, gatewayClass, GATEWAY_V1 } from '../helpers/gateway-api-manifests.js';
 import { request } from '../helpers/http.js';
-import { ingress, serviceWithEndpoints, type Json } from '../helpers/objects.js';
+import { ingress, serviceWithEndpoints, tlsSecret, type Json } from '../helpers/objects.js';
+import { generateSelfSigned } from '../../src/tls/default-certificate.js';
 import { eventually, startPortero, type Portero } from '../helpers/portero.js';
 
 type Rule = Json;
@@ -211,5 +212,41 @@ describe('Gateway API: Gateways with spec.addresses keep their routes apart', ()
     await portero.write('moved.yaml', [{ apiVersion: GATEWAY_V1, kind: 'HTTPRoute', metadata: { name: 'moved', namespace: 'default' }, spec: { ...parent('two'), hostnames: ['moved.gw.test'], rules: [{ backendRefs: [to('v1')] }] } }]);
     await eventually(async () => assert.equal(await on('127.0.0.202', 'moved.gw.test'), 'v1'));
     assert.equal(await on('127.0.0.201', 'moved.gw.test'), 404);
+  });
+});
+
+describe('Gateway API: an HTTPS listener', () => {
+  let portero: Portero;
+  let backend: Backend;
+
+  before(async () => {
+    backend = await startBackend('secure');
+    const site = await generateSelfSigned('secure.gw.test', ['secure.gw.test', '*.wild.gw.test'], 30);
+    portero = await startPortero({
+      files: {
+        'gateway.yaml': [
+          gatewayClass('portero'),
+          gateway('tls', { namespace: 'default', listeners: [{ name: 'https', port: 443, protocol: 'HTTPS', tls: { certificateRefs: [{ name: 'site' }] } }] }),
+        ],
+        'secret.yaml': [tlsSecret('site', site.cert, site.key)],
+        'services.yaml': serviceWithEndpoints({ name: 'secure', endpoints: [backend] }),
+        'routes.yaml': [{ apiVersion: GATEWAY_V1, kind: 'HTTPRoute', metadata: { name: 'secure', namespace: 'default' }, spec: { parentRefs: [{ name: 'tls' }], hostnames: ['secure.gw.test', 'a.wild.gw.test'], rules: [{ backendRefs: [to('secure')] }] } }],
+      },
+    });
+  });
+
+  after(async () => {
+    await portero?.dispose();
+    await backend?.close();
+  });
+
+  test('the listener\'s certificate is served for the route\'s hostnames by SNI, and the route answers', async () => {
+    for (const host of ['secure.gw.test', 'a.wild.gw.test']) {
+      const response = await request({ port: portero.httpsPort, tls: true, host, path: '/' });
+      assert.equal(response.status, 200, host);
+      assert.equal(response.headers['x-backend'], 'secure');
+      assert.equal(response.certificate?.subject?.CN, 'secure.gw.test', host);
+    }
+    assert.equal((await request({ port: portero.httpsPort, tls: true, host: 'unknown.gw.test', path: '/' })).status, 404);
   });
 });
