@@ -9,6 +9,10 @@
 // certificate) and the rest is applied at once. An apply that fails for any
 // other reason (a full disk, HAProxy unreachable) is retried with backoff
 // until it succeeds, without waiting for the next change.
+//
+// Once shutdown has begun (stop()), changes still go to the data plane,
+// which applies those it can make without a reload (see apply.ts); nothing
+// is retried any more.
 
 import type { HaproxyDataplane, RefusedCertificate } from '../dataplane/haproxy/apply.js';
 import type { Model } from '../model/model.js';
@@ -66,6 +70,7 @@ export class Controller {
   private readonly refused = new Map<string, { pem: string; reason: string }>();
   private retryTimer: NodeJS.Timeout | undefined;
   private retryDelayMs = RETRY_FIRST_MS;
+  private stopped = false;
   lastTranslation: Translation | undefined;
   /** True while HAProxy serves the empty emergency configuration because it refused every other. */
   servingFallback = false;
@@ -178,7 +183,7 @@ export class Controller {
 
   /** Applies again after a failure, sooner at first, then at most every RETRY_MAX_MS, until an apply succeeds. */
   private scheduleRetry(): void {
-    if (this.retryTimer !== undefined) return;
+    if (this.retryTimer !== undefined || this.stopped) return;
     const delay = this.retryDelayMs;
     this.retryDelayMs = Math.min(this.retryDelayMs * 2, RETRY_MAX_MS);
     this.retryTimer = setTimeout(() => {
@@ -194,7 +199,9 @@ export class Controller {
     this.retryDelayMs = RETRY_FIRST_MS;
   }
 
+  /** Shutdown has begun: no retry any more. */
   stop(): void {
+    this.stopped = true;
     clearTimeout(this.retryTimer);
     this.retryTimer = undefined;
   }
@@ -219,6 +226,10 @@ export class Controller {
     const force = this.forceNext;
     this.forceNext = false;
     const result = await this.dataplane.apply(translation.model, force || this.servingFallback);
+    if (result.status === 'stopping') {
+      this.log.info({ reason: result.reason }, 'configuration not applied: Portero is stopping');
+      return;
+    }
     if (result.status === 'rejected') {
       // Without the certificates HAProxy refused, the rest applies at once; otherwise try again later.
       if (this.quarantine(translation.model, result.refused) > 0) this.trigger();

@@ -119,6 +119,46 @@ export class Portero {
     }, timeoutMs);
   }
 
+  /**
+   * Resolves with the first log entry written from now on that matches, as
+   * soon as its line arrives (no polling): for acting at a precise moment,
+   * e.g. signalling Portero the instant HAProxy's master begins a reload.
+   * Call it before causing the event.
+   */
+  nextLog(predicate: (entry: Record<string, unknown>) => boolean, timeoutMs = 10_000): Promise<Record<string, unknown>> {
+    const stdout = this.child.stdout;
+    if (!stdout) return Promise.reject(new Error('no stdout to watch'));
+    return new Promise((resolve, reject) => {
+      let partial = '';
+      const done = () => {
+        clearTimeout(timer);
+        stdout.off('data', onData);
+      };
+      const onData = (chunk: Buffer) => {
+        const lines = (partial + chunk.toString('utf8')).split('\n');
+        partial = lines.pop() ?? '';
+        for (const line of lines) {
+          let entry: Record<string, unknown>;
+          try {
+            entry = JSON.parse(line) as Record<string, unknown>;
+          } catch {
+            continue;
+          }
+          if (predicate(entry)) {
+            done();
+            resolve(entry);
+            return;
+          }
+        }
+      };
+      const timer = setTimeout(() => {
+        done();
+        reject(new Error(`no matching log line within ${timeoutMs} ms; logs so far:\n${this.logs.slice(-30).join('\n')}`));
+      }, timeoutMs);
+      stdout.on('data', onData);
+    });
+  }
+
   /** The value of one series on /metrics (`name` or `name{labels}`), undefined when absent. */
   async metric(series: string): Promise<number | undefined> {
     const text = await (await fetch(`http://127.0.0.1:${this.healthPort}/metrics`)).text();

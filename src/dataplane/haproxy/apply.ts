@@ -16,6 +16,12 @@
 // live maps are then checked against the files: a difference reloads. So a
 // reload or restart reproduces the live state. Applies are serialized: a
 // reload never races with a runtime change.
+//
+// Once shutdown has begun (the first SIGTERM), changes the runtime API can
+// make still apply during the grace period (endpoints come and go while load
+// balancers drain), but no reload starts: HAProxy would start a new worker
+// only to stop it, and a reload racing with the stop signal kept HAProxy
+// running (see process.ts). Once HAProxy is being stopped nothing applies.
 
 import type { Model } from '../../model/model.js';
 import type { Logger } from '../../telemetry/log.js';
@@ -56,7 +62,9 @@ export type ApplyResult =
   /** The config passed `haproxy -c` and is in place, but HAProxy died during the reload; its restart loads it. */
   | { status: 'pending-restart'; reason: string }
   /** Not applied: the last good configuration serves. `refused` names the certificates HAProxy refused, if that was why. */
-  | { status: 'rejected'; reason: string; refused: RefusedCertificate[] };
+  | { status: 'rejected'; reason: string; refused: RefusedCertificate[] }
+  /** Not applied because Portero is stopping: the change needs a reload, or HAProxy is being stopped. The loaded configuration serves until HAProxy stops. */
+  | { status: 'stopping'; reason: string };
 
 export type StartResult = { ok: true } | { ok: false; reason: string; refused: RefusedCertificate[] };
 
@@ -72,6 +80,10 @@ export class HaproxyDataplane {
   private applying = false;
   private lock: Promise<unknown> = Promise.resolve();
   private needsResync = false;
+  /** Shutdown has begun: no reload starts any more. */
+  private shuttingDown = false;
+  /** HAProxy is being stopped: nothing is applied any more. */
+  private stopped = false;
 
   constructor(private readonly options: DataplaneOptions) {
     this.runtime = new RuntimeApi(options.layout.adminSocket);
@@ -160,6 +172,7 @@ export class HaproxyDataplane {
   /** Applies `model`: through the runtime API when it can, else with a reload (always with `force`). */
   apply(model: Model, force = false): Promise<ApplyResult> {
     return this.exclusive(async () => {
+      if (this.stopped) return { status: 'stopping', reason: 'HAProxy is being stopped' };
       this.applying = true;
       this.updateSyncedGauge();
       try {
@@ -226,6 +239,8 @@ export class HaproxyDataplane {
   }
 
   private async reload(model: Model, reason: ReloadReason, detail: string): Promise<ApplyResult> {
+    const noReload = { status: 'stopping', reason: `this change needs a reload (${reason}: ${detail}), and no reload starts once shutdown has begun` } as const;
+    if (this.shuttingDown) return noReload;
     const loaded = this.loaded!;
     const started = performance.now();
     this.files.cancel();
@@ -236,8 +251,19 @@ export class HaproxyDataplane {
       await this.generations.prune([loaded.generation]);
       return { status: 'rejected', reason: `haproxy -c refused the new configuration: ${check.output}`, refused: refusedCertificates(check.output) };
     }
+    // The check takes a while: shutdown may have begun meanwhile.
+    if (this.shuttingDown) {
+      await this.generations.prune([loaded.generation]);
+      return noReload;
+    }
     await this.generations.install();
     const result = await this.process.reload();
+    if (!result.ok && result.outcome === 'abandoned') {
+      // HAProxy was not asked: the loaded generation stays the one in place.
+      await this.generations.restore(loaded);
+      await this.generations.prune([loaded.generation]);
+      return noReload;
+    }
     if (!result.ok && result.outcome === 'refused') {
       this.options.metrics?.configErrors.inc();
       // Put the last good config back so that a later restart serves it too.
@@ -286,13 +312,23 @@ export class HaproxyDataplane {
     await this.generations.prune([candidate.loaded.generation]);
   }
 
-  /** Shutdown has begun (a signal arrived): HAProxy exiting is no longer a reason to start it again. */
+  /**
+   * Shutdown has begun (a signal arrived): HAProxy exiting is no longer a
+   * reason to start it again, and no reload starts any more.
+   */
   beginShutdown(): void {
+    this.shuttingDown = true;
     this.process.markStopping();
     this.files.cancel();
   }
 
+  /**
+   * Stops HAProxy (see HaproxyProcess.stop): a reload in progress finishes
+   * first, and nothing is applied any more.
+   */
   async stop(timeoutMs: number): Promise<void> {
+    this.shuttingDown = true;
+    this.stopped = true;
     this.files.cancel();
     this.drainer.reset();
     await this.process.stop(timeoutMs);

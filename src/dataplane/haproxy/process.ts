@@ -13,6 +13,13 @@
 // notwithstanding (docs/operations.md says to use KillMode=mixed); even then
 // HAProxy is not started again once Portero's shutdown has begun. If Portero
 // itself dies, setpriv's parent-death signal stops HAProxy.
+//
+// Stopping and reloading never overlap. The master loses a signal that
+// arrives while it re-executes itself for a reload, and a `reload` sent to a
+// master that is already stopping brings it back with a fresh worker that
+// nobody stops: either way HAProxy kept serving after a SIGTERM. So once
+// shutdown has begun no reload is sent, and the stop signal waits for a
+// reload already sent to finish (a new worker runs, or the reload failed).
 
 import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync } from 'node:fs';
@@ -40,8 +47,10 @@ export interface ProcessOptions {
  * `refused`: HAProxy rejected the configuration (its failed-reload count
  * rose). `unknown`: HAProxy died or went silent during the reload, so whether
  * the new configuration took cannot be known; a restart will load it.
+ * `abandoned`: shutdown had begun, so HAProxy was not asked to reload; it
+ * still runs the previous configuration, until it stops.
  */
-export type ReloadResult = { ok: true; workerPid: number } | { ok: false; outcome: 'refused' | 'unknown'; reason: string };
+export type ReloadResult = { ok: true; workerPid: number } | { ok: false; outcome: 'refused' | 'unknown' | 'abandoned'; reason: string };
 
 const STARTUP_TIMEOUT_MS = 30_000;
 const SETPRIV = ['/usr/bin/setpriv', '/bin/setpriv'].find((path) => existsSync(path));
@@ -56,6 +65,8 @@ export class HaproxyProcess {
   private restarting: Promise<void> | undefined;
   /** Set while a restart is starting HAProxy, so that stop() can wait for it. */
   private respawning: Promise<void> | undefined;
+  /** Set while a reload is in progress, so that stop() signals the master only once it no longer re-executes. */
+  private reloading: Promise<ReloadResult> | undefined;
   private exited: Promise<void> = Promise.resolve();
 
   constructor(private readonly options: ProcessOptions) {}
@@ -64,7 +75,7 @@ export class HaproxyProcess {
     return this.child !== undefined && this.child.exitCode === null && this.child.signalCode === null;
   }
 
-  /** Shutdown has begun: from now on HAProxy exiting is expected and it is never started again. */
+  /** Shutdown has begun: from now on HAProxy exiting is expected, it is never started again and never reloaded. */
   markStopping(): void {
     this.stopping = true;
   }
@@ -158,14 +169,30 @@ export class HaproxyProcess {
     return parseShowProc(await sendCommand(this.options.layout.masterSocket, 'show proc', 5000));
   }
 
-  /** Asks the master to reload haproxy.cfg; resolves once a new worker runs, or the reload failed. */
-  async reload(): Promise<ReloadResult> {
+  /**
+   * Asks the master to reload haproxy.cfg; resolves once a new worker runs,
+   * or the reload failed. Once shutdown has begun nothing is asked
+   * (`abandoned`). Reloads are serialized by the caller.
+   */
+  reload(): Promise<ReloadResult> {
+    const reloading = this.reloadNow().finally(() => {
+      if (this.reloading === reloading) this.reloading = undefined;
+    });
+    this.reloading = reloading;
+    return reloading;
+  }
+
+  private async reloadNow(): Promise<ReloadResult> {
+    const abandoned = { ok: false, outcome: 'abandoned', reason: 'Portero is stopping: HAProxy is not reloaded any more' } as const;
+    if (this.stopping) return abandoned;
     let before: ProcessList;
     try {
       before = await this.processList();
     } catch (error) {
       return { ok: false, outcome: 'unknown', reason: `master CLI unreachable: ${(error as Error).message}` };
     }
+    // The last moment to give up: shutdown may have begun while `show proc` ran.
+    if (this.stopping) return abandoned;
     try {
       await sendCommand(this.options.layout.masterSocket, 'reload', 5000);
     } catch {
@@ -204,15 +231,14 @@ export class HaproxyProcess {
     }
     // A restart waiting for its turn sees `stopping` and starts nothing; one already starting is stopped below.
     await this.respawning;
+    // A reload not yet sent is abandoned (`stopping`); one sent runs to its end
+    // (bounded by RELOAD_TIMEOUT_MS), so that the master is not re-executing
+    // itself when the signal arrives: it would lose it.
+    await this.reloading;
     const child = this.child;
     if (!child || !this.running) return;
     child.kill('SIGUSR1');
-    // A reload in progress re-executes the master, which loses a signal that
-    // arrives meanwhile: repeat it (a soft stop is idempotent) until HAProxy exits.
-    const repeat = setInterval(() => {
-      if (this.running) child.kill('SIGUSR1');
-    }, 250);
-    const stopped = await this.waitExit(timeoutMs).finally(() => clearInterval(repeat));
+    const stopped = await this.waitExit(timeoutMs);
     if (stopped) return;
     if (!this.running) return;
     this.options.log.warn({ timeoutMs }, 'HAProxy did not stop in time; terminating it');
