@@ -19,20 +19,20 @@
 //   spare backends that new Services take at runtime without a reload.
 
 import { AMBIGUOUS_DOT_SEGMENT } from '../../model/match.js';
-import { SCOPE_SEPARATOR, type Backend, type Model } from '../../model/model.js';
+import type { Backend, Model } from '../../model/model.js';
 import type { GlobalSettings } from '../../model/globals.js';
 import { sourceAcl } from './features/source-acl.js';
 import * as c from './config-lines.js';
 import { GENERATION_FILES } from './layout.js';
 import { INVALID_BACKEND, NOT_FOUND_BACKEND, UNAVAILABLE_BACKEND } from './render-files.js';
-import { CANDIDATES_ACTION } from './features/candidates-lua.js';
 import { limitTableSections } from './features/limits.js';
 import { backendSettingLines, serverOptions } from './features/backend.js';
 import { BASIC_AUTH_LUA_FILE, basicAuthUserlists, needsBasicAuthLua } from './features/basic-auth.js';
-import { asksForCertificates, clientAuthFrontendLines } from './features/client-auth.js';
+import { asksForCertificates } from './features/client-auth.js';
 import { CUSTOM_ERRORS_LUA_FILE, customErrorRequestLines, customErrorResponseLines, needsCustomErrorsLua } from './features/custom-errors.js';
 import { featureLines, type FeatureContext } from './render-features.js';
-import { SPARE_PREFIX, type BackendNames, type CanaryRule, type Capabilities } from './structure.js';
+import { routingRules } from './render-routing.js';
+import { SPARE_PREFIX, type BackendNames, type Capabilities } from './structure.js';
 
 export interface ConfigSettings {
   stateDir: string;
@@ -153,8 +153,6 @@ function defaultsSection(genDir: string, globals: GlobalSettings): string[] {
   ];
 }
 
-/** The host, lowercased and without port (a trailing dot is handled by the maps). */
-const HOST = c.fragment`req.hdr(host),field(1,:),lower`;
 
 /**
  * Path normalisation (docs/routing.md): the path a backend would resolve is
@@ -224,121 +222,6 @@ function forwardingLines(scheme: 'http' | 'https', port: number, globals: Global
     c.line`  http-request set-header X-Forwarded-Port ${c.port(port)} if !{ req.hdr(x-forwarded-port) -m found }`,
     '  http-request set-header X-Forwarded-Host %[req.hdr(host)] if !{ req.hdr(x-forwarded-host) -m found }',
   ];
-}
-
-/** How many labels deep a Gateway wildcard matches (`*.example.com` for `a.b.c.d.example.com`: 4). */
-const DEEP_WILDCARD_LABELS = 6;
-
-/** Routing: the host level, then (plain HTTP) the redirect to HTTPS, then the path. */
-function routingRules(capabilities: Capabilities, genDir: string, scheme: 'http' | 'https', httpsPort: number): string[] {
-  const code = c.keyword(String(capabilities.globals.redirectCode ?? 308), ['301', '302', '307', '308']);
-  const map = (name: string) => c.filePath(`${genDir}/${name}`);
-  // Gateway API scopes: a request on a scope's address looks up that scope's levels, whose keys end in `|scope`.
-  const scoped = capabilities.scopes.length > 0;
-  const inScope = scoped ? c.fragment`,concat(,txn.scope)` : c.fragment``;
-  const rules: string[] = [
-    '  http-request set-var(txn.path) path',
-    ...capabilities.scopes.flatMap((scope) => scope.addresses.map((address) => c.line`  http-request set-var(txn.scope) str(${c.keyword(SCOPE_SEPARATOR, [SCOPE_SEPARATOR])}${c.scopeName(scope.id)}) if { dst ${c.source(address)} }`)),
-    // The host level: the exact host, else its wildcard, else the host-less level `_`.
-    c.line`  http-request set-var(txn.level) ${HOST}${inScope},map_str(${map(GENERATION_FILES.hostsMap)})`,
-  ];
-  if (capabilities.wildcardLookup) {
-    rules.push(c.line`  http-request set-var(txn.level) ${HOST},regsub(^[^.]*,*)${inScope},map_str(${map(GENERATION_FILES.hostsMap)}) if !{ var(txn.level) -m found }`);
-  }
-  if (capabilities.deepWildcardLookup) {
-    // Gateway API wildcards match any number of labels: `**.<rest>` with 2, then 3, ... labels taken off, the longest rest first.
-    for (let labels = 2; labels <= DEEP_WILDCARD_LABELS; labels += 1) {
-      const strip = c.regex(`^[^.]*${'[.][^.]*'.repeat(labels - 1)}`).text.slice(1, -1);
-      rules.push(`  http-request set-var(txn.level) ${HOST.text},regsub(${strip},**)${inScope.text},map_str(${map(GENERATION_FILES.hostsMap).text}) if !{ var(txn.level) -m found }`);
-    }
-  }
-  // Any other host is on the host-less level `_`; hosts.map names it `~_` when its paths are regular expressions.
-  if (scoped) {
-    if (capabilities.regexLookup) rules.push(c.line`  http-request set-var(txn.level) str(_)${inScope},map_str(${map(GENERATION_FILES.hostsMap)}) if !{ var(txn.level) -m found }`);
-    rules.push(c.line`  http-request set-var(txn.level) str(_)${inScope} if !{ var(txn.level) -m found }`);
-  } else {
-    rules.push(
-      capabilities.regexLookup
-        ? c.line`  http-request set-var(txn.level) str(_),map_str(${map(GENERATION_FILES.hostsMap)},_) if !{ var(txn.level) -m found }`
-        : '  http-request set-var(txn.level) str(_) if !{ var(txn.level) -m found }',
-    );
-  }
-  if (scheme === 'http' && capabilities.redirect) {
-    // Plain HTTP to a TLS host: 308 (or http-redirect-code) to HTTPS. ACME HTTP-01 challenges stay reachable.
-    const redirect =
-      httpsPort === 443
-        ? c.fragment`http-request redirect code ${code} location https://%[req.hdr(host),field(1,:),lower]%[pathq] if !{ path_beg /.well-known/acme-challenge/ }`
-        : c.fragment`http-request redirect code ${code} location https://%[req.hdr(host),field(1,:),lower]:${c.port(httpsPort)}%[pathq] if !{ path_beg /.well-known/acme-challenge/ }`;
-    rules.push(c.line`  ${redirect} { ${c.fragment`${HOST},map_str(${map(GENERATION_FILES.redirectMap)})`} -m found }`);
-    if (capabilities.wildcardRedirect) {
-      // A wildcard TLS host redirects the hosts of its own level only: an
-      // exact host with a level of its own decides for itself.
-      rules.push(c.line`  ${redirect} { ${c.fragment`var(txn.level),map_str(${map(GENERATION_FILES.redirectMap)})`} -m found }`);
-    }
-  }
-  // Client certificates of the level (auth-tls-*), checked before its routes, as nginx checks them before its locations.
-  rules.push(...clientAuthFrontendLines(capabilities.clientAuth, genDir, scheme));
-  const prefixLookup = c.fragment`var(txn.level),concat(,txn.path,/),map_beg(${map(GENERATION_FILES.prefixMap)})`;
-  const exactLookup = c.fragment`var(txn.level),concat(,txn.path),map_str(${map(GENERATION_FILES.exactMap)})`;
-  const regexLookup = c.fragment`var(txn.level),concat(,txn.path),map_reg(${map(GENERATION_FILES.regexMap)})`;
-  if (capabilities.canaries.length > 0 || capabilities.candidates) {
-    // The route is decided first (the same lookups as below), then its
-    // candidates or its canary, if any, may choose another backend.
-    if (capabilities.exactLookup) rules.push(c.line`  http-request set-var(txn.be) ${exactLookup}`);
-    if (capabilities.regexLookup) rules.push(c.line`  http-request set-var(txn.be) ${regexLookup} if !{ var(txn.be) -m found } { var(txn.level) -m beg ~ }`);
-    rules.push(c.line`  http-request set-var(txn.be) ${prefixLookup} if !{ var(txn.be) -m found }`);
-    if (capabilities.candidates) {
-      // Only routes whose value is a route key (`?<digest>`) pay for this:
-      // their candidate list, evaluated by our Lua, which sets txn.be.
-      rules.push(c.line`  http-request set-var(txn.cands) var(txn.be),map_str(${map(GENERATION_FILES.candidatesMap)}) if { var(txn.be) -m beg ? }`);
-      rules.push(c.line`  http-request lua.${c.ident(CANDIDATES_ACTION)} if { var(txn.cands) -m found }`);
-    }
-    if (capabilities.canaries.length > 0) {
-      rules.push(c.line`  http-request set-var(txn.canary) var(txn.be),map_str(${map(GENERATION_FILES.canaryMap)})`);
-      for (const canary of capabilities.canaries) rules.push(...canaryRules(canary));
-    }
-    rules.push('  use_backend %[var(txn.be)]');
-    return rules;
-  }
-  if (capabilities.exactLookup) {
-    // An Exact hit covers the whole path: it is never shorter than a prefix hit, so it wins ties.
-    rules.push(c.line`  http-request set-var(txn.exact) ${exactLookup}`, '  use_backend %[var(txn.exact)] if { var(txn.exact) -m found }');
-  }
-  if (capabilities.regexLookup) {
-    // Levels whose paths are regular expressions (`~` levels): the first pattern of the level that matches.
-    rules.push(c.line`  http-request set-var(txn.regex) ${regexLookup} if { var(txn.level) -m beg ~ }`, '  use_backend %[var(txn.regex)] if { var(txn.regex) -m found }');
-  }
-  // The longest prefix; each level's `level/` entry holds its fallback, so this always finds a backend.
-  rules.push(c.line`  use_backend %[${prefixLookup}]`);
-  return rules;
-}
-
-/**
- * ingress-nginx's canary decision for one route, in its order: the header
- * (its value, pattern, or `always` / `never`), then the cookie (`always` /
- * `never`), then the weight from canary-weights.map.
- */
-function canaryRules(rule: CanaryRule): string[] {
-  const route = c.fragment`{ var(txn.be) -m str ${c.ident(rule.primary)} }`;
-  const to = c.ident(rule.canary);
-  const stay = c.ident(rule.primary);
-  const lines: string[] = [];
-  if (rule.header !== undefined) {
-    const header = c.fragment`req.hdr(${c.fieldName(rule.header)})`;
-    if (rule.headerValue !== undefined) lines.push(c.line`  use_backend ${to} if ${route} { ${header} -m str ${c.matchText(rule.headerValue)} }`);
-    else if (rule.headerPattern !== undefined) lines.push(c.line`  use_backend ${to} if ${route} { ${header} -m reg ${c.objectRegex(rule.headerPattern)} }`);
-    else {
-      lines.push(c.line`  use_backend ${to} if ${route} { ${header} -m str always }`);
-      lines.push(c.line`  use_backend ${stay} if ${route} { ${header} -m str never }`);
-    }
-  }
-  if (rule.cookie !== undefined) {
-    const cookie = c.fragment`req.cook(${c.fieldName(rule.cookie)})`;
-    lines.push(c.line`  use_backend ${to} if ${route} { ${cookie} -m str always }`);
-    lines.push(c.line`  use_backend ${stay} if ${route} { ${cookie} -m str never }`);
-  }
-  lines.push(c.line`  use_backend ${to} if ${route} { var(txn.canary) -m found } { rand(10000),sub(txn.canary) lt 0 }`);
-  return lines;
 }
 
 function frontendSection(scheme: 'http' | 'https', capabilities: Capabilities, settings: ConfigSettings, genDir: string): string[] {
