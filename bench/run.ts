@@ -8,6 +8,8 @@
 //                                 printed only: bench/results/ is left as it is
 //   npm run bench -- --only annotations [--quick]
 //                                 what ingress-nginx annotations cost per request
+//   npm run bench -- --only candidates [--quick]
+//                                 what request conditions and weighted splits cost per request
 
 import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -17,6 +19,7 @@ import { render } from './lib/report.js';
 import { startUpstream } from './lib/servers.js';
 import { machine } from './lib/system.js';
 import { annotations } from './scenarios/annotations.js';
+import { candidates } from './scenarios/candidates.js';
 import { churn } from './scenarios/churn.js';
 import { changeLatency, kubeNewIngressLatency } from './scenarios/latency.js';
 import { startup, WORKLOADS, type Workload } from './scenarios/startup.js';
@@ -28,7 +31,7 @@ const valueOf = (flag: string): string | undefined => {
   return index === -1 ? undefined : args[index + 1];
 };
 const quick = args.includes('--quick');
-const SCENARIOS = ['throughput', 'annotations', 'latency', 'churn', 'startup'] as const;
+const SCENARIOS = ['throughput', 'annotations', 'candidates', 'latency', 'churn', 'startup'] as const;
 const only = valueOf('--only');
 if (only !== undefined && !(SCENARIOS as readonly string[]).includes(only)) throw new Error(`--only takes one of ${SCENARIOS.join(', ')}`);
 const runs = (name: (typeof SCENARIOS)[number]) => only === undefined || only === name;
@@ -62,6 +65,10 @@ try {
     log(`annotations: CPU per request with and without ingress-nginx annotations, ${size} Ingresses`);
     (results.annotations ??= []) as unknown[];
     (results.annotations as unknown[]).push(await annotations(work, size, upstreamPorts[0]!, settings.rounds, settings.seconds, settings.callgrind));
+  }
+  if (runs('candidates')) {
+    log('candidates: CPU per request of routes with request conditions and weighted splits, and of the hosts without');
+    results.candidates = await candidates(work, upstreamPorts[0]!, settings.rounds, settings.seconds, settings.callgrind);
   }
   for (const size of runs('latency') ? sizes : []) {
     log(`change-to-traffic latency, ${size} Ingresses`);

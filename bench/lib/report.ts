@@ -2,6 +2,7 @@
 
 import type { Machine } from './system.js';
 import type { AnnotationsResult } from '../scenarios/annotations.js';
+import type { CandidatesResult } from '../scenarios/candidates.js';
 import type { ChurnResult } from '../scenarios/churn.js';
 import type { Distribution, LatencyResult } from '../scenarios/latency.js';
 import type { StartupResult } from '../scenarios/startup.js';
@@ -12,6 +13,7 @@ interface Results {
   settings?: { rounds: number; seconds: number; samples: number; callgrind: boolean; churnIntervalMs: number; startupRuns?: number };
   throughput?: ThroughputResult[];
   annotations?: AnnotationsResult[];
+  candidates?: CandidatesResult;
   latency?: LatencyResult[];
   kubeLatency?: Distribution;
   churn?: ChurnResult[];
@@ -79,6 +81,31 @@ export function render(raw: Record<string, unknown>): string {
         out.push(`Instructions per request (callgrind): plain ${i.plainA} (a), ${i.plainB} (b), (b)/(a) **${i.ratioPlain}**; mix ${i.mixA} (a), ${i.mixB} (b), (b)/(a) **${i.ratioMix}**.`, '');
         if (i.features) out.push(`Instructions per request each annotation adds (callgrind, its host in (b) minus the same host in (a)): ${Object.entries(i.features).map(([name, extra]) => `${name} ${extra > 0 ? '+' : ''}${extra}`).join(', ')}.`, '');
       }
+    }
+  }
+
+  if (results.candidates) {
+    const r = results.candidates;
+    const t = r.targets;
+    out.push(
+      '## Request conditions and weighted splits: pay only for what you use',
+      '',
+      'Two HAProxys run by the data plane with hand-built models (their translation from HTTPRoutes is not in Portero yet): *off*, no route has candidates (the capability is off); *on*, the same plain host plus a host whose route has 5 candidates (the request meets all five, the fifth matches) and a host whose route is one unconditional 50/50 split. CPU µs per request of the HAProxy processes, and ratios over the plain host in *off* (the baseline). Target: the plain host costs the same in both (≈ 1.0).',
+      '',
+      table(
+        ['target', 'req/s', 'CPU µs/request', 'CPU / baseline', 'errors'],
+        [
+          ['plain host, capability off (baseline)', t['off:plain']!.requestsPerSecond, t['off:plain']!.cpuMicrosecondsPerRequest, 1, t['off:plain']!.errors],
+          ['plain host, capability on', t['on:plain']!.requestsPerSecond, t['on:plain']!.cpuMicrosecondsPerRequest, r.cpuRatios.plainOn, t['on:plain']!.errors],
+          ['5-candidate route', t['on:candidates']!.requestsPerSecond, t['on:candidates']!.cpuMicrosecondsPerRequest, r.cpuRatios.candidates, t['on:candidates']!.errors],
+          ['50/50 split', t['on:split']!.requestsPerSecond, t['on:split']!.cpuMicrosecondsPerRequest, r.cpuRatios.split, t['on:split']!.errors],
+        ],
+      ),
+      '',
+    );
+    if (r.instructions) {
+      const i = r.instructions;
+      out.push(`Instructions per request (callgrind): plain host ${i.plainOff} (off), ${i.plainOn} (on), on/off **${i.ratioPlainOn}**; 5-candidate route ${i.candidates} (**${i.ratioCandidates}** × baseline); 50/50 split ${i.split} (${i.ratioSplit} ×).`, '');
     }
   }
 

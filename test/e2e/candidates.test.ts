@@ -123,7 +123,15 @@ describe('request conditions through HAProxy', () => {
   let dp: RunningDataplane;
   let model: Model;
   before(async () => {
-    model = await modelOf([level('m.test', routes), level('r.test', [{ match: 'regex', path: '/api/v[0-9]+', target: to('a'), candidates: [only(to('b'), when({ headers: [header('x-r', 'yes')] }))] }])], backends());
+    model = await modelOf(
+      [
+        level('m.test', routes),
+        level('r.test', [{ match: 'regex', path: '/api/v[0-9]+', target: to('a'), candidates: [only(to('b'), when({ headers: [header('x-r', 'yes')] }))] }]),
+        // An Ingress canary (its rules follow txn.be, which the candidates' rules come before).
+        level('canary.test', [{ match: 'prefix', path: '', target: to('c'), canary: { target: { kind: 'backend', id: 'default_d_80' }, header: 'x-canary', weight: 0 } }]),
+      ],
+      backends(),
+    );
     model.levels[1]!.regex = true;
     dp = await startDataplane(model);
   });
@@ -213,6 +221,13 @@ describe('request conditions through HAProxy', () => {
     ]);
     const response = await request({ port: dp.httpPort, host: 'm.test', headers: { 'x-invalid': 'yes' } });
     assert.equal(response.body, '500 Internal Server Error');
+  });
+
+  test('an Ingress canary still decides on its own route', async () => {
+    assert.equal(await who(dp, { host: 'canary.test', headers: [['x-canary', 'always']] }), 'd');
+    assert.equal(await who(dp, { host: 'canary.test', headers: [['x-canary', 'never']] }), 'c');
+    assert.equal(await who(dp, { host: 'canary.test' }), 'c');
+    assert.equal(await who(dp, { host: 'm.test', method: 'HEAD', headers: [['x-canary', 'always']] }), 'b');
   });
 
   test('a route of a regex level with candidates', async () => {

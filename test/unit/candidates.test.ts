@@ -227,8 +227,8 @@ describe('rendering routes with candidates', () => {
     assert.deepEqual(tail.slice(0, 5), [
       `  http-request set-var(txn.be) var(txn.level),concat(,txn.path),map_str(${GEN}/exact.map)`,
       `  http-request set-var(txn.be) var(txn.level),concat(,txn.path,/),map_beg(${GEN}/prefix.map) if !{ var(txn.be) -m found }`,
-      `  http-request set-var(txn.cands) var(txn.be),map_str(${GEN}/candidates.map) if { var(txn.be) -m beg ? }`,
-      '  http-request lua.portero_candidates if { var(txn.cands) -m found }',
+      '  http-request set-var-fmt(txn.cin) "%[var(txn.be)] %[method] %[pathq]\\r\\n%[req.hdrs]" if { var(txn.be) -m beg ? }',
+      '  http-request set-var(txn.be) var(txn.cin),lua.portero_candidates',
       '  use_backend %[var(txn.be)]',
     ]);
     assert.match(config, /backend portero:invalid\n {2}http-request return status 500 /);

@@ -6,7 +6,7 @@
 import { SCOPE_SEPARATOR } from '../../model/model.js';
 import * as c from './config-lines.js';
 import { GENERATION_FILES } from './layout.js';
-import { CANDIDATES_ACTION } from './features/candidates-lua.js';
+import { CANDIDATES_CONVERTER } from './features/candidates-lua.js';
 import { clientAuthFrontendLines } from './features/client-auth.js';
 import type { CanaryRule, Capabilities } from './structure.js';
 
@@ -73,12 +73,17 @@ export function routingRules(capabilities: Capabilities, genDir: string, scheme:
     // candidates or its canary, if any, may choose another backend.
     if (capabilities.exactLookup) rules.push(c.line`  http-request set-var(txn.be) ${exactLookup}`);
     if (capabilities.regexLookup) rules.push(c.line`  http-request set-var(txn.be) ${regexLookup} if !{ var(txn.be) -m found } { var(txn.level) -m beg ~ }`);
-    rules.push(c.line`  http-request set-var(txn.be) ${prefixLookup} if !{ var(txn.be) -m found }`);
+    const earlier = capabilities.exactLookup || capabilities.regexLookup;
+    rules.push(earlier ? c.line`  http-request set-var(txn.be) ${prefixLookup} if !{ var(txn.be) -m found }` : c.line`  http-request set-var(txn.be) ${prefixLookup}`);
     if (capabilities.candidates) {
-      // Only routes whose value is a route key (`?<digest>`) pay for this:
-      // their candidate list, evaluated by our Lua, which sets txn.be.
-      rules.push(c.line`  http-request set-var(txn.cands) var(txn.be),map_str(${map(GENERATION_FILES.candidatesMap)}) if { var(txn.be) -m beg ? }`);
-      rules.push(c.line`  http-request lua.${c.ident(CANDIDATES_ACTION)} if { var(txn.cands) -m found }`);
+      // Requests to a route with candidates (whose value is a route key
+      // `?<digest>`) hand the route key, method, path and query and header
+      // block to our Lua converter (features/candidates-lua.ts), which reads
+      // the route's candidate list and names the backend. For any other
+      // request, the prefix test is the only cost: the second rule's input,
+      // a variable it does not have, is missing, so the rule does nothing.
+      rules.push(c.line`  http-request set-var-fmt(txn.cin) "%[var(txn.be)] %[method] %[pathq]\\r\\n%[req.hdrs]" if { var(txn.be) -m beg ? }`);
+      rules.push(c.line`  http-request set-var(txn.be) var(txn.cin),lua.${c.ident(CANDIDATES_CONVERTER)}`);
     }
     if (capabilities.canaries.length > 0) {
       rules.push(c.line`  http-request set-var(txn.canary) var(txn.be),map_str(${map(GENERATION_FILES.canaryMap)})`);
