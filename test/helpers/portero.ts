@@ -82,9 +82,18 @@ export class Portero {
     readonly httpsPort: number,
     readonly healthPort: number,
   ) {
-    const collect = (chunk: Buffer) => this.logs.push(...chunk.toString('utf8').split('\n').filter((line) => line !== ''));
-    child.stdout?.on('data', collect);
-    child.stderr?.on('data', collect);
+    // A chunk may end inside a line: keep the unfinished part per stream until its newline arrives,
+    // so that a JSON log line split across two reads is still one entry.
+    const collector = () => {
+      let partial = '';
+      return (chunk: Buffer) => {
+        const lines = (partial + chunk.toString('utf8')).split('\n');
+        partial = lines.pop() ?? '';
+        this.logs.push(...lines.filter((line) => line !== ''));
+      };
+    };
+    child.stdout?.on('data', collector());
+    child.stderr?.on('data', collector());
     this.exit = new Promise((resolve) => child.on('exit', (code, signal) => resolve({ code, signal })));
   }
 
