@@ -108,6 +108,7 @@ Portero is serving the Ingresses in examples/ (edit them: changes apply at once)
   curl -i -H 'Host: secure.example.com' http://localhost:${HTTP_PORT}/
   curl -k --resolve secure.example.com:${HTTPS_PORT}:127.0.0.1 https://secure.example.com:${HTTPS_PORT}/
   curl -H 'Host: legacy.example.com' 'http://localhost:${HTTP_PORT}/app/users?page=2'
+  curl -i -H 'Host: gateway.example.com' -H 'version: v2' http://localhost:${HTTP_PORT}/api/orders
 
 Health: http://localhost:${HEALTH_PORT}/readyz   Press Ctrl-C to stop.
 `);

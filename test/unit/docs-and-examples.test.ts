@@ -60,6 +60,12 @@ describe('examples/', () => {
     assert.deepEqual(served.map((ref) => ref.name).sort(), ['example-com', 'legacy-example-com', 'secure-example-com']);
     assert.deepEqual(diagnostics.map((d) => d.field), ['spec.tls[0].secretName']);
   });
+  test('the example HTTPRoute is accepted on the example Gateway', () => {
+    const { gateway } = translate(snapshotOf(objects), BASE_OPTIONS);
+    const route = gateway?.routes.find((result) => result.route.metadata.name === 'gateway-example-com');
+    assert.equal(route?.accepted, true);
+    assert.deepEqual(route?.status.parents[0]?.conditions.map((c) => `${c.type}=${c.status}`), ['Accepted=True', 'ResolvedRefs=True']);
+  });
 });
 
 describe('version', () => {
