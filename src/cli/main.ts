@@ -3,6 +3,7 @@
 // SIGTERM/SIGINT (see shutdown.ts for the steps). `portero migrate` is a
 // report of its own (src/cli/migrate/).
 
+import { networkInterfaces } from 'node:os';
 import { HaproxyDataplane } from '../dataplane/haproxy/apply.js';
 import { checkHaproxy } from '../dataplane/haproxy/binary.js';
 import { layout } from '../dataplane/haproxy/layout.js';
@@ -82,6 +83,8 @@ async function run(flags: Flags, log: Logger, shutdown: Shutdown): Promise<void>
         ...(flags.defaultSslCertificate ? { defaultSslCertificate: flags.defaultSslCertificate } : {}),
         ...(flags.configmap ? { configMap: flags.configmap } : {}),
         gatewayControllerName: flags.gatewayControllerName,
+        // Read once: a Gateway address must be one of these (or loopback) to be bound.
+        localAddresses: Object.values(networkInterfaces()).flatMap((list) => (list ?? []).map((entry) => entry.address)),
       },
       dataplane,
       log,

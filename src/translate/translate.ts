@@ -85,6 +85,8 @@ export interface TranslateOptions extends ClassOptions {
   configMap?: { namespace: string; name: string };
   /** `--gateway-controller-name`: the GatewayClasses Portero serves (default portero.dev/gateway-controller). */
   gatewayControllerName?: string;
+  /** The node's interface addresses: Gateway addresses outside them (and loopback) are refused (AddressNotUsable). */
+  localAddresses?: readonly string[];
 }
 
 export interface Translation {
@@ -190,6 +192,7 @@ export function translate(snapshot: Snapshot, options: TranslateOptions, previou
     ...(options.gatewayControllerName ? { controllerName: options.gatewayControllerName } : {}),
     ...(options.refusedCertificates ? { refusedCertificates: options.refusedCertificates } : {}),
     now: options.now,
+    ...(options.localAddresses ? { localAddresses: options.localAddresses } : {}),
     ingressHosts: new Set(routing.levels.map((level) => level.host)),
   });
   if (gateway) diagnostics.push(...gateway.diagnostics);

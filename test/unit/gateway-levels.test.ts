@@ -8,7 +8,8 @@ import type { HostLevel, Route, Target } from '../../src/model/model.js';
 import type { HTTPRouteMatch, HTTPRouteRule } from '../../src/objects/gateway-types.js';
 import { attachGateways } from '../../src/translate/gateway/index.js';
 import { gatewayLevels } from '../../src/translate/gateway/levels.js';
-import { backendRef, conformanceBase, httpRoute, INFRA, parentRef, rule } from '../helpers/gateway.js';
+import { backendRef, conformanceBase, gateway, httpRoute, INFRA, parentRef, rule } from '../helpers/gateway.js';
+import { serveGateways } from '../../src/translate/gateway/serve.js';
 import { generateSelfSigned } from '../../src/tls/default-certificate.js';
 
 const certificate = await generateSelfSigned('conformance', ['*', '*.org'], 30);
@@ -172,5 +173,38 @@ describe('Gateway API routes → host levels', () => {
     assert.equal(answer(levels, { host: '*.example.com', path: '/a' }), 'v2');
     assert.equal(answer(levels, { host: 'other.test', path: '/any' }), 'v3');
     assert.equal(answer(levels, { host: 'other.test', path: '/a' }), 'not-found');
+  });
+});
+
+describe('Gateway API values that could not be served are refused in translate, never in the data plane', () => {
+  const snapshotWith = (routeRules: HTTPRouteRule[], addresses: { value: string }[] = []) => ({
+    ingresses: [],
+    ingressClasses: [],
+    endpointSlices: [],
+    services: base.services,
+    secrets: base.secrets,
+    gatewayClasses: base.gatewayClasses,
+    namespaces: base.namespaces,
+    gateways: [gateway({ name: 'own', addresses, listeners: [{ name: 'http', from: 'All' }] })],
+    httpRoutes: [httpRoute({ name: 'route', parentRefs: [parentRef('own')], rules: routeRules })],
+    grpcRoutes: [],
+    referenceGrants: [],
+  });
+
+  test('a Gateway address that is not this node\'s is not bound (AddressNotUsable); loopback and own addresses are', () => {
+    const options = { now: new Date(), ingressHosts: new Set<string>(), localAddresses: ['10.1.1.1'] };
+    const refused = serveGateways(snapshotWith([to('v1', [match('/')])], [{ value: '10.9.9.9' }]), options)!;
+    assert.deepEqual(refused.scopes, []);
+    assert.match(JSON.stringify(refused.attachment.gateways[0]!.status), /AddressNotUsable/);
+    for (const address of ['10.1.1.1', '127.0.0.9']) assert.deepEqual(serveGateways(snapshotWith([to('v1', [match('/')])], [{ value: address }]), options)!.scopes.map((scope) => scope.addresses), [[address]]);
+  });
+
+  test('a header value with a control character, and a rewritten prefix with a quote, make the rule UnsupportedValue or 500', () => {
+    const options = { now: new Date(), ingressHosts: new Set<string>() };
+    const control = serveGateways(snapshotWith([to('v1', [match('/', { headers: [header('x', 'a\nb')] })])]), options)!;
+    assert.match(JSON.stringify(control.attachment.routes[0]!.status), /UnsupportedValue/);
+    const quoted = serveGateways(snapshotWith([to('v1', [match("/it's")], { filters: [{ type: 'URLRewrite', urlRewrite: { path: { type: 'ReplacePrefixMatch', replacePrefixMatch: '/x' } } }] })]), options)!;
+    assert.equal(quoted.levels[0]!.routes.find((route) => route.path === "/it's")?.target.kind, 'invalid');
+    assert.match(quoted.diagnostics.map((d) => d.message).join('\n'), /matched prefix/);
   });
 });

@@ -67,6 +67,8 @@ function pathChange(modifier: PathModifier, field: string, context: FilterContex
   }
   if (modifier.type === 'ReplacePrefixMatch') {
     if (context.matchedPrefix === undefined) throw new Problem(`${field}.replacePrefixMatch`, 'needs a PathPrefix match');
+    // The matched prefix becomes a regular expression of the rewrite: it must be in the same grammar.
+    if (context.matchedPrefix !== '' && !PATH.test(context.matchedPrefix)) throw new Problem(`${field}.replacePrefixMatch`, 'the matched prefix holds characters a rewrite cannot use (quotes, spaces or backslashes)');
     const replacement = modifier.replacePrefixMatch ?? '/';
     if (!PATH.test(replacement)) throw new Problem(`${field}.replacePrefixMatch`, 'must be a path of RFC 3986 path characters (no quotes, spaces or backslashes)');
     return { kind: 'prefix', prefix: context.matchedPrefix, replacement: trimmed(replacement) };

@@ -24,6 +24,12 @@ export interface GatewayServeOptions {
   now: Date;
   /** Hosts (levels) the Ingresses serve: Gateway API routes on them are not served. */
   ingressHosts: ReadonlySet<string>;
+  /**
+   * The addresses of this node's interfaces: a Gateway address outside them
+   * (and outside loopback) cannot be bound, and would fail every reload.
+   * Absent (`portero check`): every address is taken as usable.
+   */
+  localAddresses?: readonly string[];
 }
 
 export interface GatewayServing {
@@ -60,6 +66,9 @@ export const SUPPORTED_FEATURES: readonly string[] = [
 /** The filter types the router implements (filter-features.ts). */
 const HTTP_FILTERS = ['RequestHeaderModifier', 'ResponseHeaderModifier', 'RequestRedirect', 'URLRewrite'];
 
+/** Control characters but tab, and lone UTF-16 surrogates: what config-lines.ts refuses in a compared value. */
+const CONTROL = /[\x00-\x08\x0a-\x1f\x7f]|[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
+
 const unsupported = (field: string, message: string): RuleProblem => ({ reason: 'UnsupportedValue', field, message, inMatches: true });
 
 /** Matches Portero cannot build: regular-expression paths, and patterns outside the safe subset (translate/regex.ts). */
@@ -70,13 +79,23 @@ const checkRule: RuleCheck = ({ rule, field }) => {
     if ('path' in match && match.path.type === 'RegularExpression') return unsupported(`${at}.path.type`, 'RegularExpression paths are not supported yet; use Exact or PathPrefix');
     const values = [...match.headers.map((header, i) => ({ ...header, where: `${at}.headers[${i}]` })), ...('queryParams' in match ? match.queryParams.map((param, i) => ({ ...param, where: `${at}.queryParams[${i}]` })) : [])];
     for (const value of values) {
-      if (value.type !== 'RegularExpression') continue;
+      if (value.type !== 'RegularExpression') {
+        // The API bounds only the length; the data plane compares text without control characters.
+        if (CONTROL.test(value.value)) return unsupported(`${value.where}.value`, 'control characters (other than tab) cannot be matched');
+        continue;
+      }
       const checked = safeRegex(value.value);
       if (!checked.ok) return unsupported(`${value.where}.value`, `the regular expression ${checked.problem}`);
     }
   }
   return undefined;
 };
+
+/** Why an address cannot be bound here: not loopback and not one of the node's own. */
+function unbindable(local: readonly string[]): (ip: string) => string | undefined {
+  const own = new Set(local);
+  return (ip) => (ip.startsWith('127.') || ip === '::1' || own.has(ip) ? undefined : 'is not an address of this node, so it cannot be bound');
+}
 
 function hasGatewayObjects(snapshot: Snapshot): boolean {
   return (snapshot.gatewayClasses?.length ?? 0) > 0 || (snapshot.gateways?.length ?? 0) > 0;
@@ -102,6 +121,7 @@ export function serveGateways(snapshot: Snapshot, options: GatewayServeOptions):
       httpRouteFilters: HTTP_FILTERS,
       checkRule,
       ...(options.refusedCertificates ? { refusedCertificates: options.refusedCertificates } : {}),
+      ...(options.localAddresses ? { addressProblem: unbindable(options.localAddresses) } : {}),
       now: options.now,
     },
   );
