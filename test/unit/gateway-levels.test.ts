@@ -208,3 +208,11 @@ describe('Gateway API values that could not be served are refused in translate, 
     assert.match(quoted.diagnostics.map((d) => d.message).join('\n'), /matched prefix/);
   });
 });
+
+test('serveGateways is not redone for a change it does not read (EndpointSlices), and is for one it does', () => {
+  const snapshot = { ...base, ingresses: [], ingressClasses: [], endpointSlices: [], httpRoutes: [httpRoute({ name: 'r', parentRefs: [parentRef('same-namespace')] })] };
+  const options = { now: new Date(), ingressHosts: new Set<string>() };
+  const first = serveGateways(snapshot, options);
+  assert.equal(serveGateways({ ...snapshot, endpointSlices: [] }, { ...options, ingressHosts: new Set<string>() }), first);
+  assert.notEqual(serveGateways({ ...snapshot, httpRoutes: [...snapshot.httpRoutes] }, options), first);
+});

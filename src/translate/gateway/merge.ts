@@ -19,6 +19,7 @@ function targetsOf(level: HostLevel): Target[] {
 /** The previous translation's level when equal, so the data plane sees no change (model.ts: equal parts are the same objects). */
 function reused(level: HostLevel, previous: ReadonlyMap<string, HostLevel> | undefined): HostLevel {
   const before = previous?.get(level.host);
+  if (before === level) return level;
   return before && JSON.stringify(before) === JSON.stringify(level) ? before : level;
 }
 

@@ -101,9 +101,29 @@ function hasGatewayObjects(snapshot: Snapshot): boolean {
   return (snapshot.gatewayClasses?.length ?? 0) > 0 || (snapshot.gateways?.length ?? 0) > 0;
 }
 
+// The last result and what it was computed from: attachment and routing read
+// no EndpointSlice, so the endpoint changes that make most translations
+// reuse it. Store lists keep their identity until an object of their kind
+// changes (store.ts), so identity says "unchanged". The day is an input too:
+// certificate expiry warnings depend on it.
+let last: { inputs: readonly unknown[]; result: GatewayServing } | undefined;
+
+function inputsOf(snapshot: Snapshot, options: GatewayServeOptions): readonly unknown[] {
+  const hosts = [...options.ingressHosts].sort().join(' ');
+  return [snapshot.gatewayClasses, snapshot.gateways, snapshot.namespaces, snapshot.httpRoutes, snapshot.grpcRoutes, snapshot.referenceGrants, snapshot.services, snapshot.secrets, options.controllerName, options.refusedCertificates, options.localAddresses, hosts, Math.floor(options.now.getTime() / 86_400_000)];
+}
+
 /** Undefined when the snapshot holds no GatewayClass or Gateway: Ingress-only clusters pay nothing. */
 export function serveGateways(snapshot: Snapshot, options: GatewayServeOptions): GatewayServing | undefined {
   if (!hasGatewayObjects(snapshot)) return undefined;
+  const inputs = inputsOf(snapshot, options);
+  if (last && last.inputs.length === inputs.length && last.inputs.every((input, i) => input === inputs[i])) return last.result;
+  const result = computeServing(snapshot, options);
+  last = { inputs, result };
+  return result;
+}
+
+function computeServing(snapshot: Snapshot, options: GatewayServeOptions): GatewayServing {
   const attachment = attachGateways(
     {
       gatewayClasses: snapshot.gatewayClasses ?? [],
