@@ -6,9 +6,8 @@
 import { Command, CommanderError, Option } from 'commander';
 import { snapshotOf, translate } from '../../translate/translate.js';
 import { collectKube, collectManifests, CollectError } from '../migrate/collect.js';
+import { USAGE_ERROR, write } from '../migrate/command.js';
 import { checkReport, renderCheckText } from './report.js';
-
-const USAGE_ERROR = 2;
 
 interface CheckFlags {
   manifests?: string;
@@ -31,10 +30,6 @@ function buildCommand(): Command {
     .addOption(new Option('-o, --output <format>', 'text for people, json for tools.').choices(['text', 'json']).default('text'))
     .allowExcessArguments(false)
     .exitOverride();
-}
-
-function write(stream: NodeJS.WriteStream, text: string): Promise<void> {
-  return new Promise((resolve) => stream.write(text, () => resolve()));
 }
 
 export async function runCheck(argv: readonly string[]): Promise<number> {

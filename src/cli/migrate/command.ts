@@ -50,7 +50,7 @@ export function buildMigrateCommand(): Command {
     .exitOverride();
 }
 
-function write(stream: NodeJS.WriteStream, text: string): Promise<void> {
+export function write(stream: NodeJS.WriteStream, text: string): Promise<void> {
   // Waits for the text to be handed over: a large report piped to another program must not be cut by the exit.
   return new Promise((resolve) => stream.write(text, () => resolve()));
 }
