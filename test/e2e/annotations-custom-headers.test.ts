@@ -8,14 +8,10 @@ import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { startBackend, type Backend } from '../helpers/backends.js';
 import { request } from '../helpers/http.js';
-import { ingress, ingressClass, serviceWithEndpoints, type Json } from '../helpers/objects.js';
+import { configMap, ingress, ingressClass, serviceWithEndpoints, type Json } from '../helpers/objects.js';
 import { eventually, startPortero, type Portero } from '../helpers/portero.js';
 
 const A = 'nginx.ingress.kubernetes.io';
-
-function configMap(name: string, data: Record<string, string>, namespace = 'default'): Json {
-  return { apiVersion: 'v1', kind: 'ConfigMap', metadata: { namespace, name }, data };
-}
 
 function withHeaders(name: string, host: string, value?: string): Json {
   return ingress({ name, className: 'nginx', annotations: value === undefined ? {} : { [`${A}/custom-headers`]: value }, rules: [{ host, paths: [{ service: 'app' }] }] });

@@ -8,7 +8,7 @@ import { createServer, type IncomingHttpHeaders, type Server } from 'node:http';
 import { after, before, describe, test } from 'node:test';
 import { nextLoopbackAddress, startBackend, type Backend } from '../helpers/backends.js';
 import { request } from '../helpers/http.js';
-import { ingress, ingressClass, serviceWithEndpoints, type Json } from '../helpers/objects.js';
+import { configMap, ingress, ingressClass, serviceWithEndpoints, type Json } from '../helpers/objects.js';
 import { eventually, freePort, startPortero, type Portero } from '../helpers/portero.js';
 
 const A = 'nginx.ingress.kubernetes.io';
@@ -217,7 +217,7 @@ describe('ingress-nginx annotations: external authentication (auth-url)', () => 
 });
 
 function globalAuthConfigMap(data: Record<string, string>): Json {
-  return { apiVersion: 'v1', kind: 'ConfigMap', metadata: { namespace: 'ingress-nginx', name: 'ingress-nginx-controller' }, data };
+  return configMap('ingress-nginx-controller', data, 'ingress-nginx');
 }
 
 describe('the ConfigMap\'s global-auth-url: external auth for every Ingress', () => {

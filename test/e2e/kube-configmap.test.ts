@@ -8,12 +8,10 @@ import type { KubeApiServer } from '../kube-api-server/server.js';
 import { startBackend, type Backend } from '../helpers/backends.js';
 import { request } from '../helpers/http.js';
 import { kubeconfigFile, startApi } from '../helpers/kube.js';
-import { ingress, ingressClass, serviceWithEndpoints, type Json } from '../helpers/objects.js';
+import { configMap as sharedConfigMap, ingress, ingressClass, serviceWithEndpoints, type Json } from '../helpers/objects.js';
 import { eventually, startPortero, type Portero } from '../helpers/portero.js';
 
-function configMap(name: string, data: Record<string, string>, namespace = 'ingress-nginx'): Json {
-  return { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name, namespace }, data };
-}
+const configMap = (name: string, data: Record<string, string>, namespace = 'ingress-nginx'): Json => sharedConfigMap(name, data, namespace);
 
 describe('Kubernetes mode: the ingress-nginx ConfigMap', () => {
   let api: KubeApiServer;

@@ -111,6 +111,11 @@ export function tlsSecret(name: string, cert: string, key: string, namespace?: s
   };
 }
 
+/** A ConfigMap with string data (`--configmap`'s, or one an annotation names). */
+export function configMap(name: string, data: Record<string, string>, namespace = 'default'): Json {
+  return { apiVersion: 'v1', kind: 'ConfigMap', metadata: { namespace, name }, data };
+}
+
 export function ingressClass(name: string, controller: string, isDefault = false): Json {
   return {
     apiVersion: 'networking.k8s.io/v1',
