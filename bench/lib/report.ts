@@ -58,7 +58,7 @@ export function render(raw: Record<string, unknown>): string {
     out.push(
       '## Annotations: pay only for what you use',
       '',
-      'Two Porteros with the same Ingresses: (a) none annotated, (b) a tenth carrying a realistic mix of ingress-nginx annotations (redirect, rewrite-target with use-regex, enable-cors, timeouts, allowlist-source-range admitting the load generator, proxy-body-size; basic auth to be added). wrk against a host never annotated (*plain*), the host carrying the mix in (b) (*mix*), and hosts carrying one annotation each in (b). CPU µs per request of the HAProxy processes (user + system). Targets: mix (b)/(a) at most 1.10; plain (b)/(a) about 1.0.',
+      'Two Porteros with the same Ingresses: (a) none annotated, (b) a tenth carrying a realistic mix of ingress-nginx annotations (redirect, rewrite-target with use-regex, enable-cors, timeouts, allowlist-source-range admitting the load generator, proxy-body-size, basic auth with an `$apr1$` hash). wrk against a host never annotated (*plain*), the host carrying the mix in (b) (*mix*), and hosts carrying one annotation each in (b). CPU µs per request of the HAProxy processes (user + system). Targets: mix (b)/(a) at most 1.10; plain (b)/(a) about 1.0.',
       '',
     );
     for (const result of results.annotations) {

@@ -14,6 +14,7 @@
 //     Ingresses without annotations cost what they cost before;
 //   - each feature host in (b) over the plain host in (b).
 
+import { execFileSync } from 'node:child_process';
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { request } from 'node:http';
 import { join } from 'node:path';
@@ -31,15 +32,29 @@ const PATH = '/bench';
 const REGEX_PATH = '/bench(/|$)(.*)';
 
 /**
- * Basic auth (auth-type, auth-secret, auth-realm) is being built on branch
- * ann-auth. When it lands, put its annotations here (and the Secret in
- * BASIC_AUTH_OBJECTS); they then join the mix and get a feature row of
- * their own. The load generator must then send the credentials: set
- * BASIC_AUTH_HEADER to the `Authorization` header value.
+ * Basic auth (auth-type, auth-secret, auth-realm) with one user whose
+ * password hash is `$apr1$`, the format htpasswd writes by default (made by
+ * `openssl passwd -apr1`, as users do). The load generator sends the
+ * credentials to every host alike, so no host pays for more header bytes
+ * than another.
  */
-export const BASIC_AUTH_ANNOTATIONS = undefined as Readonly<Record<string, string>> | undefined;
-export const BASIC_AUTH_OBJECTS: readonly Record<string, unknown>[] = [];
-export const BASIC_AUTH_HEADER = undefined as string | undefined;
+const BASIC_AUTH_SECRET = 'bench-basic-auth';
+const BASIC_AUTH_PASSWORD = 'bench-password';
+export const BASIC_AUTH_ANNOTATIONS: Readonly<Record<string, string>> = {
+  [`${A}/auth-type`]: 'basic',
+  [`${A}/auth-secret`]: BASIC_AUTH_SECRET,
+  [`${A}/auth-realm`]: 'Authentication Required',
+};
+export const BASIC_AUTH_OBJECTS: readonly Record<string, unknown>[] = [
+  {
+    apiVersion: 'v1',
+    kind: 'Secret',
+    type: 'Opaque',
+    metadata: { name: BASIC_AUTH_SECRET, namespace: 'default' },
+    stringData: { auth: `bench:${execFileSync('openssl', ['passwd', '-apr1', BASIC_AUTH_PASSWORD], { encoding: 'utf8' }).trim()}\n` },
+  },
+];
+export const BASIC_AUTH_HEADER = `Basic ${Buffer.from(`bench:${BASIC_AUTH_PASSWORD}`).toString('base64')}`;
 
 /**
  * The realistic mix on a tenth of the Ingresses (and on the measured `mix`
@@ -60,7 +75,7 @@ export function mixAnnotations(measured: boolean): Record<string, string> {
     // Admits the load generator (loopback) and a realistic office range.
     [`${A}/allowlist-source-range`]: '127.0.0.0/8, 10.0.0.0/8, 192.168.0.0/16',
     [`${A}/proxy-body-size`]: '8m',
-    ...(BASIC_AUTH_ANNOTATIONS ?? {}),
+    ...BASIC_AUTH_ANNOTATIONS,
   };
 }
 
@@ -73,7 +88,7 @@ export const FEATURES: Readonly<Record<string, { annotations: Record<string, str
   'proxy-read-timeout': { annotations: { [`${A}/proxy-read-timeout`]: '120' } },
   'allowlist-source-range': { annotations: { [`${A}/allowlist-source-range`]: '127.0.0.0/8, 10.0.0.0/8' } },
   'proxy-body-size': { annotations: { [`${A}/proxy-body-size`]: '8m' } },
-  ...(BASIC_AUTH_ANNOTATIONS ? { 'basic auth': { annotations: { ...BASIC_AUTH_ANNOTATIONS } } } : {}),
+  'basic auth (apr1)': { annotations: { ...BASIC_AUTH_ANNOTATIONS } },
 };
 
 const featureHost = (index: number) => `feature-${index}.bench.test`;
@@ -155,12 +170,12 @@ interface Target {
 }
 
 /** Sent to every host alike (so that no host pays for more header bytes than another). */
-const EXTRA_HEADERS = BASIC_AUTH_HEADER ? [`Authorization: ${BASIC_AUTH_HEADER}`] : [];
+const EXTRA_HEADERS = [`Authorization: ${BASIC_AUTH_HEADER}`];
 
 /** The status one request gets (node:http: fetch does not send the Host header it is given). */
 function statusOf(port: number, host: string): Promise<number> {
   return new Promise((resolve, reject) => {
-    const req = request({ host: '127.0.0.1', port, path: PATH, headers: { host, ...(BASIC_AUTH_HEADER ? { authorization: BASIC_AUTH_HEADER } : {}) } }, (response) => {
+    const req = request({ host: '127.0.0.1', port, path: PATH, headers: { host, authorization: BASIC_AUTH_HEADER } }, (response) => {
       response.resume();
       response.on('end', () => resolve(response.statusCode ?? 0));
     });
