@@ -8,14 +8,16 @@ import { Agent, request } from 'node:http';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 
-async function send(port: number, host: string, count: number): Promise<void> {
+/** Sends `count` requests, one after the other; an answer other than 2xx or 3xx is an error (a 401 would measure the wrong work). */
+async function send(port: number, host: string, count: number, headers: Readonly<Record<string, string>>): Promise<void> {
   const agent = new Agent({ keepAlive: true, maxSockets: 1 });
   try {
     for (let i = 0; i < count; i += 1) {
       await new Promise<void>((resolve, reject) => {
-        const req = request({ host: '127.0.0.1', port, path: '/bench', headers: { host }, agent }, (response) => {
+        const req = request({ host: '127.0.0.1', port, path: '/bench', headers: { ...headers, host }, agent }, (response) => {
           response.resume();
-          response.on('end', () => resolve());
+          const status = response.statusCode ?? 0;
+          response.on('end', () => (status >= 200 && status < 400 ? resolve() : reject(new Error(`${host} answered ${status} under callgrind`))));
         });
         req.on('error', reject);
         req.end();
@@ -30,7 +32,7 @@ async function send(port: number, host: string, count: number): Promise<void> {
  * Total instructions HAProxy executes to start, serve `count` requests, stay
  * idle for `idleMs`, and stop; and how long serving the requests took.
  */
-async function totalInstructions(directory: string, configPath: string, port: number, host: string, count: number, idleMs = 0): Promise<{ instructions: number; servingMs: number }> {
+async function totalInstructions(directory: string, configPath: string, port: number, host: string, count: number, idleMs: number, headers: Readonly<Record<string, string>>): Promise<{ instructions: number; servingMs: number }> {
   const outDir = join(directory, `callgrind-${Date.now()}-${count}`);
   await rm(outDir, { recursive: true, force: true });
   await (await import('node:fs/promises')).mkdir(outDir, { recursive: true });
@@ -39,9 +41,13 @@ async function totalInstructions(directory: string, configPath: string, port: nu
   let up = false;
   for (let i = 0; i < 1200 && !up; i += 1) {
     try {
-      await send(port, host, 1);
+      await send(port, host, 1, headers);
       up = true;
-    } catch {
+    } catch (error) {
+      if (/under callgrind/.test((error as Error).message)) {
+        child.kill('SIGKILL');
+        throw error;
+      }
       await sleep(100);
     }
   }
@@ -50,7 +56,7 @@ async function totalInstructions(directory: string, configPath: string, port: nu
     throw new Error('HAProxy under valgrind did not come up');
   }
   const started = performance.now();
-  await send(port, host, count);
+  await send(port, host, count, headers);
   const servingMs = performance.now() - started;
   if (idleMs > 0) await sleep(idleMs);
   child.kill('SIGUSR1');
@@ -70,12 +76,12 @@ async function totalInstructions(directory: string, configPath: string, port: nu
  * requests took, divided by `high - low`. Start, stop and timed background
  * work (which grows with the number of servers) cancel out.
  */
-export async function instructionsPerRequest(directory: string, config: string, port: number, host: string, low = 200, high = 1200): Promise<number> {
+export async function instructionsPerRequest(directory: string, config: string, port: number, host: string, low = 200, high = 1200, headers: Readonly<Record<string, string>> = {}): Promise<number> {
   const path = join(directory, `callgrind-${port}.cfg`);
   await writeFile(path, config);
-  const a = await totalInstructions(directory, path, port, host, low);
-  const b = await totalInstructions(directory, path, port, host, high);
-  const c = await totalInstructions(directory, path, port, host, low, Math.max(0, b.servingMs - a.servingMs));
+  const a = await totalInstructions(directory, path, port, host, low, 0, headers);
+  const b = await totalInstructions(directory, path, port, host, high, 0, headers);
+  const c = await totalInstructions(directory, path, port, host, low, Math.max(0, b.servingMs - a.servingMs), headers);
   return Math.round((b.instructions - c.instructions) / (high - low));
 }
 

@@ -253,7 +253,7 @@ export async function annotations(work: string, size: number, upstreamPort: numb
         const [http, https] = [await freePort(), await freePort()];
         const config = standaloneCopy(await readFile(join(portero.stateDir, 'haproxy.cfg'), 'utf8'), http, https);
         // More requests at 1 Ingress, where it is cheap: the differences measured are a few thousand instructions.
-        return instructionsPerRequest(work, config, http, host, 200, size === 1 ? 4200 : 1200);
+        return instructionsPerRequest(work, config, http, host, 200, size === 1 ? 4200 : 1200, { authorization: BASIC_AUTH_HEADER });
       };
       const [plainA, plainB, mixA, mixB] = [await count(a, 'example.com'), await count(b, 'example.com'), await count(a, 'mix.bench.test'), await count(b, 'mix.bench.test')];
       instructions = { plainA, plainB, mixA, mixB, ratioPlain: round(plainB / plainA, 3), ratioMix: round(mixB / mixA, 3) };

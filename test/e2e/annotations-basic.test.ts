@@ -191,4 +191,44 @@ describe('ingress-nginx annotations: redirects, limits, timeouts, source lists',
     await portero.write('change.yaml', [annotated('change', 'change.ann.test', {})]);
     await eventually(async () => assert.equal(await status(), 200));
   });
+
+  test('a changed body size, read timeout or redirect target applies without a reload (settings.map); the live maps match the files', async () => {
+    const reloads = async () => (await portero.metric('portero_haproxy_reloads_total{reason="structural"}')) ?? 0;
+    const host = 'values.ann.test';
+    const post = async (bytes: number) => (await request({ port: portero.httpPort, host, method: 'POST', path: '/', body: 'x'.repeat(bytes) })).status;
+    const slow = async (ms: number) => (await request({ port: portero.httpPort, host, path: `/delay?ms=${ms}` })).status;
+    const values = (size: string, timeout: string) => ({ [`${A}/proxy-body-size`]: size, [`${A}/proxy-read-timeout`]: timeout, [`${A}/proxy-send-timeout`]: timeout });
+    await portero.write('values.yaml', [annotated('values', host, values('1k', '1'))]);
+    await eventually(async () => assert.equal(await post(1025), 413));
+    assert.equal(await slow(1500), 504);
+    const before = await reloads();
+    // Larger values: the first loaded section serves them, with other values.
+    await portero.write('values.yaml', [annotated('values', host, values('4k', '3'))]);
+    await eventually(async () => assert.equal(await post(2048), 200));
+    assert.equal(await post(4097), 413);
+    assert.equal(await slow(1500), 200);
+    // And back: the Ingress's first backend takes its own section again.
+    await portero.write('values.yaml', [annotated('values', host, values('1k', '1'))]);
+    await eventually(async () => assert.equal(await post(2048), 413));
+    assert.equal(await slow(1500), 504);
+    // A third value, while another Ingress of the same Service keeps the first ones: that needs a second section, so it reloads once.
+    await portero.write('values.yaml', [annotated('values', host, values('2k', '1')), annotated('values-twin', 'twin.ann.test', values('1k', '1'))]);
+    await eventually(async () => assert.equal(await post(2000), 200));
+    assert.equal((await request({ port: portero.httpPort, host: 'twin.ann.test', method: 'POST', path: '/', body: 'x'.repeat(2000) })).status, 413);
+    // The new worker may answer a moment before the reload is counted.
+    await eventually(async () => assert.equal(await reloads(), before + 1, 'two value sets of one Service need two sections'));
+    const reloaded = await reloads();
+    // Redirect targets: the location is a value, the code is not.
+    await portero.write('values.yaml', [annotated('values', host, { [`${A}/permanent-redirect`]: 'https://example.org/one' })]);
+    await eventually(async () => assert.equal((await request({ port: portero.httpPort, host, path: '/' })).headers.location, 'https://example.org/one'));
+    await eventually(async () => assert.equal(await reloads(), reloaded + 1, 'a redirect where there was none changes the rules'));
+    const withRedirect = reloaded + 1;
+    for (const target of ['https://example.org/two?x=%2F', 'http://other.example/three']) {
+      await portero.write('values.yaml', [annotated('values', host, { [`${A}/permanent-redirect`]: target })]);
+      await eventually(async () => assert.equal((await request({ port: portero.httpPort, host, path: '/' })).headers.location, target));
+    }
+    assert.equal(await reloads(), withRedirect, 'a new redirect target is a map entry');
+    await portero.filesSynced();
+    assert.ok(!portero.logs.some((line) => /differs from the files/.test(line)), 'the live maps match the files');
+  });
 });

@@ -4,7 +4,8 @@
 // - `add map` appends an entry, a duplicate when the key exists already;
 // - `set map` sets every entry with the key; `del map` removes every one;
 // - `prepare map` / `add map @V` / `commit map @V` replace a map whole;
-// - servers are added in maintenance, made ready, drained and deleted.
+// - servers are added in maintenance, made ready, drained and deleted;
+// - `add acl` / `del acl` change a pattern file loaded with `-f`.
 // `afterCommand` sees the state after each command, for checks of what a
 // request arriving between two commands would meet (candidates.map entries
 // must be there before a route names them, and stay until it no longer does).
@@ -16,6 +17,8 @@ export interface SimulatedState {
   maps: Map<string, [string, string][]>;
   /** `backend/server` → `address state`. */
   servers: Map<string, string>;
+  /** ACL pattern file → patterns in order, duplicates kept. */
+  acls: Map<string, string[]>;
 }
 
 function unescape(arg: string): string {
@@ -23,7 +26,7 @@ function unescape(arg: string): string {
 }
 
 export class RuntimeSimulator {
-  readonly state: SimulatedState = { maps: new Map(), servers: new Map() };
+  readonly state: SimulatedState = { maps: new Map(), servers: new Map(), acls: new Map() };
   readonly sent: string[] = [];
   private readonly versions = new Map<string, [string, string][]>();
   private nextVersion = 1;
@@ -42,6 +45,16 @@ export class RuntimeSimulator {
         return [line.slice(0, space), line.slice(space + 1)] as [string, string];
       });
     this.state.maps.set(file, entries);
+  }
+
+  /** Loads an ACL pattern file (`-f`) as a reload would. */
+  loadAcl(file: string, content: string): void {
+    this.state.acls.set(file, content.split('\n').filter(Boolean));
+  }
+
+  /** An ACL pattern file's patterns, sorted, duplicates kept. */
+  acl(file: string): string[] {
+    return [...(this.state.acls.get(file) ?? [])].sort();
   }
 
   /** A lookup in a map as map_str does it: the first entry with the key. */
@@ -68,6 +81,14 @@ export class RuntimeSimulator {
     let answer = '';
     if (noun === 'map') answer = this.mapCommand(verb!, words.slice(2), command.payload);
     else if (noun === 'server') answer = this.serverCommand(verb!, words.slice(2));
+    else if (noun === 'acl') {
+      // `add acl` appends (a duplicate too), `del acl` removes every equal pattern; an ACL file HAProxy never loaded is unknown.
+      const [file, pattern] = words.slice(2) as [string, string];
+      const patterns = this.state.acls.get(file);
+      if (!patterns) throw new Error(`Unknown ACL identifier: ${file} (the configuration never loaded it)`);
+      if (verb === 'add') patterns.push(pattern);
+      else if (verb === 'del') this.state.acls.set(file, patterns.filter((entry) => entry !== pattern));
+    }
     this.afterCommand?.(command.text);
     return answer;
   }

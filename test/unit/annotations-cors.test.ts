@@ -156,7 +156,7 @@ describe('CORS, upstream, access log and retry features → backend rules', () =
         '  http-request set-var(txn.portero_cors) str(*)',
         `  http-request return status 204 if METH_OPTIONS { var(txn.portero_cors) -m found }`,
         '  http-request redirect code 308 location https://%[req.hdr(host),field(1,:),lower]%[pathq] if !{ ssl_fc } !{ path_beg /.well-known/acme-challenge/ }',
-        '  acl portero_allow src 10.0.0.0/8',
+        '  acl portero_allow src -f /nonexistent/sources/backend.allow',
         '  http-request deny deny_status 403 if !portero_allow',
         ...corsResponse,
       ],
@@ -164,7 +164,7 @@ describe('CORS, upstream, access log and retry features → backend rules', () =
     ['upstream-vhost and connection-proxy-header', { upstreamHost: 'up.internal:8080', connectionHeader: 'close' }, ['  http-request set-header Host up.internal:8080', '  http-request set-header Connection "close"']],
     ['x-forwarded-prefix without a rewrite: nothing', { forwardedPrefix: '/api' }, []],
     ['x-forwarded-prefix with a rewrite', { forwardedPrefix: '/api', rewrite: { pattern: '/api(.*)', target: '/\\1' } }, ["  http-request replace-path '(?i)/api(.*)' '/\\1'", "  http-request set-header X-Forwarded-Prefix '/api'"]],
-    ['access log off comes first', { maxBodyBytes: 1, accessLogOff: true }, ['  http-request set-log-level silent', '  http-request deny deny_status 413 if { req.hdr_val(content-length) gt 1 }']],
+    ['access log off comes first', { maxBodyBytes: 1, accessLogOff: true }, ['  http-request set-log-level silent', '  http-request set-var(txn.portero_max_body) str(backend|max-body),map_str(/nonexistent/settings.map) if { req.hdr(content-length) -m found }', '  http-request deny deny_status 413 if { req.hdr_val(content-length),sub(txn.portero_max_body) gt 0 }']],
     [
       'retries: nginx conditions as retry-on keywords, POST/LOCK/PATCH not retried once sent',
       { nextUpstream: { on: ['error', 'timeout', 'http_502', 'http_429'], tries: 3, nonIdempotent: false } },

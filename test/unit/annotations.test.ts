@@ -4,6 +4,8 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import type { Features } from '../../src/model/features.js';
+import { settingEntries } from '../../src/dataplane/haproxy/features/settings.js';
+import { sourceListFile } from '../../src/dataplane/haproxy/features/source-lists.js';
 import { featureLines } from '../../src/dataplane/haproxy/render-features.js';
 import { ingress, serviceWithEndpoints } from '../helpers/objects.js';
 import { A, refusedTable, translateWith, validTable, type RefusedRow, type ValidRow } from '../helpers/annotations.js';
@@ -97,24 +99,32 @@ describe('features → backend rules', () => {
   const RULES: [string, Features, string[]][] = [
     ['nothing', {}, []],
     ['https redirect on 443 names no port', { httpsRedirect: true }, ['  http-request redirect code 308 location https://%[req.hdr(host),field(1,:),lower]%[pathq] if !{ ssl_fc } !{ path_beg /.well-known/acme-challenge/ }']],
-    ['a fixed redirect: quoted, % doubled', { redirect: { location: 'https://x.test/a?b=%2F#c', code: 301 } }, ["  http-request redirect location 'https://x.test/a?b=%%2F#c' code 301"]],
+    ['a fixed redirect: its location read from settings.map', { redirect: { location: 'https://x.test/a?b=%2F#c', code: 301 } }, ['  http-request redirect location %[str(backend|location),map_str(/nonexistent/settings.map)] code 301']],
     ['app root', { appRoot: '/app' }, ["  http-request redirect code 302 location '%[ssl_fc,iif(https,http)]://%[req.hdr(host)]/app' if { path / }"]],
-    ['body limit', { maxBodyBytes: 1024 }, ['  http-request deny deny_status 413 if { req.hdr_val(content-length) gt 1024 }']],
-    ['timeouts', { timeouts: { connectSeconds: 2, serverSeconds: 7200 } }, ['  timeout connect 2s', '  timeout server 7200s', '  timeout tunnel 7200s']],
-    ['denied comes first', { denied: true, maxBodyBytes: 1 }, ['  http-request return status 503 content-type text/plain string "503 Service Unavailable"', '  http-request deny deny_status 413 if { req.hdr_val(content-length) gt 1 }']],
+    ['body limit: only requests with a body read it', { maxBodyBytes: 1024 }, ['  http-request set-var(txn.portero_max_body) str(backend|max-body),map_str(/nonexistent/settings.map) if { req.hdr(content-length) -m found }', '  http-request deny deny_status 413 if { req.hdr_val(content-length),sub(txn.portero_max_body) gt 0 }']],
+    ['timeouts: connect fixed, server (and tunnel above an hour) from settings.map', { timeouts: { connectSeconds: 2, serverSeconds: 7200 } }, ['  timeout connect 2s', '  http-request set-timeout server str(backend|server-timeout),map_str(/nonexistent/settings.map)', '  http-request set-timeout tunnel str(backend|tunnel-timeout),map_str(/nonexistent/settings.map)']],
+    ['a server timeout under an hour leaves the tunnel timeout', { timeouts: { serverSeconds: 60 } }, ['  http-request set-timeout server str(backend|server-timeout),map_str(/nonexistent/settings.map)']],
+    ['denied comes first', { denied: true, maxBodyBytes: 1 }, ['  http-request return status 503 content-type text/plain string "503 Service Unavailable"', '  http-request set-var(txn.portero_max_body) str(backend|max-body),map_str(/nonexistent/settings.map) if { req.hdr(content-length) -m found }', '  http-request deny deny_status 413 if { req.hdr_val(content-length),sub(txn.portero_max_body) gt 0 }']],
   ];
   for (const [title, features, lines] of RULES) test(title, () => assert.deepEqual(featureLines(features, context), lines));
 
-  test('long source lists are split over several ACL lines', () => {
+  test('source lists are pattern files of the section, one address or range per line, the denylist first', () => {
     const sources = Array.from({ length: 40 }, (_, i) => `10.0.${i}.0/24`);
-    const lines = featureLines({ allowSources: sources }, context);
-    assert.equal(lines.filter((line) => line.startsWith('  acl portero_allow src ')).length, 3);
-    assert.equal(lines.at(-1), '  http-request deny deny_status 403 if !portero_allow');
+    assert.deepEqual(featureLines({ allowSources: sources, denySources: ['10.0.1.7'] }, { ...context, genDir: '/s/gen-1', section: 'default_app_80.abc' }), [
+      '  acl portero_deny src -f /s/gen-1/sources/default_app_80.abc.deny',
+      '  http-request deny deny_status 403 if portero_deny',
+      '  acl portero_allow src -f /s/gen-1/sources/default_app_80.abc.allow',
+      '  http-request deny deny_status 403 if !portero_allow',
+    ]);
+    assert.equal(sourceListFile(sources), sources.map((source) => `${source}\n`).join(''));
   });
 
   test('a value that slipped past the annotation grammar is never rendered', () => {
-    assert.throws(() => featureLines({ redirect: { location: "https://x.test/' bind", code: 301 } }, context));
-    assert.throws(() => featureLines({ allowSources: ['10.0.0.0/8 || 1'] }, context));
+    // Values read at runtime are checked where they are written: settings.map and the source lists.
+    assert.throws(() => settingEntries('section', { redirect: { location: "https://x.test/' bind", code: 301 } }));
+    assert.throws(() => sourceListFile(['10.0.0.0/8 || 1']));
+    assert.throws(() => sourceListFile(['10.0.0.0/8\n0.0.0.0/0']));
+    assert.throws(() => featureLines({ allowSources: ['10.0.0.0/8'] }, { ...context, section: '../x' }));
     assert.throws(() => featureLines({ appRoot: '/a\nb' }, context));
   });
 });

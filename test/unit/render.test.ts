@@ -116,15 +116,16 @@ describe('rendering a model', () => {
   test('backends without a section or spare answer 503; spares carry the backends given to them', () => {
     const model = sampleModel('PEM');
     const structure = { ...structureFor({ ...model, backends: [] }), spares: 2 };
-    const assigned = new BackendNames(structure).assign(['default_api_8080'], 0);
-    assert.ok(assigned);
+    const assigned = new BackendNames(structure).assign(model.backends.filter((backend) => backend.id === 'default_api_8080'), 0);
+    assert.ok('names' in assigned);
     const prefix = mapContents(model, assigned.names).prefix.map((entry) => `${entry.key} ${entry.value.text}`);
     assert.ok(prefix.includes('a.example.com/ portero:unavailable'), 'default_web_80 has neither section nor spare');
     const config = renderConfig(model, settings, '/s/gen-1', assigned.names);
     assert.match(config, /^backend portero:spare:0\n {2}balance roundrobin\n {2}server 10\.0\.0\.1_8080 10\.0\.0\.1:8080\n/m);
     assert.match(config, /^backend portero:spare:1\n {2}balance roundrobin\n?$/m);
     assert.equal(assigned.names.structure.backends.size, 0);
-    assert.equal(new BackendNames(structure).assign(['a', 'b', 'c'], 0), undefined, 'no spare left');
+    const three = ['a', 'b', 'c'].map((name) => ({ ...model.backends[0]!, id: `default_${name}_80` }));
+    assert.deepEqual(new BackendNames(structure).assign(three, 0), { reason: 'spares-exhausted', detail: 'the spare backends for new Services are used up' }, 'no spare left');
   });
 
   test('keys are written 0600, everything else 0644', () => {

@@ -48,6 +48,8 @@ export const GENERATION_FILES = {
   candidatesMap: 'candidates.map',
   passthroughMap: 'passthrough.map',
   backendsMap: 'backends.map',
+  /** `<section>|<setting>` → the value a backend section's rule reads (features/settings.ts). */
+  settingsMap: 'settings.map',
   crtList: 'crt-list.txt',
   certsDir: 'certs',
   error503: '503.http',

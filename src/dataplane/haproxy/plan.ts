@@ -9,7 +9,7 @@ import { backendsById, levelsByHost, type Backend, type Certificate, type Model 
 import { fragment, type MapEntry, type Safe } from './config-lines.js';
 import { cookieKey, serverOptions } from './features/backend.js';
 import { clientAuthRules } from './features/client-auth.js';
-import { backendEntries, catchAllEntries, levelEntries, mapContents, passthroughEntries, redirectEntries, regexLevels, sameNamesFor, type MapContents, type MapName } from './render-files.js';
+import { backendEntries, catchAllEntries, levelEntries, mapContents, passthroughEntries, redirectEntries, regexLevels, sameNamesFor, settingsEntries, sourceListContents, type MapContents, type MapName } from './render-files.js';
 import { backupServerName, serverName } from './render-config.js';
 import { MAX_PAYLOAD_BYTES } from './runtime.js';
 import { misfit, type BackendNames } from './structure.js';
@@ -53,6 +53,14 @@ export interface CertificateChanges {
   defaultPem?: string;
 }
 
+/** Addresses added to and removed from one pattern file of a section's source list (features/source-lists.ts). */
+export interface SourceListChange {
+  /** Relative to the generation directory. */
+  path: string;
+  add: string[];
+  remove: string[];
+}
+
 export interface RuntimePlan {
   kind: 'runtime';
   names: BackendNames;
@@ -60,6 +68,7 @@ export interface RuntimePlan {
   addServers: ServerChange[];
   removeServers: ServerChange[];
   maps: Record<MapName, MapDiff>;
+  sourceLists: SourceListChange[];
   certificates: CertificateChanges;
 }
 
@@ -91,22 +100,32 @@ function serverChanges(backend: string, model: Backend): ServerChange[] {
   return [...primary, ...backups];
 }
 
+/**
+ * Servers to add and remove, section by section: a section may change hands
+ * (a backend takes the section of one that left, structure.ts), so the
+ * servers wanted in each touched section are compared with those it has,
+ * whichever backends they belong to. (A section has one backend in each
+ * table, so an untouched backend never shares a touched section.)
+ */
 function diffServers(previous: Model, next: Model, before: BackendNames, after: BackendNames): { add: ServerChange[]; remove: ServerChange[] } {
-  const add: ServerChange[] = [];
-  const remove: ServerChange[] = [];
+  const existing = new Map<string, ServerChange>();
+  const wanted = new Map<string, ServerChange>();
+  const collect = (into: Map<string, ServerChange>, name: string | undefined, backend: Backend | undefined) => {
+    if (name && backend) for (const change of serverChanges(name, backend)) into.set(`${change.backend}/${change.server}`, change);
+  };
   const old = backendsById(previous);
-  const diffOne = (was: Backend | undefined, is: Backend | undefined, id: string) => {
+  const touch = (was: Backend | undefined, is: Backend | undefined, id: string) => {
     const oldName = was ? before.nameOf(id) : undefined;
     const newName = is ? after.nameOf(id) : undefined;
     if (was === is && oldName === newName) return;
-    const existing = new Map(oldName && was ? serverChanges(oldName, was).map((change) => [`${change.backend}/${change.server}`, change]) : []);
-    const wanted = new Map(newName && is ? serverChanges(newName, is).map((change) => [`${change.backend}/${change.server}`, change]) : []);
-    for (const [key, change] of wanted) if (!existing.has(key)) add.push(change);
-    for (const [key, change] of existing) if (!wanted.has(key)) remove.push(change);
+    collect(existing, oldName, was);
+    collect(wanted, newName, is);
   };
-  for (const backend of next.backends) diffOne(old.get(backend.id), backend, backend.id);
+  for (const backend of next.backends) touch(old.get(backend.id), backend, backend.id);
   const current = backendsById(next);
-  for (const [id, backend] of old) if (!current.has(id)) diffOne(backend, undefined, id);
+  for (const [id, backend] of old) if (!current.has(id)) touch(backend, undefined, id);
+  const add = [...wanted].filter(([key]) => !existing.has(key)).map(([, change]) => change);
+  const remove = [...existing].filter(([key]) => !wanted.has(key)).map(([, change]) => change);
   return { add, remove };
 }
 
@@ -149,7 +168,7 @@ function sameHosts(a: readonly string[], b: readonly string[]): boolean {
   return a.length === b.length && a.every((host, i) => host === b[i]);
 }
 
-const MAP_NAMES: readonly MapName[] = ['hosts', 'exact', 'prefix', 'regex', 'canary', 'candidates', 'redirect', 'passthrough', 'backends'];
+const MAP_NAMES: readonly MapName[] = ['hosts', 'exact', 'prefix', 'regex', 'canary', 'candidates', 'redirect', 'passthrough', 'backends', 'settings'];
 
 function sameSet(a: ReadonlySet<string>, b: ReadonlySet<string>): boolean {
   return a.size === b.size && [...a].every((item) => b.has(item));
@@ -183,8 +202,23 @@ function diffMaps(previous: Model, next: Model, before: BackendNames, after: Bac
     touched.redirect.note(redirectEntries(previous.redirectHosts, regexBefore), redirectEntries(next.redirectHosts, regexAfter));
   }
   if (before !== after) touched.backends.note(backendEntries(before), backendEntries(after));
+  if (before !== after || previous.backends !== next.backends) touched.settings.note(settingsEntries(previous, before), settingsEntries(next, after));
   if (before !== after || previous.passthrough !== next.passthrough) touched.passthrough.note(passthroughEntries(previous, before), passthroughEntries(next, after));
   return Object.fromEntries(MAP_NAMES.map((name) => [name, touched[name].diff(nextContent(name))])) as Record<MapName, MapDiff>;
+}
+
+/** Source lists, by pattern file; a section without an occupant has an empty list (so the next one starts from nothing). */
+function diffSourceLists(previous: Model, next: Model, before: BackendNames, after: BackendNames): SourceListChange[] {
+  const was = sourceListContents(previous, before);
+  const is = sourceListContents(next, after);
+  const changes: SourceListChange[] = [];
+  for (const path of new Set([...was.keys(), ...is.keys()])) {
+    const old = new Set(was.get(path) ?? []);
+    const now = new Set(is.get(path) ?? []);
+    const change = { path, add: [...now].filter((source) => !old.has(source)), remove: [...old].filter((source) => !now.has(source)) };
+    if (change.add.length + change.remove.length > 0) changes.push(change);
+  }
+  return changes.sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
 }
 
 function diffCertificates(previous: Model, next: Model): CertificateChanges {
@@ -220,7 +254,7 @@ export function changeCounts(plan: RuntimePlan): RuntimeCounts {
   const c = plan.certificates;
   return {
     servers: plan.addServers.length + plan.removeServers.length,
-    maps: Object.values(plan.maps).reduce((sum, diff) => sum + diffSize(diff), 0),
+    maps: Object.values(plan.maps).reduce((sum, diff) => sum + diffSize(diff), 0) + plan.sourceLists.reduce((sum, change) => sum + change.add.length + change.remove.length, 0),
     certificates: c.add.length + c.update.length + c.relist.length + c.remove.length + (c.defaultPem === undefined ? 0 : 1),
   };
 }
@@ -233,11 +267,8 @@ export function isEmptyPlan(plan: RuntimePlan): boolean {
 export function planChange(live: LiveState, next: Model): Plan {
   const missing = misfit(live.names.structure, next);
   if (missing) return { kind: 'reload', reason: 'structural', detail: missing };
-  const assigned = live.names.assign(
-    next.backends.map((backend: Backend) => backend.id),
-    live.sparesUsed,
-  );
-  if (!assigned) return { kind: 'reload', reason: 'spares-exhausted', detail: 'the spare backends for new Services are used up' };
+  const assigned = live.names.assign(next.backends, live.sparesUsed);
+  if ('reason' in assigned) return { kind: 'reload', ...assigned };
   const oversized = [...next.certificates, next.defaultCertificate].find((certificate) => Buffer.byteLength(certificate.pem) > MAX_PAYLOAD_BYTES);
   if (oversized) return { kind: 'reload', reason: 'oversized', detail: `certificate ${oversized.id} is too large for the runtime API` };
 
@@ -255,6 +286,7 @@ export function planChange(live: LiveState, next: Model): Plan {
     addServers: servers.add,
     removeServers: servers.remove,
     maps: diffMaps(live.model, next, live.names, assigned.names),
+    sourceLists: live.names !== assigned.names || live.model.backends !== next.backends ? diffSourceLists(live.model, next, live.names, assigned.names) : [],
     certificates,
   };
   return isEmptyPlan(plan) ? { kind: 'unchanged' } : plan;

@@ -328,7 +328,7 @@ function backendSection(name: string, backend: Backend | undefined, context: Fea
     c.line`backend ${c.ident(name)}`,
     ...backendSettingLines(backend),
     ...customErrorRequestLines(backend),
-    ...featureLines(backend?.features, context, backend?.authEndpoints),
+    ...featureLines(backend?.features, { ...context, section: name }, backend?.authEndpoints),
     ...customErrorResponseLines(backend),
     ...(backend?.endpoints ?? []).map((endpoint) => {
       const server = c.fragment`server ${serverName(endpoint.address, endpoint.port)} ${c.address(endpoint.address, endpoint.port)}`;

@@ -15,8 +15,10 @@ import { corsRequestLines, corsResponseLines } from './features/cors.js';
 import { extAuthRequestLines, extAuthResponseLines } from './features/ext-auth.js';
 import { hostRedirectLines, limitLines } from './features/limits.js';
 import { snippetRequestLines, snippetResponseLines } from './features/snippet.js';
-import { sourceAcl } from './features/source-acl.js';
+import { settingSample, settingValues, type SettingName } from './features/settings.js';
+import { sourceListLines } from './features/source-lists.js';
 import { accessLogLines, retryLines, upstreamHeaderLines } from './features/upstream.js';
+import { GENERATION_FILES } from './layout.js';
 
 export interface FeatureContext {
   httpsPort: number;
@@ -24,6 +26,8 @@ export interface FeatureContext {
   genDir?: string;
   /** For redirects that keep the scheme; 80 when absent. */
   httpPort?: number;
+  /** The name of the section the lines are for: the key of its values in settings.map (features/settings.ts). */
+  section?: string;
 }
 
 const ACME = '!{ path_beg /.well-known/acme-challenge/ }';
@@ -42,10 +46,14 @@ export function featureLines(features: Features | undefined, context: FeatureCon
   const lines: string[] = [...accessLogLines(features)];
   const timeouts = features.timeouts;
   if (timeouts?.connectSeconds !== undefined) lines.push(c.line`  timeout connect ${c.duration(`${timeouts.connectSeconds}s`)}`);
-  if (timeouts?.serverSeconds !== undefined) {
-    lines.push(c.line`  timeout server ${c.duration(`${timeouts.serverSeconds}s`)}`);
-    // WebSockets: nginx's read timeout governs them too; never shorter than the default hour.
-    if (timeouts.serverSeconds > 3600) lines.push(c.line`  timeout tunnel ${c.duration(`${timeouts.serverSeconds}s`)}`);
+  // Values that change at runtime are read from settings.map (features/settings.ts).
+  const section = context.section ?? 'backend';
+  const settingsMap = `${context.genDir ?? '/nonexistent'}/${GENERATION_FILES.settingsMap}`;
+  const setting = (name: SettingName) => settingSample(settingsMap, section, name);
+  for (const { name } of settingValues(features)) {
+    // WebSockets: nginx's read timeout governs them too; never shorter than the default hour (settings.ts).
+    if (name === 'server-timeout') lines.push(c.line`  http-request set-timeout server ${setting(name)}`);
+    if (name === 'tunnel-timeout') lines.push(c.line`  http-request set-timeout tunnel ${setting(name)}`);
   }
   if (features.appRoot !== undefined) {
     // Absolute, from the request's scheme and Host, as nginx's `$scheme://$http_host<app-root>`.
@@ -57,23 +65,21 @@ export function featureLines(features: Features | undefined, context: FeatureCon
   // A denied location has no CORS in ingress-nginx either.
   const cors = features.denied ? undefined : features.cors;
   lines.push(...corsRequestLines(cors));
-  if (features.redirect) lines.push(c.line`  http-request redirect location '${c.logFormatText(features.redirect.location)}' code ${c.int(features.redirect.code)}`);
+  if (features.redirect) lines.push(c.line`  http-request redirect location %[${setting('location')}] code ${c.int(features.redirect.code)}`);
   if (features.httpsRedirect) lines.push(httpsRedirect(context, features.httpsRedirectCode));
   lines.push(...snippetRequestLines(features.snippet));
   // nginx's preaccess phase (limits) comes after the redirects and before the access lists.
   if (features.limits) lines.push(...limitLines(features.limits));
-  if (features.denySources) {
-    lines.push(...sourceAcl('portero_deny', features.denySources), '  http-request deny deny_status 403 if portero_deny');
-  }
-  if (features.allowSources) {
-    lines.push(...sourceAcl('portero_allow', features.allowSources), '  http-request deny deny_status 403 if !portero_allow');
-  }
+  // Pattern files of the section, changed at runtime (features/source-lists.ts).
+  lines.push(...sourceListLines(section, features, context.genDir ?? '/nonexistent'));
   // nginx's access phase checks the access lists, then the credentials.
   if (features.basicAuth) lines.push(...basicAuthLines(features.basicAuth, context.genDir ?? '/nonexistent'));
   // nginx's access phase: auth_request comes after allow/deny, before the body and the rewrite (X-Original-URL is the URI as asked).
   if (features.externalAuth) lines.push(...extAuthRequestLines(features.externalAuth, authEndpoints));
   if (features.maxBodyBytes !== undefined) {
-    lines.push(c.line`  http-request deny deny_status 413 if { req.hdr_val(content-length) gt ${c.int(features.maxBodyBytes)} }`);
+    // Only requests with a body pay for the lookup.
+    lines.push(c.line`  http-request set-var(txn.portero_max_body) ${setting('max-body')} if { req.hdr(content-length) -m found }`);
+    lines.push('  http-request deny deny_status 413 if { req.hdr_val(content-length),sub(txn.portero_max_body) gt 0 }');
   }
   if (features.rewrite) {
     // nginx's `rewrite (?i)<path> <target> break`: an unanchored match replaces the whole path; the query is kept.

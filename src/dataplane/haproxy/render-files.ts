@@ -46,6 +46,8 @@ import { EXT_AUTH_LUA } from './features/ext-auth-lua.js';
 import { basicAuthFiles } from './features/basic-auth.js';
 import { clientAuthFiles, clientAuthRules, type ClientAuthRule } from './features/client-auth.js';
 import { CUSTOM_ERRORS_LUA, CUSTOM_ERRORS_LUA_FILE } from './features/custom-errors.js';
+import { settingEntries } from './features/settings.js';
+import { sourceListFile, sourceLists } from './features/source-lists.js';
 import { SPARE_PREFIX, type BackendNames } from './structure.js';
 
 export const HOSTLESS_LEVEL = '_';
@@ -133,6 +135,8 @@ export interface MapContents {
   passthrough: MapEntry[];
   /** HAProxy backend name → `namespace/service:port`, for access logs (spare backends especially). */
   backends: MapEntry[];
+  /** `<section>|<setting>` → a value its rules read (features/settings.ts). */
+  settings: MapEntry[];
 }
 
 export type MapName = keyof MapContents;
@@ -146,6 +150,7 @@ export const MAP_FILES: Readonly<Record<MapName, string>> = {
   candidates: GENERATION_FILES.candidatesMap,
   passthrough: GENERATION_FILES.passthroughMap,
   backends: GENERATION_FILES.backendsMap,
+  settings: GENERATION_FILES.settingsMap,
 };
 
 /** The hosts, exact, prefix and regex entries of one host level. */
@@ -257,8 +262,48 @@ export function backendEntries(names?: BackendNames): MapEntry[] {
   return entries.sort(byKey);
 }
 
+/**
+ * The settings.map entries: the runtime values of each backend with a
+ * section (its own, or one it was given since: structure.ts), under that
+ * section's name. Backends without features have none.
+ */
+export function settingsEntries(model: Model, names?: BackendNames): MapEntry[] {
+  const entries: MapEntry[] = [];
+  for (const backend of model.backends) {
+    if (!backend.features) continue;
+    const section = names ? names.nameOf(backend.id) : backend.id;
+    if (section !== undefined) entries.push(...settingEntries(section, backend.features));
+  }
+  return entries.sort(byKey);
+}
+
+/**
+ * The source lists of the sections (features/source-lists.ts), by pattern
+ * file: each backend's lists under the name of the section serving it.
+ */
+export function sourceListContents(model: Model, names?: BackendNames): Map<string, readonly string[]> {
+  const lists = new Map<string, readonly string[]>();
+  for (const backend of model.backends) {
+    if (!backend.features?.allowSources && !backend.features?.denySources) continue;
+    const section = names ? names.nameOf(backend.id) : backend.id;
+    if (section !== undefined) for (const list of sourceLists(section, backend.features)) lists.set(list.path, list.sources);
+  }
+  return lists;
+}
+
 export function mapContents(model: Model, names?: BackendNames): MapContents {
-  const maps: MapContents = { hosts: [], exact: [], prefix: [], redirect: redirectEntries(model.redirectHosts, regexLevels(model)), regex: [], canary: [], candidates: [], passthrough: passthroughEntries(model, names), backends: backendEntries(names) };
+  const maps: MapContents = {
+    hosts: [],
+    exact: [],
+    prefix: [],
+    redirect: redirectEntries(model.redirectHosts, regexLevels(model)),
+    regex: [],
+    canary: [],
+    candidates: [],
+    passthrough: passthroughEntries(model, names),
+    backends: backendEntries(names),
+    settings: settingsEntries(model, names),
+  };
   for (const level of model.levels) {
     const entries = levelEntries(level, names);
     maps.hosts.push(...entries.hosts);
@@ -325,5 +370,6 @@ export function renderFiles(model: Model, genDir: string, names?: BackendNames):
   const byId = new Map(model.backends.map((backend) => [backend.id, backend]));
   const featured = names ? [...names.structure.backends.keys()].map((id) => byId.get(id)?.features) : model.backends.map((backend) => backend.features);
   files.push(...basicAuthFiles(featured));
+  for (const [path, sources] of sourceListContents(model, names)) files.push({ path, content: sourceListFile(sources), mode: 0o644 });
   return files;
 }

@@ -10,9 +10,9 @@
 // capability needs a reason in REASONS to compile, and the check that a model
 // fits is one generic loop over the keys.
 
-import { featuresKey } from '../../model/features.js';
 import { clientAuthRules, type ClientAuthRule } from './features/client-auth.js';
-import type { Backend, Model, Scope } from '../../model/model.js';
+import { shapeKey } from './features/settings.js';
+import { parseBackendId, type Backend, type Model, type Scope } from '../../model/model.js';
 import type { GlobalSettings } from '../../model/globals.js';
 
 /**
@@ -127,7 +127,8 @@ export function capabilitiesFor(model: Model): Capabilities {
 
 /**
  * What a backend section holds besides its servers (which change at
- * runtime): its features, which render-features.ts turns into lines. Equal
+ * runtime): its features, which render-features.ts turns into lines, less
+ * the values its rules read from settings.map (features/settings.ts). Equal
  * settings mean the section can serve the backend; a spare has the settings
  * of a backend without features (`''`).
  */
@@ -138,7 +139,7 @@ export function backendSettings(backend: Pick<Backend, 'features' | 'authEndpoin
   const auth = backend.authEndpoints ? ` auth=${list(backend.authEndpoints)}` : '';
   // So are the error backend's, with custom-http-errors (features/custom-errors.ts).
   const errors = backend.features.customErrors ? ` errors=${list(backend.backupEndpoints ?? [])}` : '';
-  return `${featuresKey(backend.features)}${auth}${errors}`;
+  return `${shapeKey(backend.features)}${auth}${errors}`;
 }
 
 export interface Structure {
@@ -165,12 +166,9 @@ export function structureFor(model: Model): Structure {
 }
 
 function backendMisfit(structure: Structure, backends: readonly Backend[]): string | undefined {
-  const spare = backendSettings(undefined);
   for (const backend of backends) {
     const loaded = structure.backends.get(backend.id);
-    const wanted = backendSettings(backend);
-    if (loaded !== undefined && loaded !== wanted) return `the settings of backend ${backend.id} changed`;
-    if (loaded === undefined && wanted !== spare) return `new backend ${backend.id} needs settings a spare backend lacks`;
+    if (loaded !== undefined && loaded !== backendSettings(backend)) return `the settings of backend ${backend.id} changed`;
   }
   return undefined;
 }
@@ -178,7 +176,7 @@ function backendMisfit(structure: Structure, backends: readonly Backend[]): stri
 // Backend lists are immutable and shared between models while no backend changes.
 const backendChecks = new WeakMap<readonly Backend[], { structure: Structure; misfit: string | undefined }>();
 
-/** Why the model does not fit the structure; undefined when it fits (spares aside, see BackendNames.assign). */
+/** Why the model does not fit the structure; undefined when it fits (new backends aside: BackendNames.assign finds them a section). */
 export function misfit(structure: Structure, model: Model): string | undefined {
   const needed = capabilitiesFor(model);
   for (const key of Object.keys(needed) as (keyof Capabilities)[]) {
@@ -191,18 +189,54 @@ export function misfit(structure: Structure, model: Model): string | undefined {
   return result;
 }
 
+/** A backend that could not be given a section: HAProxy must reload. */
+export interface Unassignable {
+  reason: 'spares-exhausted' | 'structural';
+  detail: string;
+}
+
+/** The id of the Service port a backend id serves (`ns_svc_80` of `ns_svc_80.3f9a0c1b2d`). */
+function baseOf(id: string): string | undefined {
+  const parts = parseBackendId(id);
+  return parts ? `${parts.namespace}_${parts.service}_${parts.port}` : undefined;
+}
+
+// The loaded sections by the Service port they serve, built once per structure.
+const sectionsByBase = new WeakMap<Structure, ReadonlyMap<string, readonly string[]>>();
+
+function sectionsOf(structure: Structure, base: string): readonly string[] {
+  let index = sectionsByBase.get(structure);
+  if (!index) {
+    const built = new Map<string, string[]>();
+    for (const id of structure.backends.keys()) {
+      const key = baseOf(id);
+      if (key !== undefined) built.set(key, [...(built.get(key) ?? []), id]);
+    }
+    index = built;
+    sectionsByBase.set(structure, index);
+  }
+  return index.get(base) ?? [];
+}
+
 /**
  * The HAProxy backend name of each model backend: its own section when it had
- * one at reload time, else the spare it was given since.
+ * one at reload time; else a section it was given since: a spare (backends
+ * without features), or the section of a backend of the same Service port
+ * and the same settings that has left the model (features/settings.ts: a
+ * changed timeout, body size or redirect target makes another backend id,
+ * served by the same rules with other values in settings.map).
  */
 export class BackendNames {
   constructor(
     readonly structure: Structure,
     private readonly spareOf: ReadonlyMap<string, number> = new Map(),
+    private readonly sectionOf: ReadonlyMap<string, string> = new Map(),
   ) {}
 
   nameOf(id: string): string | undefined {
     if (this.structure.backends.has(id)) return id;
+    const section = this.sectionOf.get(id);
+    if (section !== undefined) return section;
     const spare = this.spareOf.get(id);
     return spare === undefined ? undefined : `${SPARE_PREFIX}${spare}`;
   }
@@ -212,19 +246,43 @@ export class BackendNames {
   }
 
   /**
-   * Gives spares to the ids that have no name yet; undefined when the pool
-   * runs out. When every id has a name already, the table is this very one.
+   * Gives a section to each backend that has none yet: a spare, or the
+   * loaded section of a departed backend of the same Service port and
+   * settings. A section given earlier is given up when its own backend
+   * comes back (and its taker looks again) or its taker leaves. When every
+   * backend keeps its name, the table is this very one.
    */
-  assign(ids: readonly string[], used: number): { names: BackendNames; used: number } | undefined {
+  assign(backends: readonly Backend[], used: number): { names: BackendNames; used: number } | Unassignable {
+    let present: Set<string> | undefined;
+    const isPresent = (id: string) => (present ??= new Set(backends.map((backend) => backend.id))).has(id);
+    let sectionOf: Map<string, string> | undefined;
+    const drop = (id: string) => (sectionOf ??= new Map(this.sectionOf)).delete(id);
+    for (const [id, section] of this.sectionOf) if (!isPresent(id) || isPresent(section)) drop(id);
     let spareOf: Map<string, number> | undefined;
     let next = used;
-    for (const id of ids) {
-      if (this.nameOf(id) !== undefined || spareOf?.has(id)) continue;
-      if (next >= this.structure.spares) return undefined;
-      spareOf ??= new Map(this.spareOf);
-      spareOf.set(id, next);
-      next += 1;
+    for (const backend of backends) {
+      const id = backend.id;
+      if (this.structure.backends.has(id) || this.spareOf.has(id) || spareOf?.has(id)) continue;
+      const given = (sectionOf ?? this.sectionOf).get(id);
+      const settings = backendSettings(backend);
+      if (given !== undefined) {
+        // The settings outside the features (an auth service's addresses) may have changed.
+        if (this.structure.backends.get(given) === settings) continue;
+        drop(id);
+      }
+      if (settings === backendSettings(undefined)) {
+        if (next >= this.structure.spares) return { reason: 'spares-exhausted', detail: 'the spare backends for new Services are used up' };
+        (spareOf ??= new Map(this.spareOf)).set(id, next);
+        next += 1;
+        continue;
+      }
+      const taken = new Set((sectionOf ?? this.sectionOf).values());
+      const base = baseOf(id);
+      const free = base === undefined ? undefined : sectionsOf(this.structure, base).find((section) => !isPresent(section) && !taken.has(section) && this.structure.backends.get(section) === settings);
+      if (free === undefined) return { reason: 'structural', detail: `new backend ${id} needs settings no free section has` };
+      (sectionOf ??= new Map(this.sectionOf)).set(id, free);
     }
-    return spareOf ? { names: new BackendNames(this.structure, spareOf), used: next } : { names: this, used };
+    if (!spareOf && !sectionOf) return { names: this, used };
+    return { names: new BackendNames(this.structure, spareOf ?? this.spareOf, sectionOf ?? this.sectionOf), used: next };
   }
 }

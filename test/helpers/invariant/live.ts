@@ -102,6 +102,16 @@ export async function compareLiveWithFiles(stateDir: string): Promise<LiveCompar
     reportDiff(diffs, base(path, genDir), 'live', 'in the file', live, file);
   }
 
+  // Source lists (pattern files of sections, changed with add/del acl): each equal to its file; a file gone (its section has no occupant) is empty.
+  const aclFiles = [...new Set([...(await cli('show acl')).matchAll(/^\S+ \((\/[^)]+\/sources\/[^)]+)\)/gm)].map((match) => match[1]!))].sort();
+  const configAcls = [...new Set([...loaded.config.matchAll(/ src -f (\S+)/g)].map((match) => match[1]!))].sort();
+  reportDiff(diffs, 'source lists held', 'in HAProxy', 'in haproxy.cfg', aclFiles, configAcls);
+  for (const path of aclFiles) {
+    const live = (await cli(`show acl ${path}`)).split('\n').filter((line) => line.trim() !== '').map((line) => line.split(' ').slice(1).join(' ')).sort();
+    const file = mapLines(await readFile(path, 'utf8').catch(() => ''));
+    reportDiff(diffs, base(path, genDir), 'live', 'in the file', live, file);
+  }
+
   // Backends and servers.
   const liveBackends = (await cli('show backend')).split('\n').filter((line) => line.trim() !== '' && !line.startsWith('#')).sort();
   reportDiff(diffs, 'backends', 'in HAProxy', 'in haproxy.cfg', liveBackends, [...loaded.backends.keys()].sort());

@@ -35,6 +35,8 @@ const unescape = (text: string) => text.replace(/\\;/g, ';');
 /** An HAProxy worker's runtime state, driven by runtime API commands. */
 export class SimulatedHaproxy {
   readonly maps = new Map<string, Entry[]>();
+  /** ACL pattern files loaded with `-f` (sections' source lists) → patterns. */
+  readonly acls = new Map<string, string[]>();
   readonly servers = new Map<string, Map<string, SimServer>>();
   readonly certificates = new Map<string, string>();
   private readonly transactions = new Map<string, string>();
@@ -48,6 +50,8 @@ export class SimulatedHaproxy {
   /** What a (re)load from files gives: `files` are paths → contents, `backends` the config's sections and servers. */
   load(files: ReadonlyMap<string, string>, mapPaths: readonly string[], crtList: string, backends: ReadonlyMap<string, ReadonlyMap<string, string>>): void {
     this.maps.clear();
+    this.acls.clear();
+    for (const [path, text] of files) if (path.includes('/sources/')) this.acls.set(path, text.split('\n').filter((line) => line !== ''));
     this.servers.clear();
     this.certificates.clear();
     this.transactions.clear();
@@ -139,6 +143,14 @@ export class SimulatedHaproxy {
         if (!pending || pending.version !== version) return 'Unknown map version.';
         this.maps.set(words[3]!, pending.entries);
         this.versions.delete(words[3]!);
+        return '';
+      }
+      case 'add acl':
+      case 'del acl': {
+        const patterns = this.acls.get(words[2]!);
+        if (!patterns) return 'Unknown ACL identifier. Please use #<id> or <file>.';
+        if (verb === 'add acl') patterns.push(words[3]!);
+        else this.acls.set(words[2]!, patterns.filter((pattern) => pattern !== words[3]));
         return '';
       }
       case 'new ssl': {
@@ -401,6 +413,9 @@ export class PlanSimulator {
       const file = line.split(' ')[0]!;
       if (this.haproxy.certificates.get(file) !== files.get(file)) diffs.push(`${file.slice(this.genDir.length + 1)}: live certificate differs from the file`);
     }
+    // Source lists: every list a section has was loaded, and each loaded one equals its file (a section without an occupant: empty).
+    for (const path of files.keys()) if (path.includes('/sources/') && !this.haproxy.acls.has(path)) diffs.push(`${path.slice(this.genDir.length + 1)}: a source list HAProxy never loaded`);
+    for (const [path, patterns] of this.haproxy.acls) diffLists(diffs, path.slice(this.genDir.length + 1), [...patterns].sort(), (files.get(path) ?? '').split('\n').filter((line) => line !== '').sort());
     const loaded = [...this.haproxy.certificates.keys()].sort();
     // A certificate may be listed on several lines (a host with client certificates has one of its own): one store each.
     diffLists(diffs, 'certificates', loaded, [...new Set(fileList.map((line) => line.split(' ')[0]!))].sort());

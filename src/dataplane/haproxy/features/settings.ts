@@ -1,0 +1,83 @@
+// Feature values that change at runtime, through settings.map. Pure.
+//
+// A backend section's rules are fixed once HAProxy has loaded them, so a
+// feature whose value is written into its rule (`timeout server 60s`) can
+// only change with a reload. The values users step most often are instead
+// read by the rule from settings.map, under the key `<section>|<setting>`:
+//
+//   server-timeout  proxy-read-timeout / proxy-send-timeout   set-timeout server
+//   tunnel-timeout  the same above an hour (WebSockets)         set-timeout tunnel
+//   max-body        proxy-body-size                             413 above it
+//   location        permanent-redirect / temporal-redirect      redirect location
+//
+// and the access lists by source address are pattern files of the section
+// (source-lists.ts), changed with `add acl` / `del acl`.
+//
+// The rules depend only on the section's *shape*: which features it has,
+// with these values left out (shapeKey). A backend whose values change gets
+// another id (ids are digests of all features), but a loaded section of the
+// same Service port and the same shape can serve it (structure.ts
+// BackendNames): the change is then a few map entries, without a reload.
+
+import { featuresKey, type Features } from '../../../model/features.js';
+import * as c from '../config-lines.js';
+
+export type SettingName = 'server-timeout' | 'tunnel-timeout' | 'max-body' | 'location';
+
+/** The defaults section's tunnel timeout: a read timeout above it raises the tunnel timeout too (render-features.ts did so before). */
+const TUNNEL_SECONDS = 3600;
+
+/** Whether the section raises the tunnel timeout: part of the shape, so crossing the hour reloads once. */
+function raisesTunnel(features: Features): boolean {
+  return (features.timeouts?.serverSeconds ?? 0) > TUNNEL_SECONDS;
+}
+
+/** The values of `features` that settings.map carries, in a fixed order. */
+export function settingValues(features: Features | undefined): { name: SettingName; value: c.Safe }[] {
+  if (!features) return [];
+  const values: { name: SettingName; value: c.Safe }[] = [];
+  const server = features.timeouts?.serverSeconds;
+  if (server !== undefined) {
+    values.push({ name: 'server-timeout', value: c.int(server * 1000) });
+    if (raisesTunnel(features)) values.push({ name: 'tunnel-timeout', value: c.int(server * 1000) });
+  }
+  if (features.maxBodyBytes !== undefined) values.push({ name: 'max-body', value: c.int(features.maxBodyBytes) });
+  if (features.redirect) values.push({ name: 'location', value: c.urlValue(features.redirect.location) });
+  return values;
+}
+
+/**
+ * The features with the values settings.map carries replaced by markers: two
+ * backends of equal shape are served by the same rules, whatever their
+ * values.
+ */
+export function shapeKey(features: Features): string {
+  const shape: Record<string, unknown> = { ...features };
+  if (features.timeouts?.serverSeconds !== undefined) shape.timeouts = { ...features.timeouts, serverSeconds: raisesTunnel(features) ? 'long' : 'set' };
+  if (features.maxBodyBytes !== undefined) shape.maxBodyBytes = 'set';
+  if (features.redirect) shape.redirect = { ...features.redirect, location: 'set' };
+  // The lists are pattern files of the section (source-lists.ts).
+  if (features.allowSources) shape.allowSources = 'set';
+  if (features.denySources) shape.denySources = 'set';
+  return featuresKey(shape as Features);
+}
+
+/** The settings.map key of a section's setting. Section names are checked identifiers; `|` is never part of one. */
+export function settingKey(section: string, name: SettingName): c.Safe {
+  return c.mapKey(`${c.ident(section).text}|${name}`);
+}
+
+/** The settings.map entries of a section serving `features`. */
+export function settingEntries(section: string, features: Features | undefined): c.MapEntry[] {
+  return settingValues(features).map(({ name, value }) => ({ key: settingKey(section, name).text, value }));
+}
+
+/**
+ * The sample expression that reads a setting of the section. Always
+ * `map_str`, even for numbers (HAProxy casts the text where an integer is
+ * wanted): one file read as two types would be parsed twice, and an URL
+ * value would fail the integer parse.
+ */
+export function settingSample(settingsMap: string, section: string, name: SettingName): c.Safe {
+  return c.fragment`str(${settingKey(section, name)}),map_str(${c.filePath(settingsMap)})`;
+}
