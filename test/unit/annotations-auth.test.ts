@@ -221,14 +221,19 @@ describe('basic auth → HAProxy', () => {
     assert.deepEqual(basicAuthFiles([{ basicAuth: a }]), []);
   });
 
-  test('apr1 and {SHA} through Lua and a 0600 map; both checks are alternatives', () => {
+  test('apr1 and {SHA} through Lua and a 0600 map, returning users through the accepted map; the checks are alternatives', () => {
     const a = auth([{ name: 'alice', hash: APR1 }, { name: 'bea', hash: BCRYPT }, { name: 'sam', hash: SHA }], 'Say 100%');
     const lines = basicAuthLines(a, '/state/gen-1');
     assert.match(lines[0]!, /^  http-request set-var\(txn\.portero_auth_hash\) http_auth_user,map_str\(\/state\/gen-1\/auth\/[0-9a-f]{16}\.map\) if \{ http_auth_type -m str -i basic \}$/);
-    assert.equal(lines[1], '  http-request lua.portero_basic_auth if { var(txn.portero_auth_hash) -m found }');
-    assert.match(lines[2]!, /hdr WWW-Authenticate 'Basic realm="Say 100%%"' unless \{ http_auth\(portero:auth:[0-9a-f]{16}\) \} \|\| \{ var\(txn\.portero_auth_ok\) -m bool \}$/);
+    assert.deepEqual(lines.slice(1, 5), [
+      '  http-request set-var(txn.portero_auth_key) http_auth_pass,concat(|,txn.portero_auth_hash),sha2(256),hex if { var(txn.portero_auth_hash) -m found }',
+      '  http-request set-var(txn.portero_auth_known) bool(1) if { var(txn.portero_auth_key),map_str(/state/gen-1/auth-accepted.map) -m found }',
+      '  http-request lua.portero_basic_auth if { var(txn.portero_auth_hash) -m found } !{ var(txn.portero_auth_known) -m bool }',
+      '  http-request set-map(/state/gen-1/auth-accepted.map) %[var(txn.portero_auth_key)] 1 if { var(txn.portero_auth_ok) -m bool }',
+    ]);
+    assert.match(lines[5]!, /hdr WWW-Authenticate 'Basic realm="Say 100%%"' unless \{ http_auth\(portero:auth:[0-9a-f]{16}\) \} \|\| \{ var\(txn\.portero_auth_known\) -m bool \} \|\| \{ var\(txn\.portero_auth_ok\) -m bool \}$/);
     const files = basicAuthFiles([{ basicAuth: a }, { basicAuth: a }]);
-    assert.deepEqual(files.map((file) => [file.path.replace(/[0-9a-f]{16}/, 'ID'), file.mode]), [['auth/ID.map', 0o600], ['portero-auth.lua', 0o644]]);
+    assert.deepEqual(files.map((file) => [file.path.replace(/[0-9a-f]{16}/, 'ID'), file.mode]), [['auth/ID.map', 0o600], ['portero-auth.lua', 0o644], ['auth-accepted.map', 0o600]]);
     assert.equal(files[0]!.content, `alice ${APR1}\nsam ${SHA}\n`);
     assert.deepEqual(basicAuthUserlists([{ basicAuth: a }]).slice(1, 2), [`  user 'bea' password '${BCRYPT}'`]);
   });

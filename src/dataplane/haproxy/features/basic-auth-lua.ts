@@ -9,7 +9,9 @@
 // request names, looked up in the backend's map file by a config rule) and
 // the request's Basic password. Output: txn.portero_auth_ok set to true when
 // the password matches. Values from objects reach it only through the map
-// file; the password is never logged or stored.
+// file; the password is never logged or stored. Credentials it accepted are
+// remembered by the configuration's rules (basic-auth.ts ACCEPTED_MAP), so
+// it runs once per user and password, not on every request.
 
 export const BASIC_AUTH_ACTION = 'portero_basic_auth';
 
@@ -81,31 +83,10 @@ local function verify(txn, hash, password)
   return false
 end
 
--- $apr1$ costs a thousand MD5 rounds, by design: paid on every request,
--- it would make a protected route several times dearer than an open one.
--- So this worker remembers the credentials it has accepted, as SHA-256 of
--- the stored hash and the password (never the password), up to a bound
--- after which it starts afresh. A changed hash in the Secret is another
--- key, so the old password stops working at once; a refused password is
--- never remembered, so guessing costs what it always did.
-local ACCEPTED_MAX = 4096
-local accepted, accepted_count = {}, 0
-
-local function verify_remembered(txn, hash, password)
-  if hash:sub(1, 6) ~= "$apr1$" then return verify(txn, hash, password) end
-  local key = txn.c:digest(hash .. "\0" .. password, "SHA256")
-  if accepted[key] then return true end
-  if not verify(txn, hash, password) then return false end
-  if accepted_count >= ACCEPTED_MAX then accepted, accepted_count = {}, 0 end
-  accepted[key] = true
-  accepted_count = accepted_count + 1
-  return true
-end
-
 core.register_action("portero_basic_auth", { "http-req" }, function(txn)
   local hash = txn:get_var("txn.portero_auth_hash")
   local password = txn.f:http_auth_pass()
-  if type(hash) == "string" and type(password) == "string" and verify_remembered(txn, hash, password) then
+  if type(hash) == "string" and type(password) == "string" and verify(txn, hash, password) then
     txn:set_var("txn.portero_auth_ok", true)
   end
 end, 0)

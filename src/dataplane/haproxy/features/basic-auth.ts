@@ -22,6 +22,22 @@ import { BASIC_AUTH_ACTION, BASIC_AUTH_LUA } from './basic-auth-lua.js';
 
 const HASH_VAR = 'txn.portero_auth_hash';
 const OK_VAR = 'txn.portero_auth_ok';
+const KEY_VAR = 'txn.portero_auth_key';
+const KNOWN_VAR = 'txn.portero_auth_known';
+
+/**
+ * Credentials the Lua verifier accepted since HAProxy loaded the
+ * configuration, as hex SHA-256 of `password|hash` (never the password):
+ * a returning user is accepted by a map lookup, without running Lua (an
+ * action costs about as much as the rest of the request, and `$apr1$` a
+ * thousand MD5 rounds besides). Entries are added with `set-map` by the
+ * rules, so the map differs from its (empty) file by design; it is
+ * neither synced nor audited. A hash changed or removed in the Secret
+ * is another key or none, so an old password stops working at once; a
+ * refused password is never added. It holds at most one entry per user
+ * and password that got in, until the next reload starts it afresh.
+ */
+export const ACCEPTED_MAP = 'auth-accepted.map';
 
 /** Generation files of basic auth (relative to the generation directory). */
 export const BASIC_AUTH_LUA_FILE = 'portero-auth.lua';
@@ -58,11 +74,17 @@ export function basicAuthLines(auth: BasicAuth, genDir: string): string[] {
   if (auth.users.some(isCrypt)) accepted.push(c.fragment`{ http_auth(${userlistName(auth)}) }`);
   if (auth.users.some(isLua)) {
     const map = c.filePath(`${genDir}/${mapPath(auth)}`);
+    const acceptedMap = c.filePath(`${genDir}/${ACCEPTED_MAP}`);
+    const [hash, key, known, ok] = [HASH_VAR, KEY_VAR, KNOWN_VAR, OK_VAR].map(c.ident) as [c.Safe, c.Safe, c.Safe, c.Safe];
     lines.push(
-      c.line`  http-request set-var(${c.ident(HASH_VAR)}) http_auth_user,map_str(${map}) if { http_auth_type -m str -i basic }`,
-      c.line`  http-request lua.${c.ident(BASIC_AUTH_ACTION)} if { var(${c.ident(HASH_VAR)}) -m found }`,
+      c.line`  http-request set-var(${hash}) http_auth_user,map_str(${map}) if { http_auth_type -m str -i basic }`,
+      // The hash holds no `|`, so `password|hash` names one pair.
+      c.line`  http-request set-var(${key}) http_auth_pass,concat(|,${hash}),sha2(256),hex if { var(${hash}) -m found }`,
+      c.line`  http-request set-var(${known}) bool(1) if { var(${key}),map_str(${acceptedMap}) -m found }`,
+      c.line`  http-request lua.${c.ident(BASIC_AUTH_ACTION)} if { var(${hash}) -m found } !{ var(${known}) -m bool }`,
+      c.line`  http-request set-map(${acceptedMap}) %[var(${key})] 1 if { var(${ok}) -m bool }`,
     );
-    accepted.push(c.fragment`{ var(${c.ident(OK_VAR)}) -m bool }`);
+    accepted.push(c.fragment`{ var(${known}) -m bool } || { var(${ok}) -m bool }`);
   }
   // Either check may accept: `unless A || B`. Without any user nobody gets
   // in, as with an empty htpasswd file in nginx.
@@ -113,6 +135,6 @@ export function basicAuthFiles(features: readonly (Features | undefined)[]): Aut
     const entries = users.map((user) => ({ key: c.authUserKey(user.name), value: c.authHash(user.hash, ['apr1', 'sha', 'ssha']) }));
     files.push({ path: mapPath(auth), content: c.mapFile(entries), mode: 0o600 });
   }
-  if (needsBasicAuthLua(features)) files.push({ path: BASIC_AUTH_LUA_FILE, content: BASIC_AUTH_LUA, mode: 0o644 });
+  if (needsBasicAuthLua(features)) files.push({ path: BASIC_AUTH_LUA_FILE, content: BASIC_AUTH_LUA, mode: 0o644 }, { path: ACCEPTED_MAP, content: '', mode: 0o600 });
   return files;
 }
