@@ -99,13 +99,16 @@ async function changeSamples(portero: Portero, kind: Kind, i: number, ports: [nu
   return { 'new route': newRoute, 'changed path': changedPath, 'endpoint change': endpointChange };
 }
 
-/** The reasons of the reloads Portero logged after log entry `from` (its log level must be info or lower). */
+/** The reasons of the reloads Portero logged after log line `from` (its log level must be info or lower). */
 function reloadDetails(portero: Portero, from: number): string[] {
-  return portero
-    .entries()
-    .slice(from)
-    .filter((entry) => entry.msg === 'configuration applied with a reload')
-    .map((entry) => `${String(entry.reason)}: ${String(entry.detail)}`);
+  const details: string[] = [];
+  // Lines, not entries(): HAProxy's own lines are not JSON, so entry indices are not line indices.
+  for (const line of portero.logs.slice(from)) {
+    if (!line.includes('configuration applied with a reload')) continue;
+    const entry = JSON.parse(line) as { reason?: unknown; detail?: unknown };
+    details.push(`${String(entry.reason)}: ${String(entry.detail)}`);
+  }
+  return details;
 }
 
 export interface GatewayOptions {
