@@ -102,7 +102,7 @@ async function changeSamples(portero: Portero, kind: Kind, i: number, ports: [nu
 /** The reasons of the reloads Portero logged after log line `from` (its log level must be info or lower). */
 function reloadDetails(portero: Portero, from: number): string[] {
   const details: string[] = [];
-  // Lines, not entries(): HAProxy's own lines are not JSON, so entry indices are not line indices.
+  // Lines, not entries(): entries() drops any line that is not JSON, so its indices are not line indices.
   for (const line of portero.logs.slice(from)) {
     if (!line.includes('configuration applied with a reload')) continue;
     const entry = JSON.parse(line) as { reason?: unknown; detail?: unknown };
