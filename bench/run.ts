@@ -10,6 +10,9 @@
 //                                 what ingress-nginx annotations cost per request
 //   npm run bench -- --only candidates [--quick]
 //                                 what request conditions and weighted splits cost per request
+//   npm run bench -- --only gateway [--quick]
+//                                 HTTPRoutes against the same fleet as Ingresses: CPU per request,
+//                                 change to traffic and reloads, start-up with 10,000
 
 import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -21,6 +24,7 @@ import { machine } from './lib/system.js';
 import { annotations } from './scenarios/annotations.js';
 import { candidates } from './scenarios/candidates.js';
 import { churn } from './scenarios/churn.js';
+import { gatewayStartup, gatewayVsIngress } from './scenarios/gateway.js';
 import { changeLatency, kubeNewIngressLatency } from './scenarios/latency.js';
 import { startup, WORKLOADS, type Workload } from './scenarios/startup.js';
 import { throughput } from './scenarios/throughput.js';
@@ -31,7 +35,7 @@ const valueOf = (flag: string): string | undefined => {
   return index === -1 ? undefined : args[index + 1];
 };
 const quick = args.includes('--quick');
-const SCENARIOS = ['throughput', 'annotations', 'candidates', 'latency', 'churn', 'startup'] as const;
+const SCENARIOS = ['throughput', 'annotations', 'candidates', 'gateway', 'latency', 'churn', 'startup'] as const;
 const only = valueOf('--only');
 if (only !== undefined && !(SCENARIOS as readonly string[]).includes(only)) throw new Error(`--only takes one of ${SCENARIOS.join(', ')}`);
 const runs = (name: (typeof SCENARIOS)[number]) => only === undefined || only === name;
@@ -70,6 +74,14 @@ try {
     log('candidates: CPU per request of routes with request conditions and weighted splits, and of the hosts without');
     results.candidates = await candidates(work, upstreamPorts[0]!, settings.rounds, settings.seconds, settings.callgrind);
   }
+  for (const size of runs('gateway') ? sizes : []) {
+    log(`gateway: ${size} HTTPRoutes against ${size} Ingresses: CPU per request, change to traffic, reloads`);
+    (results.gateway ??= []) as unknown[];
+    (results.gateway as unknown[]).push(
+      await gatewayVsIngress(work, { size, upstreamPorts: [upstreamPorts[0]!, upstreamPorts[1]!], rounds: settings.rounds, seconds: settings.seconds, samples: settings.samples, countInstructions: settings.callgrind }),
+    );
+  }
+  if (runs('gateway')) results.gatewayStartup = await gatewayStartup(work, 10_000, upstreamPorts[0]!, settings.startupRuns, log);
   for (const size of runs('latency') ? sizes : []) {
     log(`change-to-traffic latency, ${size} Ingresses`);
     (results.latency ??= []) as unknown[];

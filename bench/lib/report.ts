@@ -4,6 +4,7 @@ import type { Machine } from './system.js';
 import type { AnnotationsResult } from '../scenarios/annotations.js';
 import type { CandidatesResult } from '../scenarios/candidates.js';
 import type { ChurnResult } from '../scenarios/churn.js';
+import { PLURAL, type GatewayResult, type GatewayStartupResult, type Kind } from '../scenarios/gateway.js';
 import type { Distribution, LatencyResult } from '../scenarios/latency.js';
 import type { StartupResult } from '../scenarios/startup.js';
 import type { ThroughputResult } from '../scenarios/throughput.js';
@@ -14,6 +15,8 @@ interface Results {
   throughput?: ThroughputResult[];
   annotations?: AnnotationsResult[];
   candidates?: CandidatesResult;
+  gateway?: GatewayResult[];
+  gatewayStartup?: GatewayStartupResult;
   latency?: LatencyResult[];
   kubeLatency?: Distribution;
   churn?: ChurnResult[];
@@ -90,7 +93,7 @@ export function render(raw: Record<string, unknown>): string {
     out.push(
       '## Request conditions and weighted splits: pay only for what you use',
       '',
-      'Two HAProxys run by the data plane with hand-built models (their translation from HTTPRoutes is not in Portero yet): *off*, no route has candidates (the capability is off); *on*, the same plain host plus a host whose route has 5 candidates (the request meets all five, the fifth matches) and a host whose route is one unconditional 50/50 split. CPU µs per request of the HAProxy processes, and ratios over the plain host in *off* (the baseline). Target: the plain host costs the same in both (≈ 1.0).',
+      'Two HAProxys run by the data plane with models built by hand (not translated from HTTPRoutes, so that only the data plane\'s cost is measured; Portero translates HTTPRoute matches and weighted backendRefs into these same routes): *off*, no route has candidates (the capability is off); *on*, the same plain host plus a host whose route has 5 candidates (the request meets all five, the fifth matches) and a host whose route is one unconditional 50/50 split. CPU µs per request of the HAProxy processes, and ratios over the plain host in *off* (the baseline). Target: the plain host costs the same in both (≈ 1.0).',
       '',
       table(
         ['target', 'req/s', 'CPU µs/request', 'CPU / baseline', 'errors'],
@@ -108,6 +111,8 @@ export function render(raw: Record<string, unknown>): string {
       out.push(`Instructions per request (callgrind): plain host ${i.plainOff} (off), ${i.plainOn} (on), on/off **${i.ratioPlainOn}**; 5-candidate route ${i.candidates} (**${i.ratioCandidates}** × baseline); 50/50 split ${i.split} (${i.ratioSplit} ×).`, '');
     }
   }
+
+  if (results.gateway || results.gatewayStartup) out.push(...renderGateway(results.gateway ?? [], results.gatewayStartup));
 
   if (results.latency) {
     out.push('## Change to traffic', '', 'From the change reaching Portero (a manifest written and renamed into place) to the first request that sees it.', '');
@@ -167,4 +172,64 @@ export function render(raw: Record<string, unknown>): string {
     );
   }
   return `${out.join('\n')}\n`;
+}
+
+/** HTTPRoutes against the same fleet as Ingresses (scenarios/gateway.ts). */
+function renderGateway(results: readonly GatewayResult[], startup: GatewayStartupResult | undefined): string[] {
+  const out: string[] = [
+    '## HTTPRoutes against Ingresses',
+    '',
+    'The same fleet (each application its own host, PathPrefix `/`, its own Service on the shared upstream) written as Ingresses and as HTTPRoutes on one Gateway (HTTP listener, port 80), served by two Porteros side by side. wrk on `example.com` in both, interleaved rounds; CPU µs per request of the HAProxy processes. Goal: HTTPRoute / Ingress ≈ 1.0, and 0 reloads during the changes.',
+    '',
+  ];
+  const both = (pick: (kind: Kind) => string | number) => [pick('Ingress'), pick('HTTPRoute')];
+  if (results.length > 0) {
+    out.push(
+      table(
+        ['routes', 'req/s Ingress', 'req/s HTTPRoute', 'CPU µs/req Ingress', 'CPU µs/req HTTPRoute', 'CPU HTTPRoute / Ingress', 'instructions/req Ingress', 'instructions/req HTTPRoute', 'instructions HTTPRoute / Ingress', 'errors'],
+        results.map((r) => [
+          r.routes.toLocaleString('en'),
+          ...both((kind) => r.targets[kind].requestsPerSecond),
+          ...both((kind) => r.targets[kind].cpuMicrosecondsPerRequest),
+          `**${r.cpuRatioHTTPRouteOverIngress}**`,
+          ...both((kind) => r.instructions?.[kind] ?? ''),
+          r.instructions ? `**${r.instructions.ratioHTTPRouteOverIngress}**` : '',
+          r.targets.Ingress.errors + r.targets.HTTPRoute.errors,
+        ]),
+      ),
+      '',
+      'Change to traffic (from the manifest renamed into place to the first request that sees it), p50 / p99 ms:',
+      '',
+      table(
+        ['routes', 'change', 'Ingress', 'HTTPRoute', 'samples'],
+        results.flatMap((r) =>
+          Object.keys(r.latency.HTTPRoute).map((change) => [r.routes.toLocaleString('en'), change, ...both((kind) => `${r.latency[kind][change]!.p50Ms} / ${r.latency[kind][change]!.p99Ms}`), r.latency.HTTPRoute[change]!.samples]),
+        ),
+      ),
+      '',
+      `Reloads during these changes: ${results.map((r) => `${r.reloads.HTTPRoute} with HTTPRoutes and ${r.reloads.Ingress} with Ingresses at ${r.routes.toLocaleString('en')}`).join('; ')}.`,
+      '',
+    );
+    for (const r of results) {
+      for (const kind of ['Ingress', 'HTTPRoute'] as const) {
+        if (r.reloadDetails[kind].length > 0) out.push(`Reloads with ${r.routes.toLocaleString('en')} ${PLURAL[kind]}, as Portero logged them: ${r.reloadDetails[kind].join('; ')}.`, '');
+      }
+    }
+  }
+  if (startup) {
+    const runs = startup.runs.HTTPRoute.length;
+    out.push(
+      `Start-up with ${startup.routes.toLocaleString('en')} of each (JSON List files of 500 applications, as in the start-up section; medians of ${runs} run(s), ${startup.checked} hosts checked): served HTTPRoute / Ingress **${startup.servedRatioHTTPRouteOverIngress}**.`,
+      '',
+      table(
+        ['fleet', 'ready (s)', 'served (s)', 'Portero RSS (MiB)', 'Portero peak (MiB)', 'HAProxy RSS (MiB)'],
+        (['Ingress', 'HTTPRoute'] as const).map((kind) => {
+          const m = startup.median[kind];
+          return [`${startup.routes.toLocaleString('en')} ${PLURAL[kind]}`, m.readySeconds, m.servedSeconds, m.porteroRssMiB, m.porteroPeakMiB, m.haproxyRssMiB];
+        }),
+      ),
+      '',
+    );
+  }
+  return out;
 }

@@ -1,9 +1,9 @@
 // What routes with candidates (request conditions and weighted splits, the
 // Gateway API's matches and weighted backendRefs) cost per request, and what
 // they cost the hosts that do not use them ("pay only for what you use").
-// Their translation from HTTPRoutes is not part of Portero yet, so the data
-// plane runs hand-built models (test/helpers/dataplane.ts), as the e2e tests
-// do. Two HAProxys, in the same invocation, to the same upstream:
+// The data plane runs models built by hand (test/helpers/dataplane.ts), not
+// translated from HTTPRoutes, so that only its cost is measured. Two
+// HAProxys, in the same invocation, to the same upstream:
 //   off  no route has candidates: the capability is off, the frontends are
 //        those of an Ingress-only configuration;
 //   on   the same plain host, plus a host whose route has 5 candidates (the

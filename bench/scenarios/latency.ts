@@ -29,7 +29,7 @@ export interface LatencyResult {
   reloads: number;
 }
 
-function distribution(values: number[]): Distribution {
+export function distribution(values: number[]): Distribution {
   return { samples: values.length, p50Ms: round(percentile(values, 50), 1), p99Ms: round(percentile(values, 99), 1), maxMs: round(Math.max(...values), 1) };
 }
 

@@ -65,7 +65,7 @@ export interface StartupResult {
 
 const SETTLE_MS = 25_000;
 
-function medianRun(runs: readonly StartupRun[]): StartupRun {
+export function medianRun(runs: readonly StartupRun[]): StartupRun {
   const of = (pick: (run: StartupRun) => number | undefined, digits: number) => round(median(runs.map(pick).filter((v): v is number => v !== undefined)), digits);
   const result: StartupRun = {
     readySeconds: of((r) => r.readySeconds, 2),
@@ -89,7 +89,8 @@ async function within<T>(promise: Promise<T>, ms: number, message: string): Prom
   }
 }
 
-async function oneRun(workload: Workload, source: { manifests?: string; api?: FleetApi }, sample: readonly string[], upstreamPort: number): Promise<StartupRun> {
+/** One start of Portero on `source`; `workload` names it in errors. Also used by the gateway scenario. */
+export async function oneRun(workload: string, source: { manifests?: string; api?: FleetApi }, sample: readonly string[], upstreamPort: number): Promise<StartupRun> {
   const flags = ['--log-level', 'info'];
   const started = performance.now();
   const seconds = () => round((performance.now() - started) / 1000, 2);
