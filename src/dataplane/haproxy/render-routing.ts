@@ -45,7 +45,8 @@ export function routingRules(capabilities: Capabilities, genDir: string, fronten
     // Gateway API wildcards match any number of labels: `**.<rest>` with 2, then 3, ... labels taken off, the longest rest first.
     for (let labels = 2; labels <= DEEP_WILDCARD_LABELS; labels += 1) {
       const strip = c.regex(`^[^.]*${'[.][^.]*'.repeat(labels - 1)}`).text.slice(1, -1);
-      if (scoped) rules.push(`  http-request set-var(txn.level) ${HOST.text},regsub(${strip},**)${inScope.text},map_str(${hosts.text}) if !{ var(txn.level) -m found }`);
+      // On the Ingress frontends only requests in a scope have deep wildcards to find (the Ingresses' are one label deep).
+      if (scoped) rules.push(`  http-request set-var(txn.level) ${HOST.text},regsub(${strip},**)${inScope.text},map_str(${hosts.text}) if !{ var(txn.level) -m found }${frontend.ingress ? ' { var(txn.scope) -m found }' : ''}`);
       if (after) rules.push(`  http-request set-var(txn.level) ${HOST.text},regsub(${strip},**)${after.text},map_str(${hosts.text}) if !{ var(txn.level) -m found }${unscopedOnly.text}`);
     }
   }
