@@ -89,6 +89,8 @@ export interface TranslateOptions extends ClassOptions {
   localAddresses?: readonly string[];
   /** Portero's own ports: Gateway listeners on them are refused (PortUnavailable). */
   gatewayPorts?: PortSettings;
+  /** Gateway sockets the data plane cannot bind, `address|port` ('' for --bind-address) → why: their listeners are PortUnavailable. */
+  unbindableSockets?: ReadonlyMap<string, string>;
 }
 
 export interface Translation {
@@ -196,6 +198,7 @@ export function translate(snapshot: Snapshot, options: TranslateOptions, previou
     now: options.now,
     ...(options.localAddresses ? { localAddresses: options.localAddresses } : {}),
     ...(options.gatewayPorts ? { ports: options.gatewayPorts } : {}),
+    ...(options.unbindableSockets && options.unbindableSockets.size > 0 ? { unbindableSockets: options.unbindableSockets } : {}),
     ingressHosts: new Set(routing.levels.map((level) => level.host)),
   });
   if (gateway) diagnostics.push(...gateway.diagnostics);

@@ -4,6 +4,7 @@
 // listeners on ports other than 80 and 443 are bound on their own port.
 
 import assert from 'node:assert/strict';
+import { createServer } from 'node:net';
 import { after, before, describe, test } from 'node:test';
 import { startBackend, type Backend } from '../helpers/backends.js';
 import { gateway, gatewayClass, GATEWAY_V1 } from '../helpers/gateway-api-manifests.js';
@@ -89,6 +90,7 @@ describe('Gateway API: listeners on ports other than 80 and 443', () => {
   let httpsAlt: number;
   let added: number;
   let addressed: number;
+  let held: number;
   const listeners = (extra: Json[] = []) => [
     { name: 'http', port: 80, protocol: 'HTTP' },
     { name: 'http-alt', port: httpAlt, protocol: 'HTTP' },
@@ -106,7 +108,7 @@ describe('Gateway API: listeners on ports other than 80 and 443', () => {
   };
 
   before(async () => {
-    [httpAlt, httpsAlt, added, addressed] = (await freePorts(4)) as [number, number, number, number];
+    [httpAlt, httpsAlt, added, addressed, held] = (await freePorts(5)) as [number, number, number, number, number];
     for (const name of ['on-80', 'on-alt', 'on-tls-alt', 'on-added', 'changed', 'on-address', 'ing']) backends.push(await startBackend(name));
     const certificate = await generateSelfSigned('gw.test', ['*.gw.test'], 30);
     portero = await startPortero({
@@ -205,5 +207,32 @@ describe('Gateway API: listeners on ports other than 80 and 443', () => {
     assert.equal(await portero.health('/readyz'), 200);
     assert.equal(await served(portero.httpsPort, 'ingress.gw.test', true), 'ing');
     assert.equal(await served(httpAlt, 'port.gw.test'), 'on-alt');
+  });
+
+  test('a port another program has: the listener is refused (PortUnavailable), every other change still applies, and it is served once the port is free and the Gateway changes', async () => {
+    const holder = createServer();
+    await new Promise<void>((resolve) => holder.listen(held, '127.0.0.1', resolve));
+    try {
+      const withHeld = (generation: string) => [
+        gatewayClass('portero'),
+        gateway('held', { namespace: 'default', listeners: [{ name: 'held', port: held, protocol: 'HTTP' }, { name: 'http', port: 80, protocol: 'HTTP', hostname: `${generation}.gw.test` }] }),
+      ];
+      await portero.write('held.yaml', withHeld('first'));
+      await portero.write('held-routes.yaml', [routeOn('held', 'held', ['held.gw.test'], 'on-alt', 'held'), routeOn('held-80', 'http', [], 'on-80', 'held')]);
+      const warning = await portero.waitForLog((line) => line.object === 'Gateway default/held' && line.field === 'spec.listeners[0]');
+      assert.match(String(warning.msg), new RegExp(`port ${held} cannot be bound: another program uses it`));
+      // The Gateway's other listener, and changes after it, are served.
+      await eventually(async () => assert.equal(await served(portero.httpPort, 'first.gw.test'), 'on-80'));
+      await portero.write('later.yaml', [ingress({ name: 'later', rules: [{ host: 'later.gw.test', paths: [{ service: 'ing' }] }] })]);
+      await eventually(async () => assert.equal(await served(portero.httpPort, 'later.gw.test'), 'ing'));
+    } finally {
+      await new Promise((resolve) => holder.close(resolve));
+    }
+    await portero.write('held.yaml', [
+      gatewayClass('portero'),
+      gateway('held', { namespace: 'default', listeners: [{ name: 'held', port: held, protocol: 'HTTP' }, { name: 'http', port: 80, protocol: 'HTTP', hostname: 'second.gw.test' }] }),
+    ]);
+    await eventually(async () => assert.equal(await served(held, 'held.gw.test'), 'on-alt'));
+    assert.equal(await served(portero.httpPort, 'second.gw.test'), 'on-80');
   });
 });

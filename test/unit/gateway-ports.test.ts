@@ -5,6 +5,7 @@
 
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
+import { createServer } from 'node:net';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -14,12 +15,14 @@ import { writeDirectoryAtomic, writeFileAtomic } from '../../src/dataplane/hapro
 import { frontendPlans } from '../../src/dataplane/haproxy/frontends.js';
 import { renderConfig } from '../../src/dataplane/haproxy/render-config.js';
 import { renderFiles } from '../../src/dataplane/haproxy/render-files.js';
+import { unbindableSockets } from '../../src/dataplane/haproxy/sockets.js';
 import { BackendNames, misfit, structureFor } from '../../src/dataplane/haproxy/structure.js';
 import { scopeId, splitLevelHost, type Model, type Scope } from '../../src/model/model.js';
 import { attachGateways, type PortSettings } from '../../src/translate/gateway/index.js';
 import { gatewayLevels } from '../../src/translate/gateway/levels.js';
 import { generateSelfSigned } from '../../src/tls/default-certificate.js';
 import { inspectKeyPair } from '../../src/tls/inspect.js';
+import { freePorts } from '../helpers/portero.js';
 import { conformanceBase, gateway, httpRoute, parentRef, statusReason, type ListenerSpec } from '../helpers/gateway.js';
 
 const run = promisify(execFile);
@@ -71,6 +74,25 @@ describe('listener ports: status', () => {
     const result = attachGateways({ ...base, gateways: [gateway({ name: 'gw', listeners: [{ name: 'alt', port: 8080 }, { name: 'http-on-443', port: 443 }] })] });
     assert.equal(statusReason(listenerStatus(result, 'gw', 'alt').conditions, 'Accepted'), 'True/Accepted');
     assert.equal(statusReason(listenerStatus(result, 'gw', 'http-on-443').conditions, 'Accepted'), 'False/PortUnavailable');
+  });
+
+  test('sockets the data plane cannot bind make their listeners PortUnavailable, by address and bound port', () => {
+    const unbindableSockets = new Map([['|9000', 'another program uses it'], ['127.0.0.11|8080', 'EACCES']]);
+    const result = attachGateways(
+      {
+        ...base,
+        gateways: [
+          gateway({ name: 'shared', listeners: [{ name: 'alt', port: 9000 }, { name: 'http', port: 80 }] }),
+          gateway({ name: 'own', addresses: [{ value: '127.0.0.11' }], listeners: [{ name: 'http', port: 80 }, { name: 'alt', port: 9000 }] }),
+        ],
+      },
+      { ports, unbindableSockets },
+    );
+    assert.equal(statusReason(listenerStatus(result, 'shared', 'alt').conditions, 'Accepted'), 'False/PortUnavailable');
+    assert.match(JSON.stringify(listenerStatus(result, 'shared', 'alt').conditions), /port 9000 cannot be bound: another program uses it/);
+    assert.equal(statusReason(listenerStatus(result, 'own', 'http').conditions, 'Accepted'), 'False/PortUnavailable');
+    assert.match(JSON.stringify(listenerStatus(result, 'own', 'http').conditions), /port 8080 on 127\.0\.0\.11 cannot be bound: EACCES/);
+    assert.deepEqual(result.listeners.map((listener) => `${listener.gateway.name}/${listener.name}`), ['own/alt', 'shared/http']);
   });
 
   test('HTTP and HTTPS on one port: within a Gateway and across Gateways on the shared address, Conflicted (ProtocolConflict); on different addresses, both served', () => {
@@ -162,6 +184,22 @@ describe('listener ports: frontends', () => {
     const loaded = structureFor(model([alt], [`|${alt.id}`]));
     assert.equal(misfit(loaded, model([alt], [`|${alt.id}`, `a.example.com|${alt.id}`])), undefined);
     assert.match(misfit(loaded, model([alt, scope([], 9001, 'http')], [`|${alt.id}`])) ?? '', /new port/);
+  });
+});
+
+describe('listener ports: sockets tried before a reload', () => {
+  test('a socket another program has is reported, unless the loaded configuration has it already; a free one is not', async () => {
+    const [held, free] = (await freePorts(2)) as [number, number];
+    const holder = createServer();
+    await new Promise<void>((resolve) => holder.listen(held, '127.0.0.1', resolve));
+    try {
+      const settings = { bindAddress: '127.0.0.1', httpPort: 8080, httpsPort: 8443 };
+      const scopes = [held, free].map((port) => ({ id: scopeId([], port, 'http'), addresses: [], port, protocol: 'http' as const }));
+      assert.deepEqual(await unbindableSockets(scopes, undefined, settings), [{ address: '', port: held, reason: 'another program uses it' }]);
+      assert.deepEqual(await unbindableSockets(scopes, [scopes[0]!], settings), []);
+    } finally {
+      await new Promise((resolve) => holder.close(resolve));
+    }
   });
 });
 

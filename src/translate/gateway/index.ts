@@ -61,6 +61,8 @@ export interface AttachOptions {
   checkRule?: RuleCheck;
   /** Portero's own ports (listeners on 80 and 443 are served on --http-port and --https-port); absent: 80 and 443, nothing reserved. */
   ports?: PortSettings;
+  /** Sockets the data plane found it cannot bind, `address|port` (address '' for the shared bind address, port as bound) → why: PortUnavailable. */
+  unbindableSockets?: ReadonlyMap<string, string>;
   /** Why an IP of a Gateway's spec.addresses cannot be bound on this host, if it cannot. */
   addressProblem?: (ip: string) => string | undefined;
   /** Certificates HAProxy refused (from the data plane): such a Secret is an invalid certificateRef. */
@@ -111,6 +113,7 @@ export function attachGateways(input: GatewayInput, options: AttachOptions = {})
     published: publishedStatusAddresses(options.publishedAddresses ?? []),
     addressProblem: options.addressProblem,
     ports: options.ports,
+    unbindable: options.unbindableSockets,
     refused: options.refusedCertificates,
     now: options.now,
   };

@@ -82,6 +82,7 @@ export interface GatewayContext extends CertificateContext {
   published: readonly GatewayStatusAddress[];
   addressProblem?: (ip: string) => string | undefined;
   ports?: PortSettings;
+  unbindable?: ReadonlyMap<string, string> | undefined;
 }
 
 /**
@@ -213,11 +214,24 @@ function markOverlappingTls(listeners: readonly ListenerState[]): void {
   }
 }
 
+/** Listeners whose socket (on one of the Gateway's addresses, or the shared one) the data plane cannot bind: PortUnavailable. */
+function markUnbindable(listeners: readonly ListenerState[], bind: readonly string[], ports: PortSettings | undefined, unbindable: ReadonlyMap<string, string>): void {
+  for (const state of listeners) {
+    if (state.protocol === undefined || state.notAccepted) continue;
+    const port = state.listener.port === 80 ? (ports?.http ?? 80) : state.listener.port === 443 ? (ports?.https ?? 443) : state.listener.port;
+    for (const address of bind.length > 0 ? bind : ['']) {
+      const reason = unbindable.get(`${address}|${port}`);
+      if (reason !== undefined) state.notAccepted = { reason: 'PortUnavailable', message: `port ${port}${address ? ` on ${address}` : ''} cannot be bound: ${reason}` };
+    }
+  }
+}
+
 export function gatewayState(gateway: Gateway, classAccepted: boolean, context: GatewayContext, diagnostics: GatewayDiagnostic[]): GatewayState {
   const listeners = gateway.spec.listeners.map((listener, index) => listenerState(gateway, listener, index, context, diagnostics));
   markConflicts(listeners);
   markOverlappingTls(listeners);
   const addresses = gatewayAddresses(gateway, context.published, context.addressProblem);
+  if (context.unbindable) markUnbindable(listeners, addresses.bind, context.ports, context.unbindable);
   const state: GatewayState = { gateway, classAccepted, listeners, addresses };
   const parameters = gateway.spec.infrastructure?.parametersRef;
   if (!classAccepted) {

@@ -32,6 +32,8 @@ export interface GatewayServeOptions {
   localAddresses?: readonly string[];
   /** Portero's own ports (listeners.ts PortSettings). */
   ports?: PortSettings;
+  /** Sockets that cannot be bound (index.ts AttachOptions). */
+  unbindableSockets?: ReadonlyMap<string, string>;
 }
 
 export interface GatewayServing {
@@ -112,7 +114,7 @@ let last: { inputs: readonly unknown[]; result: GatewayServing } | undefined;
 
 function inputsOf(snapshot: Snapshot, options: GatewayServeOptions): readonly unknown[] {
   const hosts = [...options.ingressHosts].sort().join(' ');
-  return [snapshot.gatewayClasses, snapshot.gateways, snapshot.namespaces, snapshot.httpRoutes, snapshot.grpcRoutes, snapshot.referenceGrants, snapshot.services, snapshot.secrets, options.controllerName, options.refusedCertificates, options.localAddresses, options.ports, hosts, Math.floor(options.now.getTime() / 86_400_000)];
+  return [snapshot.gatewayClasses, snapshot.gateways, snapshot.namespaces, snapshot.httpRoutes, snapshot.grpcRoutes, snapshot.referenceGrants, snapshot.services, snapshot.secrets, options.controllerName, options.refusedCertificates, options.localAddresses, options.ports, options.unbindableSockets, hosts, Math.floor(options.now.getTime() / 86_400_000)];
 }
 
 /** Undefined when the snapshot holds no GatewayClass or Gateway: Ingress-only clusters pay nothing. */
@@ -145,6 +147,7 @@ function computeServing(snapshot: Snapshot, options: GatewayServeOptions): Gatew
       ...(options.refusedCertificates ? { refusedCertificates: options.refusedCertificates } : {}),
       ...(options.localAddresses ? { addressProblem: unbindable(options.localAddresses) } : {}),
       ...(options.ports ? { ports: options.ports } : {}),
+      ...(options.unbindableSockets ? { unbindableSockets: options.unbindableSockets } : {}),
       now: options.now,
     },
   );
