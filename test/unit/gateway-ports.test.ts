@@ -201,6 +201,22 @@ describe('listener ports: sockets tried before a reload', () => {
       await new Promise((resolve) => holder.close(resolve));
     }
   });
+
+  test('a Gateway address on a port HAProxy already has on a wildcard bind address is not tried (Node could not bind next to it; HAProxy can)', async () => {
+    const [port] = (await freePorts(1, '127.0.0.11')) as [number];
+    const holder = createServer();
+    await new Promise<void>((resolve) => holder.listen(port, '127.0.0.11', resolve));
+    try {
+      const shared = { id: scopeId([], port, 'http'), addresses: [], port, protocol: 'http' as const };
+      const own = { id: scopeId(['127.0.0.11'], port, 'http'), addresses: ['127.0.0.11'], port, protocol: 'http' as const };
+      const settings = { httpPort: 8080, httpsPort: 8443 };
+      // Nothing is bound on the wildcard here: the address is only compared.
+      assert.deepEqual(await unbindableSockets([shared, own], [shared], { ...settings, bindAddress: '0.0.0.0' }), []);
+      assert.deepEqual(await unbindableSockets([shared, own], [shared], { ...settings, bindAddress: '127.0.0.1' }), [{ address: '127.0.0.11', port, reason: 'another program uses it' }]);
+    } finally {
+      await new Promise((resolve) => holder.close(resolve));
+    }
+  });
 });
 
 describe('listener ports: HAProxy accepts the rendered configuration', () => {

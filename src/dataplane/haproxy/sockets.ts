@@ -8,8 +8,12 @@
 //
 // Only Gateway sockets are tried: the Ingress frontends' own binds are the
 // flags' ports, which HAProxy already has (or, at the first start, must
-// have anyway). A race with another program binding the port between the
-// try and the reload is not covered; that reload is refused as before.
+// have anyway). Nor is a socket whose port HAProxy already listens on at an
+// overlapping address (`0.0.0.0:80` and `10.0.0.5:80`): Node cannot bind it
+// next to HAProxy's (no SO_REUSEPORT before Node 22.12), while HAProxy can.
+// Not covered, and refused by HAProxy as before: another program taking the
+// port between the try and the reload, or having the exact address of such
+// an overlapping socket.
 
 import { createServer } from 'node:net';
 import type { Scope } from '../../model/model.js';
@@ -29,11 +33,18 @@ interface GatewaySocket {
   port: number;
 }
 
-function gatewaySockets(scopes: readonly Scope[], settings: FrontendPorts): GatewaySocket[] {
+/** Every socket of the frontends; `gateway`: of Gateway listeners (all but the Ingress frontends' shared binds). */
+function sockets(scopes: readonly Scope[], settings: FrontendPorts): (GatewaySocket & { gateway: boolean })[] {
   return frontendPlans(scopes, settings).flatMap((plan) => [
-    ...(plan.sharedBind && !plan.ingress ? [{ address: '', bindTo: settings.bindAddress, port: plan.port }] : []),
-    ...plan.addresses.map((address) => ({ address, bindTo: address, port: plan.port })),
+    ...(plan.sharedBind ? [{ address: '', bindTo: settings.bindAddress, port: plan.port, gateway: !plan.ingress }] : []),
+    ...plan.addresses.map((address) => ({ address, bindTo: address, port: plan.port, gateway: true })),
   ]);
+}
+
+const WILDCARDS = new Set(['0.0.0.0', '::', '*']);
+
+function overlaps(a: string, b: string): boolean {
+  return a === b || WILDCARDS.has(a) || WILDCARDS.has(b);
 }
 
 /** Why the socket cannot be bound, or undefined when it can (it is closed again at once). */
@@ -47,9 +58,8 @@ function tryBind(address: string, port: number): Promise<string | undefined> {
 
 /** The Gateway sockets `next` binds and `loaded` does not, that cannot be bound. */
 export async function unbindableSockets(next: readonly Scope[], loaded: readonly Scope[] | undefined, settings: FrontendPorts): Promise<UnbindableSocket[]> {
-  const key = (socket: GatewaySocket) => `${socket.bindTo} ${socket.port}`;
-  const had = new Set(loaded ? gatewaySockets(loaded, settings).map(key) : []);
-  const fresh = gatewaySockets(next, settings).filter((socket) => !had.has(key(socket)));
+  const had = loaded ? sockets(loaded, settings) : [];
+  const fresh = sockets(next, settings).filter((socket) => socket.gateway && !had.some((old) => old.port === socket.port && overlaps(old.bindTo, socket.bindTo)));
   const out: UnbindableSocket[] = [];
   for (const socket of fresh) {
     const reason = await tryBind(socket.bindTo, socket.port);
