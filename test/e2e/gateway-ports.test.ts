@@ -51,8 +51,9 @@ describe('Gateway API: HTTP and HTTPS listeners are isolated', () => {
           routeOn('secure', 'https', ['secure.gw.test'], 'secure'),
           routeOn('both-http', 'http', ['both.gw.test'], 'both-http'),
           routeOn('both-https', 'https', ['both.gw.test'], 'both-https'),
+          routeOn('exact-http', 'http', ['a.wild.gw.test'], 'plain'),
         ],
-        'ingress.yaml': [ingress({ name: 'ing', rules: [{ host: 'ingress.gw.test', paths: [{ service: 'ing' }] }] })],
+        'ingress.yaml': [ingress({ name: 'ing', rules: [{ host: 'ingress.gw.test', paths: [{ service: 'ing' }] }, { host: '*.wild.gw.test', paths: [{ service: 'ing' }] }] })],
       },
     });
   });
@@ -80,6 +81,13 @@ describe('Gateway API: HTTP and HTTPS listeners are isolated', () => {
   test('Ingresses answer on both ports, as before', async () => {
     assert.equal(await served(portero.httpPort, 'ingress.gw.test'), 'ing');
     assert.equal(await served(portero.httpsPort, 'ingress.gw.test', true), 'ing');
+  });
+
+  test('on the other port a Gateway host is any unknown host: an Ingress wildcard covering it answers', async () => {
+    // The Gateway's exact host beats the Ingress wildcard on its own port only.
+    assert.equal(await served(portero.httpPort, 'a.wild.gw.test'), 'plain');
+    assert.equal(await served(portero.httpsPort, 'a.wild.gw.test', true), 'ing');
+    assert.equal(await served(portero.httpPort, 'b.wild.gw.test'), 'ing');
   });
 });
 
