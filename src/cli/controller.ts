@@ -15,6 +15,7 @@
 // is retried any more.
 
 import type { HaproxyDataplane, RefusedCertificate } from '../dataplane/haproxy/apply.js';
+import type { UnbindableSocket } from '../dataplane/haproxy/sockets.js';
 import type { Model } from '../model/model.js';
 import type { Store } from '../store/store.js';
 import type { Logger } from '../telemetry/log.js';
@@ -23,6 +24,7 @@ import { SingleFlight } from '../util/single-flight.js';
 import { describeRef } from '../objects/types.js';
 import { diagnosticKey, type Diagnostic } from '../translate/diagnostics.js';
 import { translate, type Snapshot, type TranslateOptions, type Translation } from '../translate/translate.js';
+import { UnbindableSockets } from './unbindable-sockets.js';
 
 export type TranslateSettings = Omit<TranslateOptions, 'now'>;
 
@@ -68,6 +70,8 @@ export class Controller {
   private readonly runs: SingleFlight;
   /** Certificates HAProxy refused, by id, with the PEM it refused: left out until their Secret changes. */
   private readonly refused = new Map<string, { pem: string; reason: string }>();
+  /** Gateway sockets that cannot be bound: their listeners are left out until a Gateway changes. */
+  private readonly unbindable = new UnbindableSockets();
   private retryTimer: NodeJS.Timeout | undefined;
   private retryDelayMs = RETRY_FIRST_MS;
   private stopped = false;
@@ -99,7 +103,7 @@ export class Controller {
   }
 
   private translateNow(snapshot: Snapshot): Translation {
-    const translation = translate(snapshot, { ...this.settings, now: new Date(), refusedCertificates: this.refused }, this.lastTranslation?.model);
+    const translation = translate(snapshot, { ...this.settings, now: new Date(), refusedCertificates: this.refused, unbindableSockets: this.unbindable.current(snapshot) }, this.lastTranslation?.model);
     this.reportDiagnostics(translation.diagnostics);
     this.lastTranslation = translation;
     if (this.metrics) {
@@ -149,7 +153,7 @@ export class Controller {
         this.notify(translation);
         break;
       }
-      if (this.quarantine(translation.model, result.refused) > 0) continue;
+      if (this.quarantine(translation.model, result.refused) + this.leaveOut(result.unbindable) > 0) continue;
       this.log.error({ reason: result.reason }, 'HAProxy refused the configuration; starting without any Ingress and retrying');
       const fallback = await this.dataplane.start(translate(EMPTY, { ...this.settings, now: new Date() }).model);
       if (!fallback.ok) throw new Error(`HAProxy refuses even an empty configuration (check --bind-address, the ports and the HAProxy log lines above): ${fallback.reason}`);
@@ -179,6 +183,13 @@ export class Controller {
       added += 1;
     }
     return added;
+  }
+
+  /** Leaves the Gateway sockets that cannot be bound out of later translations; returns how many are new. */
+  private leaveOut(unbindable: readonly UnbindableSocket[] | undefined): number {
+    const fresh = this.unbindable.add(unbindable ?? []);
+    for (const socket of fresh) this.log.error({ address: socket.address || 'the bind address', port: socket.port, reason: socket.reason }, 'a Gateway listener port cannot be bound; its listeners are left out until a Gateway changes');
+    return fresh.length;
   }
 
   /** Applies again after a failure, sooner at first, then at most every RETRY_MAX_MS, until an apply succeeds. */
@@ -232,7 +243,7 @@ export class Controller {
     }
     if (result.status === 'rejected') {
       // Without the certificates HAProxy refused, the rest applies at once; otherwise try again later.
-      if (this.quarantine(translation.model, result.refused) > 0) this.trigger();
+      if (this.quarantine(translation.model, result.refused) + this.leaveOut(result.unbindable) > 0) this.trigger();
       else this.scheduleRetry();
     } else {
       this.servingFallback = false;

@@ -85,6 +85,12 @@ async function run(flags: Flags, log: Logger, shutdown: Shutdown): Promise<void>
         gatewayControllerName: flags.gatewayControllerName,
         // Read once: a Gateway address must be one of these (or loopback) to be bound.
         localAddresses: Object.values(networkInterfaces()).flatMap((list) => (list ?? []).map((entry) => entry.address)),
+        // Gateway listeners on 80 and 443 are served on these; any other port of Portero's is refused to them.
+        gatewayPorts: {
+          http: flags.httpPort,
+          https: flags.httpsPort,
+          reserved: [{ port: flags.healthPort, flag: '--health-port' }, ...(flags.haproxyMetricsPort ? [{ port: flags.haproxyMetricsPort, flag: '--haproxy-metrics-port' }] : [])],
+        },
       },
       dataplane,
       log,

@@ -4,6 +4,7 @@
 // list is sorted, so two models for the same objects are deeply equal and a
 // diff between two models is meaningful.
 
+import { createHash } from 'node:crypto';
 import { memoizeByIdentity } from '../util/identity-memo.js';
 import type { Features } from './features.js';
 import type { GlobalSettings } from './globals.js';
@@ -208,16 +209,33 @@ export interface ClientAuth {
 }
 
 /**
- * Gateway API: a Gateway with spec.addresses keeps its routes apart from
- * everything else. Its levels' hosts carry the scope as a suffix
- * (`shop.example.com|g1a2b3c4d`, `|g1a2b3c4d` for its host-less level), and
- * requests arriving on its addresses look up only those levels.
+ * Gateway API: the listeners of one port (and protocol) on one set of
+ * addresses keep their routes apart from everything else. Their levels'
+ * hosts carry the scope as a suffix (`shop.example.com|g1a2b3c4d`,
+ * `|g1a2b3c4d` for the host-less level), and requests arriving on those
+ * addresses and that port look up only those levels; an HTTP listener's
+ * routes are never reached on the HTTPS port, nor the other way round.
+ * Without addresses (the shared `--bind-address`) on ports 80 and 443 the
+ * scope's levels are looked up after the Ingresses' (which answer on both).
  */
 export interface Scope {
-  /** `g` and 8 hex digits. */
+  /** `g` and 8 hex digits: scopeId() of the other fields. */
   id: string;
-  /** IP addresses, sorted. */
+  /** IP addresses, sorted; empty: the shared `--bind-address`. */
   addresses: readonly string[];
+  /** The listener port: 80 is served on `--http-port`, 443 on `--https-port`, any other on itself. */
+  port: number;
+  protocol: 'http' | 'https';
+}
+
+/** The id of the scope of these addresses (sorted), listener port and protocol: derived, so Gateways with equal ones share a scope. */
+export function scopeId(addresses: readonly string[], port: number, protocol: 'http' | 'https'): string {
+  return `g${createHash('sha256').update(`${addresses.join(',')}|${port}|${protocol}`).digest('hex').slice(0, 8)}`;
+}
+
+/** Ports 80 and 443 of Gateway listeners are Portero's HTTP and HTTPS ports, which the Ingresses share. */
+export function isIngressPort(port: number, protocol: 'http' | 'https'): boolean {
+  return protocol === 'http' ? port === 80 : port === 443;
 }
 
 /** The separator of a scoped level's host and its scope. */
@@ -231,7 +249,7 @@ export function splitLevelHost(host: string): { host: string; scope?: string } {
 
 export interface Model {
   levels: HostLevel[];
-  /** Gateway API scopes (Gateways with spec.addresses), sorted by id. */
+  /** Gateway API scopes (listener ports and addresses of Gateways), sorted by id. */
   scopes?: readonly Scope[];
   backends: Backend[];
   /** Requests that match no level at all go here (the host-less level's fallback when it exists). */

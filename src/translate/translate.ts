@@ -22,7 +22,7 @@ import { clientAuthLevels, withClientAuth } from './client-auth.js';
 import { route, type OptionsOf, type ServiceRef } from './routes.js';
 import { buildTls, inspectSecret, refusal, type RefusedCertificates } from './tls.js';
 import { readConfigMap, type ConfigMapSettings } from './configmap.js';
-import type { GatewayAttachment } from './gateway/index.js';
+import type { GatewayAttachment, PortSettings } from './gateway/index.js';
 import { serveGateways } from './gateway/serve.js';
 import { withGateway } from './gateway/merge.js';
 import type { Gateway, GatewayClass, GRPCRoute, HTTPRoute, Namespace, ReferenceGrant } from '../objects/gateway-types.js';
@@ -87,6 +87,10 @@ export interface TranslateOptions extends ClassOptions {
   gatewayControllerName?: string;
   /** The node's interface addresses: Gateway addresses outside them (and loopback) are refused (AddressNotUsable). */
   localAddresses?: readonly string[];
+  /** Portero's own ports: Gateway listeners on them are refused (PortUnavailable). */
+  gatewayPorts?: PortSettings;
+  /** Gateway sockets the data plane cannot bind, `address|port` ('' for --bind-address) → why: their listeners are PortUnavailable. */
+  unbindableSockets?: ReadonlyMap<string, string>;
 }
 
 export interface Translation {
@@ -193,6 +197,8 @@ export function translate(snapshot: Snapshot, options: TranslateOptions, previou
     ...(options.refusedCertificates ? { refusedCertificates: options.refusedCertificates } : {}),
     now: options.now,
     ...(options.localAddresses ? { localAddresses: options.localAddresses } : {}),
+    ...(options.gatewayPorts ? { ports: options.gatewayPorts } : {}),
+    ...(options.unbindableSockets && options.unbindableSockets.size > 0 ? { unbindableSockets: options.unbindableSockets } : {}),
     ingressHosts: new Set(routing.levels.map((level) => level.host)),
   });
   if (gateway) diagnostics.push(...gateway.diagnostics);

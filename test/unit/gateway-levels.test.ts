@@ -4,7 +4,7 @@
 
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import type { HostLevel, Route, Target } from '../../src/model/model.js';
+import { splitLevelHost, type HostLevel, type Route, type Target } from '../../src/model/model.js';
 import type { HTTPRouteMatch, HTTPRouteRule } from '../../src/objects/gateway-types.js';
 import { attachGateways } from '../../src/translate/gateway/index.js';
 import { gatewayLevels } from '../../src/translate/gateway/levels.js';
@@ -35,7 +35,9 @@ function selectRoute(level: HostLevel, path: string): Route | undefined {
 
 /** The targets a request may get, as `service` names (`invalid`, `not-found`), with their weights when split. */
 function answer(levels: readonly HostLevel[], ask: Ask): string {
-  const level = levels.find((candidate) => candidate.host === (ask.host ?? '')) ?? levels.find((candidate) => candidate.host === '');
+  // Every listener of these tests is in one scope (port 80, no addresses): levels by their plain host.
+  const plain = (candidate: HostLevel) => splitLevelHost(candidate.host).host;
+  const level = levels.find((candidate) => plain(candidate) === (ask.host ?? '')) ?? levels.find((candidate) => plain(candidate) === '');
   if (!level) return 'no level';
   const route = selectRoute(level, ask.path);
   if (!route) return name(level.fallback);
@@ -166,7 +168,9 @@ describe('Gateway API routes → host levels', () => {
       ],
     };
     const { levels } = gatewayLevels(attachGateways(input).listeners);
-    assert.deepEqual(levels.map((level) => level.host), ['', '*.example.com', 'a.example.com']);
+    // All in the scope of the listener (port 80, no addresses).
+    assert.deepEqual(new Set(levels.map((level) => splitLevelHost(level.host).scope)).size, 1);
+    assert.deepEqual(levels.map((level) => splitLevelHost(level.host).host).sort(), ['', '*.example.com', 'a.example.com']);
     assert.equal(answer(levels, { host: 'a.example.com', path: '/a' }), 'v1');
     // Hostname precedence comes before path length: the wildcard route's `/` beats the host-less `/any`.
     assert.equal(answer(levels, { host: 'a.example.com', path: '/any' }), 'v2');

@@ -138,7 +138,7 @@ describe('planned map changes', () => {
         const simulator = new RuntimeSimulator();
         const first = modelOf(setups[0]!);
         // Every lookup loaded, so that most steps are runtime changes.
-        let state: LiveState = { model: first, names: new BackendNames({ ...structureFor(first), capabilities: { exactLookup: true, wildcardLookup: true, deepWildcardLookup: true, redirect: true, wildcardRedirect: true, regexLookup: true, candidates: true, passthrough: true, canaries: [], globals: {}, clientAuth: [], scopes: [] } }), sparesUsed: 0 };
+        let state: LiveState = { model: first, names: new BackendNames({ ...structureFor(first), capabilities: { exactLookup: true, wildcardLookup: true, deepWildcardLookup: true, redirect: true, wildcardRedirect: true, regexLookup: true, candidates: true, passthrough: true, canaries: [], globals: {}, clientAuth: [], ports: [], scopes: [] } }), sparesUsed: 0 };
         reloadInto(simulator, first, state.names);
         for (const [step, next] of setups.slice(1).map(modelOf).entries()) {
           const plan = planChange(state, next);

@@ -36,6 +36,7 @@ import type { ConfigSettings } from './render-config.js';
 import { refusedCertificates, type RefusedCertificate } from './refusals.js';
 import { executePlan } from './runtime-apply.js';
 import { RuntimeApi } from './runtime.js';
+import { unbindableSockets, type UnbindableSocket } from './sockets.js';
 
 export type { RefusedCertificate };
 
@@ -61,12 +62,12 @@ export type ApplyResult =
   | { status: 'reloaded'; reason: ReloadReason; detail: string; durationMs: number; workerPid: number }
   /** The config passed `haproxy -c` and is in place, but HAProxy died during the reload; its restart loads it. */
   | { status: 'pending-restart'; reason: string }
-  /** Not applied: the last good configuration serves. `refused` names the certificates HAProxy refused, if that was why. */
-  | { status: 'rejected'; reason: string; refused: RefusedCertificate[] }
+  /** Not applied: the last good configuration serves. `refused` names the certificates HAProxy refused, `unbindable` the Gateway sockets that cannot be bound, if that was why. */
+  | { status: 'rejected'; reason: string; refused: RefusedCertificate[]; unbindable?: UnbindableSocket[] }
   /** Not applied because Portero is stopping: the change needs a reload, or HAProxy is being stopped. The loaded configuration serves until HAProxy stops. */
   | { status: 'stopping'; reason: string };
 
-export type StartResult = { ok: true } | { ok: false; reason: string; refused: RefusedCertificate[] };
+export type StartResult = { ok: true } | { ok: false; reason: string; refused: RefusedCertificate[]; unbindable?: UnbindableSocket[] };
 
 export class HaproxyDataplane {
   private readonly process: HaproxyProcess;
@@ -151,6 +152,8 @@ export class HaproxyDataplane {
   async start(model: Model): Promise<StartResult> {
     return this.exclusive(async () => {
       if (!this.loaded) await this.generations.prune([]);
+      const unbindable = await this.unbindable(model);
+      if (unbindable.length > 0) return { ok: false, reason: unbindableReason(unbindable), refused: [], unbindable };
       const candidate = await this.generations.prepare(model);
       const check = await this.generations.check(this.options.layout.candidateConfig);
       if (!check.ok) {
@@ -244,6 +247,8 @@ export class HaproxyDataplane {
     const loaded = this.loaded!;
     const started = performance.now();
     this.files.cancel();
+    const unbindable = await this.unbindable(model);
+    if (unbindable.length > 0) return { status: 'rejected', reason: unbindableReason(unbindable), refused: [], unbindable };
     const candidate = await this.generations.prepare(model);
     const check = await this.generations.check(this.options.layout.candidateConfig);
     if (!check.ok) {
@@ -285,6 +290,11 @@ export class HaproxyDataplane {
     this.options.metrics?.applyDuration.observe({ method: 'reload' }, durationMs / 1000);
     this.options.metrics?.lastApplySuccess.set(Date.now() / 1000);
     return { status: 'reloaded', reason, detail, durationMs, workerPid: result.workerPid };
+  }
+
+  /** The Gateway sockets `model` adds to the loaded configuration that cannot be bound (sockets.ts). */
+  private unbindable(model: Model): Promise<UnbindableSocket[]> {
+    return unbindableSockets(model.scopes ?? [], this.live?.names.structure.capabilities.scopes, this.options.settings);
   }
 
   /**
@@ -333,4 +343,8 @@ export class HaproxyDataplane {
     this.drainer.reset();
     await this.process.stop(timeoutMs);
   }
+}
+
+function unbindableReason(sockets: readonly UnbindableSocket[]): string {
+  return `Gateway listener ports cannot be bound: ${sockets.map((socket) => `${socket.address || 'the bind address'} port ${socket.port} (${socket.reason})`).join(', ')}`;
 }

@@ -3,7 +3,7 @@
 // Shape of the configuration (see notes/haproxy-2.6.md §0):
 // - master-worker, reloaded through the master CLI; `hard-stop-after` and
 //   `mworker-max-reloads` bound how long old workers may linger;
-// - one frontend per port, so the scheme and port headers are constants;
+// - one frontend per port (frontends.ts), so the scheme and port headers are constants;
 //   `option idle-close-on-response` makes reloads hitless for keep-alive
 //   clients;
 // - the request path is normalised before anything looks at it (see
@@ -32,6 +32,7 @@ import { asksForCertificates } from './features/client-auth.js';
 import { CUSTOM_ERRORS_LUA_FILE, customErrorRequestLines, customErrorResponseLines, needsCustomErrorsLua } from './features/custom-errors.js';
 import { featureLines, type FeatureContext } from './render-features.js';
 import { routingRules } from './render-routing.js';
+import { frontendPlans, type FrontendPlan } from './frontends.js';
 import { SPARE_PREFIX, type BackendNames, type Capabilities } from './structure.js';
 
 export interface ConfigSettings {
@@ -224,29 +225,24 @@ function forwardingLines(scheme: 'http' | 'https', port: number, globals: Global
   ];
 }
 
-function frontendSection(scheme: 'http' | 'https', capabilities: Capabilities, settings: ConfigSettings, genDir: string): string[] {
-  const port = scheme === 'http' ? settings.httpPort : settings.httpsPort;
+function frontendSection(plan: FrontendPlan, capabilities: Capabilities, settings: ConfigSettings, genDir: string): string[] {
+  const { scheme, port } = plan;
   const globals = capabilities.globals;
   // use-proxy-protocol: the PROXY header (v1 or v2) gives the client address.
   const proxy = c.keyword(globals.proxyProtocol ? ' accept-proxy' : '', ['', ' accept-proxy']);
   // Client certificates are verified by the rules (features/client-auth.ts): no verification error fails the handshake.
   const ignore = c.keyword(asksForCertificates(capabilities.clientAuth) ? ' ca-ignore-err all crt-ignore-err all' : '', ['', ' ca-ignore-err all crt-ignore-err all']);
   const tls = c.fragment`ssl crt-list ${c.filePath(`${genDir}/${GENERATION_FILES.crtList}`)} alpn h2,http/1.1${ignore}`;
-  const bind =
-    scheme === 'http'
-      ? c.line`  bind ${c.bindAddress(settings.bindAddress, port)}${proxy}`
-      : capabilities.passthrough
-        ? // Behind the TCP frontend (passthroughSections), which passes the client's address on with the PROXY protocol.
-          c.line`  bind unix@${c.filePath(tlsSocket(settings))} accept-proxy ${tls}`
-        : c.line`  bind ${c.bindAddress(settings.bindAddress, port)}${proxy} ${tls}`;
-  // Gateway API scopes: their addresses too (HAProxy binds with SO_REUSEPORT, so a wildcard --bind-address does not collide).
-  const scopeBinds = capabilities.scopes.flatMap((scope) => scope.addresses).map((address) =>
-    scheme === 'http' || !capabilities.passthrough ? `${c.line`  bind ${c.bindAddress(address, port)}${proxy}`}${scheme === 'https' ? ` ${tls.text}` : ''}` : undefined,
-  );
+  const bindOn = (address: string) => (scheme === 'http' ? c.line`  bind ${c.bindAddress(address, port)}${proxy}` : c.line`  bind ${c.bindAddress(address, port)}${proxy} ${tls}`);
+  // Behind the TCP frontend (passthroughSections), which passes the client's address on with the PROXY protocol, and binds the Gateway addresses of port 443.
+  const behindPassthrough = plan.ingress && scheme === 'https' && capabilities.passthrough;
+  const binds = behindPassthrough
+    ? [c.line`  bind unix@${c.filePath(tlsSocket(settings))} accept-proxy ${tls}`]
+    : // Gateway addresses too (HAProxy binds with SO_REUSEPORT, so a wildcard --bind-address does not collide).
+      [...(plan.sharedBind ? [bindOn(settings.bindAddress)] : []), ...plan.addresses.map(bindOn)];
   return [
-    c.line`frontend ${c.ident(`portero-${scheme}`)}`,
-    bind,
-    ...scopeBinds.filter((line): line is string => line !== undefined),
+    c.line`frontend ${c.ident(plan.name)}`,
+    ...binds,
     // First, so that requests refused by the rules below are logged too.
     ...(settings.accessLog ? ['  http-request set-log-level emerg'] : []),
     ...NORMALIZE_URI,
@@ -259,7 +255,7 @@ function frontendSection(scheme: 'http' | 'https', capabilities: Capabilities, s
       ? [c.line`  http-after-response set-header Strict-Transport-Security ${c.hstsValue(globals.hsts.maxAgeSeconds, globals.hsts.includeSubdomains, globals.hsts.preload)}`]
       : []),
     ...(settings.accessLog ? ['  log global', c.line`  ${accessLogFormat(genDir)}`, '  http-request set-var(txn.host) req.hdr(host)'] : []),
-    ...routingRules(capabilities, genDir, scheme, settings.httpsPort),
+    ...routingRules(capabilities, genDir, plan, settings.httpsPort),
     c.line`  default_backend ${c.ident(NOT_FOUND_BACKEND)}`,
     '  http-after-response set-header Server portero',
     '',
@@ -286,7 +282,7 @@ function passthroughSections(capabilities: Capabilities, settings: ConfigSetting
     'frontend portero-tls-sni',
     '  mode tcp',
     c.line`  bind ${c.bindAddress(settings.bindAddress, settings.httpsPort)}${c.keyword(capabilities.globals.proxyProtocol ? ' accept-proxy' : '', ['', ' accept-proxy'])}`,
-    ...capabilities.scopes.flatMap((scope) => scope.addresses).map((address) => c.line`  bind ${c.bindAddress(address, settings.httpsPort)}${c.keyword(capabilities.globals.proxyProtocol ? ' accept-proxy' : '', ['', ' accept-proxy'])}`),
+    ...(frontendPlans(capabilities.scopes, settings).find((plan) => plan.name === 'portero-https')?.addresses ?? []).map((address) => c.line`  bind ${c.bindAddress(address, settings.httpsPort)}${c.keyword(capabilities.globals.proxyProtocol ? ' accept-proxy' : '', ['', ' accept-proxy'])}`),
     '  tcp-request inspect-delay 5s',
     '  tcp-request content accept if { req.ssl_hello_type 1 }',
     c.line`  use_backend %[${sni}] if { ${sni} -m found }`,
@@ -369,8 +365,7 @@ export function renderConfig(model: Model, settings: ConfigSettings, genDir: str
       asksForCertificates(structure.capabilities.clientAuth),
     ),
     ...defaultsSection(genDir, structure.capabilities.globals),
-    ...frontendSection('http', structure.capabilities, settings, genDir),
-    ...frontendSection('https', structure.capabilities, settings, genDir),
+    ...frontendPlans(structure.capabilities.scopes, settings).flatMap((plan) => frontendSection(plan, structure.capabilities, settings, genDir)),
     ...passthroughSections(structure.capabilities, settings, genDir),
     ...metricsSection(settings),
     c.line`backend ${c.ident(NOT_FOUND_BACKEND)}`,

@@ -196,8 +196,8 @@ export function levelEntries(level: HostLevel, names?: BackendNames): LevelEntri
     entries.hosts.push({ key: `${hostName(host).text}.${scopeSuffix(scope)}`, value: levelName(key) });
     // A Gateway wildcard also answers for deeper names, looked up as `**.<rest>` (render-config.ts).
     if (level.anyDepth && host.startsWith('*.')) entries.hosts.push({ key: `*${hostName(host).text}${scopeSuffix(scope)}`, value: levelName(key) });
-  } else if (level.regex) {
-    // Requests on no other level look up `_` (render-config.ts), which names this one.
+  } else if (level.regex || scope !== undefined) {
+    // Requests on no other level look up `_` (render-routing.ts), which names this one; a Gateway scope's `_|scope` says that the scope has one.
     entries.hosts.push({ key: `${HOSTLESS_LEVEL}${scopeSuffix(scope)}`, value: levelName(key) });
   }
   let rootRoute = false;

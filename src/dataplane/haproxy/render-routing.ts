@@ -1,6 +1,6 @@
 // The routing rules of the HTTP and HTTPS frontends, rendered from
 // capabilities alone (see render-config.ts): the host level (with Gateway
-// API scopes and deep wildcards), the HTTPS redirect, client certificates,
+// API scopes, frontends.ts, and deep wildcards), the HTTPS redirect, client certificates,
 // then the path lookups, candidates and canaries. Pure.
 
 import { SCOPE_SEPARATOR } from '../../model/model.js';
@@ -9,6 +9,7 @@ import { GENERATION_FILES } from './layout.js';
 import { CANDIDATES_CONVERTER } from './features/candidates-lua.js';
 import { clientAuthFrontendLines } from './features/client-auth.js';
 import type { CanaryRule, Capabilities } from './structure.js';
+import type { FrontendPlan } from './frontends.js';
 
 /** The host, lowercased and without port (a trailing dot is handled by the maps). */
 const HOST = c.fragment`req.hdr(host),field(1,:),lower`;
@@ -17,40 +18,53 @@ const HOST = c.fragment`req.hdr(host),field(1,:),lower`;
 const DEEP_WILDCARD_LABELS = 6;
 
 /** Routing: the host level, then (plain HTTP) the redirect to HTTPS, then the path. */
-export function routingRules(capabilities: Capabilities, genDir: string, scheme: 'http' | 'https', httpsPort: number): string[] {
+export function routingRules(capabilities: Capabilities, genDir: string, frontend: FrontendPlan, httpsPort: number): string[] {
+  const scheme = frontend.scheme;
   const code = c.keyword(String(capabilities.globals.redirectCode ?? 308), ['301', '302', '307', '308']);
   const map = (name: string) => c.filePath(`${genDir}/${name}`);
-  // Gateway API scopes: a request on a scope's address looks up that scope's levels, whose keys end in `|scope`.
-  const scoped = capabilities.scopes.length > 0;
+  const hosts = map(GENERATION_FILES.hostsMap);
+  // Gateway API scopes (frontends.ts): a request in a scope (txn.scope) looks up that scope's levels only, whose keys end in `|scope`.
+  const scoped = !frontend.ingress || frontend.byAddress.length > 0;
   const inScope = scoped ? c.fragment`,concat(,txn.scope)` : c.fragment``;
+  // On the Ingress frontends, the scope of the shared bind is looked up after the Ingresses' levels, level by level, for requests in no other scope.
+  const after = frontend.ingress && frontend.shared !== undefined ? c.fragment`,concat(${c.keyword(SCOPE_SEPARATOR, [SCOPE_SEPARATOR])}${c.scopeName(frontend.shared)})` : undefined;
+  const unscopedOnly = frontend.byAddress.length > 0 ? c.fragment` !{ var(txn.scope) -m found }` : c.fragment``;
   const rules: string[] = [
     '  http-request set-var(txn.path) path',
-    ...capabilities.scopes.flatMap((scope) => scope.addresses.map((address) => c.line`  http-request set-var(txn.scope) str(${c.keyword(SCOPE_SEPARATOR, [SCOPE_SEPARATOR])}${c.scopeName(scope.id)}) if { dst ${c.source(address)} }`)),
+    ...(!frontend.ingress && frontend.shared !== undefined ? [c.line`  http-request set-var(txn.scope) str(${c.keyword(SCOPE_SEPARATOR, [SCOPE_SEPARATOR])}${c.scopeName(frontend.shared)})`] : []),
+    ...frontend.byAddress.flatMap((entry) => entry.addresses.map((address) => c.line`  http-request set-var(txn.scope) str(${c.keyword(SCOPE_SEPARATOR, [SCOPE_SEPARATOR])}${c.scopeName(entry.scope)}) if { dst ${c.source(address)} }`)),
     // The host level: the exact host, else its wildcard, else the host-less level `_`.
-    c.line`  http-request set-var(txn.level) ${HOST}${inScope},map_str(${map(GENERATION_FILES.hostsMap)})`,
+    c.line`  http-request set-var(txn.level) ${HOST}${inScope},map_str(${hosts})`,
   ];
+  if (after) rules.push(c.line`  http-request set-var(txn.level) ${HOST}${after},map_str(${hosts}) if !{ var(txn.level) -m found }${unscopedOnly}`);
   if (capabilities.wildcardLookup) {
-    rules.push(c.line`  http-request set-var(txn.level) ${HOST},regsub(^[^.]*,*)${inScope},map_str(${map(GENERATION_FILES.hostsMap)}) if !{ var(txn.level) -m found }`);
+    rules.push(c.line`  http-request set-var(txn.level) ${HOST},regsub(^[^.]*,*)${inScope},map_str(${hosts}) if !{ var(txn.level) -m found }`);
+    if (after) rules.push(c.line`  http-request set-var(txn.level) ${HOST},regsub(^[^.]*,*)${after},map_str(${hosts}) if !{ var(txn.level) -m found }${unscopedOnly}`);
   }
   if (capabilities.deepWildcardLookup) {
     // Gateway API wildcards match any number of labels: `**.<rest>` with 2, then 3, ... labels taken off, the longest rest first.
     for (let labels = 2; labels <= DEEP_WILDCARD_LABELS; labels += 1) {
       const strip = c.regex(`^[^.]*${'[.][^.]*'.repeat(labels - 1)}`).text.slice(1, -1);
-      rules.push(`  http-request set-var(txn.level) ${HOST.text},regsub(${strip},**)${inScope.text},map_str(${map(GENERATION_FILES.hostsMap).text}) if !{ var(txn.level) -m found }`);
+      // On the Ingress frontends only requests in a scope have deep wildcards to find (the Ingresses' are one label deep).
+      if (scoped) rules.push(`  http-request set-var(txn.level) ${HOST.text},regsub(${strip},**)${inScope.text},map_str(${hosts.text}) if !{ var(txn.level) -m found }${frontend.ingress ? ' { var(txn.scope) -m found }' : ''}`);
+      if (after) rules.push(`  http-request set-var(txn.level) ${HOST.text},regsub(${strip},**)${after.text},map_str(${hosts.text}) if !{ var(txn.level) -m found }${unscopedOnly.text}`);
     }
   }
   // Any other host is on the host-less level `_`; hosts.map names it `~_` when its paths are regular expressions.
-  if (scoped) {
-    if (capabilities.regexLookup) rules.push(c.line`  http-request set-var(txn.level) str(_)${inScope},map_str(${map(GENERATION_FILES.hostsMap)}) if !{ var(txn.level) -m found }`);
+  if (scoped || after) {
+    if (capabilities.regexLookup) rules.push(c.line`  http-request set-var(txn.level) str(_)${inScope},map_str(${hosts}) if !{ var(txn.level) -m found }`);
+    // The shared scope's host-less level is in hosts.map only when it exists (and no Ingress has one): else the Ingresses' `_` and catch-all.
+    if (after) rules.push(c.line`  http-request set-var(txn.level) str(_)${after},map_str(${hosts}) if !{ var(txn.level) -m found }${unscopedOnly}`);
     rules.push(c.line`  http-request set-var(txn.level) str(_)${inScope} if !{ var(txn.level) -m found }`);
   } else {
     rules.push(
       capabilities.regexLookup
-        ? c.line`  http-request set-var(txn.level) str(_),map_str(${map(GENERATION_FILES.hostsMap)},_) if !{ var(txn.level) -m found }`
+        ? c.line`  http-request set-var(txn.level) str(_),map_str(${hosts},_) if !{ var(txn.level) -m found }`
         : '  http-request set-var(txn.level) str(_) if !{ var(txn.level) -m found }',
     );
   }
-  if (scheme === 'http' && capabilities.redirect) {
+  // The Ingresses' TLS hosts: only where the Ingresses are served.
+  if (scheme === 'http' && frontend.ingress && capabilities.redirect) {
     // Plain HTTP to a TLS host: 308 (or http-redirect-code) to HTTPS. ACME HTTP-01 challenges stay reachable.
     const redirect =
       httpsPort === 443

@@ -12,7 +12,7 @@
 
 import { clientAuthRules, type ClientAuthRule } from './features/client-auth.js';
 import { shapeKey } from './features/settings.js';
-import { parseBackendId, type Backend, type Model, type Scope } from '../../model/model.js';
+import { isIngressPort, parseBackendId, type Backend, type Model, type Scope } from '../../model/model.js';
 import type { GlobalSettings } from '../../model/globals.js';
 
 /**
@@ -62,8 +62,14 @@ export interface Capabilities {
    */
   clientAuth: readonly ClientAuthRule[];
   /**
+   * Gateway listener ports other than 80 and 443, as `http 8080`, `https
+   * 8443`: each is a frontend of its own (frontends.ts); the loaded list must
+   * equal the model's.
+   */
+  ports: readonly string[];
+  /**
    * Gateway API scopes (model.ts Scope): their addresses are bound by the
-   * HTTP and HTTPS frontends, and a request arriving on one looks up the
+   * frontends of their ports, and a request arriving on one looks up the
    * scope's levels only; the loaded list must equal the model's.
    */
   scopes: readonly Scope[];
@@ -82,7 +88,8 @@ const REASONS: Readonly<Record<keyof Capabilities, string>> = {
   canaries: 'a canary was added or removed, or its header or cookie changed',
   globals: 'the global settings of the ingress-nginx ConfigMap changed',
   clientAuth: 'client-certificate authentication (auth-tls-*) of some host, its CA bundle or the certificate serving it changed',
-  scopes: 'the addresses of Gateways with spec.addresses changed',
+  ports: 'a Gateway listener on a new port needs a frontend of its own, or the last listener on a port went away',
+  scopes: 'the listener ports or addresses of Gateways changed (binds and scope rules)',
 };
 
 function canaryRules(model: Model): CanaryRule[] {
@@ -121,6 +128,7 @@ export function capabilitiesFor(model: Model): Capabilities {
     canaries: canaryRules(model),
     globals: model.globals ?? NO_GLOBALS,
     clientAuth: clientAuthRules(model),
+    ports: [...new Set((model.scopes ?? []).filter((scope) => !isIngressPort(scope.port, scope.protocol)).map((scope) => `${scope.protocol} ${scope.port}`))].sort(),
     scopes: model.scopes ?? [],
   };
 }

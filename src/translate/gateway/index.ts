@@ -23,7 +23,8 @@ import type { RefusedCertificates } from '../tls.js';
 import { publishedStatusAddresses } from './addresses.js';
 import { compareNames, DEFAULT_CONTROLLER_NAME } from './conditions.js';
 import { gatewayClassResult } from './gateway-class.js';
-import { gatewayAccepted, gatewayDiagnostics, gatewayState, gatewayStatus, listenerProgrammed, markCrossGatewayConflicts, type GatewayState } from './listeners.js';
+import { gatewayAccepted, gatewayDiagnostics, gatewayState, gatewayStatus, listenerProgrammed, markCrossGatewayConflicts, type GatewayState, type PortSettings } from './listeners.js';
+export type { PortSettings } from './listeners.js';
 import { ReferenceGrants } from './references.js';
 import { attachRoutes } from './routes.js';
 import { DEFAULT_GRPC_FILTERS, DEFAULT_HTTP_FILTERS, type RuleCheck } from './rules.js';
@@ -58,6 +59,10 @@ export interface AttachOptions {
   grpcRouteFilters?: readonly string[];
   /** Extra per-rule check (regular expressions, header values): a problem makes the rule invalid. */
   checkRule?: RuleCheck;
+  /** Portero's own ports (listeners on 80 and 443 are served on --http-port and --https-port); absent: 80 and 443, nothing reserved. */
+  ports?: PortSettings;
+  /** Sockets the data plane found it cannot bind, `address|port` (address '' for the shared bind address, port as bound) → why: PortUnavailable. */
+  unbindableSockets?: ReadonlyMap<string, string>;
   /** Why an IP of a Gateway's spec.addresses cannot be bound on this host, if it cannot. */
   addressProblem?: (ip: string) => string | undefined;
   /** Certificates HAProxy refused (from the data plane): such a Secret is an invalid certificateRef. */
@@ -107,6 +112,8 @@ export function attachGateways(input: GatewayInput, options: AttachOptions = {})
     grants,
     published: publishedStatusAddresses(options.publishedAddresses ?? []),
     addressProblem: options.addressProblem,
+    ports: options.ports,
+    unbindable: options.unbindableSockets,
     refused: options.refusedCertificates,
     now: options.now,
   };

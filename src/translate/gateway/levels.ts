@@ -19,15 +19,14 @@
 // A key whose first candidate is unconditional with a single backend is a
 // plain route, and costs what an Ingress route costs.
 //
-// Served: HTTP listeners on port 80 and HTTPS listeners on port 443. Those
-// of a Gateway with spec.addresses are in a scope of their own (model.ts
-// Scope): their levels' hosts carry the scope, every scope has a host-less
-// level (404 for what matches nothing), and requests on its addresses see
-// those levels only. Other listeners are reported (listenersNotServed) and
-// left out.
+// Every listener is in the scope of its addresses, port and protocol
+// (model.ts Scope): its levels' hosts carry the scope, so an HTTP listener's
+// routes are never reached on the HTTPS port nor on another Gateway's
+// addresses. A scope has a host-less level (404 for what matches nothing),
+// except on the shared address on ports 80 and 443, where requests that
+// match no Gateway level go on to the Ingresses' levels and catch-all.
 
-import { createHash } from 'node:crypto';
-import { backendId, SCOPE_SEPARATOR, splitLevelHost, type Scope, type Candidate, type HostLevel, type RequestCondition, type Route, type Target, type WeightedTarget } from '../../model/model.js';
+import { backendId, isIngressPort, SCOPE_SEPARATOR, scopeId, splitLevelHost, type Scope, type Candidate, type HostLevel, type RequestCondition, type Route, type Target, type WeightedTarget } from '../../model/model.js';
 import { featuredBackendId, type Features } from '../../model/features.js';
 import type { GatewayFilters } from '../../model/gateway-features.js';
 import type { GRPCRouteRule, HTTPRouteMatch, HTTPRouteRule } from '../../objects/gateway-types.js';
@@ -48,11 +47,11 @@ interface Entry {
 
 export interface GatewayLevels {
   levels: HostLevel[];
-  /** The scopes of Gateways with spec.addresses, sorted by id. */
+  /** The scopes of the listeners (addresses, port, protocol), sorted by id. */
   scopes: Scope[];
   specs: Map<string, BackendSpec>;
   diagnostics: GatewayDiagnostic[];
-  /** Listeners left out (port or addresses not served yet), as `namespace/gateway/listener`. */
+  /** Listeners left out (a port no socket can have), as `namespace/gateway/listener`. */
   listenersNotServed: string[];
 }
 
@@ -190,17 +189,17 @@ export function gatewayLevels(listeners: readonly ServedListener[]): GatewayLeve
   const listenersNotServed: string[] = [];
   const scopes = new Map<string, Scope>();
   for (const listener of listeners) {
-    const served = (listener.protocol === 'HTTP' && listener.port === 80) || (listener.protocol === 'HTTPS' && listener.port === 443);
-    if (!served) {
+    // The API bounds ports to 1-65535; anything else would make a bind HAProxy refuses.
+    if (!Number.isInteger(listener.port) || listener.port < 1 || listener.port > 65535) {
       listenersNotServed.push(`${listener.gateway.namespace}/${listener.gateway.name}/${listener.name}`);
       continue;
     }
-    const scope = scopeOf(listener.addresses);
-    if (scope) {
-      scopes.set(scope.id, scope);
+    const scope = scopeOf(listener);
+    scopes.set(scope.id, scope);
+    if (scope.addresses.length > 0 || !isIngressPort(scope.port, scope.protocol)) {
       if (!byHost.has(SCOPE_SEPARATOR + scope.id)) byHost.set(SCOPE_SEPARATOR + scope.id, []);
     }
-    const suffix = scope ? SCOPE_SEPARATOR + scope.id : '';
+    const suffix = SCOPE_SEPARATOR + scope.id;
     const context = { listenerPort: listener.port, listenerScheme: listener.protocol === 'HTTPS' ? ('https' as const) : ('http' as const) };
     for (const attachment of listener.routes) {
       const route = attachment.route.route;
@@ -237,11 +236,11 @@ export function gatewayLevels(listeners: readonly ServedListener[]): GatewayLeve
   return { levels, scopes: [...scopes.values()].sort((a, b) => (a.id < b.id ? -1 : 1)), specs: router.specs, diagnostics: router.diagnostics, listenersNotServed };
 }
 
-/** The scope of a Gateway's addresses: derived from them, so Gateways with equal addresses share one. */
-function scopeOf(addresses: readonly string[]): Scope | undefined {
-  if (addresses.length === 0) return undefined;
-  const sorted = [...addresses].sort();
-  return { id: `g${createHash('sha256').update(sorted.join(',')).digest('hex').slice(0, 8)}`, addresses: sorted };
+/** The scope of a listener: its addresses, port and protocol, so listeners with equal ones share one. */
+function scopeOf(listener: ServedListener): Scope {
+  const addresses = [...listener.addresses].sort();
+  const protocol = listener.protocol === 'HTTPS' ? 'https' : 'http';
+  return { id: scopeId(addresses, listener.port, protocol), addresses, port: listener.port, protocol };
 }
 
 function pathKey(match: HTTPRouteMatch): { match: 'exact' | 'prefix'; path: string } | undefined {

@@ -5,6 +5,11 @@
 // - Protocols: HTTP and HTTPS are supported ("All Core ProtocolType values
 //   MUST be treated case-insensitively"); any other protocol gives the
 //   listener Accepted False, UnsupportedProtocol, and no supportedKinds.
+// - Ports: 80 and 443 are Portero's HTTP and HTTPS ports (--http-port,
+//   --https-port), any other port is bound as it is; an HTTP listener on 443,
+//   an HTTPS one on 80, or a port Portero uses itself (health, metrics, or
+//   the HTTP and HTTPS ports when they are not 80 and 443) gives Accepted
+//   False, PortUnavailable: HAProxy would refuse the whole configuration.
 // - Distinct listeners: within a Gateway, listeners on one port must share a
 //   protocol (else every one of them is Conflicted, ProtocolConflict), and
 //   listeners of one port and protocol must differ by hostname (else
@@ -76,6 +81,31 @@ export interface GatewayState {
 export interface GatewayContext extends CertificateContext {
   published: readonly GatewayStatusAddress[];
   addressProblem?: (ip: string) => string | undefined;
+  ports?: PortSettings;
+  unbindable?: ReadonlyMap<string, string> | undefined;
+}
+
+/**
+ * Portero's own ports: listeners on 80 and 443 are served on `http` and
+ * `https`; a listener on any other port N on N, which must not be one of
+ * these (HAProxy would refuse two sockets of one port, or route them by the
+ * wrong frontend).
+ */
+export interface PortSettings {
+  /** `--http-port` and `--https-port`. */
+  http: number;
+  https: number;
+  /** The other ports Portero listens on (health, HAProxy metrics), by flag name. */
+  reserved: readonly { port: number; flag: string }[];
+}
+
+/** Why a listener's port cannot be served (PortUnavailable), if it cannot. */
+function portProblem(port: number, protocol: 'HTTP' | 'HTTPS', ports: PortSettings | undefined): string | undefined {
+  if (protocol === 'HTTP' && port === 443) return 'port 443 is served by Portero as HTTPS (--https-port); an HTTP listener cannot use it';
+  if (protocol === 'HTTPS' && port === 80) return 'port 80 is served by Portero as plain HTTP (--http-port); an HTTPS listener cannot use it';
+  if (port === 80 || port === 443 || !ports) return undefined;
+  const own = [{ port: ports.http, flag: '--http-port' }, { port: ports.https, flag: '--https-port' }, ...ports.reserved].find((entry) => entry.port === port);
+  return own ? `port ${port} is Portero's own (${own.flag}); use another port` : undefined;
 }
 
 function normaliseProtocol(protocol: string): 'HTTP' | 'HTTPS' | undefined {
@@ -122,7 +152,10 @@ function listenerState(gateway: Gateway, listener: Listener, index: number, cont
   const kinds = routeKinds(listener);
   state.supportedKinds = kinds.supported;
   state.invalidKinds = kinds.invalid;
-  if (protocol === 'HTTPS') {
+  const unavailable = portProblem(listener.port, protocol, context.ports);
+  if (unavailable !== undefined) {
+    state.notAccepted = { reason: 'PortUnavailable', message: unavailable };
+  } else if (protocol === 'HTTPS') {
     if (listener.tls?.mode === 'Passthrough') {
       state.notAccepted = { reason: 'UnsupportedValue', message: 'tls.mode Passthrough is not supported on HTTPS listeners (it needs a TLS listener and TLSRoutes)' };
     } else {
@@ -181,11 +214,24 @@ function markOverlappingTls(listeners: readonly ListenerState[]): void {
   }
 }
 
+/** Listeners whose socket (on one of the Gateway's addresses, or the shared one) the data plane cannot bind: PortUnavailable. */
+function markUnbindable(listeners: readonly ListenerState[], bind: readonly string[], ports: PortSettings | undefined, unbindable: ReadonlyMap<string, string>): void {
+  for (const state of listeners) {
+    if (state.protocol === undefined || state.notAccepted) continue;
+    const port = state.listener.port === 80 ? (ports?.http ?? 80) : state.listener.port === 443 ? (ports?.https ?? 443) : state.listener.port;
+    for (const address of bind.length > 0 ? bind : ['']) {
+      const reason = unbindable.get(`${address}|${port}`);
+      if (reason !== undefined) state.notAccepted = { reason: 'PortUnavailable', message: `port ${port}${address ? ` on ${address}` : ''} cannot be bound: ${reason}` };
+    }
+  }
+}
+
 export function gatewayState(gateway: Gateway, classAccepted: boolean, context: GatewayContext, diagnostics: GatewayDiagnostic[]): GatewayState {
   const listeners = gateway.spec.listeners.map((listener, index) => listenerState(gateway, listener, index, context, diagnostics));
   markConflicts(listeners);
   markOverlappingTls(listeners);
   const addresses = gatewayAddresses(gateway, context.published, context.addressProblem);
+  if (context.unbindable) markUnbindable(listeners, addresses.bind, context.ports, context.unbindable);
   const state: GatewayState = { gateway, classAccepted, listeners, addresses };
   const parameters = gateway.spec.infrastructure?.parametersRef;
   if (!classAccepted) {

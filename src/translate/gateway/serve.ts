@@ -7,14 +7,14 @@
 // warning on the route (docs/gateway-api.md). Ingresses came first in every
 // cluster that has both; a migration moves a host as a whole.
 
-import type { Certificate, HostLevel, Scope } from '../../model/model.js';
+import { isIngressPort, splitLevelHost, type Certificate, type HostLevel, type Scope } from '../../model/model.js';
 import type { GRPCRouteRule, HTTPRouteRule } from '../../objects/gateway-types.js';
 import type { BackendSpec } from '../backends.js';
 import type { Diagnostic } from '../diagnostics.js';
 import { safeRegex } from '../regex.js';
 import type { RefusedCertificates } from '../tls.js';
 import type { Snapshot } from '../translate.js';
-import { attachGateways, type GatewayAttachment, type RuleCheck, type RuleProblem } from './index.js';
+import { attachGateways, type GatewayAttachment, type PortSettings, type RuleCheck, type RuleProblem } from './index.js';
 import { gatewayLevels } from './levels.js';
 
 export interface GatewayServeOptions {
@@ -30,6 +30,10 @@ export interface GatewayServeOptions {
    * Absent (`portero check`): every address is taken as usable.
    */
   localAddresses?: readonly string[];
+  /** Portero's own ports (listeners.ts PortSettings). */
+  ports?: PortSettings;
+  /** Sockets that cannot be bound (index.ts AttachOptions). */
+  unbindableSockets?: ReadonlyMap<string, string>;
 }
 
 export interface GatewayServing {
@@ -110,7 +114,7 @@ let last: { inputs: readonly unknown[]; result: GatewayServing } | undefined;
 
 function inputsOf(snapshot: Snapshot, options: GatewayServeOptions): readonly unknown[] {
   const hosts = [...options.ingressHosts].sort().join(' ');
-  return [snapshot.gatewayClasses, snapshot.gateways, snapshot.namespaces, snapshot.httpRoutes, snapshot.grpcRoutes, snapshot.referenceGrants, snapshot.services, snapshot.secrets, options.controllerName, options.refusedCertificates, options.localAddresses, hosts, Math.floor(options.now.getTime() / 86_400_000)];
+  return [snapshot.gatewayClasses, snapshot.gateways, snapshot.namespaces, snapshot.httpRoutes, snapshot.grpcRoutes, snapshot.referenceGrants, snapshot.services, snapshot.secrets, options.controllerName, options.refusedCertificates, options.localAddresses, options.ports, options.unbindableSockets, hosts, Math.floor(options.now.getTime() / 86_400_000)];
 }
 
 /** Undefined when the snapshot holds no GatewayClass or Gateway: Ingress-only clusters pay nothing. */
@@ -142,30 +146,37 @@ function computeServing(snapshot: Snapshot, options: GatewayServeOptions): Gatew
       checkRule,
       ...(options.refusedCertificates ? { refusedCertificates: options.refusedCertificates } : {}),
       ...(options.localAddresses ? { addressProblem: unbindable(options.localAddresses) } : {}),
+      ...(options.ports ? { ports: options.ports } : {}),
+      ...(options.unbindableSockets ? { unbindableSockets: options.unbindableSockets } : {}),
       now: options.now,
     },
   );
   const routed = gatewayLevels(attachment.listeners);
   const diagnostics: Diagnostic[] = [...attachment.diagnostics, ...routed.diagnostics];
   for (const listener of routed.listenersNotServed) {
-    diagnostics.push({ severity: 'warning', object: { kind: 'Gateway', namespace: listener.split('/')[0]!, name: listener.split('/')[1]! }, message: `listener ${listener.split('/')[2]}: only HTTP on port 80 and HTTPS on port 443 are served yet; it is left out` });
+    diagnostics.push({ severity: 'warning', object: { kind: 'Gateway', namespace: listener.split('/')[0]!, name: listener.split('/')[1]! }, message: `listener ${listener.split('/')[2]}: its port cannot be bound; it is left out` });
   }
+  // Only the scopes on the shared address and ports 80 and 443 meet the Ingresses.
+  const withIngresses = new Map(routed.scopes.filter((scope) => scope.addresses.length === 0 && isIngressPort(scope.port, scope.protocol)).map((scope) => [scope.id, scope]));
   const levels: HostLevel[] = [];
   for (const level of routed.levels) {
-    if (!options.ingressHosts.has(level.host)) {
+    const { host, scope: scopeOfLevel } = splitLevelHost(level.host);
+    const scope = scopeOfLevel === undefined ? undefined : withIngresses.get(scopeOfLevel);
+    if (!scope || !options.ingressHosts.has(host)) {
       levels.push(level);
       continue;
     }
     for (const listener of attachment.listeners) {
+      if (listener.addresses.length > 0 || listener.port !== scope.port) continue;
       for (const attachmentOf of listener.routes) {
         const hosts = attachmentOf.hostnames === 'any' ? [''] : attachmentOf.hostnames;
-        if (!hosts.includes(level.host)) continue;
+        if (!hosts.includes(host)) continue;
         const route = attachmentOf.route.route;
         diagnostics.push({
           severity: 'warning',
           object: { kind: attachmentOf.route.kind, namespace: route.metadata.namespace, name: route.metadata.name },
           field: 'spec.hostnames',
-          message: `host ${level.host === '' ? '(any host)' : level.host} is served by an Ingress; this route's rules on it are not served`,
+          message: `host ${host === '' ? '(any host)' : host} is served by an Ingress; this route's rules on it are not served`,
         });
       }
     }

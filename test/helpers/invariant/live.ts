@@ -172,7 +172,7 @@ export async function namesFromFiles(loaded: Loaded): Promise<BackendNames> {
     if (match) spareOf.set(backendId(match[2]!, match[3]!, Number(match[4])), Number(match[1]));
   }
   return new BackendNames(
-    { backends: new Map([...own].map((id) => [id, backendSettings(undefined)])), spares, capabilities: { exactLookup: false, wildcardLookup: false, deepWildcardLookup: false, redirect: false, wildcardRedirect: false, regexLookup: false, candidates: false, passthrough: false, canaries: [], globals: {}, clientAuth: [], scopes: [] } },
+    { backends: new Map([...own].map((id) => [id, backendSettings(undefined)])), spares, capabilities: { exactLookup: false, wildcardLookup: false, deepWildcardLookup: false, redirect: false, wildcardRedirect: false, regexLookup: false, candidates: false, passthrough: false, canaries: [], globals: {}, clientAuth: [], ports: [], scopes: [] } },
     spareOf,
   );
 }
