@@ -15,7 +15,7 @@ import { safeRegex } from '../regex.js';
 import { grpcRegexPath, regexPath } from './regex-paths.js';
 import type { RefusedCertificates } from '../tls.js';
 import type { Snapshot } from '../translate.js';
-import { attachGateways, type GatewayAttachment, type RuleCheck, type RuleProblem } from './index.js';
+import { attachGateways, DEFAULT_HTTP_FILTERS, type GatewayAttachment, type RuleCheck, type RuleProblem } from './index.js';
 import { gatewayLevels } from './levels.js';
 
 export interface GatewayServeOptions {
@@ -63,9 +63,6 @@ export const SUPPORTED_FEATURES: readonly string[] = [
   'HTTPRoute308RedirectStatusCode',
   'HTTPRouteBackendRequestHeaderModification',
 ];
-
-/** The filter types the router implements (filter-features.ts). */
-const HTTP_FILTERS = ['RequestHeaderModifier', 'ResponseHeaderModifier', 'RequestRedirect', 'URLRewrite'];
 
 /** Control characters but tab, and lone UTF-16 surrogates: what config-lines.ts refuses in a compared value. */
 const CONTROL = /[\x00-\x08\x0a-\x1f\x7f]|[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
@@ -146,7 +143,8 @@ function computeServing(snapshot: Snapshot, options: GatewayServeOptions): Gatew
     {
       ...(options.controllerName ? { controllerName: options.controllerName } : {}),
       supportedFeatures: SUPPORTED_FEATURES,
-      httpRouteFilters: HTTP_FILTERS,
+      // The filter types the router implements (filter-features.ts): one list, so attachment and routing agree.
+      httpRouteFilters: DEFAULT_HTTP_FILTERS,
       checkRule,
       ...(options.refusedCertificates ? { refusedCertificates: options.refusedCertificates } : {}),
       ...(options.localAddresses ? { addressProblem: unbindable(options.localAddresses) } : {}),
