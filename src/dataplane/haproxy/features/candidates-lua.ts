@@ -14,8 +14,10 @@
 // and the request's header block; it looks the route's list up in
 // candidates.map (Lua's Map class reads the same map the runtime API
 // changes) and returns the backend chosen: the first candidate whose
-// conditions all hold, one of its shares at random by weight; when none
-// holds, the route's own target.
+// conditions all hold (method, path pattern, headers, query parameters),
+// one of its shares at random by weight; when none holds, the route's own
+// target. A path pattern (Gateway API RegularExpression paths) is compared
+// with the path without its query; it comes anchored from config-lines.ts.
 //
 // A converter, not an action: HAProxy 2.6 builds the whole `txn` object
 // (fetches, converters, HTTP classes) for every call of a Lua action, about
