@@ -106,6 +106,28 @@ describe('RegularExpression paths: semantics and precedence', () => {
   });
 });
 
+describe('RegularExpression paths and hostnames', () => {
+  test('hostnames come first: a wildcard\'s pattern serves the hosts whose own paths leave the request, after their own patterns', () => {
+    const input = {
+      ...base,
+      gateways: base.gateways.filter((g) => g.metadata.name === 'all-namespaces'),
+      httpRoutes: [
+        httpRoute({ name: 'exact', parentRefs: [parentRef('all-namespaces')], hostnames: ['a.example.com'], rules: [to('v1', [match('/a'), regex('/r/[0-9]+')])] }),
+        httpRoute({ name: 'wild', parentRefs: [parentRef('all-namespaces')], hostnames: ['*.example.com'], rules: [to('v2', [regex('/r/.*')])] }),
+        httpRoute({ name: 'any', parentRefs: [parentRef('all-namespaces')], rules: [to('v3', [match('/')])] }),
+      ],
+    };
+    const { levels, diagnostics } = gatewayLevels(attachGateways(input).listeners);
+    const on = (host: string, path: string) => matchShares(modelOf(levels), host, path).map((share) => name(share.target)).join(' ');
+    assert.equal(on('a.example.com', '/r/1'), 'v1');
+    assert.equal(on('a.example.com', '/r/x'), 'v2');
+    assert.equal(on('a.example.com', '/other'), 'v3');
+    assert.equal(on('b.example.com', '/r/1'), 'v2');
+    assert.equal(on('other.test', '/r/1'), 'v3');
+    assert.deepEqual(diagnostics, []);
+  });
+});
+
 describe('RegularExpression paths: refused patterns', () => {
   const snapshot = (rules: HTTPRouteRule[]) => ({ ...base, ingresses: [], ingressClasses: [], endpointSlices: [], httpRoutes: [httpRoute({ name: 'route', parentRefs: [parentRef('same-namespace')], rules })] });
   const refused: [string, string, RegExp][] = [
