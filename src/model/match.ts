@@ -150,9 +150,24 @@ function valueMatches(match: ValueMatch, value: string | undefined): boolean {
   return regex.test(value);
 }
 
+// Compiled path patterns (anchored at both ends, case-sensitive), bounded likewise.
+const pathPatterns = new Map<string, RegExp>();
+
+/** Whether a path (without query) matches a RequestCondition's path pattern as a whole. */
+export function pathPatternMatches(pattern: string, path: string): boolean {
+  let regex = pathPatterns.get(pattern);
+  if (!regex) {
+    if (pathPatterns.size > 10_000) pathPatterns.clear();
+    regex = new RegExp(`^(?:${pattern})$`);
+    pathPatterns.set(pattern, regex);
+  }
+  return regex.test(path);
+}
+
 /** Whether every part of a condition holds for the request. */
 export function conditionHolds(condition: RequestCondition | undefined, pathWithQuery: string, parts: RequestParts): boolean {
   if (!condition) return true;
+  if (condition.path !== undefined && !pathPatternMatches(condition.path, pathWithQuery.split('?')[0] ?? '')) return false;
   if (condition.method !== undefined && condition.method !== parts.method) return false;
   if (!condition.headers.every((header) => valueMatches(header.match, headerValue(parts, header.name)))) return false;
   return condition.query.every((param) => valueMatches(param.match, queryValue(pathWithQuery, param.name)));

@@ -31,6 +31,12 @@ export interface ValueMatch {
 
 /** What a request must have beyond host and path (Gateway API matches); every part must hold. */
 export interface RequestCondition {
+  /**
+   * Gateway API RegularExpression paths: a pattern in translate/regex.ts's
+   * safe subset that the whole path (without the query) must match,
+   * case-sensitively (the data plane anchors it at both ends).
+   */
+  path?: string;
   /** An uppercase method token (GET, POST, ...). */
   method?: string;
   /** Lowercase header names, each at most once; all must match. */

@@ -422,6 +422,8 @@ const candidate = fc.record({
   when: fc.option(
     fc.record({
       method: fc.option(fc.constantFrom('GET', 'HEAD', 'POST'), { nil: undefined }),
+      // Gateway API RegularExpression paths: the whole path, case-sensitively, without the query.
+      path: fc.option(fc.constantFrom('/x(/.*)?', '/x/y', '/[xy]+', '.*', '/X.*', '/x/y/'), { nil: undefined }),
       headers: fc.uniqueArray(fc.record({ name: fc.constantFrom('x-a', 'x-b'), match: fc.oneof(value.map((v) => ({ kind: 'exact' as const, value: v })), fc.constantFrom('^v[0-9]+$', '1|2', ' b$', ',').map((v) => ({ kind: 'regex' as const, value: v }))) }), { selector: (h) => h.name, maxLength: 2 }),
       query: fc.uniqueArray(fc.record({ name: fc.constantFrom('q', 'Q'), match: fc.oneof(value.map((v) => ({ kind: 'exact' as const, value: v })), fc.constantFrom('^[0-9]$', 'a').map((v) => ({ kind: 'regex' as const, value: v }))) }), { selector: (q) => q.name, maxLength: 2 }),
     }),
@@ -435,7 +437,7 @@ const routesArb = fc.tuple(routeArb('prefix', ''), routeArb('prefix', '/x'), rou
 const casing = (name: string) => fc.constantFrom(name, name.toUpperCase(), name[0]!.toUpperCase() + name.slice(1));
 const askArb = fc.record({
   method: fc.constantFrom('GET', 'HEAD', 'POST', 'PUT'),
-  path: fc.constantFrom('/', '/x', '/x/y', '/x/y/z', '/xy'),
+  path: fc.constantFrom('/', '/x', '/x/y', '/x/y/z', '/xy', '/X/y'),
   query: fc.array(fc.tuple(fc.constantFrom('q', 'Q', 'r', '%71'), fc.constantFrom('1', '2', 'a%20b', 'a+b', 'v10', 'x%2Cy', '')), { maxLength: 3 }),
   headers: fc.array(fc.tuple(fc.constantFrom('x-a', 'x-b', 'x-c').chain(casing), value), { maxLength: 3 }),
 });

@@ -106,6 +106,7 @@ const pattern = fc.constantFrom('^a', 'b$', '(x|y)+z', '[0-9]{2,4}', '^v[.]1( be
 const valueMatch = fc.oneof(printable.map((value) => ({ kind: 'exact' as const, value })), pattern.map((value) => ({ kind: 'regex' as const, value })));
 const candidateText = fc.record({
   method: fc.option(fc.constantFrom('GET', 'HEAD', 'POST', 'DELETE'), { nil: undefined }),
+  path: fc.option(fc.constantFrom('/a/.*', '/(x|y)+z', '/v[0-9]{2,4}$'), { nil: undefined }),
   headers: fc.array(fc.record({ name: tokenName, match: valueMatch }), { maxLength: 3 }),
   query: fc.array(fc.record({ name: tokenName.map((name) => name.toUpperCase()), match: valueMatch }), { maxLength: 3 }),
   shares: fc.array(fc.record({ weight: fc.integer({ min: 1, max: 1_000_000 }), backend: fc.constantFrom('default_a_80', 'portero:spare:3', INVALID_BACKEND) }), { minLength: 1, maxLength: 4 }),
@@ -117,6 +118,7 @@ describe('candidate lists: encoding', () => {
       fc.property(fc.array(candidateText, { maxLength: 6 }), (candidates) => {
         const texts: c.CandidateText[] = candidates.map((candidate) => ({
           ...(candidate.method ? { method: candidate.method } : {}),
+          ...(candidate.path ? { path: candidate.path } : {}),
           headers: candidate.headers,
           query: candidate.query,
           shares: candidate.shares.map((share) => ({ weight: share.weight, backend: c.ident(share.backend) })),
@@ -127,6 +129,8 @@ describe('candidate lists: encoding', () => {
         const expected: ParsedCandidate[] = candidates.map((candidate) => ({
           conditions: [
             ...(candidate.method ? [{ what: 'm' as const, value: candidate.method }] : []),
+            // Rendered anchored at both ends: the whole path.
+            ...(candidate.path ? [{ what: 'p' as const, value: `^(?:${candidate.path})$` }] : []),
             ...candidate.headers.map((h) => ({ what: 'h' as const, kind: h.match.kind, name: h.name, value: h.match.value })),
             ...candidate.query.map((q) => ({ what: 'q' as const, kind: q.match.kind, name: q.name, value: q.match.value })),
           ],
@@ -299,6 +303,8 @@ describe('the reference matcher', () => {
             only(to('b'), when({ query: [header('ANIMAL', 'dolphin')] })),
             { when: when({ query: [header('split', 'yes')] }), split: [{ target: to('a'), weight: 7 }, { target: to('b'), weight: 0 }, { target: to('c'), weight: 3 }] },
             { when: when({ query: [header('zero', 'yes')] }), split: [{ target: to('a'), weight: 0 }] },
+            only(to('d'), when({ path: '/re/[0-9]+' })),
+            only(to('c'), when({ path: '/re/.*', method: 'POST' })),
           ],
         },
       ],
@@ -330,6 +336,12 @@ describe('the reference matcher', () => {
     ['a split: weight 0 dropped', '/?split=yes', get(), [to('a'), to('c')]],
     ['a split whose weights are all 0 answers 500', '/?zero=yes', get(), { kind: 'invalid' }],
     ['"+" stays "+"', '/x?animal=wh+ale', get([['x-env', 'canary']]), to('a')],
+    ['a path pattern: the whole path', '/re/42', get(), to('d')],
+    ['a path pattern: the query takes no part', '/re/42?a=b', get(), to('d')],
+    ['a path pattern: a partial match is none', '/re/42/x', get(), to('a')],
+    ['a path pattern: case-sensitive', '/RE/42', get(), to('a')],
+    ['a path pattern and a method, both hold', '/re/x', get([], 'POST'), to('c')],
+    ['a path pattern and a method, one fails', '/re/x', get(), to('a')],
   ];
   for (const [title, path, parts, expected] of cases) {
     test(title, () => {
@@ -498,6 +510,7 @@ describe('runtime plans for candidate lists', () => {
     when: fc.option(
       fc.record({
         method: fc.option(fc.constantFrom('GET', 'POST'), { nil: undefined }),
+        path: fc.option(fc.constantFrom('/x/.*', '.*'), { nil: undefined }),
         headers: fc.uniqueArray(fc.record({ name: fc.constantFrom('x-a', 'x-b'), match: fc.oneof(fc.constantFrom('1', '2', 'a b').map((value) => ({ kind: 'exact' as const, value })), fc.constantFrom('^1', '[ab]$').map((value) => ({ kind: 'regex' as const, value }))) }), { selector: (h) => h.name, maxLength: 2 }),
         query: fc.uniqueArray(fc.record({ name: fc.constantFrom('q', 'Q'), match: fc.constantFrom('1', '2', 'x'.repeat(900)).map((value) => ({ kind: 'exact' as const, value })) }), { selector: (q) => q.name, maxLength: 2 }),
       }),

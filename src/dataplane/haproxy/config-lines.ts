@@ -397,8 +397,11 @@ export function basicChallenge(realm: string): Safe {
 //
 //   list      := candidate* fallback
 //   candidate := [cond ("&" cond)*] ">" share ("," share)* "|"
-//   cond      := "m" METHOD | "h" kind name "=" value | "q" kind name "=" value
+//   cond      := "m" METHOD | "p" pattern | "h" kind name "=" value | "q" kind name "=" value
 //   kind      := "e" (the whole value) | "r" (a regular expression, unanchored)
+//
+// A path pattern (`p`, Gateway API RegularExpression paths) is rendered
+// anchored, `^(?:pattern)$`: it must match the whole path.
 //   share     := weight "*" backend
 //   fallback  := backend
 //
@@ -458,6 +461,8 @@ export interface CandidateValueMatch {
 /** One candidate, its targets already HAProxy backend names. */
 export interface CandidateText {
   method?: string;
+  /** A path pattern (RequestCondition.path), matched against the whole path. */
+  path?: string;
   headers: readonly CandidateValueMatch[];
   query: readonly CandidateValueMatch[];
   /** Positive weights only (model/match.ts's effectiveShares). */
@@ -484,6 +489,7 @@ export function candidateList(candidates: readonly CandidateText[], fallback: Sa
       check(/^[A-Z]{1,32}$/.test(candidate.method), 'method', candidate.method);
       conditions.push(`m${candidate.method}`);
     }
+    if (candidate.path !== undefined) conditions.push(`p${percentEncode(conditionPattern(`^(?:${candidate.path})$`))}`);
     for (const header of candidate.headers) conditions.push(conditionText('h', header));
     for (const param of candidate.query) conditions.push(conditionText('q', param));
     check(candidate.shares.length > 0, 'weighted split', candidate.shares);

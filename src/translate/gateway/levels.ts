@@ -12,7 +12,10 @@
 //   2. then the entries of every less specific path of the level that the
 //      key's requests also match, longest first (a rule whose conditions
 //      fail never shadows them);
-//   3. then the same for the less specific hostnames (`*.example.com`, then
+//   3. then the level's RegularExpression paths (regex-paths.ts) whose
+//      requests can reach the key: a condition on the path, longest pattern
+//      first, after every Exact and PathPrefix match of the hostname;
+//   4. then the same for the less specific hostnames (`*.example.com`, then
 //      the listener's requests without a route hostname), as the spec orders
 //      hostnames before paths.
 //
@@ -33,12 +36,13 @@ import type { GRPCRouteRule, HTTPRouteMatch, HTTPRouteRule } from '../../objects
 import type { Service } from '../../objects/types.js';
 import type { BackendSpec } from '../backends.js';
 import { combineFilters, filterFeatures, type FilterContext } from './filter-features.js';
+import { grpcRegexPath, regexPath, regexReaches } from './regex-paths.js';
 import type { BackendResolution, GatewayDiagnostic, RouteAttachment, ServedListener, ServedRule } from './types.js';
 
 /** One match of one rule: where it is keyed and what it asks. */
 interface Entry {
-  match: 'exact' | 'prefix';
-  /** Exact: as written; prefix: without trailing slashes ('' for `/`). */
+  match: 'exact' | 'prefix' | 'regex';
+  /** Exact: as written; prefix: without trailing slashes ('' for `/`); regex: the safe pattern (also in the candidate's condition). */
   path: string;
   candidate: Candidate;
   /** The spec's tie-breaks after the path, as a sortable tuple. */
@@ -74,9 +78,13 @@ function conditionOf(match: HTTPRouteMatch): RequestCondition | undefined {
 }
 
 /** The path keys of a GRPCRoute match: `/service/method` exact, `/service/` prefix, or every path. */
-function grpcPath(match: GRPCRouteRule['matches'][number] | undefined): { match: 'exact' | 'prefix'; path: string } | undefined {
+function grpcPath(match: GRPCRouteRule['matches'][number] | undefined): PathKey | undefined {
   const method = match?.method;
   if (!method || (method.service === undefined && method.method === undefined)) return { match: 'prefix', path: '' };
+  if (method.type === 'RegularExpression') {
+    const pattern = grpcRegexPath(method.service, method.method);
+    return pattern.ok ? { match: 'regex', path: pattern.pattern } : undefined;
+  }
   if (method.type !== 'Exact' || method.service === undefined) return undefined;
   return method.method === undefined ? { match: 'prefix', path: `/${method.service}` } : { match: 'exact', path: `/${method.service}/${method.method}` };
 }
@@ -150,9 +158,10 @@ function compareOrder(a: Entry, b: Entry): number {
 function chainOf(entries: readonly Entry[], match: 'exact' | 'prefix', path: string): Candidate[] {
   const own = match === 'exact' ? entries.filter((entry) => entry.match === 'exact' && entry.path === path) : [];
   const prefixes = entries.filter((entry) => entry.match === 'prefix' && prefixCovers(entry.path, path));
-  // Longest prefix first; entries of one key by the spec's tie-breaks.
-  prefixes.sort((a, b) => b.path.length - a.path.length || compareOrder(a, b));
-  return [...own.sort(compareOrder), ...prefixes].map((entry) => entry.candidate);
+  const regexes = entries.filter((entry) => entry.match === 'regex' && regexReaches(entry.path, match, path));
+  // Longest prefix (and pattern) first; entries of one key by the spec's tie-breaks.
+  const longestFirst = (a: Entry, b: Entry) => b.path.length - a.path.length || compareOrder(a, b);
+  return [...own.sort(compareOrder), ...prefixes.sort(longestFirst), ...regexes.sort(longestFirst)].map((entry) => entry.candidate);
 }
 
 /** The less specific hostnames whose routes also apply: `*.b.c` for `a.b.c` (any depth, as Gateway wildcards), then every host (''). */
@@ -188,6 +197,8 @@ export function gatewayLevels(listeners: readonly ServedListener[]): GatewayLeve
   const byHost = new Map<string, Entry[]>();
   const listenersNotServed: string[] = [];
   const scopes = new Map<string, Scope>();
+  // RegularExpression matches by candidate, to report those no request can reach.
+  const regexMatches = new Map<Candidate, GatewayDiagnostic>();
   for (const listener of listeners) {
     // The API bounds ports to 1-65535; anything else would make a bind HAProxy refuses.
     if (!Number.isInteger(listener.port) || listener.port < 1 || listener.port > 65535) {
@@ -209,7 +220,14 @@ export function gatewayLevels(listeners: readonly ServedListener[]): GatewayLeve
         keys.forEach(({ key, condition }, matchIndex) => {
           if (!key) return;
           const prefixContext: FilterContext = { ...context, ...(key.match === 'prefix' ? { matchedPrefix: key.path } : {}) };
-          const candidate: Candidate = { ...(condition ? { when: condition } : {}), split: router.split(attachment, served, prefixContext) };
+          // A regular-expression path is a condition of the candidate (regex-paths.ts).
+          const when = key.match === 'regex' ? { headers: [], query: [], ...condition, path: key.path } : condition;
+          const candidate: Candidate = { ...(when ? { when } : {}), split: router.split(attachment, served, prefixContext) };
+          if (key.match === 'regex') {
+            const field = attachment.route.kind === 'HTTPRoute' ? `spec.rules[${served.index}].matches[${matchIndex}].path` : `spec.rules[${served.index}].matches[${matchIndex}].method`;
+            const message = 'this RegularExpression match is never reached: an Exact or PathPrefix match without conditions takes every request it could match first (regular expressions rank after them)';
+            regexMatches.set(candidate, { severity: 'warning', object: { kind: attachment.route.kind, namespace: route.metadata.namespace, name: route.metadata.name }, field, message });
+          }
           // Oldest route first, then namespace/name (attachGateways sorted routes the same way).
           const order = [condition?.method !== undefined ? 0 : 1, -(condition?.headers.length ?? 0), -(condition?.query.length ?? 0), route.metadata.creationTimestamp, `${route.metadata.namespace}/${route.metadata.name}`, served.index, matchIndex];
           for (const host of hosts) {
@@ -226,14 +244,22 @@ export function gatewayLevels(listeners: readonly ServedListener[]): GatewayLeve
   for (const host of [...hosts].sort()) {
     const chain = [host, ...fallbackHosts(host, hosts)];
     const keys = new Map<string, { match: 'exact' | 'prefix'; path: string }>();
-    for (const level of chain) for (const entry of byHost.get(level)!) keys.set(`${entry.match} ${entry.path}`, { match: entry.match, path: entry.path });
+    for (const level of chain) {
+      for (const entry of byHost.get(level)!) {
+        // A regular expression is looked for from `/`, which every request reaches when no longer key matches.
+        const key = entry.match === 'regex' ? { match: 'prefix' as const, path: '' } : { match: entry.match, path: entry.path };
+        keys.set(`${key.match} ${key.path}`, key);
+      }
+    }
     const routes = [...keys.values()]
       .map(({ match, path }) => toRoute(match, path, chain.flatMap((level) => chainOf(byHost.get(level)!, match, path))))
       .sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : a.match < b.match ? -1 : a.match > b.match ? 1 : 0));
+    for (const route of routes) for (const candidate of route.candidates ?? []) regexMatches.delete(candidate);
     // Every key of the less specific hostnames is a key here too, so a request no key matches matches nothing: 404.
     levels.push({ host, ...(host.startsWith('*.') ? { anyDepth: true } : {}), routes, fallback: NOT_FOUND });
   }
-  return { levels, scopes: [...scopes.values()].sort((a, b) => (a.id < b.id ? -1 : 1)), specs: router.specs, diagnostics: router.diagnostics, listenersNotServed };
+  const unreached = new Map([...regexMatches.values()].map((diagnostic) => [`${diagnostic.object.kind} ${diagnostic.object.namespace}/${diagnostic.object.name} ${diagnostic.field}`, diagnostic]));
+  return { levels, scopes: [...scopes.values()].sort((a, b) => (a.id < b.id ? -1 : 1)), specs: router.specs, diagnostics: [...router.diagnostics, ...unreached.values()], listenersNotServed };
 }
 
 /** The scope of a listener: its addresses, port and protocol, so listeners with equal ones share one. */
@@ -243,13 +269,21 @@ function scopeOf(listener: ServedListener): Scope {
   return { id: scopeId(addresses, listener.port, protocol), addresses, port: listener.port, protocol };
 }
 
-function pathKey(match: HTTPRouteMatch): { match: 'exact' | 'prefix'; path: string } | undefined {
+/** Where a match is keyed: an Exact path, a PathPrefix without trailing slashes, or a regular expression of the safe subset. */
+type PathKey = { match: 'exact' | 'prefix' | 'regex'; path: string };
+
+function pathKey(match: HTTPRouteMatch): PathKey | undefined {
   if (match.path.type === 'Exact') return { match: 'exact', path: match.path.value };
   if (match.path.type === 'PathPrefix') return { match: 'prefix', path: match.path.value.replace(/\/+$/, '') };
+  if (match.path.type === 'RegularExpression') {
+    // serve.ts refused the patterns outside the subset.
+    const pattern = regexPath(match.path.value);
+    return pattern.ok ? { match: 'regex', path: pattern.pattern } : undefined;
+  }
   return undefined;
 }
 
-function grpcKeys(rule: GRPCRouteRule): { key: { match: 'exact' | 'prefix'; path: string } | undefined; condition: RequestCondition | undefined }[] {
+function grpcKeys(rule: GRPCRouteRule): { key: PathKey | undefined; condition: RequestCondition | undefined }[] {
   const matches = rule.matches.length === 0 ? [undefined] : rule.matches;
   return matches.map((match) => {
     const headers = (match?.headers ?? []).map((header) => ({ name: header.name.toLowerCase(), match: { kind: header.type === 'RegularExpression' ? ('regex' as const) : ('exact' as const), value: header.value } }));

@@ -22,12 +22,15 @@
 // so when the rule's matches are valid the router answers 500 for them; only
 // a rule whose matches cannot be built is left out.
 //
-// Which filters Portero implements is an option (the routing engineer's
-// list); by default the core filters and the extended ones the data plane
-// renders: RequestHeaderModifier, ResponseHeaderModifier, RequestRedirect,
-// URLRewrite and CORS for HTTPRoute; the two header modifiers for GRPCRoute.
-// RequestMirror (no mirroring in HAProxy 2.6), ExtensionRef (Portero defines
-// no extension kinds) and ExternalAuth (experimental) are not.
+// Which filters Portero implements is an option; by default (and as
+// serve.ts serves them) the core filters and the extended ones the data
+// plane renders (filter-features.ts): RequestHeaderModifier,
+// ResponseHeaderModifier, RequestRedirect and URLRewrite for HTTPRoute; the
+// two header modifiers for GRPCRoute. RequestMirror (no mirroring in HAProxy
+// 2.6), CORS (its origins, wildcards and `*` echoes differ from ingress-
+// nginx's enable-cors, which is all the data plane renders yet),
+// ExtensionRef (Portero defines no extension kinds) and ExternalAuth
+// (experimental) are not.
 
 import type { GRPCRouteRule, HTTPRouteFilter, HTTPRouteRule } from '../../objects/gateway-types.js';
 import { quote } from './conditions.js';
@@ -54,7 +57,7 @@ export interface RuleCheckContext {
 /** An extra check the router supplies (regular expressions, header values): a problem makes the rule invalid. */
 export type RuleCheck = (context: RuleCheckContext) => RuleProblem | undefined;
 
-export const DEFAULT_HTTP_FILTERS: readonly string[] = ['RequestHeaderModifier', 'ResponseHeaderModifier', 'RequestRedirect', 'URLRewrite', 'CORS'];
+export const DEFAULT_HTTP_FILTERS: readonly string[] = ['RequestHeaderModifier', 'ResponseHeaderModifier', 'RequestRedirect', 'URLRewrite'];
 export const DEFAULT_GRPC_FILTERS: readonly string[] = ['RequestHeaderModifier', 'ResponseHeaderModifier'];
 
 /** Filter types the API defines (standard and experimental channels). */

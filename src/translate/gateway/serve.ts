@@ -12,9 +12,10 @@ import type { GRPCRouteRule, HTTPRouteRule } from '../../objects/gateway-types.j
 import type { BackendSpec } from '../backends.js';
 import type { Diagnostic } from '../diagnostics.js';
 import { safeRegex } from '../regex.js';
+import { grpcRegexPath, regexPath } from './regex-paths.js';
 import type { RefusedCertificates } from '../tls.js';
 import type { Snapshot } from '../translate.js';
-import { attachGateways, type GatewayAttachment, type PortSettings, type RuleCheck, type RuleProblem } from './index.js';
+import { attachGateways, DEFAULT_HTTP_FILTERS, type GatewayAttachment, type PortSettings, type RuleCheck, type RuleProblem } from './index.js';
 import { gatewayLevels } from './levels.js';
 
 export interface GatewayServeOptions {
@@ -67,20 +68,24 @@ export const SUPPORTED_FEATURES: readonly string[] = [
   'HTTPRouteBackendRequestHeaderModification',
 ];
 
-/** The filter types the router implements (filter-features.ts). */
-const HTTP_FILTERS = ['RequestHeaderModifier', 'ResponseHeaderModifier', 'RequestRedirect', 'URLRewrite'];
-
 /** Control characters but tab, and lone UTF-16 surrogates: what config-lines.ts refuses in a compared value. */
 const CONTROL = /[\x00-\x08\x0a-\x1f\x7f]|[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
 
 const unsupported = (field: string, message: string): RuleProblem => ({ reason: 'UnsupportedValue', field, message, inMatches: true });
 
-/** Matches Portero cannot build: regular-expression paths, and patterns outside the safe subset (translate/regex.ts). */
+/** Matches Portero cannot build: patterns outside the safe subset (translate/regex.ts), control characters in compared values. */
 const checkRule: RuleCheck = ({ rule, field }) => {
   const matches = (rule as HTTPRouteRule | GRPCRouteRule).matches;
   for (const [index, match] of matches.entries()) {
     const at = `${field}.matches[${index}]`;
-    if ('path' in match && match.path.type === 'RegularExpression') return unsupported(`${at}.path.type`, 'RegularExpression paths are not supported yet; use Exact or PathPrefix');
+    if ('path' in match && match.path.type === 'RegularExpression') {
+      const checked = regexPath(match.path.value);
+      if (!checked.ok) return unsupported(`${at}.path.value`, `the regular expression ${checked.problem}`);
+    }
+    if ('method' in match && typeof match.method === 'object' && match.method.type === 'RegularExpression') {
+      const checked = grpcRegexPath(match.method.service, match.method.method);
+      if (!checked.ok) return unsupported(`${at}.method`, `the regular expression ${checked.problem}`);
+    }
     const values = [...match.headers.map((header, i) => ({ ...header, where: `${at}.headers[${i}]` })), ...('queryParams' in match ? match.queryParams.map((param, i) => ({ ...param, where: `${at}.queryParams[${i}]` })) : [])];
     for (const value of values) {
       if (value.type !== 'RegularExpression') {
@@ -142,7 +147,8 @@ function computeServing(snapshot: Snapshot, options: GatewayServeOptions): Gatew
     {
       ...(options.controllerName ? { controllerName: options.controllerName } : {}),
       supportedFeatures: SUPPORTED_FEATURES,
-      httpRouteFilters: HTTP_FILTERS,
+      // The filter types the router implements (filter-features.ts): one list, so attachment and routing agree.
+      httpRouteFilters: DEFAULT_HTTP_FILTERS,
       checkRule,
       ...(options.refusedCertificates ? { refusedCertificates: options.refusedCertificates } : {}),
       ...(options.localAddresses ? { addressProblem: unbindable(options.localAddresses) } : {}),

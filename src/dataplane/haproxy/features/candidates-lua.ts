@@ -14,8 +14,10 @@
 // and the request's header block; it looks the route's list up in
 // candidates.map (Lua's Map class reads the same map the runtime API
 // changes) and returns the backend chosen: the first candidate whose
-// conditions all hold, one of its shares at random by weight; when none
-// holds, the route's own target.
+// conditions all hold (method, path pattern, headers, query parameters),
+// one of its shares at random by weight; when none holds, the route's own
+// target. A path pattern (Gateway API RegularExpression paths) is compared
+// with the path without its query; it comes anchored from config-lines.ts.
 //
 // A converter, not an action: HAProxy 2.6 builds the whole `txn` object
 // (fetches, converters, HTTP classes) for every call of a Lua action, about
@@ -70,10 +72,12 @@ local function compile(pattern)
   return compiled
 end
 
--- m<METHOD> | h<e|r><name>=<value> | q<e|r><name>=<value>
+-- m<METHOD> | p<pattern> | h<e|r><name>=<value> | q<e|r><name>=<value>
 local function parse_condition(text)
   local what = string.sub(text, 1, 1)
   if what == "m" then return { what = "m", value = string.sub(text, 2) } end
+  -- A path pattern, rendered anchored at both ends.
+  if what == "p" then return { what = "p", regex = compile(decode(string.sub(text, 2))) } end
   local kind = string.sub(text, 2, 2)
   local equals = string.find(text, "=", 3, true)
   if (what ~= "h" and what ~= "q") or (kind ~= "e" and kind ~= "r") or equals == nil then error("bad condition " .. text, 0) end
@@ -206,7 +210,7 @@ local function choose(input)
   if space2 == nil then error("no route key in the converter's input", 0) end
   local list = list_for(string.sub(input, 1, space1 - 1))
   local candidates = list.candidates
-  local method, params, checked
+  local method, path, params, checked
   for i = 1, #candidates do
     local candidate = candidates[i]
     local conditions = candidate.conditions
@@ -217,6 +221,13 @@ local function choose(input)
       if what == "m" then
         if method == nil then method = string.sub(input, space1 + 1, space2 - 1) end
         actual = method
+      elseif what == "p" then
+        if path == nil then
+          local pathq = string.sub(input, space2 + 1, string.find(input, "\r\n", space2 + 1, true) - 1)
+          local mark = string.find(pathq, "?", 1, true)
+          path = mark and string.sub(pathq, 1, mark - 1) or pathq
+        end
+        actual = path
       elseif what == "h" then
         -- Only a header condition needs the whole block: it must not have been cut.
         if checked == nil then
