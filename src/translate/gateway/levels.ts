@@ -28,7 +28,7 @@
 
 import { createHash } from 'node:crypto';
 import { backendId, SCOPE_SEPARATOR, splitLevelHost, type Scope, type Candidate, type HostLevel, type RequestCondition, type Route, type Target, type WeightedTarget } from '../../model/model.js';
-import { featuredBackendId, type Features } from '../../model/features.js';
+import { featuredBackendId, isEmptyFeatures, type Features } from '../../model/features.js';
 import type { GatewayFilters } from '../../model/gateway-features.js';
 import type { GRPCRouteRule, HTTPRouteMatch, HTTPRouteRule } from '../../objects/gateway-types.js';
 import type { Service } from '../../objects/types.js';
@@ -72,6 +72,13 @@ function conditionOf(match: HTTPRouteMatch): RequestCondition | undefined {
   const query = firstByName(match.queryParams, (name) => name).map((param) => ({ name: param.name, match: { kind: param.type === 'RegularExpression' ? ('regex' as const) : ('exact' as const), value: param.value } }));
   if (match.method === undefined && headers.length === 0 && query.length === 0) return undefined;
   return { ...(match.method !== undefined ? { method: match.method } : {}), headers, query };
+}
+
+/** Why a GRPCRoute method match has no path key (grpcPath), for the router's rule check; undefined when it has one. */
+export function grpcMethodProblem(method: NonNullable<GRPCRouteRule['matches'][number]['method']>): string | undefined {
+  if (method.service === undefined && method.method === undefined) return undefined;
+  if (method.type !== 'Exact') return `method match type ${method.type} is not supported yet; use Exact with a service`;
+  return method.service === undefined ? 'an Exact method match without a service (a method of any service) is not supported yet' : undefined;
 }
 
 /** The path keys of a GRPCRoute match: `/service/method` exact, `/service/` prefix, or every path. */
@@ -120,8 +127,10 @@ class Router {
       return undefined;
     }
     const filters = combineFilters(rule, own.filters);
+    // h2c: `proto h2` on the servers, a backend setting (app-protocol.ts).
+    const features: Features = { ...(filters ? { gateway: filters } : {}), ...(backend.protocol === 'h2c' ? { upstream: { kind: 'h2c' as const } } : {}) };
     const base: BackendSpec = { id: backendId(backend.namespace, backend.name, backend.servicePort.port), namespace: backend.namespace, service: backend.service, servicePort: backend.servicePort };
-    const spec: BackendSpec = filters ? { ...base, id: featuredBackendId(base.id, { gateway: filters }), features: { gateway: filters } } : base;
+    const spec: BackendSpec = isEmptyFeatures(features) ? base : { ...base, id: featuredBackendId(base.id, features), features };
     this.specs.set(spec.id, spec);
     return { kind: 'backend', id: spec.id };
   }

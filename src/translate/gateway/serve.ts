@@ -15,7 +15,7 @@ import { safeRegex } from '../regex.js';
 import type { RefusedCertificates } from '../tls.js';
 import type { Snapshot } from '../translate.js';
 import { attachGateways, type GatewayAttachment, type RuleCheck, type RuleProblem } from './index.js';
-import { gatewayLevels } from './levels.js';
+import { gatewayLevels, grpcMethodProblem } from './levels.js';
 
 export interface GatewayServeOptions {
   /** `--gateway-controller-name`. */
@@ -77,6 +77,11 @@ const checkRule: RuleCheck = ({ rule, field }) => {
   for (const [index, match] of matches.entries()) {
     const at = `${field}.matches[${index}]`;
     if ('path' in match && match.path.type === 'RegularExpression') return unsupported(`${at}.path.type`, 'RegularExpression paths are not supported yet; use Exact or PathPrefix');
+    const method = 'path' in match ? undefined : match.method;
+    if (method) {
+      const problem = grpcMethodProblem(method);
+      if (problem) return unsupported(`${at}.method`, problem);
+    }
     const values = [...match.headers.map((header, i) => ({ ...header, where: `${at}.headers[${i}]` })), ...('queryParams' in match ? match.queryParams.map((param, i) => ({ ...param, where: `${at}.queryParams[${i}]` })) : [])];
     for (const value of values) {
       if (value.type !== 'RegularExpression') {
