@@ -154,6 +154,7 @@ function valueMatches(match: ValueMatch, value: string | undefined): boolean {
 export function conditionHolds(condition: RequestCondition | undefined, pathWithQuery: string, parts: RequestParts): boolean {
   if (!condition) return true;
   if (condition.method !== undefined && condition.method !== parts.method) return false;
+  if (condition.path !== undefined && !valueMatches(condition.path, pathWithQuery.split('?', 1)[0])) return false;
   if (!condition.headers.every((header) => valueMatches(header.match, headerValue(parts, header.name)))) return false;
   return condition.query.every((param) => valueMatches(param.match, queryValue(pathWithQuery, param.name)));
 }

@@ -32,6 +32,12 @@ export interface ValueMatch {
 export interface RequestCondition {
   /** An uppercase method token (GET, POST, ...). */
   method?: string;
+  /**
+   * The request's path (normalised, without the query) beyond its route's
+   * key: GRPCRoute method matches that no path key expresses (a method of any
+   * service, regular expressions), as a pattern anchored by its own `^` and `$`.
+   */
+  path?: ValueMatch;
   /** Lowercase header names, each at most once; all must match. */
   headers: readonly { name: string; match: ValueMatch }[];
   /** Case-sensitive query parameter names, each at most once; the first value of the parameter must match. */

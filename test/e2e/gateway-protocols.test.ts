@@ -18,7 +18,7 @@ import { request } from '../helpers/http.js';
 import { serviceWithEndpoints, tlsSecret, type Json } from '../helpers/objects.js';
 import { eventually, startPortero, type Portero } from '../helpers/portero.js';
 
-const method = (service: string, name?: string, type?: string) => ({ method: { ...(type ? { type } : {}), service, ...(name ? { method: name } : {}) } });
+const method = (service: string | undefined, name?: string, type?: string) => ({ method: { ...(type ? { type } : {}), ...(service ? { service } : {}), ...(name ? { method: name } : {}) } });
 const to = (service: string) => ({ name: service, port: 80 });
 
 function grpcRoute(name: string, hostnames: string[], rules: Json[]): Json {
@@ -39,7 +39,9 @@ const GRPC_RULES: Json[] = [
     ],
     backendRefs: [to('grpc-c')],
   },
-  { matches: [method('regex\\..*', undefined, 'RegularExpression')], backendRefs: [to('grpc-a')] },
+  { matches: [method('regex\\.[a-z]+', 'Get.*', 'RegularExpression')], backendRefs: [to('grpc-c')] },
+  { matches: [method(undefined, 'Ping')], backendRefs: [to('grpc-a')] },
+  { matches: [method('(a+)+', undefined, 'RegularExpression')], backendRefs: [to('grpc-a')] },
 ];
 
 describe('Gateway API: GRPCRoutes and backend protocols through real HAProxy', () => {
@@ -117,9 +119,24 @@ describe('Gateway API: GRPCRoutes and backend protocols through real HAProxy', (
     assert.equal((await h2c('grpc.gw.test', '/echo.Echo/Say')).headers['x-answered'], undefined);
   });
 
-  test('GRPCRoute: a RegularExpression method match is refused with a diagnostic, and the other rules are served', async () => {
-    assert.equal(await served('grpc.gw.test', '/regex.Svc/Do'), 404);
-    await portero.waitForLog((entry) => JSON.stringify(entry).includes('spec.rules[3].matches[0].method'));
+  test('GRPCRoute: RegularExpression method matches cover the whole service and method names', async () => {
+    assert.equal(await served('grpc.gw.test', '/regex.svc/GetThing'), 'grpc-c');
+    assert.equal(await served('grpc.gw.test', '/regex.svc/Get'), 'grpc-c');
+    assert.equal(await served('grpc.gw.test', '/regex.svc/Put'), 404);
+    assert.equal(await served('grpc.gw.test', '/regexXsvc/GetThing'), 404, 'the escaped dot is a dot');
+    assert.equal(await served('grpc.gw.test', '/x.regex.svc/GetThing'), 404, 'anchored at the service start');
+    assert.equal(await served('grpc.gw.test', '/regex.svc2/GetThing'), 404, 'anchored at the service end');
+  });
+
+  test('GRPCRoute: a method without a service matches that method of every service, after every match with a service', async () => {
+    assert.equal(await served('grpc.gw.test', '/any.Svc/Ping'), 'grpc-a');
+    assert.equal(await served('grpc.gw.test', '/echo.Echo/Ping'), 'grpc-b');
+    assert.equal(await served('grpc.gw.test', '/any.Svc/Pings'), 404);
+  });
+
+  test('GRPCRoute: a regular expression that could backtrack without bound is refused with a diagnostic naming the field', async () => {
+    await portero.waitForLog((entry) => JSON.stringify(entry).includes('spec.rules[5].matches[0].method.service'));
+    assert.equal(await served('grpc.gw.test', '/aaaa/Do'), 404);
   });
 
   test('GRPCRoute over TLS: HTTP/2 by ALPN on the HTTPS listener', async () => {

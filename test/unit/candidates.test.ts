@@ -64,6 +64,8 @@ describe('candidate lists: grammar', () => {
     ['a method with a space', () => one({ method: 'GE T' })],
     ['an empty method', () => one({ method: '' })],
     ['a pattern with a backslash', () => one({ headers: [header('x', 'a\\d', 'regex')] })],
+    ['a path pattern with a backslash', () => one({ path: { kind: 'regex', value: '^/a\\d' } })],
+    ['a path with CR LF', () => one({ path: { kind: 'exact', value: '/a\r\nx' } })],
     ['a pattern that does not compile', () => one({ headers: [header('x', '(a', 'regex')] })],
     ['a pattern with a newline', () => one({ headers: [header('x', 'a\nb', 'regex')] })],
     ['an unknown match kind', () => one({ headers: [{ name: 'x', match: { kind: 'prefix' as 'exact', value: 'a' } }] })],
@@ -106,6 +108,7 @@ const pattern = fc.constantFrom('^a', 'b$', '(x|y)+z', '[0-9]{2,4}', '^v[.]1( be
 const valueMatch = fc.oneof(printable.map((value) => ({ kind: 'exact' as const, value })), pattern.map((value) => ({ kind: 'regex' as const, value })));
 const candidateText = fc.record({
   method: fc.option(fc.constantFrom('GET', 'HEAD', 'POST', 'DELETE'), { nil: undefined }),
+  path: fc.option(valueMatch, { nil: undefined }),
   headers: fc.array(fc.record({ name: tokenName, match: valueMatch }), { maxLength: 3 }),
   query: fc.array(fc.record({ name: tokenName.map((name) => name.toUpperCase()), match: valueMatch }), { maxLength: 3 }),
   shares: fc.array(fc.record({ weight: fc.integer({ min: 1, max: 1_000_000 }), backend: fc.constantFrom('default_a_80', 'portero:spare:3', INVALID_BACKEND) }), { minLength: 1, maxLength: 4 }),
@@ -117,6 +120,7 @@ describe('candidate lists: encoding', () => {
       fc.property(fc.array(candidateText, { maxLength: 6 }), (candidates) => {
         const texts: c.CandidateText[] = candidates.map((candidate) => ({
           ...(candidate.method ? { method: candidate.method } : {}),
+          ...(candidate.path ? { path: candidate.path } : {}),
           headers: candidate.headers,
           query: candidate.query,
           shares: candidate.shares.map((share) => ({ weight: share.weight, backend: c.ident(share.backend) })),
@@ -127,6 +131,7 @@ describe('candidate lists: encoding', () => {
         const expected: ParsedCandidate[] = candidates.map((candidate) => ({
           conditions: [
             ...(candidate.method ? [{ what: 'm' as const, value: candidate.method }] : []),
+            ...(candidate.path ? [{ what: 'p' as const, kind: candidate.path.kind, name: '', value: candidate.path.value }] : []),
             ...candidate.headers.map((h) => ({ what: 'h' as const, kind: h.match.kind, name: h.name, value: h.match.value })),
             ...candidate.query.map((q) => ({ what: 'q' as const, kind: q.match.kind, name: q.name, value: q.match.value })),
           ],
@@ -299,6 +304,8 @@ describe('the reference matcher', () => {
             only(to('b'), when({ query: [header('ANIMAL', 'dolphin')] })),
             { when: when({ query: [header('split', 'yes')] }), split: [{ target: to('a'), weight: 7 }, { target: to('b'), weight: 0 }, { target: to('c'), weight: 3 }] },
             { when: when({ query: [header('zero', 'yes')] }), split: [{ target: to('a'), weight: 0 }] },
+            only(to('c'), when({ path: { kind: 'regex', value: '^/[^/]+/Ping$' } })),
+            only(to('b'), when({ path: { kind: 'exact', value: '/exact/Path' }, method: 'PUT' })),
           ],
         },
       ],
@@ -330,6 +337,11 @@ describe('the reference matcher', () => {
     ['a split: weight 0 dropped', '/?split=yes', get(), [to('a'), to('c')]],
     ['a split whose weights are all 0 answers 500', '/?zero=yes', get(), { kind: 'invalid' }],
     ['"+" stays "+"', '/x?animal=wh+ale', get([['x-env', 'canary']]), to('a')],
+    ['a path pattern, anchored by its own ^ and $', '/svc.A/Ping', get(), to('c')],
+    ['a path pattern ignores the query', '/svc.A/Ping?x=/y/Ping', get(), to('c')],
+    ['a path pattern that does not match the whole path', '/a/svc.A/Ping', get(), to('a')],
+    ['an exact path with a method', '/exact/Path?q', get([], 'PUT'), to('b')],
+    ['an exact path is case-sensitive', '/exact/path', get([], 'PUT'), to('a')],
   ];
   for (const [title, path, parts, expected] of cases) {
     test(title, () => {

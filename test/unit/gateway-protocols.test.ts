@@ -1,9 +1,11 @@
 // Backend protocols of Gateway API backendRefs (translate/gateway/app-protocol.ts):
 // the Service port's appProtocol and the route kind decide how the endpoints
-// are spoken to; what Portero cannot speak is UnsupportedProtocol.
+// are spoken to; what Portero cannot speak is UnsupportedProtocol. And how
+// GRPCRoute method matches become path keys and path conditions (levels.ts).
 
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
+import type { GRPCRouteMatch, GRPCRouteRule, HTTPRouteRule } from '../../src/objects/gateway-types.js';
 import type { Service } from '../../src/objects/types.js';
 import { backendProtocol } from '../../src/translate/gateway/app-protocol.js';
 import { serveGateways } from '../../src/translate/gateway/serve.js';
@@ -82,5 +84,53 @@ describe('appProtocol in a translation', () => {
       assert.equal(statusReason(conditions, 'ResolvedRefs'), 'False/UnsupportedProtocol', name);
     }
     assert.match(serving.diagnostics.map((diagnostic) => diagnostic.message).join('\n'), /kubernetes\.io\/wss asks for TLS to the endpoints/);
+  });
+});
+
+describe('GRPCRoute method matches → routes and candidates', () => {
+  const levelOf = (rules: GRPCRouteRule[], extra: HTTPRouteRule[] = []) => {
+    const serving = serveGateways(
+      {
+        ...base,
+        ingresses: [],
+        ingressClasses: [],
+        endpointSlices: [],
+        httpRoutes: extra.length > 0 ? [httpRoute({ name: 'h', parentRefs: [parentRef('same-namespace')], hostnames: ['h.test'], rules: extra })] : [],
+        grpcRoutes: [grpcRoute({ name: 'g', parentRefs: [parentRef('same-namespace')], hostnames: ['g.test'], rules })],
+      },
+      { now: new Date(), ingressHosts: new Set<string>() },
+    )!;
+    return { serving, level: (host: string) => serving.levels.find((level) => level.host === host)! };
+  };
+  const grpcRule = (method: GRPCRouteMatch['method'], backend: string, headers: GRPCRouteMatch['headers'] = []): GRPCRouteRule => ({ matches: [{ ...(method ? { method } : {}), headers }], filters: [], backendRefs: [backendRef(backend)] });
+  const backendOf = (target: { kind: string; id?: string }) => (target.kind === 'backend' ? target.id!.split('_')[1] : target.kind);
+
+  test('service and method: an exact key; service only: a prefix key; a method alone and regular expressions: path conditions on every path, most characters first', () => {
+    const { level } = levelOf([
+      grpcRule({ type: 'Exact', service: 'a.B', method: 'M' }, 'infra-backend-v1'),
+      grpcRule({ type: 'Exact', service: 'a.B' }, 'infra-backend-v2'),
+      grpcRule({ type: 'Exact', method: 'Ping' }, 'infra-backend-v3'),
+      grpcRule({ type: 'RegularExpression', service: 'x\\.[a-z]+' }, 'grpc-infra-backend-v1'),
+      grpcRule({ type: 'RegularExpression', method: 'Get.*' }, 'infra-backend-v1'),
+    ]);
+    const routes = level('g.test').routes;
+    assert.equal(backendOf(routes.find((route) => route.match === 'exact' && route.path === '/a.B/M')!.target), 'infra-backend-v1');
+    assert.equal(backendOf(routes.find((route) => route.match === 'prefix' && route.path === '/a.B')!.target), 'infra-backend-v2');
+    const every = routes.find((route) => route.match === 'prefix' && route.path === '')!;
+    assert.deepEqual(
+      every.candidates!.map((candidate) => [candidate.when?.path?.value, backendOf(candidate.split[0]!.target)]),
+      [
+        ['^/(?:x[.][a-z]+)/[^/]+$', 'grpc-infra-backend-v1'],
+        ['^/[^/]+/(?:Get.*)$', 'infra-backend-v1'],
+        ['^/[^/]+/Ping$', 'infra-backend-v3'],
+      ],
+    );
+    assert.equal(every.target.kind, 'not-found');
+  });
+
+  test('header regular expressions reach the model in the data plane\'s form (escapes as classes), anchors kept', () => {
+    const { level } = levelOf([grpcRule(undefined, 'infra-backend-v1', [{ type: 'RegularExpression', name: 'X-V', value: '^v\\d$' }])], [rule({ matches: [{ path: { type: 'PathPrefix', value: '/' }, headers: [{ type: 'RegularExpression', name: 'x', value: 'a\\.b' }], queryParams: [] }], backendRefs: [backendRef('infra-backend-v2')] })]);
+    assert.deepEqual(level('g.test').routes[0]!.candidates![0]!.when!.headers, [{ name: 'x-v', match: { kind: 'regex', value: '^v[0-9]$' } }]);
+    assert.deepEqual(level('h.test').routes[0]!.candidates![0]!.when!.headers, [{ name: 'x', match: { kind: 'regex', value: 'a[.]b' } }]);
   });
 });

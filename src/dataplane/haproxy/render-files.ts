@@ -93,6 +93,7 @@ export function routeKeyOf(levelKeyText: string, route: Pick<Route, 'match' | 'p
 function candidateMapEntries(key: Safe, route: Route, names: BackendNames | undefined): MapEntry[] {
   const texts = (route.candidates ?? []).map((candidate) => ({
     ...(candidate.when?.method !== undefined ? { method: candidate.when.method } : {}),
+    ...(candidate.when?.path !== undefined ? { path: candidate.when.path } : {}),
     headers: candidate.when?.headers ?? [],
     query: candidate.when?.query ?? [],
     shares: effectiveShares(candidate.split).map((share) => ({ weight: share.weight, backend: backendName(share.target, names) })),

@@ -15,7 +15,7 @@ import { safeRegex } from '../regex.js';
 import type { RefusedCertificates } from '../tls.js';
 import type { Snapshot } from '../translate.js';
 import { attachGateways, type GatewayAttachment, type RuleCheck, type RuleProblem } from './index.js';
-import { gatewayLevels, grpcMethodProblem } from './levels.js';
+import { gatewayLevels } from './levels.js';
 
 export interface GatewayServeOptions {
   /** `--gateway-controller-name`. */
@@ -77,10 +77,12 @@ const checkRule: RuleCheck = ({ rule, field }) => {
   for (const [index, match] of matches.entries()) {
     const at = `${field}.matches[${index}]`;
     if ('path' in match && match.path.type === 'RegularExpression') return unsupported(`${at}.path.type`, 'RegularExpression paths are not supported yet; use Exact or PathPrefix');
+    // GRPCRoute: a RegularExpression method match's service and method patterns (levels.ts grpcPath).
     const method = 'path' in match ? undefined : match.method;
-    if (method) {
-      const problem = grpcMethodProblem(method);
-      if (problem) return unsupported(`${at}.method`, problem);
+    for (const part of method?.type === 'RegularExpression' ? (['service', 'method'] as const) : []) {
+      const written = method![part];
+      const checked = written === undefined ? undefined : safeRegex(written);
+      if (checked && !checked.ok) return unsupported(`${at}.method.${part}`, `the regular expression ${checked.problem}`);
     }
     const values = [...match.headers.map((header, i) => ({ ...header, where: `${at}.headers[${i}]` })), ...('queryParams' in match ? match.queryParams.map((param, i) => ({ ...param, where: `${at}.queryParams[${i}]` })) : [])];
     for (const value of values) {
