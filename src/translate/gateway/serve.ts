@@ -61,6 +61,10 @@ export const SUPPORTED_FEATURES: readonly string[] = [
   'HTTPRoute307RedirectStatusCode',
   'HTTPRoute308RedirectStatusCode',
   'HTTPRouteBackendRequestHeaderModification',
+  // appProtocol kubernetes.io/h2c and kubernetes.io/ws (app-protocol.ts); GRPCRoute over h2c and h2 (GATEWAY-GRPC).
+  'HTTPRouteBackendProtocolH2C',
+  'HTTPRouteBackendProtocolWebSocket',
+  'GRPCRoute',
 ];
 
 /** The filter types the router implements (filter-features.ts). */
