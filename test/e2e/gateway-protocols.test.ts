@@ -177,9 +177,13 @@ describe('Gateway API: GRPCRoutes and backend protocols through real HAProxy', (
     assert.deepEqual(replies, ['socket: one', `socket: ${Buffer.from([0, 1, 2]).toString()}`]);
   });
 
-  test('appProtocol kubernetes.io/wss on an HTTPRoute and kubernetes.io/ws on a GRPCRoute: UnsupportedProtocol, 500', async () => {
+  test('appProtocol kubernetes.io/wss on an HTTPRoute and kubernetes.io/ws on a GRPCRoute: UnsupportedProtocol, 500 or gRPC UNAVAILABLE', async () => {
     assert.equal((await request({ port: portero.httpPort, host: 'wss.gw.test', path: '/' })).status, 500);
-    assert.equal(await served('grpcws.gw.test', '/echo.Echo/Say'), 500);
+    const grpcAnswer = await h2c('grpcws.gw.test', '/echo.Echo/Say');
+    assert.equal(grpcAnswer.status, 200);
+    assert.equal(grpcAnswer.headers['content-type'], 'application/grpc', JSON.stringify(grpcAnswer.headers));
+    assert.equal(grpcAnswer.headers['grpc-status'], '14', 'a trailers-only answer: UNAVAILABLE');
+    assert.equal(grpcAnswer.echo, undefined);
     await portero.waitForLog((entry) => JSON.stringify(entry).includes('kubernetes.io/wss asks for TLS'));
     await portero.waitForLog((entry) => JSON.stringify(entry).includes('cannot carry gRPC'));
   });

@@ -236,7 +236,8 @@ describe('rendering routes with candidates', () => {
       '  http-request set-var(txn.be) var(txn.cin),lua.portero_candidates',
       '  use_backend %[var(txn.be)]',
     ]);
-    assert.match(config, /backend portero:invalid\n {2}http-request return status 500 /);
+    // gRPC calls get UNAVAILABLE; the rest 500.
+    assert.match(config, /backend portero:invalid\n(?: {2}.*\n)* {2}http-request return status 200 hdr grpc-status 14 .*\n(?: {2}.*\n)* {2}http-request return status 500 /);
   });
 
   test('without candidates: no lookup of candidates.map, no Lua, the routing rules of before', () => {
