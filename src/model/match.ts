@@ -167,8 +167,8 @@ export function pathPatternMatches(pattern: string, path: string): boolean {
 /** Whether every part of a condition holds for the request. */
 export function conditionHolds(condition: RequestCondition | undefined, pathWithQuery: string, parts: RequestParts): boolean {
   if (!condition) return true;
-  if (condition.path !== undefined && !pathPatternMatches(condition.path, pathWithQuery.split('?')[0] ?? '')) return false;
   if (condition.method !== undefined && condition.method !== parts.method) return false;
+  if (condition.path !== undefined && !valueMatches(condition.path, pathWithQuery.split('?', 1)[0])) return false;
   if (!condition.headers.every((header) => valueMatches(header.match, headerValue(parts, header.name)))) return false;
   return condition.query.every((param) => valueMatches(param.match, queryValue(pathWithQuery, param.name)));
 }

@@ -31,14 +31,15 @@ export interface ValueMatch {
 
 /** What a request must have beyond host and path (Gateway API matches); every part must hold. */
 export interface RequestCondition {
-  /**
-   * Gateway API RegularExpression paths: a pattern in translate/regex.ts's
-   * safe subset that the whole path (without the query) must match,
-   * case-sensitively (the data plane anchors it at both ends).
-   */
-  path?: string;
   /** An uppercase method token (GET, POST, ...). */
   method?: string;
+  /**
+   * The request's path (normalised, without the query) beyond its route's
+   * key: Gateway API RegularExpression paths and GRPCRoute method matches
+   * that no path key expresses (a method of any service, regular
+   * expressions), as a pattern anchored by its own `^` and `$`.
+   */
+  path?: ValueMatch;
   /** Lowercase header names, each at most once; all must match. */
   headers: readonly { name: string; match: ValueMatch }[];
   /** Case-sensitive query parameter names, each at most once; the first value of the parameter must match. */

@@ -277,11 +277,13 @@ function decodeService(shape: Shape, raw: JsonObject, metadata: ObjectMeta): Ser
     let targetPort: number | string | undefined;
     if (typeof port.targetPort === 'number' || typeof port.targetPort === 'string') targetPort = port.targetPort;
     else if (port.targetPort !== undefined && port.targetPort !== null) shape.fail([...at, 'targetPort'], 'must be an integer or a string');
+    const appProtocol = shape.optionalString(port.appProtocol, [...at, 'appProtocol']);
     return {
       name: shape.optionalString(port.name, [...at, 'name']) ?? '',
       port: shape.optionalInteger(port.port, [...at, 'port']) ?? 0,
       protocol: shape.optionalString(port.protocol, [...at, 'protocol']) ?? 'TCP',
       ...(targetPort !== undefined ? { targetPort } : {}),
+      ...(appProtocol !== undefined ? { appProtocol } : {}),
     };
   });
   const externalName = shape.optionalString(spec.externalName, ['spec', 'externalName']);

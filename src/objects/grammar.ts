@@ -131,6 +131,29 @@ export function serviceName(value: string): string[] {
   return dns1123Label(value);
 }
 
+const QUALIFIED_NAME_PART = /^([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9]$/;
+
+/**
+ * A qualified name, as the API server validates Service `appProtocol`
+ * (apimachinery IsQualifiedName): a name of up to 63 characters, optionally
+ * prefixed by a DNS subdomain and `/` (such as `kubernetes.io/h2c`).
+ */
+export function qualifiedName(value: string): string[] {
+  const parts = value.split('/');
+  if (parts.length > 2) return ["a qualified name must consist of alphanumeric characters, '-', '_' or '.', with an optional DNS subdomain prefix and '/' (e.g. 'example.com/MyName')"];
+  const name = parts[parts.length - 1]!;
+  const problems: string[] = [];
+  if (parts.length === 2) {
+    if (parts[0] === '') problems.push('prefix part must be non-empty');
+    else problems.push(...dns1123Subdomain(parts[0]!).map((problem) => `prefix part ${problem}`));
+  }
+  if (name.length > 63) problems.push('name part must be no more than 63 characters');
+  if (!QUALIFIED_NAME_PART.test(name)) {
+    problems.push("name part must consist of alphanumeric characters, '-', '_' or '.', and must start and end with an alphanumeric character");
+  }
+  return problems;
+}
+
 /** IngressClass `spec.controller`: a domain-prefixed path such as `portero.dev/ingress-controller`. */
 export function domainPrefixedPath(value: string): string[] {
   if (value.length > 250) return ['must be no more than 250 characters'];

@@ -139,6 +139,13 @@ export interface ServicePort {
   port: number;
   protocol: string;
   targetPort?: number | string;
+  /**
+   * The application protocol (a qualified name: an IANA service name, or
+   * domain-prefixed such as `kubernetes.io/h2c`). Gateway API backendRefs
+   * honour it (translate/gateway/app-protocol.ts); Ingress backends do not,
+   * as ingress-nginx does not.
+   */
+  appProtocol?: string;
 }
 
 export interface Service {

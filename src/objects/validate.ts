@@ -132,6 +132,7 @@ export function validateService(service: Service): FieldError[] {
     } else if (typeof port.targetPort === 'string') {
       collect(errors, [...at, 'targetPort'], port.targetPort, grammar.portName(port.targetPort));
     }
+    if (port.appProtocol !== undefined) collect(errors, [...at, 'appProtocol'], port.appProtocol, grammar.qualifiedName(port.appProtocol));
   });
   return errors;
 }

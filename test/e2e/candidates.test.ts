@@ -423,7 +423,7 @@ const candidate = fc.record({
     fc.record({
       method: fc.option(fc.constantFrom('GET', 'HEAD', 'POST'), { nil: undefined }),
       // Gateway API RegularExpression paths: the whole path, case-sensitively, without the query.
-      path: fc.option(fc.constantFrom('/x(/.*)?', '/x/y', '/[xy]+', '.*', '/X.*', '/x/y/'), { nil: undefined }),
+      path: fc.option(fc.constantFrom('/x(/.*)?', '/x/y', '/[xy]+', '.*', '/X.*', '/x/y/').map((value) => ({ kind: 'regex' as const, value: `^(?:${value})$` })), { nil: undefined }),
       headers: fc.uniqueArray(fc.record({ name: fc.constantFrom('x-a', 'x-b'), match: fc.oneof(value.map((v) => ({ kind: 'exact' as const, value: v })), fc.constantFrom('^v[0-9]+$', '1|2', ' b$', ',').map((v) => ({ kind: 'regex' as const, value: v }))) }), { selector: (h) => h.name, maxLength: 2 }),
       query: fc.uniqueArray(fc.record({ name: fc.constantFrom('q', 'Q'), match: fc.oneof(value.map((v) => ({ kind: 'exact' as const, value: v })), fc.constantFrom('^[0-9]$', 'a').map((v) => ({ kind: 'regex' as const, value: v }))) }), { selector: (q) => q.name, maxLength: 2 }),
     }),

@@ -9,6 +9,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { startBackend, type Backend } from '../helpers/backends.js';
 import { gateway, gatewayClass, GATEWAY_V1 } from '../helpers/gateway-api-manifests.js';
+import { grpcCall, startGrpcBackend, type GrpcBackend } from '../helpers/grpc.js';
 import { request } from '../helpers/http.js';
 import { serviceWithEndpoints, type Json } from '../helpers/objects.js';
 import { eventually, startPortero, type Portero } from '../helpers/portero.js';
@@ -22,6 +23,7 @@ const to = (service: string) => [{ name: service, port: 80 }];
 describe('Gateway API: RegularExpression paths through real HAProxy', () => {
   let portero: Portero;
   const backends: Backend[] = [];
+  let grpc: GrpcBackend;
   const served = async (host: string, target: string, method = 'GET', headers: Record<string, string> = {}) => {
     const response = await request({ port: portero.httpPort, host, path: target, method, headers });
     return response.status === 200 ? String(response.headers['x-backend']) : response.status;
@@ -30,10 +32,12 @@ describe('Gateway API: RegularExpression paths through real HAProxy', () => {
 
   before(async () => {
     for (const name of ['v1', 'v2', 'v3']) backends.push(await startBackend(name));
+    // GRPCRoute backends are reached with HTTP/2: an h2c backend of its own.
+    grpc = await startGrpcBackend('g2');
     portero = await startPortero({
       files: {
         'gateway.yaml': [gatewayClass('portero'), gateway('gw', { namespace: 'default' })],
-        'services.yaml': backends.flatMap((backend) => serviceWithEndpoints({ name: backend.name, endpoints: [backend] })),
+        'services.yaml': [...backends.flatMap((backend) => serviceWithEndpoints({ name: backend.name, endpoints: [backend] })), ...serviceWithEndpoints({ name: 'g2', endpoints: [grpc] })],
         'routes.yaml': [
           route('paths', ['regex.gw.test'], [
             { matches: [path('Exact', '/exact')], backendRefs: to('v1') },
@@ -50,7 +54,7 @@ describe('Gateway API: RegularExpression paths through real HAProxy', () => {
             apiVersion: GATEWAY_V1,
             kind: 'GRPCRoute',
             metadata: { name: 'grpc', namespace: 'default' },
-            spec: { parentRefs: [{ name: 'gw' }], hostnames: ['grpc.gw.test'], rules: [{ matches: [{ method: { type: 'RegularExpression', service: 'echo[.]v[0-9]+[.]Echo', method: 'Get.*' } }], backendRefs: to('v2') }] },
+            spec: { parentRefs: [{ name: 'gw' }], hostnames: ['grpc.gw.test'], rules: [{ matches: [{ method: { type: 'RegularExpression', service: 'echo[.]v[0-9]+[.]Echo', method: 'Get.*' } }], backendRefs: to('g2') }] },
           },
         ],
       },
@@ -60,6 +64,7 @@ describe('Gateway API: RegularExpression paths through real HAProxy', () => {
   after(async () => {
     await portero?.dispose();
     for (const backend of backends) await backend.close();
+    await grpc?.close();
   });
 
   test('the whole path, case-sensitively; Exact and PathPrefix of the same host first', async () => {
@@ -77,9 +82,13 @@ describe('Gateway API: RegularExpression paths through real HAProxy', () => {
   });
 
   test('a GRPCRoute method pattern: the service and the method, each matched whole', async () => {
-    assert.equal(await served('grpc.gw.test', '/echo.v2.Echo/GetAll', 'POST'), 'v2');
-    assert.equal(await served('grpc.gw.test', '/echo.v2.Echo/Put', 'POST'), 404);
-    assert.equal(await served('grpc.gw.test', '/echo.v2.EchoX/GetAll', 'POST'), 404);
+    const call = (path: string) => grpcCall({ url: `http://127.0.0.1:${portero.httpPort}`, authority: 'grpc.gw.test', path });
+    const answer = await call('/echo.v2.Echo/GetAll');
+    assert.equal(answer.status, 200);
+    assert.equal(answer.echo?.name, 'g2');
+    assert.equal(answer.echo?.path, '/echo.v2.Echo/GetAll');
+    assert.equal((await call('/echo.v2.Echo/Put')).status, 404);
+    assert.equal((await call('/echo.v2.EchoX/GetAll')).status, 404);
   });
 
   test('a hostile pattern is refused with a diagnostic naming the route and field; the rest keeps answering', async () => {

@@ -48,9 +48,8 @@ export function parseCandidateList(list: string): ParsedList {
       .filter(Boolean)
       .map((text): ParsedCondition => {
         if (text[0] === 'm') return { what: 'm', value: text.slice(1) };
-        if (text[0] === 'p') return { what: 'p', value: decode(text.slice(1)) };
         const equals = text.indexOf('=', 2);
-        if ((text[0] !== 'h' && text[0] !== 'q') || (text[1] !== 'e' && text[1] !== 'r') || equals === -1) throw new Error(`bad condition ${text}`);
+        if ((text[0] !== 'h' && text[0] !== 'q' && text[0] !== 'p') || (text[1] !== 'e' && text[1] !== 'r') || equals === -1 || (text[0] === 'p' && equals !== 2)) throw new Error(`bad condition ${text}`);
         return { what: text[0], kind: text[1] === 'e' ? 'exact' : 'regex', name: decode(text.slice(2, equals)), value: decode(text.slice(equals + 1)) };
       });
     const shares = item
@@ -91,9 +90,7 @@ export function evaluateList(list: ParsedList, pathWithQuery: string, parts: Req
   for (const candidate of list.candidates) {
     const holds = candidate.conditions.every((condition) => {
       if (condition.what === 'm') return parts.method === condition.value;
-      // A path pattern is rendered anchored: the whole path, without the query.
-      if (condition.what === 'p') return new RegExp(condition.value).test(pathWithQuery.split('?')[0] ?? '');
-      const actual = condition.what === 'h' ? headerValue(parts, condition.name!) : queryValue(pathWithQuery, condition.name!);
+      const actual = condition.what === 'p' ? pathWithQuery.split('?', 1)[0] : condition.what === 'h' ? headerValue(parts, condition.name!) : queryValue(pathWithQuery, condition.name!);
       if (actual === undefined) return false;
       return condition.kind === 'regex' ? new RegExp(condition.value).test(actual) : actual === bytesOf(condition.value);
     });

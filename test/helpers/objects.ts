@@ -73,6 +73,8 @@ export interface BackendSpec {
   endpoints: { address: string; port: number; ready?: boolean }[];
   servicePort?: number;
   portName?: string;
+  /** The Service port's appProtocol (Gateway API backend protocol). */
+  appProtocol?: string;
 }
 
 /** A Service and its EndpointSlice, pointing at real servers on loopback. */
@@ -95,7 +97,7 @@ export function serviceWithEndpoints(spec: BackendSpec): Json[] {
       apiVersion: 'v1',
       kind: 'Service',
       metadata: { name: spec.name, ...namespace },
-      spec: { ports: [{ name: portName, port: spec.servicePort ?? 80, targetPort: portName }] },
+      spec: { ports: [{ name: portName, port: spec.servicePort ?? 80, targetPort: portName, ...(spec.appProtocol ? { appProtocol: spec.appProtocol } : {}) }] },
     },
     ...slices,
   ];

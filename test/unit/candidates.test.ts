@@ -64,6 +64,8 @@ describe('candidate lists: grammar', () => {
     ['a method with a space', () => one({ method: 'GE T' })],
     ['an empty method', () => one({ method: '' })],
     ['a pattern with a backslash', () => one({ headers: [header('x', 'a\\d', 'regex')] })],
+    ['a path pattern with a backslash', () => one({ path: { kind: 'regex', value: '^/a\\d' } })],
+    ['a path with CR LF', () => one({ path: { kind: 'exact', value: '/a\r\nx' } })],
     ['a pattern that does not compile', () => one({ headers: [header('x', '(a', 'regex')] })],
     ['a pattern with a newline', () => one({ headers: [header('x', 'a\nb', 'regex')] })],
     ['an unknown match kind', () => one({ headers: [{ name: 'x', match: { kind: 'prefix' as 'exact', value: 'a' } }] })],
@@ -106,7 +108,7 @@ const pattern = fc.constantFrom('^a', 'b$', '(x|y)+z', '[0-9]{2,4}', '^v[.]1( be
 const valueMatch = fc.oneof(printable.map((value) => ({ kind: 'exact' as const, value })), pattern.map((value) => ({ kind: 'regex' as const, value })));
 const candidateText = fc.record({
   method: fc.option(fc.constantFrom('GET', 'HEAD', 'POST', 'DELETE'), { nil: undefined }),
-  path: fc.option(fc.constantFrom('/a/.*', '/(x|y)+z', '/v[0-9]{2,4}$'), { nil: undefined }),
+  path: fc.option(valueMatch, { nil: undefined }),
   headers: fc.array(fc.record({ name: tokenName, match: valueMatch }), { maxLength: 3 }),
   query: fc.array(fc.record({ name: tokenName.map((name) => name.toUpperCase()), match: valueMatch }), { maxLength: 3 }),
   shares: fc.array(fc.record({ weight: fc.integer({ min: 1, max: 1_000_000 }), backend: fc.constantFrom('default_a_80', 'portero:spare:3', INVALID_BACKEND) }), { minLength: 1, maxLength: 4 }),
@@ -129,8 +131,7 @@ describe('candidate lists: encoding', () => {
         const expected: ParsedCandidate[] = candidates.map((candidate) => ({
           conditions: [
             ...(candidate.method ? [{ what: 'm' as const, value: candidate.method }] : []),
-            // Rendered anchored at both ends: the whole path.
-            ...(candidate.path ? [{ what: 'p' as const, value: `^(?:${candidate.path})$` }] : []),
+            ...(candidate.path ? [{ what: 'p' as const, kind: candidate.path.kind, name: '', value: candidate.path.value }] : []),
             ...candidate.headers.map((h) => ({ what: 'h' as const, kind: h.match.kind, name: h.name, value: h.match.value })),
             ...candidate.query.map((q) => ({ what: 'q' as const, kind: q.match.kind, name: q.name, value: q.match.value })),
           ],
@@ -235,7 +236,8 @@ describe('rendering routes with candidates', () => {
       '  http-request set-var(txn.be) var(txn.cin),lua.portero_candidates',
       '  use_backend %[var(txn.be)]',
     ]);
-    assert.match(config, /backend portero:invalid\n {2}http-request return status 500 /);
+    // gRPC calls get UNAVAILABLE; the rest 500.
+    assert.match(config, /backend portero:invalid\n(?: {2}.*\n)* {2}http-request return status 200 hdr grpc-status 14 .*\n(?: {2}.*\n)* {2}http-request return status 500 /);
   });
 
   test('without candidates: no lookup of candidates.map, no Lua, the routing rules of before', () => {
@@ -303,8 +305,10 @@ describe('the reference matcher', () => {
             only(to('b'), when({ query: [header('ANIMAL', 'dolphin')] })),
             { when: when({ query: [header('split', 'yes')] }), split: [{ target: to('a'), weight: 7 }, { target: to('b'), weight: 0 }, { target: to('c'), weight: 3 }] },
             { when: when({ query: [header('zero', 'yes')] }), split: [{ target: to('a'), weight: 0 }] },
-            only(to('d'), when({ path: '/re/[0-9]+' })),
-            only(to('c'), when({ path: '/re/.*', method: 'POST' })),
+            only(to('d'), when({ path: { kind: 'regex', value: '^(?:/re/[0-9]+)$' } })),
+            only(to('c'), when({ path: { kind: 'regex', value: '^(?:/re/.*)$' }, method: 'POST' })),
+            only(to('c'), when({ path: { kind: 'regex', value: '^/[^/]+/Ping$' } })),
+            only(to('b'), when({ path: { kind: 'exact', value: '/exact/Path' }, method: 'PUT' })),
           ],
         },
       ],
@@ -342,6 +346,11 @@ describe('the reference matcher', () => {
     ['a path pattern: case-sensitive', '/RE/42', get(), to('a')],
     ['a path pattern and a method, both hold', '/re/x', get([], 'POST'), to('c')],
     ['a path pattern and a method, one fails', '/re/x', get(), to('a')],
+    ['a path pattern, anchored by its own ^ and $', '/svc.A/Ping', get(), to('c')],
+    ['a path pattern ignores the query', '/svc.A/Ping?x=/y/Ping', get(), to('c')],
+    ['a path pattern that does not match the whole path', '/a/svc.A/Ping', get(), to('a')],
+    ['an exact path with a method', '/exact/Path?q', get([], 'PUT'), to('b')],
+    ['an exact path is case-sensitive', '/exact/path', get([], 'PUT'), to('a')],
   ];
   for (const [title, path, parts, expected] of cases) {
     test(title, () => {
@@ -510,7 +519,7 @@ describe('runtime plans for candidate lists', () => {
     when: fc.option(
       fc.record({
         method: fc.option(fc.constantFrom('GET', 'POST'), { nil: undefined }),
-        path: fc.option(fc.constantFrom('/x/.*', '.*'), { nil: undefined }),
+        path: fc.option(fc.constantFrom('/x/.*', '.*').map((value) => ({ kind: 'regex' as const, value: `^(?:${value})$` })), { nil: undefined }),
         headers: fc.uniqueArray(fc.record({ name: fc.constantFrom('x-a', 'x-b'), match: fc.oneof(fc.constantFrom('1', '2', 'a b').map((value) => ({ kind: 'exact' as const, value })), fc.constantFrom('^1', '[ab]$').map((value) => ({ kind: 'regex' as const, value }))) }), { selector: (h) => h.name, maxLength: 2 }),
         query: fc.uniqueArray(fc.record({ name: fc.constantFrom('q', 'Q'), match: fc.constantFrom('1', '2', 'x'.repeat(900)).map((value) => ({ kind: 'exact' as const, value })) }), { selector: (q) => q.name, maxLength: 2 }),
       }),

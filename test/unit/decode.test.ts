@@ -61,6 +61,8 @@ describe('decodeObject refuses what the API server refuses', () => {
     ['class annotation disagreeing with ingressClassName', ingress({ name: 'a', className: 'x', annotations: { 'kubernetes.io/ingress.class': 'y' }, rules: [{ host: 'a.test', paths: [{ service: 's' }] }] }), /must match `ingressClassName`/],
     ['an IngressClass without controller', { apiVersion: 'networking.k8s.io/v1', kind: 'IngressClass', metadata: { name: 'c' }, spec: {} }, /spec\.controller: Required value/],
     ['a Service port out of range', { apiVersion: 'v1', kind: 'Service', metadata: { name: 's' }, spec: { ports: [{ port: 0 }] } }, /spec\.ports\[0\]\.port/],
+    ['a Service appProtocol that is not a qualified name', { apiVersion: 'v1', kind: 'Service', metadata: { name: 's' }, spec: { ports: [{ port: 80, appProtocol: 'kubernetes.io/h2c/x' }] } }, /spec\.ports\[0\]\.appProtocol: Invalid value/],
+    ['a Service appProtocol with a bad prefix', { apiVersion: 'v1', kind: 'Service', metadata: { name: 's' }, spec: { ports: [{ port: 80, appProtocol: 'Kubernetes.IO/h2c' }] } }, /appProtocol: Invalid value.*prefix part/],
     ['unnamed ports on a multi-port Service', { apiVersion: 'v1', kind: 'Service', metadata: { name: 's' }, spec: { ports: [{ port: 80 }, { port: 81 }] } }, /spec\.ports\[0\]\.name: Required value/],
     ['an IPv4 slice with an IPv6 address', { apiVersion: 'discovery.k8s.io/v1', kind: 'EndpointSlice', metadata: { name: 'e' }, addressType: 'IPv4', endpoints: [{ addresses: ['::1'] }] }, /must be a valid IPv4 address/],
     ['a slice without addressType', { apiVersion: 'discovery.k8s.io/v1', kind: 'EndpointSlice', metadata: { name: 'e' }, endpoints: [] }, /addressType: Required value/],
@@ -83,6 +85,12 @@ describe('decodeObject accepts and normalizes valid objects', () => {
     assert.equal(result.object.metadata.namespace, 'default');
     assert.equal(result.object.metadata.creationTimestamp, '2026-01-01T00:00:00Z');
     assert.deepEqual(result.object.spec.rules[0]?.http?.paths[0], { path: '/api', pathType: 'Prefix', backend: { service: { name: 'api', port: { name: 'http' } } } });
+  });
+
+  test('a Service port keeps its appProtocol', () => {
+    const result = decodeObject({ apiVersion: 'v1', kind: 'Service', metadata: { name: 's' }, spec: { ports: [{ port: 80, appProtocol: 'kubernetes.io/h2c' }] } }, options);
+    assert.equal(result.status, 'ok');
+    if (result.status === 'ok' && result.object.kind === 'Service') assert.equal(result.object.spec.ports[0]?.appProtocol, 'kubernetes.io/h2c');
   });
 
   test('ImplementationSpecific may have an empty path', () => {

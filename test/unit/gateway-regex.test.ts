@@ -67,9 +67,9 @@ describe('RegularExpression paths: semantics and precedence', () => {
   test('plain routes stay plain: the Exact and PathPrefix keys have no candidates, `/` carries the patterns', () => {
     const routes = levels[0]!.routes;
     assert.deepEqual(
-      routes.map((route) => [route.match, route.path, route.candidates?.map((candidate) => candidate.when?.path) ?? null]),
+      routes.map((route) => [route.match, route.path, route.candidates?.map((candidate) => candidate.when?.path?.value) ?? null]),
       [
-        ['prefix', '', ['/exact|/prefix/[0-9]+|/re/[0-9]+', '/re/.*$', '/Case']],
+        ['prefix', '', ['^(?:/exact|/prefix/[0-9]+|/re/[0-9]+)$', '^(?:/re/.*$)$', '^(?:/Case)$']],
         ['exact', '/exact', null],
         ['prefix', '/prefix', null],
       ],
@@ -103,7 +103,7 @@ describe('RegularExpression paths: semantics and precedence', () => {
     assert.equal(answer(levels, '/api/exact', [['team', 'a']]), 'v1');
     assert.equal(answer(levels, '/other'), 'v3');
     const exact = levels[0]!.routes.find((route) => route.match === 'exact')!;
-    assert.deepEqual(exact.candidates?.map((candidate) => candidate.when?.path ?? null), [null, null, '/api/.*'], 'only the patterns that match the exact path');
+    assert.deepEqual(exact.candidates?.map((candidate) => candidate.when?.path?.value ?? null), [null, null, '^(?:/api/.*)$'], 'only the patterns that match the exact path');
   });
 });
 

@@ -397,11 +397,11 @@ export function basicChallenge(realm: string): Safe {
 //
 //   list      := candidate* fallback
 //   candidate := [cond ("&" cond)*] ">" share ("," share)* "|"
-//   cond      := "m" METHOD | "p" pattern | "h" kind name "=" value | "q" kind name "=" value
+//   cond      := "m" METHOD | "p" kind "=" value | "h" kind name "=" value | "q" kind name "=" value
 //   kind      := "e" (the whole value) | "r" (a regular expression, unanchored)
 //
-// A path pattern (`p`, Gateway API RegularExpression paths) is rendered
-// anchored, `^(?:pattern)$`: it must match the whole path.
+// `p` compares the request's path without its query (Gateway API
+// RegularExpression paths come as a pattern anchored at both ends).
 //   share     := weight "*" backend
 //   fallback  := backend
 //
@@ -461,8 +461,8 @@ export interface CandidateValueMatch {
 /** One candidate, its targets already HAProxy backend names. */
 export interface CandidateText {
   method?: string;
-  /** A path pattern (RequestCondition.path), matched against the whole path. */
-  path?: string;
+  /** The path without its query (RequestCondition.path). */
+  path?: CandidateValueMatch['match'];
   headers: readonly CandidateValueMatch[];
   query: readonly CandidateValueMatch[];
   /** Positive weights only (model/match.ts's effectiveShares). */
@@ -489,7 +489,12 @@ export function candidateList(candidates: readonly CandidateText[], fallback: Sa
       check(/^[A-Z]{1,32}$/.test(candidate.method), 'method', candidate.method);
       conditions.push(`m${candidate.method}`);
     }
-    if (candidate.path !== undefined) conditions.push(`p${percentEncode(conditionPattern(`^(?:${candidate.path})$`))}`);
+    if (candidate.path !== undefined) {
+      const { kind } = candidate.path;
+      check(kind === 'exact' || kind === 'regex', 'match kind', kind);
+      const value = kind === 'regex' ? conditionPattern(candidate.path.value) : conditionValue(candidate.path.value, 1024, 'path');
+      conditions.push(`p${kind === 'exact' ? 'e' : 'r'}=${percentEncode(value)}`);
+    }
     for (const header of candidate.headers) conditions.push(conditionText('h', header));
     for (const param of candidate.query) conditions.push(conditionText('q', param));
     check(candidate.shares.length > 0, 'weighted split', candidate.shares);

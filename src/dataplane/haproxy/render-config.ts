@@ -376,6 +376,10 @@ export function renderConfig(model: Model, settings: ConfigSettings, genDir: str
     '',
     // A Gateway API backendRef that cannot be resolved, for its share of the requests.
     c.line`backend ${c.ident(INVALID_BACKEND)}`,
+    // gRPC calls get UNAVAILABLE (14) in a trailers-only answer, as GRPCRoute asks; an HTTP 500 reads as UNKNOWN to gRPC clients.
+    // (`return` drops a content-type given by `hdr` when there is no payload, so it is set after.)
+    '  http-request return status 200 hdr grpc-status 14 hdr grpc-message "no valid backend" if { req.hdr(content-type) -m beg application/grpc }',
+    '  http-after-response set-header content-type application/grpc if { res.hdr(grpc-status) -m found }',
     '  http-request return status 500 content-type text/plain string "500 Internal Server Error"',
     '',
     ...[...structure.backends.keys()].sort().flatMap((id) => backendSection(id, byId.get(id), context)),

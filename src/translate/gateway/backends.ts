@@ -13,12 +13,14 @@
 // - "a resource that does not exist": BackendNotFound. A port the Service
 //   does not have (or no port: the API's CEL rule "Must have port for Service
 //   reference") leaves nothing to forward to, and is BackendNotFound too.
-// - a Service port whose protocol is not TCP: UnsupportedProtocol.
+// - a Service port whose protocol is not TCP, or whose appProtocol Portero
+//   cannot speak for this kind of route (app-protocol.ts): UnsupportedProtocol.
 // The route stays Accepted; requests for an invalid reference's share of
 // the weight answer 500.
 
 import { GATEWAY_GROUP, type HTTPBackendRef } from '../../objects/gateway-types.js';
 import type { Service } from '../../objects/types.js';
+import { backendProtocol } from './app-protocol.js';
 import { quote } from './conditions.js';
 import type { ReferenceGrants } from './references.js';
 import type { BackendRefReason, BackendResolution, RouteKind } from './types.js';
@@ -55,5 +57,7 @@ export function resolveBackendRef(kind: RouteKind, routeNamespace: string, ref: 
   if (servicePort.protocol !== 'TCP') {
     return invalid(ref, 'UnsupportedProtocol', `Service ${where} port ${ref.port} is ${servicePort.protocol}, not TCP`);
   }
-  return { ok: true, ref, weight: ref.weight, namespace, name: ref.name, service, servicePort, filters: ref.filters };
+  const protocol = backendProtocol(kind, servicePort.appProtocol);
+  if (!protocol.ok) return invalid(ref, 'UnsupportedProtocol', `Service ${where} port ${ref.port}: ${protocol.message}`);
+  return { ok: true, ref, weight: ref.weight, namespace, name: ref.name, service, servicePort, filters: ref.filters, protocol: protocol.protocol };
 }

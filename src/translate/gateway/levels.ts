@@ -29,12 +29,13 @@
 // except on the shared address on ports 80 and 443, where requests that
 // match no Gateway level go on to the Ingresses' levels and catch-all.
 
-import { backendId, isIngressPort, SCOPE_SEPARATOR, scopeId, splitLevelHost, type Scope, type Candidate, type HostLevel, type RequestCondition, type Route, type Target, type WeightedTarget } from '../../model/model.js';
-import { featuredBackendId, type Features } from '../../model/features.js';
+import { backendId, isIngressPort, SCOPE_SEPARATOR, scopeId, splitLevelHost, type Scope, type Candidate, type HostLevel, type RequestCondition, type Route, type Target, type ValueMatch, type WeightedTarget } from '../../model/model.js';
+import { featuredBackendId, isEmptyFeatures, type Features } from '../../model/features.js';
 import type { GatewayFilters } from '../../model/gateway-features.js';
 import type { GRPCRouteRule, HTTPRouteMatch, HTTPRouteRule } from '../../objects/gateway-types.js';
 import type { Service } from '../../objects/types.js';
 import type { BackendSpec } from '../backends.js';
+import { safeRegex } from '../regex.js';
 import { combineFilters, filterFeatures, type FilterContext } from './filter-features.js';
 import { grpcRegexPath, regexPath, regexReaches } from './regex-paths.js';
 import type { BackendResolution, GatewayDiagnostic, RouteAttachment, ServedListener, ServedRule } from './types.js';
@@ -69,24 +70,57 @@ function redirectSpec(namespace: string, features: Features): BackendSpec {
   return { id: featuredBackendId(base, features), namespace, service, servicePort: { name: '', port: 0, protocol: 'TCP' }, features };
 }
 
+/** A header or query match as the model holds it. */
+function valueMatch(type: string, value: string): ValueMatch {
+  return type === 'RegularExpression' ? { kind: 'regex', value: checkedPattern(value) } : { kind: 'exact', value };
+}
+
 function conditionOf(match: HTTPRouteMatch): RequestCondition | undefined {
   const firstByName = <T extends { name: string }>(items: readonly T[], fold: (name: string) => string) => items.filter((item, index) => items.findIndex((other) => fold(other.name) === fold(item.name)) === index);
-  const headers = firstByName(match.headers, (name) => name.toLowerCase()).map((header) => ({ name: header.name.toLowerCase(), match: { kind: header.type === 'RegularExpression' ? ('regex' as const) : ('exact' as const), value: header.value } }));
-  const query = firstByName(match.queryParams, (name) => name).map((param) => ({ name: param.name, match: { kind: param.type === 'RegularExpression' ? ('regex' as const) : ('exact' as const), value: param.value } }));
+  const headers = firstByName(match.headers, (name) => name.toLowerCase()).map((header) => ({ name: header.name.toLowerCase(), match: valueMatch(header.type, header.value) }));
+  const query = firstByName(match.queryParams, (name) => name).map((param) => ({ name: param.name, match: valueMatch(param.type, param.value) }));
   if (match.method === undefined && headers.length === 0 && query.length === 0) return undefined;
   return { ...(match.method !== undefined ? { method: match.method } : {}), headers, query };
 }
 
-/** The path keys of a GRPCRoute match: `/service/method` exact, `/service/` prefix, or every path. */
-function grpcPath(match: GRPCRouteRule['matches'][number] | undefined): PathKey | undefined {
-  const method = match?.method;
-  if (!method || (method.service === undefined && method.method === undefined)) return { match: 'prefix', path: '' };
-  if (method.type === 'RegularExpression') {
-    const pattern = grpcRegexPath(method.service, method.method);
-    return pattern.ok ? { match: 'regex', path: pattern.pattern } : undefined;
+type GRPCMethod = NonNullable<GRPCRouteRule['matches'][number]['method']>;
+
+/**
+ * A regular expression the router checked (serve.ts: translate/regex.ts's
+ * subset) in the form the data plane takes: escapes rewritten as classes.
+ * The subset drops a leading `^` (it was made for paths anchored anyway);
+ * an unanchored match keeps it.
+ */
+function checkedPattern(written: string): string {
+  const checked = safeRegex(written);
+  if (!checked.ok) return written;
+  return written.startsWith('^') ? `^${checked.pattern}` : checked.pattern;
+}
+
+/** One part (service or method) of a gRPC path pattern: any name when absent, else the expression as a whole name. */
+function grpcPart(written: string | undefined): string {
+  if (written === undefined) return '[^/]+';
+  const checked = safeRegex(written);
+  const pattern = checked.ok ? checked.pattern : written;
+  // Anchored by the whole path pattern: a `$` of its own would end the path there.
+  return `(?:${pattern.endsWith('$') ? pattern.slice(0, -1) : pattern})`;
+}
+
+/**
+ * The path key of a GRPCRoute match, and the path condition when no key
+ * says it all: `/service/method` exact, `/service` prefix, or every path
+ * with a pattern of the whole `/<service>/<method>` (a method of any
+ * service; regular expressions, which must match the whole service and
+ * method name).
+ */
+function grpcPath(method: GRPCMethod | undefined): { key: { match: 'exact' | 'prefix'; path: string }; path?: ValueMatch } {
+  if (!method || (method.service === undefined && method.method === undefined)) return { key: { match: 'prefix', path: '' } };
+  if (method.type === 'Exact' && method.service !== undefined) {
+    return { key: method.method === undefined ? { match: 'prefix', path: `/${method.service}` } : { match: 'exact', path: `/${method.service}/${method.method}` } };
   }
-  if (method.type !== 'Exact' || method.service === undefined) return undefined;
-  return method.method === undefined ? { match: 'prefix', path: `/${method.service}` } : { match: 'exact', path: `/${method.service}/${method.method}` };
+  const exact = method.type === 'Exact';
+  const part = (value: string | undefined) => (exact && value !== undefined ? value : grpcPart(value));
+  return { key: { match: 'prefix', path: '' }, path: { kind: 'regex', value: `^/${part(method.service)}/${part(method.method)}$` } };
 }
 
 class Router {
@@ -127,8 +161,10 @@ class Router {
       return undefined;
     }
     const filters = combineFilters(rule, own.filters);
+    // h2c: `proto h2` on the servers, a backend setting (app-protocol.ts).
+    const features: Features = { ...(filters ? { gateway: filters } : {}), ...(backend.protocol === 'h2c' ? { upstream: { kind: 'h2c' as const } } : {}) };
     const base: BackendSpec = { id: backendId(backend.namespace, backend.name, backend.servicePort.port), namespace: backend.namespace, service: backend.service, servicePort: backend.servicePort };
-    const spec: BackendSpec = filters ? { ...base, id: featuredBackendId(base.id, { gateway: filters }), features: { gateway: filters } } : base;
+    const spec: BackendSpec = isEmptyFeatures(features) ? base : { ...base, id: featuredBackendId(base.id, features), features };
     this.specs.set(spec.id, spec);
     return { kind: 'backend', id: spec.id };
   }
@@ -216,12 +252,12 @@ export function gatewayLevels(listeners: readonly ServedListener[]): GatewayLeve
       const route = attachment.route.route;
       const hosts = (attachment.hostnames === 'any' ? [''] : attachment.hostnames).map((host) => host + suffix);
       for (const served of attachment.route.rules as ServedRule<HTTPRouteRule | GRPCRouteRule>[]) {
-        const keys = attachment.route.kind === 'HTTPRoute' ? (served.rule as HTTPRouteRule).matches.map((match) => ({ key: pathKey(match), condition: conditionOf(match) })) : grpcKeys(served.rule as GRPCRouteRule);
-        keys.forEach(({ key, condition }, matchIndex) => {
+        const keys = attachment.route.kind === 'HTTPRoute' ? (served.rule as HTTPRouteRule).matches.map((match) => ({ key: pathKey(match), condition: conditionOf(match), rank: httpRank(match) })) : grpcKeys(served.rule as GRPCRouteRule);
+        keys.forEach(({ key, condition, rank }, matchIndex) => {
           if (!key) return;
           const prefixContext: FilterContext = { ...context, ...(key.match === 'prefix' ? { matchedPrefix: key.path } : {}) };
           // A regular-expression path is a condition of the candidate (regex-paths.ts).
-          const when = key.match === 'regex' ? { headers: [], query: [], ...condition, path: key.path } : condition;
+          const when = key.match === 'regex' ? { headers: [], query: [], ...condition, path: { kind: 'regex' as const, value: `^(?:${key.path})$` } } : condition;
           const candidate: Candidate = { ...(when ? { when } : {}), split: router.split(attachment, served, prefixContext) };
           if (key.match === 'regex') {
             const field = attachment.route.kind === 'HTTPRoute' ? `spec.rules[${served.index}].matches[${matchIndex}].path` : `spec.rules[${served.index}].matches[${matchIndex}].method`;
@@ -229,7 +265,7 @@ export function gatewayLevels(listeners: readonly ServedListener[]): GatewayLeve
             regexMatches.set(candidate, { severity: 'warning', object: { kind: attachment.route.kind, namespace: route.metadata.namespace, name: route.metadata.name }, field, message });
           }
           // Oldest route first, then namespace/name (attachGateways sorted routes the same way).
-          const order = [condition?.method !== undefined ? 0 : 1, -(condition?.headers.length ?? 0), -(condition?.query.length ?? 0), route.metadata.creationTimestamp, `${route.metadata.namespace}/${route.metadata.name}`, served.index, matchIndex];
+          const order = [...rank, route.metadata.creationTimestamp, `${route.metadata.namespace}/${route.metadata.name}`, served.index, matchIndex];
           for (const host of hosts) {
             let entries = byHost.get(host);
             if (!entries) byHost.set(host, (entries = []));
@@ -283,10 +319,25 @@ function pathKey(match: HTTPRouteMatch): PathKey | undefined {
   return undefined;
 }
 
-function grpcKeys(rule: GRPCRouteRule): { key: PathKey | undefined; condition: RequestCondition | undefined }[] {
+/** An HTTPRoute match's tie-breaks after its path: has a method, most headers, most query parameters. */
+function httpRank(match: HTTPRouteMatch): readonly number[] {
+  const condition = conditionOf(match);
+  return [condition?.method !== undefined ? 0 : 1, -(condition?.headers.length ?? 0), -(condition?.query.length ?? 0)];
+}
+
+/**
+ * A GRPCRoute rule's keys, conditions and tie-breaks after the path key: the
+ * most characters in the service, then in the method (of the pattern, for
+ * regular expressions: their precedence is implementation-specific), then
+ * the most headers.
+ */
+function grpcKeys(rule: GRPCRouteRule): { key: { match: 'exact' | 'prefix'; path: string }; condition: RequestCondition | undefined; rank: readonly number[] }[] {
   const matches = rule.matches.length === 0 ? [undefined] : rule.matches;
   return matches.map((match) => {
-    const headers = (match?.headers ?? []).map((header) => ({ name: header.name.toLowerCase(), match: { kind: header.type === 'RegularExpression' ? ('regex' as const) : ('exact' as const), value: header.value } }));
-    return { key: grpcPath(match), condition: headers.length === 0 ? undefined : { headers, query: [] } };
+    const firstByName = (match?.headers ?? []).filter((header, index, all) => all.findIndex((other) => other.name.toLowerCase() === header.name.toLowerCase()) === index);
+    const headers = firstByName.map((header) => ({ name: header.name.toLowerCase(), match: valueMatch(header.type, header.value) }));
+    const { key, path } = grpcPath(match?.method);
+    const condition = headers.length === 0 && !path ? undefined : { ...(path ? { path } : {}), headers, query: [] };
+    return { key, condition, rank: [-(match?.method?.service?.length ?? 0), -(match?.method?.method?.length ?? 0), -headers.length] };
   });
 }

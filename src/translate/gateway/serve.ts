@@ -66,6 +66,10 @@ export const SUPPORTED_FEATURES: readonly string[] = [
   'HTTPRoute307RedirectStatusCode',
   'HTTPRoute308RedirectStatusCode',
   'HTTPRouteBackendRequestHeaderModification',
+  // appProtocol kubernetes.io/h2c and kubernetes.io/ws (app-protocol.ts); GRPCRoute over h2c and h2 (GATEWAY-GRPC).
+  'HTTPRouteBackendProtocolH2C',
+  'HTTPRouteBackendProtocolWebSocket',
+  'GRPCRoute',
 ];
 
 /** Control characters but tab, and lone UTF-16 surrogates: what config-lines.ts refuses in a compared value. */
@@ -82,9 +86,12 @@ const checkRule: RuleCheck = ({ rule, field }) => {
       const checked = regexPath(match.path.value);
       if (!checked.ok) return unsupported(`${at}.path.value`, `the regular expression ${checked.problem}`);
     }
-    if ('method' in match && typeof match.method === 'object' && match.method.type === 'RegularExpression') {
-      const checked = grpcRegexPath(match.method.service, match.method.method);
-      if (!checked.ok) return unsupported(`${at}.method`, `the regular expression ${checked.problem}`);
+    // GRPCRoute: a RegularExpression method match's service and method patterns (levels.ts grpcPath).
+    const method = 'path' in match ? undefined : match.method;
+    for (const part of method?.type === 'RegularExpression' ? (['service', 'method'] as const) : []) {
+      const written = method![part];
+      const checked = written === undefined ? undefined : safeRegex(written);
+      if (checked && !checked.ok) return unsupported(`${at}.method.${part}`, `the regular expression ${checked.problem}`);
     }
     const values = [...match.headers.map((header, i) => ({ ...header, where: `${at}.headers[${i}]` })), ...('queryParams' in match ? match.queryParams.map((param, i) => ({ ...param, where: `${at}.queryParams[${i}]` })) : [])];
     for (const value of values) {

@@ -35,6 +35,7 @@ import type {
   ParentReference,
 } from '../../objects/gateway-types.js';
 import type { Service, ServicePort } from '../../objects/types.js';
+import type { BackendProtocol } from './app-protocol.js';
 
 export type RouteKind = 'HTTPRoute' | 'GRPCRoute';
 export type AnyRoute = HTTPRoute | GRPCRoute;
@@ -142,6 +143,8 @@ export interface ResolvedBackend {
   servicePort: ServicePort;
   /** Filters applied only when this backend is chosen (all of supported types; see rules.ts). */
   filters: HTTPRouteFilter[];
+  /** How the endpoints are spoken to (app-protocol.ts). */
+  protocol: BackendProtocol;
 }
 
 export interface InvalidBackend {

@@ -11,7 +11,8 @@
 // and this one, which does nothing without txn.cin:
 //   http-request set-var(txn.be) var(txn.cin),lua.portero_candidates
 // This converter gets the route key, the method, the path with its query
-// and the request's header block; it looks the route's list up in
+// (normalised by the frontend's normalize-uri rules before routing) and the
+// request's header block; it looks the route's list up in
 // candidates.map (Lua's Map class reads the same map the runtime API
 // changes) and returns the backend chosen: the first candidate whose
 // conditions all hold (method, path pattern, headers, query parameters),
@@ -72,15 +73,13 @@ local function compile(pattern)
   return compiled
 end
 
--- m<METHOD> | p<pattern> | h<e|r><name>=<value> | q<e|r><name>=<value>
+-- m<METHOD> | p<e|r>=<value> | h<e|r><name>=<value> | q<e|r><name>=<value>
 local function parse_condition(text)
   local what = string.sub(text, 1, 1)
   if what == "m" then return { what = "m", value = string.sub(text, 2) } end
-  -- A path pattern, rendered anchored at both ends.
-  if what == "p" then return { what = "p", regex = compile(decode(string.sub(text, 2))) } end
   local kind = string.sub(text, 2, 2)
   local equals = string.find(text, "=", 3, true)
-  if (what ~= "h" and what ~= "q") or (kind ~= "e" and kind ~= "r") or equals == nil then error("bad condition " .. text, 0) end
+  if (what ~= "h" and what ~= "q" and what ~= "p") or (kind ~= "e" and kind ~= "r") or equals == nil or (what == "p" and equals ~= 3) then error("bad condition " .. text, 0) end
   local name = decode(string.sub(text, 3, equals - 1))
   local value = decode(string.sub(text, equals + 1))
   -- A header is found by "\n<name>: " in the converter's input.
@@ -223,9 +222,10 @@ local function choose(input)
         actual = method
       elseif what == "p" then
         if path == nil then
-          local pathq = string.sub(input, space2 + 1, string.find(input, "\r\n", space2 + 1, true) - 1)
-          local mark = string.find(pathq, "?", 1, true)
-          path = mark and string.sub(pathq, 1, mark - 1) or pathq
+          local stop = string.find(input, "\r\n", space2 + 1, true)
+          local mark = string.find(input, "?", space2 + 1, true)
+          if mark == nil or mark > stop then mark = stop end
+          path = string.sub(input, space2 + 1, mark - 1)
         end
         actual = path
       elseif what == "h" then
