@@ -12,7 +12,7 @@ import { checkDiagnostics } from './check.js';
 import { ageOf, checkedIngress } from './memo.js';
 import { diagnosticKey, type Diagnostic } from './diagnostics.js';
 import { isOurs, selectClasses, type ClassOptions } from './ingress-class.js';
-import { annotationField, annotationsOf, DEFAULT_ANNOTATION_SETTINGS, type AnnotationSettings } from './annotations/index.js';
+import { annotationField, annotationsOf, DEFAULT_ANNOTATION_SETTINGS, SUPPORT, type AnnotationSettings } from './annotations/index.js';
 import { addExtraHosts } from './extra-hosts.js';
 import { addAuthEndpoints, resolveAuthTarget } from './ext-auth-endpoints.js';
 import { withBasicAuth } from './auth.js';
@@ -294,6 +294,12 @@ function annotationDiagnostics(ingress: Ingress, settings: AnnotationSettings): 
   }));
   for (const name of unknown) {
     out.push({ severity: 'warning', object, field: annotationField(settings, name), message: 'this annotation is not supported by Portero and is ignored' });
+  }
+  // Known annotations whose effect is missing (annotations/not-implemented.ts): ignored, with the reason.
+  const start = `${settings.prefix}/`;
+  for (const key of Object.keys(ingress.metadata.annotations)) {
+    const support = key.startsWith(start) ? SUPPORT[key.slice(start.length)] : undefined;
+    if (support?.warn && Object.hasOwn(SUPPORT, key.slice(start.length))) out.push({ severity: 'warning', object, field: annotationField(settings, key.slice(start.length)), message: `this annotation is ignored: ${support.note ?? 'not supported'}` });
   }
   return out;
 }

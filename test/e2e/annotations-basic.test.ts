@@ -51,6 +51,7 @@ describe('ingress-nginx annotations: redirects, limits, timeouts, source lists',
           annotated('bad-size', 'badsize.ann.test', { [`${A}/proxy-body-size`]: 'lots' }),
           annotated('snippet', 'snippet.ann.test', { [`${A}/configuration-snippet`]: 'more_set_headers "X-A: b";' }),
           annotated('unknown', 'unknown.ann.test', { [`${A}/no-such-annotation`]: 'x' }),
+          annotated('mirror', 'mirror.ann.test', { [`${A}/mirror-target`]: 'https://mirror.test$request_uri', [`${A}/limit-rate`]: '1024' }),
         ],
       },
     });
@@ -176,6 +177,15 @@ describe('ingress-nginx annotations: redirects, limits, timeouts, source lists',
     const entry = await portero.waitForLog((line) => line.field === `metadata.annotations["${A}/no-such-annotation"]`);
     assert.equal(entry.level, 'warn');
     assert.match(String(entry.msg), /not supported by Portero and is ignored/);
+  });
+
+  test('a known annotation Portero does not implement (mirror-target, limit-rate) is ignored with a warning that says why; the Ingress is served', async () => {
+    assert.equal((await request({ port: portero.httpPort, host: 'mirror.ann.test', path: '/' })).status, 200);
+    const mirror = await portero.waitForLog((line) => line.field === `metadata.annotations["${A}/mirror-target"]`);
+    assert.equal(mirror.level, 'warn');
+    assert.match(String(mirror.msg), /ignored: requests are not mirrored/);
+    const rate = await portero.waitForLog((line) => line.field === `metadata.annotations["${A}/limit-rate"]`);
+    assert.match(String(rate.msg), /ignored: the bandwidth is not limited/);
   });
 
   test('changing annotations on a running Portero: added, changed and removed', async () => {

@@ -83,6 +83,14 @@ describe('annotation statuses', () => {
     assert.deepEqual(entry, { name: 'proxy-buffer-size', key: `${A}/proxy-buffer-size`, value: '8k', status: 'ignored', note: 'HAProxy sizes its buffers globally' });
   });
 
+  test('known but not implemented (mirror-*, limit-rate, affinity-canary-behavior, ...): ignored, with the reason', () => {
+    const result = only([web('one', { [`${A}/mirror-target`]: 'https://mirror.test$request_uri', [`${A}/limit-rate`]: '1024', [`${A}/affinity-canary-behavior`]: 'sticky' })]);
+    assert.deepEqual(result.annotations.map((entry) => [entry.name, entry.status]), [['affinity-canary-behavior', 'ignored'], ['limit-rate', 'ignored'], ['mirror-target', 'ignored']]);
+    assert.match(result.annotations.find((entry) => entry.name === 'mirror-target')!.note!, /not mirrored/);
+    assert.match(result.annotations.find((entry) => entry.name === 'limit-rate')!.note!, /bandwidth/);
+    assert.equal(result.verdict, 'different');
+  });
+
   test('unknown: not in SUPPORT, not applied', () => {
     const result = only([web('one', { [`${A}/no-such-annotation`]: 'x' })]);
     assert.equal(result.annotations[0]!.status, 'unknown');

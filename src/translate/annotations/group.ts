@@ -12,6 +12,8 @@ export interface AnnotationSupport {
   status: SupportStatus;
   /** For `difference` and `ignored`: what differs from ingress-nginx, in one sentence. */
   note?: string;
+  /** An Ingress that carries it gets a warning with the note (an annotation whose effect is missing, not merely different). */
+  warn?: true;
 }
 
 /** Settings from the command line that change how annotations are read. */
