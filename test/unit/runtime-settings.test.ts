@@ -8,7 +8,7 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { planChange, type LiveState, type RuntimePlan } from '../../src/dataplane/haproxy/plan.js';
-import { MAP_FILES, mapContents, sourceListContents, type MapName } from '../../src/dataplane/haproxy/render-files.js';
+import { MAP_FILES, mapContents, renderFiles, sourceListContents, type MapName } from '../../src/dataplane/haproxy/render-files.js';
 import { sourceListFile } from '../../src/dataplane/haproxy/features/source-lists.js';
 import { executePlan } from '../../src/dataplane/haproxy/runtime-apply.js';
 import { settingEntries, shapeKey } from '../../src/dataplane/haproxy/features/settings.js';
@@ -26,8 +26,9 @@ const LOADED: readonly MapName[] = ['hosts', 'exact', 'prefix', 'settings'];
 const file = (name: MapName) => `${GEN}/${MAP_FILES[name]}`;
 
 /** Ingresses `name` → host `<name>.test`, every path to the Service `app`, with annotations. */
-function modelOf(ingresses: Record<string, Record<string, string>>, fallbackCertificatePem?: string): Model {
+function modelOf(ingresses: Record<string, Record<string, string>>, fallbackCertificatePem?: string, extra: readonly Record<string, unknown>[] = []): Model {
   const objects = [
+    ...extra,
     ...serviceWithEndpoints({ name: 'app', endpoints: [{ address: '127.0.0.2', port: 8080 }] }),
     ...Object.entries(ingresses).map(([name, annotations]) => ingress({ name, annotations, rules: [{ host: `${name}.test`, paths: [{ service: 'app' }] }] })),
   ];
@@ -139,6 +140,15 @@ describe('runtime settings: changes without a reload', () => {
     assert.equal((await running.apply(modelOf({ web: values('1m', '60') }))).kind, 'runtime');
     assert.equal(running.state.names.nameOf(section), section);
     running.assertMapsAreFiles('back to 1m');
+  });
+
+  test('a section given to another backend keeps the files its rules read (basic auth users)', async () => {
+    const users = [{ apiVersion: 'v1', kind: 'Secret', type: 'Opaque', metadata: { name: 'users', namespace: 'default' }, stringData: { auth: 'sam:{SHA}W6ph5Mm5Pz8GgiULbPgzG37mj9g=\n' } }];
+    const auth = { [`${A}/auth-type`]: 'basic', [`${A}/auth-secret`]: 'users' };
+    const running = new Running(modelOf({ web: values('1m', '60', auth) }, undefined, users));
+    assert.equal((await running.apply(modelOf({ web: values('8m', '60', auth) }, undefined, users))).kind, 'runtime');
+    const files = renderFiles(running.state.model, GEN, running.state.names).map((file) => file.path);
+    assert.ok(files.some((path) => /^auth\/[0-9a-f]{16}\.map$/.test(path)), files.join(' '));
   });
 
   test('a sequence of changes on one running data plane keeps the live maps equal to the files', async () => {

@@ -367,9 +367,8 @@ export function renderFiles(model: Model, genDir: string, names?: BackendNames):
   for (const certificate of model.certificates) files.push({ path: certificateFile(certificate.id), content: certificate.pem, mode: 0o600 });
   files.push({ path: GENERATION_FILES.crtList, content: crtList(crtListEntries(model, genDir)), mode: 0o644 });
   files.push(...clientAuthFiles(model));
-  // Basic auth of the backends with sections of their own (spares never have features), as render-config.ts renders them.
-  const byId = new Map(model.backends.map((backend) => [backend.id, backend]));
-  const featured = names ? [...names.structure.backends.keys()].map((id) => byId.get(id)?.features) : model.backends.map((backend) => backend.features);
+  // Basic auth of the backends served by a section (their own, or one they were given since: spares never have features).
+  const featured = (names ? model.backends.filter((backend) => names.nameOf(backend.id) !== undefined) : model.backends).map((backend) => backend.features);
   files.push(...basicAuthFiles(featured));
   for (const [path, sources] of sourceListContents(model, names)) files.push({ path, content: sourceListFile(sources), mode: 0o644 });
   return files;
