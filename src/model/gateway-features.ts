@@ -38,6 +38,32 @@ export interface GatewayRedirect {
   code: 301 | 302 | 303 | 307 | 308;
 }
 
+/**
+ * The CORS filter (HTTPCORSFilter) with the spec's semantics, which differ
+ * from ingress-nginx's enable-cors (model/features.ts Cors): a wildcard
+ * origin matches any number of labels, an allowed Origin is always echoed
+ * (never `*`, which is valid with or without credentials), and `*` methods
+ * or headers echo what the preflight asks.
+ */
+export interface GatewayCors {
+  /**
+   * `any`: every origin (`*`). Otherwise the origins allowed (empty: none),
+   * `http(s)://host[:port]` in lowercase without the scheme's default port;
+   * the host is a DNS name or IPv4 address, `*` (any host) or `*.` and a
+   * name (one or more labels before it).
+   */
+  origins: 'any' | readonly string[];
+  /** Access-Control-Allow-Credentials: true is sent, and no header says `*`. */
+  credentials: boolean;
+  /** Methods (uppercase tokens) listed in preflight answers, or `any`: the one asked. */
+  methods: 'any' | readonly string[];
+  /** Request header names listed in preflight answers, or `any`: the ones asked. */
+  headers: 'any' | readonly string[];
+  /** Response header names exposed (`*` only without credentials); empty: no header. */
+  exposeHeaders: readonly string[];
+  maxAgeSeconds: number;
+}
+
 export interface GatewayFilters {
   requestHeaders?: HeaderEdits;
   responseHeaders?: HeaderEdits;
@@ -50,4 +76,6 @@ export interface GatewayFilters {
   /** timeouts.request / backendRequest, in milliseconds; 0: no timeout. */
   requestTimeoutMs?: number;
   backendTimeoutMs?: number;
+  /** CORS: preflights answered by the proxy, Access-Control-* on the answers to allowed origins. */
+  cors?: GatewayCors;
 }

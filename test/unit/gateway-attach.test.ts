@@ -667,6 +667,7 @@ describe('rules, filters and backends', () => {
     const filters = [
       { type: 'RequestHeaderModifier', requestHeaderModifier: { set: [], add: [{ name: 'x', value: 'y' }], remove: [] } },
       { type: 'ResponseHeaderModifier', responseHeaderModifier: { set: [], add: [], remove: ['z'] } },
+      { type: 'CORS', cors: { allowOrigins: ['https://*.bar.com'], allowMethods: ['*'], allowHeaders: [], exposeHeaders: [] } },
     ];
     const redirect = rule({ filters: [{ type: 'RequestRedirect', requestRedirect: { scheme: 'https', statusCode: 301 } }] });
     const result = attach([rule({ filters, backendRefs: [backendRef('infra-backend-v1', 8080, { filters })] }), redirect]);
@@ -684,8 +685,8 @@ describe('rules, filters and backends', () => {
     ['a lowercase method', rule({ matches: [{ path: { type: 'PathPrefix', value: '/' }, headers: [], queryParams: [], method: 'get' }] }), 'UnsupportedValue'],
     ['an ExtensionRef filter', rule({ filters: [{ type: 'ExtensionRef', extensionRef: { group: 'example.com', kind: 'Auth', name: 'a' } }] }), 'UnsupportedValue'],
     ['an unsupported filter on a backendRef', rule({ backendRefs: [backendRef('infra-backend-v1', 8080, { filters: [{ type: 'CORS2' }] })] }), 'UnsupportedValue'],
-    // Not rendered by the data plane yet: attachment says so, as the router does (serve.ts uses the same default list).
-    ['a CORS filter', rule({ filters: [{ type: 'CORS', cors: { allowOrigins: ['*'], allowMethods: [], allowHeaders: [], exposeHeaders: [] } }], backendRefs: [backendRef('infra-backend-v1')] }), 'UnsupportedValue'],
+    // Valid for the API, outside what the data plane renders: attachment says so, as the router does (filter-features.ts).
+    ['a CORS origin of another scheme', rule({ filters: [{ type: 'CORS', cors: { allowOrigins: ['chrome-extension://abc'], allowMethods: [], allowHeaders: [], exposeHeaders: [] } }], backendRefs: [backendRef('infra-backend-v1')] }), 'UnsupportedValue'],
   ];
   for (const [name, invalidRule, reason] of invalidRules) {
     test(`${name}: ${reason}`, () => {

@@ -150,6 +150,25 @@ export function originRegex(origin: string): Safe {
   return regex(`^${scheme}://${label}${host!.replace(/\./g, '\\.')}${port ? `:${port}` : ''}$`);
 }
 
+const GATEWAY_ORIGIN = new RegExp(`^(https?)://(\\*|(?:\\*\\.)?${DNS_LABEL}(?:\\.${DNS_LABEL})*)(?::([0-9]{1,5}))?$`);
+const DEFAULT_PORTS: Record<string, string> = { http: '80', https: '443' };
+
+/**
+ * The regular expression that matches one origin of a Gateway API CORS
+ * filter (translate/gateway/cors-filter.ts), built from its checked parts:
+ * a host `*` is any host, a leading `*.` one or more labels (the spec's
+ * "greedy to the left"); no port also matches the scheme's default port,
+ * which browsers leave out. Anchored; meant for a case-insensitive match.
+ */
+export function gatewayOriginRegex(origin: string): Safe {
+  const match = GATEWAY_ORIGIN.exec(origin);
+  check(match !== null && origin.length <= 300 && (match[3] === undefined || (Number(match[3]) >= 1 && Number(match[3]) <= 65535)), 'origin', origin);
+  const [, scheme, host, port] = match!;
+  const hostPattern = host === '*' ? '[a-z0-9.-]+' : host!.startsWith('*.') ? `([a-z0-9-]+\\.)+${host!.slice(2).replace(/\./g, '\\.')}` : host!.replace(/\./g, '\\.');
+  const portPattern = port === undefined ? `(:${DEFAULT_PORTS[scheme!]})?` : port === DEFAULT_PORTS[scheme!] ? `(:${port})?` : `:${port}`;
+  return regex(`^${scheme}://${hostPattern}${portPattern}$`);
+}
+
 /**
  * A header value inside a single-quoted log-format argument: printable ASCII
  * with spaces, without quotes, backslashes or `$`; `%` doubled.

@@ -5,11 +5,12 @@
 // can never produce a configuration HAProxy refuses: a value outside it is
 // reported (the route gets Accepted=False with reason UnsupportedValue, as
 // the spec asks for values an implementation does not support) and nothing
-// of the rule is served. RequestMirror, CORS and ExtensionRef are not
-// supported yet and are reported the same way.
+// of the rule is served. RequestMirror and ExtensionRef are not supported
+// yet and are reported the same way. CORS has its own module (cors-filter.ts).
 
 import type { GatewayFilters, GatewayRedirect, HeaderEdits, HeaderValue, PathChange } from '../../model/gateway-features.js';
 import type { HeaderModifier, HTTPRouteFilter, PathModifier } from '../../objects/gateway-types.js';
+import { corsFeature } from './cors-filter.js';
 
 /** What the rule is served on and matched by, which some filters depend on. */
 export interface FilterContext {
@@ -137,6 +138,13 @@ export function filterFeatures(
           }
           if (filter.urlRewrite?.path) out.rewritePath = pathChange(filter.urlRewrite.path, `${at}.urlRewrite.path`, context);
           break;
+        case 'CORS': {
+          if (!filter.cors) break;
+          const result = corsFeature(filter.cors, `${at}.cors`);
+          if (!result.ok) throw new Problem(result.field, result.message);
+          out.cors = result.cors;
+          break;
+        }
         default:
           throw new Problem(`${at}.type`, `filter type ${JSON.stringify(filter.type)} is not supported by Portero`);
       }

@@ -25,15 +25,15 @@
 // Which filters Portero implements is an option; by default (and as
 // serve.ts serves them) the core filters and the extended ones the data
 // plane renders (filter-features.ts): RequestHeaderModifier,
-// ResponseHeaderModifier, RequestRedirect and URLRewrite for HTTPRoute; the
-// two header modifiers for GRPCRoute. RequestMirror (no mirroring in HAProxy
-// 2.6), CORS (its origins, wildcards and `*` echoes differ from ingress-
-// nginx's enable-cors, which is all the data plane renders yet),
-// ExtensionRef (Portero defines no extension kinds) and ExternalAuth
-// (experimental) are not.
+// ResponseHeaderModifier, RequestRedirect, URLRewrite and CORS (with the
+// spec's semantics, cors-filter.ts, not ingress-nginx's enable-cors) for
+// HTTPRoute; the two header modifiers for GRPCRoute. RequestMirror (no
+// mirroring in HAProxy 2.6), ExtensionRef (Portero defines no extension
+// kinds) and ExternalAuth (experimental) are not.
 
 import type { GRPCRouteRule, HTTPRouteFilter, HTTPRouteRule } from '../../objects/gateway-types.js';
 import { quote } from './conditions.js';
+import { corsFeature } from './cors-filter.js';
 import type { AnyRoute, RouteKind } from './types.js';
 
 export interface RuleProblem {
@@ -57,7 +57,7 @@ export interface RuleCheckContext {
 /** An extra check the router supplies (regular expressions, header values): a problem makes the rule invalid. */
 export type RuleCheck = (context: RuleCheckContext) => RuleProblem | undefined;
 
-export const DEFAULT_HTTP_FILTERS: readonly string[] = ['RequestHeaderModifier', 'ResponseHeaderModifier', 'RequestRedirect', 'URLRewrite'];
+export const DEFAULT_HTTP_FILTERS: readonly string[] = ['RequestHeaderModifier', 'ResponseHeaderModifier', 'RequestRedirect', 'URLRewrite', 'CORS'];
 export const DEFAULT_GRPC_FILTERS: readonly string[] = ['RequestHeaderModifier', 'ResponseHeaderModifier'];
 
 /** Filter types the API defines (standard and experimental channels). */
@@ -85,6 +85,9 @@ function checkFilter(filter: HTTPRouteFilter, field: string, supported: Readonly
   if (path?.type === 'ReplacePrefixMatch' && !prefixMatchOnly) {
     return unsupported(`${pathField}.type`, 'ReplacePrefixMatch needs the rule to have exactly one match, of type PathPrefix', false);
   }
+  // Origins and header names outside what the data plane renders: the status says so, as the router answers 500.
+  const cors = filter.cors && corsFeature(filter.cors, `${field}.cors`);
+  if (cors && !cors.ok) return unsupported(cors.field, cors.message, false);
   const redirect = filter.requestRedirect;
   if (redirect) {
     if (redirect.scheme !== undefined && redirect.scheme !== 'http' && redirect.scheme !== 'https') {

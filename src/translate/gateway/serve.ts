@@ -66,6 +66,7 @@ export const SUPPORTED_FEATURES: readonly string[] = [
   'HTTPRoute307RedirectStatusCode',
   'HTTPRoute308RedirectStatusCode',
   'HTTPRouteBackendRequestHeaderModification',
+  'HTTPRouteCORS',
   // appProtocol kubernetes.io/h2c and kubernetes.io/ws (app-protocol.ts); GRPCRoute over h2c and h2 (GATEWAY-GRPC).
   'HTTPRouteBackendProtocolH2C',
   'HTTPRouteBackendProtocolWebSocket',

@@ -15,15 +15,25 @@ const ORIGINS_PER_LINE = 8;
 
 const ALLOWED = 'txn.portero_cors';
 
+/**
+ * An ACL `name` true when the request has an Origin header matching one of
+ * the patterns (case-insensitively); shared with the Gateway API's filter
+ * (gateway-cors.ts), whose patterns differ.
+ */
+export function originAclLines(name: string, patterns: readonly c.Safe[]): string[] {
+  const lines: string[] = [];
+  for (let i = 0; i < patterns.length; i += ORIGINS_PER_LINE) {
+    lines.push(c.line`  acl ${c.ident(name)} req.fhdr(origin) -m reg -i ${c.join(patterns.slice(i, i + ORIGINS_PER_LINE), ' ')}`);
+  }
+  return lines;
+}
+
 /** Request rules: the origin check and the preflight answer. */
 export function corsRequestLines(cors: Cors | undefined): string[] {
   if (!cors) return [];
   const lines: string[] = [];
   if (cors.origins) {
-    for (let i = 0; i < cors.origins.length; i += ORIGINS_PER_LINE) {
-      const patterns = c.join(cors.origins.slice(i, i + ORIGINS_PER_LINE).map(c.originRegex), ' ');
-      lines.push(c.line`  acl portero_cors_origin req.fhdr(origin) -m reg -i ${patterns}`);
-    }
+    lines.push(...originAclLines('portero_cors_origin', cors.origins.map(c.originRegex)));
     // Exactly one Origin header, so that the echoed value is the one that matched.
     lines.push(c.line`  http-request set-var(${c.ident(ALLOWED)}) req.fhdr(origin) if { req.fhdr_cnt(origin) eq 1 } portero_cors_origin`);
   } else {

@@ -1,6 +1,8 @@
 // Gateway API filters (model/gateway-features.ts) → backend lines. Pure.
 //
-// The redirect answers first (the rule's backends are never asked), then
+// CORS preflights are answered first (gateway-cors.ts: a preflight asks
+// about the route, whatever else it does), then the redirect answers (the
+// rule's backends are never asked), then
 // the request is rewritten (path, Host, headers: set, then add, then
 // remove), and response headers are edited last. HAProxy's `timeout server`
 // is the closest to both of the Gateway API's timeouts: it bounds the wait
@@ -9,6 +11,7 @@
 
 import type { GatewayFilters, HeaderEdits, PathChange } from '../../../model/gateway-features.js';
 import * as c from '../config-lines.js';
+import { gatewayCorsRequestLines, gatewayCorsResponseLines } from './gateway-cors.js';
 
 /** "No timeout" (`0s`): HAProxy needs a value; a day is longer than any request Portero serves. */
 const NO_TIMEOUT = '1d';
@@ -62,7 +65,7 @@ function redirectLines(filters: GatewayFilters): string[] {
 /** Lines of a backend whose routes carry Gateway API filters, before its servers. */
 export function gatewayRequestLines(filters: GatewayFilters | undefined): string[] {
   if (!filters) return [];
-  const lines = redirectLines(filters);
+  const lines = [...gatewayCorsRequestLines(filters.cors), ...redirectLines(filters)];
   const timeout = filters.backendTimeoutMs ?? filters.requestTimeoutMs;
   if (timeout !== undefined) {
     const both = [filters.backendTimeoutMs, filters.requestTimeoutMs].filter((value): value is number => value !== undefined && value > 0);
@@ -75,5 +78,5 @@ export function gatewayRequestLines(filters: GatewayFilters | undefined): string
 }
 
 export function gatewayResponseLines(filters: GatewayFilters | undefined): string[] {
-  return headerLines('http-response', filters?.responseHeaders);
+  return [...headerLines('http-response', filters?.responseHeaders), ...gatewayCorsResponseLines(filters?.cors)];
 }
