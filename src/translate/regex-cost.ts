@@ -169,14 +169,14 @@ function times(a: Cost, b: Cost): Cost {
 
 /** Why a group repeated more than once could match one text in several ways, or undefined when it cannot. */
 function ambiguity(node: Node, top: boolean): string | undefined {
-  if (node.kind === 'end') return 'may not hold $';
+  if (node.kind === 'end') return 'holds $';
   if (node.kind === 'set') return undefined;
-  if (top && nullableNode(node)) return 'must match at least one character';
+  if (top && nullableNode(node)) return 'can match the empty text';
   let seen = 0n;
   for (const seq of node.alternatives) {
-    if (seq.length === 0) return 'may not have an empty alternative';
+    if (seq.length === 0) return 'has an empty alternative';
     const first = firstSeq(seq);
-    if ((first & seen) !== 0n) return 'may not have alternatives that can start with the same character (they match one text in several ways; use a [ ] class, or alternatives starting differently)';
+    if ((first & seen) !== 0n) return 'has alternatives that can start with the same character (they match one text in several ways, which backtracks exponentially; use a [ ] class, or alternatives starting differently)';
     seen |= first;
     for (const item of seq) {
       const inner = ambiguity(item.node, false);
@@ -205,7 +205,7 @@ function seqCost(seq: readonly Item[], follow: Follow): Cost | string {
 function itemCost(item: Item, follow: Follow): Cost | string {
   if (item.max >= 2 && item.node.kind !== 'set') {
     const why = ambiguity(item.node, true);
-    if (why !== undefined) return `a repeated group (${item.text}) ${why}`;
+    if (why !== undefined) return `has a repeated group (${item.text}) that ${why}`;
   }
   // A group repeated at most once keeps its own choice points; one repeated more is unambiguous (above).
   const body = item.max <= 1 && item.node.kind === 'group' ? groupCost(item.node.alternatives, follow) : ONE;

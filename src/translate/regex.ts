@@ -132,7 +132,7 @@ export function safeRegex(written: string, options: RegexOptions = {}): RegexRes
       if (char === '{') {
         const match = /^\{([0-9]{1,3})(,([0-9]{1,3})?)?\}/.exec(body.slice(i));
         if (!match) return fail('{ must start a quantifier such as {2}, {1,} or {1,3}');
-        if (Number(match[1]) > MAX_COUNT || Number(match[3] ?? 0) > MAX_COUNT) return fail(`a repetition count must be at most ${MAX_COUNT}`);
+        if (Number(match[1]) > MAX_COUNT || Number(match[3] ?? 0) > MAX_COUNT) return fail(`has a repetition count over ${MAX_COUNT}`);
         quantifier = match[0];
         i += quantifier.length - 1;
       }

@@ -96,7 +96,7 @@ describe('Gateway API: RegularExpression paths through real HAProxy', () => {
   test('a hostile pattern is refused with a diagnostic naming the route and field; the rest keeps answering', async () => {
     const entry = await portero.waitForLog((line) => JSON.stringify(line).includes('spec.rules[0].matches[0].path.value') && JSON.stringify(line).includes('hostile'));
     assert.match(JSON.stringify(entry), /nested quantifiers/);
-    for (const [rule, why] of [[2, /may not have alternatives that can start with the same character/], [3, /has 3 repetitions that can each stop at many places/]] as const) {
+    for (const [rule, why] of [[2, /has alternatives that can start with the same character/], [3, /has 3 repetitions that can each stop at many places/]] as const) {
       const refused = await portero.waitForLog((line) => JSON.stringify(line).includes(`spec.rules[${rule}].matches[0].path.value`) && JSON.stringify(line).includes('hostile'));
       assert.match(JSON.stringify(refused), why);
     }

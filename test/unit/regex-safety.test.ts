@@ -10,6 +10,8 @@ import fc from 'fast-check';
 import { PATH_PREFIX, safeRegex, SEARCH, WHOLE_PATH, type RegexOptions } from '../../src/translate/regex.js';
 import { parsePattern, patternCost, type Anchoring } from '../../src/translate/regex-cost.js';
 import { backtrackSteps, itemCount, TooManySteps } from '../helpers/backtrack.js';
+import { ingress, serviceWithEndpoints } from '../helpers/objects.js';
+import { translateJson } from '../helpers/translate.js';
 
 const USES: Readonly<Record<string, RegexOptions>> = {
   'ingress path': { anchoring: PATH_PREFIX },
@@ -84,16 +86,16 @@ describe('realistic patterns stay accepted', () => {
 
 // [pattern, use, the reason expected]
 const HOSTILE: [string, string, RegExp][] = [
-  ['/(a|a)*x', 'ingress path', /repeated group \(\(a\|a\)\*\) may not have alternatives that can start with the same character/],
-  ['/(a|aa)+$', 'gateway path', /repeated group \(\(a\|aa\)\+\) may not have alternatives/],
-  ['/(a|ab)+c', 'ingress path', /may not have alternatives/],
-  ['(\\d|[0-9])+z', 'header pattern', /may not have alternatives/],
-  ['/(A|a)+x', 'ingress path', /may not have alternatives/], // case-insensitive: the same character
+  ['/(a|a)*x', 'ingress path', /has a repeated group \(\(a\|a\)\*\) that has alternatives that can start with the same character/],
+  ['/(a|aa)+$', 'gateway path', /repeated group \(\(a\|aa\)\+\) that has alternatives/],
+  ['/(a|ab)+c', 'ingress path', /has alternatives that can start with the same character/],
+  ['(\\d|[0-9])+z', 'header pattern', /has alternatives that can start with the same character/],
+  ['/(A|a)+x', 'ingress path', /has alternatives that can start with the same character/], // case-insensitive: the same character
   ['(x|x?)+y', 'header pattern', /nested quantifiers/],
   ['/(a+)+', 'ingress path', /nested quantifiers/],
-  ['/(a|)+x', 'ingress path', /empty alternative|at least one character/],
-  ['/()*x', 'ingress path', /at least one character/],
-  ['/(a$)*', 'gateway path', /may not hold \$/],
+  ['/(a|)+x', 'ingress path', /has an empty alternative|can match the empty text/],
+  ['/()*x', 'ingress path', /can match the empty text/],
+  ['/(a$)*', 'gateway path', /holds \$/],
   ['/.*.*.*.*x', 'ingress path', /has 4 repetitions that can each stop at many places .*\(\.\*, \.\*, \.\*, \.\*;/],
   ['/.*a.*b.*c', 'gateway path', /has 3 repetitions/],
   ['/a+a+a+a+b', 'ingress path', /has 3 repetitions/], // the last a+ is decided by the b
@@ -103,8 +105,8 @@ const HOSTILE: [string, string, RegExp][] = [
   ['/x[ab]{0,200}[ab]{0,200}[ab]{0,200}[ab]', 'ingress path', /has 3 repetitions/],
   ['/a?a?a?a?a?a?a?a?a?a?b', 'ingress path', /in about 512 ways/],
   ['/(a|ab|abc)(a|ab|abc)(a|ab|abc)(a|ab|abc)(a|ab|abc)(a|ab|abc)x', 'gateway path', /ways/],
-  ['/a{1,256}', 'ingress path', /at most 255/],
-  ['/a{300}', 'ingress path', /at most 255/],
+  ['/a{1,256}', 'ingress path', /repetition count over 255/],
+  ['/a{300}', 'ingress path', /repetition count over 255/],
 ];
 
 describe('hostile patterns are refused with their reason', () => {
@@ -174,5 +176,31 @@ describe('accepted patterns stay within the promised steps (property)', () => {
       { numRuns: 150, seed: 20261202 },
     );
     assert.ok(checked > 50, `only ${checked} accepted patterns were tried`);
+  });
+});
+
+describe('each caller checks patterns as it uses them', () => {
+  const A = 'nginx.ingress.kubernetes.io';
+  const objects = [
+    ...serviceWithEndpoints({ name: 'a', endpoints: [{ address: '127.0.0.2', port: 8080 }] }),
+    // A prefix match: the last .* is free (the match may end there), so two wildcards are one choice.
+    ingress({ name: 'paths', annotations: { [`${A}/use-regex`]: 'true' }, rules: [{ host: 'r.test', paths: [{ path: '/foo/.*/bar/.*', pathType: 'ImplementationSpecific', service: 'a' }] }] }),
+    ingress({ name: 'slow', annotations: { [`${A}/use-regex`]: 'true' }, rules: [{ host: 's.test', paths: [{ path: '/.*a.*b.*c', pathType: 'ImplementationSpecific', service: 'a' }] }] }),
+    // A header value is searched: a.*b is the search and one choice; a.*b.*c is three.
+    ingress({ name: 'main', rules: [{ host: 'c.test', paths: [{ path: '/', service: 'a' }] }] }),
+    ingress({ name: 'canary', annotations: { [`${A}/canary`]: 'true', [`${A}/canary-by-header`]: 'x-c', [`${A}/canary-by-header-pattern`]: 'a.*b' }, rules: [{ host: 'c.test', paths: [{ path: '/', service: 'a' }] }] }),
+    ingress({ name: 'main2', rules: [{ host: 'd.test', paths: [{ path: '/', service: 'a' }] }] }),
+    ingress({ name: 'canary2', annotations: { [`${A}/canary`]: 'true', [`${A}/canary-by-header`]: 'x-c', [`${A}/canary-by-header-pattern`]: 'a.*b.*c' }, rules: [{ host: 'd.test', paths: [{ path: '/', service: 'a' }] }] }),
+  ];
+  const { diagnostics } = translateJson(objects);
+  const about = (name: string) => diagnostics.filter((d) => d.object.name === name).map((d) => `${d.field ?? ''}: ${d.message}`);
+
+  test('use-regex paths as prefixes', () => {
+    assert.deepEqual(about('paths'), []);
+    assert.match(about('slow').join('\n'), /spec\.rules\[0\]\.http\.paths\[0\]\.path: .*has 3 repetitions/);
+  });
+  test('canary-by-header-pattern as a search', () => {
+    assert.deepEqual(about('canary'), []);
+    assert.match(about('canary2').join('\n'), /canary-by-header-pattern.*has 3 repetitions .*the search of every start/);
   });
 });
