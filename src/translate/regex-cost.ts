@@ -179,6 +179,8 @@ function ambiguity(node: Node, top: boolean): string | undefined {
     if ((first & seen) !== 0n) return 'has alternatives that can start with the same character (they match one text in several ways, which backtracks exponentially; use a [ ] class, or alternatives starting differently)';
     seen |= first;
     for (const item of seq) {
+      // regex.ts refuses these already (nested quantifiers); kept so that this module stands on its own.
+      if (item.min !== item.max) return 'holds a repetition or an optional part';
       const inner = ambiguity(item.node, false);
       if (inner !== undefined) return inner;
     }

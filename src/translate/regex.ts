@@ -85,10 +85,14 @@ export function safeRegex(written: string, options: RegexOptions = {}): RegexRes
   const open: boolean[] = [];
   let lastGroupQuantified = false;
   let previousWasGroupEnd = false;
+  // A `?` right after a quantifier makes it lazy; after anything else (a literal `}` too) it is a quantifier.
+  let previousWasQuantifier = false;
   for (let i = 0; i < body.length; i += 1) {
     const char = body[i]!;
     const groupEnd = previousWasGroupEnd;
+    const afterQuantifier = previousWasQuantifier;
     previousWasGroupEnd = false;
+    previousWasQuantifier = false;
     if (char === '\\') {
       const next = body[i + 1];
       const replacement = next === undefined ? undefined : ESCAPES[next];
@@ -136,10 +140,11 @@ export function safeRegex(written: string, options: RegexOptions = {}): RegexRes
         quantifier = match[0];
         i += quantifier.length - 1;
       }
-      if (char === '?' && /[*+?}]$/.test(out)) {
+      if (char === '?' && afterQuantifier) {
         out += '?'; // a lazy quantifier
         continue;
       }
+      previousWasQuantifier = true;
       // An optional group (`?`, `{0,1}`) is taken or not, once: what it holds is costed as if written in place (regex-cost.ts).
       const once = quantifier === '?' || /^\{[01](,[01])?\}$/.test(quantifier);
       if (groupEnd && lastGroupQuantified && !once) return fail('a repeated group may not itself hold a repetition (nested quantifiers backtrack without bound)');

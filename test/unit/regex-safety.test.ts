@@ -93,6 +93,7 @@ const HOSTILE: [string, string, RegExp][] = [
   ['/(A|a)+x', 'ingress path', /has alternatives that can start with the same character/], // case-insensitive: the same character
   ['(x|x?)+y', 'header pattern', /nested quantifiers/],
   ['/(a+)+', 'ingress path', /nested quantifiers/],
+  ['/(}}?)+x', 'ingress path', /nested quantifiers/], // a ? after a literal } is a quantifier, not a lazy mark
   ['/(a|)+x', 'ingress path', /has an empty alternative|can match the empty text/],
   ['/()*x', 'ingress path', /can match the empty text/],
   ['/(a$)*', 'gateway path', /holds \$/],
