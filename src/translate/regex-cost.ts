@@ -257,8 +257,13 @@ export function patternCost(alternatives: readonly Item[][], anchoring: Anchorin
   return anchoring.start === 'search' ? { ...cost, degree: cost.degree + 1, unbounded: ['(the search of every start)', ...cost.unbounded] } : cost;
 }
 
-/** Why the pattern may backtrack too much (see the argument at the top), or undefined. */
-export function costProblem(pattern: string, anchoring: Anchoring): CostProblem {
+/**
+ * Why the pattern may backtrack too much (see the argument at the top), or
+ * undefined. A pattern that is a part of a larger one (a GRPCRoute service
+ * and method make one path pattern) gets a smaller factor, so that the whole
+ * stays within MAX_FACTOR.
+ */
+export function costProblem(pattern: string, anchoring: Anchoring, maxFactor = MAX_FACTOR): CostProblem {
   const parsed = parsePattern(pattern);
   if (parsed === undefined) return 'is not in the supported form';
   const cost = patternCost(parsed, anchoring);
@@ -267,8 +272,8 @@ export function costProblem(pattern: string, anchoring: Anchoring): CostProblem 
     const hint = anchoring.start === 'search' && /^\.[*+]|\.[*+]$/.test(pattern) ? '; a pattern found anywhere in the text needs no leading or trailing .*' : '';
     return `has ${cost.degree} repetitions that can each stop at many places because what follows them can match the same characters (${cost.unbounded.join(', ')}; at most ${MAX_DEGREE}, an unanchored pattern's search counting as one): backtracking grows as a power of the input length; make a repeated set exclude what follows it ([^/]*/ rather than .*/)${hint}`;
   }
-  if (cost.factor > MAX_FACTOR) {
-    return `can match one text in about ${cost.factor} ways (optional parts, bounded repetitions and alternatives that overlap what follows them multiply; at most ${MAX_FACTOR})`;
+  if (cost.factor > maxFactor) {
+    return `can match one text in about ${cost.factor} ways (optional parts, bounded repetitions and alternatives that overlap what follows them multiply; at most ${maxFactor})`;
   }
   return undefined;
 }

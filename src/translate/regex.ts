@@ -46,8 +46,8 @@ export interface RegexOptions {
   spaces?: boolean;
   /**
    * How the caller matches the pattern, for the backtracking bound
-   * (regex-cost.ts). By default the most costly: searched at every start
-   * (unless written with `^`), as part of a larger pattern.
+   * (regex-cost.ts). By default the most costly: searched at every start,
+   * as one of two parts of a larger pattern.
    */
   anchoring?: Anchoring;
 }
@@ -58,6 +58,9 @@ export const PATH_PREFIX: Anchoring = { start: 'anchored', end: 'accept' };
 export const WHOLE_PATH: Anchoring = { start: 'anchored', end: 'end' };
 /** Header values, certificate subjects: found anywhere in the text (HAProxy's `-m reg`). */
 export const SEARCH: Anchoring = { start: 'search', end: 'accept' };
+
+/** The ways a pattern checked without anchoring may have: two such parts make one pattern within MAX_FACTOR. */
+const PART_FACTOR = 16;
 
 /** The largest repetition count: bounds the compiled size, as HAProxy configurations keep to. */
 const MAX_COUNT = 255;
@@ -162,8 +165,11 @@ export function safeRegex(written: string, options: RegexOptions = {}): RegexRes
   } catch (error) {
     return fail(`is not a valid regular expression: ${(error as Error).message}`);
   }
-  const anchoring = options.anchoring ?? { start: written.startsWith('^') ? 'anchored' : 'search', end: 'unknown' };
-  const costly = costProblem(out, anchoring);
+  // Without anchoring, the pattern may be one of two parts of a GRPCRoute method pattern (gateway/levels.ts,
+  // which drops a leading ^): counting the search even after a ^ leaves each part at most one repetition
+  // that stops at many places, and with 16 ways each, the whole stays within two and 256.
+  const anchoring = options.anchoring ?? { start: 'search', end: 'unknown' };
+  const costly = costProblem(out, anchoring, options.anchoring === undefined ? PART_FACTOR : undefined);
   if (costly !== undefined) return fail(costly);
   return { ok: true, pattern: out, groups };
 }
