@@ -7,7 +7,7 @@ import * as grammar from '../objects/grammar.js';
 import { refOf, type Ingress } from '../objects/types.js';
 import { validateIngress } from '../objects/validate.js';
 import type { Diagnostic } from './diagnostics.js';
-import { safeRegex } from './regex.js';
+import { PATH_PREFIX, safeRegex } from './regex.js';
 
 // ImplementationSpecific paths that look like ingress-nginx regular expressions.
 const REGEX_HINT = /[*+?^$()[\]{}|\\]|\.\*/;
@@ -30,7 +30,7 @@ export function checkIngress(ingress: Ingress, regexPaths = false): CheckResult 
     rule.http?.paths.forEach((entry, j) => {
       const at = ['spec', 'rules', i, 'http', 'paths', j, 'path'];
       if (regexPaths && entry.pathType === 'ImplementationSpecific') {
-        const regex = safeRegex(entry.path);
+        const regex = safeRegex(entry.path, { anchoring: PATH_PREFIX });
         if (!regex.ok) errors.push({ path: at, message: `Invalid value: ${grammar.describe(entry.path)}: as a regular expression (use-regex) it ${regex.problem}` });
         return;
       }

@@ -7,7 +7,13 @@
 // what could differ between the engines, or explode in backtracking, is
 // refused with a reason: look-arounds and other `(?` groups but `(?:`,
 // backreferences, escapes inside classes, a class starting with `]`, braces
-// that are not a quantifier, a quantified group that holds a quantifier.
+// that are not a quantifier (or count past 255), a quantified group that
+// holds a quantifier; and (regex-cost.ts) a repeated group that can match one
+// text in several ways, more than two repetitions that can each stop at many
+// places, too many ways to match one text. What is accepted matches in time
+// polynomial of small degree in the input, in both engines.
+
+import { costProblem, type Anchoring } from './regex-cost.js';
 
 export type RegexResult = { ok: true; pattern: string; groups: number } | { ok: false; problem: string };
 
@@ -38,7 +44,26 @@ const MAX_LENGTH = 1024;
 export interface RegexOptions {
   /** Spaces are ordinary characters of the pattern (never in a path; fine in an ACL pattern file). */
   spaces?: boolean;
+  /**
+   * How the caller matches the pattern, for the backtracking bound
+   * (regex-cost.ts). By default the most costly: searched at every start,
+   * as one of two parts of a larger pattern.
+   */
+  anchoring?: Anchoring;
 }
+
+/** ingress-nginx paths: `^<path>`, a match may end anywhere (rewrite-target's unanchored replace runs only on paths that matched so). */
+export const PATH_PREFIX: Anchoring = { start: 'anchored', end: 'accept' };
+/** Gateway API paths: the whole path. */
+export const WHOLE_PATH: Anchoring = { start: 'anchored', end: 'end' };
+/** Header values, certificate subjects: found anywhere in the text (HAProxy's `-m reg`). */
+export const SEARCH: Anchoring = { start: 'search', end: 'accept' };
+
+/** The ways a pattern checked without anchoring may have: two such parts make one pattern within MAX_FACTOR. */
+const PART_FACTOR = 16;
+
+/** The largest repetition count: bounds the compiled size, as HAProxy configurations keep to. */
+const MAX_COUNT = 255;
 
 function fail(problem: string): RegexResult {
   return { ok: false, problem };
@@ -63,10 +88,14 @@ export function safeRegex(written: string, options: RegexOptions = {}): RegexRes
   const open: boolean[] = [];
   let lastGroupQuantified = false;
   let previousWasGroupEnd = false;
+  // A `?` right after a quantifier makes it lazy; after anything else (a literal `}` too) it is a quantifier.
+  let previousWasQuantifier = false;
   for (let i = 0; i < body.length; i += 1) {
     const char = body[i]!;
     const groupEnd = previousWasGroupEnd;
+    const afterQuantifier = previousWasQuantifier;
     previousWasGroupEnd = false;
+    previousWasQuantifier = false;
     if (char === '\\') {
       const next = body[i + 1];
       const replacement = next === undefined ? undefined : ESCAPES[next];
@@ -110,14 +139,18 @@ export function safeRegex(written: string, options: RegexOptions = {}): RegexRes
       if (char === '{') {
         const match = /^\{([0-9]{1,3})(,([0-9]{1,3})?)?\}/.exec(body.slice(i));
         if (!match) return fail('{ must start a quantifier such as {2}, {1,} or {1,3}');
+        if (Number(match[1]) > MAX_COUNT || Number(match[3] ?? 0) > MAX_COUNT) return fail(`has a repetition count over ${MAX_COUNT}`);
         quantifier = match[0];
         i += quantifier.length - 1;
       }
-      if (char === '?' && /[*+?}]$/.test(out)) {
+      if (char === '?' && afterQuantifier) {
         out += '?'; // a lazy quantifier
         continue;
       }
-      if (groupEnd && lastGroupQuantified) return fail('a repeated group may not itself hold a repetition (nested quantifiers backtrack without bound)');
+      previousWasQuantifier = true;
+      // An optional group (`?`, `{0,1}`) is taken or not, once: what it holds is costed as if written in place (regex-cost.ts).
+      const once = quantifier === '?' || /^\{[01](,[01])?\}$/.test(quantifier);
+      if (groupEnd && lastGroupQuantified && !once) return fail('a repeated group may not itself hold a repetition (nested quantifiers backtrack without bound)');
       if (open.length > 0) open[open.length - 1] = true;
       out += quantifier;
       continue;
@@ -132,6 +165,12 @@ export function safeRegex(written: string, options: RegexOptions = {}): RegexRes
   } catch (error) {
     return fail(`is not a valid regular expression: ${(error as Error).message}`);
   }
+  // Without anchoring, the pattern may be one of two parts of a GRPCRoute method pattern (gateway/levels.ts,
+  // which drops a leading ^): counting the search even after a ^ leaves each part at most one repetition
+  // that stops at many places, and with 16 ways each, the whole stays within two and 256.
+  const anchoring = options.anchoring ?? { start: 'search', end: 'unknown' };
+  const costly = costProblem(out, anchoring, options.anchoring === undefined ? PART_FACTOR : undefined);
+  if (costly !== undefined) return fail(costly);
   return { ok: true, pattern: out, groups };
 }
 

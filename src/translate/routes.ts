@@ -11,7 +11,7 @@ import { sameTarget, type Canary, type HostLevel, type Passthrough, type PathMat
 import { keyOf, refOf, type Ingress } from '../objects/types.js';
 import type { IngressAnnotations } from './annotations/index.js';
 import { resolveTarget, withFeatures, type BackendSpec, type Resolution, type ServiceIndex } from './backends.js';
-import { rewriteTarget, safeRegex } from './regex.js';
+import { PATH_PREFIX, rewriteTarget, safeRegex } from './regex.js';
 import type { Diagnostic } from './diagnostics.js';
 
 export interface NormalizedPath {
@@ -67,7 +67,7 @@ export type OptionsOf = (ingress: Ingress) => IngressAnnotations;
 
 /** The path as a regex route: ingress-nginx's `^<path>`, case-insensitive; with rewrite-target, a backend that rewrites. */
 function regexChoice(written: string, base: Resolution, options: IngressAnnotations): PathChoice | { problem: string } {
-  const regex = safeRegex(written);
+  const regex = safeRegex(written, { anchoring: PATH_PREFIX });
   if (!regex.ok) return { problem: `${JSON.stringify(written)} cannot be matched as a regular expression: it ${regex.problem}` };
   let resolution = withFeatures(base, options.features);
   if (options.rewriteTarget !== undefined) {

@@ -47,6 +47,10 @@ describe('ingress-nginx annotations: rewrite-target and use-regex', () => {
           paths('whole', 'whole.test', { [`${A}/rewrite-target`]: '/' }, [{ path: '/foo', pathType: 'Prefix' }]),
           paths('plain', 'plain.test', {}, [{ path: '/other', pathType: 'Prefix' }]),
           paths('broken', 'broken.test', { [`${A}/use-regex`]: 'true' }, [{ path: '/a(?=b)' }]),
+          // Patterns ingress-nginx would take that backtrack without bound on a crafted path (regex-cost.ts).
+          paths('exponential', 'slow.test', { [`${A}/use-regex`]: 'true' }, [{ path: '/(a|aa)+$' }]),
+          paths('polynomial', 'slow.test', { [`${A}/use-regex`]: 'true' }, [{ path: '/fine' }, { path: '/.*.*.*x' }]),
+          paths('fine', 'slow.test', { [`${A}/use-regex`]: 'true' }, [{ path: '/ok/[0-9]+$', service: 'api' }]),
         ],
       },
     });
@@ -123,6 +127,20 @@ describe('ingress-nginx annotations: rewrite-target and use-regex', () => {
     const entry = await portero.waitForLog((line) => line.object === 'Ingress default/broken');
     assert.equal(entry.field, 'spec.rules[0].http.paths[0].path');
     assert.match(String(entry.msg), /\(\? groups other than \(\?: are not supported/);
+  });
+
+  test('a pattern that could backtrack without bound refuses its Ingress, naming the path and why; the host keeps its other Ingresses', async () => {
+    const exponential = await portero.waitForLog((line) => line.object === 'Ingress default/exponential');
+    assert.equal(exponential.field, 'spec.rules[0].http.paths[0].path');
+    assert.match(String(exponential.msg), /has a repeated group \(\(a\|aa\)\+\) that has alternatives that can start with the same character/);
+    const polynomial = await portero.waitForLog((line) => line.object === 'Ingress default/polynomial');
+    assert.equal(polynomial.field, 'spec.rules[0].http.paths[1].path');
+    assert.match(String(polynomial.msg), /has 3 repetitions that can each stop at many places/);
+    assert.equal((await get('slow.test', `/${'a'.repeat(64)}!`)).status, 404);
+    assert.equal((await get('slow.test', '/fine')).status, 404, 'the whole Ingress is refused, not only its hostile path');
+    const fine = await get('slow.test', '/ok/42');
+    assert.equal(fine.status, 200);
+    assert.equal(fine.echo?.name, 'api');
   });
 
   test('on a running Portero: a host turns regex, changes its rewrite, and turns back', async () => {

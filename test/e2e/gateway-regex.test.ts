@@ -49,6 +49,8 @@ describe('Gateway API: RegularExpression paths through real HAProxy', () => {
           route('hostile', ['hostile.gw.test'], [
             { matches: [path('RegularExpression', '/(a+)+$')], backendRefs: to('v3') },
             { matches: [path('PathPrefix', '/ok')], backendRefs: to('v1') },
+            { matches: [path('RegularExpression', '/(a|aa)+x')], backendRefs: to('v3') },
+            { matches: [path('RegularExpression', '/.*.*.*x')], backendRefs: to('v3') },
           ]),
           {
             apiVersion: GATEWAY_V1,
@@ -94,6 +96,11 @@ describe('Gateway API: RegularExpression paths through real HAProxy', () => {
   test('a hostile pattern is refused with a diagnostic naming the route and field; the rest keeps answering', async () => {
     const entry = await portero.waitForLog((line) => JSON.stringify(line).includes('spec.rules[0].matches[0].path.value') && JSON.stringify(line).includes('hostile'));
     assert.match(JSON.stringify(entry), /nested quantifiers/);
+    for (const [rule, why] of [[2, /has alternatives that can start with the same character/], [3, /has 3 repetitions that can each stop at many places/]] as const) {
+      const refused = await portero.waitForLog((line) => JSON.stringify(line).includes(`spec.rules[${rule}].matches[0].path.value`) && JSON.stringify(line).includes('hostile'));
+      assert.match(JSON.stringify(refused), why);
+    }
+    assert.equal(await served('hostile.gw.test', `/${'a'.repeat(40)}`), 404);
     assert.equal(await served('hostile.gw.test', `/${'a'.repeat(40)}b`), 404);
     assert.equal(await served('hostile.gw.test', '/ok/1'), 'v1');
     assert.equal(await served('regex.gw.test', '/users/7'), 'v3');

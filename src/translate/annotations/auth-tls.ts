@@ -10,7 +10,7 @@
 
 import type { ClientVerify } from '../../model/model.js';
 import { describe, namespaceName, objectName } from '../../objects/grammar.js';
-import { safeRegex } from '../regex.js';
+import { safeRegex, SEARCH } from '../regex.js';
 import type { AnnotationGroup } from './group.js';
 import { checkUrl } from './redirects.js';
 import type { AnnotationValues } from './values.js';
@@ -62,7 +62,7 @@ export function clientAuthOf(values: AnnotationValues, namespace: string): Clien
   let pattern: string | undefined;
   if (matchCn !== undefined) {
     if (!matchCn.startsWith('CN=')) return values.problem('auth-tls-match-cn', `${describe(matchCn)} must start with CN=`, closed);
-    const regex = safeRegex(matchCn, { spaces: true });
+    const regex = safeRegex(matchCn, { spaces: true, anchoring: SEARCH });
     if (!regex.ok) return values.problem('auth-tls-match-cn', `as a regular expression it ${regex.problem}`, closed);
     pattern = regex.pattern;
   }

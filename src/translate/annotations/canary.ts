@@ -5,7 +5,7 @@
 // the canary to the routes (canaryOf below).
 
 import type { AnnotationGroup } from './group.js';
-import { safeRegex } from '../regex.js';
+import { safeRegex, SEARCH } from '../regex.js';
 import type { AnnotationValues } from './values.js';
 
 /** What a canary Ingress asks, checked. */
@@ -45,7 +45,7 @@ export function canaryOf(values: AnnotationValues): CanarySpec | undefined {
     if (!VALUE.test(headerValue)) values.problem('canary-by-header-value', 'must be printable characters without spaces, quotes or backslashes');
     else spec.headerValue = headerValue;
   } else if (pattern !== undefined) {
-    const regex = safeRegex(pattern);
+    const regex = safeRegex(pattern, { anchoring: SEARCH });
     if (!regex.ok) values.problem('canary-by-header-pattern', `as a regular expression it ${regex.problem}`);
     else spec.headerPattern = regex.pattern;
   }

@@ -21,11 +21,11 @@
 // runtime change of candidates.map, with no reload.
 
 import { pathPatternMatches } from '../../model/match.js';
-import { safeRegex, type RegexResult } from '../regex.js';
+import { safeRegex, WHOLE_PATH, type RegexResult } from '../regex.js';
 
 /** A RegularExpression path value as a pattern of the safe subset (a leading `^` dropped), or why it cannot be one. */
 export function regexPath(value: string): RegexResult {
-  return safeRegex(value);
+  return safeRegex(value, { anchoring: WHOLE_PATH });
 }
 
 /**
