@@ -77,6 +77,8 @@ describe('ingress-nginx annotations: canary', () => {
     // Case-sensitive, as ingress-nginx's ngx.re.match without the i flag.
     assert.equal(await who('pattern.canary.test', { 'x-version': 'BETA' }), 'stable');
     assert.equal(await who('pattern.canary.test', { 'x-version': 'v22' }), 'stable');
+    // The pattern's own ^ anchors it: a value that only ends like it is not the canary's.
+    assert.equal(await who('pattern.canary.test', { 'x-version': 'xbeta' }), 'stable');
   });
 
   test('canary-weight: about that share of the requests', async () => {

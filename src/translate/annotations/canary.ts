@@ -47,7 +47,8 @@ export function canaryOf(values: AnnotationValues): CanarySpec | undefined {
   } else if (pattern !== undefined) {
     const regex = safeRegex(pattern, { anchoring: SEARCH });
     if (!regex.ok) values.problem('canary-by-header-pattern', `as a regular expression it ${regex.problem}`);
-    else spec.headerPattern = regex.pattern;
+    // The subset drops a leading ^ (made for paths, which are anchored anyway); a header is searched, so the ^ is kept.
+    else spec.headerPattern = pattern.startsWith('^') ? `^${regex.pattern}` : regex.pattern;
   }
   if (cookie !== undefined) spec.cookie = cookie;
   return spec;
