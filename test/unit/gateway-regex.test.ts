@@ -12,7 +12,7 @@ import { splitLevelHost, type HostLevel, type Model, type Target } from '../../s
 import type { GRPCRouteRule, HTTPRouteMatch, HTTPRouteRule } from '../../src/objects/gateway-types.js';
 import { attachGateways } from '../../src/translate/gateway/index.js';
 import { gatewayLevels } from '../../src/translate/gateway/levels.js';
-import { grpcRegexPath, literalPrefix, regexPath, regexReaches } from '../../src/translate/gateway/regex-paths.js';
+import { literalPrefix, regexPath, regexReaches } from '../../src/translate/gateway/regex-paths.js';
 import { serveGateways } from '../../src/translate/gateway/serve.js';
 import { generateSelfSigned } from '../../src/tls/default-certificate.js';
 import { backendRef, conformanceBase, grpcRoute, httpRoute, parentRef, rule } from '../helpers/gateway.js';
@@ -163,9 +163,15 @@ describe('GRPCRoute RegularExpression method matches', () => {
     assert.equal(answer(levels, '/other.Svc/GetAll'), 'v2');
     assert.equal(answer(levels, '/other.Svc/Put'), 'not-found');
     assert.equal(answer(levels, '/echo.v2.Echo/Say/more'), 'not-found');
-    assert.deepEqual(grpcRegexPath('a$', undefined).ok, false);
-    assert.deepEqual(grpcRegexPath(undefined, undefined), { ok: true, pattern: '/(?:[^/]+)/(?:[^/]+)', groups: 0 });
   });
+
+  for (const [part, written] of [['service', 'a/b'], ['service', '^echo'], ['method', 'Get$']] as const) {
+    test(`a ${part} pattern holding ^, $ or / (${written}) makes its rule UnsupportedValue`, () => {
+      const rules: GRPCRouteRule[] = [{ matches: [{ method: { type: 'RegularExpression', [part]: written }, headers: [] }], filters: [], backendRefs: [backendRef('infra-backend-v1')] }];
+      const served = serveGateways({ ...base, ingresses: [], ingressClasses: [], endpointSlices: [], grpcRoutes: [grpcRoute({ name: 'g', parentRefs: [parentRef('same-namespace')], rules })] }, { now: new Date(), ingressHosts: new Set() })!;
+      assert.ok(served.diagnostics.some((d) => d.field === `spec.rules[0].matches[0].method.${part}` && /may not hold \^, \$ or \//.test(d.message)), JSON.stringify(served.diagnostics));
+    });
+  }
 });
 
 describe('which path keys a pattern can reach', () => {

@@ -37,7 +37,7 @@ import type { Service } from '../../objects/types.js';
 import type { BackendSpec } from '../backends.js';
 import { safeRegex } from '../regex.js';
 import { combineFilters, filterFeatures, type FilterContext } from './filter-features.js';
-import { grpcRegexPath, regexPath, regexReaches } from './regex-paths.js';
+import { regexPath, regexReaches } from './regex-paths.js';
 import type { BackendResolution, GatewayDiagnostic, RouteAttachment, ServedListener, ServedRule } from './types.js';
 
 /** One match of one rule: where it is keyed and what it asks. */

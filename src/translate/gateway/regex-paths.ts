@@ -28,27 +28,6 @@ export function regexPath(value: string): RegexResult {
   return safeRegex(value, { anchoring: WHOLE_PATH });
 }
 
-/**
- * A GRPCRoute RegularExpression method match as a path pattern:
- * `/(?:<service>)/(?:<method>)`, each part a pattern of the safe subset
- * matched whole (an absent part matches any one path element). Anchors
- * inside the parts would only make the whole never match, and a `/` would
- * let a part span elements: refused. (A `.` may still match a `/`; gRPC
- * paths have exactly two elements.)
- */
-export function grpcRegexPath(service: string | undefined, method: string | undefined): RegexResult {
-  const part = (value: string | undefined): RegexResult => {
-    if (value === undefined) return { ok: true, pattern: '[^/]+', groups: 0 };
-    if (/[\^$/]/.test(value)) return { ok: false, problem: 'may not hold ^, $ or / (service and method are each matched whole, as one path element)' };
-    return safeRegex(value);
-  };
-  const s = part(service);
-  if (!s.ok) return s;
-  const m = part(method);
-  if (!m.ok) return m;
-  return { ok: true, pattern: `/(?:${s.pattern})/(?:${m.pattern})`, groups: s.groups + m.groups };
-}
-
 /** Characters that are themselves in a pattern of the safe subset (no operator). */
 const LITERAL = /[A-Za-z0-9/\-_~!&,;=:@%]/;
 

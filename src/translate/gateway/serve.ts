@@ -12,7 +12,7 @@ import type { GRPCRouteRule, HTTPRouteRule } from '../../objects/gateway-types.j
 import type { BackendSpec } from '../backends.js';
 import type { Diagnostic } from '../diagnostics.js';
 import { safeRegex } from '../regex.js';
-import { grpcRegexPath, regexPath } from './regex-paths.js';
+import { regexPath } from './regex-paths.js';
 import type { RefusedCertificates } from '../tls.js';
 import type { Snapshot } from '../translate.js';
 import { attachGateways, DEFAULT_HTTP_FILTERS, type GatewayAttachment, type PortSettings, type RuleCheck, type RuleProblem } from './index.js';
@@ -91,6 +91,8 @@ const checkRule: RuleCheck = ({ rule, field }) => {
     const method = 'path' in match ? undefined : match.method;
     for (const part of method?.type === 'RegularExpression' ? (['service', 'method'] as const) : []) {
       const written = method![part];
+      // Each part is matched whole, as one path element (levels.ts grpcPath): an anchor could only make it never match, a `/` would let it span elements.
+      if (written !== undefined && /[\^$/]/.test(written)) return unsupported(`${at}.method.${part}`, 'the regular expression may not hold ^, $ or / (service and method are each matched whole, as one path element)');
       const checked = written === undefined ? undefined : safeRegex(written);
       if (checked && !checked.ok) return unsupported(`${at}.method.${part}`, `the regular expression ${checked.problem}`);
     }
