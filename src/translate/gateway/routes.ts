@@ -32,23 +32,20 @@
 //   reason (UnsupportedValue or IncompatibleFilters); some: Accepted True and
 //   PartiallyInvalid True, reason UnsupportedValue, message "Dropped Rule ...".
 
-import { GATEWAY_GROUP, type GRPCRoute, type GRPCRouteRule, type HTTPRoute, type HTTPRouteRule, type Namespace, type ParentReference } from '../../objects/gateway-types.js';
-import { resolveBackendRef, type BackendContext } from './backends.js';
+import { GATEWAY_GROUP, type GRPCRoute, type HTTPRoute, type Namespace, type ParentReference } from '../../objects/gateway-types.js';
 import { compareAge, condition, joinMessages, quote } from './conditions.js';
 import { effectiveHostnames, hostnameSetsIntersect } from './hostnames.js';
 import type { GatewayState, ListenerState } from './listeners.js';
 import { namespaceLabels, selectorMatches } from './references.js';
-import { checkGrpcRule, checkHttpRule, type RuleCheck, type RuleProblem } from './rules.js';
-import type { AnyRoute, BackendResolution, DroppedRule, GatewayDiagnostic, RouteAttachment, RouteKind, RouteParentStatus, RouteResult, ServedRoute, ServedRule } from './types.js';
+import { ruleWork, type RuleContext } from './route-rules.js';
+import type { RuleProblem } from './rules.js';
+import type { AnyRoute, BackendResolution, DroppedRule, GatewayDiagnostic, RouteAttachment, RouteKind, RouteParentStatus, RouteResult, ServedRoute } from './types.js';
 
-export interface RouteContext extends BackendContext {
+export interface RouteContext extends RuleContext {
   controllerName: string;
   /** Our Gateways by `namespace/name`. */
   gateways: ReadonlyMap<string, GatewayState>;
   namespaces: ReadonlyMap<string, Namespace>;
-  httpFilters: ReadonlySet<string>;
-  grpcFilters: ReadonlySet<string>;
-  checkRule?: RuleCheck;
 }
 
 interface ParentWork {
@@ -79,13 +76,6 @@ function gatewayOf(route: AnyRoute, parentRef: ParentReference, context: RouteCo
   return context.gateways.get(`${parentRef.namespace ?? route.metadata.namespace}/${parentRef.name}`);
 }
 
-/** The check that matters most: a problem in the matches (the rule is dropped) beats one in the filters (the rule answers 500). */
-function ruleProblem(builtIn: RuleProblem | undefined, extra: RuleProblem | undefined): RuleProblem | undefined {
-  if (builtIn?.inMatches) return builtIn;
-  if (extra?.inMatches) return extra;
-  return builtIn ?? extra;
-}
-
 function routeWork(kind: RouteKind, route: AnyRoute, context: RouteContext): RouteWork | undefined {
   const parents: ParentWork[] = [];
   route.spec.parentRefs.forEach((parentRef, index) => {
@@ -93,30 +83,8 @@ function routeWork(kind: RouteKind, route: AnyRoute, context: RouteContext): Rou
     if (gateway) parents.push({ index, parentRef, gateway, accepted: false, reason: '', message: '' });
   });
   if (parents.length === 0) return undefined;
-  const namespace = route.metadata.namespace;
-  const dropped: DroppedRule[] = [];
-  const invalid: RouteWork['invalid'] = [];
-  const rules: ServedRule<unknown>[] = [];
-  const allBackends: BackendResolution[][] = [];
-  const specRules: readonly (HTTPRouteRule | GRPCRouteRule)[] = route.spec.rules;
-  specRules.forEach((rule, index) => {
-    const field = `spec.rules[${index}]`;
-    const builtIn = kind === 'HTTPRoute' ? checkHttpRule(rule as HTTPRouteRule, field, context.httpFilters) : checkGrpcRule(rule as GRPCRouteRule, field, context.grpcFilters);
-    const problem = ruleProblem(builtIn, context.checkRule?.({ kind, route, rule, index, field }));
-    const backends: BackendResolution[] = rule.backendRefs.map((ref) => resolveBackendRef(kind, namespace, ref, context));
-    allBackends.push(backends);
-    if (problem) invalid.push({ index, problem });
-    if (problem?.inMatches) {
-      dropped.push({ index, reason: problem.reason, message: problem.message });
-      return;
-    }
-    const served: ServedRule<unknown> = { index, rule, backends };
-    if (problem) served.fail = { reason: problem.reason, message: problem.message };
-    rules.push(served);
-  });
-  // The kind and the rule types agree: an HTTPRoute's rules are HTTPRouteRules.
-  const served = { kind, route, rules } as ServedRoute;
-  return { kind, route, key: `${kind}/${namespace}/${route.metadata.name}`, served, dropped, invalid, ruleCount: specRules.length, backends: allBackends, parents };
+  // Rules and backends do not depend on the parents: reused while the route and what it reads are the same (route-rules.ts).
+  return { kind, route, key: `${kind}/${route.metadata.namespace}/${route.metadata.name}`, ...ruleWork(kind, route, context), parents };
 }
 
 function namespaceAllowed(listener: ListenerState, gatewayNamespace: string, routeNamespace: string, namespaces: ReadonlyMap<string, Namespace>): boolean {
