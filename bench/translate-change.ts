@@ -40,7 +40,8 @@ function median(values: number[]): number {
   return sorted[Math.floor(sorted.length / 2)]!;
 }
 
-function measure(kind: Kind): Record<string, number[]> {
+/** One fleet of one kind, translated change after change with the previous model, as the controller does. */
+function fleet(kind: Kind): (change: Change, i: number) => number {
   const { route, list, extra } = KINDS[kind];
   const raw: Json[] = [...extra()];
   for (let i = 0; i < size; i += 1) raw.push(route(`app-${i}`, `app-${i}.fleet.test`, '/'), ...serviceObjects(`app-${i}`, [{ address: '127.0.0.1', port: 8080 }]));
@@ -56,26 +57,30 @@ function measure(kind: Kind): Record<string, number[]> {
   run();
   run();
   // Only the changed kind's list is a new array, as in the store.
-  const replace = (routes: KubeObject[]) => {
-    snapshot = { ...snapshot, [list]: routes };
-  };
   const routes = () => [...(snapshot[list] as readonly KubeObject[])];
-  const times: Record<string, number[]> = { add: [], modify: [], remove: [] };
-  for (let i = 0; i < samples; i += 1) {
-    replace([...routes(), decodeOne(route(`new-${i}`, `new-${i}.fleet.test`, '/'))]);
-    times.add!.push(run());
-    const changed = routes().map((object) => (object.metadata.name === `app-${i}` ? decodeOne(route(`app-${i}`, `app-${i}.fleet.test`, `/v${i}`)) : object));
-    replace(changed);
-    times.modify!.push(run());
-    replace(routes().filter((object) => object.metadata.name !== `new-${i}`));
-    times.remove!.push(run());
-  }
-  return times;
+  const replace = (objects: KubeObject[]) => {
+    snapshot = { ...snapshot, [list]: objects };
+  };
+  return (change, i) => {
+    if (change === 'add') replace([...routes(), decodeOne(route(`new-${i}`, `new-${i}.fleet.test`, '/'))]);
+    if (change === 'modify') replace(routes().map((object) => (object.metadata.name === `app-${i}` ? decodeOne(route(`app-${i}`, `app-${i}.fleet.test`, `/v${i}`)) : object)));
+    if (change === 'remove') replace(routes().filter((object) => object.metadata.name !== `new-${i}`));
+    return run();
+  };
 }
 
-for (const kind of Object.keys(KINDS) as Kind[]) {
-  const times = measure(kind);
-  for (const [change, values] of Object.entries(times)) {
-    console.log(`${kind} ${size}: ${change.padEnd(6)} median ${median(values).toFixed(1)} ms (min ${Math.min(...values).toFixed(1)}, max ${Math.max(...values).toFixed(1)}, n=${values.length})`);
+const CHANGES = ['add', 'modify', 'remove'] as const;
+type Change = (typeof CHANGES)[number];
+
+const fleets = Object.fromEntries((Object.keys(KINDS) as Kind[]).map((kind) => [kind, fleet(kind)])) as Record<Kind, ReturnType<typeof fleet>>;
+const times = Object.fromEntries((Object.keys(KINDS) as Kind[]).map((kind) => [kind, Object.fromEntries(CHANGES.map((change) => [change, [] as number[]]))])) as Record<Kind, Record<Change, number[]>>;
+// Interleaved, change by change, so that a busy moment on the machine lands on both kinds.
+for (let i = 0; i < samples; i += 1) {
+  for (const change of CHANGES) for (const kind of Object.keys(KINDS) as Kind[]) times[kind][change].push(fleets[kind](change, i));
+}
+for (const change of CHANGES) {
+  for (const kind of Object.keys(KINDS) as Kind[]) {
+    const values = times[kind][change];
+    console.log(`${kind.padEnd(9)} ${size}: ${change.padEnd(6)} median ${median(values).toFixed(1)} ms (min ${Math.min(...values).toFixed(1)}, max ${Math.max(...values).toFixed(1)}, n=${values.length})`);
   }
 }

@@ -42,7 +42,7 @@
 import { isIngressPort, SCOPE_SEPARATOR, scopeId, splitLevelHost, type Scope, type Candidate, type HostLevel, type Route, type Target } from '../../model/model.js';
 import type { BackendSpec } from '../backends.js';
 import { regexReaches } from './regex-paths.js';
-import { computeEntries, routeEntries, type Entry, type RouteEntries } from './route-entries.js';
+import { computeEntries, listenerKey, routeEntries, type Entry, type RouteEntries } from './route-entries.js';
 import type { GatewayDiagnostic, ServedListener } from './types.js';
 
 export interface GatewayLevels {
@@ -81,8 +81,13 @@ function chainOf(entries: readonly Entry[], match: 'exact' | 'prefix', path: str
   return [...own.sort(compareOrder), ...prefixes.sort(longestFirst), ...regexes.sort(longestFirst)].map((entry) => entry.candidate);
 }
 
-/** The less specific hostnames whose routes also apply: `*.b.c` for `a.b.c` (any depth, as Gateway wildcards), then every host (''). */
-function fallbackHosts(levelHost: string, hosts: ReadonlySet<string>): string[] {
+/**
+ * The less specific hostnames whose routes could also apply: `*.b.c` for
+ * `a.b.c` (any depth, as Gateway wildcards), then every host (''); those that
+ * are levels apply. A function of the host alone, kept with the level's
+ * inputs so that unchanged hosts do not redo it.
+ */
+function fallbackCandidates(levelHost: string): string[] {
   const out: string[] = [];
   const { host, scope } = splitLevelHost(levelHost);
   const suffix = scope === undefined ? '' : SCOPE_SEPARATOR + scope;
@@ -90,9 +95,9 @@ function fallbackHosts(levelHost: string, hosts: ReadonlySet<string>): string[] 
   const labels = host.replace(/^\*\./, '').split('.');
   for (let i = 1; i < labels.length; i += 1) {
     const wildcard = `*.${labels.slice(i).join('.')}${suffix}`;
-    if (wildcard !== levelHost && hosts.has(wildcard)) out.push(wildcard);
+    if (wildcard !== levelHost) out.push(wildcard);
   }
-  if (hosts.has(suffix)) out.push(suffix);
+  out.push(suffix);
   return out;
 }
 
@@ -111,6 +116,8 @@ function toRoute(match: 'exact' | 'prefix', path: string, candidates: Candidate[
 
 /** What a level was built from: its chain of hosts and the entries of each. */
 interface LevelInputs {
+  /** fallbackCandidates(host). */
+  candidates: readonly string[];
   chain: readonly string[];
   entries: readonly (readonly Entry[])[];
   /** The level built from these entries, whose candidates are theirs. */
@@ -175,9 +182,10 @@ export function gatewayLevels(listeners: readonly ServedListener[], previous?: G
       if (!byHost.has(SCOPE_SEPARATOR + scope.id)) byHost.set(SCOPE_SEPARATOR + scope.id, []);
     }
     const suffix = SCOPE_SEPARATOR + scope.id;
+    const key = listenerKey(listener);
     for (const attachment of listener.routes) {
       const hosts = (attachment.hostnames === 'any' ? [''] : attachment.hostnames).map((host) => host + suffix);
-      let made = routeEntries(attachment.route, listener);
+      let made = routeEntries(attachment.route, listener, key);
       // A listener named twice (decode refuses it; typed test objects may not): entries of its own, as every listener has.
       if (taken.has(made)) made = computeEntries(attachment.route, listener);
       taken.add(made);
@@ -196,9 +204,10 @@ export function gatewayLevels(listeners: readonly ServedListener[], previous?: G
   const inputs = new Map<string, LevelInputs>();
   const levels: HostLevel[] = [];
   for (const host of [...hosts].sort()) {
-    const chain = [host, ...fallbackHosts(host, hosts)];
-    const entries = chain.map((level) => byHost.get(level)!);
     const was = before?.get(host);
+    const candidates = was?.candidates ?? fallbackCandidates(host);
+    const chain = [host, ...candidates.filter((candidate) => hosts.has(candidate))];
+    const entries = chain.map((level) => byHost.get(level)!);
     let built: HostLevel;
     let level: HostLevel;
     if (sameInputs(was, chain, entries)) {
@@ -210,7 +219,7 @@ export function gatewayLevels(listeners: readonly ServedListener[], previous?: G
     }
     // Candidates of this call's entries (an equal previous level holds older, equal ones).
     for (const route of built.routes) for (const candidate of route.candidates ?? []) regexMatches.delete(candidate);
-    inputs.set(host, { chain, entries, built, level });
+    inputs.set(host, { candidates, chain, entries, built, level });
     levels.push(level);
   }
   const unreached = new Map([...regexMatches.values()].map((diagnostic) => [`${diagnostic.object.kind} ${diagnostic.object.namespace}/${diagnostic.object.name} ${diagnostic.field}`, diagnostic]));

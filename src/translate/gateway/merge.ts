@@ -10,6 +10,7 @@
 
 import type { Certificate, HostLevel, Target } from '../../model/model.js';
 import type { BackendSpec } from '../backends.js';
+import { memoizeByIdentity } from '../../util/identity-memo.js';
 import type { GatewayServing } from './serve.js';
 
 function byHost(a: { host: string }, b: { host: string }): number {
@@ -20,6 +21,9 @@ function targetsOf(level: HostLevel): Target[] {
   return [level.fallback, ...level.routes.flatMap((route) => [route.target, ...(route.candidates ?? []).flatMap((candidate) => candidate.split.map((share) => share.target))])];
 }
 
+/** The backend ids a level sends to, once per level object (levels are reused whole from one translation to the next). */
+const backendIdsOf = memoizeByIdentity((level: HostLevel): string[] => targetsOf(level).flatMap((target) => (target.kind === 'backend' ? [target.id] : [])));
+
 export function withGateway(
   levels: readonly HostLevel[],
   specs: ReadonlyMap<string, BackendSpec>,
@@ -29,10 +33,10 @@ export function withGateway(
   const gatewayLevels = gateway.levels;
   const merged = new Map(specs);
   for (const level of gatewayLevels) {
-    for (const target of targetsOf(level)) {
-      if (target.kind !== 'backend' || merged.has(target.id)) continue;
-      const spec = gateway.specs.get(target.id);
-      if (spec) merged.set(target.id, spec);
+    for (const id of backendIdsOf(level)) {
+      if (merged.has(id)) continue;
+      const spec = gateway.specs.get(id);
+      if (spec) merged.set(id, spec);
     }
   }
   const claimed = new Set(certificates.flatMap((certificate) => certificate.hosts));

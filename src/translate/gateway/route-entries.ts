@@ -162,11 +162,15 @@ class Router {
 
 const remembered = new WeakMap<ServedRoute, Map<string, RouteEntries>>();
 
-/** The entries of `route` on `listener`: the same objects as last time for the same ServedRoute and listener. */
-export function routeEntries(route: ServedRoute, listener: ServedListener): RouteEntries {
+/** What routeEntries remembers entries by: the listener, and the port and protocol they read. */
+export function listenerKey(listener: ServedListener): string {
+  return `${listener.gateway.namespace}/${listener.gateway.name}/${listener.name}|${listener.port}|${listener.protocol}`;
+}
+
+/** The entries of `route` on `listener` (whose listenerKey is `key`): the same objects as last time for the same ServedRoute and listener. */
+export function routeEntries(route: ServedRoute, listener: ServedListener, key: string): RouteEntries {
   let byListener = remembered.get(route);
   if (!byListener) remembered.set(route, (byListener = new Map()));
-  const key = `${listener.gateway.namespace}/${listener.gateway.name}/${listener.name}|${listener.port}|${listener.protocol}`;
   const memo = byListener.get(key);
   if (memo) return memo;
   const computed = computeEntries(route, listener);

@@ -32,34 +32,56 @@ export interface RuleWork {
   backends: BackendResolution[][];
 }
 
+/** A backendRef to a Service, as resolution reads it: the Service's namespace and its `namespace/name` key. */
+interface ServiceRead {
+  namespace: string;
+  name: string;
+  key: string;
+}
+
 interface Remembered {
   kind: RouteKind;
   httpFilters: ReadonlySet<string>;
   grpcFilters: ReadonlySet<string>;
   checkRule: RuleCheck | undefined;
-  /** What resolution read from the context, in backendRef order: per Service reference, the grant's answer and the Service object. */
-  reads: unknown[];
+  /** The route's backendRefs to Services, in order. */
+  refs: readonly ServiceRead[];
+  /** What resolution read for each of them (backends.ts: the grant's answer, then the Service object), two per ref. */
+  reads: readonly unknown[];
   work: RuleWork;
 }
 
 const remembered = new WeakMap<AnyRoute, Remembered>();
 
-/** What resolveBackendRef reads from the context for this route (backends.ts: the grant, then the Service). */
-function readsOf(kind: RouteKind, route: AnyRoute, context: BackendContext): unknown[] {
-  const reads: unknown[] = [];
-  const namespace = route.metadata.namespace;
+function serviceReads(route: AnyRoute): ServiceRead[] {
+  const refs: ServiceRead[] = [];
   for (const rule of route.spec.rules as readonly (HTTPRouteRule | GRPCRouteRule)[]) {
     for (const ref of rule.backendRefs) {
       if (ref.group !== '' || ref.kind !== 'Service') continue;
-      const to = ref.namespace ?? namespace;
-      reads.push(context.grants.permits({ group: GATEWAY_GROUP, kind, namespace }, { group: '', kind: 'Service', namespace: to, name: ref.name }), context.services.get(`${to}/${ref.name}`));
+      const namespace = ref.namespace ?? route.metadata.namespace;
+      refs.push({ namespace, name: ref.name, key: `${namespace}/${ref.name}` });
     }
   }
-  return reads;
+  return refs;
 }
 
-function sameReads(a: readonly unknown[], b: readonly unknown[]): boolean {
-  return a.length === b.length && a.every((value, i) => value === b[i]);
+function permitted(kind: RouteKind, route: AnyRoute, ref: ServiceRead, context: BackendContext): boolean {
+  const from = route.metadata.namespace;
+  // The same namespace needs no grant (references.ts); most references are such, and this runs for every route.
+  return ref.namespace === from || context.grants.permits({ group: GATEWAY_GROUP, kind, namespace: from }, { group: '', kind: 'Service', namespace: ref.namespace, name: ref.name });
+}
+
+function readsOf(kind: RouteKind, route: AnyRoute, refs: readonly ServiceRead[], context: BackendContext): unknown[] {
+  return refs.flatMap((ref) => [permitted(kind, route, ref, context), context.services.get(ref.key)]);
+}
+
+/** Whether resolution would read the same now, compared in place (no allocation: this runs for every unchanged route). */
+function sameReads(kind: RouteKind, route: AnyRoute, memo: Remembered, context: BackendContext): boolean {
+  for (let i = 0; i < memo.refs.length; i += 1) {
+    const ref = memo.refs[i]!;
+    if (memo.reads[2 * i] !== permitted(kind, route, ref, context) || memo.reads[2 * i + 1] !== context.services.get(ref.key)) return false;
+  }
+  return true;
 }
 
 /** The check that matters most: a problem in the matches (the rule is dropped) beats one in the filters (the rule answers 500). */
@@ -98,12 +120,12 @@ function computeRuleWork(kind: RouteKind, route: AnyRoute, context: RuleContext)
 
 /** The route's rules and backends; the same object as last time when nothing it reads changed. */
 export function ruleWork(kind: RouteKind, route: AnyRoute, context: RuleContext): RuleWork {
-  const reads = readsOf(kind, route, context);
   const memo = remembered.get(route);
-  if (memo && memo.kind === kind && memo.httpFilters === context.httpFilters && memo.grpcFilters === context.grpcFilters && memo.checkRule === context.checkRule && sameReads(memo.reads, reads)) {
+  if (memo && memo.kind === kind && memo.httpFilters === context.httpFilters && memo.grpcFilters === context.grpcFilters && memo.checkRule === context.checkRule && sameReads(kind, route, memo, context)) {
     return memo.work;
   }
+  const refs = memo?.refs ?? serviceReads(route);
   const work = computeRuleWork(kind, route, context);
-  remembered.set(route, { kind, httpFilters: context.httpFilters, grpcFilters: context.grpcFilters, checkRule: context.checkRule, reads, work });
+  remembered.set(route, { kind, httpFilters: context.httpFilters, grpcFilters: context.grpcFilters, checkRule: context.checkRule, refs, reads: readsOf(kind, route, refs, context), work });
   return work;
 }
