@@ -43,7 +43,7 @@ import { isIngressPort, SCOPE_SEPARATOR, scopeId, splitLevelHost, type Scope, ty
 import type { BackendSpec } from '../backends.js';
 import { regexReaches } from './regex-paths.js';
 import { computeEntries, listenerKey, routeEntries, type Entry, type RouteEntries } from './route-entries.js';
-import type { GatewayDiagnostic, ServedListener } from './types.js';
+import type { EffectiveHostnames, GatewayDiagnostic, ServedListener } from './types.js';
 
 export interface GatewayLevels {
   levels: HostLevel[];
@@ -113,6 +113,24 @@ function toRoute(match: 'exact' | 'prefix', path: string, candidates: Candidate[
   return list.length === 0 ? { match, path, target: NOT_FOUND } : { match, path, target: NOT_FOUND, candidates: list };
 }
 
+
+// The level hosts of a route's entries on a listener: the same strings as
+// last time while its hostnames and scope are the same, so that the maps
+// keyed by them need not hash new strings for every unchanged route.
+const levelHosts = new WeakMap<RouteEntries, { hostnames: EffectiveHostnames; suffix: string; hosts: string[] }>();
+
+function sameHostnames(a: EffectiveHostnames, b: EffectiveHostnames): boolean {
+  if (a === 'any' || b === 'any') return a === b;
+  return a.length === b.length && a.every((hostname, i) => hostname === b[i]);
+}
+
+function levelHostsOf(made: RouteEntries, hostnames: EffectiveHostnames, suffix: string): string[] {
+  const memo = levelHosts.get(made);
+  if (memo && memo.suffix === suffix && sameHostnames(memo.hostnames, hostnames)) return memo.hosts;
+  const hosts = (hostnames === 'any' ? [''] : hostnames).map((host) => host + suffix);
+  levelHosts.set(made, { hostnames, suffix, hosts });
+  return hosts;
+}
 
 /** What a level was built from: its chain of hosts and the entries of each. */
 interface LevelInputs {
@@ -184,11 +202,11 @@ export function gatewayLevels(listeners: readonly ServedListener[], previous?: G
     const suffix = SCOPE_SEPARATOR + scope.id;
     const key = listenerKey(listener);
     for (const attachment of listener.routes) {
-      const hosts = (attachment.hostnames === 'any' ? [''] : attachment.hostnames).map((host) => host + suffix);
       let made = routeEntries(attachment.route, listener, key);
       // A listener named twice (decode refuses it; typed test objects may not): entries of its own, as every listener has.
       if (taken.has(made)) made = computeEntries(attachment.route, listener);
       taken.add(made);
+      const hosts = levelHostsOf(made, attachment.hostnames, suffix);
       for (const [id, spec] of made.specs) specs.set(id, spec);
       diagnostics.push(...made.diagnostics);
       for (const [candidate, diagnostic] of made.regexMatches) regexMatches.set(candidate, diagnostic);

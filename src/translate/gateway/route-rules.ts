@@ -23,6 +23,9 @@ export interface RuleContext extends BackendContext {
 }
 
 export interface RuleWork {
+  /** `kind/namespace/name`, and creationTimestamp in milliseconds: the sort keys of attachment, made once per route. */
+  key: string;
+  age: number;
   served: ServedRoute;
   dropped: DroppedRule[];
   /** Every invalid rule (dropped or answering 500), in rule order. */
@@ -115,7 +118,7 @@ function computeRuleWork(kind: RouteKind, route: AnyRoute, context: RuleContext)
   });
   // The kind and the rule types agree: an HTTPRoute's rules are HTTPRouteRules.
   const served = { kind, route, rules } as ServedRoute;
-  return { served, dropped, invalid, ruleCount: specRules.length, backends: allBackends };
+  return { key: `${kind}/${namespace}/${route.metadata.name}`, age: Date.parse(route.metadata.creationTimestamp), served, dropped, invalid, ruleCount: specRules.length, backends: allBackends };
 }
 
 /** The route's rules and backends; the same object as last time when nothing it reads changed. */

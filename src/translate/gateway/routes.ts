@@ -37,9 +37,8 @@ import { compareAge, condition, joinMessages, quote } from './conditions.js';
 import { effectiveHostnames, hostnameSetsIntersect } from './hostnames.js';
 import type { GatewayState, ListenerState } from './listeners.js';
 import { namespaceLabels, selectorMatches } from './references.js';
-import { ruleWork, type RuleContext } from './route-rules.js';
-import type { RuleProblem } from './rules.js';
-import type { AnyRoute, BackendResolution, DroppedRule, GatewayDiagnostic, RouteAttachment, RouteKind, RouteParentStatus, RouteResult, ServedRoute } from './types.js';
+import { ruleWork, type RuleContext, type RuleWork } from './route-rules.js';
+import type { AnyRoute, BackendResolution, GatewayDiagnostic, RouteAttachment, RouteKind, RouteParentStatus, RouteResult } from './types.js';
 
 export interface RouteContext extends RuleContext {
   controllerName: string;
@@ -57,17 +56,9 @@ interface ParentWork {
   message: string;
 }
 
-interface RouteWork {
+interface RouteWork extends RuleWork {
   kind: RouteKind;
   route: AnyRoute;
-  key: string;
-  served: ServedRoute;
-  dropped: DroppedRule[];
-  /** Every invalid rule (dropped or answering 500), in rule order. */
-  invalid: { index: number; problem: RuleProblem }[];
-  ruleCount: number;
-  /** Every rule's backendRefs resolved (dropped rules too, for ResolvedRefs), by rule index. */
-  backends: BackendResolution[][];
   parents: ParentWork[];
 }
 
@@ -84,7 +75,7 @@ function routeWork(kind: RouteKind, route: AnyRoute, context: RouteContext): Rou
   });
   if (parents.length === 0) return undefined;
   // Rules and backends do not depend on the parents: reused while the route and what it reads are the same (route-rules.ts).
-  return { kind, route, key: `${kind}/${route.metadata.namespace}/${route.metadata.name}`, ...ruleWork(kind, route, context), parents };
+  return { kind, route, ...ruleWork(kind, route, context), parents };
 }
 
 function namespaceAllowed(listener: ListenerState, gatewayNamespace: string, routeNamespace: string, namespaces: ReadonlyMap<string, Namespace>): boolean {
@@ -216,6 +207,12 @@ function routeResult(work: RouteWork, context: RouteContext, diagnostics: Gatewa
   return { kind: work.kind, route: work.route, accepted: work.parents.some((parent) => parent.accepted), status: { parents }, served: work.served, droppedRules: work.dropped };
 }
 
+/** conditions.ts compareAge on the ages parsed once per route. */
+function byAge(a: RouteWork, b: RouteWork): number {
+  if (a.age !== b.age && !Number.isNaN(a.age) && !Number.isNaN(b.age)) return a.age - b.age;
+  return compareAge(a.route.metadata, b.route.metadata);
+}
+
 /** Attaches every route to our Gateways' listeners (filling ListenerState.attachments) and returns the routes' results. */
 export function attachRoutes(httpRoutes: readonly HTTPRoute[], grpcRoutes: readonly GRPCRoute[], context: RouteContext, diagnostics: GatewayDiagnostic[]): RouteResult[] {
   const works: RouteWork[] = [];
@@ -227,7 +224,7 @@ export function attachRoutes(httpRoutes: readonly HTTPRoute[], grpcRoutes: reado
     const work = routeWork('GRPCRoute', route, context);
     if (work) works.push(work);
   }
-  works.sort((a, b) => compareAge(a.route.metadata, b.route.metadata) || (a.kind < b.kind ? -1 : a.kind > b.kind ? 1 : 0));
+  works.sort((a, b) => byAge(a, b) || (a.kind < b.kind ? -1 : a.kind > b.kind ? 1 : 0));
   for (const work of works) for (const parent of work.parents) attachParent(work, parent, context);
   works.sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
   return works.map((work) => routeResult(work, context, diagnostics));
