@@ -147,12 +147,23 @@ interface LevelInputs {
 // The inputs of every level of a result, for the next call's reuse.
 const levelInputs = new WeakMap<GatewayLevels, ReadonlyMap<string, LevelInputs>>();
 
-function sameInputs(before: LevelInputs | undefined, chain: readonly string[], entries: readonly (readonly Entry[])[]): boolean {
-  if (!before || before.chain.length !== chain.length) return false;
-  for (let i = 0; i < chain.length; i += 1) {
+/**
+ * Whether a level's inputs are still `before`'s: the same chain of hosts (the
+ * candidates that are levels now) and, for each, the same entry objects.
+ * Checked without allocating: it runs for every unchanged level.
+ */
+function sameInputs(before: LevelInputs, hosts: ReadonlySet<string>, byHost: ReadonlyMap<string, readonly Entry[]>): boolean {
+  let next = 1;
+  for (const candidate of before.candidates) {
+    if (!hosts.has(candidate)) continue;
+    if (before.chain[next] !== candidate) return false;
+    next += 1;
+  }
+  if (next !== before.chain.length) return false;
+  for (let i = 0; i < before.chain.length; i += 1) {
     const was = before.entries[i]!;
-    const is = entries[i]!;
-    if (before.chain[i] !== chain[i] || was.length !== is.length) return false;
+    const is = byHost.get(before.chain[i]!)!;
+    if (was.length !== is.length) return false;
     for (let j = 0; j < is.length; j += 1) if (was[j] !== is[j]) return false;
   }
   return true;
@@ -207,9 +218,9 @@ export function gatewayLevels(listeners: readonly ServedListener[], previous?: G
       if (taken.has(made)) made = computeEntries(attachment.route, listener);
       taken.add(made);
       const hosts = levelHostsOf(made, attachment.hostnames, suffix);
-      for (const [id, spec] of made.specs) specs.set(id, spec);
-      diagnostics.push(...made.diagnostics);
-      for (const [candidate, diagnostic] of made.regexMatches) regexMatches.set(candidate, diagnostic);
+      made.specs.forEach((spec, id) => specs.set(id, spec));
+      if (made.diagnostics.length > 0) diagnostics.push(...made.diagnostics);
+      if (made.regexMatches.size > 0) made.regexMatches.forEach((diagnostic, candidate) => regexMatches.set(candidate, diagnostic));
       for (const host of hosts) {
         let entries = byHost.get(host);
         if (!entries) byHost.set(host, (entries = []));
@@ -223,19 +234,19 @@ export function gatewayLevels(listeners: readonly ServedListener[], previous?: G
   const levels: HostLevel[] = [];
   for (const host of [...hosts].sort()) {
     const was = before?.get(host);
+    if (was && sameInputs(was, hosts, byHost)) {
+      // Candidates of this call's entries (`level` may be an equal level of an earlier result, with older ones).
+      if (regexMatches.size > 0) for (const route of was.built.routes) for (const candidate of route.candidates ?? []) regexMatches.delete(candidate);
+      inputs.set(host, was);
+      levels.push(was.level);
+      continue;
+    }
     const candidates = was?.candidates ?? fallbackCandidates(host);
     const chain = [host, ...candidates.filter((candidate) => hosts.has(candidate))];
     const entries = chain.map((level) => byHost.get(level)!);
-    let built: HostLevel;
-    let level: HostLevel;
-    if (sameInputs(was, chain, entries)) {
-      ({ built, level } = was!);
-    } else {
-      built = buildLevel(host, chain, entries);
-      // Rebuilt (a route of it changed) yet equal: keep the previous object, which the data plane skips.
-      level = was && JSON.stringify(was.level) === JSON.stringify(built) ? was.level : built;
-    }
-    // Candidates of this call's entries (an equal previous level holds older, equal ones).
+    const built = buildLevel(host, chain, entries);
+    // Rebuilt (a route of it changed) yet equal: keep the previous object, which the data plane skips.
+    const level = was && JSON.stringify(was.level) === JSON.stringify(built) ? was.level : built;
     for (const route of built.routes) for (const candidate of route.candidates ?? []) regexMatches.delete(candidate);
     inputs.set(host, { candidates, chain, entries, built, level });
     levels.push(level);
