@@ -23,7 +23,7 @@ import { route, type OptionsOf, type ServiceRef } from './routes.js';
 import { buildTls, inspectSecret, refusal, type RefusedCertificates } from './tls.js';
 import { readConfigMap, type ConfigMapSettings } from './configmap.js';
 import type { GatewayAttachment, PortSettings } from './gateway/index.js';
-import { serveGateways } from './gateway/serve.js';
+import { serveGateways, type GatewayServing } from './gateway/serve.js';
 import { withGateway } from './gateway/merge.js';
 import type { Gateway, GatewayClass, GRPCRoute, HTTPRoute, Namespace, ReferenceGrant } from '../objects/gateway-types.js';
 
@@ -156,6 +156,10 @@ function backendsOf(specs: ReadonlyMap<string, BackendSpec>, slices: SliceIndex,
   return backends;
 }
 
+// The Gateway API result each model was translated with, so that the next
+// translation (given that model as `previous`) reuses what did not change.
+const gatewayServings = new WeakMap<Model, GatewayServing>();
+
 /**
  * `previous`, the model of the last translation, changes nothing in the
  * result's values: parts equal to its parts are its very objects, so the data
@@ -200,9 +204,9 @@ export function translate(snapshot: Snapshot, options: TranslateOptions, previou
     ...(options.gatewayPorts ? { ports: options.gatewayPorts } : {}),
     ...(options.unbindableSockets && options.unbindableSockets.size > 0 ? { unbindableSockets: options.unbindableSockets } : {}),
     ingressHosts: new Set(routing.levels.map((level) => level.host)),
-  });
+  }, previous ? gatewayServings.get(previous) : undefined);
   if (gateway) diagnostics.push(...gateway.diagnostics);
-  const served = gateway ? withGateway(routing.levels, routing.specs, tls.certificates, gateway, previous) : { levels: routing.levels, specs: routing.specs, certificates: tls.certificates };
+  const served = gateway ? withGateway(routing.levels, routing.specs, tls.certificates, gateway) : { levels: routing.levels, specs: routing.specs, certificates: tls.certificates };
 
   const model: Model = {
     levels: served.levels,
@@ -216,6 +220,7 @@ export function translate(snapshot: Snapshot, options: TranslateOptions, previou
     ...(configured && Object.keys(configured.read.globals).length > 0 ? { globals: configured.read.globals } : {}),
     ...(clientAuth.clientAuth.length > 0 ? { clientAuth: sameClientAuth(previous?.clientAuth, clientAuth.clientAuth) } : {}),
   };
+  if (gateway) gatewayServings.set(model, gateway);
   return {
     model,
     diagnostics: dedupe(diagnostics),

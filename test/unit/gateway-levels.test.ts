@@ -217,6 +217,6 @@ test('serveGateways is not redone for a change it does not read (EndpointSlices)
   const snapshot = { ...base, ingresses: [], ingressClasses: [], endpointSlices: [], httpRoutes: [httpRoute({ name: 'r', parentRefs: [parentRef('same-namespace')] })] };
   const options = { now: new Date(), ingressHosts: new Set<string>() };
   const first = serveGateways(snapshot, options);
-  assert.equal(serveGateways({ ...snapshot, endpointSlices: [] }, { ...options, ingressHosts: new Set<string>() }), first);
-  assert.notEqual(serveGateways({ ...snapshot, httpRoutes: [...snapshot.httpRoutes] }, options), first);
+  assert.equal(serveGateways({ ...snapshot, endpointSlices: [] }, { ...options, ingressHosts: new Set<string>() }, first), first);
+  assert.notEqual(serveGateways({ ...snapshot, httpRoutes: [...snapshot.httpRoutes] }, options, first), first);
 });

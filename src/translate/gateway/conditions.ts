@@ -5,6 +5,7 @@
 import type { Condition } from '../../objects/gateway-types.js';
 import type { ObjectMeta } from '../../objects/types.js';
 import { describe } from '../../objects/grammar.js';
+import { memoizeByIdentity } from '../../util/identity-memo.js';
 
 export const DEFAULT_CONTROLLER_NAME = 'portero.dev/gateway-controller';
 
@@ -20,10 +21,13 @@ export function nameOf(meta: ObjectMeta): string {
   return meta.namespace === '' ? meta.name : `${meta.namespace}/${meta.name}`;
 }
 
+// Parsed once per object: sorting 10,000 routes would otherwise parse each timestamp about 28 times.
+const createdAt = memoizeByIdentity((meta: ObjectMeta) => Date.parse(meta.creationTimestamp));
+
 /** Creation time, then namespace/name: the API's tie-break between routes. */
 export function compareAge(a: ObjectMeta, b: ObjectMeta): number {
-  const at = Date.parse(a.creationTimestamp);
-  const bt = Date.parse(b.creationTimestamp);
+  const at = createdAt(a);
+  const bt = createdAt(b);
   if (at !== bt && !Number.isNaN(at) && !Number.isNaN(bt)) return at - bt;
   const ak = nameOf(a);
   const bk = nameOf(b);

@@ -20,6 +20,7 @@
 import type { GatewayClass, Gateway, GRPCRoute, HTTPRoute, Namespace, ReferenceGrant } from '../../objects/gateway-types.js';
 import { keyOf, type IngressLoadBalancerIngress, type Secret, type Service } from '../../objects/types.js';
 import type { RefusedCertificates } from '../tls.js';
+import { memoizeByIdentity } from '../../util/identity-memo.js';
 import { publishedStatusAddresses } from './addresses.js';
 import { compareNames, DEFAULT_CONTROLLER_NAME } from './conditions.js';
 import { gatewayClassResult } from './gateway-class.js';
@@ -74,6 +75,13 @@ export interface AttachOptions {
 function byKey<T extends { metadata: { namespace: string; name: string } }>(objects: readonly T[]): Map<string, T> {
   return new Map(objects.map((object) => [keyOf(object.metadata.namespace, object.metadata.name), object]));
 }
+
+// The same list gives the same index and set (lists keep their identity until
+// an object of their kind changes): route-rules.ts reuses a route's work
+// while the filter sets it was checked with are the same objects, and reads
+// the Services through one index per list.
+const servicesByKey = memoizeByIdentity((services: readonly Service[]) => byKey(services));
+const filterSet = memoizeByIdentity((filters: readonly string[]) => new Set(filters));
 
 function servedListeners(states: readonly GatewayState[]): ServedListener[] {
   const out: ServedListener[] = [];
@@ -130,10 +138,10 @@ export function attachGateways(input: GatewayInput, options: AttachOptions = {})
       controllerName,
       gateways: new Map(states.map((state) => [keyOf(state.gateway.metadata.namespace, state.gateway.metadata.name), state])),
       namespaces: new Map(input.namespaces.map((namespace) => [namespace.metadata.name, namespace])),
-      services: byKey(input.services),
+      services: servicesByKey(input.services),
       grants,
-      httpFilters: new Set(options.httpRouteFilters ?? DEFAULT_HTTP_FILTERS),
-      grpcFilters: new Set(options.grpcRouteFilters ?? DEFAULT_GRPC_FILTERS),
+      httpFilters: filterSet(options.httpRouteFilters ?? DEFAULT_HTTP_FILTERS),
+      grpcFilters: filterSet(options.grpcRouteFilters ?? DEFAULT_GRPC_FILTERS),
       checkRule: options.checkRule,
     },
     diagnostics,

@@ -2,10 +2,15 @@
 // Ingresses' into one model. Pure. Ingresses keep what they claim: their
 // levels (serve.ts left out Gateway levels on the same hosts) and the SNI
 // names of their certificates.
+//
+// Gateway levels need no comparison with the previous model here: levels.ts
+// already gives a level equal to the previous one as the previous object
+// (translate passes the previous result along with the previous model), so
+// identity says "unchanged" and the data plane skips it (plan.ts).
 
-import type { Certificate, HostLevel, Model, Target } from '../../model/model.js';
-import { levelsByHost } from '../../model/model.js';
+import type { Certificate, HostLevel, Target } from '../../model/model.js';
 import type { BackendSpec } from '../backends.js';
+import { memoizeByIdentity } from '../../util/identity-memo.js';
 import type { GatewayServing } from './serve.js';
 
 function byHost(a: { host: string }, b: { host: string }): number {
@@ -16,28 +21,22 @@ function targetsOf(level: HostLevel): Target[] {
   return [level.fallback, ...level.routes.flatMap((route) => [route.target, ...(route.candidates ?? []).flatMap((candidate) => candidate.split.map((share) => share.target))])];
 }
 
-/** The previous translation's level when equal, so the data plane sees no change (model.ts: equal parts are the same objects). */
-function reused(level: HostLevel, previous: ReadonlyMap<string, HostLevel> | undefined): HostLevel {
-  const before = previous?.get(level.host);
-  if (before === level) return level;
-  return before && JSON.stringify(before) === JSON.stringify(level) ? before : level;
-}
+/** The backend ids a level sends to, once per level object (levels are reused whole from one translation to the next). */
+const backendIdsOf = memoizeByIdentity((level: HostLevel): string[] => targetsOf(level).flatMap((target) => (target.kind === 'backend' ? [target.id] : [])));
 
 export function withGateway(
   levels: readonly HostLevel[],
   specs: ReadonlyMap<string, BackendSpec>,
   certificates: readonly Certificate[],
   gateway: GatewayServing,
-  previous: Model | undefined,
 ): { levels: HostLevel[]; scopes: GatewayServing['scopes']; specs: ReadonlyMap<string, BackendSpec>; certificates: Certificate[] } {
-  const before = previous ? levelsByHost(previous) : undefined;
-  const gatewayLevels = gateway.levels.map((level) => reused(level, before));
+  const gatewayLevels = gateway.levels;
   const merged = new Map(specs);
   for (const level of gatewayLevels) {
-    for (const target of targetsOf(level)) {
-      if (target.kind !== 'backend' || merged.has(target.id)) continue;
-      const spec = gateway.specs.get(target.id);
-      if (spec) merged.set(target.id, spec);
+    for (const id of backendIdsOf(level)) {
+      if (merged.has(id)) continue;
+      const spec = gateway.specs.get(id);
+      if (spec) merged.set(id, spec);
     }
   }
   const claimed = new Set(certificates.flatMap((certificate) => certificate.hosts));

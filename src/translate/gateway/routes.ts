@@ -32,23 +32,19 @@
 //   reason (UnsupportedValue or IncompatibleFilters); some: Accepted True and
 //   PartiallyInvalid True, reason UnsupportedValue, message "Dropped Rule ...".
 
-import { GATEWAY_GROUP, type GRPCRoute, type GRPCRouteRule, type HTTPRoute, type HTTPRouteRule, type Namespace, type ParentReference } from '../../objects/gateway-types.js';
-import { resolveBackendRef, type BackendContext } from './backends.js';
+import { GATEWAY_GROUP, type GRPCRoute, type HTTPRoute, type Namespace, type ParentReference } from '../../objects/gateway-types.js';
 import { compareAge, condition, joinMessages, quote } from './conditions.js';
 import { effectiveHostnames, hostnameSetsIntersect } from './hostnames.js';
 import type { GatewayState, ListenerState } from './listeners.js';
 import { namespaceLabels, selectorMatches } from './references.js';
-import { checkGrpcRule, checkHttpRule, type RuleCheck, type RuleProblem } from './rules.js';
-import type { AnyRoute, BackendResolution, DroppedRule, GatewayDiagnostic, RouteAttachment, RouteKind, RouteParentStatus, RouteResult, ServedRoute, ServedRule } from './types.js';
+import { ruleWork, type RuleContext, type RuleWork } from './route-rules.js';
+import type { AnyRoute, BackendResolution, GatewayDiagnostic, RouteAttachment, RouteKind, RouteParentStatus, RouteResult } from './types.js';
 
-export interface RouteContext extends BackendContext {
+export interface RouteContext extends RuleContext {
   controllerName: string;
   /** Our Gateways by `namespace/name`. */
   gateways: ReadonlyMap<string, GatewayState>;
   namespaces: ReadonlyMap<string, Namespace>;
-  httpFilters: ReadonlySet<string>;
-  grpcFilters: ReadonlySet<string>;
-  checkRule?: RuleCheck;
 }
 
 interface ParentWork {
@@ -60,30 +56,15 @@ interface ParentWork {
   message: string;
 }
 
-interface RouteWork {
+interface RouteWork extends RuleWork {
   kind: RouteKind;
   route: AnyRoute;
-  key: string;
-  served: ServedRoute;
-  dropped: DroppedRule[];
-  /** Every invalid rule (dropped or answering 500), in rule order. */
-  invalid: { index: number; problem: RuleProblem }[];
-  ruleCount: number;
-  /** Every rule's backendRefs resolved (dropped rules too, for ResolvedRefs), by rule index. */
-  backends: BackendResolution[][];
   parents: ParentWork[];
 }
 
 function gatewayOf(route: AnyRoute, parentRef: ParentReference, context: RouteContext): GatewayState | undefined {
   if (parentRef.group !== GATEWAY_GROUP || parentRef.kind !== 'Gateway') return undefined;
   return context.gateways.get(`${parentRef.namespace ?? route.metadata.namespace}/${parentRef.name}`);
-}
-
-/** The check that matters most: a problem in the matches (the rule is dropped) beats one in the filters (the rule answers 500). */
-function ruleProblem(builtIn: RuleProblem | undefined, extra: RuleProblem | undefined): RuleProblem | undefined {
-  if (builtIn?.inMatches) return builtIn;
-  if (extra?.inMatches) return extra;
-  return builtIn ?? extra;
 }
 
 function routeWork(kind: RouteKind, route: AnyRoute, context: RouteContext): RouteWork | undefined {
@@ -93,30 +74,8 @@ function routeWork(kind: RouteKind, route: AnyRoute, context: RouteContext): Rou
     if (gateway) parents.push({ index, parentRef, gateway, accepted: false, reason: '', message: '' });
   });
   if (parents.length === 0) return undefined;
-  const namespace = route.metadata.namespace;
-  const dropped: DroppedRule[] = [];
-  const invalid: RouteWork['invalid'] = [];
-  const rules: ServedRule<unknown>[] = [];
-  const allBackends: BackendResolution[][] = [];
-  const specRules: readonly (HTTPRouteRule | GRPCRouteRule)[] = route.spec.rules;
-  specRules.forEach((rule, index) => {
-    const field = `spec.rules[${index}]`;
-    const builtIn = kind === 'HTTPRoute' ? checkHttpRule(rule as HTTPRouteRule, field, context.httpFilters) : checkGrpcRule(rule as GRPCRouteRule, field, context.grpcFilters);
-    const problem = ruleProblem(builtIn, context.checkRule?.({ kind, route, rule, index, field }));
-    const backends: BackendResolution[] = rule.backendRefs.map((ref) => resolveBackendRef(kind, namespace, ref, context));
-    allBackends.push(backends);
-    if (problem) invalid.push({ index, problem });
-    if (problem?.inMatches) {
-      dropped.push({ index, reason: problem.reason, message: problem.message });
-      return;
-    }
-    const served: ServedRule<unknown> = { index, rule, backends };
-    if (problem) served.fail = { reason: problem.reason, message: problem.message };
-    rules.push(served);
-  });
-  // The kind and the rule types agree: an HTTPRoute's rules are HTTPRouteRules.
-  const served = { kind, route, rules } as ServedRoute;
-  return { kind, route, key: `${kind}/${namespace}/${route.metadata.name}`, served, dropped, invalid, ruleCount: specRules.length, backends: allBackends, parents };
+  // Rules and backends do not depend on the parents: reused while the route and what it reads are the same (route-rules.ts).
+  return { kind, route, ...ruleWork(kind, route, context), parents };
 }
 
 function namespaceAllowed(listener: ListenerState, gatewayNamespace: string, routeNamespace: string, namespaces: ReadonlyMap<string, Namespace>): boolean {
@@ -248,6 +207,12 @@ function routeResult(work: RouteWork, context: RouteContext, diagnostics: Gatewa
   return { kind: work.kind, route: work.route, accepted: work.parents.some((parent) => parent.accepted), status: { parents }, served: work.served, droppedRules: work.dropped };
 }
 
+/** conditions.ts compareAge on the ages parsed once per route. */
+function byAge(a: RouteWork, b: RouteWork): number {
+  if (a.age !== b.age && !Number.isNaN(a.age) && !Number.isNaN(b.age)) return a.age - b.age;
+  return compareAge(a.route.metadata, b.route.metadata);
+}
+
 /** Attaches every route to our Gateways' listeners (filling ListenerState.attachments) and returns the routes' results. */
 export function attachRoutes(httpRoutes: readonly HTTPRoute[], grpcRoutes: readonly GRPCRoute[], context: RouteContext, diagnostics: GatewayDiagnostic[]): RouteResult[] {
   const works: RouteWork[] = [];
@@ -259,7 +224,7 @@ export function attachRoutes(httpRoutes: readonly HTTPRoute[], grpcRoutes: reado
     const work = routeWork('GRPCRoute', route, context);
     if (work) works.push(work);
   }
-  works.sort((a, b) => compareAge(a.route.metadata, b.route.metadata) || (a.kind < b.kind ? -1 : a.kind > b.kind ? 1 : 0));
+  works.sort((a, b) => byAge(a, b) || (a.kind < b.kind ? -1 : a.kind > b.kind ? 1 : 0));
   for (const work of works) for (const parent of work.parents) attachParent(work, parent, context);
   works.sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
   return works.map((work) => routeResult(work, context, diagnostics));

@@ -16,7 +16,7 @@ import { regexPath } from './regex-paths.js';
 import type { RefusedCertificates } from '../tls.js';
 import type { Snapshot } from '../translate.js';
 import { attachGateways, DEFAULT_HTTP_FILTERS, type GatewayAttachment, type PortSettings, type RuleCheck, type RuleProblem } from './index.js';
-import { gatewayLevels } from './levels.js';
+import { gatewayLevels, type GatewayLevels } from './levels.js';
 
 export interface GatewayServeOptions {
   /** `--gateway-controller-name`. */
@@ -120,29 +120,37 @@ function hasGatewayObjects(snapshot: Snapshot): boolean {
   return (snapshot.gatewayClasses?.length ?? 0) > 0 || (snapshot.gateways?.length ?? 0) > 0;
 }
 
-// The last result and what it was computed from: attachment and routing read
-// no EndpointSlice, so the endpoint changes that make most translations
-// reuse it. Store lists keep their identity until an object of their kind
-// changes (store.ts), so identity says "unchanged". The day is an input too:
-// certificate expiry warnings depend on it.
-let last: { inputs: readonly unknown[]; result: GatewayServing } | undefined;
+// What a result was computed from, and its routing (levels.ts reuses the
+// levels of the previous routing). Attachment and routing read no
+// EndpointSlice, so the endpoint changes that make most translations reuse
+// the previous result whole. Store lists keep their identity until an object
+// of their kind changes (store.ts), so identity says "unchanged". The day is
+// an input too: certificate expiry warnings depend on it.
+const computedFrom = new WeakMap<GatewayServing, { inputs: readonly unknown[]; routed: GatewayLevels }>();
 
 function inputsOf(snapshot: Snapshot, options: GatewayServeOptions): readonly unknown[] {
   const hosts = [...options.ingressHosts].sort().join(' ');
   return [snapshot.gatewayClasses, snapshot.gateways, snapshot.namespaces, snapshot.httpRoutes, snapshot.grpcRoutes, snapshot.referenceGrants, snapshot.services, snapshot.secrets, options.controllerName, options.refusedCertificates, options.localAddresses, options.ports, options.unbindableSockets, hosts, Math.floor(options.now.getTime() / 86_400_000)];
 }
 
-/** Undefined when the snapshot holds no GatewayClass or Gateway: Ingress-only clusters pay nothing. */
-export function serveGateways(snapshot: Snapshot, options: GatewayServeOptions): GatewayServing | undefined {
+/**
+ * Undefined when the snapshot holds no GatewayClass or Gateway: Ingress-only
+ * clusters pay nothing. `previous`, the last result, changes nothing in the
+ * values: it is returned when nothing read changed, and otherwise its parts
+ * that are still valid are reused (route-rules.ts, route-entries.ts,
+ * levels.ts), so that one route's change costs about one route's work.
+ */
+export function serveGateways(snapshot: Snapshot, options: GatewayServeOptions, previous?: GatewayServing): GatewayServing | undefined {
   if (!hasGatewayObjects(snapshot)) return undefined;
   const inputs = inputsOf(snapshot, options);
-  if (last && last.inputs.length === inputs.length && last.inputs.every((input, i) => input === inputs[i])) return last.result;
-  const result = computeServing(snapshot, options);
-  last = { inputs, result };
+  const last = previous ? computedFrom.get(previous) : undefined;
+  if (previous && last && last.inputs.length === inputs.length && last.inputs.every((input, i) => input === inputs[i])) return previous;
+  const { result, routed } = computeServing(snapshot, options, last?.routed);
+  computedFrom.set(result, { inputs, routed });
   return result;
 }
 
-function computeServing(snapshot: Snapshot, options: GatewayServeOptions): GatewayServing {
+function computeServing(snapshot: Snapshot, options: GatewayServeOptions, previous: GatewayLevels | undefined): { result: GatewayServing; routed: GatewayLevels } {
   const attachment = attachGateways(
     {
       gatewayClasses: snapshot.gatewayClasses ?? [],
@@ -167,7 +175,7 @@ function computeServing(snapshot: Snapshot, options: GatewayServeOptions): Gatew
       now: options.now,
     },
   );
-  const routed = gatewayLevels(attachment.listeners);
+  const routed = gatewayLevels(attachment.listeners, previous);
   const diagnostics: Diagnostic[] = [...attachment.diagnostics, ...routed.diagnostics];
   for (const listener of routed.listenersNotServed) {
     diagnostics.push({ severity: 'warning', object: { kind: 'Gateway', namespace: listener.split('/')[0]!, name: listener.split('/')[1]! }, message: `listener ${listener.split('/')[2]}: its port cannot be bound; it is left out` });
@@ -197,7 +205,7 @@ function computeServing(snapshot: Snapshot, options: GatewayServeOptions): Gatew
       }
     }
   }
-  return { attachment, levels, scopes: routed.scopes, specs: routed.specs, certificates: listenerCertificates(attachment), diagnostics };
+  return { result: { attachment, levels, scopes: routed.scopes, specs: routed.specs, certificates: listenerCertificates(attachment), diagnostics }, routed };
 }
 
 /** Each HTTPS listener's first certificate, for its hostname (or, without one, the hostnames of its routes). */
