@@ -121,8 +121,23 @@ export interface Mutation {
   text: string;
 }
 
-/** One random change of the world (never a no-op on purpose; the rendered files may still come out equal). */
+/**
+ * One step: one random change, or two or three at once (written together, so
+ * Portero may take them in one apply or in several, as a user's `kubectl
+ * apply -f dir/` does).
+ */
 export function mutate(rng: Rng, previous: World): Mutation {
+  let current: Mutation = change(rng, previous);
+  const more = rng.weighted<number>([[7, 0], [2, 1], [1, 2]]);
+  for (let i = 0; i < more; i += 1) {
+    const next = change(rng, current.world);
+    current = { world: next.world, text: `${current.text}; ${next.text}` };
+  }
+  return current;
+}
+
+/** One random change of the world (never a no-op on purpose; the rendered files may still come out equal). */
+function change(rng: Rng, previous: World): Mutation {
   const world = cloneWorld(previous);
   const routes = [...world.routes.values()];
   const free = ROUTE_NAMES.filter((name) => !world.routes.has(name));
@@ -136,6 +151,7 @@ export function mutate(rng: Rng, previous: World): Mutation {
     [missing.length > 0 ? 1.5 : 0, 'add-service'],
     [0.6, 'wild-listener'],
     [0.5, 'own-gateway'],
+    [0.8, 'ingress'],
   ]);
   let text: string;
   switch (kind) {
@@ -182,6 +198,15 @@ export function mutate(rng: Rng, previous: World): Mutation {
     case 'wild-listener':
       world.wildListener = !world.wildListener;
       text = `${world.wildListener ? 'add' : 'remove'} the listener wild (*.w.test) of gw`;
+      break;
+    case 'ingress':
+      if (world.ingress && rng.chance(0.4)) {
+        delete world.ingress;
+        text = 'remove the Ingress ing';
+      } else {
+        world.ingress = { host: rng.pick(['b.test', '*.w.test', ''] as const), service: rng.pick(SERVICE_NAMES), created: world.ingress?.created ?? world.created++ };
+        text = `Ingress ing: ${world.ingress.host || '(no host)'} / → ${world.ingress.service}`;
+      }
       break;
     default:
       world.ownGateway = !world.ownGateway;

@@ -72,7 +72,20 @@ export interface RouteDef {
   rules: RuleDef[];
 }
 
+/**
+ * An Ingress next to the Gateways: on an exact host a route may also name
+ * (the Ingress wins that host), a wildcard a Gateway may also have, or no
+ * host (its rules then compete with the Gateway's host-less level and take
+ * the catch-all).
+ */
+export interface IngressDef {
+  host: 'b.test' | '*.w.test' | '';
+  service: string;
+  created: number;
+}
+
 export interface World {
+  ingress?: IngressDef;
   /** Services that exist → indices of the test servers that are their endpoints (may be empty). */
   services: Map<string, number[]>;
   routes: Map<string, RouteDef>;
@@ -93,6 +106,7 @@ export function cloneWorld(world: World): World {
     wildListener: world.wildListener,
     ownGateway: world.ownGateway,
     created: world.created,
+    ...(world.ingress ? { ingress: { ...world.ingress } } : {}),
   };
 }
 
@@ -169,6 +183,17 @@ export function renderWorld(world: World, env: Environment): Map<string, Json[]>
   const files = new Map<string, Json[]>([['gateway.yaml', gatewayObjects(world)]]);
   for (const [name, servers] of world.services) files.set(`svc-${name}.yaml`, serviceObjects(name, servers, env));
   for (const route of world.routes.values()) files.set(`route-${route.name}.yaml`, [routeObject(route)]);
+  if (world.ingress) {
+    const { host, service, created } = world.ingress;
+    files.set('ingress.yaml', [
+      {
+        apiVersion: 'networking.k8s.io/v1',
+        kind: 'Ingress',
+        metadata: meta('ing', created),
+        spec: { ingressClassName: 'portero', rules: [{ ...(host ? { host } : {}), http: { paths: [{ path: '/', pathType: 'Prefix', backend: { service: { name: service, port: { number: 80 } } } }] } }] },
+      },
+    ]);
+  }
   return files;
 }
 
@@ -186,6 +211,7 @@ export function describeRoute(route: RouteDef): string {
 export function describeWorld(world: World): string[] {
   return [
     `gateways: gw${world.wildListener ? ' (+ listener wild on *.w.test)' : ''}${world.ownGateway ? `, own on ${OWN_ADDRESS}` : ''}`,
+    ...(world.ingress ? [`ingress ing: ${world.ingress.host || '(no host)'} / → ${world.ingress.service}`] : []),
     `services: ${[...world.services].map(([name, servers]) => `${name}→[${servers.map((s) => `srv${s}`).join(',')}]`).join(' ') || 'none'}`,
     ...[...world.routes.values()].map(describeRoute),
   ];
