@@ -77,7 +77,7 @@ export function initialWorld(rng: Rng): World {
 
 /** Changes a route in one way: a rule replaced, added or removed, a weight, its hostnames or its parent. */
 function modifyRoute(rng: Rng, route: RouteDef): string {
-  const choice = rng.weighted<string>([[4, 'rule'], [2, 'weight'], [2, 'hostnames'], [1, 'parent'], [1, 'add-rule'], [1, 'drop-rule'], [1, 'filter']]);
+  const choice = rng.weighted<string>([[4, 'rule'], [2, 'weight'], [2, 'hostnames'], [1, 'parent'], [1, 'add-rule'], [1, 'drop-rule'], [1, 'filter'], [1, 'filter-value']]);
   const index = rng.int(route.rules.length);
   const target = route.rules[index]!;
   if (choice === 'weight' && target.backends.length > 0) {
@@ -100,6 +100,15 @@ function modifyRoute(rng: Rng, route: RouteDef): string {
   if (choice === 'drop-rule' && route.rules.length > 1) {
     route.rules.splice(index, 1);
     return `rule ${index} removed`;
+  }
+  if (choice === 'filter-value' && target.filter) {
+    // The same filter with another value: a featured backend replaced by another of the same shape, whose section may be reused.
+    const filter = target.filter;
+    if (filter.type === 'header') filter.value = filter.value === 'red' ? 'blue' : 'red';
+    else if (filter.type === 'redirect') filter.hostname = filter.hostname === 'moved.test' ? 'other.test' : 'moved.test';
+    else if (filter.path.kind === 'full') filter.path.value = filter.path.value === '/full' ? '/v/w' : '/full';
+    else filter.path.value = filter.path.value === '/v' ? '/' : '/v';
+    return `rule ${index}'s filter changes its value`;
   }
   if (choice === 'filter') {
     // A filter appears on, or leaves, a rule that keeps its backends: a featured backend comes or goes.
