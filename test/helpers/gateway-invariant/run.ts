@@ -13,7 +13,9 @@
 //   3. HAProxy's live state equals the files of the loaded generation
 //      (compareLiveWithFiles), once portero_dataplane_files_synced says the
 //      files caught up; servers still draining are transient;
-//   4. reloads since the previous step have a reason that is documented for
+//   4. those files equal what the data plane renders for the fresh model
+//      (every map, candidates.map included, and the servers of haproxy.cfg);
+//   5. reloads since the previous step have a reason that is documented for
 //      a change (structural, spares-exhausted), never a runtime failure or a
 //      resync (which would mean the runtime path went wrong).
 // Any failure throws with the seed, the step, the history and the
@@ -32,7 +34,7 @@ import { request } from '../http.js';
 import { toYaml } from '../objects.js';
 import { startPortero, type Portero } from '../portero.js';
 import { decodeFiles } from '../invariant/expect.js';
-import type { LiveComparison } from '../invariant/live.js';
+import { compareFilesWithModel, type LiveComparison } from '../invariant/live.js';
 import { compareGatewayLive } from './live.js';
 import { MARKER_FILE, markerHost, markerObjects, type Phase } from '../invariant/marker.js';
 import { reloadsBetween, scrape, type Scrape } from '../invariant/metrics.js';
@@ -244,6 +246,8 @@ export async function runGatewaySequence(options: SequenceOptions): Promise<Sequ
       }
       const asked = Date.now();
       const live = await settle(running);
+      // The files the running Portero keeps against what the data plane renders for the fresh model (maps, candidates.map, servers).
+      const rendered = live.diffs.length === 0 ? await compareFilesWithModel(running.stateDir, model) : [];
       timings = { ask: asked - checkStarted, settle: Date.now() - asked };
       const after = await scrape(running.healthPort);
       const reloads = reloadsBetween(before, after);
@@ -257,10 +261,11 @@ export async function runGatewaySequence(options: SequenceOptions): Promise<Sequ
         }
         history[history.length - 1] += `  [reload: ${details.map((entry) => `${String(entry.reason)}: ${String(entry.detail)}`).join('; ') || reloads.join(',')}]`;
       }
-      if (wrong.length > 0 || live.diffs.length > 0 || unexpected.length > 0) {
+      if (wrong.length > 0 || live.diffs.length > 0 || rendered.length > 0 || unexpected.length > 0) {
         fail(step, [
           ['Requests whose answer differs from the reference for a fresh translation', wrong],
           ['HAProxy live state vs the files of the loaded generation', live.diffs],
+          ['Files of the loaded generation vs what the data plane renders for the fresh model', rendered],
           ['Reloads with a reason no change should have', unexpected],
         ]);
       }
