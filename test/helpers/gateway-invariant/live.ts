@@ -6,6 +6,14 @@
 // but not named by haproxy.cfg and never compares its entries. Here the maps
 // a generation's Lua file loads count as named, and their live entries are
 // compared with their files like the others.
+//
+// A removed server is drained, then put in maintenance and deleted once it
+// has no connection left (src/dataplane/haproxy/drain.ts); `del server`
+// fails while HAProxy still holds idle connections to it, and the reaper
+// tries again every 250 ms, one failing server per pass. A live server
+// missing from the files and in maintenance (admin=1) is such a server on its
+// way out: transient like a draining one, reported in `removing` so that the
+// caller waits for it (bounded) instead of failing on it.
 
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -26,11 +34,26 @@ async function luaMaps(stateDir: string): Promise<string[]> {
 
 const entries = (text: string) => text.split('\n').filter((line) => line.trim() !== '' && !line.startsWith('#'));
 
-export async function compareGatewayLive(stateDir: string): Promise<LiveComparison> {
+export interface GatewayLiveComparison extends LiveComparison {
+  /** Live servers not in the files, in maintenance: being deleted. */
+  removing: string[];
+}
+
+export async function compareGatewayLive(stateDir: string): Promise<GatewayLiveComparison> {
   const lua = await luaMaps(stateDir);
   const base = await compareLiveWithFiles(stateDir);
   const diffs: string[] = [];
+  const removing: string[] = [];
   for (const line of base.diffs) {
+    // "servers: only live (n): a | b" (not cut short with "… k more"): servers in maintenance are on their way out.
+    const onlyLive = /^servers: only live \(\d+\): (.*)$/.exec(line);
+    if (onlyLive && !onlyLive[1]!.includes(' | … ')) {
+      const entries = onlyLive[1]!.split(' | ');
+      removing.push(...entries.filter((entry) => entry.endsWith(' (admin=1 op=0)')));
+      const others = entries.filter((entry) => !entry.endsWith(' (admin=1 op=0)'));
+      if (others.length > 0) diffs.push(`servers: only live (${others.length}): ${others.join(' | ')}`);
+      continue;
+    }
     // "maps held: only in HAProxy (n): a | b": drop the maps a Lua file loads; keep any other.
     const held = /^maps held: only in HAProxy \(\d+\): (.*)$/.exec(line);
     if (!held) {
@@ -49,5 +72,5 @@ export async function compareGatewayLive(stateDir: string): Promise<LiveComparis
       diffs.push(`${join('…', path.split('/').slice(-1)[0]!)}: live ${live.length} entries, file ${file.length}; only live: ${onlyLive.slice(0, 5).join(' | ').slice(0, 600)}; only in the file: ${onlyFile.slice(0, 5).join(' | ').slice(0, 600)}`);
     }
   }
-  return { diffs, draining: base.draining };
+  return { diffs, draining: base.draining, removing };
 }

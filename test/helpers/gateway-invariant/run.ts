@@ -35,7 +35,7 @@ import { toYaml } from '../objects.js';
 import { startPortero, type Portero } from '../portero.js';
 import { decodeFiles } from '../invariant/expect.js';
 import { compareFilesWithModel, type LiveComparison } from '../invariant/live.js';
-import { compareGatewayLive } from './live.js';
+import { compareGatewayLive, type GatewayLiveComparison } from './live.js';
 import { MARKER_FILE, markerHost, markerObjects, type Phase } from '../invariant/marker.js';
 import { reloadsBetween, scrape, type Scrape } from '../invariant/metrics.js';
 import { Rng } from '../invariant/prng.js';
@@ -114,9 +114,14 @@ async function markerAnswers(portero: Portero, step: number, phase: Phase): Prom
   }, 60_000);
 }
 
-/** Waits for the file sync gauge, then for the live state to equal the files (draining servers are transient). */
+/**
+ * Waits for the file sync gauge, then for the live state to equal the files.
+ * Draining servers are transient (a drain may take up to a minute); servers
+ * being deleted (in maintenance, not in the files) must be gone within the
+ * bound: one that stays is a leak and reported as a difference.
+ */
 async function settle(portero: Portero): Promise<LiveComparison> {
-  let last: LiveComparison = { diffs: ['no comparison made'], draining: [] };
+  let last: GatewayLiveComparison = { diffs: ['no comparison made'], draining: [], removing: [] };
   let differingSince: number | undefined;
   await until(async () => {
     const metrics = await scrape(portero.healthPort);
@@ -125,12 +130,13 @@ async function settle(portero: Portero): Promise<LiveComparison> {
       return false;
     }
     last = await compareGatewayLive(portero.stateDir);
-    if (last.diffs.length === 0) return true;
+    if (last.diffs.length === 0) return last.removing.length === 0;
     // The files are said to be in sync: a difference that stays for a second while they are is final.
     differingSince ??= Date.now();
     return Date.now() - differingSince >= 1000;
   }, 15_000, 40);
-  return last;
+  const leaked = last.removing.map((entry) => `server in maintenance and not in the files for 15 s (never deleted): ${entry}`);
+  return { diffs: [...last.diffs, ...leaked], draining: last.draining };
 }
 
 function kindOf(outcome: Outcome | undefined): string {
