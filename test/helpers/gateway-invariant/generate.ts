@@ -4,7 +4,8 @@
 // fresh start: routes appearing, changing and vanishing on shared hosts and
 // paths, conditions and weights changing under a route, filters appearing
 // (a featured backend: structural), Services and endpoints coming and going,
-// a second listener and a Gateway with an address of its own (new scopes).
+// a second listener and a Gateway with an address of its own (new scopes),
+// an Ingress on a Gateway host, wildcard or no host (Ingress before Gateway).
 
 import type { Rng } from '../invariant/prng.js';
 import { cloneWorld, describeRoute, MISSING_SERVICE, PATHS, ROUTE_HOSTS, SERVICE_NAMES, type BackendRefDef, type FilterDef, type MatchDef, type RouteDef, type RuleDef, type World } from './world.js';
@@ -75,7 +76,7 @@ export function initialWorld(rng: Rng): World {
   return world;
 }
 
-/** Changes a route in one way: a rule replaced, added or removed, a weight, its hostnames or its parent. */
+/** Changes a route in one way: a rule replaced, added or removed, a weight, its hostnames, its parent, a filter added, removed or given another value. */
 function modifyRoute(rng: Rng, route: RouteDef): string {
   const choice = rng.weighted<string>([[4, 'rule'], [2, 'weight'], [2, 'hostnames'], [1, 'parent'], [1, 'add-rule'], [1, 'drop-rule'], [1, 'filter'], [1, 'filter-value']]);
   const index = rng.int(route.rules.length);
