@@ -94,8 +94,15 @@ export class Drainer {
           await runtime.run([
             ...(inUse > 0 ? [{ text: `shutdown sessions server ${target}`, expect: 'empty' as const }] : []),
             { text: `set server ${target} state maint`, expect: 'empty' },
-            { text: `del server ${target}`, expect: /^Server deleted\.$/ },
           ]);
+          try {
+            await runtime.run([{ text: `del server ${target}`, expect: /^Server deleted\.$/ }]);
+          } catch (error) {
+            // Idle connections HAProxy keeps to the server go shortly after it is in maintenance: try again on the next pass, and go on with the others.
+            if (!/still has connections attached/i.test((error as Error).message)) throw error;
+            this.log.debug({ server: `${backend}/${entry.change.server}` }, 'drained server still holds idle connections; deleting it on the next pass');
+            continue;
+          }
         }
         this.draining.delete(`${backend}/${entry.change.server}`);
       }
