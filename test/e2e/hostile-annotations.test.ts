@@ -30,6 +30,7 @@ import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { SUPPORT } from '../../src/translate/annotations/index.js';
+import { notImplemented } from '../../src/translate/annotations/not-implemented.js';
 import { generateSelfSigned } from '../../src/tls/default-certificate.js';
 import { startBackend, type Backend } from '../helpers/backends.js';
 import { filesUnder } from '../helpers/files.js';
@@ -88,7 +89,7 @@ const EXPECTED_SERVED = new Set([
   'configuration-snippet / hash',
   'server-snippet / hash',
   // Ignored and never read beyond their presence: nothing of them reaches HAProxy.
-  ...['auth-cache-key', 'auth-cache-duration'].flatMap((name) => Object.keys(HOSTILE_VALUES).filter((kind) => kind !== 'leading and trailing spaces').map((kind) => `${name} / ${kind}`)),
+  ...['auth-cache-key', 'auth-cache-duration', ...Object.keys(notImplemented.annotations)].flatMap((name) => Object.keys(HOSTILE_VALUES).filter((kind) => kind !== 'leading and trailing spaces').map((kind) => `${name} / ${kind}`)),
   'canary-by-header-value / sample expression',
   'canary-by-header-value / shell variable',
   'canary-by-header-value / hash',
