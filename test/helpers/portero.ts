@@ -18,6 +18,28 @@ export async function freePort(address = '127.0.0.1'): Promise<number> {
 }
 
 /**
+ * Ports tests hand to Portero, HAProxy and backends are drawn from below the
+ * kernel's ephemeral range (net.ipv4.ip_local_port_range, 32768-60999 by
+ * default): a port the kernel picks for `listen(0)` is one it may also pick
+ * as the local port of any outgoing connection (a client request, HAProxy
+ * connecting to a backend) before the test binds it, which made a bind
+ * fail now and then ("Address already in use") on a busy machine.
+ */
+const PORT_LOW = 20_000;
+const PORT_HIGH = 32_767;
+
+function listenOn(server: ReturnType<typeof createServer>, port: number, address: string): Promise<boolean> {
+  return new Promise((resolve, reject) => {
+    const failed = (error: NodeJS.ErrnoException) => (error.code === 'EADDRINUSE' || error.code === 'EACCES' ? resolve(false) : reject(error));
+    server.once('error', failed);
+    server.listen(port, address, () => {
+      server.off('error', failed);
+      resolve(true);
+    });
+  });
+}
+
+/**
  * `count` distinct free ports. All are held open until every one is known:
  * a port closed at once may be handed out again by the very next request
  * (this made two of Portero's ports equal, which it refuses, once in a while).
@@ -26,15 +48,15 @@ export async function freePorts(count: number, address = '127.0.0.1'): Promise<n
   const servers: ReturnType<typeof createServer>[] = [];
   try {
     const ports: number[] = [];
-    for (let i = 0; i < count; i += 1) {
+    for (let tries = 0; ports.length < count; tries += 1) {
+      if (tries > 1000) throw new Error(`no free port between ${PORT_LOW} and ${PORT_HIGH} on ${address}`);
+      const port = PORT_LOW + Math.floor(Math.random() * (PORT_HIGH - PORT_LOW + 1));
+      if (ports.includes(port)) continue;
       const server = createServer();
-      servers.push(server);
-      ports.push(
-        await new Promise<number>((resolve, reject) => {
-          server.once('error', reject);
-          server.listen(0, address, () => resolve((server.address() as { port: number }).port));
-        }),
-      );
+      if (await listenOn(server, port, address)) {
+        servers.push(server);
+        ports.push(port);
+      }
     }
     return ports;
   } finally {
