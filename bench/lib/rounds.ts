@@ -23,13 +23,13 @@ export interface RoundsSample {
   errors: number;
 }
 
-export async function measureRounds(targets: readonly RoundsTarget[], options: { rounds: number; seconds: number; path?: string }): Promise<Record<string, RoundsSample>> {
+export async function measureRounds(targets: readonly RoundsTarget[], options: { rounds: number; seconds: number; path?: string; headers?: readonly string[] }): Promise<Record<string, RoundsSample>> {
   const samples = new Map<string, RoundsSample[]>(targets.map((target) => [target.name, []]));
   for (let r = 0; r < options.rounds; r += 1) {
     for (const target of targets.map((_, i) => targets[(i + r) % targets.length]!)) {
       const pid = await target.pid();
       const before = treeCpuSeconds(pid);
-      const result = await runWrk({ url: `http://127.0.0.1:${target.port}${options.path ?? '/bench'}`, host: target.host, seconds: options.seconds });
+      const result = await runWrk({ url: `http://127.0.0.1:${target.port}${options.path ?? '/bench'}`, host: target.host, seconds: options.seconds, ...(options.headers ? { headers: [...options.headers] } : {}) });
       const cpu = treeCpuSeconds(pid) - before;
       samples.get(target.name)!.push({
         requestsPerSecond: result.requestsPerSecond,

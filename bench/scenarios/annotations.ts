@@ -14,6 +14,7 @@
 //     Ingresses without annotations cost what they cost before;
 //   - each feature host in (b) over the plain host in (b).
 
+import { measureRounds } from '../lib/rounds.js';
 import { execFileSync } from 'node:child_process';
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { request } from 'node:http';
@@ -21,8 +22,7 @@ import { join } from 'node:path';
 import { instructionsPerRequest, standaloneCopy } from '../lib/instructions.js';
 import { ingressObject, list, serviceObjects } from '../lib/fleet.js';
 import { haproxyMasterPid, startBenchPortero, type Portero } from '../lib/portero.js';
-import { median, round, treeCpuSeconds } from '../lib/system.js';
-import { runWrk } from '../lib/wrk.js';
+import { round } from '../lib/system.js';
 import { freePort } from '../../test/helpers/portero.js';
 
 const A = 'nginx.ingress.kubernetes.io';
@@ -221,29 +221,13 @@ export async function annotations(work: string, size: number, upstreamPort: numb
       statuses.set(target.name, status);
       if (status !== 200 && status !== 308) throw new Error(`${target.name} (${target.host}) answers ${status}`);
     }
-    const samples = new Map<string, Sample[]>(targets.map((target) => [target.name, []]));
-    for (let r = 0; r < rounds; r += 1) {
-      const order = targets.map((_, i) => targets[(i + r) % targets.length]!);
-      for (const target of order) {
-        const pid = await haproxyMasterPid(target.portero);
-        const before = treeCpuSeconds(pid);
-        const result = await runWrk({ url: `http://127.0.0.1:${target.portero.httpPort}${PATH}`, host: target.host, seconds, headers: EXTRA_HEADERS });
-        const cpu = treeCpuSeconds(pid) - before;
-        samples.get(target.name)!.push({
-          requestsPerSecond: result.requestsPerSecond,
-          cpuMicrosecondsPerRequest: result.requests > 0 ? (cpu * 1e6) / result.requests : Number.NaN,
-          errors: result.non2xx3xx + result.socketErrors,
-        });
-      }
-    }
+    const measured = await measureRounds(
+      targets.map((target) => ({ name: target.name, port: target.portero.httpPort, host: target.host, pid: () => haproxyMasterPid(target.portero) })),
+      { rounds, seconds, path: PATH, headers: EXTRA_HEADERS },
+    );
     const results: Record<string, Sample> = {};
-    for (const [name, list] of samples) {
-      results[name] = {
-        requestsPerSecond: round(median(list.map((s) => s.requestsPerSecond)), 0),
-        cpuMicrosecondsPerRequest: round(median(list.map((s) => s.cpuMicrosecondsPerRequest)), 2),
-        errors: list.reduce((sum, s) => sum + s.errors, 0),
-        status: statuses.get(name)!,
-      };
+    for (const [name, sample] of Object.entries(measured)) {
+      results[name] = { requestsPerSecond: sample.requestsPerSecond, cpuMicrosecondsPerRequest: sample.cpuMicrosecondsPerRequest, errors: sample.errors, status: statuses.get(name)! };
     }
     const cpu = (name: string) => results[name]!.cpuMicrosecondsPerRequest;
     const rps = (name: string) => results[name]!.requestsPerSecond;

@@ -16,12 +16,12 @@
 // rounds interleaved with their order rotated; medians reported, as ratios
 // over `off:plain` (the baseline).
 
+import { measureRounds } from '../lib/rounds.js';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Candidate, HostLevel, Model, Route } from '../../src/model/model.js';
 import { instructionsPerRequest, standaloneCopy } from '../lib/instructions.js';
-import { median, round, treeCpuSeconds } from '../lib/system.js';
-import { runWrk } from '../lib/wrk.js';
+import { round } from '../lib/system.js';
 import { modelOf, startDataplane, type RunningDataplane } from '../../test/helpers/dataplane.js';
 import { freePort } from '../../test/helpers/portero.js';
 
@@ -91,28 +91,10 @@ export async function candidates(work: string, upstreamPort: number, rounds: num
       { name: 'on:candidates', dp: b, host: HOSTS.candidates },
       { name: 'on:split', dp: b, host: HOSTS.split },
     ];
-    const samples = new Map<string, CandidatesSample[]>(targets.map((target) => [target.name, []]));
-    for (let r = 0; r < rounds; r += 1) {
-      for (const target of targets.map((_, i) => targets[(i + r) % targets.length]!)) {
-        const pid = await masterPid(target.dp);
-        const before = treeCpuSeconds(pid);
-        const result = await runWrk({ url: `http://127.0.0.1:${target.dp.httpPort}${PATH}`, host: target.host, seconds });
-        const cpu = treeCpuSeconds(pid) - before;
-        samples.get(target.name)!.push({
-          requestsPerSecond: result.requestsPerSecond,
-          cpuMicrosecondsPerRequest: result.requests > 0 ? (cpu * 1e6) / result.requests : Number.NaN,
-          errors: result.non2xx3xx + result.socketErrors,
-        });
-      }
-    }
-    const results: Record<string, CandidatesSample> = {};
-    for (const [name, list] of samples) {
-      results[name] = {
-        requestsPerSecond: round(median(list.map((s) => s.requestsPerSecond)), 0),
-        cpuMicrosecondsPerRequest: round(median(list.map((s) => s.cpuMicrosecondsPerRequest)), 2),
-        errors: list.reduce((sum, s) => sum + s.errors, 0),
-      };
-    }
+    const results: Record<string, CandidatesSample> = await measureRounds(
+      targets.map((target) => ({ name: target.name, port: target.dp.httpPort, host: target.host, pid: () => masterPid(target.dp) })),
+      { rounds, seconds, path: PATH },
+    );
     const cpu = (name: string) => results[name]!.cpuMicrosecondsPerRequest;
     const rps = (name: string) => results[name]!.requestsPerSecond;
     let instructions: CandidatesResult['instructions'];

@@ -4,14 +4,14 @@
 // same upstream, in interleaved rounds. CPU time per request is the robust
 // figure on a shared machine; req/s moves with whatever else runs.
 
+import { measureRounds } from '../lib/rounds.js';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { instructionsPerRequest, standaloneCopy } from '../lib/instructions.js';
 import { writeFleet } from '../lib/fleet.js';
 import { haproxyMasterPid, startBenchPortero, type Portero } from '../lib/portero.js';
 import { handWrittenConfig, startHaproxy, startNginxProxy, type Running } from '../lib/servers.js';
-import { median, round, treeCpuSeconds } from '../lib/system.js';
-import { runWrk } from '../lib/wrk.js';
+import { round } from '../lib/system.js';
 import { freePort } from '../../test/helpers/portero.js';
 
 export interface TargetResult {
@@ -60,34 +60,7 @@ export async function throughput(work: string, size: number, upstreamPort: numbe
       { name: 'haproxy-bare', port: barePort, pid: async () => bare.pid },
       { name: 'nginx', port: nginxPort, pid: async () => nginx.pid },
     ];
-    const samples = new Map<string, TargetResult[]>(targets.map((target) => [target.name, []]));
-    for (let r = 0; r < rounds; r += 1) {
-      // Rotate the order so no target always runs first or last.
-      const order = targets.map((_, i) => targets[(i + r) % targets.length]!);
-      for (const target of order) {
-        const pid = await target.pid();
-        const cpuBefore = treeCpuSeconds(pid);
-        const result = await runWrk({ url: `http://127.0.0.1:${target.port}/bench`, host: 'example.com', seconds });
-        const cpu = treeCpuSeconds(pid) - cpuBefore;
-        samples.get(target.name)!.push({
-          requestsPerSecond: result.requestsPerSecond,
-          latencyP50Ms: result.latencyP50Ms,
-          latencyP99Ms: result.latencyP99Ms,
-          cpuMicrosecondsPerRequest: result.requests > 0 ? (cpu * 1e6) / result.requests : Number.NaN,
-          errors: result.non2xx3xx + result.socketErrors,
-        });
-      }
-    }
-    const targetResults: Record<string, TargetResult> = {};
-    for (const [name, list] of samples) {
-      targetResults[name] = {
-        requestsPerSecond: round(median(list.map((s) => s.requestsPerSecond)), 0),
-        latencyP50Ms: round(median(list.map((s) => s.latencyP50Ms)), 3),
-        latencyP99Ms: round(median(list.map((s) => s.latencyP99Ms)), 3),
-        cpuMicrosecondsPerRequest: round(median(list.map((s) => s.cpuMicrosecondsPerRequest)), 2),
-        errors: list.reduce((sum, s) => sum + s.errors, 0),
-      };
-    }
+    const targetResults: Record<string, TargetResult> = await measureRounds(targets.map((target) => ({ ...target, host: 'example.com' })), { rounds, seconds });
     const cpu = (name: string) => targetResults[name]!.cpuMicrosecondsPerRequest;
     let instructions: ThroughputResult['instructions'];
     if (countInstructions) {

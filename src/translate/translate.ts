@@ -303,8 +303,9 @@ function annotationDiagnostics(ingress: Ingress, settings: AnnotationSettings): 
   // Known annotations whose effect is missing (annotations/not-implemented.ts): ignored, with the reason.
   const start = `${settings.prefix}/`;
   for (const key of Object.keys(ingress.metadata.annotations)) {
-    const support = key.startsWith(start) ? SUPPORT[key.slice(start.length)] : undefined;
-    if (support?.warn && Object.hasOwn(SUPPORT, key.slice(start.length))) out.push({ severity: 'warning', object, field: annotationField(settings, key.slice(start.length)), message: `this annotation is ignored: ${support.note ?? 'not supported'}` });
+    const name = key.slice(start.length);
+    const support = key.startsWith(start) && Object.hasOwn(SUPPORT, name) ? SUPPORT[name] : undefined;
+    if (support?.warn) out.push({ severity: 'warning', object, field: annotationField(settings, name), message: `this annotation is ignored: ${support.note ?? 'not supported'}` });
   }
   return out;
 }
