@@ -39,8 +39,13 @@ export function list(items: readonly Json[]): string {
   return JSON.stringify({ apiVersion: 'v1', kind: 'List', items });
 }
 
+/** An application's route object (an Ingress by default; an HTTPRoute for gateway-fleet.ts), sending every path of `host` to the Service `name`. */
+export type RouteOf = (name: string, host: string) => Json;
+
+const ingressRoute: RouteOf = (name, host) => ingressObject(name, host, [{ path: '/', service: name }]);
+
 /** Writes the fleet into `directory`; returns the host names. */
-export async function writeFleet(directory: string, count: number, upstreamPort: number): Promise<string[]> {
+export async function writeFleet(directory: string, count: number, upstreamPort: number, routeOf: RouteOf = ingressRoute): Promise<string[]> {
   await mkdir(directory, { recursive: true });
   const hosts: string[] = [];
   const chunk = 500;
@@ -49,10 +54,10 @@ export async function writeFleet(directory: string, count: number, upstreamPort:
     for (let i = start; i < Math.min(count, start + chunk); i += 1) {
       const host = `app-${i}.fleet.test`;
       hosts.push(host);
-      items.push(ingressObject(`app-${i}`, host, [{ path: '/', service: `app-${i}` }]), ...serviceObjects(`app-${i}`, [{ address: '127.0.0.1', port: upstreamPort }]));
+      items.push(routeOf(`app-${i}`, host), ...serviceObjects(`app-${i}`, [{ address: '127.0.0.1', port: upstreamPort }]));
     }
     await writeFile(join(directory, `fleet-${String(start / chunk).padStart(3, '0')}.json`), list(items));
   }
-  await writeFile(join(directory, 'example.json'), list([ingressObject('example', 'example.com', [{ path: '/', service: 'example' }]), ...serviceObjects('example', [{ address: '127.0.0.1', port: upstreamPort }])]));
+  await writeFile(join(directory, 'example.json'), list([routeOf('example', 'example.com'), ...serviceObjects('example', [{ address: '127.0.0.1', port: upstreamPort }])]));
   return hosts;
 }

@@ -6,10 +6,10 @@
 // (app-N.fleet.test and the measured example.com), same files of 500, so
 // that the two fleets compare like with like.
 
-import { mkdir, writeFile } from 'node:fs/promises';
+import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { gateway, gatewayClass, httpRoute } from '../../test/helpers/gateway-api-manifests.js';
-import { list, serviceObjects } from './fleet.js';
+import { list, writeFleet } from './fleet.js';
 
 type Json = Record<string, unknown>;
 
@@ -26,21 +26,9 @@ export function gatewayObjects(): Json[] {
   return [gatewayClass('portero'), gateway(GATEWAY_NAME, { namespace: 'default', className: 'portero' })];
 }
 
-/** Writes the fleet into `directory`; returns the host names (example.com not included). */
+/** Writes the fleet into `directory` (the same as fleet.ts's, as HTTPRoutes, plus the Gateway); returns the host names. */
 export async function writeGatewayFleet(directory: string, count: number, upstreamPort: number): Promise<string[]> {
-  await mkdir(directory, { recursive: true });
-  const hosts: string[] = [];
-  const chunk = 500;
-  for (let start = 0; start < count; start += chunk) {
-    const items: Json[] = [];
-    for (let i = start; i < Math.min(count, start + chunk); i += 1) {
-      const host = `app-${i}.fleet.test`;
-      hosts.push(host);
-      items.push(fleetRoute(`app-${i}`, host), ...serviceObjects(`app-${i}`, [{ address: '127.0.0.1', port: upstreamPort }]));
-    }
-    await writeFile(join(directory, `fleet-${String(start / chunk).padStart(3, '0')}.json`), list(items));
-  }
+  const hosts = await writeFleet(directory, count, upstreamPort, fleetRoute);
   await writeFile(join(directory, 'gateway.json'), list(gatewayObjects()));
-  await writeFile(join(directory, 'example.json'), list([fleetRoute('example', 'example.com'), ...serviceObjects('example', [{ address: '127.0.0.1', port: upstreamPort }])]));
   return hosts;
 }
