@@ -91,6 +91,11 @@ describe('runtime settings: values and shapes', () => {
       ['sec|server-timeout 7200000', 'sec|tunnel-timeout 7200000', 'sec|max-body 1024', 'sec|location https://x.test/a?b=%2F'],
     );
     assert.deepEqual(settingEntries('sec', { timeouts: { serverSeconds: 60 } }).map((entry) => entry.key), ['sec|server-timeout'], 'the tunnel timeout stays the default under an hour');
+    assert.deepEqual(
+      settingEntries('sec', { limits: { zone: 'default/web', connections: 3, rpm: 100, rps: 7, burstMultiplier: 5 } }).map((entry) => `${entry.key} ${entry.value.text}`),
+      ['sec|limit-conn 3', 'sec|limit-rpm 500', 'sec|limit-rps 35'],
+      'rates are the counts admitted within the window',
+    );
     assert.deepEqual(settingEntries('sec', { cors: { methods: [], headers: [], exposeHeaders: [], credentials: false, maxAgeSeconds: 1 } }), []);
   });
 
@@ -103,6 +108,11 @@ describe('runtime settings: values and shapes', () => {
     assert.notEqual(shape({ timeouts: { serverSeconds: 60 } }), shape({ timeouts: { serverSeconds: 7200 } }));
     assert.notEqual(shape({ timeouts: { connectSeconds: 1, serverSeconds: 60 } }), shape({ timeouts: { connectSeconds: 2, serverSeconds: 60 } }));
     assert.notEqual(shape({ maxBodyBytes: 1 }), shape({ maxBodyBytes: 1, timeouts: { serverSeconds: 60 } }));
+    const limits = { zone: 'default/web', burstMultiplier: 5 };
+    assert.equal(shape({ limits: { ...limits, rps: 1, connections: 2 } }), shape({ limits: { ...limits, rps: 10, connections: 20 } }));
+    assert.notEqual(shape({ limits: { ...limits, rps: 1 } }), shape({ limits: { ...limits, rps: 1, burstMultiplier: 2 } }), 'the multiplier is the table window');
+    assert.notEqual(shape({ limits: { ...limits, rps: 1 } }), shape({ limits: { ...limits, rpm: 1 } }));
+    assert.notEqual(shape({ limits: { ...limits, rps: 1 } }), shape({ limits: { ...limits, rps: 1, zone: 'default/other' } }));
   });
 
   test('a value that slipped past the annotation grammars is never rendered', () => {
@@ -172,6 +182,9 @@ describe('runtime settings: changes without a reload', () => {
       ['both lists changed, and the body size', { web: values('4m', '9000', { [`${A}/enable-cors`]: 'true' }), api: allow('10.0.0.0/8, 2001:db8::/32', '10.1.2.4, 10.1.2.5') }, 'runtime'],
       ['the Ingress leaves: its section\'s lists are emptied', { web: values('4m', '9000', { [`${A}/enable-cors`]: 'true' }) }, 'runtime'],
       ['another takes the section, from nothing', { web: values('4m', '9000', { [`${A}/enable-cors`]: 'true' }), api: allow('127.0.0.1', '127.0.0.2') }, 'runtime'],
+      ['limits are new rules', { web: values('4m', '9000', { [`${A}/enable-cors`]: 'true' }), api: { [`${A}/limit-rps`]: '5', [`${A}/limit-connections`]: '2' } }, 'reload'],
+      ['new limit counts are values', { web: values('4m', '9000', { [`${A}/enable-cors`]: 'true' }), api: { [`${A}/limit-rps`]: '50', [`${A}/limit-connections`]: '20' } }, 'runtime'],
+      ['a new burst multiplier is a new table window', { web: values('4m', '9000', { [`${A}/enable-cors`]: 'true' }), api: { [`${A}/limit-rps`]: '50', [`${A}/limit-connections`]: '20', [`${A}/limit-burst-multiplier`]: '2' } }, 'reload'],
     ];
     for (const [step, ingresses, kind] of steps) {
       const result = await running.apply(modelOf(ingresses));

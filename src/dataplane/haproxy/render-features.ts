@@ -69,7 +69,7 @@ export function featureLines(features: Features | undefined, context: FeatureCon
   if (features.httpsRedirect) lines.push(httpsRedirect(context, features.httpsRedirectCode));
   lines.push(...snippetRequestLines(features.snippet));
   // nginx's preaccess phase (limits) comes after the redirects and before the access lists.
-  if (features.limits) lines.push(...limitLines(features.limits));
+  if (features.limits) lines.push(...limitLines(features.limits, setting));
   // Pattern files of the section, changed at runtime (features/source-lists.ts).
   lines.push(...sourceListLines(section, features, context.genDir ?? '/nonexistent'));
   // nginx's access phase checks the access lists, then the credentials.

@@ -9,6 +9,9 @@
 //   tunnel-timeout  the same above an hour (WebSockets)         set-timeout tunnel
 //   max-body        proxy-body-size                             413 above it
 //   location        permanent-redirect / temporal-redirect      redirect location
+//   limit-conn      limit-connections                           503 above it
+//   limit-rpm       limit-rpm × limit-burst-multiplier          503 at it
+//   limit-rps       limit-rps × limit-burst-multiplier          503 at it
 //
 // and the access lists by source address are pattern files of the section
 // (source-lists.ts), changed with `add acl` / `del acl`.
@@ -22,7 +25,7 @@
 import { featuresKey, type Features } from '../../../model/features.js';
 import * as c from '../config-lines.js';
 
-export type SettingName = 'server-timeout' | 'tunnel-timeout' | 'max-body' | 'location';
+export type SettingName = 'server-timeout' | 'tunnel-timeout' | 'max-body' | 'location' | 'limit-conn' | 'limit-rpm' | 'limit-rps';
 
 /** The defaults section's tunnel timeout: a read timeout above it raises the tunnel timeout too (render-features.ts did so before). */
 const TUNNEL_SECONDS = 3600;
@@ -43,6 +46,11 @@ export function settingValues(features: Features | undefined): { name: SettingNa
   }
   if (features.maxBodyBytes !== undefined) values.push({ name: 'max-body', value: c.int(features.maxBodyBytes) });
   if (features.redirect) values.push({ name: 'location', value: c.urlValue(features.redirect.location) });
+  // The window (the multiplier) is the stick table's, fixed in the configuration; the counts within it are values.
+  const limits = features.limits;
+  if (limits?.connections !== undefined) values.push({ name: 'limit-conn', value: c.int(limits.connections) });
+  if (limits?.rpm !== undefined) values.push({ name: 'limit-rpm', value: c.int(limits.rpm * limits.burstMultiplier) });
+  if (limits?.rps !== undefined) values.push({ name: 'limit-rps', value: c.int(limits.rps * limits.burstMultiplier) });
   return values;
 }
 
@@ -59,6 +67,10 @@ export function shapeKey(features: Features): string {
   // The lists are pattern files of the section (source-lists.ts).
   if (features.allowSources) shape.allowSources = 'set';
   if (features.denySources) shape.denySources = 'set';
+  if (features.limits) {
+    const { connections, rpm, rps } = features.limits;
+    shape.limits = { ...features.limits, ...(connections !== undefined ? { connections: 'set' } : {}), ...(rpm !== undefined ? { rpm: 'set' } : {}), ...(rps !== undefined ? { rps: 'set' } : {}) };
+  }
   return featuresKey(shape as Features);
 }
 
