@@ -48,7 +48,7 @@ import { basicAuthFiles } from './features/basic-auth.js';
 import { clientAuthFiles, clientAuthRules, type ClientAuthRule } from './features/client-auth.js';
 import { CUSTOM_ERRORS_LUA, CUSTOM_ERRORS_LUA_FILE } from './features/custom-errors.js';
 import { settingEntries } from './features/settings.js';
-import { sourceListFile, sourceLists } from './features/source-lists.js';
+import { patternListFile, patternLists } from './features/source-lists.js';
 import { SPARE_PREFIX, type BackendNames } from './structure.js';
 
 export const HOSTLESS_LEVEL = '_';
@@ -299,15 +299,16 @@ export function settingsEntries(model: Model, names?: BackendNames): MapEntry[] 
 }
 
 /**
- * The source lists of the sections (features/source-lists.ts), by pattern
- * file: each backend's lists under the name of the section serving it.
+ * The pattern lists of the sections (features/source-lists.ts: source
+ * addresses, CORS origins), by pattern file: each backend's lists under the
+ * name of the section serving it.
  */
 export function sourceListContents(model: Model, names?: BackendNames): Map<string, readonly string[]> {
   const lists = new Map<string, readonly string[]>();
   for (const backend of model.backends) {
-    if (!backend.features?.allowSources && !backend.features?.denySources) continue;
+    if (!backend.features?.allowSources && !backend.features?.denySources && !backend.features?.cors?.origins) continue;
     const section = names ? names.nameOf(backend.id) : backend.id;
-    if (section !== undefined) for (const list of sourceLists(section, backend.features)) lists.set(list.path, list.sources);
+    if (section !== undefined) for (const list of patternLists(section, backend.features)) lists.set(list.path, list.patterns);
   }
   return lists;
 }
@@ -388,6 +389,6 @@ export function renderFiles(model: Model, genDir: string, names?: BackendNames):
   // Basic auth of the backends served by a section (their own, or one they were given since: spares never have features).
   const featured = (names ? model.backends.filter((backend) => names.nameOf(backend.id) !== undefined) : model.backends).map((backend) => backend.features);
   files.push(...basicAuthFiles(featured));
-  for (const [path, sources] of sourceListContents(model, names)) files.push({ path, content: sourceListFile(sources), mode: 0o644 });
+  for (const [path, patterns] of sourceListContents(model, names)) files.push({ path, content: patternListFile(path, patterns), mode: 0o644 });
   return files;
 }

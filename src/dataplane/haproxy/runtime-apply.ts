@@ -8,7 +8,8 @@
 // limit.
 
 import type { Certificate } from '../../model/model.js';
-import { address, crtListLine, filePath, ident, mapKey, mapLine, source as sourcePattern, type MapEntry, type Safe } from './config-lines.js';
+import { address, crtListLine, filePath, ident, mapKey, mapLine, type MapEntry, type Safe } from './config-lines.js';
+import { patternOf } from './features/source-lists.js';
 import { GENERATION_FILES } from './layout.js';
 import { changeCounts, diffSize, type CertificateChanges, type MapDiff, type RuntimeCounts, type RuntimePlan, type ServerChange } from './plan.js';
 import { MAP_FILES, certificateFile, type MapName } from './render-files.js';
@@ -150,7 +151,7 @@ function planSteps(plan: RuntimePlan, options: ExecuteOptions): (RuntimeCommand[
   const loaded = (name: MapName) => diffSize(plan.maps[name]) > 0 && !options.unloaded?.has(name);
   // Source lists: a section's new addresses first, its old ones last (features/source-lists.ts).
   const sourceFile = (path: string) => cliArg(filePath(`${genDir}/${path}`));
-  steps.push(plan.sourceLists.flatMap(({ path, add }) => add.map((source) => ({ text: `add acl ${sourceFile(path)} ${cliArg(sourcePattern(source))}`, expect: 'empty' as const }))));
+  steps.push(plan.sourceLists.flatMap(({ path, add }) => add.map((pattern) => ({ text: `add acl ${sourceFile(path)} ${cliArg(patternOf(path, pattern))}`, expect: 'empty' as const }))));
   // Additions: a section's values first, a route's candidate list (and a new
   // list's parts, before its first entry names them) before the route, a new
   // host's routes before the host itself. Large changes replace the whole map.
@@ -166,7 +167,7 @@ function planSteps(plan: RuntimePlan, options: ExecuteOptions): (RuntimeCommand[
     if (!isLarge(diff)) steps.push(incrementalRemoves(diff, mapPath(genDir, name)));
     else if (name === 'candidates' && diff.remove.length > 0) steps.push({ file: mapPath(genDir, name), payloads: chunks(diff.next()) });
   }
-  steps.push(plan.sourceLists.flatMap(({ path, remove }) => remove.map((source) => ({ text: `del acl ${sourceFile(path)} ${cliArg(sourcePattern(source))}`, expect: 'empty' as const }))));
+  steps.push(plan.sourceLists.flatMap(({ path, remove }) => remove.map((pattern) => ({ text: `del acl ${sourceFile(path)} ${cliArg(patternOf(path, pattern))}`, expect: 'empty' as const }))));
   steps.push(certificates.after);
   return steps;
 }
