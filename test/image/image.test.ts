@@ -151,6 +151,8 @@ describe(`the image ${IMAGE}`, () => {
   ];
 
   before(async () => {
+    // buildah builds and runs containers as root here (chroot isolation, vfs storage).
+    if (process.getuid?.() !== 0) throw new Error('the image test runs buildah as root: run  sudo env "PATH=$PATH" npm run test:image');
     // Builds the image, or reuses it when the files the Dockerfile copies are unchanged.
     const build = spawnSync(process.execPath, [join(ROOT, 'scripts', 'image.mjs')], { cwd: ROOT, stdio: ['ignore', 'inherit', 'inherit'] });
     assert.equal(build.status, 0, 'scripts/image.mjs failed to build the image (its output is above)');
