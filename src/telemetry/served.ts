@@ -20,7 +20,7 @@
 
 import { X509Certificate } from 'node:crypto';
 import { Gauge, type Registry } from 'prom-client';
-import { backendsById, splitLevelHost, type Model, type Target } from '../model/model.js';
+import { parseBackendId, splitLevelHost, type Model, type Target } from '../model/model.js';
 
 /** The HAProxy section serving a backend id (dataplane BackendNames), undefined when none does. */
 export interface SectionNames {
@@ -41,17 +41,18 @@ type Labels<L extends string> = Record<L, string>;
  * a half-replaced set.
  */
 class SeriesSet<L extends string> {
-  private current = new Map<string, Labels<L>>();
+  private current: ReadonlyMap<string, { labels: Labels<L>; value: number }> = new Map();
 
   constructor(
     private readonly gauge: Gauge<L>,
     private readonly labelNames: readonly L[],
   ) {}
 
+  /** Only series that are new, changed or gone touch the gauge: most applies change a few of thousands. */
   replace(next: ReadonlyMap<string, { labels: Labels<L>; value: number }>): void {
-    for (const { labels, value } of next.values()) this.gauge.set(labels, value);
-    for (const [key, labels] of this.current) if (!next.has(key)) this.gauge.remove(labels);
-    this.current = new Map([...next].map(([key, entry]) => [key, entry.labels]));
+    for (const [key, { labels, value }] of next) if (this.current.get(key)?.value !== value) this.gauge.set(labels, value);
+    for (const [key, { labels }] of this.current) if (!next.has(key)) this.gauge.remove(labels);
+    this.current = next;
   }
 
   /** A key for a label set (label values never contain NUL). */
@@ -75,6 +76,8 @@ export class ServedMetrics {
   private readonly certificateExpiry: SeriesSet<(typeof CERTIFICATE_LABELS)[number]>;
   /** notAfter (Unix seconds) by certificate id, kept while its PEM is the same: parsed once per certificate. */
   private expiryCache = new Map<string, { pem: string; seconds: number | undefined }>();
+  /** What the last update described, by identity. */
+  private last: (Pick<Model, 'backends' | 'levels' | 'catchAll' | 'passthrough' | 'certificates' | 'defaultCertificate'> & { names: SectionNames | undefined; defaultSecret: DefaultSecret | undefined }) | undefined;
 
   constructor(registry: Registry) {
     const gauge = <L extends string>(name: string, help: string, labelNames: readonly L[]) =>
@@ -85,11 +88,21 @@ export class ServedMetrics {
     this.certificateExpiry = gauge('portero_certificate_expiry_timestamp_seconds', 'Unix time at which each served certificate expires (notAfter of its leaf).', CERTIFICATE_LABELS);
   }
 
-  /** Describes `model`, which HAProxy now serves under `names` (absent: each backend under its own id). */
+  /**
+   * Describes `model`, which HAProxy now serves under `names` (absent: each
+   * backend under its own id). Runs after every apply, so the parts of the
+   * model that are the very objects of the last call are skipped (translate
+   * keeps unchanged parts, and BackendNames is the same table while no
+   * backend changes section): an endpoint change recomputes the backends
+   * only.
+   */
   update(model: Model, names: SectionNames | undefined, defaultSecret?: DefaultSecret): void {
-    this.updateBackends(model, names);
-    this.updateHosts(model);
-    this.updateCertificates(model, defaultSecret);
+    const last = this.last;
+    if (model.backends !== last?.backends || names !== last.names) this.updateBackends(model, names);
+    if (model.levels !== last?.levels || model.catchAll !== last.catchAll || model.passthrough !== last.passthrough) this.updateHosts(model);
+    const sameDefault = defaultSecret?.namespace === last?.defaultSecret?.namespace && defaultSecret?.name === last?.defaultSecret?.name;
+    if (model.certificates !== last?.certificates || model.defaultCertificate !== last.defaultCertificate || !sameDefault) this.updateCertificates(model, defaultSecret);
+    this.last = { backends: model.backends, names, levels: model.levels, catchAll: model.catchAll, passthrough: model.passthrough, certificates: model.certificates, defaultCertificate: model.defaultCertificate, defaultSecret };
   }
 
   private updateBackends(model: Model, names: SectionNames | undefined): void {
@@ -109,13 +122,12 @@ export class ServedMetrics {
   }
 
   private updateHosts(model: Model): void {
-    const byId = backendsById(model);
     const pairs = new Map<string, { labels: Labels<(typeof HOST_LABELS)[number]>; value: number }>();
     const add = (host: string, target: Target) => {
-      if (target.kind !== 'backend') return;
-      const backend = byId.get(target.id);
-      if (!backend) return;
-      const labels = { host: host === '' ? HOSTLESS : host, namespace: backend.namespace, service: backend.service, port: String(backend.port) };
+      // The id says which Service port (model.ts): the levels alone decide these series.
+      const service = target.kind === 'backend' ? parseBackendId(target.id) : undefined;
+      if (!service) return;
+      const labels = { host: host === '' ? HOSTLESS : host, namespace: service.namespace, service: service.service, port: String(service.port) };
       pairs.set(this.hostServices.key(labels), { labels, value: 1 });
     };
     for (const level of model.levels) {
