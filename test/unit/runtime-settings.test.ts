@@ -68,7 +68,7 @@ class Running {
       this.state = { ...this.state, model: next };
       return { kind: 'unchanged' };
     }
-    await executePlan(plan, { runtime: this.haproxy.api, genDir: GEN, defaultCertificateId: 'default', draining: new Set(), unloaded: new Set(['backends', 'redirect', 'canary', 'candidates', 'passthrough']) });
+    await executePlan(plan, { runtime: this.haproxy.api, genDir: GEN, defaultCertificateId: 'default', draining: new Set(), unloaded: new Set(['backends', 'redirect', 'canary', 'candidates', 'regex', 'passthrough']) });
     this.state = { model: next, names: plan.names, sparesUsed: plan.sparesUsed };
     return { kind: 'runtime', plan };
   }

@@ -448,13 +448,11 @@ export function basicChallenge(realm: string): Safe {
 //
 //   list      := candidate* fallback
 //   candidate := [cond ("&" cond)*] ">" share ("," share)* "|"
-//   cond      := "m" METHOD | "p" pkind "=" value | "h" kind name "=" value | "q" kind name "=" value
+//   cond      := "m" METHOD | "p" kind "=" value | "h" kind name "=" value | "q" kind name "=" value
 //   kind      := "e" (the whole value) | "r" (a regular expression, unanchored)
-//   pkind     := kind | "i" (a regular expression, unanchored, any case)
 //
 // `p` compares the request's path without its query (Gateway API
-// RegularExpression paths come as a pattern anchored at both ends, the
-// patterns of a regex level (use-regex) anchored at the start, with `i`).
+// RegularExpression paths come as a pattern anchored at both ends).
 //   share     := weight "*" backend
 //   fallback  := backend
 //
@@ -513,8 +511,6 @@ export interface CandidateValueMatch {
 
 /** One candidate, its targets already HAProxy backend names. */
 export interface CandidateText {
-  /** On a regex level (use-regex): the route's pattern, which the path must match first. */
-  levelPattern?: { caseless: true; value: string };
   method?: string;
   /** The path without its query (RequestCondition.path). */
   path?: CandidateValueMatch['match'];
@@ -540,7 +536,6 @@ export function candidateList(candidates: readonly CandidateText[], fallback: Sa
   let out = '';
   for (const candidate of candidates) {
     const conditions: string[] = [];
-    if (candidate.levelPattern !== undefined) conditions.push(`pi=${percentEncode(conditionPattern(candidate.levelPattern.value))}`);
     if (candidate.method !== undefined) {
       check(/^[A-Z]{1,32}$/.test(candidate.method), 'method', candidate.method);
       conditions.push(`m${candidate.method}`);
