@@ -102,7 +102,7 @@ export function describeFeatures(features: Features | undefined, request: Reques
     answers(503);
   }
   if (features.cors) notes.push({ name: 'cors', detail: `enable-cors: ${features.cors.origins ? `origins ${list(features.cors.origins)}` : 'any origin'}; methods ${list(features.cors.methods)}; preflights (OPTIONS) answered 204 by Portero` });
-  if (features.cors && !features.denied && request.method === 'OPTIONS') answers(204);
+  if (features.cors && !features.denied && request.method === 'OPTIONS' && corsAllows(features.cors.origins, request.headers)) answers(204);
   if (features.redirect) {
     notes.push({ name: 'redirect', detail: `permanent-redirect/temporal-redirect: ${features.redirect.code} to ${features.redirect.location}`, answers: true });
     answers(features.redirect.code, features.redirect.location);
@@ -165,6 +165,23 @@ export function describeFeatures(features: Features | undefined, request: Reques
   if (features.responseHeaders) notes.push({ name: 'custom-headers', detail: `response headers: ${features.responseHeaders.map((header) => (header.value === undefined ? `removes ${header.name}` : `${header.name}: ${header.value}`)).join('; ')}` });
   if (features.accessLogOff) notes.push({ name: 'enable-access-log', detail: 'not access-logged' });
   return { notes, ...(answer ? { answer } : {}), depends };
+}
+
+/**
+ * Whether enable-cors lets the request's Origin in (features/cors.ts):
+ * any, or exactly one Origin header matching an origin, case-insensitively,
+ * a `*.` standing for one label.
+ */
+function corsAllows(origins: readonly string[] | undefined, headers: RequestFacts['headers']): boolean {
+  if (!origins) return true;
+  const sent = headers.filter(([name]) => name.toLowerCase() === 'origin');
+  if (sent.length !== 1) return false;
+  return origins.some((origin) => {
+    const [, scheme = '', rest = ''] = /^([a-z]+):\/\/(.*)$/.exec(origin) ?? [];
+    const wildcard = rest.startsWith('*.');
+    const host = (wildcard ? rest.slice(2) : rest).replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+    return new RegExp(`^${scheme}://${wildcard ? '[a-z0-9-]+\\.' : ''}${host}$`, 'i').test(sent[0]![1]);
+  });
 }
 
 /** nginx's `rewrite (?i)<pattern> <target> break` on the path (the query kept); undefined when the pattern does not match. */

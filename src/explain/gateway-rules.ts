@@ -12,6 +12,7 @@ import { hostnameMatches } from '../translate/gateway/hostnames.js';
 import { listenerKey, routeEntries, type Entry } from '../translate/gateway/route-entries.js';
 import type { ServedListener } from '../translate/gateway/types.js';
 import type { Translation } from '../translate/translate.js';
+import { describeCondition } from './render-text.js';
 import type { ConsideredRule, RuleResult, SourceRef } from './types.js';
 
 function inScope(listener: ServedListener, scope: Scope): boolean {
@@ -80,7 +81,7 @@ export function gatewayRules(translation: Translation, scope: Scope | undefined,
           source ??= ref;
           add('matched', `its path and conditions hold, and it comes first in the spec's precedence (${listenerName})`);
         } else if (!pathMatches(entry, path)) add('no-match', `${written.type} ${JSON.stringify(written.path)} does not match ${JSON.stringify(path)}`);
-        else if (!conditionHolds(entry.candidate.when, pathWithQuery, parts)) add('no-match', `its conditions do not hold: ${JSON.stringify(entry.candidate.when)}`);
+        else if (!conditionHolds(entry.candidate.when, pathWithQuery, parts)) add('no-match', `its conditions do not hold (${describeCondition(entry.candidate.when)})`);
         else add('less-specific', 'it matches, but another match comes first in the spec\'s precedence (longest path, method, most headers, most query parameters, oldest route, rule order)');
       }
     }

@@ -3,7 +3,24 @@
 
 import { formatDiagnostic } from '../translate/diagnostics.js';
 import { keyOf } from '../objects/types.js';
+import type { RequestCondition, ValueMatch } from '../model/model.js';
 import type { ConsideredRule, Explanation, SourceRef, TargetExplanation } from './types.js';
+
+function value(match: ValueMatch): string {
+  return match.kind === 'exact' ? `= ${JSON.stringify(match.value)}` : `~ ${match.value}`;
+}
+
+/** `method POST, header version = "v2", query page ~ ^[0-9]+$`. */
+export function describeCondition(when: RequestCondition | undefined): string {
+  if (!when) return 'always';
+  const parts = [
+    ...(when.method !== undefined ? [`method ${when.method}`] : []),
+    ...(when.path !== undefined ? [`path ${value(when.path)}`] : []),
+    ...when.headers.map((header) => `header ${header.name} ${value(header.match)}`),
+    ...when.query.map((param) => `query ${param.name} ${value(param.match)}`),
+  ];
+  return `when ${parts.join(', ')}`;
+}
 
 function source(ref: SourceRef): string {
   return `${ref.kind} ${keyOf(ref.namespace, ref.name)}${ref.field ? ` ${ref.field}` : ''}`;
@@ -52,7 +69,7 @@ export function renderExplanationText(explanation: Explanation): string {
     if (e.route.canary) out.push(`  canary: ${e.route.canary.backend}${e.route.canary.header ? `, header ${e.route.canary.header}` : ''}${e.route.canary.cookie ? `, cookie ${e.route.canary.cookie}` : ''}, ${e.route.canary.weightPercent}% by weight`);
   }
   for (const candidate of e.candidates ?? []) {
-    out.push(`  candidate ${candidate.index}: ${candidate.holds ? 'decides' : `no (${candidate.failed.join('; ')})`}${candidate.when ? ` when ${JSON.stringify(candidate.when)}` : ' (always)'}`);
+    out.push(`  candidate ${candidate.index} (${describeCondition(candidate.when)}): ${candidate.holds ? 'decides' : `no: ${candidate.failed.join('; ')}`}`);
   }
   if (e.fallback) out.push(`Default: ${e.fallback.role}${e.fallback.source ? ` from ${source(e.fallback.source)}` : e.targets[0]?.kind === 'not-found' ? " (none is set: Portero's 404)" : ''}`);
   if (e.targets.length > 0) {

@@ -52,7 +52,7 @@ function collectHeader(value: string, previous: [string, string][]): [string, st
   }
 }
 
-function buildCommand(): Command {
+export function buildExplainCommand(): Command {
   return new Command('portero explain')
     .description('Explain which listener, host level, rule and object a request matches, which rules lost and why, the backend and its ready endpoints, the certificate served and the annotations and filters that act. Exit status 0 when a route takes the request (an HTTPS redirect included), 1 when none does (default backend, 404, refusal), 2 for usage errors.')
     .argument('<url>', 'http:// or https://, host, optional port (Portero\'s --http-port/--https-port, or a Gateway listener port), path and query.')
@@ -100,7 +100,7 @@ async function fromServer(server: string, input: ExplainInput): Promise<Explanat
 }
 
 export async function runExplain(argv: readonly string[]): Promise<number> {
-  const command = buildCommand();
+  const command = buildExplainCommand();
   try {
     command.parse([...argv], { from: 'user' });
   } catch (error) {
