@@ -243,6 +243,7 @@ function answerOf(out: Explanation, model: Model, shares: readonly WeightedTarge
     httpsPort: setup.ports.https,
   });
   out.features.push(...described.notes);
+  if (model.globals?.blockSources?.length) out.answer.notes.push(`block-cidrs: clients in ${model.globals.blockSources.join(', ')} get 403`);
   out.answer.notes.push(...described.depends);
   if (shares.length === 1 && described.answer) {
     out.answer.status = described.answer.status;

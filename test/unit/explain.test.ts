@@ -12,6 +12,10 @@ import { translate, type TranslateOptions } from '../../src/translate/translate.
 import { ingress, ingressClass, serviceWithEndpoints, tlsSecret, type Json } from '../helpers/objects.js';
 import { BASE_OPTIONS, decodeAll, snapshotOf } from '../helpers/translate.js';
 import { generateSelfSigned } from '../../src/tls/default-certificate.js';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { buildExplainCommand } from '../../src/cli/explain/command.js';
+import { ROOT } from '../helpers/portero.js';
 
 const CLASSES = { ingressClass: 'portero', controllerClass: 'portero.dev/ingress-controller', watchIngressWithoutClass: false };
 
@@ -200,4 +204,13 @@ describe('portero explain: input and output', () => {
     // JSON round trip: the explanation is plain data.
     assert.deepEqual(JSON.parse(JSON.stringify(e)), e);
   });
+});
+
+test('docs/explain.md describes every flag of portero explain, and the docs link to it', () => {
+  const documented = readFileSync(join(ROOT, 'docs', 'explain.md'), 'utf8');
+  for (const option of buildExplainCommand().options) {
+    if (option.long === '--help') continue;
+    assert.ok(documented.includes(`\`${option.long}`), `docs/explain.md does not describe ${option.long}`);
+  }
+  for (const page of ['README.md', 'docs/configuration.md', 'docs/routing.md']) assert.match(readFileSync(join(ROOT, page), 'utf8'), /explain\.md/, page);
 });
