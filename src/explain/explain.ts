@@ -49,6 +49,8 @@ function arrivalOf(model: Model, request: ParsedRequest, ports: ExplainSetup['po
   const onIngressPort = request.port === ingressPort;
   const listenerPort = onIngressPort ? (request.scheme === 'http' ? 80 : 443) : request.port;
   const scope = scopeOf(model, listenerPort, request.scheme, address);
+  // --address names a Gateway's own address: when no listener has it, nothing listens there.
+  if (address !== undefined && !scope?.addresses.includes(address)) return undefined;
   // A Gateway's own address is its scope alone; the shared bind on Portero's ports also has the Ingresses.
   const ingress = onIngressPort && (scope === undefined || scope.addresses.length === 0);
   if (!ingress && scope === undefined) return undefined;
@@ -157,7 +159,7 @@ export function explainRequest(setup: ExplainSetup, input: ExplainInput): Explan
   const decide = (kind: DecisionKind, matched: boolean, reason: string) => (out.decision = { kind, matched, reason });
 
   if (!placed) {
-    decide('no-listener', false, `nothing listens on ${request.scheme} port ${request.port}${input.address ? ` of ${input.address}` : ''}: not Portero's --${request.scheme}-port (${request.scheme === 'http' ? setup.ports.http : setup.ports.https}), and no Gateway listener`);
+    decide('no-listener', false, input.address !== undefined ? `no Gateway listener has address ${input.address} and ${request.scheme} port ${request.port} (leave --address out for Portero's shared bind address)` : `nothing listens on ${request.scheme} port ${request.port}: not Portero's --${request.scheme}-port (${request.scheme === 'http' ? setup.ports.http : setup.ports.https}), and no Gateway listener`);
     out.answer.notes.push('the connection is refused');
     return withDiagnostics(out, setup);
   }
