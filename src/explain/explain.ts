@@ -16,7 +16,7 @@ import {
   selectCandidate,
   selectRoute,
 } from '../model/match.js';
-import { backendsById, type Model, type RequestCondition, type Route, type Scope, type Target, type WeightedTarget } from '../model/model.js';
+import { backendsById, splitLevelHost, type HostLevel, type Model, type RequestCondition, type Route, type Scope, type Target, type WeightedTarget } from '../model/model.js';
 import { levelKind, scopeOf, selectArrivalLevel, type Arrival } from '../model/scoped-match.js';
 import { SERVICE_NAME_LABEL, keyOf } from '../objects/types.js';
 import { DEFAULT_ANNOTATION_SETTINGS, type AnnotationSettings } from '../translate/annotations/index.js';
@@ -28,7 +28,7 @@ import { describeFeatures } from './features.js';
 import { gatewayRules } from './gateway-rules.js';
 import { fallbackSource, ingressRules } from './ingress-rules.js';
 import { parseRequest, type ParsedRequest } from './request.js';
-import type { BackendExplanation, CandidateExplanation, DecisionKind, Explanation, ExplainInput, FeatureNote, SourceRef, TargetExplanation } from './types.js';
+import type { BackendExplanation, CandidateExplanation, DecisionKind, Explanation, ExplainInput, SourceRef, TargetExplanation } from './types.js';
 
 /** What explain needs besides the request: the translation, the objects it came from, and the flags Portero runs with. */
 export interface ExplainSetup {
@@ -113,6 +113,12 @@ function candidatesOf(route: Route, path: string, request: ParsedRequest): Candi
   });
 }
 
+/** A level in words: its host without the Gateway scope, or the rules without host. */
+function levelName(level: HostLevel): string {
+  const host = splitLevelHost(level.host).host;
+  return host === '' ? 'the rules without host' : host;
+}
+
 function describeTargetShort(target: Target): string {
   return target.kind === 'backend' ? target.id : target.kind;
 }
@@ -173,10 +179,13 @@ export function explainRequest(setup: ExplainSetup, input: ExplainInput): Explan
   const route = level ? selectRoute(level, normalized.pathWithQuery) : undefined;
   const chosen = route ? selectCandidate(route, normalized.pathWithQuery, request.parts) : undefined;
   const fromIngresses = ingressRules(context, host, level, route, normalized.pathWithQuery);
-  const fromRoutes = gatewayRules(setup.translation, arrival.scope, host, normalized.pathWithQuery, request.parts, level?.host.includes('|') ? route : undefined, chosen);
+  const fromRoutes = gatewayRules(setup.translation, arrival.scope, host, normalized.pathWithQuery, request.parts, level && splitLevelHost(level.host).scope !== undefined ? route : undefined, chosen);
   const rules = { considered: [...fromIngresses.considered, ...fromRoutes.considered], source: fromIngresses.source ?? fromRoutes.source };
   out.considered = rules.considered;
-  if (level) out.level = { host: level.host.split('|')[0] ?? '', kind: levelKind(level), ...(level.host.includes('|') ? { scope: level.host.split('|')[1] } : {}), regex: level.regex === true };
+  if (level) {
+    const { host: levelHost, scope } = splitLevelHost(level.host);
+    out.level = { host: levelHost, kind: levelKind(level), ...(scope !== undefined ? { scope } : {}), regex: level.regex === true };
+  }
 
   if (arrival.ingress && request.scheme === 'http' && !normalized.path.startsWith(ACME_CHALLENGE) && redirectsToHttps(model, request.hostHeader)) {
     const port = setup.ports.https === 443 ? '' : `:${setup.ports.https}`;
@@ -205,9 +214,9 @@ export function explainRequest(setup: ExplainSetup, input: ExplainInput): Explan
     decide('catch-all', false, `no host level matches ${JSON.stringify(host)}${arrival.ingress ? '' : ' on this Gateway listener'}: ${target.kind === 'not-found' ? 'Portero answers 404' : `the catch-all ${describeTargetShort(target)} answers`}`);
   } else if (!route) {
     shares = [{ target: level.fallback, weight: 1 }];
-    const source = level.host.includes('|') ? undefined : fallbackSource(context, level.host, setup.defaultBackendService);
+    const source = splitLevelHost(level.host).scope !== undefined ? undefined : fallbackSource(context, level.host, setup.defaultBackendService);
     out.fallback = { role: 'level-default', ...(source ? { source } : {}) };
-    decide('level-default', false, `no path of ${level.host === '' ? 'the rules without host' : level.host} matches ${JSON.stringify(normalized.path)}: its default answers (${describeTargetShort(level.fallback)})`);
+    decide('level-default', false, `no path of ${levelName(level)} matches ${JSON.stringify(normalized.path)}: its default answers (${describeTargetShort(level.fallback)})`);
   } else {
     const candidate = chosen;
     shares = candidate ? effectiveShares(candidate.split) : [{ target: route.target, weight: 1 }];
@@ -222,17 +231,17 @@ export function explainRequest(setup: ExplainSetup, input: ExplainInput): Explan
         : {}),
     };
     const via = candidates ? (candidate ? `, candidate ${route.candidates!.indexOf(candidate)}` : ', no candidate holds: the route\'s own target') : '';
-    decide('route', true, `route ${route.match} ${JSON.stringify(route.match === 'prefix' ? route.path || '/' : route.path)} of ${level.host === '' ? 'the rules without host' : level.host}${via}${rules.source ? ` (${rules.source.kind} ${keyOf(rules.source.namespace, rules.source.name)} ${rules.source.field})` : ''}`);
+    decide('route', true, `route ${route.match} ${JSON.stringify(route.match === 'prefix' ? route.path || '/' : route.path)} of ${levelName(level)}${via}${rules.source ? ` (${rules.source.kind} ${keyOf(rules.source.namespace, rules.source.name)} ${rules.source.field})` : ''}`);
     if (route.canary) out.answer.notes.push(`the canary ${route.canary.target.id} may take the request instead (by header, cookie, or ${route.canary.weight / 100}% by weight)`);
   }
   out.targets = shares.map((share) => explainTarget(model, setup.snapshot, share));
   if (shares.length > 1) out.answer.notes.push(`a weighted split: one of ${shares.length} targets is chosen at random by weight`);
-  answerOf(out, model, shares, request, normalized.pathWithQuery, route, setup);
+  answerOf(out, model, shares, request, normalized.pathWithQuery, setup);
   return withDiagnostics(out, setup);
 }
 
 /** The answer: what the first target's features answer by themselves, else what the target answers. */
-function answerOf(out: Explanation, model: Model, shares: readonly WeightedTarget[], request: ParsedRequest, pathWithQuery: string, route: Route | undefined, setup: ExplainSetup): void {
+function answerOf(out: Explanation, model: Model, shares: readonly WeightedTarget[], request: ParsedRequest, pathWithQuery: string, setup: ExplainSetup): void {
   const first = shares[0]!.target;
   const backend = first.kind === 'backend' ? backendsById(model).get(first.id) : undefined;
   const described = describeFeatures(backend?.features, {
@@ -241,7 +250,6 @@ function answerOf(out: Explanation, model: Model, shares: readonly WeightedTarge
     pathWithQuery,
     method: request.method,
     headers: request.headers,
-    ...(route?.match === 'prefix' ? { routePrefix: route.path } : {}),
     httpsPort: setup.ports.https,
   });
   out.features.push(...described.notes);
@@ -269,4 +277,3 @@ function withDiagnostics(out: Explanation, setup: ExplainSetup): Explanation {
   return out;
 }
 
-export type { FeatureNote };

@@ -21,8 +21,6 @@ export interface RequestFacts {
   pathWithQuery: string;
   method: string;
   headers: readonly (readonly [string, string])[];
-  /** The prefix of the route the request took ('' for `/`), for Gateway prefix rewrites. */
-  routePrefix?: string;
   httpsPort: number;
 }
 

@@ -3,7 +3,7 @@
 // about them (conflicts, shadowed paths, refusals), against the level and
 // route the reference matcher chose. Pure.
 
-import type { HostLevel, Route } from '../model/model.js';
+import { splitLevelHost, type HostLevel, type Route } from '../model/model.js';
 import { keyOf, refOf, type Ingress } from '../objects/types.js';
 import { annotationsOf, type AnnotationSettings } from '../translate/annotations/index.js';
 import type { Diagnostic } from '../translate/diagnostics.js';
@@ -82,7 +82,8 @@ export function ingressRules(context: RuleContext, host: string, level: HostLeve
   const considered: ConsideredRule[] = [];
   let source: SourceRef | undefined;
   const path = routedPath?.split('?')[0];
-  const levelHost = level && !level.host.includes('|') ? level.host : undefined;
+  // Gateway levels (scoped) hold no Ingress rule.
+  const levelHost = level && splitLevelHost(level.host).scope === undefined ? level.host : undefined;
 
   for (const ingress of [...snapshot.ingresses].sort(compareAge)) {
     const name = keyOf(ingress.metadata.namespace, ingress.metadata.name);
