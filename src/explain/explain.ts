@@ -175,6 +175,16 @@ export function explainRequest(setup: ExplainSetup, input: ExplainInput): Explan
     return withDiagnostics(out, setup);
   }
   const { arrival } = placed;
+  // ssl-passthrough: the TLS connection goes to the backend as it is, chosen by SNI alone, before any HTTP.
+  const passthrough = request.scheme === 'https' && arrival.ingress ? model.passthrough?.find((entry) => entry.host === (request.sni ?? '').toLowerCase()) : undefined;
+  if (passthrough) {
+    decide('route', true, `TLS for ${passthrough.host} is passed to the backend as it is (ssl-passthrough): Portero sees no HTTP, the backend's own certificate is served`);
+    delete out.tls;
+    out.targets = [explainTarget(model, setup.snapshot, { target: passthrough.target, weight: 1 })];
+    out.features.push({ name: 'ssl-passthrough', detail: 'TLS passed through by SNI; host levels, paths and HTTP features do not apply' });
+    out.answer.status = out.targets[0]!.status;
+    return withDiagnostics(out, setup);
+  }
   const level = selectArrivalLevel(model, arrival, request.hostHeader);
   const route = level ? selectRoute(level, normalized.pathWithQuery) : undefined;
   const chosen = route ? selectCandidate(route, normalized.pathWithQuery, request.parts) : undefined;

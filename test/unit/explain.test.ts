@@ -183,6 +183,19 @@ describe('portero explain: defaults, redirects, refusals', () => {
   });
 });
 
+test('ssl-passthrough: TLS for the host goes to its backend as it is, whatever the path', () => {
+  const objects = [...SERVICES, ingress({ name: 'pass', annotations: { 'nginx.ingress.kubernetes.io/ssl-passthrough': 'true' }, rules: [{ host: 'pass.test', paths: [{ path: '/only', service: 'a' }] }] })];
+  const snapshot = snapshotOf(decodeAll(objects));
+  const annotations = { prefix: 'nginx.ingress.kubernetes.io', allowSnippets: false, sslPassthrough: true };
+  const translation = translate(snapshot, { ...BASE_OPTIONS, annotations });
+  const e = explainRequest({ translation, snapshot, classes: CLASSES, annotations, ports: { http: 80, https: 443 } }, { url: 'https://pass.test/elsewhere' });
+  assert.equal(e.decision.kind, 'route');
+  assert.match(e.decision.reason, /ssl-passthrough/);
+  assert.equal(e.tls, undefined);
+  assert.equal(e.targets[0]?.backend?.service, 'a');
+  assert.deepEqual(e.targets[0]?.backend?.endpoints, ['10.0.0.1:8080']);
+});
+
 describe('portero explain: input and output', () => {
   test('a request to a port nothing listens on, and input that cannot be sent', () => {
     const e = explain(SERVICES, { url: 'http://x.test:9999/' });

@@ -33,6 +33,7 @@ interface ExplainFlags {
   defaultBackendService?: { namespace: string; name: string; port: number | string };
   annotationsPrefix: string;
   allowSnippetAnnotations: boolean;
+  enableSslPassthrough: boolean;
   httpPort: number;
   httpsPort: number;
   output: 'text' | 'json';
@@ -72,6 +73,7 @@ export function buildExplainCommand(): Command {
     .addOption(new Option('--default-backend-service <ns/name:port>', 'As the controller flag.').argParser(parseServiceRef))
     .addOption(new Option('--annotations-prefix <prefix>', 'As the controller flag.').default('nginx.ingress.kubernetes.io').argParser(parseAnnotationsPrefix))
     .addOption(new Option('--allow-snippet-annotations', 'As the controller flag.').default(false))
+    .addOption(new Option('--enable-ssl-passthrough', 'As the controller flag.').default(false))
     .addOption(new Option('--http-port <port>', "Portero's --http-port: a request to this port is on the Ingress HTTP listener.").default(80).argParser(parsePort))
     .addOption(new Option('--https-port <port>', "Portero's --https-port.").default(443).argParser(parsePort))
     .addOption(new Option('-o, --output <format>', 'text for people, json for tools (docs/explain.md).').choices(['text', 'json']).default('text'))
@@ -130,7 +132,7 @@ export async function runExplain(argv: readonly string[]): Promise<number> {
       const collected = flags.manifests !== undefined ? await collectManifests(flags.manifests) : await collectKube(flags.kubeconfig, undefined, true, true);
       for (const problem of collected.problems) await write(process.stderr, `${problem.source}${problem.line !== undefined ? `:${problem.line}` : ''}: ${problem.object ? `${problem.object}: ` : ''}${problem.message}\n`);
       const classes = { ingressClass: flags.ingressClass, controllerClass: flags.controllerClass, watchIngressWithoutClass: flags.watchIngressWithoutClass };
-      const annotations = { prefix: flags.annotationsPrefix, allowSnippets: flags.allowSnippetAnnotations };
+      const annotations = { prefix: flags.annotationsPrefix, allowSnippets: flags.allowSnippetAnnotations, sslPassthrough: flags.enableSslPassthrough };
       const snapshot = snapshotOf(collected.objects);
       const translation = translate(snapshot, {
         ...classes,
