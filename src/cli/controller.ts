@@ -20,6 +20,7 @@ import type { Model } from '../model/model.js';
 import type { Store } from '../store/store.js';
 import type { Logger } from '../telemetry/log.js';
 import type { Metrics } from '../telemetry/metrics.js';
+import { servedDefaultSecret } from '../telemetry/served.js';
 import { SingleFlight } from '../util/single-flight.js';
 import { describeRef } from '../objects/types.js';
 import { diagnosticKey, type Diagnostic } from '../translate/diagnostics.js';
@@ -131,6 +132,7 @@ export class Controller {
 
   /** Tells the observer (status and Events) about a translation that is now serving. */
   private notify(translation: Translation): void {
+    this.metrics?.served.update(translation.model, this.dataplane.liveNames, servedDefaultSecret(translation.model, this.settings));
     try {
       this.observe(translation);
     } catch (error) {

@@ -3,6 +3,7 @@
 
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 import { KINDS, type Kind } from '../objects/types.js';
+import { ServedMetrics } from './served.js';
 
 
 export class Metrics {
@@ -17,6 +18,7 @@ export class Metrics {
     registers: [this.registry],
   });
   readonly configErrors = new Counter({ name: 'portero_config_errors_total', help: 'Configurations HAProxy refused (haproxy -c or reload); the last good one kept serving.', registers: [this.registry] });
+  readonly applyErrors = new Counter({ name: 'portero_apply_errors_total', help: 'Applies that failed for another reason than a refused configuration (a full disk, HAProxy unreachable); retried with backoff.', registers: [this.registry] });
   readonly objects = new Gauge({ name: 'portero_objects', help: 'Objects in the store, by kind.', labelNames: ['kind'] as const, registers: [this.registry] });
   readonly invalidObjects = new Gauge({ name: 'portero_invalid_objects', help: 'Objects with diagnostics in the last translation, by severity (error: left out; warning: served).', labelNames: ['severity'] as const, registers: [this.registry] });
   readonly haproxyRestarts = new Counter({ name: 'portero_haproxy_restarts_total', help: 'Times HAProxy died and was started again.', registers: [this.registry] });
@@ -24,6 +26,8 @@ export class Metrics {
   readonly filesSynced = new Gauge({ name: 'portero_dataplane_files_synced', help: 'Whether the files of the loaded HAProxy generation reflect the live state (0 while runtime changes wait to be written).', registers: [this.registry] });
   readonly runtimeDivergences = new Counter({ name: 'portero_runtime_divergences_total', help: "Times HAProxy's live maps or crt-list differed from the files after runtime changes (each followed by a reload).", registers: [this.registry] });
   readonly leader = new Gauge({ name: 'portero_leader', help: '1 while this replica is the leader (Kubernetes mode).', registers: [this.registry] });
+  /** What HAProxy serves: backends by section, ready endpoints, hosts, certificate expiry (served.ts). */
+  readonly served = new ServedMetrics(this.registry);
 
   constructor() {
     collectDefaultMetrics({ register: this.registry, prefix: 'portero_' });

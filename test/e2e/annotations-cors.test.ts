@@ -203,4 +203,26 @@ describe('ingress-nginx annotations: CORS, upstream headers, access log, retries
     await eventually(async () => assert.equal(await allowOrigin('https://app.example.com'), undefined));
     assert.equal((await get('change.cors.test')).echo?.headers.host, 'change.cors.test');
   });
+
+  test('new origins, allowed headers and max-age go through the runtime API: no reload', async () => {
+    const reloads = async () => (await portero.metric('portero_haproxy_reloads_total{reason="structural"}')) ?? 0;
+    const preflight = async (origin: string) => (await request({ port: portero.httpPort, host: 'values.cors.test', method: 'OPTIONS', path: '/', headers: { origin } })).headers;
+    const write = (origins: string, headers: string, maxAge: string) =>
+      portero.write('values.yaml', [annotated('values', 'values.cors.test', { ...LIST, [`${A}/cors-allow-origin`]: origins, [`${A}/cors-allow-headers`]: headers, [`${A}/cors-max-age`]: maxAge })]);
+    const initial = await reloads();
+    await write('https://a.example.com', 'X-A', '60');
+    await eventually(async () => assert.equal((await preflight('https://a.example.com'))['access-control-max-age'], '60'));
+    await eventually(async () => assert.ok((await reloads()) > initial, 'CORS on a new Ingress is new rules'));
+    const before = await reloads();
+    await write('https://b.example.com, https://*.c.example.com', 'X-B,X-C', '120');
+    await eventually(async () => assert.equal((await preflight('https://b.example.com'))['access-control-allow-origin'], 'https://b.example.com'));
+    const answer = await preflight('https://deep.c.example.com');
+    assert.equal(answer['access-control-allow-origin'], 'https://deep.c.example.com');
+    assert.equal(answer['access-control-allow-headers'], 'X-B,X-C');
+    assert.equal(answer['access-control-max-age'], '120');
+    assert.equal(answer['access-control-allow-methods'], 'GET, PUT, POST, DELETE, PATCH, OPTIONS');
+    assert.equal((await preflight('https://a.example.com'))['access-control-allow-origin'], undefined, 'the old origin is gone');
+    assert.equal(await reloads(), before, 'origins are a pattern file, the values a settings.map entry');
+    await portero.filesSynced();
+  });
 });

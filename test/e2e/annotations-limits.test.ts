@@ -183,4 +183,21 @@ describe('ingress-nginx annotations: limits, www redirects, aliases', () => {
     await eventually(async () => assert.equal(await status('alias2.change.test'), 404));
     assert.equal(await limited(), false);
   });
+
+  test('a new count of limit-rps or limit-connections is a runtime change, no reload', async () => {
+    const reloads = async () => (await portero.metric('portero_haproxy_reloads_total{reason="structural"}')) ?? 0;
+    const write = (rps: string) => portero.write('counts.yaml', [annotated('counts', ['counts.lim.test'], { [`${A}/limit-rps`]: rps, [`${A}/limit-connections`]: '50' })]);
+    const limited = async () => count((await burst('counts.lim.test', freshClient(), 12)).statuses, 503) > 0;
+    const initial = await reloads();
+    await write('1');
+    await eventually(async () => assert.equal(await limited(), true, '1 rps admits a burst of 5'));
+    // The new rules needed a reload; HAProxy may serve them a moment before Portero counts it.
+    await eventually(async () => assert.ok((await reloads()) > initial));
+    const before = await reloads();
+    await write('100');
+    await eventually(async () => assert.equal(await limited(), false));
+    await write('2');
+    await eventually(async () => assert.equal(await limited(), true));
+    assert.equal(await reloads(), before, 'the counts are settings.map entries');
+  });
 });

@@ -160,4 +160,33 @@ describe('ingress-nginx annotations: rewrite-target and use-regex', () => {
     await eventually(async () => assert.equal(await seen('/app/x'), 'app /app/x'));
     assert.equal(await seen('/application'), 'status 404');
   });
+
+  test('on a running Portero: regex paths and regex hosts come and go through the runtime API, each host trying only its own patterns', async () => {
+    const reloads = async () => (await portero.metric('portero_haproxy_reloads_total{reason="structural"}')) ?? 0;
+    const before = await reloads();
+    const seen = async (host: string, path: string) => {
+      const response = await get(host, path);
+      return response.status === 200 ? `${response.echo?.name}` : `status ${response.status}`;
+    };
+    await portero.write('regex-live.yaml', [paths('regex-live', 'rx-live.test', { [`${A}/use-regex`]: 'true' }, [{ path: '/v[0-9]+/items', service: 'app' }])]);
+    await eventually(async () => assert.equal(await seen('rx-live.test', '/V2/items'), 'app'));
+    assert.equal(await seen('rx-live.test', '/v/items'), 'status 404');
+    // A second pattern, longer, tried first; and a second regex host with a pattern that would also match the first host's paths.
+    await portero.write('regex-live.yaml', [
+      paths('regex-live', 'rx-live.test', { [`${A}/use-regex`]: 'true' }, [
+        { path: '/v[0-9]+/items', service: 'app' },
+        { path: '/v[0-9]+/items/special', service: 'api' },
+      ]),
+      paths('regex-other', 'rx-other.test', { [`${A}/use-regex`]: 'true' }, [{ path: '/.*', service: 'api' }]),
+    ]);
+    await eventually(async () => assert.equal(await seen('rx-live.test', '/v3/items/special/x'), 'api'));
+    assert.equal(await seen('rx-live.test', '/v3/items/x'), 'app');
+    assert.equal(await seen('rx-live.test', '/elsewhere'), 'status 404', "another host's pattern never answers for this one");
+    assert.equal(await seen('rx-other.test', '/elsewhere'), 'api');
+    await portero.write('regex-live.yaml', [paths('regex-other', 'rx-other.test', { [`${A}/use-regex`]: 'true' }, [{ path: '/only$', service: 'app' }])]);
+    await eventually(async () => assert.equal(await seen('rx-live.test', '/v3/items'), 'status 404'));
+    assert.equal(await seen('rx-other.test', '/ONLY'), 'app');
+    assert.equal(await seen('rx-other.test', '/only/not'), 'status 404');
+    assert.equal(await reloads(), before, 'regex routes are candidate lists: no reload');
+  });
 });

@@ -8,7 +8,8 @@ import { queryValue, headerValue, type RequestParts } from '../../src/model/matc
 
 export interface ParsedCondition {
   what: 'm' | 'p' | 'h' | 'q';
-  kind?: 'exact' | 'regex';
+  /** `caseless`: a regex level's pattern (`pi`). */
+  kind?: 'exact' | 'regex' | 'caseless';
   name?: string;
   value: string;
 }
@@ -49,8 +50,8 @@ export function parseCandidateList(list: string): ParsedList {
       .map((text): ParsedCondition => {
         if (text[0] === 'm') return { what: 'm', value: text.slice(1) };
         const equals = text.indexOf('=', 2);
-        if ((text[0] !== 'h' && text[0] !== 'q' && text[0] !== 'p') || (text[1] !== 'e' && text[1] !== 'r') || equals === -1 || (text[0] === 'p' && equals !== 2)) throw new Error(`bad condition ${text}`);
-        return { what: text[0], kind: text[1] === 'e' ? 'exact' : 'regex', name: decode(text.slice(2, equals)), value: decode(text.slice(equals + 1)) };
+        if ((text[0] !== 'h' && text[0] !== 'q' && text[0] !== 'p') || (text[1] !== 'e' && text[1] !== 'r' && (text[1] !== 'i' || text[0] !== 'p')) || equals === -1 || (text[0] === 'p' && equals !== 2)) throw new Error(`bad condition ${text}`);
+        return { what: text[0], kind: text[1] === 'e' ? 'exact' : text[1] === 'i' ? 'caseless' : 'regex', name: decode(text.slice(2, equals)), value: decode(text.slice(equals + 1)) };
       });
     const shares = item
       .slice(arrow + 1)
@@ -92,7 +93,8 @@ export function evaluateList(list: ParsedList, pathWithQuery: string, parts: Req
       if (condition.what === 'm') return parts.method === condition.value;
       const actual = condition.what === 'p' ? pathWithQuery.split('?', 1)[0] : condition.what === 'h' ? headerValue(parts, condition.name!) : queryValue(pathWithQuery, condition.name!);
       if (actual === undefined) return false;
-      return condition.kind === 'regex' ? new RegExp(condition.value).test(actual) : actual === bytesOf(condition.value);
+      if (condition.kind === 'exact') return actual === bytesOf(condition.value);
+      return new RegExp(condition.value, condition.kind === 'caseless' ? 'i' : '').test(actual);
     });
     if (holds) return candidate.shares;
   }

@@ -6,6 +6,8 @@ import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import type { Features } from '../../src/model/features.js';
 import { featureLines } from '../../src/dataplane/haproxy/render-features.js';
+import { settingEntries } from '../../src/dataplane/haproxy/features/settings.js';
+import { patternListFile, patternLists } from '../../src/dataplane/haproxy/features/source-lists.js';
 import { SUPPORT } from '../../src/translate/annotations/index.js';
 import { DEFAULT_CORS_HEADERS, DEFAULT_CORS_METHODS } from '../../src/translate/annotations/cors.js';
 import { A, refusedTable, validTable, type RefusedRow, type ValidRow } from '../helpers/annotations.js';
@@ -122,29 +124,32 @@ describe('CORS, upstream, access log and retry features → backend rules', () =
   const context = { httpsPort: 443 };
   const cors = { methods: ['GET', 'POST'], headers: ['X-A', 'Content-Type'], exposeHeaders: [], credentials: true, maxAgeSeconds: 600 };
   const when = 'if { var(txn.portero_cors) -m found }';
+  const values = '  http-request set-var(txn.portero_cors_values) str(backend|cors),map_str(/nonexistent/settings.map) if { var(txn.portero_cors) -m found }';
+  const field = (name: string, n: number) => `  http-after-response set-header ${name} %[var(txn.portero_cors_values),field(${n},;)] ${when}`;
   const corsResponse = [
     `  http-after-response set-header Access-Control-Allow-Origin %[var(txn.portero_cors)] ${when}`,
     `  http-after-response set-header Access-Control-Allow-Credentials "true" ${when}`,
     `  http-after-response set-header Access-Control-Allow-Methods "GET, POST" ${when}`,
-    `  http-after-response set-header Access-Control-Allow-Headers "X-A,Content-Type" ${when}`,
-    `  http-after-response set-header Access-Control-Max-Age 600 ${when}`,
+    field('Access-Control-Allow-Headers', 1),
+    field('Access-Control-Max-Age', 3),
   ];
   const RULES: [string, Features, string[]][] = [
     [
       'CORS for any origin: every response, OPTIONS answered 204',
       { cors },
-      ['  http-request set-var(txn.portero_cors) str(*)', `  http-request return status 204 if METH_OPTIONS { var(txn.portero_cors) -m found }`, ...corsResponse],
+      ['  http-request set-var(txn.portero_cors) str(*)', values, `  http-request return status 204 if METH_OPTIONS { var(txn.portero_cors) -m found }`, ...corsResponse],
     ],
     [
-      'CORS for an origin list: patterns built from the checked parts',
+      'CORS for an origin list: the origins from the pattern file of the section',
       { cors: { ...cors, origins: ['https://a.example.com', 'https://*.example.org:8443'], credentials: false, exposeHeaders: ['X-T', '*'] } },
       [
-        String.raw`  acl portero_cors_origin req.fhdr(origin) -m reg -i '^https://a\.example\.com$' '^https://[a-z0-9-]+\.example\.org:8443$'`,
+        '  acl portero_cors_origin req.fhdr(origin) -m reg -i -f /nonexistent/sources/backend.origins',
         '  http-request set-var(txn.portero_cors) req.fhdr(origin) if { req.fhdr_cnt(origin) eq 1 } portero_cors_origin',
+        values,
         `  http-request return status 204 if METH_OPTIONS { var(txn.portero_cors) -m found }`,
         corsResponse[0]!,
         ...corsResponse.slice(2, 4),
-        `  http-after-response set-header Access-Control-Expose-Headers "X-T,*" ${when}`,
+        field('Access-Control-Expose-Headers', 2),
         corsResponse[4]!,
       ],
     ],
@@ -154,6 +159,7 @@ describe('CORS, upstream, access log and retry features → backend rules', () =
       { cors, allowSources: ['10.0.0.0/8'], httpsRedirect: true },
       [
         '  http-request set-var(txn.portero_cors) str(*)',
+        values,
         `  http-request return status 204 if METH_OPTIONS { var(txn.portero_cors) -m found }`,
         '  http-request redirect code 308 location https://%[req.hdr(host),field(1,:),lower]%[pathq] if !{ ssl_fc } !{ path_beg /.well-known/acme-challenge/ }',
         '  acl portero_allow src -f /nonexistent/sources/backend.allow',
@@ -178,17 +184,22 @@ describe('CORS, upstream, access log and retry features → backend rules', () =
   ];
   for (const [title, features, lines] of RULES) test(title, () => assert.deepEqual(featureLines(features, context), lines));
 
-  test('many origins are split over several ACL lines', () => {
-    const origins = Array.from({ length: 20 }, (_, i) => `https://o${i}.test`);
-    const lines = featureLines({ cors: { ...cors, origins } }, context);
-    assert.equal(lines.filter((line) => line.startsWith('  acl portero_cors_origin ')).length, 3);
+  test('the origins are patterns built from the checked parts, one per line of the pattern file; the values one settings.map entry', () => {
+    const features: Features = { cors: { ...cors, origins: ['https://a.example.com', 'https://*.example.org:8443'], exposeHeaders: ['X-T', '*'] } };
+    const [list] = patternLists('sec', features);
+    assert.equal(list?.path, 'sources/sec.origins');
+    assert.equal(patternListFile(list!.path, list!.patterns), '^https://a[.]example[.]com$\n^https://[a-z0-9-]+[.]example[.]org:8443$\n');
+    assert.deepEqual(settingEntries('sec', features).map((entry) => `${entry.key} ${entry.value.text}`), ['sec|cors X-A,Content-Type;X-T,*;600']);
+    assert.deepEqual(patternLists('sec', { ...features, denied: true }), [], 'a denied location has no CORS');
   });
 
   test('a value that slipped past the annotation grammar is never rendered', () => {
-    assert.throws(() => featureLines({ cors: { ...cors, origins: ["https://a.test' || 1"] } }, context));
-    assert.throws(() => featureLines({ cors: { ...cors, origins: ['https://(.*)'] } }, context));
+    const rendered = (features: Features) => [patternLists('sec', features).map((list) => patternListFile(list.path, list.patterns)), settingEntries('sec', features)];
+    assert.throws(() => rendered({ cors: { ...cors, origins: ["https://a.test' || 1"] } }));
+    assert.throws(() => rendered({ cors: { ...cors, origins: ['https://(.*)'] } }));
     assert.throws(() => featureLines({ cors: { ...cors, methods: ['GET"'] } }, context));
-    assert.throws(() => featureLines({ cors: { ...cors, headers: ['%[src]'] } }, context));
+    assert.throws(() => rendered({ cors: { ...cors, headers: ['X;y'] } }));
+    assert.throws(() => rendered({ cors: { ...cors, headers: ['%[src]'] } }));
     assert.throws(() => featureLines({ upstreamHost: 'a.test\nbind :1' }, context));
     assert.throws(() => featureLines({ upstreamHost: '%[src]' }, context));
     assert.throws(() => featureLines({ connectionHeader: 'close" x' }, context));

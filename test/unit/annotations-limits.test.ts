@@ -4,6 +4,7 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { hostRedirectLines, limitLines, limitTableName, limitTableSections } from '../../src/dataplane/haproxy/features/limits.js';
+import { settingSample, type SettingName } from '../../src/dataplane/haproxy/features/settings.js';
 import type { Features, Limits } from '../../src/model/features.js';
 import { matchRequest } from '../../src/model/match.js';
 import type { Model } from '../../src/model/model.js';
@@ -99,15 +100,20 @@ describe('limits → backend rules', () => {
   const rpm = limitTableName('default/web', 'rpm').text;
   const rps = limitTableName('default/web', 'rps').text;
 
-  test('track, check connections then rpm then rps, then charge the rates', () => {
-    assert.deepEqual(limitLines(limits), [
+  const setting = (name: SettingName) => settingSample('/g/settings.map', 'web', name);
+
+  test('track, check connections then rpm then rps (counts from settings.map), then charge the rates', () => {
+    assert.deepEqual(limitLines(limits, setting), [
       '  acl portero_limit_exempt src 127.0.0.9',
       `  http-request track-sc0 src table ${conn} if !portero_limit_exempt`,
       `  http-request track-sc1 src table ${rpm} if !portero_limit_exempt`,
       `  http-request track-sc2 src table ${rps} if !portero_limit_exempt`,
-      '  http-request deny deny_status 503 if { sc_conn_cur(0) gt 2 }',
-      '  http-request deny deny_status 503 if { sc_gpc0_rate(1) ge 300 }',
-      '  http-request deny deny_status 503 if { sc_gpc0_rate(2) ge 15 }',
+      '  http-request set-var(txn.portero_limit) str(web|limit-conn),map_str(/g/settings.map) if !portero_limit_exempt',
+      '  http-request deny deny_status 503 if !portero_limit_exempt { sc_conn_cur(0),sub(txn.portero_limit) gt 0 }',
+      '  http-request set-var(txn.portero_limit) str(web|limit-rpm),map_str(/g/settings.map) if !portero_limit_exempt',
+      '  http-request deny deny_status 503 if !portero_limit_exempt { sc_gpc0_rate(1),sub(txn.portero_limit) ge 0 }',
+      '  http-request set-var(txn.portero_limit) str(web|limit-rps),map_str(/g/settings.map) if !portero_limit_exempt',
+      '  http-request deny deny_status 503 if !portero_limit_exempt { sc_gpc0_rate(2),sub(txn.portero_limit) ge 0 }',
       '  http-request sc-inc-gpc0(1) if !portero_limit_exempt',
       '  http-request sc-inc-gpc0(2) if !portero_limit_exempt',
     ]);
@@ -135,8 +141,8 @@ describe('limits → backend rules', () => {
   });
 
   test('values that slipped past the grammar are never rendered', () => {
-    assert.throws(() => limitLines({ ...limits, exempt: ['10.0.0.0/8 || 1'] }));
-    assert.throws(() => limitLines({ ...limits, connections: -1 }));
+    assert.throws(() => limitLines({ ...limits, exempt: ['10.0.0.0/8 || 1'] }, setting));
+    assert.throws(() => limitLines({ ...limits, connections: -1 }, setting));
     assert.throws(() => hostRedirectLines({ host: "a.test' if", code: 308 }, { httpPort: 80, httpsPort: 443 }));
     assert.throws(() => hostRedirectLines({ host: 'a.test', code: 200 }, { httpPort: 80, httpsPort: 443 }));
   });

@@ -5,7 +5,7 @@ import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import type { Features } from '../../src/model/features.js';
 import { settingEntries } from '../../src/dataplane/haproxy/features/settings.js';
-import { sourceListFile } from '../../src/dataplane/haproxy/features/source-lists.js';
+import { patternListFile } from '../../src/dataplane/haproxy/features/source-lists.js';
 import { featureLines } from '../../src/dataplane/haproxy/render-features.js';
 import { ingress, serviceWithEndpoints } from '../helpers/objects.js';
 import { A, refusedTable, translateWith, validTable, type RefusedRow, type ValidRow } from '../helpers/annotations.js';
@@ -116,14 +116,15 @@ describe('features → backend rules', () => {
       '  acl portero_allow src -f /s/gen-1/sources/default_app_80.abc.allow',
       '  http-request deny deny_status 403 if !portero_allow',
     ]);
-    assert.equal(sourceListFile(sources), sources.map((source) => `${source}\n`).join(''));
+    assert.equal(patternListFile('sources/x.allow', sources), sources.map((source) => `${source}\n`).join(''));
   });
 
   test('a value that slipped past the annotation grammar is never rendered', () => {
     // Values read at runtime are checked where they are written: settings.map and the source lists.
     assert.throws(() => settingEntries('section', { redirect: { location: "https://x.test/' bind", code: 301 } }));
-    assert.throws(() => sourceListFile(['10.0.0.0/8 || 1']));
-    assert.throws(() => sourceListFile(['10.0.0.0/8\n0.0.0.0/0']));
+    assert.throws(() => patternListFile('sources/x.allow', ['10.0.0.0/8 || 1']));
+    assert.throws(() => patternListFile('sources/x.allow', ['10.0.0.0/8\n0.0.0.0/0']));
+    assert.throws(() => patternListFile('sources/x.origins', ['^https://a[.]test$\n.*']));
     assert.throws(() => featureLines({ allowSources: ['10.0.0.0/8'] }, { ...context, section: '../x' }));
     assert.throws(() => featureLines({ appRoot: '/a\nb' }, context));
   });

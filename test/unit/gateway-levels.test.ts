@@ -134,6 +134,21 @@ describe('Gateway API routes → host levels', () => {
     assert.equal(answer(levels, { path: '/zero' }), 'invalid');
   });
 
+  test('a route attached to two listeners of one port whose hostnames overlap brings its candidates to a level once', () => {
+    const input = {
+      ...base,
+      gateways: [gateway({ name: 'two', listeners: [{ name: 'any', from: 'All' }, { name: 'named', hostname: 'two.example.com', from: 'All' }] })],
+      httpRoutes: [httpRoute({ name: 'route', parentRefs: [parentRef('two')], hostnames: ['two.example.com'], rules: [to('v1', [match('/'), match('/', { headers: [header('version', 'one')] })])] })],
+    };
+    const { levels } = gatewayLevels(attachGateways(input).listeners);
+    const level = levels.find((candidate) => splitLevelHost(candidate.host).host === 'two.example.com');
+    assert.ok(level, levels.map((candidate) => candidate.host).join(' '));
+    const conditional = level.routes.flatMap((route) => (route.candidates ?? []).map((candidate) => JSON.stringify(candidate)));
+    assert.equal(conditional.length, new Set(conditional).size, `a candidate twice: ${conditional.join(' ')}`);
+    assert.ok(conditional.length > 0);
+    assert.equal(answer([level], { host: 'two.example.com', path: '/', headers: { version: 'one' } }), 'v1');
+  });
+
   test('a route with only paths and one backend is plain: no candidates, as an Ingress route', () => {
     const { levels, specs } = levelsFor([to('v1', [match('/')]), to('v2', [match('/v2', {}, 'Exact')])]);
     assert.deepEqual(levels.map((level) => level.routes.map((route) => [route.match, route.path, route.candidates === undefined])), [[['prefix', '', true], ['exact', '/v2', true]]]);

@@ -7,6 +7,7 @@ import { describe, test } from 'node:test';
 import { mapContents } from '../../src/dataplane/haproxy/render-files.js';
 import { matchRequest } from '../../src/model/match.js';
 import { rewriteTarget, safeRegex } from '../../src/translate/regex.js';
+import { parseCandidateList, wholeList } from '../helpers/candidates.js';
 import { ingress, serviceWithEndpoints } from '../helpers/objects.js';
 import { translateJson } from '../helpers/translate.js';
 
@@ -106,14 +107,21 @@ describe('regex levels', () => {
     assert.equal(target('p.test', '/otherwise'), JSON.stringify({ kind: 'not-found' }));
   });
 
-  test('map entries: the level is named ~host, regex keys in route order with the host anchored and no backslash', () => {
+  test('map entries: the level is named ~host, one prefix entry names its list, the patterns in route order, anchored, any case', () => {
     const maps = mapContents(model);
     assert.deepEqual(maps.hosts.filter((entry) => entry.key.startsWith('r.test')).map((entry) => entry.value.text), ['~r.test', '~r.test']);
-    assert.deepEqual(maps.regex.map((entry) => `${entry.key} ${entry.value.text}`), [
-      '^~r[.]test(?i:/api/v1(/|$)(.*)) default_b_80',
-      '^~r[.]test(?i:/api(/|$)(.*)) default_a_80',
-      '^~r[.]test(?i:/other) default_b_80',
-    ]);
-    assert.ok(maps.prefix.some((entry) => entry.key === '~r.test/'));
+    const level = maps.prefix.filter((entry) => entry.key.startsWith('~r.test'));
+    assert.equal(level.length, 1);
+    assert.equal(level[0]!.key, '~r.test/');
+    const list = wholeList((key) => maps.candidates.find((entry) => entry.key === key)?.value.text, level[0]!.value.text);
+    assert.ok(list !== undefined, 'the level has its list');
+    const parsed = parseCandidateList(list);
+    assert.deepEqual(
+      parsed.candidates.map((candidate) => `${candidate.conditions.map((condition) => `${condition.what}:${condition.kind}:${condition.value}`).join('&')} ${candidate.shares.map((share) => share.backend).join(',')}`),
+      ['p:caseless:^(?:/api/v1(/|$)(.*)) default_b_80', 'p:caseless:^(?:/api(/|$)(.*)) default_a_80', 'p:caseless:^(?:/other) default_b_80'],
+    );
+    assert.equal(parsed.fallback, 'portero:not-found');
+    // Other hosts' paths never meet these patterns.
+    assert.ok(!maps.prefix.some((entry) => entry.key.startsWith('p.test') && entry.value.text.startsWith('?')));
   });
 });

@@ -9,7 +9,7 @@ import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { planChange, type LiveState, type RuntimePlan } from '../../src/dataplane/haproxy/plan.js';
 import { MAP_FILES, mapContents, renderFiles, sourceListContents, type MapName } from '../../src/dataplane/haproxy/render-files.js';
-import { sourceListFile } from '../../src/dataplane/haproxy/features/source-lists.js';
+import { patternListFile } from '../../src/dataplane/haproxy/features/source-lists.js';
 import { executePlan } from '../../src/dataplane/haproxy/runtime-apply.js';
 import { settingEntries, shapeKey } from '../../src/dataplane/haproxy/features/settings.js';
 import { BackendNames, structureFor } from '../../src/dataplane/haproxy/structure.js';
@@ -53,7 +53,7 @@ class Running {
     const maps = mapContents(model, names);
     for (const name of LOADED) this.haproxy.load(file(name), maps[name].map((entry) => `${entry.key} ${entry.value.text}\n`).join(''));
     this.haproxy.state.acls.clear();
-    for (const [path, sources] of sourceListContents(model, names)) this.haproxy.loadAcl(`${GEN}/${path}`, sourceListFile(sources));
+    for (const [path, sources] of sourceListContents(model, names)) this.haproxy.loadAcl(`${GEN}/${path}`, patternListFile(path, sources));
     return { model, names, sparesUsed: 0 };
   }
 
@@ -68,7 +68,7 @@ class Running {
       this.state = { ...this.state, model: next };
       return { kind: 'unchanged' };
     }
-    await executePlan(plan, { runtime: this.haproxy.api, genDir: GEN, defaultCertificateId: 'default', draining: new Set(), unloaded: new Set(['backends', 'redirect', 'canary', 'candidates', 'regex', 'passthrough']) });
+    await executePlan(plan, { runtime: this.haproxy.api, genDir: GEN, defaultCertificateId: 'default', draining: new Set(), unloaded: new Set(['backends', 'redirect', 'canary', 'candidates', 'passthrough']) });
     this.state = { model: next, names: plan.names, sparesUsed: plan.sparesUsed };
     return { kind: 'runtime', plan };
   }
@@ -91,7 +91,13 @@ describe('runtime settings: values and shapes', () => {
       ['sec|server-timeout 7200000', 'sec|tunnel-timeout 7200000', 'sec|max-body 1024', 'sec|location https://x.test/a?b=%2F'],
     );
     assert.deepEqual(settingEntries('sec', { timeouts: { serverSeconds: 60 } }).map((entry) => entry.key), ['sec|server-timeout'], 'the tunnel timeout stays the default under an hour');
-    assert.deepEqual(settingEntries('sec', { cors: { methods: [], headers: [], exposeHeaders: [], credentials: false, maxAgeSeconds: 1 } }), []);
+    assert.deepEqual(
+      settingEntries('sec', { limits: { zone: 'default/web', connections: 3, rpm: 100, rps: 7, burstMultiplier: 5 } }).map((entry) => `${entry.key} ${entry.value.text}`),
+      ['sec|limit-conn 3', 'sec|limit-rpm 500', 'sec|limit-rps 35'],
+      'rates are the counts admitted within the window',
+    );
+    assert.deepEqual(settingEntries('sec', { cors: { methods: ['GET', 'PUT'], headers: ['X-A'], exposeHeaders: [], credentials: false, maxAgeSeconds: 1 } }).map((entry) => `${entry.key} ${entry.value.text}`), ['sec|cors X-A;;1']);
+    assert.deepEqual(settingEntries('sec', { denied: true, cors: { methods: ['GET'], headers: [], exposeHeaders: [], credentials: false, maxAgeSeconds: 1 } }), [], 'a denied location has no CORS');
   });
 
   test('the shape leaves the values out, but not which features there are, the connect timeout, the redirect code or crossing the hour', () => {
@@ -103,6 +109,17 @@ describe('runtime settings: values and shapes', () => {
     assert.notEqual(shape({ timeouts: { serverSeconds: 60 } }), shape({ timeouts: { serverSeconds: 7200 } }));
     assert.notEqual(shape({ timeouts: { connectSeconds: 1, serverSeconds: 60 } }), shape({ timeouts: { connectSeconds: 2, serverSeconds: 60 } }));
     assert.notEqual(shape({ maxBodyBytes: 1 }), shape({ maxBodyBytes: 1, timeouts: { serverSeconds: 60 } }));
+    const cors = { methods: ['GET'], headers: ['X-A'], exposeHeaders: [], credentials: false, maxAgeSeconds: 1 };
+    assert.equal(shape({ cors: { ...cors, origins: ['https://a.test'] } }), shape({ cors: { ...cors, origins: ['https://b.test', 'https://c.test'], headers: ['X-B', 'X-C'], maxAgeSeconds: 9 } }));
+    assert.notEqual(shape({ cors }), shape({ cors: { ...cors, methods: ['PUT'] } }), 'the methods are in the rules');
+    assert.notEqual(shape({ cors }), shape({ cors: { ...cors, origins: ['https://a.test'] } }), 'any origin or a list');
+    assert.notEqual(shape({ cors }), shape({ cors: { ...cors, credentials: true } }));
+    assert.notEqual(shape({ cors }), shape({ cors: { ...cors, exposeHeaders: ['X-B'] } }));
+    const limits = { zone: 'default/web', burstMultiplier: 5 };
+    assert.equal(shape({ limits: { ...limits, rps: 1, connections: 2 } }), shape({ limits: { ...limits, rps: 10, connections: 20 } }));
+    assert.notEqual(shape({ limits: { ...limits, rps: 1 } }), shape({ limits: { ...limits, rps: 1, burstMultiplier: 2 } }), 'the multiplier is the table window');
+    assert.notEqual(shape({ limits: { ...limits, rps: 1 } }), shape({ limits: { ...limits, rpm: 1 } }));
+    assert.notEqual(shape({ limits: { ...limits, rps: 1 } }), shape({ limits: { ...limits, rps: 1, zone: 'default/other' } }));
   });
 
   test('a value that slipped past the annotation grammars is never rendered', () => {
@@ -172,6 +189,11 @@ describe('runtime settings: changes without a reload', () => {
       ['both lists changed, and the body size', { web: values('4m', '9000', { [`${A}/enable-cors`]: 'true' }), api: allow('10.0.0.0/8, 2001:db8::/32', '10.1.2.4, 10.1.2.5') }, 'runtime'],
       ['the Ingress leaves: its section\'s lists are emptied', { web: values('4m', '9000', { [`${A}/enable-cors`]: 'true' }) }, 'runtime'],
       ['another takes the section, from nothing', { web: values('4m', '9000', { [`${A}/enable-cors`]: 'true' }), api: allow('127.0.0.1', '127.0.0.2') }, 'runtime'],
+      ['CORS is new rules', { web: values('4m', '9000', { [`${A}/enable-cors`]: 'true', [`${A}/cors-allow-origin`]: 'https://a.test' }), api: allow('127.0.0.1', '127.0.0.2') }, 'reload'],
+      ['new origins and methods are a pattern file and a map entry', { web: values('4m', '9000', { [`${A}/enable-cors`]: 'true', [`${A}/cors-allow-origin`]: 'https://b.test, https://*.c.test', [`${A}/cors-allow-headers`]: 'X-A, X-B', [`${A}/cors-max-age`]: '60' }), api: allow('127.0.0.1', '127.0.0.2') }, 'runtime'],
+      ['limits are new rules', { web: values('4m', '9000', { [`${A}/enable-cors`]: 'true', [`${A}/cors-allow-origin`]: 'https://b.test, https://*.c.test', [`${A}/cors-allow-headers`]: 'X-A, X-B', [`${A}/cors-max-age`]: '60' }), api: { [`${A}/limit-rps`]: '5', [`${A}/limit-connections`]: '2' } }, 'reload'],
+      ['new limit counts are values', { web: values('4m', '9000', { [`${A}/enable-cors`]: 'true', [`${A}/cors-allow-origin`]: 'https://b.test, https://*.c.test', [`${A}/cors-allow-headers`]: 'X-A, X-B', [`${A}/cors-max-age`]: '60' }), api: { [`${A}/limit-rps`]: '50', [`${A}/limit-connections`]: '20' } }, 'runtime'],
+      ['a new burst multiplier is a new table window', { web: values('4m', '9000', { [`${A}/enable-cors`]: 'true', [`${A}/cors-allow-origin`]: 'https://b.test, https://*.c.test', [`${A}/cors-allow-headers`]: 'X-A, X-B', [`${A}/cors-max-age`]: '60' }), api: { [`${A}/limit-rps`]: '50', [`${A}/limit-connections`]: '20', [`${A}/limit-burst-multiplier`]: '2' } }, 'reload'],
     ];
     for (const [step, ingresses, kind] of steps) {
       const result = await running.apply(modelOf(ingresses));

@@ -36,6 +36,7 @@ import type { ConfigSettings } from './render-config.js';
 import { refusedCertificates, type RefusedCertificate } from './refusals.js';
 import { executePlan } from './runtime-apply.js';
 import { RuntimeApi } from './runtime.js';
+import type { BackendNames } from './structure.js';
 import { unbindableSockets, type UnbindableSocket } from './sockets.js';
 
 export type { RefusedCertificate };
@@ -119,6 +120,11 @@ export class HaproxyDataplane {
     });
   }
 
+  /** The HAProxy section of each backend of the live model (for portero_backend_info); undefined before start. */
+  get liveNames(): BackendNames | undefined {
+    return this.live?.names;
+  }
+
   get haproxyRunning(): boolean {
     return this.process.running;
   }
@@ -180,6 +186,9 @@ export class HaproxyDataplane {
       this.updateSyncedGauge();
       try {
         return await this.applyNow(model, force);
+      } catch (error) {
+        this.options.metrics?.applyErrors.inc();
+        throw error;
       } finally {
         this.applying = false;
         this.updateSyncedGauge();

@@ -113,6 +113,22 @@ export function headerText(value: string): Safe {
   return make(`"${value}"`);
 }
 
+/**
+ * The CORS response values of a section as one settings.map value (features/
+ * cors.ts): allowed headers, exposed headers and max-age, `;` between them,
+ * each list comma-separated without spaces (as ingress-nginx sends them; a
+ * runtime `set map` value has no space).
+ */
+export function corsSetting(headers: readonly string[], expose: readonly string[], maxAgeSeconds: number): Safe {
+  const list = (items: readonly string[], what: string) => {
+    const text = items.join(',');
+    check(/^(?:[A-Za-z0-9*_.:-]+(?:,[A-Za-z0-9*_.:-]+)*)?$/.test(text) && text.length <= 4096, what, text);
+    return text;
+  };
+  check(Number.isSafeInteger(maxAgeSeconds) && maxAgeSeconds >= 0, 'max-age', maxAgeSeconds);
+  return make(`${list(headers, 'CORS headers')};${list(expose, 'CORS exposed headers')};${maxAgeSeconds}`);
+}
+
 /** A header or cookie name as a fetch argument (`req.hdr(X-Canary)`, `req.cook(name)`): letters, digits, `-`, `_` and `.`. */
 export function fieldName(value: string): Safe {
   check(/^[A-Za-z0-9_.-]{1,128}$/.test(value), 'header or cookie name', value);
@@ -146,8 +162,24 @@ export function originRegex(origin: string): Safe {
   const match = ORIGIN.exec(origin);
   check(match !== null && origin.length <= 300 && (match[4] === undefined || (Number(match[4]) >= 1 && Number(match[4]) <= 65535)), 'origin', origin);
   const [, scheme, wildcard, host, port] = match!;
-  const label = wildcard ? '[a-z0-9-]+\\.' : '';
-  return regex(`^${scheme}://${label}${host!.replace(/\./g, '\\.')}${port ? `:${port}` : ''}$`);
+  // `[.]`, not a backslash: the pattern is also an argument of the runtime API (`add acl`), which takes none.
+  const label = wildcard ? '[a-z0-9-]+[.]' : '';
+  return listRegex(`^${scheme}://${label}${host!.replace(/\./g, '[.]')}${port ? `:${port}` : ''}$`);
+}
+
+/**
+ * A regular expression as a line of a pattern file and a runtime API
+ * argument (`add acl`): printable ASCII without spaces, quotes, backslashes
+ * or `#`; it must compile.
+ */
+export function listRegex(pattern: string): Safe {
+  check(/^[\x21\x24-\x26\x28-\x5b\x5d-\x7e]{1,1024}$/.test(pattern), 'regular expression', pattern);
+  try {
+    new RegExp(pattern);
+  } catch {
+    check(false, 'regular expression', pattern);
+  }
+  return make(pattern);
 }
 
 const GATEWAY_ORIGIN = new RegExp(`^(https?)://(\\*|(?:\\*\\.)?${DNS_LABEL}(?:\\.${DNS_LABEL})*)(?::([0-9]{1,5}))?$`);
@@ -416,11 +448,13 @@ export function basicChallenge(realm: string): Safe {
 //
 //   list      := candidate* fallback
 //   candidate := [cond ("&" cond)*] ">" share ("," share)* "|"
-//   cond      := "m" METHOD | "p" kind "=" value | "h" kind name "=" value | "q" kind name "=" value
+//   cond      := "m" METHOD | "p" pkind "=" value | "h" kind name "=" value | "q" kind name "=" value
 //   kind      := "e" (the whole value) | "r" (a regular expression, unanchored)
+//   pkind     := kind | "i" (a regular expression, unanchored, any case)
 //
 // `p` compares the request's path without its query (Gateway API
-// RegularExpression paths come as a pattern anchored at both ends).
+// RegularExpression paths come as a pattern anchored at both ends, the
+// patterns of a regex level (use-regex) anchored at the start, with `i`).
 //   share     := weight "*" backend
 //   fallback  := backend
 //
@@ -479,6 +513,8 @@ export interface CandidateValueMatch {
 
 /** One candidate, its targets already HAProxy backend names. */
 export interface CandidateText {
+  /** On a regex level (use-regex): the route's pattern, which the path must match first. */
+  levelPattern?: { caseless: true; value: string };
   method?: string;
   /** The path without its query (RequestCondition.path). */
   path?: CandidateValueMatch['match'];
@@ -504,6 +540,7 @@ export function candidateList(candidates: readonly CandidateText[], fallback: Sa
   let out = '';
   for (const candidate of candidates) {
     const conditions: string[] = [];
+    if (candidate.levelPattern !== undefined) conditions.push(`pi=${percentEncode(conditionPattern(candidate.levelPattern.value))}`);
     if (candidate.method !== undefined) {
       check(/^[A-Z]{1,32}$/.test(candidate.method), 'method', candidate.method);
       conditions.push(`m${candidate.method}`);

@@ -42,7 +42,6 @@ export const GENERATION_FILES = {
   exactMap: 'exact.map',
   prefixMap: 'prefix.map',
   redirectMap: 'redirect.map',
-  regexMap: 'regex.map',
   canaryMap: 'canary-weights.map',
   /** Route key → candidate list (Route.candidates; see config-lines.ts for the format). */
   candidatesMap: 'candidates.map',

@@ -129,8 +129,8 @@ function diffServers(previous: Model, next: Model, before: BackendNames, after: 
   return { add, remove };
 }
 
-type Entries = Pick<MapContents, 'hosts' | 'exact' | 'prefix' | 'regex' | 'canary' | 'candidates'>;
-const NO_ENTRIES: Entries = { hosts: [], exact: [], prefix: [], regex: [], canary: [], candidates: [] };
+type Entries = Pick<MapContents, 'hosts' | 'exact' | 'prefix' | 'canary' | 'candidates'>;
+const NO_ENTRIES: Entries = { hosts: [], exact: [], prefix: [], canary: [], candidates: [] };
 
 /**
  * The entries of one map that a change touches, before and after, by key.
@@ -168,7 +168,7 @@ function sameHosts(a: readonly string[], b: readonly string[]): boolean {
   return a.length === b.length && a.every((host, i) => host === b[i]);
 }
 
-const MAP_NAMES: readonly MapName[] = ['hosts', 'exact', 'prefix', 'regex', 'canary', 'candidates', 'redirect', 'passthrough', 'backends', 'settings'];
+const MAP_NAMES: readonly MapName[] = ['hosts', 'exact', 'prefix', 'canary', 'candidates', 'redirect', 'passthrough', 'backends', 'settings'];
 
 function sameSet(a: ReadonlySet<string>, b: ReadonlySet<string>): boolean {
   return a.size === b.size && [...a].every((item) => b.has(item));
@@ -183,7 +183,6 @@ function diffMaps(previous: Model, next: Model, before: BackendNames, after: Bac
     touched.hosts.note(was.hosts, is.hosts);
     touched.exact.note(was.exact, is.exact);
     touched.prefix.note(was.prefix, is.prefix);
-    touched.regex.note(was.regex, is.regex);
     touched.canary.note(was.canary, is.canary);
     touched.candidates.note(was.candidates, is.candidates);
   };

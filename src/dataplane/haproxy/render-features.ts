@@ -16,7 +16,7 @@ import { extAuthRequestLines, extAuthResponseLines } from './features/ext-auth.j
 import { hostRedirectLines, limitLines } from './features/limits.js';
 import { snippetRequestLines, snippetResponseLines } from './features/snippet.js';
 import { settingSample, settingValues, type SettingName } from './features/settings.js';
-import { sourceListLines } from './features/source-lists.js';
+import { patternListPath, sourceListLines } from './features/source-lists.js';
 import { accessLogLines, retryLines, upstreamHeaderLines } from './features/upstream.js';
 import { GENERATION_FILES } from './layout.js';
 
@@ -64,12 +64,12 @@ export function featureLines(features: Features | undefined, context: FeatureCon
   if (features.denied) lines.push('  http-request return status 503 content-type text/plain string "503 Service Unavailable"');
   // A denied location has no CORS in ingress-nginx either.
   const cors = features.denied ? undefined : features.cors;
-  lines.push(...corsRequestLines(cors));
+  lines.push(...corsRequestLines(cors, c.filePath(`${context.genDir ?? '/nonexistent'}/${patternListPath(section, 'origins')}`), setting('cors')));
   if (features.redirect) lines.push(c.line`  http-request redirect location %[${setting('location')}] code ${c.int(features.redirect.code)}`);
   if (features.httpsRedirect) lines.push(httpsRedirect(context, features.httpsRedirectCode));
   lines.push(...snippetRequestLines(features.snippet));
   // nginx's preaccess phase (limits) comes after the redirects and before the access lists.
-  if (features.limits) lines.push(...limitLines(features.limits));
+  if (features.limits) lines.push(...limitLines(features.limits, setting));
   // Pattern files of the section, changed at runtime (features/source-lists.ts).
   lines.push(...sourceListLines(section, features, context.genDir ?? '/nonexistent'));
   // nginx's access phase checks the access lists, then the credentials.

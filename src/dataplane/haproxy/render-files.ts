@@ -21,13 +21,14 @@
 //                 route's candidate list under that key (format in
 //                 config-lines.ts), which features/candidates-lua.ts
 //                 evaluates; long lists are cut into several entries
-//   regex.map     for levels whose paths are regular expressions (ingress-
-//                 nginx's use-regex; their level key starts with `~`): one
-//                 `^~level(?i:pattern)` key per route, looked up with map_reg
-//                 on level + path, in the order of the level's routes (the
-//                 first match wins, so this map is never sorted and always
-//                 replaced whole at runtime); such a level's `~level/` entry
-//                 in prefix.map holds its fallback
+//   A level whose paths are regular expressions (ingress-nginx's use-regex;
+//                 its level key starts with `~`) has one prefix.map entry,
+//                 `~level/`, holding the level's route key; its candidate
+//                 list tries the level's patterns in route order, each
+//                 anchored at the start of the path and case-insensitive
+//                 (`pi=^(?:pattern)`), the first match wins, and the level's
+//                 fallback is the list's. A request pays for the patterns of
+//                 its own level only, however many such levels there are.
 // The host-less level's key is `_`, which no valid host can be; its `_/`
 // entry is the host-less fallback, or the catch-all.
 //
@@ -39,7 +40,7 @@ import { Buffer } from 'node:buffer';
 import { createHash } from 'node:crypto';
 import { effectiveShares } from '../../model/match.js';
 import { parseBackendId, SCOPE_SEPARATOR, splitLevelHost, type HostLevel, type Model, type Route, type Target } from '../../model/model.js';
-import { candidateEntries, candidateList, crtList, hostName, ident, int, levelName, mapFile, routeKey, scopeName, serviceLabel, type CrtListEntry, type MapEntry, type Safe } from './config-lines.js';
+import { candidateEntries, candidateList, crtList, type CandidateText, hostName, ident, int, levelName, mapFile, routeKey, scopeName, serviceLabel, type CrtListEntry, type MapEntry, type Safe } from './config-lines.js';
 import { candidatesLua } from './features/candidates-lua.js';
 import { GENERATION_FILES } from './layout.js';
 import { EXT_AUTH_LUA } from './features/ext-auth-lua.js';
@@ -47,7 +48,7 @@ import { basicAuthFiles } from './features/basic-auth.js';
 import { clientAuthFiles, clientAuthRules, type ClientAuthRule } from './features/client-auth.js';
 import { CUSTOM_ERRORS_LUA, CUSTOM_ERRORS_LUA_FILE } from './features/custom-errors.js';
 import { settingEntries } from './features/settings.js';
-import { sourceListFile, sourceLists } from './features/source-lists.js';
+import { patternListFile, patternLists } from './features/source-lists.js';
 import { SPARE_PREFIX, type BackendNames } from './structure.js';
 
 export const HOSTLESS_LEVEL = '_';
@@ -91,16 +92,36 @@ export function routeKeyOf(levelKeyText: string, route: Pick<Route, 'match' | 'p
   return routeKey(`?${hex(`${levelKeyText}\n${route.match}\n${route.path}`, 16)}`);
 }
 
-/** The candidates.map entries of a route with candidates. */
-function candidateMapEntries(key: Safe, route: Route, names: BackendNames | undefined): MapEntry[] {
-  const texts = (route.candidates ?? []).map((candidate) => ({
+/** A route's candidates as texts, each first required to match `pattern` (a regex level's route) when given. */
+function candidateTexts(route: Route, names: BackendNames | undefined, pattern?: CandidateText['levelPattern']): CandidateText[] {
+  return (route.candidates ?? []).map((candidate) => ({
+    ...(pattern !== undefined ? { levelPattern: pattern } : {}),
     ...(candidate.when?.method !== undefined ? { method: candidate.when.method } : {}),
     ...(candidate.when?.path !== undefined ? { path: candidate.when.path } : {}),
     headers: candidate.when?.headers ?? [],
     query: candidate.when?.query ?? [],
     shares: effectiveShares(candidate.split).map((share) => ({ weight: share.weight, backend: backendName(share.target, names) })),
   }));
-  return candidateEntries(key, candidateList(texts, backendName(route.target, names)), (list) => hex(list, 12));
+}
+
+function listEntries(key: Safe, texts: readonly CandidateText[], fallback: Safe): MapEntry[] {
+  return candidateEntries(key, candidateList(texts, fallback), (list) => hex(list, 12));
+}
+
+/**
+ * The candidate list of a regex level: for each route in order, its own
+ * candidates and then its target, all on condition that the path matches
+ * the route's pattern; the level's fallback last.
+ */
+function regexLevelEntries(key: Safe, level: HostLevel, names: BackendNames | undefined): MapEntry[] {
+  const texts: CandidateText[] = [];
+  for (const route of level.routes) {
+    // ingress-nginx's `location ~* "^<path>"`: anchored at the start only, any case.
+    const pattern = { caseless: true, value: `^(?:${route.path})` } as const;
+    texts.push(...candidateTexts(route, names, pattern));
+    texts.push({ levelPattern: pattern, headers: [], query: [], shares: [{ weight: 1, backend: backendName(route.target, names) }] });
+  }
+  return listEntries(key, texts, backendName(level.fallback, names));
 }
 
 /** `|scope` for a scoped level (model.ts Scope), '' otherwise. */
@@ -114,11 +135,6 @@ function levelKey(level: Pick<HostLevel, 'host' | 'regex'>): string {
   return level.regex ? `~${key}` : key;
 }
 
-/** The level key as a regular expression: its dots and `*` as classes, so the key needs no backslash. */
-function levelPattern(key: string): string {
-  return key.replace(/[.*]/g, (char) => `[${char}]`);
-}
-
 export function certificateFile(id: string): string {
   return `${GENERATION_FILES.certsDir}/${ident(id).text}.pem`;
 }
@@ -128,8 +144,6 @@ export interface MapContents {
   exact: MapEntry[];
   prefix: MapEntry[];
   redirect: MapEntry[];
-  /** In route order; never sorted (see the top of this file). */
-  regex: MapEntry[];
   canary: MapEntry[];
   /** Route key → candidate list (or one part of a long one). */
   candidates: MapEntry[];
@@ -146,7 +160,6 @@ export const MAP_FILES: Readonly<Record<MapName, string>> = {
   exact: GENERATION_FILES.exactMap,
   prefix: GENERATION_FILES.prefixMap,
   redirect: GENERATION_FILES.redirectMap,
-  regex: GENERATION_FILES.regexMap,
   canary: GENERATION_FILES.canaryMap,
   candidates: GENERATION_FILES.candidatesMap,
   passthrough: GENERATION_FILES.passthroughMap,
@@ -154,12 +167,11 @@ export const MAP_FILES: Readonly<Record<MapName, string>> = {
   settings: GENERATION_FILES.settingsMap,
 };
 
-/** The hosts, exact, prefix and regex entries of one host level. */
+/** The map entries of one host level. */
 export interface LevelEntries {
   hosts: MapEntry[];
   exact: MapEntry[];
   prefix: MapEntry[];
-  regex: MapEntry[];
   canary: MapEntry[];
   candidates: MapEntry[];
 }
@@ -188,7 +200,7 @@ export function sameNamesFor(level: HostLevel, a: BackendNames | undefined, b: B
 export function levelEntries(level: HostLevel, names?: BackendNames): LevelEntries {
   const memo = levelMemo.get(level);
   if (memo && sameNamesFor(level, memo.names, names)) return memo.entries;
-  const entries: LevelEntries = { hosts: [], exact: [], prefix: [], regex: [], canary: [], candidates: [] };
+  const entries: LevelEntries = { hosts: [], exact: [], prefix: [], canary: [], candidates: [] };
   const key = levelKey(level);
   const { host, scope } = splitLevelHost(level.host);
   if (host !== '') {
@@ -201,6 +213,15 @@ export function levelEntries(level: HostLevel, names?: BackendNames): LevelEntri
     // Requests on no other level look up `_` (render-routing.ts), which names this one; a Gateway scope's `_|scope` says that the scope has one.
     entries.hosts.push({ key: `${HOSTLESS_LEVEL}${scopeSuffix(scope)}`, value: levelName(key) });
   }
+  if (level.regex) {
+    // One entry for the whole level; its list holds the patterns (see the top of this file).
+    const routeKey = routeKeyOf(key, { match: 'regex', path: '' });
+    entries.prefix.push({ key: `${key}/`, value: routeKey });
+    entries.candidates.push(...regexLevelEntries(routeKey, level, names));
+    for (const route of level.routes) if (route.canary && route.canary.weight > 0) entries.canary.push({ key: backendName(route.target, names).text, value: int(route.canary.weight) });
+    levelMemo.set(level, { names, entries });
+    return entries;
+  }
   let rootRoute = false;
   for (const route of level.routes) {
     if (route.canary && route.canary.weight > 0) entries.canary.push({ key: backendName(route.target, names).text, value: int(route.canary.weight) });
@@ -208,10 +229,9 @@ export function levelEntries(level: HostLevel, names?: BackendNames): LevelEntri
     let value = backendName(route.target, names);
     if (hasCandidates(route)) {
       value = routeKeyOf(key, route);
-      entries.candidates.push(...candidateMapEntries(value, route, names));
+      entries.candidates.push(...listEntries(value, candidateTexts(route, names), backendName(route.target, names)));
     }
-    if (route.match === 'regex') entries.regex.push({ key: `^${levelPattern(key)}(?i:${route.path})`, value });
-    else if (route.match === 'exact') entries.exact.push({ key: `${key}${route.path}`, value });
+    if (route.match === 'exact') entries.exact.push({ key: `${key}${route.path}`, value });
     else {
       entries.prefix.push({ key: `${key}${route.path}/`, value });
       if (route.path === '') rootRoute = true;
@@ -279,15 +299,16 @@ export function settingsEntries(model: Model, names?: BackendNames): MapEntry[] 
 }
 
 /**
- * The source lists of the sections (features/source-lists.ts), by pattern
- * file: each backend's lists under the name of the section serving it.
+ * The pattern lists of the sections (features/source-lists.ts: source
+ * addresses, CORS origins), by pattern file: each backend's lists under the
+ * name of the section serving it.
  */
 export function sourceListContents(model: Model, names?: BackendNames): Map<string, readonly string[]> {
   const lists = new Map<string, readonly string[]>();
   for (const backend of model.backends) {
-    if (!backend.features?.allowSources && !backend.features?.denySources) continue;
+    if (!backend.features?.allowSources && !backend.features?.denySources && !backend.features?.cors?.origins) continue;
     const section = names ? names.nameOf(backend.id) : backend.id;
-    if (section !== undefined) for (const list of sourceLists(section, backend.features)) lists.set(list.path, list.sources);
+    if (section !== undefined) for (const list of patternLists(section, backend.features)) lists.set(list.path, list.patterns);
   }
   return lists;
 }
@@ -298,7 +319,6 @@ export function mapContents(model: Model, names?: BackendNames): MapContents {
     exact: [],
     prefix: [],
     redirect: redirectEntries(model.redirectHosts, regexLevels(model)),
-    regex: [],
     canary: [],
     candidates: [],
     passthrough: passthroughEntries(model, names),
@@ -310,14 +330,13 @@ export function mapContents(model: Model, names?: BackendNames): MapContents {
     maps.hosts.push(...entries.hosts);
     maps.exact.push(...entries.exact);
     maps.prefix.push(...entries.prefix);
-    maps.regex.push(...entries.regex);
     maps.canary.push(...entries.canary);
     maps.candidates.push(...entries.candidates);
   }
   maps.prefix.push(...catchAllEntries(model, names));
   // A level copied for a server-alias shares its routes' backends: one weight per backend.
   maps.canary = [...new Map(maps.canary.map((entry) => [entry.key, entry])).values()];
-  for (const [name, entries] of Object.entries(maps) as [MapName, MapEntry[]][]) if (name !== 'regex') entries.sort(byKey);
+  for (const entries of Object.values(maps)) entries.sort(byKey);
   return maps;
 }
 
@@ -370,6 +389,6 @@ export function renderFiles(model: Model, genDir: string, names?: BackendNames):
   // Basic auth of the backends served by a section (their own, or one they were given since: spares never have features).
   const featured = (names ? model.backends.filter((backend) => names.nameOf(backend.id) !== undefined) : model.backends).map((backend) => backend.features);
   files.push(...basicAuthFiles(featured));
-  for (const [path, sources] of sourceListContents(model, names)) files.push({ path, content: sourceListFile(sources), mode: 0o644 });
+  for (const [path, patterns] of sourceListContents(model, names)) files.push({ path, content: patternListFile(path, patterns), mode: 0o644 });
   return files;
 }

@@ -81,14 +81,11 @@ export function routingRules(capabilities: Capabilities, genDir: string, fronten
   rules.push(...clientAuthFrontendLines(capabilities.clientAuth, genDir, scheme));
   const prefixLookup = c.fragment`var(txn.level),concat(,txn.path,/),map_beg(${map(GENERATION_FILES.prefixMap)})`;
   const exactLookup = c.fragment`var(txn.level),concat(,txn.path),map_str(${map(GENERATION_FILES.exactMap)})`;
-  const regexLookup = c.fragment`var(txn.level),concat(,txn.path),map_reg(${map(GENERATION_FILES.regexMap)})`;
   if (capabilities.canaries.length > 0 || capabilities.candidates) {
     // The route is decided first (the same lookups as below), then its
     // candidates or its canary, if any, may choose another backend.
     if (capabilities.exactLookup) rules.push(c.line`  http-request set-var(txn.be) ${exactLookup}`);
-    if (capabilities.regexLookup) rules.push(c.line`  http-request set-var(txn.be) ${regexLookup} if !{ var(txn.be) -m found } { var(txn.level) -m beg ~ }`);
-    const earlier = capabilities.exactLookup || capabilities.regexLookup;
-    rules.push(earlier ? c.line`  http-request set-var(txn.be) ${prefixLookup} if !{ var(txn.be) -m found }` : c.line`  http-request set-var(txn.be) ${prefixLookup}`);
+    rules.push(capabilities.exactLookup ? c.line`  http-request set-var(txn.be) ${prefixLookup} if !{ var(txn.be) -m found }` : c.line`  http-request set-var(txn.be) ${prefixLookup}`);
     if (capabilities.candidates) {
       // Requests to a route with candidates (whose value is a route key
       // `?<digest>`) hand the route key, method, path and query and header
@@ -109,10 +106,6 @@ export function routingRules(capabilities: Capabilities, genDir: string, fronten
   if (capabilities.exactLookup) {
     // An Exact hit covers the whole path: it is never shorter than a prefix hit, so it wins ties.
     rules.push(c.line`  http-request set-var(txn.exact) ${exactLookup}`, '  use_backend %[var(txn.exact)] if { var(txn.exact) -m found }');
-  }
-  if (capabilities.regexLookup) {
-    // Levels whose paths are regular expressions (`~` levels): the first pattern of the level that matches.
-    rules.push(c.line`  http-request set-var(txn.regex) ${regexLookup} if { var(txn.level) -m beg ~ }`, '  use_backend %[var(txn.regex)] if { var(txn.regex) -m found }');
   }
   // The longest prefix; each level's `level/` entry holds its fallback, so this always finds a backend.
   rules.push(c.line`  use_backend %[${prefixLookup}]`);

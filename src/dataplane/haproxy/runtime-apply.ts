@@ -8,7 +8,8 @@
 // limit.
 
 import type { Certificate } from '../../model/model.js';
-import { address, crtListLine, filePath, ident, mapKey, mapLine, source as sourcePattern, type MapEntry, type Safe } from './config-lines.js';
+import { address, crtListLine, filePath, ident, mapKey, mapLine, type MapEntry, type Safe } from './config-lines.js';
+import { patternOf } from './features/source-lists.js';
 import { GENERATION_FILES } from './layout.js';
 import { changeCounts, diffSize, type CertificateChanges, type MapDiff, type RuntimeCounts, type RuntimePlan, type ServerChange } from './plan.js';
 import { MAP_FILES, certificateFile, type MapName } from './render-files.js';
@@ -75,9 +76,9 @@ function incrementalRemoves(diff: MapDiff, file: Safe): RuntimeCommand[] {
   return diff.remove.map((key) => ({ text: `del map ${cliArg(file)} ${cliArg(mapKey(key))}`, expect: 'empty' as const }));
 }
 
-/** Large changes replace the whole map; so does any change of regex.map, whose order decides (map_reg takes the first match). */
-function isLarge(diff: MapDiff, name: MapName): boolean {
-  return name === 'regex' || diffSize(diff) > INCREMENTAL_LIMIT;
+/** Large changes replace the whole map. */
+function isLarge(diff: MapDiff): boolean {
+  return diffSize(diff) > INCREMENTAL_LIMIT;
 }
 
 function certificatePath(genDir: string, id: string): string {
@@ -150,23 +151,23 @@ function planSteps(plan: RuntimePlan, options: ExecuteOptions): (RuntimeCommand[
   const loaded = (name: MapName) => diffSize(plan.maps[name]) > 0 && !options.unloaded?.has(name);
   // Source lists: a section's new addresses first, its old ones last (features/source-lists.ts).
   const sourceFile = (path: string) => cliArg(filePath(`${genDir}/${path}`));
-  steps.push(plan.sourceLists.flatMap(({ path, add }) => add.map((source) => ({ text: `add acl ${sourceFile(path)} ${cliArg(sourcePattern(source))}`, expect: 'empty' as const }))));
+  steps.push(plan.sourceLists.flatMap(({ path, add }) => add.map((pattern) => ({ text: `add acl ${sourceFile(path)} ${cliArg(patternOf(path, pattern))}`, expect: 'empty' as const }))));
   // Additions: a section's values first, a route's candidate list (and a new
   // list's parts, before its first entry names them) before the route, a new
   // host's routes before the host itself. Large changes replace the whole map.
-  for (const name of (['settings', 'backends', 'canary', 'candidates', 'exact', 'prefix', 'regex', 'redirect', 'hosts', 'passthrough'] as MapName[]).filter(loaded)) {
+  for (const name of (['settings', 'backends', 'canary', 'candidates', 'exact', 'prefix', 'redirect', 'hosts', 'passthrough'] as MapName[]).filter(loaded)) {
     const diff = plan.maps[name];
     // candidates.map, replaced whole, keeps the lists it loses until the routes no longer name them (below).
     const whole = name === 'candidates' ? [...diff.next(), ...diff.removed] : diff.next();
-    steps.push(isLarge(diff, name) ? { file: mapPath(genDir, name), payloads: chunks(whole) } : incrementalAdds(diff, mapPath(genDir, name)));
+    steps.push(isLarge(diff) ? { file: mapPath(genDir, name), payloads: chunks(whole) } : incrementalAdds(diff, mapPath(genDir, name)));
   }
   // Removals: a removed host before its routes, a route before its candidate list (and a list's old parts).
-  for (const name of (['passthrough', 'hosts', 'redirect', 'regex', 'prefix', 'exact', 'candidates', 'canary', 'backends', 'settings'] as MapName[]).filter(loaded)) {
+  for (const name of (['passthrough', 'hosts', 'redirect', 'prefix', 'exact', 'candidates', 'canary', 'backends', 'settings'] as MapName[]).filter(loaded)) {
     const diff = plan.maps[name];
-    if (!isLarge(diff, name)) steps.push(incrementalRemoves(diff, mapPath(genDir, name)));
+    if (!isLarge(diff)) steps.push(incrementalRemoves(diff, mapPath(genDir, name)));
     else if (name === 'candidates' && diff.remove.length > 0) steps.push({ file: mapPath(genDir, name), payloads: chunks(diff.next()) });
   }
-  steps.push(plan.sourceLists.flatMap(({ path, remove }) => remove.map((source) => ({ text: `del acl ${sourceFile(path)} ${cliArg(sourcePattern(source))}`, expect: 'empty' as const }))));
+  steps.push(plan.sourceLists.flatMap(({ path, remove }) => remove.map((pattern) => ({ text: `del acl ${sourceFile(path)} ${cliArg(patternOf(path, pattern))}`, expect: 'empty' as const }))));
   steps.push(certificates.after);
   return steps;
 }

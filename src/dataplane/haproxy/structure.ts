@@ -41,7 +41,7 @@ export interface Capabilities {
   redirect: boolean;
   /** Wildcard TLS hosts redirect the hosts of their level. */
   wildcardRedirect: boolean;
-  /** regex.map is consulted for levels whose paths are regular expressions (use-regex). */
+  /** Some level's paths are regular expressions (use-regex): the host-less level may be one (`~_`), so its name is looked up. */
   regexLookup: boolean;
   /**
    * Some route has candidates (Route.candidates): the frontends look up
@@ -82,7 +82,7 @@ const REASONS: Readonly<Record<keyof Capabilities, string>> = {
   deepWildcardLookup: 'the first Gateway API wildcard host needs the lookup of deeper names',
   redirect: 'the first TLS host needs the HTTPS redirect',
   wildcardRedirect: 'the first wildcard TLS host needs the wildcard redirect',
-  regexLookup: 'the first host with regular-expression paths needs the regex lookup',
+  regexLookup: 'the first host with regular-expression paths needs the candidate lookup',
   candidates: 'the first route with request conditions or a weighted split needs the candidate lookup',
   passthrough: 'the first ssl-passthrough host needs the TLS port to route by SNI',
   canaries: 'a canary was added or removed, or its header or cookie changed',
@@ -123,7 +123,8 @@ export function capabilitiesFor(model: Model): Capabilities {
     redirect: model.redirectHosts.length > 0,
     wildcardRedirect: model.redirectHosts.some((host) => host.startsWith('*.')),
     regexLookup: model.levels.some((level) => level.regex),
-    candidates: model.levels.some((level) => level.routes.some((route) => (route.candidates?.length ?? 0) > 0)),
+    // A regex level's patterns are candidates of its one route key (render-files.ts).
+    candidates: model.levels.some((level) => level.regex === true || level.routes.some((route) => (route.candidates?.length ?? 0) > 0)),
     passthrough: (model.passthrough ?? []).length > 0,
     canaries: canaryRules(model),
     globals: model.globals ?? NO_GLOBALS,

@@ -185,6 +185,11 @@ function buildLevel(host: string, chain: readonly string[], entries: readonly (r
   return { host, ...(host.startsWith('*.') ? { anyDepth: true } : {}), routes, fallback: NOT_FOUND };
 }
 
+/** What makes two entries of one route the same: listeners of one scope may make equal ones (a route attached to two of them). */
+function entryKey(entry: Entry): string {
+  return JSON.stringify([entry.match, entry.path, entry.order, entry.candidate]);
+}
+
 /**
  * Served listeners → host levels (sorted by host), backend specs and
  * diagnostics. `previous`, the last result, changes nothing in the values:
@@ -199,6 +204,8 @@ export function gatewayLevels(listeners: readonly ServedListener[], previous?: G
   // RegularExpression matches by candidate, to report those no request can reach.
   const regexMatches = new Map<Candidate, GatewayDiagnostic>();
   const taken = new Set<RouteEntries>();
+  // Per level host, the entries each route brought, to add a route's equal entries once.
+  const contributed = new Map<string, Map<object, readonly Entry[]>>();
   for (const listener of listeners) {
     // The API bounds ports to 1-65535; anything else would make a bind HAProxy refuses.
     if (!Number.isInteger(listener.port) || listener.port < 1 || listener.port > 65535) {
@@ -224,7 +231,17 @@ export function gatewayLevels(listeners: readonly ServedListener[], previous?: G
       for (const host of hosts) {
         let entries = byHost.get(host);
         if (!entries) byHost.set(host, (entries = []));
-        for (const entry of made.entries) entries.push(entry);
+        let fromRoute = contributed.get(host);
+        if (!fromRoute) contributed.set(host, (fromRoute = new Map()));
+        const earlier = fromRoute.get(attachment.route);
+        if (!earlier) {
+          fromRoute.set(attachment.route, made.entries);
+          for (const entry of made.entries) entries.push(entry);
+          continue;
+        }
+        // The route reached this host through another listener of the same scope too: its equal entries once.
+        const seen = new Set(earlier.map(entryKey));
+        for (const entry of made.entries) if (!seen.has(entryKey(entry))) entries.push(entry);
       }
     }
   }

@@ -16,7 +16,7 @@
 //
 // A regex match is a condition on the path (RequestCondition.path) in the
 // candidate lists of the level's path keys (levels.ts), evaluated by the
-// candidates Lua, not a regex level (regex.map): plain routes keep their
+// candidates Lua, not a regex level (use-regex's whole-host list): plain routes keep their
 // map lookup and cost, and a regex route added, changed or removed is a
 // runtime change of candidates.map, with no reload.
 

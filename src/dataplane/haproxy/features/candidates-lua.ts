@@ -5,7 +5,7 @@
 // different threads never wait for one Lua lock.
 //
 // The configuration finds the route as for any other request (exact.map,
-// regex.map, prefix.map); the value of a route with candidates is its key
+// prefix.map; a regex level's one prefix.map entry); the value of a route with candidates is its key
 // `?<digest>` instead of a backend name. Only then, this rule runs:
 //   http-request set-var-fmt(txn.cin) "%[var(txn.be)] %[method] %[pathq]\r\n%[req.hdrs]" if { var(txn.be) -m beg ? }
 // and this one, which does nothing without txn.cin:
@@ -17,7 +17,8 @@
 // changes) and returns the backend chosen: the first candidate whose
 // conditions all hold (method, path pattern, headers, query parameters),
 // one of its shares at random by weight; when none holds, the route's own
-// target. A path pattern (Gateway API RegularExpression paths) is compared
+// target. A path pattern (Gateway API RegularExpression paths, and the
+// patterns of a use-regex level, which are case-insensitive) is compared
 // with the path without its query; it comes anchored from config-lines.ts.
 //
 // A converter, not an action: HAProxy 2.6 builds the whole `txn` object
@@ -59,32 +60,33 @@ end
 
 local patterns, pattern_count = {}, 0
 
-local function compile(pattern)
-  local regex = patterns[pattern]
+local function compile(pattern, caseless)
+  local cached = (caseless and "i" or "c") .. pattern
+  local regex = patterns[cached]
   if regex ~= nil then return regex end
   -- The second argument is "case-sensitive" in HAProxy 2.6's code
   -- (hlua_regex_comp passes it to regex_comp as cs), whatever its
   -- documentation calls it.
-  local ok, compiled = Regex.new(pattern, true)
+  local ok, compiled = Regex.new(pattern, not caseless)
   if not ok then error("regular expression refused by PCRE2: " .. tostring(compiled), 0) end
   if pattern_count >= MAX_PATTERNS then patterns, pattern_count = {}, 0 end
-  patterns[pattern] = compiled
+  patterns[cached] = compiled
   pattern_count = pattern_count + 1
   return compiled
 end
 
--- m<METHOD> | p<e|r>=<value> | h<e|r><name>=<value> | q<e|r><name>=<value>
+-- m<METHOD> | p<e|r|i>=<value> | h<e|r><name>=<value> | q<e|r><name>=<value>
 local function parse_condition(text)
   local what = string.sub(text, 1, 1)
   if what == "m" then return { what = "m", value = string.sub(text, 2) } end
   local kind = string.sub(text, 2, 2)
   local equals = string.find(text, "=", 3, true)
-  if (what ~= "h" and what ~= "q" and what ~= "p") or (kind ~= "e" and kind ~= "r") or equals == nil or (what == "p" and equals ~= 3) then error("bad condition " .. text, 0) end
+  if (what ~= "h" and what ~= "q" and what ~= "p") or (kind ~= "e" and kind ~= "r" and (kind ~= "i" or what ~= "p")) or equals == nil or (what == "p" and equals ~= 3) then error("bad condition " .. text, 0) end
   local name = decode(string.sub(text, 3, equals - 1))
   local value = decode(string.sub(text, equals + 1))
   -- A header is found by "\n<name>: " in the converter's input.
   local needle = what == "h" and ("\n" .. name .. ": ") or nil
-  if kind == "r" then return { what = what, name = name, needle = needle, regex = compile(value) } end
+  if kind ~= "e" then return { what = what, name = name, needle = needle, regex = compile(value, kind == "i") } end
   return { what = what, name = name, needle = needle, value = value }
 end
 

@@ -5,7 +5,10 @@
 // the proxy. After the response, every answer to an allowed origin (the
 // endpoint's, the 204, redirects and errors alike) gets the CORS headers.
 // An OPTIONS request from another origin goes to the endpoint without them,
-// as in ingress-nginx.
+// as in ingress-nginx. The origins, the headers and the max-age are read at
+// runtime (a pattern file and settings.map), so changing them needs no
+// reload; the methods are written into the rule, with ingress-nginx's
+// spaces, which a runtime map value cannot hold.
 
 import type { Cors } from '../../../model/features.js';
 import * as c from '../config-lines.js';
@@ -28,18 +31,29 @@ export function originAclLines(name: string, patterns: readonly c.Safe[]): strin
   return lines;
 }
 
-/** Request rules: the origin check and the preflight answer. */
-export function corsRequestLines(cors: Cors | undefined): string[] {
+/** The variable holding the section's CORS values (settings.map `cors`: headers, exposed headers, max-age, `;` between them). */
+const VALUES = 'txn.portero_cors_values';
+
+/**
+ * Request rules: the origin check and the preflight answer. A listed
+ * origin is matched against the section's pattern file (`originsFile`,
+ * source-lists.ts) and the response values come from settings.map
+ * (`values`), so that new origins or values change at runtime.
+ */
+export function corsRequestLines(cors: Cors | undefined, originsFile: c.Safe, values: c.Safe): string[] {
   if (!cors) return [];
   const lines: string[] = [];
+  const allowed = c.fragment`{ var(${c.ident(ALLOWED)}) -m found }`;
   if (cors.origins) {
-    lines.push(...originAclLines('portero_cors_origin', cors.origins.map(c.originRegex)));
+    lines.push(c.line`  acl portero_cors_origin req.fhdr(origin) -m reg -i -f ${originsFile}`);
     // Exactly one Origin header, so that the echoed value is the one that matched.
     lines.push(c.line`  http-request set-var(${c.ident(ALLOWED)}) req.fhdr(origin) if { req.fhdr_cnt(origin) eq 1 } portero_cors_origin`);
   } else {
     lines.push(c.line`  http-request set-var(${c.ident(ALLOWED)}) str(*)`);
   }
-  lines.push(c.line`  http-request return status 204 if METH_OPTIONS { var(${c.ident(ALLOWED)}) -m found }`);
+  // Read once, before the preflight answer, for the response rules below.
+  lines.push(c.line`  http-request set-var(${c.ident(VALUES)}) ${values} if ${allowed}`);
+  lines.push(c.line`  http-request return status 204 if METH_OPTIONS ${allowed}`);
   return lines;
 }
 
@@ -47,14 +61,14 @@ export function corsRequestLines(cors: Cors | undefined): string[] {
 export function corsResponseLines(cors: Cors | undefined): string[] {
   if (!cors) return [];
   const when = c.fragment`if { var(${c.ident(ALLOWED)}) -m found }`;
-  const header = (name: string, value: c.Safe) => c.line`  http-after-response set-header ${c.keyword(name, HEADERS)} ${value} ${when}`;
+  const header = (name: (typeof HEADERS)[number], field: number) => c.line`  http-after-response set-header ${c.keyword(name, HEADERS)} %[var(${c.ident(VALUES)}),field(${c.int(field)},;)] ${when}`;
   return [
     c.line`  http-after-response set-header Access-Control-Allow-Origin %[var(${c.ident(ALLOWED)})] ${when}`,
-    ...(cors.credentials ? [header('Access-Control-Allow-Credentials', c.headerText('true'))] : []),
-    header('Access-Control-Allow-Methods', c.headerText(cors.methods.join(', '))),
-    header('Access-Control-Allow-Headers', c.headerText(cors.headers.join(','))),
-    ...(cors.exposeHeaders.length > 0 ? [header('Access-Control-Expose-Headers', c.headerText(cors.exposeHeaders.join(',')))] : []),
-    header('Access-Control-Max-Age', c.int(cors.maxAgeSeconds)),
+    ...(cors.credentials ? [c.line`  http-after-response set-header Access-Control-Allow-Credentials ${c.headerText('true')} ${when}`] : []),
+    c.line`  http-after-response set-header Access-Control-Allow-Methods ${c.headerText(cors.methods.join(', '))} ${when}`,
+    header('Access-Control-Allow-Headers', 1),
+    ...(cors.exposeHeaders.length > 0 ? [header('Access-Control-Expose-Headers', 2)] : []),
+    header('Access-Control-Max-Age', 3),
   ];
 }
 

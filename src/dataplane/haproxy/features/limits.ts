@@ -55,8 +55,13 @@ function windowSeconds(limits: Limits, kind: 'rpm' | 'rps'): number {
   return PERIOD_SECONDS[kind] * limits.burstMultiplier;
 }
 
-/** The rules of a backend section with `limits`. */
-export function limitLines(limits: Limits): string[] {
+/**
+ * The rules of a backend section with `limits`. The counts are read from
+ * settings.map (`setting`, features/settings.ts), so that a new count is a
+ * map entry, not a reload; only requests of tracked clients pay for the
+ * lookup. The window (the multiplier) belongs to the table and reloads.
+ */
+export function limitLines(limits: Limits, setting: (name: 'limit-conn' | 'limit-rpm' | 'limit-rps') => c.Safe): string[] {
   const exempt = limits.exempt && limits.exempt.length > 0;
   const unlessExempt = exempt ? c.fragment` if !portero_limit_exempt` : c.fragment``;
   const lines = exempt ? sourceAcl('portero_limit_exempt', limits.exempt!) : [];
@@ -64,13 +69,18 @@ export function limitLines(limits: Limits): string[] {
   for (const kind of kinds) {
     lines.push(c.line`  http-request track-sc${c.int(COUNTER[kind])} src table ${limitTableName(limits.zone, kind)}${unlessExempt}`);
   }
+  // An exempt client has no tracked counter: its fetch finds nothing and the deny does not apply.
+  const tracked = exempt ? c.fragment` !portero_limit_exempt` : c.fragment``;
   if (limits.connections !== undefined) {
-    lines.push(c.line`  http-request deny deny_status 503 if { sc_conn_cur(${c.int(COUNTER.conn)}) gt ${c.int(limits.connections)} }`);
+    c.int(limits.connections);
+    lines.push(c.line`  http-request set-var(txn.portero_limit) ${setting('limit-conn')}${unlessExempt}`);
+    lines.push(c.line`  http-request deny deny_status 503 if${tracked} { sc_conn_cur(${c.int(COUNTER.conn)}),sub(txn.portero_limit) gt 0 }`);
   }
   const rates = kinds.filter((kind): kind is 'rpm' | 'rps' => kind !== 'conn');
   for (const kind of rates) {
-    const admitted = limits[kind]! * limits.burstMultiplier;
-    lines.push(c.line`  http-request deny deny_status 503 if { sc_gpc0_rate(${c.int(COUNTER[kind])}) ge ${c.int(admitted)} }`);
+    c.int(limits[kind]! * limits.burstMultiplier);
+    lines.push(c.line`  http-request set-var(txn.portero_limit) ${setting(kind === 'rpm' ? 'limit-rpm' : 'limit-rps')}${unlessExempt}`);
+    lines.push(c.line`  http-request deny deny_status 503 if${tracked} { sc_gpc0_rate(${c.int(COUNTER[kind])}),sub(txn.portero_limit) ge 0 }`);
   }
   // Charged only once every check passed: a refused request costs nothing.
   for (const kind of rates) lines.push(c.line`  http-request sc-inc-gpc0(${c.int(COUNTER[kind])})${unlessExempt}`);

@@ -9,9 +9,14 @@
 //   tunnel-timeout  the same above an hour (WebSockets)         set-timeout tunnel
 //   max-body        proxy-body-size                             413 above it
 //   location        permanent-redirect / temporal-redirect      redirect location
+//   limit-conn      limit-connections                           503 above it
+//   limit-rpm       limit-rpm × limit-burst-multiplier          503 at it
+//   limit-rps       limit-rps × limit-burst-multiplier          503 at it
+//   cors            cors-allow-headers, -expose-headers, -max-age
+//                   (one value, `;` between them; cors.ts)
 //
-// and the access lists by source address are pattern files of the section
-// (source-lists.ts), changed with `add acl` / `del acl`.
+// and the access lists by source address and the CORS origins are pattern
+// files of the section (source-lists.ts), changed with `add acl` / `del acl`.
 //
 // The rules depend only on the section's *shape*: which features it has,
 // with these values left out (shapeKey). A backend whose values change gets
@@ -22,7 +27,7 @@
 import { featuresKey, type Features } from '../../../model/features.js';
 import * as c from '../config-lines.js';
 
-export type SettingName = 'server-timeout' | 'tunnel-timeout' | 'max-body' | 'location';
+export type SettingName = 'server-timeout' | 'tunnel-timeout' | 'max-body' | 'location' | 'limit-conn' | 'limit-rpm' | 'limit-rps' | 'cors';
 
 /** The defaults section's tunnel timeout: a read timeout above it raises the tunnel timeout too (render-features.ts did so before). */
 const TUNNEL_SECONDS = 3600;
@@ -43,6 +48,13 @@ export function settingValues(features: Features | undefined): { name: SettingNa
   }
   if (features.maxBodyBytes !== undefined) values.push({ name: 'max-body', value: c.int(features.maxBodyBytes) });
   if (features.redirect) values.push({ name: 'location', value: c.urlValue(features.redirect.location) });
+  // The window (the multiplier) is the stick table's, fixed in the configuration; the counts within it are values.
+  const limits = features.limits;
+  if (limits?.connections !== undefined) values.push({ name: 'limit-conn', value: c.int(limits.connections) });
+  if (limits?.rpm !== undefined) values.push({ name: 'limit-rpm', value: c.int(limits.rpm * limits.burstMultiplier) });
+  if (limits?.rps !== undefined) values.push({ name: 'limit-rps', value: c.int(limits.rps * limits.burstMultiplier) });
+  const cors = activeCors(features);
+  if (cors) values.push({ name: 'cors', value: c.corsSetting(cors.headers, cors.exposeHeaders, cors.maxAgeSeconds) });
   return values;
 }
 
@@ -59,7 +71,21 @@ export function shapeKey(features: Features): string {
   // The lists are pattern files of the section (source-lists.ts).
   if (features.allowSources) shape.allowSources = 'set';
   if (features.denySources) shape.denySources = 'set';
+  if (features.cors) {
+    // The rules hold the methods (ingress-nginx sends them with spaces, which a runtime map value cannot hold), credentials, whether origins are listed (their list is a pattern file) and whether headers are exposed.
+    const { origins, credentials, exposeHeaders, methods } = features.cors;
+    shape.cors = { origins: origins ? 'list' : 'any', credentials, expose: exposeHeaders.length > 0, methods };
+  }
+  if (features.limits) {
+    const { connections, rpm, rps } = features.limits;
+    shape.limits = { ...features.limits, ...(connections !== undefined ? { connections: 'set' } : {}), ...(rpm !== undefined ? { rpm: 'set' } : {}), ...(rps !== undefined ? { rps: 'set' } : {}) };
+  }
   return featuresKey(shape as Features);
+}
+
+/** The CORS a section applies: none on a denied location, as in ingress-nginx. */
+export function activeCors(features: Features | undefined): Features['cors'] {
+  return features?.denied ? undefined : features?.cors;
 }
 
 /** The settings.map key of a section's setting. Section names are checked identifiers; `|` is never part of one. */
