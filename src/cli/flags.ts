@@ -76,7 +76,7 @@ export function parseNamespacedName(value: string): { namespace: string; name: s
   return { namespace, name };
 }
 
-function parseServiceRef(value: string): ServiceRef {
+export function parseServiceRef(value: string): ServiceRef {
   const match = /^([^/]+)\/([^:]+):(.+)$/.exec(value);
   if (!match) throw new InvalidArgumentError('must be NAMESPACE/NAME:PORT, such as default/fallback:80 or default/fallback:http.');
   const [, namespace = '', name = '', port = ''] = match;

@@ -1,7 +1,7 @@
 // Entry point: parse flags, start the source (manifests or Kubernetes), the
 // control loop, HAProxy and the health server; stop gracefully on
-// SIGTERM/SIGINT (see shutdown.ts for the steps). `portero migrate` is a
-// report of its own (src/cli/migrate/).
+// SIGTERM/SIGINT (see shutdown.ts for the steps). `portero migrate`,
+// `check` and `explain` are commands of their own (src/cli/*/).
 
 import { networkInterfaces } from 'node:os';
 import { HaproxyDataplane } from '../dataplane/haproxy/apply.js';
@@ -130,6 +130,11 @@ export async function main(argv: readonly string[]): Promise<void> {
     const { runMigrate } = await import('./migrate/command.js');
     // Not process.exit: the report may still be on its way to a pipe.
     process.exitCode = await runMigrate(argv.slice(1));
+    return;
+  }
+  if (argv[0] === 'explain') {
+    const { runExplain } = await import('./explain/command.js');
+    process.exitCode = await runExplain(argv.slice(1));
     return;
   }
   if (argv[0] === 'check') {

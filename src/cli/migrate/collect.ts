@@ -105,7 +105,8 @@ const GATEWAY_LISTS: readonly Watched[] = [
   { kind: 'ReferenceGrant', apiVersion: 'gateway.networking.k8s.io/v1beta1', plural: 'referencegrants', namespaced: true },
 ];
 
-export async function collectKube(kubeconfig: string | undefined, configMap?: ConfigMapRef, gatewayApi = false): Promise<Collected> {
+/** `endpoints`: also list EndpointSlices (`portero explain` names the ready endpoints; the reports do not need them). */
+export async function collectKube(kubeconfig: string | undefined, configMap?: ConfigMapRef, gatewayApi = false, endpoints = false): Promise<Collected> {
   let client: KubeClient;
   try {
     client = new KubeClient(await resolveConnection(kubeconfig), { userAgent: 'portero-migrate', timeoutMs: 30_000 });
@@ -118,7 +119,7 @@ export async function collectKube(kubeconfig: string | undefined, configMap?: Co
   try {
     for (const watched of [...WATCHED, ...(gatewayApi ? GATEWAY_LISTS : [])]) {
       // EndpointSlices change nothing in the report (only whether requests find an endpoint), and a cluster holds many.
-      if (watched.kind === 'EndpointSlice') continue;
+      if (watched.kind === 'EndpointSlice' && !endpoints) continue;
       const optional = GATEWAY_LISTS.some((list) => list.kind === watched.kind);
       const path = collectionPath(watched);
       let continueToken: string | undefined;

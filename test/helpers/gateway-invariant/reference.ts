@@ -1,18 +1,20 @@
 // What a request should get under a model, for Gateway API scopes, and what
 // real HAProxy answered. The route, candidate and weighted split come from
 // the reference matcher (src/model/match.ts: selectRoute, selectCandidate,
-// effectiveShares); the level is chosen here, because match.ts's
-// selectLevel knows neither scopes nor Gateway wildcards of any depth. The
-// level order follows docs/gateway-api.md (Listener ports) and model.ts
-// (Scope): a request on a Gateway's own address looks up that scope's levels
-// only (404 when none matches, refused when nothing listens there); on the
-// shared bind, each tier (exact host, wildcard, host-less) is looked up for
-// the Ingresses first and then for the shared scope, then the catch-all.
+// effectiveShares), the level from src/model/scoped-match.ts, since
+// match.ts's selectLevel knows neither scopes nor Gateway wildcards of any
+// depth (docs/gateway-api.md, Listener ports). A
+// request on a Gateway's own address looks up that scope's levels only (404
+// when none matches, refused when nothing listens there); on the shared
+// bind, each tier (exact host, wildcard, host-less) is looked up for the
+// Ingresses first and then for the shared scope, then the catch-all.
 
 import type { Agent } from 'node:http';
-import { effectiveShares, normalizeHost, selectCandidate, selectRoute, type RequestParts } from '../../../src/model/match.js';
-import { backendsById, levelsByHost, type Backend, type HostLevel, type Model, type Target, type WeightedTarget } from '../../../src/model/model.js';
-import type { GatewayRedirect, PathChange } from '../../../src/model/gateway-features.js';
+import { effectiveShares, selectCandidate, selectRoute, type RequestParts } from '../../../src/model/match.js';
+import { selectArrivalLevel } from '../../../src/model/scoped-match.js';
+import { backendsById, type Backend, type HostLevel, type Model, type Target, type WeightedTarget } from '../../../src/model/model.js';
+import type { GatewayRedirect } from '../../../src/model/gateway-features.js';
+import { changePath } from '../../../src/explain/features.js';
 import { request } from '../http.js';
 import { HEADER, OWN_ADDRESS, QUERY } from './world.js';
 
@@ -91,43 +93,11 @@ function scopeOf(model: Model, on: Probe['on']): string | undefined {
   return model.scopes?.find((scope) => scope.port === 80 && scope.protocol === 'http' && scope.addresses.join(',') === wanted.join(','))?.id;
 }
 
-/** The level a request takes (see the file comment); undefined: none, the catch-all (shared) or 404 (own). */
+/** The level a request takes (src/model/scoped-match.ts, the reference explain uses too); undefined: none, the catch-all (shared) or 404 (own). */
 export function selectScopedLevel(model: Model, on: Probe['on'], hostHeader: string): HostLevel | undefined {
-  const byHost = levelsByHost(model);
-  const scope = scopeOf(model, on);
-  const ingress = on === 'shared';
-  const host = normalizeHost(hostHeader);
-  const labels = host.split('.');
-  const find = (key: string, inIngress: boolean, inScope: boolean, deep = false): HostLevel | undefined => {
-    const fromIngress = inIngress && ingress ? byHost.get(key) : undefined;
-    if (fromIngress) return fromIngress;
-    const scoped = inScope && scope !== undefined ? byHost.get(`${key}|${scope}`) : undefined;
-    return scoped && (!deep || scoped.anyDepth === true) ? scoped : undefined;
-  };
-  if (host !== '') {
-    const exact = find(host, true, true);
-    if (exact) return exact;
-    if (labels.length > 1) {
-      const wildcard = find(`*.${labels.slice(1).join('.')}`, true, true);
-      if (wildcard) return wildcard;
-      // Gateway wildcards cover any number of labels: the most specific first.
-      for (let cut = 2; cut < labels.length; cut += 1) {
-        const deep = find(`*.${labels.slice(cut).join('.')}`, false, true, true);
-        if (deep) return deep;
-      }
-    }
-  }
-  return find('', true, true);
-}
-
-/** The path after a PathChange (a prefix replaced element-wise, or the whole path), the query kept. */
-export function changePath(change: PathChange, pathWithQuery: string): string {
-  const mark = pathWithQuery.indexOf('?');
-  const path = mark === -1 ? pathWithQuery : pathWithQuery.slice(0, mark);
-  const query = mark === -1 ? '' : pathWithQuery.slice(mark);
-  if (change.kind === 'full') return `${change.path}${query}`;
-  const rest = path.slice(change.prefix.length);
-  return `${`${change.replacement}${rest}` || '/'}${query}`;
+  const id = scopeOf(model, on);
+  const scope = model.scopes?.find((candidate) => candidate.id === id);
+  return selectArrivalLevel(model, { ingress: on === 'shared', ...(scope ? { scope } : {}) }, hostHeader);
 }
 
 function redirectLocation(redirect: GatewayRedirect, hostHeader: string, pathWithQuery: string): string {
