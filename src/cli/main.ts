@@ -8,16 +8,19 @@ import { HaproxyDataplane } from '../dataplane/haproxy/apply.js';
 import { checkHaproxy } from '../dataplane/haproxy/binary.js';
 import { layout } from '../dataplane/haproxy/layout.js';
 import { Store } from '../store/store.js';
+import { Dashboard } from '../telemetry/dashboard/server.js';
 import { startHealthServer } from '../telemetry/health.js';
 import { createLogger, type Logger } from '../telemetry/log.js';
 import { collectGarbage } from '../telemetry/memory.js';
 import { Metrics } from '../telemetry/metrics.js';
 import { loadOrCreateDefaultCertificate } from '../tls/default-certificate.js';
-import { Controller } from './controller.js';
+import { Controller, type ApplyEvent } from './controller.js';
 import { durationMs, parseFlags, type Flags } from './flags.js';
 import { manifestsMode } from './modes.js';
 import { Shutdown } from './shutdown.js';
 import { prepareStateDir } from './state-dir.js';
+import { VERSION } from './version.js';
+import { RuntimeApi } from '../dataplane/haproxy/runtime.js';
 
 async function run(flags: Flags, log: Logger, shutdown: Shutdown): Promise<void> {
   // First: the state directory must be safe before anything is read from it or written to it.
@@ -58,6 +61,19 @@ async function run(flags: Flags, log: Logger, shutdown: Shutdown): Promise<void>
   });
   shutdown.onForce(() => dataplane.stop(0));
 
+  // The dashboard asks HAProxy for live counters with a short deadline of its own: a slow answer must not hold a page.
+  const dashboardRuntime = new RuntimeApi(paths.adminSocket, 2000);
+  const dashboard = flags.dashboard
+    ? new Dashboard({
+        annotationsPrefix: flags.annotationsPrefix,
+        ports: { bindAddress: flags.bindAddress, http: flags.httpPort, https: flags.httpsPort },
+        runtime: () => (dataplane.haproxyRunning ? dashboardRuntime : undefined),
+        sectionOf: (id) => dataplane.sectionOf(id),
+        version: VERSION,
+      })
+    : undefined;
+  shutdown.onBegin(() => dashboard?.close());
+
   let ready = false;
   // Whether load balancers may have been sending traffic when the signal came: only then is a grace period needed.
   let servedAtSignal = false;
@@ -67,6 +83,7 @@ async function run(flags: Flags, log: Logger, shutdown: Shutdown): Promise<void>
     // Not ready while HAProxy serves the empty emergency configuration (it refused every other).
     ready: () => ready && !shutdown.started && dataplane.haproxyRunning && !controller?.servingFallback,
     metrics: () => metrics.render(),
+    handlers: dashboard ? [(request, response) => dashboard.handle(request, response)] : [],
   });
   // Kubernetes mode may wait long for its first sync (API unreachable): a signal still stops it.
   if (!shutdown.started) await Promise.race([mode.start(), shutdown.requested]);
@@ -96,6 +113,7 @@ async function run(flags: Flags, log: Logger, shutdown: Shutdown): Promise<void>
       log,
       metrics,
       observe: (translation) => mode.observe(translation),
+      ...(dashboard ? { onApply: (event: ApplyEvent) => dashboard.record(event) } : {}),
     });
     await controller.start();
     ready = true;
@@ -104,7 +122,7 @@ async function run(flags: Flags, log: Logger, shutdown: Shutdown): Promise<void>
     // the freed room back to the system some seconds after these collections.
     setTimeout(collectGarbage, 1000).unref();
     setTimeout(collectGarbage, 5000).unref();
-    if (!shutdown.started) log.info({ haproxy: version.text, http: flags.httpPort, https: flags.httpsPort, health: flags.healthPort }, 'Portero is ready');
+    if (!shutdown.started) log.info({ haproxy: version.text, http: flags.httpPort, https: flags.httpsPort, health: flags.healthPort, ...(dashboard ? { dashboard: `http://${flags.bindAddress.includes(':') ? `[${flags.bindAddress}]` : flags.bindAddress}:${flags.healthPort}/dashboard/` } : {}) }, 'Portero is ready');
   }
   await shutdown.requested;
   // Graceful shutdown: /readyz fails at once; HAProxy keeps serving through the
