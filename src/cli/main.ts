@@ -7,6 +7,7 @@ import { networkInterfaces } from 'node:os';
 import { HaproxyDataplane } from '../dataplane/haproxy/apply.js';
 import { checkHaproxy } from '../dataplane/haproxy/binary.js';
 import { layout } from '../dataplane/haproxy/layout.js';
+import { RuntimeApi } from '../dataplane/haproxy/runtime.js';
 import { Store } from '../store/store.js';
 import { Dashboard } from '../telemetry/dashboard/server.js';
 import { startHealthServer } from '../telemetry/health.js';
@@ -20,7 +21,6 @@ import { manifestsMode } from './modes.js';
 import { Shutdown } from './shutdown.js';
 import { prepareStateDir } from './state-dir.js';
 import { VERSION } from './version.js';
-import { RuntimeApi } from '../dataplane/haproxy/runtime.js';
 
 async function run(flags: Flags, log: Logger, shutdown: Shutdown): Promise<void> {
   // First: the state directory must be safe before anything is read from it or written to it.

@@ -9,7 +9,7 @@ import { readFileSync } from 'node:fs';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { ApplyEvent } from '../../cli/controller.js';
 import type { RuntimeApi } from '../../dataplane/haproxy/runtime.js';
-import { backendsById } from '../../model/model.js';
+import { backendsById, isIngressPort } from '../../model/model.js';
 import { EventStreams } from './events.js';
 import { LiveStats, MAX_SECTIONS, type ServerStats } from './live-stats.js';
 import { pageOf, pageRequest } from './paging.js';
@@ -156,7 +156,8 @@ export class Dashboard {
           name: listener.name,
           gateway: `${listener.gateway.namespace}/${listener.gateway.name}`,
           address: listener.addresses.length > 0 ? listener.addresses.join(', ') : bindAddress,
-          port: listener.port,
+          // Listeners on 80 and 443 are served on Portero's own HTTP and HTTPS ports.
+          port: isIngressPort(listener.port, listener.protocol === 'HTTP' ? 'http' : 'https') ? (listener.protocol === 'HTTP' ? http : https) : listener.port,
           protocol: listener.protocol,
           hostname: listener.hostname ?? '',
           routes: listener.routes.length,
