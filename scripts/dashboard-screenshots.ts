@@ -35,14 +35,17 @@ async function main(): Promise<void> {
   });
   const browser = await launchChromium();
   try {
-    // Some traffic, so that the counters are not all zero.
-    for (let i = 0; i < 20; i += 1) await whoAnswers(portero.httpPort, 'shop.example.com', '/cart');
     await portero.write('zz-late.yaml', [ingress({ name: 'new-app', rules: [{ host: 'new.example.com', paths: [{ path: '/', service: 'api-v2' }] }] })]);
     await mkdir(OUT, { recursive: true });
     const page = await browser.browser.newPage({ viewport: { width: 1440, height: 900 }, deviceScaleFactor: 1 });
     const base = `http://127.0.0.1:${portero.healthPort}/dashboard/`;
     await page.goto(base);
     await page.locator('#view tr', { hasText: 'new.example.com' }).waitFor({ timeout: 15_000 });
+    // Then the first wildcard host, which needs a reload: the list of changes shows both kinds.
+    await portero.write('zz-wild.yaml', [ingress({ name: 'apps', rules: [{ host: '*.apps.example.com', paths: [{ path: '/', service: 'shop' }] }] })]);
+    await page.locator('#view tr', { hasText: '*.apps.example.com' }).waitFor({ timeout: 15_000 });
+    // Some traffic, after the reload (a new worker starts its counters at zero), so that the counters are not all zero.
+    for (let i = 0; i < 20; i += 1) await whoAnswers(portero.httpPort, 'shop.example.com', '/cart');
     // The counters are refreshed every two seconds: wait for a non-zero one.
     await page.locator('#view', { hasText: /[1-9]\d* total/ }).waitFor({ timeout: 15_000 });
     const shots: [string, string, string][] = [
