@@ -66,6 +66,8 @@ describe('dashboard', () => {
     assert.equal(post.status, 405);
     assert.equal(post.headers.get('allow'), 'GET, HEAD');
     assert.equal((await fetch(`${base}/dashboard/api/summary`, { method: 'HEAD' })).status, 200);
+    // HEAD on the event stream answers at once instead of holding a stream open.
+    assert.equal((await fetch(`${base}/dashboard/api/events`, { method: 'HEAD' })).status, 200);
     assert.equal((await fetch(`${base}/dashboard`, { redirect: 'manual' })).status, 308);
   });
 

@@ -34,7 +34,13 @@ export class EventStreams {
       response.writeHead(503, { ...this.headers, 'content-type': 'text/plain; charset=utf-8', 'retry-after': '5' }).end('too many dashboard streams; poll instead\n');
       return;
     }
-    response.writeHead(200, { ...this.headers, 'content-type': 'text/event-stream; charset=utf-8', 'cache-control': 'no-store', connection: 'keep-alive' });
+    const headers = { ...this.headers, 'content-type': 'text/event-stream; charset=utf-8', 'cache-control': 'no-store' };
+    // HEAD gets the headers only: a stream it could not read must not hold a place.
+    if (request.method === 'HEAD') {
+      response.writeHead(200, headers).end();
+      return;
+    }
+    response.writeHead(200, { ...headers, connection: 'keep-alive' });
     // Reconnect after a second when the stream drops (a restart, a proxy).
     response.write(`retry: 1000\n\n${frame(this.generation())}`);
     this.streams.add(response);
