@@ -3,9 +3,10 @@
 // page of 50 routes with a pager, never one giant table. The translation is
 // generated and served by the dashboard's own handler on a real HTTP server;
 // no HAProxy is needed to check the sizes (the endpoints show as not live).
+// The same server has a stand-in /api/explain, for the page's URL search.
 
 import assert from 'node:assert/strict';
-import type { Server } from 'node:http';
+import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import { after, before, describe, test } from 'node:test';
 import type { Page } from 'playwright-core';
 import { Dashboard } from '../../src/telemetry/dashboard/server.js';
@@ -17,6 +18,7 @@ import { eventually, freePort } from '../helpers/portero.js';
 import { BASE_OPTIONS, decodeAll } from '../helpers/translate.js';
 
 const INGRESSES = 10_000;
+const HOSTILE = '<img src=x onerror="globalThis.__pwned=1">';
 
 interface RoutesPage {
   total: number;
@@ -44,7 +46,14 @@ describe('dashboard at 10,000 Ingresses', () => {
     dashboard = new Dashboard({ annotationsPrefix: 'nginx.ingress.kubernetes.io', ports: { bindAddress: '127.0.0.1', http: 80, https: 443 }, runtime: () => undefined, sectionOf: () => undefined, version: 'test' });
     dashboard.record({ time: new Date(), snapshot, translation, outcome: { status: 'start', durationMs: 1 }, durationMs: 1 });
     const port = await freePort();
-    server = await startHealthServer('127.0.0.1', port, { live: () => true, ready: () => true, handlers: [(request, response) => dashboard.handle(request, response)] });
+    // A stand-in for `portero explain`'s /api/explain (wired on the health port at merge), so the page's use of it is tested here.
+    const explain = (request: IncomingMessage, response: ServerResponse): boolean => {
+      const url = new URL(request.url ?? '/', 'http://x');
+      if (url.pathname !== '/api/explain') return false;
+      response.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ url: url.searchParams.get('url'), route: 'Ingress default/ing-1', note: HOSTILE }));
+      return true;
+    };
+    server = await startHealthServer('127.0.0.1', port, { live: () => true, ready: () => true, handlers: [(request, response) => dashboard.handle(request, response), explain] });
     base = `http://127.0.0.1:${port}`;
     chromium = await launchChromium();
     page = await chromium.browser.newPage({ viewport: { width: 1400, height: 900 } });
@@ -92,5 +101,18 @@ describe('dashboard at 10,000 Ingresses', () => {
       assert.equal(await page.locator('#view tbody tr').count(), 1);
     }, 10_000);
     assert.match(await page.locator('#view tbody tr').innerText(), /default\/ing-9999/);
+  });
+
+  test('a URL in the search box is explained by /api/explain, its answer shown as text', async () => {
+    await page.fill('#q', 'https://h1.scale.test/p1');
+    const panel = page.locator('#explain');
+    await panel.waitFor({ state: 'visible', timeout: 10_000 });
+    const text = await panel.innerText();
+    assert.match(text, /route\s+Ingress default\/ing-1/);
+    assert.ok(text.includes(HOSTILE), text);
+    assert.equal(await page.locator('#explain img').count(), 0);
+    assert.equal(await page.evaluate(() => (globalThis as { __pwned?: number }).__pwned), undefined);
+    await page.fill('#q', '');
+    await panel.waitFor({ state: 'hidden', timeout: 10_000 });
   });
 });
