@@ -70,6 +70,7 @@ async function run(flags: Flags, log: Logger, shutdown: Shutdown): Promise<void>
         runtime: () => (dataplane.haproxyRunning ? dashboardRuntime : undefined),
         sectionOf: (id) => dataplane.sectionOf(id),
         version: VERSION,
+        sourceProblems: () => mode.sourceProblems?.() ?? [],
       })
     : undefined;
   shutdown.onBegin(() => dashboard?.close());

@@ -106,6 +106,8 @@ describe('dashboard', () => {
       ingress({ name: 'hostile-served', annotations: { 'nginx.ingress.kubernetes.io/x-note': HOSTILE }, rules: [{ host: 'hostile.dash.test', paths: [{ service: 'app' }] }] }),
       // Refused: the diagnostic echoes the invalid value.
       ingress({ name: 'hostile-refused', annotations: { 'nginx.ingress.kubernetes.io/proxy-body-size': HOSTILE }, rules: [{ host: 'refused.dash.test', paths: [{ service: 'app' }] }] }),
+      // Refused before translation, as the API server would refuse it: the host fails validation.
+      ingress({ name: 'hostile-host', rules: [{ host: `${HOSTILE}.dash.test`, paths: [{ service: 'app' }] }] }),
     ]);
     const row = page.locator('#view tr', { hasText: 'hostile.dash.test' });
     await row.waitFor({ timeout: 15_000 });
@@ -117,6 +119,11 @@ describe('dashboard', () => {
     // The message quotes the value as JSON.
     assert.ok(text.includes(JSON.stringify(HOSTILE)), text);
     assert.match(text, /metadata\.annotations\["nginx\.ingress\.kubernetes\.io\/proxy-body-size"\]/);
+    const invalid = await page.locator('#view tr', { hasText: 'hostile-host' }).innerText();
+    assert.match(invalid, /refused in hostile\.yaml:\d+/);
+    assert.match(invalid, /spec\.rules\[0\]\.host/);
+    // The message quotes the value as JSON, cut at 100 characters.
+    assert.ok(invalid.includes(JSON.stringify(HOSTILE).slice(0, -1)), invalid);
     assert.equal(await page.locator('#view img, #view script').count(), 0);
     assert.equal(await page.evaluate(() => (globalThis as { __pwned?: number }).__pwned), undefined);
     assert.deepEqual(dialogs, []);

@@ -13,7 +13,7 @@ import { backendsById, isIngressPort } from '../../model/model.js';
 import { EventStreams } from './events.js';
 import { LiveStats, MAX_SECTIONS, type ServerStats } from './live-stats.js';
 import { pageOf, pageRequest } from './paging.js';
-import { certificateRow, DashboardState } from './state.js';
+import { certificateRow, DashboardState, type DiagnosticRow } from './state.js';
 
 export const DASHBOARD_PATH = '/dashboard';
 
@@ -34,6 +34,8 @@ export interface DashboardOptions {
   /** The HAProxy section serving a backend of the live model. */
   sectionOf: (backendId: string) => string | undefined;
   version: string;
+  /** Objects refused before translation (manifests mode: invalid objects in files), shown with the diagnostics. */
+  sourceProblems?: () => readonly DiagnosticRow[];
 }
 
 const ASSETS: Record<string, { file: string; type: string }> = {
@@ -120,7 +122,7 @@ export class Dashboard {
     switch (path) {
       case '/api/summary': {
         const model = served?.translation.model;
-        const diagnostics = served?.translation.diagnostics ?? [];
+        const diagnostics = [...(served?.translation.diagnostics ?? []), ...(this.options.sourceProblems?.() ?? [])];
         return {
           generation,
           version: this.options.version,
@@ -171,8 +173,10 @@ export class Dashboard {
         const rows = model ? [certificateRow(model.defaultCertificate, now), ...model.certificates.map((certificate) => certificateRow(certificate, now))] : [];
         return { generation, ...pageOf(rows, (row) => `${row.secret} ${row.hosts.join(' ')} ${row.subject}`.toLowerCase(), request) };
       }
-      case '/api/diagnostics':
-        return { generation, ...pageOf(tables?.diagnostics ?? [], (row) => `${row.severity} ${row.object} ${row.field} ${row.message}`.toLowerCase(), request) };
+      case '/api/diagnostics': {
+        const rows = [...(this.options.sourceProblems?.() ?? []), ...(tables?.diagnostics ?? [])];
+        return { generation, ...pageOf(rows, (row) => `${row.severity} ${row.object} ${row.field} ${row.message} ${row.location ?? ''}`.toLowerCase(), request) };
+      }
       case '/api/changes':
         return { generation, items: state.changes };
       case '/api/backends':

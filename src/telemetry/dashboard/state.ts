@@ -48,6 +48,8 @@ export interface DiagnosticRow {
   object: string;
   field: string;
   message: string;
+  /** Refused before translation: the manifest `file:line`. */
+  location?: string;
 }
 
 const MAX_CHANGES = 100;

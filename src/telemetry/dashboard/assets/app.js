@@ -162,7 +162,8 @@ function renderCertificates(page) {
 }
 
 function renderDiagnostics(page) {
-  const rows = page.items.map((d) => el('tr', {}, el('td', { class: d.severity }, d.severity), el('td', {}, d.object), el('td', { class: 'mono' }, d.field), el('td', {}, d.message)));
+  const rows = page.items.map((d) => el('tr', {}, el('td', { class: d.severity }, d.severity),
+    el('td', {}, d.object, d.location ? el('span', { class: 'kind mono' }, `refused in ${d.location}`) : null), el('td', { class: 'mono' }, d.field), el('td', {}, d.message)));
   return rows.length === 0 ? empty(state.q ? 'No diagnostic matches the search.' : 'No diagnostic: every object is served as written.') : table(['Severity', 'Object', 'Field', 'Message'], rows);
 }
 
