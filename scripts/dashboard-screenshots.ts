@@ -30,6 +30,7 @@ async function main(): Promise<void> {
         tlsSecret('shop-tls', cert, key),
         ingress({ name: 'shop', annotations: { 'nginx.ingress.kubernetes.io/proxy-body-size': '8m', 'nginx.ingress.kubernetes.io/ssl-redirect': 'false' }, tls: [{ hosts: ['shop.example.com'], secretName: 'shop-tls' }], rules: [{ host: 'shop.example.com', paths: [{ path: '/', service: 'shop' }, { path: '/checkout', pathType: 'Exact', service: 'shop' }] }] }),
         ingress({ name: 'broken', annotations: { 'nginx.ingress.kubernetes.io/proxy-body-size': 'a lot' }, rules: [{ host: 'broken.example.com', paths: [{ service: 'shop' }] }] }),
+        ingress({ name: 'typo', rules: [{ host: 'Shop_Example.com', paths: [{ service: 'shop' }] }] }),
       ],
     },
   });

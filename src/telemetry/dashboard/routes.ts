@@ -87,7 +87,7 @@ function ingressRows(ingress: Ingress, context: Context): RouteRow[] {
     .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
     .map(([key, value]) => {
       const short = key.slice(start.length);
-      const note = context.notes.get(`${namespace}/${name}|metadata.annotations[${JSON.stringify(key)}]`) ?? (Object.hasOwn(SUPPORT, short) ? undefined : 'not supported; ignored');
+      const note = context.notes.get(`Ingress/${namespace}/${name}|metadata.annotations[${JSON.stringify(key)}]`) ?? (Object.hasOwn(SUPPORT, short) ? undefined : 'not supported; ignored');
       return { name: short, value, ...(note ? { note } : {}) };
     });
   const rows: RouteRow[] = [];
@@ -160,7 +160,7 @@ interface Context {
   prefix: string;
   services: ReadonlyMap<string, Service>;
   backends: ReadonlyMap<string, Backend[]>;
-  /** `namespace/name|field` → the message of a diagnostic naming it. */
+  /** `Kind/namespace/name|field` → the message of a diagnostic naming it. */
   notes: ReadonlyMap<string, string>;
 }
 
@@ -173,7 +173,7 @@ export function buildRouteTable(snapshot: Snapshot, translation: Translation, an
   const ingresses = new Map(snapshot.ingresses.map((ingress) => [keyOf(ingress.metadata.namespace, ingress.metadata.name), ingress]));
   const notes = new Map<string, string>();
   for (const diagnostic of translation.diagnostics) {
-    if (diagnostic.field) notes.set(`${diagnostic.object.namespace}/${diagnostic.object.name}|${diagnostic.field}`, `${diagnostic.severity}: ${diagnostic.message}`);
+    if (diagnostic.field) notes.set(`${diagnostic.object.kind}/${diagnostic.object.namespace}/${diagnostic.object.name}|${diagnostic.field}`, `${diagnostic.severity}: ${diagnostic.message}`);
   }
   const context: Context = {
     model: translation.model,
