@@ -68,7 +68,7 @@ async function run(flags: Flags, log: Logger, shutdown: Shutdown): Promise<void>
         annotationsPrefix: flags.annotationsPrefix,
         ports: { bindAddress: flags.bindAddress, http: flags.httpPort, https: flags.httpsPort },
         runtime: () => (dataplane.haproxyRunning ? dashboardRuntime : undefined),
-        sectionOf: (id) => dataplane.sectionOf(id),
+        sectionOf: (id) => dataplane.liveNames?.nameOf(id),
         version: VERSION,
         sourceProblems: () => mode.sourceProblems?.() ?? [],
       })

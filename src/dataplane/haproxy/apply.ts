@@ -129,15 +129,6 @@ export class HaproxyDataplane {
     return this.process.running;
   }
 
-  /**
-   * The HAProxy section that serves a backend of the live model (a spare, or
-   * a section handed over, may carry another name), for the dashboard's live
-   * counters; undefined when the backend is not live.
-   */
-  sectionOf(backendId: string): string | undefined {
-    return this.live?.names.nameOf(backendId);
-  }
-
   /** Runs work after every earlier piece of work: applies, drains and syncs never overlap. */
   exclusive<T>(work: () => Promise<T>): Promise<T> {
     const result = this.lock.then(work, work);
