@@ -15,7 +15,8 @@ WORKDIR /src
 COPY package.json package-lock.json tsconfig.json ./
 RUN npm ci --no-audit --no-fund
 COPY src ./src
-RUN npx tsc -p tsconfig.json && npm prune --omit=dev --no-audit --no-fund
+COPY scripts/copy-assets.mjs ./scripts/
+RUN npx tsc -p tsconfig.json && node scripts/copy-assets.mjs && npm prune --omit=dev --no-audit --no-fund
 
 # --- runtime ---
 FROM ${NODE_IMAGE}

@@ -9,6 +9,7 @@ import { execFileSync, spawnSync } from 'node:child_process';
 import { existsSync, readdirSync, statSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { copyAssets } from './copy-assets.mjs';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const say = (message) => console.error(`[prepare] ${message}`);
@@ -59,6 +60,7 @@ function ensureBuild() {
   if (existsSync(stamp) && mtime(stamp) >= sources) return;
   say('building (tsc)');
   run(process.execPath, [join(root, 'node_modules', 'typescript', 'bin', 'tsc'), '-p', 'tsconfig.json']);
+  copyAssets();
   writeFileSync(stamp, new Date().toISOString());
 }
 
@@ -113,8 +115,30 @@ function ensureBenchTools() {
   fail(`The benchmark needs ${packages.join(', ')}. Install with:  sudo apt-get install -y ${packages.join(' ')}`);
 }
 
+/**
+ * The dashboard's browser tests and screenshots drive Debian's Chromium
+ * (playwright-core never downloads a browser of its own). PORTERO_CHROMIUM
+ * names another executable.
+ */
+function ensureChromium() {
+  const binary = process.env.PORTERO_CHROMIUM || '/usr/bin/chromium';
+  if (existsSync(binary)) return;
+  if (process.getuid?.() === 0 && !process.env.PORTERO_CHROMIUM) {
+    say('Chromium is missing (the dashboard tests drive it); installing it with apt-get');
+    const env = { ...process.env, DEBIAN_FRONTEND: 'noninteractive' };
+    let install = spawnSync('apt-get', ['install', '-y', '--no-install-recommends', 'chromium'], { stdio: 'inherit', env });
+    if (install.status !== 0) {
+      spawnSync('apt-get', ['update'], { stdio: 'inherit', env });
+      install = spawnSync('apt-get', ['install', '-y', '--no-install-recommends', 'chromium'], { stdio: 'inherit', env });
+    }
+    if (existsSync(binary)) return;
+  }
+  fail(`The dashboard tests need Chromium at ${binary}. Install it with:  sudo apt-get install -y chromium  (or set PORTERO_CHROMIUM to a Chromium executable)`);
+}
+
 checkNode();
 ensureDependencies();
 ensureBuild();
 ensureHaproxy();
 if (process.argv.includes('--bench')) ensureBenchTools();
+if (process.argv.includes('--browser')) ensureChromium();

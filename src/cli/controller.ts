@@ -14,7 +14,7 @@
 // which applies those it can make without a reload (see apply.ts); nothing
 // is retried any more.
 
-import type { HaproxyDataplane, RefusedCertificate } from '../dataplane/haproxy/apply.js';
+import type { ApplyResult, HaproxyDataplane, RefusedCertificate } from '../dataplane/haproxy/apply.js';
 import type { UnbindableSocket } from '../dataplane/haproxy/sockets.js';
 import type { Model } from '../model/model.js';
 import type { Store } from '../store/store.js';
@@ -37,6 +37,19 @@ export interface ControllerOptions {
   /** Told about every translation once HAProxy serves it (status and Events). */
   observe?: (translation: Translation) => void;
   metrics?: Metrics;
+  /** Told about every apply, whatever its outcome (the dashboard's live view and its list of changes). */
+  onApply?: (event: ApplyEvent) => void;
+}
+
+/** One apply: what it was made from, and how it went. */
+export interface ApplyEvent {
+  time: Date;
+  snapshot: Snapshot;
+  translation: Translation;
+  /** `start`: HAProxy's first configuration; `fallback`: HAProxy refused it and serves no Ingress. */
+  outcome: ApplyResult | { status: 'start'; durationMs: number } | { status: 'fallback'; reason: string; durationMs: number };
+  /** Wall time of the apply, translation excluded. */
+  durationMs: number;
 }
 
 export function snapshotOf(store: Store): Snapshot {
@@ -86,6 +99,7 @@ export class Controller {
   private readonly log: Logger;
   private readonly observe: (translation: Translation) => void;
   private readonly metrics: Metrics | undefined;
+  private readonly onApply: (event: ApplyEvent) => void;
 
   constructor(options: ControllerOptions) {
     this.store = options.store;
@@ -94,6 +108,7 @@ export class Controller {
     this.log = options.log;
     this.observe = options.observe ?? (() => undefined);
     this.metrics = options.metrics;
+    this.onApply = options.onApply ?? (() => undefined);
     this.runs = new SingleFlight(
       () => this.applyOnce(),
       (error) => {
@@ -130,6 +145,15 @@ export class Controller {
     return translation;
   }
 
+  /** Tells the dashboard; its failure must never stop an apply. */
+  private applied(snapshot: Snapshot, translation: Translation, outcome: ApplyEvent['outcome'], started: number): void {
+    try {
+      this.onApply({ time: new Date(), snapshot, translation, outcome, durationMs: performance.now() - started });
+    } catch (error) {
+      this.log.error({ err: (error as Error).message }, 'dashboard update failed');
+    }
+  }
+
   /** Tells the observer (status and Events) about a translation that is now serving. */
   private notify(translation: Translation): void {
     this.metrics?.served.update(translation.model, this.dataplane.liveNames, servedDefaultSecret(translation.model, this.settings));
@@ -148,11 +172,14 @@ export class Controller {
    */
   async start(): Promise<void> {
     for (;;) {
-      const translation = this.translateNow(snapshotOf(this.store));
+      const snapshot = snapshotOf(this.store);
+      const translation = this.translateNow(snapshot);
+      const started = performance.now();
       const result = await this.dataplane.start(translation.model);
       if (result.ok) {
         this.log.info({ ingresses: translation.served.length, backends: translation.model.backends.length }, 'HAProxy is serving');
         this.notify(translation);
+        this.applied(snapshot, translation, { status: 'start', durationMs: performance.now() - started }, started);
         break;
       }
       if (this.quarantine(translation.model, result.refused) + this.leaveOut(result.unbindable) > 0) continue;
@@ -160,6 +187,7 @@ export class Controller {
       const fallback = await this.dataplane.start(translate(EMPTY, { ...this.settings, now: new Date() }).model);
       if (!fallback.ok) throw new Error(`HAProxy refuses even an empty configuration (check --bind-address, the ports and the HAProxy log lines above): ${fallback.reason}`);
       this.servingFallback = true;
+      this.applied(snapshot, translation, { status: 'fallback', reason: result.reason, durationMs: performance.now() - started }, started);
       this.scheduleRetry();
       break;
     }
@@ -235,10 +263,13 @@ export class Controller {
   }
 
   private async applyOnce(): Promise<void> {
-    const translation = this.translateNow(snapshotOf(this.store));
+    const snapshot = snapshotOf(this.store);
+    const translation = this.translateNow(snapshot);
     const force = this.forceNext;
     this.forceNext = false;
+    const started = performance.now();
     const result = await this.dataplane.apply(translation.model, force || this.servingFallback);
+    this.applied(snapshot, translation, result, started);
     if (result.status === 'stopping') {
       this.log.info({ reason: result.reason }, 'configuration not applied: Portero is stopping');
       return;

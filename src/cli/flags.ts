@@ -45,6 +45,8 @@ export interface Flags {
   configmap?: { namespace: string; name: string };
   /** `--gateway-controller-name`: the GatewayClasses (spec.controllerName) Portero serves. */
   gatewayControllerName: string;
+  /** `--dashboard`: the read-only dashboard on the health port under /dashboard/ (docs/dashboard.md). */
+  dashboard: boolean;
   // ingress-nginx flag names, folded into the flags above by parseFlags.
   healthzPort?: number;
   v?: number;
@@ -179,6 +181,7 @@ export function buildCommand(): Command {
     .addOption(new Option('--https-port <port>', 'Port for HTTPS (TLS by SNI, HTTP/2 and HTTP/1.1).').default(443).argParser(parsePort))
     .addOption(new Option('--bind-address <ip>', 'Address HAProxy and the health server listen on.').default('0.0.0.0').argParser(parseAddress))
     .addOption(new Option('--health-port <port>', 'Port of /healthz and /readyz.').default(10254).argParser(parsePort))
+    .addOption(new Option('--dashboard', 'Serve a read-only dashboard (routes, endpoints, certificates, diagnostics, changes) on the health port under /dashboard/.').default(false))
     .addOption(new Option('--state-dir <dir>', 'Directory for HAProxy configuration, maps, certificates and sockets; it must belong to this user and be writable by no one else (created with mode 0700 when missing).').default(defaultStateDir(process.env, process.getuid?.(), tmpdir()), '/var/lib/portero as root, else $XDG_RUNTIME_DIR/portero, else $TMPDIR/portero-UID').argParser(parseStateDir))
     .addOption(new Option('--ingress-class <name>', 'IngressClass name this controller serves.').default('portero'))
     .addOption(new Option('--controller-class <name>', 'spec.controller value of the IngressClasses this controller serves.').default('portero.dev/ingress-controller'))

@@ -7,17 +7,23 @@ import { networkInterfaces } from 'node:os';
 import { HaproxyDataplane } from '../dataplane/haproxy/apply.js';
 import { checkHaproxy } from '../dataplane/haproxy/binary.js';
 import { layout } from '../dataplane/haproxy/layout.js';
+import { RuntimeApi } from '../dataplane/haproxy/runtime.js';
 import { Store } from '../store/store.js';
+import type { Translation } from '../translate/translate.js';
+import { handleExplainRequest } from '../explain/http.js';
+import { Dashboard } from '../telemetry/dashboard/server.js';
 import { startHealthServer } from '../telemetry/health.js';
 import { createLogger, type Logger } from '../telemetry/log.js';
 import { collectGarbage } from '../telemetry/memory.js';
 import { Metrics } from '../telemetry/metrics.js';
 import { loadOrCreateDefaultCertificate } from '../tls/default-certificate.js';
-import { Controller } from './controller.js';
+import { Controller, snapshotOf, type ApplyEvent } from './controller.js';
+import { explainSetupOf } from './explain/setup.js';
 import { durationMs, parseFlags, type Flags } from './flags.js';
 import { manifestsMode } from './modes.js';
 import { Shutdown } from './shutdown.js';
 import { prepareStateDir } from './state-dir.js';
+import { VERSION } from './version.js';
 
 async function run(flags: Flags, log: Logger, shutdown: Shutdown): Promise<void> {
   // First: the state directory must be safe before anything is read from it or written to it.
@@ -58,6 +64,22 @@ async function run(flags: Flags, log: Logger, shutdown: Shutdown): Promise<void>
   });
   shutdown.onForce(() => dataplane.stop(0));
 
+  // The dashboard asks HAProxy for live counters with a short deadline of its own: a slow answer must not hold a page.
+  const dashboardRuntime = new RuntimeApi(paths.adminSocket, 2000);
+  const dashboard = flags.dashboard
+    ? new Dashboard({
+        annotationsPrefix: flags.annotationsPrefix,
+        ports: { bindAddress: flags.bindAddress, http: flags.httpPort, https: flags.httpsPort },
+        runtime: () => (dataplane.haproxyRunning ? dashboardRuntime : undefined),
+        sectionOf: (id) => dataplane.liveNames?.nameOf(id),
+        version: VERSION,
+        sourceProblems: () => mode.sourceProblems?.() ?? [],
+      })
+    : undefined;
+  shutdown.onBegin(() => dashboard?.close());
+
+  // What /api/explain answers from: the last translation served (with the store's objects, taken when asked).
+  let served: Translation | undefined;
   let ready = false;
   // Whether load balancers may have been sending traffic when the signal came: only then is a grace period needed.
   let servedAtSignal = false;
@@ -67,6 +89,8 @@ async function run(flags: Flags, log: Logger, shutdown: Shutdown): Promise<void>
     // Not ready while HAProxy serves the empty emergency configuration (it refused every other).
     ready: () => ready && !shutdown.started && dataplane.haproxyRunning && !controller?.servingFallback,
     metrics: () => metrics.render(),
+    // With --dashboard: the page, and /api/explain for `portero explain --server` and the page's search box.
+    handlers: dashboard ? [(request, response) => dashboard.handle(request, response), (request, response) => handleExplainRequest(request, response, () => served && explainSetupOf(served, snapshotOf(store), flags))] : [],
   });
   // Kubernetes mode may wait long for its first sync (API unreachable): a signal still stops it.
   if (!shutdown.started) await Promise.race([mode.start(), shutdown.requested]);
@@ -95,7 +119,11 @@ async function run(flags: Flags, log: Logger, shutdown: Shutdown): Promise<void>
       dataplane,
       log,
       metrics,
-      observe: (translation) => mode.observe(translation),
+      observe: (translation) => {
+        served = translation;
+        mode.observe(translation);
+      },
+      ...(dashboard ? { onApply: (event: ApplyEvent) => dashboard.record(event) } : {}),
     });
     await controller.start();
     ready = true;
@@ -104,7 +132,7 @@ async function run(flags: Flags, log: Logger, shutdown: Shutdown): Promise<void>
     // the freed room back to the system some seconds after these collections.
     setTimeout(collectGarbage, 1000).unref();
     setTimeout(collectGarbage, 5000).unref();
-    if (!shutdown.started) log.info({ haproxy: version.text, http: flags.httpPort, https: flags.httpsPort, health: flags.healthPort }, 'Portero is ready');
+    if (!shutdown.started) log.info({ haproxy: version.text, http: flags.httpPort, https: flags.httpsPort, health: flags.healthPort, ...(dashboard ? { dashboard: `http://${flags.bindAddress.includes(':') ? `[${flags.bindAddress}]` : flags.bindAddress}:${flags.healthPort}/dashboard/` } : {}) }, 'Portero is ready');
   }
   await shutdown.requested;
   // Graceful shutdown: /readyz fails at once; HAProxy keeps serving through the

@@ -14,6 +14,18 @@ export interface Mode {
   /** Called with every translation (for status and Events). */
   observe(translation: Translation): void;
   stop(): Promise<void>;
+  /** Objects the source refused before translation (manifests mode: invalid objects in files), for the dashboard. */
+  sourceProblems?(): SourceProblem[];
+}
+
+export interface SourceProblem {
+  severity: 'error' | 'warning';
+  /** `Kind namespace/name`, when the problem is about one object. */
+  object: string;
+  field: string;
+  message: string;
+  /** Where: `file:line`. */
+  location: string;
 }
 
 export function manifestsMode(directory: string, store: Store, log: Logger, stateDir: string): Mode {
@@ -22,6 +34,14 @@ export function manifestsMode(directory: string, store: Store, log: Logger, stat
     start: () => source.start(),
     observe: () => undefined,
     stop: () => source.stop(),
+    sourceProblems: () =>
+      source.problems().map(({ file, problem }) => ({
+        severity: problem.level === 'error' ? 'error' : 'warning',
+        object: problem.object ?? '',
+        field: problem.field ?? '',
+        message: problem.message,
+        location: problem.line === undefined ? file : `${file}:${problem.line}`,
+      })),
   };
 }
 

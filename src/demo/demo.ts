@@ -87,6 +87,8 @@ async function main(): Promise<void> {
       '--health-port', String(HEALTH_PORT),
       '--bind-address', '127.0.0.1',
       '--state-dir', stateDir,
+      // The read-only dashboard (docs/dashboard.md); off by default, on for the demo.
+      '--dashboard',
       // Nothing balances traffic onto the demo: Ctrl-C need not wait for load balancers.
       '--shutdown-grace-period', '0s',
     ],
@@ -110,6 +112,7 @@ Portero is serving the Ingresses in examples/ (edit them: changes apply at once)
   curl -H 'Host: legacy.example.com' 'http://localhost:${HTTP_PORT}/app/users?page=2'
   curl -i -H 'Host: gateway.example.com' -H 'version: v2' http://localhost:${HTTP_PORT}/api/orders
 
+Dashboard: http://localhost:${HEALTH_PORT}/dashboard/
 Health: http://localhost:${HEALTH_PORT}/readyz   Press Ctrl-C to stop.
 `);
   }

@@ -12,7 +12,7 @@ import type { Explanation } from '../../src/explain/types.js';
 import type { KubeApiServer } from '../kube-api-server/server.js';
 import { kubeconfigFile, startApi, tempDir } from '../helpers/kube.js';
 import { ingress, serviceWithEndpoints, toYaml, type Json } from '../helpers/objects.js';
-import { BIN } from '../helpers/portero.js';
+import { BIN, eventually, startPortero } from '../helpers/portero.js';
 
 function explain(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
   return new Promise((resolve) => {
@@ -61,6 +61,38 @@ describe('bin/portero explain', () => {
     const unmatched = await explain(['--manifests', directory, 'http://other.example.com/']);
     assert.equal(unmatched.code, 1);
     assert.match(unmatched.stdout, /not matched: no host level matches "other\.example\.com"/);
+  });
+
+  test('--server: a running Portero with --dashboard answers /api/explain from what it serves, and follows changes', async () => {
+    const portero = await startPortero({ flags: ['--dashboard'], files: { 'all.yaml': OBJECTS } });
+    try {
+      const server = `http://127.0.0.1:${portero.healthPort}`;
+      // The URL names Portero's own HTTP port, as a request to it would.
+      const run = await explain(['--server', server, '-o', 'json', `http://shop.example.com:${portero.httpPort}/cart`]);
+      assert.equal(run.code, 0, run.stdout + run.stderr);
+      const explanation = JSON.parse(run.stdout) as Explanation;
+      assert.deepEqual(explanation.route?.source, { kind: 'Ingress', namespace: 'default', name: 'a-shop', field: 'spec.rules[0].http.paths[1]' });
+      assert.deepEqual(explanation.targets[0]?.backend?.endpoints, ['10.1.0.1:8080']);
+      await portero.write('more.yaml', [ingress({ name: 'c-new', rules: [{ host: 'new.example.com', paths: [{ path: '/', service: 'shop' }] }] })]);
+      await eventually(async () => {
+        const after = await explain(['--server', server, '-o', 'json', `http://new.example.com:${portero.httpPort}/x`]);
+        assert.equal(after.code, 0, after.stdout);
+        assert.equal((JSON.parse(after.stdout) as Explanation).route?.source?.name, 'c-new');
+      });
+    } finally {
+      await portero.dispose();
+    }
+  });
+
+  test('--server: without --dashboard a running Portero does not serve /api/explain', async () => {
+    const portero = await startPortero({ files: { 'all.yaml': OBJECTS } });
+    try {
+      const run = await explain(['--server', `http://127.0.0.1:${portero.healthPort}`, 'http://shop.example.com/cart']);
+      assert.equal(run.code, 2, run.stdout);
+      assert.match(run.stderr, /404|--dashboard/);
+    } finally {
+      await portero.dispose();
+    }
   });
 
   test('usage errors: exit 2', async () => {

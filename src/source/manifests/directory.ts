@@ -111,6 +111,9 @@ export class ManifestSource {
   private stopped = false;
   private processing: Promise<void> = Promise.resolve();
 
+  /** Each file's problems when it was last read, by path relative to the directory. */
+  private readonly fileProblems = new Map<string, FileProblem[]>();
+
   constructor(private readonly options: ManifestSourceOptions) {
     this.watchers = new DirectoryWatchers(
       (directory, name) => this.onEvent(directory, name),
@@ -330,7 +333,15 @@ export class ManifestSource {
     const base = previous?.objects ?? this.restored.get(file) ?? new Map<string, KubeObject>();
     const result = evaluateFile(path, read.text, base, MANIFEST_DECODE_OPTIONS);
     for (const problem of result.problems) this.report(file, problem);
+    const shown = result.problems.filter((problem) => problem.level !== 'debug');
+    if (shown.length > 0) this.fileProblems.set(file, shown);
+    else this.fileProblems.delete(file);
     return { path, state: { digest, signature, objects: result.objects, kept: result.kept }, contentChanged: true };
+  }
+
+  /** The problems of the files as last read (invalid objects refused as the API server would), for the dashboard. */
+  problems(): { file: string; problem: FileProblem }[] {
+    return [...this.fileProblems].flatMap(([file, problems]) => problems.map((problem) => ({ file, problem })));
   }
 
   private report(file: string, problem: FileProblem): void {
@@ -351,6 +362,7 @@ export class ManifestSource {
       if (state) this.files.set(path, state);
       else {
         this.files.delete(path);
+        this.fileProblems.delete(this.relative(path));
         this.options.log.info({ file: this.relative(path) }, 'manifest file removed');
       }
       if (!contentChanged) continue;
