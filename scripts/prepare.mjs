@@ -74,17 +74,21 @@ function haproxyVersion(binary) {
   }
 }
 
+/** Installs Debian packages (as root); the package lists are refreshed once if the first try fails. True when it worked. */
+function aptInstall(packages) {
+  const env = { ...process.env, DEBIAN_FRONTEND: 'noninteractive' };
+  const install = () => spawnSync('apt-get', ['install', '-y', '--no-install-recommends', ...packages], { stdio: 'inherit', env }).status === 0;
+  if (install()) return true;
+  spawnSync('apt-get', ['update'], { stdio: 'inherit', env });
+  return install();
+}
+
 function ensureHaproxy() {
   const binary = process.env.PORTERO_HAPROXY || 'haproxy';
   let version = haproxyVersion(binary);
   if (!version && process.getuid?.() === 0 && binary === 'haproxy') {
     say('HAProxy is missing; installing it with apt-get');
-    const env = { ...process.env, DEBIAN_FRONTEND: 'noninteractive' };
-    let install = spawnSync('apt-get', ['install', '-y', '--no-install-recommends', 'haproxy'], { stdio: 'inherit', env });
-    if (install.status !== 0) {
-      spawnSync('apt-get', ['update'], { stdio: 'inherit', env });
-      install = spawnSync('apt-get', ['install', '-y', '--no-install-recommends', 'haproxy'], { stdio: 'inherit', env });
-    }
+    aptInstall(['haproxy']);
     version = haproxyVersion(binary);
   }
   if (!version) fail('HAProxy 2.6 or newer is required. Install it with:  sudo apt-get install -y haproxy');
@@ -104,13 +108,7 @@ function ensureBenchTools() {
   const packages = missing.map(([, pkg]) => pkg);
   if (process.getuid?.() === 0) {
     say(`installing ${packages.join(', ')} with apt-get`);
-    const env = { ...process.env, DEBIAN_FRONTEND: 'noninteractive' };
-    let install = spawnSync('apt-get', ['install', '-y', '--no-install-recommends', ...packages], { stdio: 'inherit', env });
-    if (install.status !== 0) {
-      spawnSync('apt-get', ['update'], { stdio: 'inherit', env });
-      install = spawnSync('apt-get', ['install', '-y', '--no-install-recommends', ...packages], { stdio: 'inherit', env });
-    }
-    if (install.status === 0) return;
+    if (aptInstall(packages)) return;
   }
   fail(`The benchmark needs ${packages.join(', ')}. Install with:  sudo apt-get install -y ${packages.join(' ')}`);
 }
@@ -125,12 +123,7 @@ function ensureChromium() {
   if (existsSync(binary)) return;
   if (process.getuid?.() === 0 && !process.env.PORTERO_CHROMIUM) {
     say('Chromium is missing (the dashboard tests drive it); installing it with apt-get');
-    const env = { ...process.env, DEBIAN_FRONTEND: 'noninteractive' };
-    let install = spawnSync('apt-get', ['install', '-y', '--no-install-recommends', 'chromium'], { stdio: 'inherit', env });
-    if (install.status !== 0) {
-      spawnSync('apt-get', ['update'], { stdio: 'inherit', env });
-      install = spawnSync('apt-get', ['install', '-y', '--no-install-recommends', 'chromium'], { stdio: 'inherit', env });
-    }
+    aptInstall(['chromium']);
     if (existsSync(binary)) return;
   }
   fail(`The dashboard tests need Chromium at ${binary}. Install it with:  sudo apt-get install -y chromium  (or set PORTERO_CHROMIUM to a Chromium executable)`);

@@ -3,10 +3,10 @@
 // status it would write, without serving. Exit status: 0 everything accepted
 // and resolved, 1 something is not, 2 usage error or no input.
 
-import { Command, CommanderError, Option } from 'commander';
+import { Command, Option } from 'commander';
 import { snapshotOf, translate } from '../../translate/translate.js';
 import { collectKube, collectManifests, CollectError } from '../migrate/collect.js';
-import { USAGE_ERROR, write } from '../migrate/command.js';
+import { parseSubcommand, USAGE_ERROR, write } from '../migrate/command.js';
 import { checkReport, renderCheckText } from './report.js';
 
 interface CheckFlags {
@@ -34,12 +34,8 @@ function buildCommand(): Command {
 
 export async function runCheck(argv: readonly string[]): Promise<number> {
   const command = buildCommand();
-  try {
-    command.parse([...argv], { from: 'user' });
-  } catch (error) {
-    if (error instanceof CommanderError) return error.exitCode === 0 ? 0 : USAGE_ERROR;
-    throw error;
-  }
+  const parsed = parseSubcommand(command, argv);
+  if (parsed !== undefined) return parsed;
   const flags = command.opts<CheckFlags>();
   if (flags.manifests !== undefined && flags.kubeconfig !== undefined) {
     await write(process.stderr, 'error: give either --manifests or --kubeconfig, not both\n');

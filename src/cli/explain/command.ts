@@ -6,7 +6,7 @@
 // included), 1 when none does (a default backend, 404, a refusal), 2 for
 // usage errors and input that cannot be read. See docs/explain.md.
 
-import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
+import { Command, InvalidArgumentError, Option } from 'commander';
 import { explainRequest } from '../../explain/explain.js';
 import { parseHeaderFlag, ExplainInputError } from '../../explain/request.js';
 import { renderExplanationText } from '../../explain/render-text.js';
@@ -14,7 +14,7 @@ import type { Explanation, ExplainInput } from '../../explain/types.js';
 import { snapshotOf, translate } from '../../translate/translate.js';
 import { parseAnnotationsPrefix, parseServiceRef } from '../flags.js';
 import { collectKube, collectManifests, CollectError } from '../migrate/collect.js';
-import { USAGE_ERROR, write } from '../migrate/command.js';
+import { parseSubcommand, USAGE_ERROR, write } from '../migrate/command.js';
 import { explainQuery } from '../../explain/http.js';
 
 interface ExplainFlags {
@@ -103,12 +103,8 @@ async function fromServer(server: string, input: ExplainInput): Promise<Explanat
 
 export async function runExplain(argv: readonly string[]): Promise<number> {
   const command = buildExplainCommand();
-  try {
-    command.parse([...argv], { from: 'user' });
-  } catch (error) {
-    if (error instanceof CommanderError) return error.exitCode === 0 ? 0 : USAGE_ERROR;
-    throw error;
-  }
+  const parsed = parseSubcommand(command, argv);
+  if (parsed !== undefined) return parsed;
   const flags = command.opts<ExplainFlags>();
   const url = command.args[0]!;
   const sources = [flags.manifests, flags.kubeconfig, flags.server].filter((value) => value !== undefined);

@@ -55,16 +55,26 @@ export function write(stream: NodeJS.WriteStream, text: string): Promise<void> {
   return new Promise((resolve) => stream.write(text, () => resolve()));
 }
 
-/** Runs `portero migrate` with its arguments (after `migrate`); resolves with the exit status. */
-export async function runMigrate(argv: readonly string[]): Promise<number> {
-  const command = buildMigrateCommand();
+/**
+ * Parses a subcommand's arguments; the exit status when parsing ends the run
+ * (help and version: 0, printed by commander; any other parse error, already
+ * printed: USAGE_ERROR), undefined to go on.
+ */
+export function parseSubcommand(command: Command, argv: readonly string[]): number | undefined {
   try {
     command.parse([...argv], { from: 'user' });
+    return undefined;
   } catch (error) {
-    // Help and version print and end with code 0; every other parse error has been printed by commander.
     if (error instanceof CommanderError) return error.exitCode === 0 ? 0 : USAGE_ERROR;
     throw error;
   }
+}
+
+/** Runs `portero migrate` with its arguments (after `migrate`); resolves with the exit status. */
+export async function runMigrate(argv: readonly string[]): Promise<number> {
+  const command = buildMigrateCommand();
+  const parsed = parseSubcommand(command, argv);
+  if (parsed !== undefined) return parsed;
   const flags = command.opts<MigrateFlags>();
   if (flags.manifests !== undefined && flags.kubeconfig !== undefined) {
     await write(process.stderr, 'error: give either --manifests or --kubeconfig, not both\n');

@@ -7,6 +7,8 @@
 // runtime API commands are rendered here too, with the same rule. Nothing
 // else in Portero concatenates config text, so no string from a Kubernetes
 // object can reach HAProxy unchecked, whether by file or by the runtime API.
+// It is longer than the other modules on purpose: every constructor of
+// `Safe` (and so every grammar) lives here, so that `make` never leaves it.
 
 import { isIP } from 'node:net';
 import { hashKind, isUserName, type HashKind } from '../../objects/htpasswd.js';
