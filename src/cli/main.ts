@@ -9,7 +9,7 @@ import { checkHaproxy } from '../dataplane/haproxy/binary.js';
 import { layout } from '../dataplane/haproxy/layout.js';
 import { RuntimeApi } from '../dataplane/haproxy/runtime.js';
 import { Store } from '../store/store.js';
-import type { Translation } from '../translate/translate.js';
+import type { Snapshot, Translation } from '../translate/translate.js';
 import { handleExplainRequest } from '../explain/http.js';
 import { Dashboard } from '../telemetry/dashboard/server.js';
 import { startHealthServer } from '../telemetry/health.js';
@@ -17,7 +17,7 @@ import { createLogger, type Logger } from '../telemetry/log.js';
 import { collectGarbage } from '../telemetry/memory.js';
 import { Metrics } from '../telemetry/metrics.js';
 import { loadOrCreateDefaultCertificate } from '../tls/default-certificate.js';
-import { Controller, snapshotOf, type ApplyEvent } from './controller.js';
+import { Controller, type ApplyEvent } from './controller.js';
 import { explainSetupOf } from './explain/setup.js';
 import { durationMs, parseFlags, type Flags } from './flags.js';
 import { manifestsMode } from './modes.js';
@@ -26,6 +26,8 @@ import { prepareStateDir } from './state-dir.js';
 import { VERSION } from './version.js';
 
 async function run(flags: Flags, log: Logger, shutdown: Shutdown): Promise<void> {
+  // /api/explain answers from the translation the dashboard holds as served, with the very objects it was made of.
+  const explainOf = (served: { snapshot: Snapshot; translation: Translation } | undefined) => served && explainSetupOf(served.translation, served.snapshot, flags);
   // First: the state directory must be safe before anything is read from it or written to it.
   await prepareStateDir(flags.stateDir);
   const paths = layout(flags.stateDir);
@@ -78,8 +80,6 @@ async function run(flags: Flags, log: Logger, shutdown: Shutdown): Promise<void>
     : undefined;
   shutdown.onBegin(() => dashboard?.close());
 
-  // What /api/explain answers from: the last translation served (with the store's objects, taken when asked).
-  let served: Translation | undefined;
   let ready = false;
   // Whether load balancers may have been sending traffic when the signal came: only then is a grace period needed.
   let servedAtSignal = false;
@@ -90,7 +90,7 @@ async function run(flags: Flags, log: Logger, shutdown: Shutdown): Promise<void>
     ready: () => ready && !shutdown.started && dataplane.haproxyRunning && !controller?.servingFallback,
     metrics: () => metrics.render(),
     // With --dashboard: the page, and /api/explain for `portero explain --server` and the page's search box.
-    handlers: dashboard ? [(request, response) => dashboard.handle(request, response), (request, response) => handleExplainRequest(request, response, () => served && explainSetupOf(served, snapshotOf(store), flags))] : [],
+    handlers: dashboard ? [(request, response) => dashboard.handle(request, response), (request, response) => handleExplainRequest(request, response, () => explainOf(dashboard.state.served))] : [],
   });
   // Kubernetes mode may wait long for its first sync (API unreachable): a signal still stops it.
   if (!shutdown.started) await Promise.race([mode.start(), shutdown.requested]);
@@ -119,10 +119,7 @@ async function run(flags: Flags, log: Logger, shutdown: Shutdown): Promise<void>
       dataplane,
       log,
       metrics,
-      observe: (translation) => {
-        served = translation;
-        mode.observe(translation);
-      },
+      observe: (translation) => mode.observe(translation),
       ...(dashboard ? { onApply: (event: ApplyEvent) => dashboard.record(event) } : {}),
     });
     await controller.start();

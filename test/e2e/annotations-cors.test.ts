@@ -221,6 +221,7 @@ describe('ingress-nginx annotations: CORS, upstream headers, access log, retries
     assert.equal(answer['access-control-allow-headers'], 'X-B,X-C');
     assert.equal(answer['access-control-max-age'], '120');
     assert.equal(answer['access-control-allow-methods'], 'GET, PUT, POST, DELETE, PATCH, OPTIONS');
+    assert.equal((await preflight('https://B.Example.COM'))['access-control-allow-origin'], 'https://B.Example.COM', 'an origin added at runtime matches in any case, as one from the file');
     assert.equal((await preflight('https://a.example.com'))['access-control-allow-origin'], undefined, 'the old origin is gone');
     assert.equal(await reloads(), before, 'origins are a pattern file, the values a settings.map entry');
     await portero.filesSynced();

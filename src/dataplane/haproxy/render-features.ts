@@ -15,7 +15,7 @@ import { corsRequestLines, corsResponseLines } from './features/cors.js';
 import { extAuthRequestLines, extAuthResponseLines } from './features/ext-auth.js';
 import { hostRedirectLines, limitLines } from './features/limits.js';
 import { snippetRequestLines, snippetResponseLines } from './features/snippet.js';
-import { settingSample, settingValues, type SettingName } from './features/settings.js';
+import { activeCors, settingSample, settingValues, type SettingName } from './features/settings.js';
 import { patternListPath, sourceListLines } from './features/source-lists.js';
 import { accessLogLines, retryLines, upstreamHeaderLines } from './features/upstream.js';
 import { GENERATION_FILES } from './layout.js';
@@ -63,7 +63,7 @@ export function featureLines(features: Features | undefined, context: FeatureCon
   if (features.hostRedirect) lines.push(...hostRedirectLines(features.hostRedirect, { httpPort: context.httpPort ?? 80, httpsPort: context.httpsPort }));
   if (features.denied) lines.push('  http-request return status 503 content-type text/plain string "503 Service Unavailable"');
   // A denied location has no CORS in ingress-nginx either.
-  const cors = features.denied ? undefined : features.cors;
+  const cors = activeCors(features);
   lines.push(...corsRequestLines(cors, c.filePath(`${context.genDir ?? '/nonexistent'}/${patternListPath(section, 'origins')}`), setting('cors')));
   if (features.redirect) lines.push(c.line`  http-request redirect location %[${setting('location')}] code ${c.int(features.redirect.code)}`);
   if (features.httpsRedirect) lines.push(httpsRedirect(context, features.httpsRedirectCode));

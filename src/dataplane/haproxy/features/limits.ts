@@ -72,6 +72,7 @@ export function limitLines(limits: Limits, setting: (name: 'limit-conn' | 'limit
   // An exempt client has no tracked counter: its fetch finds nothing and the deny does not apply.
   const tracked = exempt ? c.fragment` !portero_limit_exempt` : c.fragment``;
   if (limits.connections !== undefined) {
+    // The counts are rendered into settings.map (settings.ts); checked here too, so that no rule reads a count that could not be written.
     c.int(limits.connections);
     lines.push(c.line`  http-request set-var(txn.portero_limit) ${setting('limit-conn')}${unlessExempt}`);
     lines.push(c.line`  http-request deny deny_status 503 if${tracked} { sc_conn_cur(${c.int(COUNTER.conn)}),sub(txn.portero_limit) gt 0 }`);
