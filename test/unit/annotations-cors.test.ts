@@ -77,6 +77,7 @@ const REFUSED: RefusedRow[] = [
   ['an origin list of commas', { ...on, [`${A}/cors-allow-origin`]: ',,' }, /holds no origin/],
   ['bad values are refused even with enable-cors off', { [`${A}/cors-allow-methods`]: 'GET;rm' }, /is not a valid HTTP method/],
   ['a method with a digit', { ...on, [`${A}/cors-allow-methods`]: 'GET2' }, /is not a valid HTTP method/],
+  ['headers too long once joined (they would not fit the rendered value)', { ...on, [`${A}/cors-allow-headers`]: Array.from({ length: 40 }, (_, i) => `X-${'h'.repeat(120)}-${i}`).join(',') }, /is longer than 4096 characters once joined/],
   ['a header name with a colon', { ...on, [`${A}/cors-allow-headers`]: 'X-A: b' }, /is not a valid header name/],
   ['* in allow-headers', { ...on, [`${A}/cors-allow-headers`]: '*' }, /is not a valid header name/],
   ['a negative max-age', { ...on, [`${A}/cors-max-age`]: '-1' }, /between 0 and/],

@@ -4,7 +4,8 @@
 // backends, and cached for a second: any number of open dashboards costs
 // HAProxy at most one question per section and second.
 
-import type { RuntimeApi } from '../../dataplane/haproxy/runtime.js';
+import { ident } from '../../dataplane/haproxy/config-lines.js';
+import { cliArg, type RuntimeApi } from '../../dataplane/haproxy/runtime.js';
 
 export type ServerState = 'up' | 'down' | 'drain' | 'maintenance' | 'unknown';
 
@@ -107,7 +108,7 @@ export class LiveStats {
     const runtime = this.runtime();
     if (!runtime) return undefined;
     try {
-      const answers = await runtime.run(sections.map((section) => ({ text: `show stat ${section} 4 -1`, expect: /[\s\S]*/ })));
+      const answers = await runtime.run(sections.map((section) => ({ text: `show stat ${cliArg(ident(section))} 4 -1`, expect: /[\s\S]*/ })));
       const at = this.now();
       // Old entries go, so the cache never outgrows what dashboards look at.
       for (const [section, entry] of this.cache) if (at - entry.at > 60_000) this.cache.delete(section);

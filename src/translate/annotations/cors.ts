@@ -22,6 +22,8 @@ const HEADER = /^[A-Za-z0-9_-]{1,128}$/;
 
 /** At most this many items per list: enough for any real policy, and bounded config lines. */
 const MAX_ITEMS = 100;
+/** The longest list once joined: what the data plane renders into a header or a settings.map value (config-lines.ts headerText, corsSetting). */
+const MAX_LIST_CHARS = 4096;
 
 function checkedList(values: AnnotationValues, name: string, item: RegExp, what: string): string[] | undefined {
   // An empty value counts as absent, as everywhere (values.string).
@@ -31,7 +33,9 @@ function checkedList(values: AnnotationValues, name: string, item: RegExp, what:
   if (items.length > MAX_ITEMS) return values.problem(name, `holds more than ${MAX_ITEMS} items`);
   const bad = items.find((candidate) => !item.test(candidate));
   if (bad !== undefined) return values.problem(name, `${describe(bad)} is not a valid ${what}`);
-  return [...new Set(items)];
+  const unique = [...new Set(items)];
+  if (unique.join(', ').length > MAX_LIST_CHARS) return values.problem(name, `is longer than ${MAX_LIST_CHARS} characters once joined`);
+  return unique;
 }
 
 function origins(values: AnnotationValues): string[] | undefined | 'invalid' {
