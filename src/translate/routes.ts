@@ -173,13 +173,14 @@ export function route(
     return resolution.target;
   };
 
-  const catchAll = chooseCatchAll(ingresses, services, defaultService, use, diagnostics, optionsOf);
+  const canaries = ingresses.filter((ingress) => optionsOf(ingress).canary !== undefined);
+  const primaries = ingresses.filter((ingress) => optionsOf(ingress).canary === undefined);
+  // A canary's defaultBackend is never the catch-all, as in ingress-nginx ("should not use canary as a catch-all server").
+  const catchAll = chooseCatchAll(primaries, services, defaultService, use, diagnostics, optionsOf);
   const levels = new Map<string, { routes: Map<string, { entry: ResolvedPath; choice: PathChoice; owner: Ingress }>; fallbackOwner?: Ingress }>();
   const where = (host: string) => (host === '' ? 'any host' : `host ${host}`);
   // ingress-nginx matches every path of a host as a regular expression when one of its Ingresses asks for it.
   const regexHosts = new Set<string>();
-  const canaries = ingresses.filter((ingress) => optionsOf(ingress).canary !== undefined);
-  const primaries = ingresses.filter((ingress) => optionsOf(ingress).canary === undefined);
   for (const ingress of primaries) {
     if (optionsOf(ingress).regex) for (const rule of ingress.spec.rules) regexHosts.add(rule.host ?? '');
   }

@@ -139,7 +139,17 @@ describe('backend features → lines and server options', () => {
     ['the source', { balance: { kind: 'hash', by: 'source' } }, ['  balance source', '  hash-type consistent']],
     ['a header', { balance: { kind: 'hash', by: 'header', name: 'x-user' } }, ['  balance hdr(x-user)', '  hash-type consistent']],
     ['a parameter', { balance: { kind: 'hash', by: 'param', name: 'sid' } }, ['  balance url_param sid', '  hash-type consistent']],
-    ['a cookie with defaults; the key is the Service port', { affinity: { name: 'INGRESSCOOKIE' } }, ['  balance roundrobin', '  cookie INGRESSCOOKIE insert indirect nocache httponly dynamic', '  dynamic-cookie-key ns_app_80']],
+    ['a cookie with defaults; the key is the Service port', { affinity: { name: 'INGRESSCOOKIE' } }, [
+      '  balance roundrobin',
+      '  cookie INGRESSCOOKIE insert indirect nocache httponly dynamic',
+      '  dynamic-cookie-key ns_app_80',
+      "  http-after-response replace-header Set-Cookie '^(INGRESSCOOKIE=[^;]*(;.*)?)$' '\\1; Secure' if { ssl_fc }",
+    ]],
+    [
+      'a cookie name with a dot is matched literally when made Secure on HTTPS',
+      { affinity: { name: 'route.id' } },
+      ['  balance roundrobin', '  cookie route.id insert indirect nocache httponly dynamic', '  dynamic-cookie-key ns_app_80', "  http-after-response replace-header Set-Cookie '^(route\\.id=[^;]*(;.*)?)$' '\\1; Secure' if { ssl_fc }"],
+    ],
     [
       'a cookie with every attribute',
       { affinity: { name: 'route', path: '/app', domain: '.example.com', maxAgeSeconds: 60, sameSite: 'Strict', secure: true } },

@@ -105,6 +105,13 @@ describe('default backends', () => {
   test('a plain 404 otherwise', () => {
     assert.deepEqual(translateJson([...app('cx'), route('c', 'c.test', '/x', 'cx')]).model.catchAll, { kind: 'not-found' });
   });
+  test("a canary's default backend is never the catch-all, even when it is the oldest (ingress-nginx canary.go)", () => {
+    const canary = { 'nginx.ingress.kubernetes.io/canary': 'true', 'nginx.ingress.kubernetes.io/canary-by-header': 'X-Canary' };
+    const alone = translateJson([...app('next'), ingress({ name: 'foo-canary', annotations: canary, defaultBackend: { service: 'next' } })]);
+    assert.deepEqual(alone.model.catchAll, { kind: 'not-found' });
+    const both = translateJson([...app('next'), ...app('main'), ingress({ name: 'foo-canary', annotations: canary, defaultBackend: { service: 'next' } }), ingress({ name: 'foo', defaultBackend: { service: 'main' } })]);
+    assert.deepEqual(both.model.catchAll, backend('main'));
+  });
 });
 
 describe('backend resolution', () => {

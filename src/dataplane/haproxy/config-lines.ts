@@ -363,6 +363,12 @@ export function cookieName(value: string): Safe {
   return make(value);
 }
 
+/** A regular expression matching a Set-Cookie line of the cookie `value` (a cookie name), single-quoted: `'^(route\\.id=[^;]*(;.*)?)$'`. */
+export function cookieLineRegex(value: string): Safe {
+  const name = cookieName(value).text.replace(/\./g, '\\.');
+  return make(`'^(${name}=[^;]*(;.*)?)$'`);
+}
+
 /** A cookie domain: a lowercase DNS name, optionally with a leading dot. */
 export function cookieDomain(value: string): Safe {
   check(/^\.?[a-z0-9]([-a-z0-9.]*[a-z0-9])?$/.test(value) && value.length <= 254 && !value.includes('..'), 'cookie domain', value);

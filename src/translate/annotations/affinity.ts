@@ -7,7 +7,8 @@
 // `affinity-mode: persistent` (a new endpoint never takes over sticky
 // clients) for both modes; the Path is `/` unless session-cookie-path is set
 // (the backend is shared by all paths of the Ingress); Max-Age is used for
-// session-cookie-expires too; Secure only with session-cookie-secure.
+// session-cookie-expires too. Without session-cookie-secure the cookie is
+// Secure on HTTPS requests, as in ingress-nginx (features/backend.ts).
 
 import type { CookieAffinity } from '../../model/features.js';
 import type { AnnotationGroup } from './group.js';
@@ -60,7 +61,7 @@ export const affinity: AnnotationGroup = {
     'session-cookie-max-age': { status: 'supported' },
     'session-cookie-expires': { status: 'difference', note: 'sent as Max-Age (the same lifetime) instead of an Expires date; session-cookie-max-age wins when both are set' },
     'session-cookie-samesite': { status: 'supported' },
-    'session-cookie-secure': { status: 'difference', note: 'without it the cookie is never Secure, where ingress-nginx marks it Secure on HTTPS requests' },
+    'session-cookie-secure': { status: 'supported' },
     'session-cookie-conditional-samesite-none': { status: 'difference', note: 'accepted; SameSite=None is sent to every client, including the old ones ingress-nginx leaves it out for' },
   },
   read(values, features) {

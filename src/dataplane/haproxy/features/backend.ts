@@ -65,7 +65,11 @@ function cookieLines(backend: Backend | undefined): string[] {
   if (affinity.maxAgeSeconds !== undefined) parts.push(c.fragment`attr ${c.cookieAttribute('Max-Age', affinity.maxAgeSeconds)}`);
   // HAProxy always writes `path=/`; a later Path attribute wins (RFC 6265 §5.3: the last one counts).
   if (affinity.path !== undefined) parts.push(c.fragment`attr ${c.cookieAttribute('Path', affinity.path)}`);
-  return [c.line`  ${c.join(parts, ' ')}`, c.line`  dynamic-cookie-key ${key}`];
+  const lines = [c.line`  ${c.join(parts, ' ')}`, c.line`  dynamic-cookie-key ${key}`];
+  // As ingress-nginx, the cookie is Secure on HTTPS requests even without session-cookie-secure
+  // (HAProxy's `secure` is static, so the inserted Set-Cookie line is completed after the response).
+  if (!affinity.secure) lines.push(c.line`  http-after-response replace-header Set-Cookie ${c.cookieLineRegex(affinity.name)} '\\1; Secure' if { ssl_fc }`);
+  return lines;
 }
 
 /** The lines of a backend section that come before its feature rules: balance, then persistence. */
