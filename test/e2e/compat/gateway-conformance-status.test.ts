@@ -861,6 +861,37 @@ describe('Gateway API conformance status, Kubernetes mode', () => {
     }
   });
 
+  test('a route that stops naming our Gateways loses our entry, and only ours: its parentRef moved to another controller\'s Gateway, or our Gateway deleted', async () => {
+    const elsewhere = { ...gw('elsewhere', address(40), [http('http', from('Same'))]), spec: { gatewayClassName: 'other', listeners: [http('http', from('Same'))] } };
+    const foreign = {
+      parentRef: { group: GROUP, kind: 'Gateway', namespace: INFRA, name: 'elsewhere' },
+      controllerName: FOREIGN,
+      conditions: [{ type: 'Accepted', status: 'True', reason: 'Accepted', message: 'theirs', lastTransitionTime: '2026-01-01T00:00:00Z', observedGeneration: 1 }],
+    };
+    const temporary = gw('temporary', address(41), [http('http', from('Same'))]);
+    const object = route('leaving', { parentRefs: [parent('same-namespace')], rules: [{ backendRefs: [backend('infra-backend-v1')] }] });
+    const parentsOf = () => (get(api, 'HTTPRoute', INFRA, 'leaving').status?.parents ?? []) as Status[];
+    const moveTo = (gateway: string) => {
+      const current = get(api, 'HTTPRoute', INFRA, 'leaving');
+      api.apply({ ...current, spec: { ...current.spec, parentRefs: [parent(gateway)] }, status: undefined });
+    };
+    api.apply(elsewhere);
+    api.apply(temporary);
+    api.apply({ ...object, status: { parents: [foreign] } });
+    try {
+      await eventually(() => expectRoute(kubeView(api), 'leaving', { gateway: 'same-namespace', accepted: ['True', 'Accepted'] }), 15_000);
+      moveTo('elsewhere');
+      await eventually(() => assert.deepEqual(parentsOf(), [foreign]), 15_000);
+      await expectTraffic(portero, [{ address: ADDRESS.sameNamespace, path: '/', expect: 404 }]);
+
+      moveTo('temporary');
+      await eventually(() => expectRoute(kubeView(api), 'leaving', { gateway: 'temporary', accepted: ['True', 'Accepted'] }), 15_000);
+      api.delete(GATEWAY_V1, 'Gateway', INFRA, 'temporary');
+      await eventually(() => assert.deepEqual(parentsOf(), [foreign]), 15_000);
+    } finally {
+      for (const each of [object, temporary, elsewhere]) deleteIfPresent(api, each);
+    }
+  });
 });
 
 function runCheck(dir: string): Promise<{ code: number; stdout: string; stderr: string }> {
