@@ -168,6 +168,7 @@ type Status = Record<string, any>;
 interface View {
   mode: 'kube' | 'check';
   status(kind: string, namespace: string, name: string): Status | undefined;
+  spec(kind: string, namespace: string, name: string): Status | undefined;
   generation(kind: string, namespace: string, name: string): number | undefined;
 }
 
@@ -208,6 +209,9 @@ function expectRoute(view: View, name: string, expected: RouteExpectation): void
   const parents = (status.parents ?? []) as Status[];
   const ours = parents.filter((entry) => entry.controllerName === OURS && (expected.gateway === undefined || entry.parentRef.name === expected.gateway));
   assert.equal(ours.length, 1, `${kind} ${name}: one parent entry of ours for ${expected.gateway ?? 'its Gateway'}: ${JSON.stringify(parents)}`);
+  // HTTPRouteMustHaveParents: the entry names the parentRef as the route wrote it (group and kind defaulted).
+  const written = ((view.spec(kind, namespace, name)?.parentRefs ?? []) as Status[]).map((ref) => ({ group: GROUP, kind: 'Gateway', ...ref }));
+  assert.ok(written.some((ref) => JSON.stringify(Object.entries(ref).sort()) === JSON.stringify(Object.entries(ours[0]!.parentRef).sort())), `${kind} ${name}: parentRef ${JSON.stringify(ours[0]!.parentRef)} is one of ${JSON.stringify(written)}`);
   const generation = view.generation(kind, namespace, name);
   expectLatest(ours[0]!.conditions, generation, `${kind} ${name}`);
   expectCondition(ours[0]!.conditions, 'Accepted', expected.accepted, generation, `${kind} ${name}`);
@@ -290,6 +294,7 @@ const get = (api: KubeApiServer, kind: string, namespace: string, name: string) 
 const kubeView = (api: KubeApiServer): View => ({
   mode: 'kube',
   status: (kind, namespace, name) => get(api, kind, namespace, name)?.status,
+  spec: (kind, namespace, name) => get(api, kind, namespace, name)?.spec,
   generation: (kind, namespace, name) => get(api, kind, namespace, name)?.metadata.generation,
 });
 
@@ -904,6 +909,8 @@ function runCheck(dir: string): Promise<{ code: number; stdout: string; stderr: 
 }
 
 function checkView(report: CheckReport, objects: readonly Json[]): View {
+  const find = (kind: string, namespace: string, name: string) =>
+    objects.find((candidate) => candidate.kind === kind && (candidate.metadata as Json).name === name && String((candidate.metadata as Json).namespace ?? '') === namespace);
   return {
     mode: 'check',
     status: (kind, namespace, name) => {
@@ -911,10 +918,8 @@ function checkView(report: CheckReport, objects: readonly Json[]): View {
       if (kind === 'Gateway') return report.gateways.find((entry) => entry.namespace === namespace && entry.name === name)?.status;
       return report.routes.find((entry) => entry.kind === kind && entry.namespace === namespace && entry.name === name)?.status;
     },
-    generation: (kind, namespace, name) => {
-      const object = objects.find((candidate) => candidate.kind === kind && (candidate.metadata as Json).name === name && String((candidate.metadata as Json).namespace ?? '') === namespace);
-      return (object?.metadata as Json | undefined)?.generation as number | undefined;
-    },
+    spec: (kind, namespace, name) => find(kind, namespace, name)?.spec as Status | undefined,
+    generation: (kind, namespace, name) => (find(kind, namespace, name)?.metadata as Json | undefined)?.generation as number | undefined,
   };
 }
 
