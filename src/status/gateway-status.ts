@@ -10,17 +10,27 @@
 // lastTransitionTime while its status is unchanged. A write is skipped when
 // the status read equals the one to write, and an object is not read again
 // while its desired status and resourceVersion are those last written.
+//
+// A route that stops naming any of our Gateways (its parentRefs changed, or
+// the Gateway was deleted or moved to another class) is no longer in what
+// translate computes, yet the entries we wrote are still in its status,
+// claiming an attachment that is gone. The writer remembers the routes it
+// wrote entries to, and removes ours (only ours) from those that leave. It
+// remembers only what this leader wrote: a route that left while no replica
+// of Portero was leader keeps its stale entries until it names one of our
+// Gateways again.
 
 import { ApiError, type KubeClient } from '../kube/client.js';
 import type { Condition } from '../objects/gateway-types.js';
 import type { IngressLoadBalancerIngress } from '../objects/types.js';
 import type { Logger } from '../telemetry/log.js';
-import type { GatewayAttachment } from '../translate/gateway/index.js';
+import { DEFAULT_CONTROLLER_NAME, type GatewayAttachment } from '../translate/gateway/index.js';
 
 const MAX_ATTEMPTS = 5;
 const CONCURRENCY = 8;
 const PLURALS = { GatewayClass: 'gatewayclasses', Gateway: 'gateways', HTTPRoute: 'httproutes', GRPCRoute: 'grpcroutes' } as const;
 type StatusKind = keyof typeof PLURALS;
+const ROUTE_KINDS: ReadonlySet<StatusKind> = new Set(['HTTPRoute', 'GRPCRoute']);
 
 interface Desired {
   kind: StatusKind;
@@ -45,6 +55,21 @@ function stamped(conditions: readonly Condition[], before: readonly Record<strin
 function sameParent(a: Record<string, any>, b: Record<string, any>): boolean {
   const norm = (ref: Record<string, any>) => JSON.stringify([ref.group ?? 'gateway.networking.k8s.io', ref.kind ?? 'Gateway', ref.namespace ?? '', ref.name, ref.sectionName ?? '', ref.port ?? 0]);
   return norm(a) === norm(b);
+}
+
+/** Our entries removed from a route's status.parents (the route no longer names any of our Gateways); other controllers' stay. */
+export function withoutOurEntries(kind: 'HTTPRoute' | 'GRPCRoute', namespace: string, name: string, controllerName: string): Desired {
+  return {
+    kind,
+    namespace,
+    name,
+    resourceVersion: '',
+    key: 'without-our-entries',
+    merge: (current) => {
+      const before: Record<string, any>[] = Array.isArray(current.parents) ? current.parents : [];
+      return { ...current, parents: before.filter((entry) => entry.controllerName !== controllerName) };
+    },
+  };
 }
 
 /** What to write for every object of `attachment`; `published` fills in the addresses of Gateways without spec.addresses. */
@@ -114,24 +139,34 @@ export interface GatewayStatusSummary {
 export class GatewayStatusWriter {
   /** Per object: the desired key and the resourceVersion it was written over (or found equal at). */
   private readonly done = new Map<string, { key: string; over: string }>();
+  /** Routes whose status holds entries of ours, written (or found) by this leader, by id. */
+  private readonly withOurEntries = new Map<string, { kind: 'HTTPRoute' | 'GRPCRoute'; namespace: string; name: string }>();
 
   constructor(
     private readonly client: KubeClient,
     private readonly log: Logger,
     private readonly mayWrite: () => boolean,
+    private readonly controllerName: string = DEFAULT_CONTROLLER_NAME,
   ) {}
 
   /** Forgets everything written: after becoming leader, every object is read and compared again. */
   reset(): void {
     this.done.clear();
+    this.withOurEntries.clear();
   }
 
   async apply(desired: readonly Desired[], now: () => string = () => new Date().toISOString()): Promise<GatewayStatusSummary> {
     const summary: GatewayStatusSummary = { written: 0, failed: 0 };
-    const queue = desired.filter((entry) => {
-      const done = this.done.get(this.id(entry));
-      return !done || done.key !== entry.key || done.over !== entry.resourceVersion;
-    });
+    const wanted = new Set(desired.map((entry) => this.id(entry)));
+    // Routes we wrote entries to that translate no longer attaches to any of our Gateways: remove ours.
+    const leaving = [...this.withOurEntries].filter(([id]) => !wanted.has(id)).map(([, route]) => withoutOurEntries(route.kind, route.namespace, route.name, this.controllerName));
+    const queue = [
+      ...desired.filter((entry) => {
+        const done = this.done.get(this.id(entry));
+        return !done || done.key !== entry.key || done.over !== entry.resourceVersion;
+      }),
+      ...leaving,
+    ];
     let next = 0;
     const worker = async () => {
       while (next < queue.length) {
@@ -140,6 +175,7 @@ export class GatewayStatusWriter {
         if (!this.mayWrite()) return;
         try {
           if (await this.write(entry, now)) summary.written += 1;
+          this.remember(entry);
         } catch (error) {
           summary.failed += 1;
           summary.firstError ??= `${entry.kind} ${entry.namespace}/${entry.name}: ${(error as Error).message}`;
@@ -148,6 +184,18 @@ export class GatewayStatusWriter {
     };
     await Promise.all(Array.from({ length: CONCURRENCY }, worker));
     return summary;
+  }
+
+  /** After a write (or none needed, or the object gone): which routes carry entries of ours. */
+  private remember(entry: Desired): void {
+    if (!ROUTE_KINDS.has(entry.kind) || !this.mayWrite()) return;
+    const id = this.id(entry);
+    if (entry.key === 'without-our-entries') {
+      this.withOurEntries.delete(id);
+      this.done.delete(id);
+    } else {
+      this.withOurEntries.set(id, { kind: entry.kind as 'HTTPRoute' | 'GRPCRoute', namespace: entry.namespace, name: entry.name });
+    }
   }
 
   private id(entry: Desired): string {

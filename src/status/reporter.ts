@@ -51,7 +51,7 @@ export class StatusReporter {
 
   constructor(private readonly options: StatusReporterOptions) {
     this.writer = new StatusWriter({ client: options.client, log: options.log, mayWrite: options.isLeader });
-    this.gatewayWriter = new GatewayStatusWriter(options.client, options.log, options.isLeader);
+    this.gatewayWriter = new GatewayStatusWriter(options.client, options.log, options.isLeader, options.gatewayControllerName ?? DEFAULT_CONTROLLER_NAME);
     this.runs = new SingleFlight(() => this.runOnce(), (error) => options.log.warn({ err: (error as Error).message }, 'status reporting failed'));
   }
 
