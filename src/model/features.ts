@@ -53,6 +53,13 @@ export interface Cors {
   /** Access-Control-Allow-Credentials: true is sent. */
   credentials: boolean;
   maxAgeSeconds: number;
+  /**
+   * The lists as the annotations wrote them (the same names, with `,`, `, `
+   * or ` ` between them), which ingress-nginx sends verbatim; a list absent
+   * here is sent in the form of ingress-nginx's default (methods joined by
+   * `, `, headers by `,`).
+   */
+  written?: { methods?: string; headers?: string; exposeHeaders?: string };
 }
 
 /** A failure of an attempt that nginx's proxy_next_upstream passes to another endpoint. */

@@ -109,7 +109,7 @@ function resolveIngress(ingress: Ingress, services: ServiceIndex, optionsOf: Opt
   return resolved;
 }
 
-const NO_OPTIONS: OptionsOf = () => ({ problems: [], unknown: [], regex: false });
+const NO_OPTIONS: OptionsOf = () => ({ problems: [], notices: [], unknown: [], regex: false });
 
 export interface Routing {
   levels: HostLevel[];

@@ -288,7 +288,7 @@ function defaultCertificate(secrets: ReadonlyMap<string, Secret>, options: Trans
 
 /** The problems of an Ingress's annotations: each names the annotation, its value and what happens. */
 function annotationDiagnostics(ingress: Ingress, settings: AnnotationSettings): Diagnostic[] {
-  const { problems, unknown } = annotationsOf(ingress, settings);
+  const { problems, notices, unknown } = annotationsOf(ingress, settings);
   const object = refOf(ingress);
   const refused = problems.some((problem) => !problem.failClosed);
   const out: Diagnostic[] = problems.map((problem) => ({
@@ -297,6 +297,9 @@ function annotationDiagnostics(ingress: Ingress, settings: AnnotationSettings): 
     field: annotationField(settings, problem.name),
     message: `value ${describe(problem.value)}: ${problem.message}; ${refused ? 'the Ingress is not served' : 'its paths answer 503 until this is fixed'}`,
   }));
+  for (const notice of notices) {
+    out.push({ severity: 'warning', object, field: annotationField(settings, notice.name), message: `value ${describe(notice.value)}: ${notice.message}` });
+  }
   for (const name of unknown) {
     out.push({ severity: 'warning', object, field: annotationField(settings, name), message: 'this annotation is not supported by Portero and is ignored' });
   }

@@ -204,11 +204,11 @@ describe('ingress-nginx annotations: CORS, upstream headers, access log, retries
     assert.equal((await get('change.cors.test')).echo?.headers.host, 'change.cors.test');
   });
 
-  test('new origins, allowed headers and max-age go through the runtime API: no reload', async () => {
+  test('new origins, methods, allowed headers and max-age go through the runtime API: no reload', async () => {
     const reloads = async () => (await portero.metric('portero_haproxy_reloads_total{reason="structural"}')) ?? 0;
     const preflight = async (origin: string) => (await request({ port: portero.httpPort, host: 'values.cors.test', method: 'OPTIONS', path: '/', headers: { origin } })).headers;
-    const write = (origins: string, headers: string, maxAge: string) =>
-      portero.write('values.yaml', [annotated('values', 'values.cors.test', { ...LIST, [`${A}/cors-allow-origin`]: origins, [`${A}/cors-allow-headers`]: headers, [`${A}/cors-max-age`]: maxAge })]);
+    const write = (origins: string, headers: string, maxAge: string, methods?: string) =>
+      portero.write('values.yaml', [annotated('values', 'values.cors.test', { ...LIST, [`${A}/cors-allow-origin`]: origins, [`${A}/cors-allow-headers`]: headers, [`${A}/cors-max-age`]: maxAge, ...(methods ? { [`${A}/cors-allow-methods`]: methods } : {}) })]);
     const initial = await reloads();
     await write('https://a.example.com', 'X-A', '60');
     await eventually(async () => assert.equal((await preflight('https://a.example.com'))['access-control-max-age'], '60'));
@@ -223,6 +223,10 @@ describe('ingress-nginx annotations: CORS, upstream headers, access log, retries
     assert.equal(answer['access-control-allow-methods'], 'GET, PUT, POST, DELETE, PATCH, OPTIONS');
     assert.equal((await preflight('https://B.Example.COM'))['access-control-allow-origin'], 'https://B.Example.COM', 'an origin added at runtime matches in any case, as one from the file');
     assert.equal((await preflight('https://a.example.com'))['access-control-allow-origin'], undefined, 'the old origin is gone');
+    // Lists written with spaces are sent as written: the spaces travel escaped through the runtime API.
+    await write('https://b.example.com', 'X-B, X-D', '120', 'POST, GET');
+    await eventually(async () => assert.equal((await preflight('https://b.example.com'))['access-control-allow-methods'], 'POST, GET'));
+    assert.equal((await preflight('https://b.example.com'))['access-control-allow-headers'], 'X-B, X-D');
     assert.equal(await reloads(), before, 'origins are a pattern file, the values a settings.map entry');
     await portero.filesSynced();
   });

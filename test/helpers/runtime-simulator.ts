@@ -22,7 +22,7 @@ export interface SimulatedState {
 }
 
 function unescape(arg: string): string {
-  return arg.replace(/\\;/g, ';');
+  return arg.replace(/\\([ ;])/g, '$1');
 }
 
 export class RuntimeSimulator {
@@ -76,7 +76,8 @@ export class RuntimeSimulator {
     const index = this.sent.length;
     this.sent.push(command.payload === undefined ? command.text : `${command.text} << ${command.payload}`);
     if (this.failAt === index) throw new Error(`simulated failure of "${command.text}"`);
-    const words = command.text.split(' ').map(unescape);
+    // Words are separated by spaces that are not escaped, as HAProxy's CLI reads them.
+    const words = command.text.split(/(?<!\\) /).map(unescape);
     const [verb, noun] = words;
     let answer = '';
     if (noun === 'map') answer = this.mapCommand(verb!, words.slice(2), command.payload);

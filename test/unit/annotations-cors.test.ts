@@ -10,7 +10,7 @@ import { settingEntries } from '../../src/dataplane/haproxy/features/settings.js
 import { patternListFile, patternLists } from '../../src/dataplane/haproxy/features/source-lists.js';
 import { SUPPORT } from '../../src/translate/annotations/index.js';
 import { DEFAULT_CORS_HEADERS, DEFAULT_CORS_METHODS } from '../../src/translate/annotations/cors.js';
-import { A, refusedTable, validTable, type RefusedRow, type ValidRow } from '../helpers/annotations.js';
+import { A, refusedTable, translateWith, validTable, type RefusedRow, type ValidRow } from '../helpers/annotations.js';
 
 const on = { [`${A}/enable-cors`]: 'true' };
 const corsDefaults = { methods: DEFAULT_CORS_METHODS, headers: DEFAULT_CORS_HEADERS, exposeHeaders: [], credentials: true, maxAgeSeconds: 1728000 };
@@ -35,7 +35,22 @@ const VALID: ValidRow[] = [
       [`${A}/cors-allow-credentials`]: 'false',
       [`${A}/cors-max-age`]: '600',
     },
-    { cors: { methods: ['GET', 'POST', 'put'], headers: ['X-Custom', 'Content-Type', 'x_under'], exposeHeaders: ['X-Total', '*'], credentials: false, maxAgeSeconds: 600 } },
+    {
+      cors: {
+        methods: ['GET', 'POST', 'put'],
+        headers: ['X-Custom', 'Content-Type', 'x_under'],
+        exposeHeaders: ['X-Total', '*'],
+        credentials: false,
+        maxAgeSeconds: 600,
+        // Sent as written, as ingress-nginx does: `, ` where the annotation puts spaces after its commas.
+        written: { methods: 'GET, POST, put', headers: 'X-Custom, Content-Type, x_under', exposeHeaders: 'X-Total, *' },
+      },
+    },
+  ],
+  [
+    'lists without spaces are written without, duplicates kept as written, empty items dropped',
+    { ...on, [`${A}/cors-allow-headers`]: 'DNT,X-A,,X-A', [`${A}/cors-allow-methods`]: 'GET' },
+    { cors: { ...corsDefaults, methods: ['GET'], headers: ['DNT', 'X-A'], written: { methods: 'GET', headers: 'DNT,X-A,X-A' } } },
   ],
   ['an empty cors value counts as absent', { ...on, [`${A}/cors-allow-methods`]: ' ' }, { cors: corsDefaults }],
   ['upstream-vhost, lowercased', { [`${A}/upstream-vhost`]: 'Internal.Example.com:8080' }, { upstreamHost: 'internal.example.com:8080' }],
@@ -68,7 +83,7 @@ const HOSTILE = ["a'b", 'a"b', 'a\nb', 'a\r\nbind :1', '%[src]', 'a b', '$host',
 
 const REFUSED: RefusedRow[] = [
   ['enable-cors not a boolean', { [`${A}/enable-cors`]: 'yes' }, /must be true or false/],
-  ['an origin without scheme', { ...on, [`${A}/cors-allow-origin`]: 'example.com' }, /is not an origin/],
+  ['an origin without scheme (the only one)', { ...on, [`${A}/cors-allow-origin`]: 'example.com' }, /is not an origin/],
   ['an origin with a path', { ...on, [`${A}/cors-allow-origin`]: 'https://example.com/x' }, /is not an origin/],
   ['a wildcard in the middle', { ...on, [`${A}/cors-allow-origin`]: 'https://a.*.example.com' }, /is not an origin/],
   ['a bare wildcard host', { ...on, [`${A}/cors-allow-origin`]: 'https://*' }, /is not an origin/],
@@ -77,7 +92,7 @@ const REFUSED: RefusedRow[] = [
   ['an origin list of commas', { ...on, [`${A}/cors-allow-origin`]: ',,' }, /holds no origin/],
   ['bad values are refused even with enable-cors off', { [`${A}/cors-allow-methods`]: 'GET;rm' }, /is not a valid HTTP method/],
   ['a method with a digit', { ...on, [`${A}/cors-allow-methods`]: 'GET2' }, /is not a valid HTTP method/],
-  ['headers too long once joined (they would not fit the rendered value)', { ...on, [`${A}/cors-allow-headers`]: Array.from({ length: 40 }, (_, i) => `X-${'h'.repeat(120)}-${i}`).join(',') }, /is longer than 4096 characters once joined/],
+  ['headers too long once joined (they would not fit the rendered value)', { ...on, [`${A}/cors-allow-headers`]: Array.from({ length: 40 }, (_, i) => `X-${'h'.repeat(120)}-${i}`).join(',') }, /is longer than 4096 characters/],
   ['a header name with a colon', { ...on, [`${A}/cors-allow-headers`]: 'X-A: b' }, /is not a valid header name/],
   ['* in allow-headers', { ...on, [`${A}/cors-allow-headers`]: '*' }, /is not a valid header name/],
   ['a negative max-age', { ...on, [`${A}/cors-max-age`]: '-1' }, /between 0 and/],
@@ -119,91 +134,13 @@ describe('CORS, upstream, access log, retry and buffer annotations → features'
     assert.equal(SUPPORT['proxy-http-version']?.status, 'difference');
     assert.equal(SUPPORT['enable-cors']?.status, 'supported');
   });
-});
 
-describe('CORS, upstream, access log and retry features → backend rules', () => {
-  const context = { httpsPort: 443 };
-  const cors = { methods: ['GET', 'POST'], headers: ['X-A', 'Content-Type'], exposeHeaders: [], credentials: true, maxAgeSeconds: 600 };
-  const when = 'if { var(txn.portero_cors) -m found }';
-  const values = '  http-request set-var(txn.portero_cors_values) str(backend|cors),map_str(/nonexistent/settings.map) if { var(txn.portero_cors) -m found }';
-  const field = (name: string, n: number) => `  http-after-response set-header ${name} %[var(txn.portero_cors_values),field(${n},;)] ${when}`;
-  const corsResponse = [
-    `  http-after-response set-header Access-Control-Allow-Origin %[var(txn.portero_cors)] ${when}`,
-    `  http-after-response set-header Access-Control-Allow-Credentials "true" ${when}`,
-    `  http-after-response set-header Access-Control-Allow-Methods "GET, POST" ${when}`,
-    field('Access-Control-Allow-Headers', 1),
-    field('Access-Control-Max-Age', 3),
-  ];
-  const RULES: [string, Features, string[]][] = [
-    [
-      'CORS for any origin: every response, OPTIONS answered 204',
-      { cors },
-      ['  http-request set-var(txn.portero_cors) str(*)', values, `  http-request return status 204 if METH_OPTIONS { var(txn.portero_cors) -m found }`, ...corsResponse],
-    ],
-    [
-      'CORS for an origin list: the origins from the pattern file of the section',
-      { cors: { ...cors, origins: ['https://a.example.com', 'https://*.example.org:8443'], credentials: false, exposeHeaders: ['X-T', '*'] } },
-      [
-        '  acl portero_cors_origin req.fhdr(origin) -m reg -i -f /nonexistent/sources/backend.origins',
-        '  http-request set-var(txn.portero_cors) req.fhdr(origin) if { req.fhdr_cnt(origin) eq 1 } portero_cors_origin',
-        values,
-        `  http-request return status 204 if METH_OPTIONS { var(txn.portero_cors) -m found }`,
-        corsResponse[0]!,
-        ...corsResponse.slice(2, 4),
-        field('Access-Control-Expose-Headers', 2),
-        corsResponse[4]!,
-      ],
-    ],
-    ['a denied location has no CORS', { denied: true, cors }, ['  http-request return status 503 content-type text/plain string "503 Service Unavailable"']],
-    [
-      'the preflight answer comes before redirects and access lists',
-      { cors, allowSources: ['10.0.0.0/8'], httpsRedirect: true },
-      [
-        '  http-request set-var(txn.portero_cors) str(*)',
-        values,
-        `  http-request return status 204 if METH_OPTIONS { var(txn.portero_cors) -m found }`,
-        '  http-request redirect code 308 location https://%[req.hdr(host),field(1,:),lower]%[pathq] if !{ ssl_fc } !{ path_beg /.well-known/acme-challenge/ }',
-        '  acl portero_allow src -f /nonexistent/sources/backend.allow',
-        '  http-request deny deny_status 403 if !portero_allow',
-        ...corsResponse,
-      ],
-    ],
-    ['upstream-vhost and connection-proxy-header', { upstreamHost: 'up.internal:8080', connectionHeader: 'close' }, ['  http-request set-header Host up.internal:8080', '  http-request set-header Connection "close"']],
-    ['x-forwarded-prefix without a rewrite: nothing', { forwardedPrefix: '/api' }, []],
-    ['x-forwarded-prefix with a rewrite', { forwardedPrefix: '/api', rewrite: { pattern: '/api(.*)', target: '/\\1' } }, ["  http-request replace-path '(?i)/api(.*)' '/\\1'", "  http-request set-header X-Forwarded-Prefix '/api'"]],
-    ['access log off comes first', { maxBodyBytes: 1, accessLogOff: true }, ['  http-request set-log-level silent', '  http-request set-var(txn.portero_max_body) str(backend|max-body),map_str(/nonexistent/settings.map) if { req.hdr(content-length) -m found }', '  http-request deny deny_status 413 if { req.hdr_val(content-length),sub(txn.portero_max_body) gt 0 }']],
-    [
-      'retries: nginx conditions as retry-on keywords, POST/LOCK/PATCH not retried once sent',
-      { nextUpstream: { on: ['error', 'timeout', 'http_502', 'http_429'], tries: 3, nonIdempotent: false } },
-      ['  retries 2', '  retry-on conn-failure empty-response response-timeout 502', '  option redispatch 1', '  http-request disable-l7-retry if { method POST LOCK PATCH }'],
-    ],
-    ['retries: non_idempotent', { nextUpstream: { on: ['invalid_header'], tries: 2, nonIdempotent: true } }, ['  retries 1', '  retry-on empty-response junk-response', '  option redispatch 1']],
-    ['retries: tries 0 is bounded', { nextUpstream: { on: ['error'], tries: 0, nonIdempotent: true } }, ['  retries 16', '  retry-on conn-failure empty-response', '  option redispatch 1']],
-    ['retries: off', { nextUpstream: { on: [], tries: 3, nonIdempotent: false } }, ['  retries 0', '  retry-on none']],
-    ['retries: one try', { nextUpstream: { on: ['error'], tries: 1, nonIdempotent: false } }, ['  retries 0', '  retry-on none']],
-    ['retries: only 429 (not retried by HAProxy)', { nextUpstream: { on: ['http_429'], tries: 3, nonIdempotent: false } }, ['  retries 0', '  retry-on none']],
-  ];
-  for (const [title, features, lines] of RULES) test(title, () => assert.deepEqual(featureLines(features, context), lines));
-
-  test('the origins are patterns built from the checked parts, one per line of the pattern file; the values one settings.map entry', () => {
-    const features: Features = { cors: { ...cors, origins: ['https://a.example.com', 'https://*.example.org:8443'], exposeHeaders: ['X-T', '*'] } };
-    const [list] = patternLists('sec', features);
-    assert.equal(list?.path, 'sources/sec.origins');
-    assert.equal(patternListFile(list!.path, list!.patterns), '^https://a[.]example[.]com$\n^https://[a-z0-9-]+[.]example[.]org:8443$\n');
-    assert.deepEqual(settingEntries('sec', features).map((entry) => `${entry.key} ${entry.value.text}`), ['sec|cors X-A,Content-Type;X-T,*;600']);
-    assert.deepEqual(patternLists('sec', { ...features, denied: true }), [], 'a denied location has no CORS');
-  });
-
-  test('a value that slipped past the annotation grammar is never rendered', () => {
-    const rendered = (features: Features) => [patternLists('sec', features).map((list) => patternListFile(list.path, list.patterns)), settingEntries('sec', features)];
-    assert.throws(() => rendered({ cors: { ...cors, origins: ["https://a.test' || 1"] } }));
-    assert.throws(() => rendered({ cors: { ...cors, origins: ['https://(.*)'] } }));
-    assert.throws(() => featureLines({ cors: { ...cors, methods: ['GET"'] } }, context));
-    assert.throws(() => rendered({ cors: { ...cors, headers: ['X;y'] } }));
-    assert.throws(() => rendered({ cors: { ...cors, headers: ['%[src]'] } }));
-    assert.throws(() => featureLines({ upstreamHost: 'a.test\nbind :1' }, context));
-    assert.throws(() => featureLines({ upstreamHost: '%[src]' }, context));
-    assert.throws(() => featureLines({ connectionHeader: 'close" x' }, context));
-    assert.throws(() => featureLines({ forwardedPrefix: "/a' b", rewrite: { pattern: '/a', target: '/' } }, context));
+  test('an entry of cors-allow-origin that is not an origin is left out with a warning, as ingress-nginx skips it; the others are allowed', () => {
+    const { model, diagnostics } = translateWith({ ...on, [`${A}/cors-allow-origin`]: 'origin.cors.com:8080, https://origin2.cors.com, https://Origin.com' });
+    assert.deepEqual(model.backends.find((backend) => backend.service === 'app')?.features?.cors?.origins, ['https://origin2.cors.com', 'https://origin.com']);
+    assert.equal(diagnostics.length, 1);
+    assert.equal(diagnostics[0]?.severity, 'warning');
+    assert.equal(diagnostics[0]?.field, `metadata.annotations["${A}/cors-allow-origin"]`);
+    assert.match(diagnostics[0]!.message, /"origin\.cors\.com:8080" is not an origin .* left out/);
   });
 });

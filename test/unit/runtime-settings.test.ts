@@ -96,7 +96,7 @@ describe('runtime settings: values and shapes', () => {
       ['sec|limit-conn 3', 'sec|limit-rpm 500', 'sec|limit-rps 35'],
       'rates are the counts admitted within the window',
     );
-    assert.deepEqual(settingEntries('sec', { cors: { methods: ['GET', 'PUT'], headers: ['X-A'], exposeHeaders: [], credentials: false, maxAgeSeconds: 1 } }).map((entry) => `${entry.key} ${entry.value.text}`), ['sec|cors X-A;;1']);
+    assert.deepEqual(settingEntries('sec', { cors: { methods: ['GET', 'PUT'], headers: ['X-A'], exposeHeaders: [], credentials: false, maxAgeSeconds: 1 } }).map((entry) => `${entry.key} ${entry.value.text}`), ['sec|cors X-A;;1;GET, PUT']);
     assert.deepEqual(settingEntries('sec', { denied: true, cors: { methods: ['GET'], headers: [], exposeHeaders: [], credentials: false, maxAgeSeconds: 1 } }), [], 'a denied location has no CORS');
   });
 
@@ -111,7 +111,7 @@ describe('runtime settings: values and shapes', () => {
     assert.notEqual(shape({ maxBodyBytes: 1 }), shape({ maxBodyBytes: 1, timeouts: { serverSeconds: 60 } }));
     const cors = { methods: ['GET'], headers: ['X-A'], exposeHeaders: [], credentials: false, maxAgeSeconds: 1 };
     assert.equal(shape({ cors: { ...cors, origins: ['https://a.test'] } }), shape({ cors: { ...cors, origins: ['https://b.test', 'https://c.test'], headers: ['X-B', 'X-C'], maxAgeSeconds: 9 } }));
-    assert.notEqual(shape({ cors }), shape({ cors: { ...cors, methods: ['PUT'] } }), 'the methods are in the rules');
+    assert.equal(shape({ cors }), shape({ cors: { ...cors, methods: ['PUT'], written: { methods: 'PUT, GET', headers: 'X-A, X-B' } } }), 'the methods and the lists as written are values');
     assert.notEqual(shape({ cors }), shape({ cors: { ...cors, origins: ['https://a.test'] } }), 'any origin or a list');
     assert.notEqual(shape({ cors }), shape({ cors: { ...cors, credentials: true } }));
     assert.notEqual(shape({ cors }), shape({ cors: { ...cors, exposeHeaders: ['X-B'] } }));
@@ -191,6 +191,7 @@ describe('runtime settings: changes without a reload', () => {
       ['another takes the section, from nothing', { web: values('4m', '9000', { [`${A}/enable-cors`]: 'true' }), api: allow('127.0.0.1', '127.0.0.2') }, 'runtime'],
       ['CORS is new rules', { web: values('4m', '9000', { [`${A}/enable-cors`]: 'true', [`${A}/cors-allow-origin`]: 'https://a.test' }), api: allow('127.0.0.1', '127.0.0.2') }, 'reload'],
       ['new origins and methods are a pattern file and a map entry', { web: values('4m', '9000', { [`${A}/enable-cors`]: 'true', [`${A}/cors-allow-origin`]: 'https://b.test, https://*.c.test', [`${A}/cors-allow-headers`]: 'X-A, X-B', [`${A}/cors-max-age`]: '60' }), api: allow('127.0.0.1', '127.0.0.2') }, 'runtime'],
+      ['new methods, written with spaces, are a map entry', { web: values('4m', '9000', { [`${A}/enable-cors`]: 'true', [`${A}/cors-allow-origin`]: 'https://b.test, https://*.c.test', [`${A}/cors-allow-headers`]: 'X-A, X-B', [`${A}/cors-max-age`]: '60', [`${A}/cors-allow-methods`]: 'POST, GET' }), api: allow('127.0.0.1', '127.0.0.2') }, 'runtime'],
       ['limits are new rules', { web: values('4m', '9000', { [`${A}/enable-cors`]: 'true', [`${A}/cors-allow-origin`]: 'https://b.test, https://*.c.test', [`${A}/cors-allow-headers`]: 'X-A, X-B', [`${A}/cors-max-age`]: '60' }), api: { [`${A}/limit-rps`]: '5', [`${A}/limit-connections`]: '2' } }, 'reload'],
       ['new limit counts are values', { web: values('4m', '9000', { [`${A}/enable-cors`]: 'true', [`${A}/cors-allow-origin`]: 'https://b.test, https://*.c.test', [`${A}/cors-allow-headers`]: 'X-A, X-B', [`${A}/cors-max-age`]: '60' }), api: { [`${A}/limit-rps`]: '50', [`${A}/limit-connections`]: '20' } }, 'runtime'],
       ['a new burst multiplier is a new table window', { web: values('4m', '9000', { [`${A}/enable-cors`]: 'true', [`${A}/cors-allow-origin`]: 'https://b.test, https://*.c.test', [`${A}/cors-allow-headers`]: 'X-A, X-B', [`${A}/cors-max-age`]: '60' }), api: { [`${A}/limit-rps`]: '50', [`${A}/limit-connections`]: '20', [`${A}/limit-burst-multiplier`]: '2' } }, 'reload'],

@@ -26,7 +26,7 @@ export interface Collected {
 
 /** Per annotation under the prefix: what Portero does with it on this Ingress. */
 export function classifyAnnotations(ingress: Ingress, settings: AnnotationSettings, support: Readonly<Record<string, AnnotationSupport>> = SUPPORT): AnnotationEntry[] {
-  const { problems } = annotationsOf(ingress, settings);
+  const { problems, notices } = annotationsOf(ingress, settings);
   const start = `${settings.prefix}/`;
   const names = new Set(Object.keys(ingress.metadata.annotations).filter((key) => key.startsWith(start)).map((key) => key.slice(start.length)));
   for (const problem of problems) names.add(problem.name);
@@ -38,6 +38,8 @@ export function classifyAnnotations(ingress: Ingress, settings: AnnotationSettin
       const failClosed = own.every((problem) => problem.failClosed);
       return { name, key, value, status: 'refused', effect: failClosed ? 'fails-closed' : 'not-served', message: own.map((problem) => problem.message).join('; ') };
     }
+    const noticed = notices.filter((notice) => notice.name === name);
+    if (noticed.length > 0) return { name, key, value, status: 'difference', note: noticed.map((notice) => notice.message).join('; ') };
     // SUPPORT is what every annotation group declares: a name none declares is not applied (annotationsOf calls it unknown).
     const known = Object.hasOwn(support, name) ? support[name] : undefined;
     if (!known) return { name, key, value, status: 'unknown', note: 'not an annotation Portero knows; it is not applied' };

@@ -117,18 +117,17 @@ export function headerText(value: string): Safe {
 
 /**
  * The CORS response values of a section as one settings.map value (features/
- * cors.ts): allowed headers, exposed headers and max-age, `;` between them,
- * each list comma-separated without spaces (as ingress-nginx sends them; a
- * runtime `set map` value has no space).
+ * cors.ts): allowed headers, exposed headers, max-age and allowed methods,
+ * `;` between them, each list as ingress-nginx sends it (names with `,` or
+ * `, ` between them; the runtime API takes the spaces escaped, runtime.ts).
  */
-export function corsSetting(headers: readonly string[], expose: readonly string[], maxAgeSeconds: number): Safe {
-  const list = (items: readonly string[], what: string) => {
-    const text = items.join(',');
-    check(/^(?:[A-Za-z0-9*_.:-]+(?:,[A-Za-z0-9*_.:-]+)*)?$/.test(text) && text.length <= 4096, what, text);
+export function corsSetting(values: { headers: string; expose: string; maxAgeSeconds: number; methods: string }): Safe {
+  const list = (text: string, what: string) => {
+    check(/^(?:[A-Za-z0-9*_.:-]+(?:, ?[A-Za-z0-9*_.:-]+)*)?$/.test(text) && text.length <= 4096, what, text);
     return text;
   };
-  check(Number.isSafeInteger(maxAgeSeconds) && maxAgeSeconds >= 0, 'max-age', maxAgeSeconds);
-  return make(`${list(headers, 'CORS headers')};${list(expose, 'CORS exposed headers')};${maxAgeSeconds}`);
+  check(Number.isSafeInteger(values.maxAgeSeconds) && values.maxAgeSeconds >= 0, 'max-age', values.maxAgeSeconds);
+  return make(`${list(values.headers, 'CORS headers')};${list(values.expose, 'CORS exposed headers')};${values.maxAgeSeconds};${list(values.methods, 'CORS methods')}`);
 }
 
 /** A header or cookie name as a fetch argument (`req.hdr(X-Canary)`, `req.cook(name)`): letters, digits, `-`, `_` and `.`. */

@@ -13,7 +13,7 @@ import { patternOf } from './features/source-lists.js';
 import { GENERATION_FILES } from './layout.js';
 import { changeCounts, diffSize, type CertificateChanges, type MapDiff, type RuntimeCounts, type RuntimePlan, type ServerChange } from './plan.js';
 import { MAP_FILES, certificateFile, type MapName } from './render-files.js';
-import { cliArg, cliWords, MAX_PAYLOAD_BYTES, serverArg, type RuntimeApi, type RuntimeCommand } from './runtime.js';
+import { cliArg, cliValue, cliWords, MAX_PAYLOAD_BYTES, serverArg, type RuntimeApi, type RuntimeCommand } from './runtime.js';
 
 /** Above this many changed entries a map is replaced whole, in one transaction. */
 const INCREMENTAL_LIMIT = 200;
@@ -65,7 +65,7 @@ function chunks(entries: readonly MapEntry[]): string[] {
 }
 
 function incrementalAdds(diff: MapDiff, file: Safe): RuntimeCommand[] {
-  const entryArgs = (entry: MapEntry) => `${cliArg(file)} ${cliArg(mapKey(entry.key))} ${cliArg(entry.value)}`;
+  const entryArgs = (entry: MapEntry) => `${cliArg(file)} ${cliArg(mapKey(entry.key))} ${cliValue(entry.value)}`;
   return [
     ...diff.add.map((entry) => ({ text: `add map ${entryArgs(entry)}`, expect: 'empty' as const })),
     ...diff.set.map((entry) => ({ text: `set map ${entryArgs(entry)}`, expect: 'empty' as const })),

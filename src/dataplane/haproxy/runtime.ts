@@ -35,6 +35,17 @@ export function cliArg(value: Safe): string {
 }
 
 /**
+ * A map value made of a checked token (config-lines.ts) that may hold single
+ * spaces between words (a CORS list as ingress-nginx writes it: `POST, GET`):
+ * each space is escaped, so that the CLI reads one argument.
+ */
+export function cliValue(value: Safe): string {
+  const { text } = value;
+  if (!/^[\x21-\x7e]+( [\x21-\x7e]+)*$/.test(text) || text.includes('\\')) throw new RuntimeError(`refusing CLI value ${JSON.stringify(text)}`);
+  return text.replace(/;/g, '\\;').replace(/ /g, '\\ ');
+}
+
+/**
  * Several words already rendered by config-lines.ts (server options such as
  * `ssl verify none sni str(a.example)`), as CLI arguments: single spaces
  * between words, and nothing the CLI would read as a separator or escape.

@@ -25,7 +25,17 @@ const MAX_ITEMS = 100;
 /** The longest list once joined: what the data plane renders into a header or a settings.map value (config-lines.ts headerText, corsSetting). */
 const MAX_LIST_CHARS = 4096;
 
-function checkedList(values: AnnotationValues, name: string, item: RegExp, what: string): string[] | undefined {
+/** The list in the form it was written: `, ` between the names when the annotation puts a space after its commas, else `,`. */
+function writtenForm(raw: string, items: readonly string[]): string {
+  return items.join(/,\s/.test(raw) ? ', ' : ',');
+}
+
+interface CheckedList {
+  items: string[];
+  written: string;
+}
+
+function checkedList(values: AnnotationValues, name: string, item: RegExp, what: string): CheckedList | undefined {
   // An empty value counts as absent, as everywhere (values.string).
   if (values.string(name) === undefined) return undefined;
   const items = values.list(name) ?? [];
@@ -33,9 +43,9 @@ function checkedList(values: AnnotationValues, name: string, item: RegExp, what:
   if (items.length > MAX_ITEMS) return values.problem(name, `holds more than ${MAX_ITEMS} items`);
   const bad = items.find((candidate) => !item.test(candidate));
   if (bad !== undefined) return values.problem(name, `${describe(bad)} is not a valid ${what}`);
-  const unique = [...new Set(items)];
-  if (unique.join(', ').length > MAX_LIST_CHARS) return values.problem(name, `is longer than ${MAX_LIST_CHARS} characters once joined`);
-  return unique;
+  const written = writtenForm(values.string(name) ?? '', items);
+  if (written.length > MAX_LIST_CHARS) return values.problem(name, `is longer than ${MAX_LIST_CHARS} characters`);
+  return { items: [...new Set(items)], written };
 }
 
 function origins(values: AnnotationValues): string[] | undefined | 'invalid' {
@@ -46,14 +56,17 @@ function origins(values: AnnotationValues): string[] | undefined | 'invalid' {
   if (items.length === 0) return values.problem('cors-allow-origin', 'holds no origin') ?? 'invalid';
   if (items.length > MAX_ITEMS) return values.problem('cors-allow-origin', `holds more than ${MAX_ITEMS} origins`) ?? 'invalid';
   const out: string[] = [];
+  const skipped: string[] = [];
   for (const item of items) {
     const origin = item.toLowerCase();
     const port = /:([0-9]+)$/.exec(origin)?.[1];
-    if (!ORIGIN.test(origin) || origin.length > 300 || (port !== undefined && (Number(port) < 1 || Number(port) > 65535))) {
-      return values.problem('cors-allow-origin', `${describe(item)} is not an origin such as https://app.example.com, https://*.example.com or http://localhost:8080`) ?? 'invalid';
-    }
-    out.push(origin);
+    if (!ORIGIN.test(origin) || origin.length > 300 || (port !== undefined && (Number(port) < 1 || Number(port) > 65535))) skipped.push(item);
+    else out.push(origin);
   }
+  const example = 'an origin such as https://app.example.com, https://*.example.com or http://localhost:8080';
+  // ingress-nginx skips an entry that is not an origin (with an error in its log) and allows the others.
+  if (out.length === 0) return values.problem('cors-allow-origin', `${describe(skipped[0]!)} is not ${example}`) ?? 'invalid';
+  for (const item of skipped) values.notice('cors-allow-origin', `${describe(item)} is not ${example}; this entry is left out, as ingress-nginx leaves it out, and the other origins are allowed`);
   return [...new Set(out)];
 }
 
@@ -78,12 +91,15 @@ export const cors: AnnotationGroup = {
     if (enabled !== true || allowed === 'invalid') return;
     const result: Cors = {
       ...(allowed ? { origins: allowed } : {}),
-      methods: methods ?? DEFAULT_CORS_METHODS,
-      headers: headers ?? DEFAULT_CORS_HEADERS,
-      exposeHeaders: expose ?? [],
+      methods: methods?.items ?? DEFAULT_CORS_METHODS,
+      headers: headers?.items ?? DEFAULT_CORS_HEADERS,
+      exposeHeaders: expose?.items ?? [],
       credentials: credentials ?? true,
       maxAgeSeconds: maxAge ?? DEFAULT_CORS_MAX_AGE,
     };
+    // ingress-nginx sends the lists as written (`POST, GET`, `DNT, User-Agent`).
+    const written = { ...(methods ? { methods: methods.written } : {}), ...(headers ? { headers: headers.written } : {}), ...(expose ? { exposeHeaders: expose.written } : {}) };
+    if (Object.keys(written).length > 0) result.written = written;
     features.cors = result;
   },
 };

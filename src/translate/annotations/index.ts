@@ -29,7 +29,7 @@ import { snippets } from './snippets.js';
 import { sourceRanges } from './source-ranges.js';
 import { timeouts } from './timeouts.js';
 import { upstream } from './upstream.js';
-import { AnnotationValues, type AnnotationProblem } from './values.js';
+import { AnnotationValues, type AnnotationNotice, type AnnotationProblem } from './values.js';
 
 export type { AnnotationSettings } from './group.js';
 
@@ -70,6 +70,8 @@ export interface IngressAnnotations {
   features?: Features;
   /** Invalid values: an Ingress with a problem that is not fail-closed is not served. */
   problems: AnnotationProblem[];
+  /** Values served with a part left out (a warning each). */
+  notices: AnnotationNotice[];
   /** Annotations under the prefix that Portero does not know. */
   unknown: string[];
   /** use-regex or rewrite-target: the paths of the Ingress's hosts are regular expressions. */
@@ -131,6 +133,7 @@ function readAnnotations(ingress: Ingress, settings: AnnotationSettings): Ingres
   return {
     ...(features ? { features } : {}),
     problems: values.problems,
+    notices: values.notices,
     unknown,
     regex,
     ...(target !== undefined ? { rewriteTarget: target } : {}),
@@ -143,7 +146,7 @@ function readAnnotations(ingress: Ingress, settings: AnnotationSettings): Ingres
   };
 }
 
-const NONE: IngressAnnotations = { problems: [], unknown: [], regex: false };
+const NONE: IngressAnnotations = { problems: [], notices: [], unknown: [], regex: false };
 
 const remembered = new WeakMap<Ingress, { settings: AnnotationSettings; result: IngressAnnotations }>();
 

@@ -16,12 +16,20 @@ export interface AnnotationProblem {
   failClosed: boolean;
 }
 
+/** A value served with a part left out, as ingress-nginx leaves it out (a warning, the Ingress is served). */
+export interface AnnotationNotice {
+  name: string;
+  value: string;
+  message: string;
+}
+
 const TRUE = new Set(['1', 't', 'T', 'TRUE', 'true', 'True']);
 const FALSE = new Set(['0', 'f', 'F', 'FALSE', 'false', 'False']);
 
 /** The annotations of one Ingress under one prefix, read by name. */
 export class AnnotationValues {
   readonly problems: AnnotationProblem[] = [];
+  readonly notices: AnnotationNotice[] = [];
   private readonly read = new Set<string>();
 
   constructor(
@@ -69,6 +77,11 @@ export class AnnotationValues {
   problem(name: string, message: string, options: { failClosed?: boolean } = {}): undefined {
     this.problems.push({ name, value: this.raw(name) ?? '', message, failClosed: options.failClosed ?? false });
     return undefined;
+  }
+
+  /** A part of the value is left out, as ingress-nginx leaves it out; the Ingress is served. */
+  notice(name: string, message: string): void {
+    this.notices.push({ name, value: this.raw(name) ?? '', message });
   }
 
   /** Go's strconv.ParseBool, as ingress-nginx reads booleans. */

@@ -7,8 +7,8 @@
 // An OPTIONS request from another origin goes to the endpoint without them,
 // as in ingress-nginx. The origins, the headers and the max-age are read at
 // runtime (a pattern file and settings.map), so changing them needs no
-// reload; the methods are written into the rule, with ingress-nginx's
-// spaces, which a runtime map value cannot hold.
+// reload; so are the methods. The lists are sent as the annotations wrote
+// them, as ingress-nginx does (`POST, GET`, `DNT, User-Agent`).
 
 import type { Cors } from '../../../model/features.js';
 import * as c from '../config-lines.js';
@@ -31,7 +31,17 @@ export function originAclLines(name: string, patterns: readonly c.Safe[]): strin
   return lines;
 }
 
-/** The variable holding the section's CORS values (settings.map `cors`: headers, exposed headers, max-age, `;` between them). */
+/** The lists a section sends, as written, or in the form of ingress-nginx's defaults. */
+export function corsTexts(cors: Cors): { headers: string; expose: string; maxAgeSeconds: number; methods: string } {
+  return {
+    headers: cors.written?.headers ?? cors.headers.join(','),
+    expose: cors.written?.exposeHeaders ?? cors.exposeHeaders.join(','),
+    maxAgeSeconds: cors.maxAgeSeconds,
+    methods: cors.written?.methods ?? cors.methods.join(', '),
+  };
+}
+
+/** The variable holding the section's CORS values (settings.map `cors`: headers, exposed headers, max-age, methods, `;` between them). */
 const VALUES = 'txn.portero_cors_values';
 
 /**
@@ -65,7 +75,7 @@ export function corsResponseLines(cors: Cors | undefined): string[] {
   return [
     c.line`  http-after-response set-header Access-Control-Allow-Origin %[var(${c.ident(ALLOWED)})] ${when}`,
     ...(cors.credentials ? [c.line`  http-after-response set-header Access-Control-Allow-Credentials ${c.headerText('true')} ${when}`] : []),
-    c.line`  http-after-response set-header Access-Control-Allow-Methods ${c.headerText(cors.methods.join(', '))} ${when}`,
+    header('Access-Control-Allow-Methods', 4),
     header('Access-Control-Allow-Headers', 1),
     ...(cors.exposeHeaders.length > 0 ? [header('Access-Control-Expose-Headers', 2)] : []),
     header('Access-Control-Max-Age', 3),

@@ -12,8 +12,8 @@
 //   limit-conn      limit-connections                           503 above it
 //   limit-rpm       limit-rpm × limit-burst-multiplier          503 at it
 //   limit-rps       limit-rps × limit-burst-multiplier          503 at it
-//   cors            cors-allow-headers, -expose-headers, -max-age
-//                   (one value, `;` between them; cors.ts)
+//   cors            cors-allow-headers, -expose-headers, -max-age,
+//                   -methods (one value, `;` between them; cors.ts)
 //
 // and the access lists by source address and the CORS origins are pattern
 // files of the section (source-lists.ts), changed with `add acl` / `del acl`.
@@ -26,6 +26,7 @@
 
 import { featuresKey, type Features } from '../../../model/features.js';
 import * as c from '../config-lines.js';
+import { corsTexts } from './cors.js';
 
 export type SettingName = 'server-timeout' | 'tunnel-timeout' | 'max-body' | 'location' | 'limit-conn' | 'limit-rpm' | 'limit-rps' | 'cors';
 
@@ -54,7 +55,7 @@ export function settingValues(features: Features | undefined): { name: SettingNa
   if (limits?.rpm !== undefined) values.push({ name: 'limit-rpm', value: c.int(limits.rpm * limits.burstMultiplier) });
   if (limits?.rps !== undefined) values.push({ name: 'limit-rps', value: c.int(limits.rps * limits.burstMultiplier) });
   const cors = activeCors(features);
-  if (cors) values.push({ name: 'cors', value: c.corsSetting(cors.headers, cors.exposeHeaders, cors.maxAgeSeconds) });
+  if (cors) values.push({ name: 'cors', value: c.corsSetting(corsTexts(cors)) });
   return values;
 }
 
@@ -72,9 +73,9 @@ export function shapeKey(features: Features): string {
   if (features.allowSources) shape.allowSources = 'set';
   if (features.denySources) shape.denySources = 'set';
   if (features.cors) {
-    // The rules hold the methods (ingress-nginx sends them with spaces, which a runtime map value cannot hold), credentials, whether origins are listed (their list is a pattern file) and whether headers are exposed.
-    const { origins, credentials, exposeHeaders, methods } = features.cors;
-    shape.cors = { origins: origins ? 'list' : 'any', credentials, expose: exposeHeaders.length > 0, methods };
+    // The rules hold the credentials, whether origins are listed (their list is a pattern file) and whether headers are exposed.
+    const { origins, credentials, exposeHeaders } = features.cors;
+    shape.cors = { origins: origins ? 'list' : 'any', credentials, expose: exposeHeaders.length > 0 };
   }
   if (features.limits) {
     const { connections, rpm, rps } = features.limits;
