@@ -289,6 +289,16 @@ describe('class takeover', () => {
   });
 });
 
+describe('--ingress-class-by-name', () => {
+  test('the --ingress-class name is ours even when its IngressClass names another controller', () => {
+    const otherClass = { apiVersion: 'networking.k8s.io/v1', kind: 'IngressClass', metadata: { name: 'named' }, spec: { controller: 'k8s.io/other-class' } };
+    const byName = { ...ingress('a'), spec: { ...ingress('a').spec, ingressClassName: 'named' } };
+    const options = { ingressClass: 'named', controllerClass: 'k8s.io/ingress-nginx' };
+    assert.deepEqual(translateJson([service, otherClass, byName], options).served.map((ref) => ref.name), []);
+    assert.deepEqual(translateJson([service, otherClass, byName], { ...options, ingressClassByName: true }).served.map((ref) => ref.name), ['a']);
+  });
+});
+
 describe('ConfigMap global auth (global-auth-*, no-auth-locations)', () => {
   test('read as auth-* values, with ingress-nginx\'s default exemption', () => {
     const settings = read({
