@@ -210,7 +210,7 @@ export function buildCommand(): Command {
     .addOption(new Option('--healthz-port <port>', 'ingress-nginx name of --health-port.').argParser(parsePort))
     .addOption(new Option('--v <level>', 'ingress-nginx verbosity: 0-2 is --log-level info, 3 or more is debug.').argParser(parseVerbosity))
     .addOption(new Option('--enable-ssl-passthrough [bool]', "Honour the ssl-passthrough annotation: TLS to those hosts goes, by SNI, to the Service's pods as it is (the TLS port then routes every connection by SNI first).").argParser(parseBool))
-    .addOption(new Option('--ingress-class-by-name [bool]', 'ingress-nginx flag: accepted; Portero always serves the IngressClass named by --ingress-class too.').argParser(parseBool))
+    .addOption(new Option('--ingress-class-by-name [bool]', 'ingress-nginx flag: the IngressClass named by --ingress-class is served even when its spec.controller is not --controller-class.').argParser(parseBool))
     .addOption(new Option('--enable-metrics [bool]', 'ingress-nginx flag: accepted; metrics are always on.').argParser(parseBool))
     .addHelpText('after', '\nCommands:\n  portero migrate [options]  Report how Portero would serve the Ingresses ingress-nginx serves (portero migrate --help).')
     .showHelpAfterError('(run portero --help for every flag)')

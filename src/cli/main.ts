@@ -101,6 +101,7 @@ async function run(flags: Flags, log: Logger, shutdown: Shutdown): Promise<void>
         ingressClass: flags.ingressClass,
         controllerClass: flags.controllerClass,
         watchIngressWithoutClass: flags.watchIngressWithoutClass,
+        ...(flags.ingressClassByName === true ? { ingressClassByName: true } : {}),
         annotations: { prefix: flags.annotationsPrefix, allowSnippets: flags.allowSnippetAnnotations, sslPassthrough: flags.enableSslPassthrough === true },
         fallbackCertificatePem: await fallbackCertificate,
         ...(flags.defaultBackendService ? { defaultBackendService: flags.defaultBackendService } : {}),

@@ -6,7 +6,8 @@
 // or `--watch-ingress-without-class` is set. Our classes are the IngressClass
 // objects whose `spec.controller` is our controller class, plus the
 // `--ingress-class` name itself unless an IngressClass of that name belongs to
-// another controller.
+// another controller (with `--ingress-class-by-name`, as in ingress-nginx, the
+// name is ours whatever controller its IngressClass names).
 
 import { DEFAULT_CLASS_ANNOTATION, INGRESS_CLASS_ANNOTATION, type Ingress, type IngressClass } from '../objects/types.js';
 
@@ -14,6 +15,8 @@ export interface ClassOptions {
   ingressClass: string;
   controllerClass: string;
   watchIngressWithoutClass: boolean;
+  /** `--ingress-class-by-name`: the `--ingress-class` name is ours even when its IngressClass names another controller. */
+  ingressClassByName?: boolean;
 }
 
 export interface ClassSelection {
@@ -34,7 +37,7 @@ export function selectClasses(classes: readonly IngressClass[], options: ClassOp
       flagNameTaken = true;
     }
   }
-  if (!flagNameTaken) names.add(options.ingressClass);
+  if (!flagNameTaken || options.ingressClassByName === true) names.add(options.ingressClass);
   return { names, isDefault };
 }
 

@@ -4,7 +4,9 @@
 // `spec.tls[].secretName` (same namespace, a valid kubernetes.io/tls Secret)
 // serves `spec.tls[].hosts`; a TLS section without hosts covers the hosts of
 // the Ingress's own rules. A missing or invalid Secret leaves its hosts on the
-// default certificate, with a warning. When two Ingresses claim one host with
+// default certificate, with a warning, and so does a certificate that does not
+// cover the host (as in ingress-nginx: a wildcard default certificate keeps
+// serving such a host). When two Ingresses claim one host with
 // different Secrets, the oldest wins.
 
 import { createHash } from 'node:crypto';
@@ -93,6 +95,8 @@ export function buildTls(
       const field = `spec.tls[${index}]`;
       const hosts = tls.hosts.length > 0 ? tls.hosts : ruleHosts;
       let certificate: string | undefined;
+      // Hosts the certificate does not cover: they stay on the default certificate.
+      const uncovered = new Set<string>();
       if (tls.secretName !== undefined) {
         const secret = secrets.get(keyOf(ingress.metadata.namespace, tls.secretName));
         const result = secret ? inspectSecret(secret) : undefined;
@@ -127,11 +131,12 @@ export function buildTls(
           }
           for (const host of hosts) {
             if (!certificateCovers(result.info.leaf, host)) {
+              uncovered.add(host);
               diagnostics.push({
                 severity: 'warning',
                 object: ref,
                 field: `${field}.hosts`,
-                message: `certificate in Secret ${ingress.metadata.namespace}/${tls.secretName} does not cover host ${host}; clients will reject it`,
+                message: `certificate in Secret ${ingress.metadata.namespace}/${tls.secretName} does not cover host ${host}; the host uses the default certificate`,
               });
             }
           }
@@ -142,7 +147,7 @@ export function buildTls(
         redirectHosts.add(host);
         const owner = hostOwner.get(host);
         if (owner === undefined) {
-          hostOwner.set(host, { certificate, ingress });
+          hostOwner.set(host, { certificate: uncovered.has(host) ? undefined : certificate, ingress });
         } else if (owner.certificate !== certificate && owner.ingress !== ingress) {
           diagnostics.push({
             severity: 'warning',

@@ -126,7 +126,7 @@ const selections = new WeakMap<readonly Ingress[], Selection>();
 
 /** The Ingresses Portero serves, valid and sorted oldest first, with the diagnostics of the refused ones. */
 function selectIngresses(snapshot: Snapshot, options: TranslateOptions, settings: AnnotationSettings): Selection {
-  const key = `${options.ingressClass}|${options.controllerClass}|${options.watchIngressWithoutClass}|${settings.prefix}|${settings.allowSnippets}|${JSON.stringify(settings.defaults ?? {})}|${settings.redirectCode}|${settings.sslPassthrough}|${JSON.stringify(settings.globalAuth ?? null)}|${settings.allowedResponseHeaders?.join(',')}`;
+  const key = `${options.ingressClass}|${options.controllerClass}|${options.watchIngressWithoutClass}|${options.ingressClassByName === true}|${settings.prefix}|${settings.allowSnippets}|${JSON.stringify(settings.defaults ?? {})}|${settings.redirectCode}|${settings.sslPassthrough}|${JSON.stringify(settings.globalAuth ?? null)}|${settings.allowedResponseHeaders?.join(',')}`;
   const memo = selections.get(snapshot.ingresses);
   if (memo && memo.classes === snapshot.ingressClasses && memo.key === key) return memo;
   const classes = selectClasses(snapshot.ingressClasses, options);

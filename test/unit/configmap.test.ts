@@ -230,6 +230,12 @@ describe('ConfigMap globals in haproxy.cfg', () => {
       /^ {2}http-request set-src req\.hdr\(x-forwarded-for,-1\) if portero_trusted/m,
       /^ {2}http-request add-header X-Forwarded-For %\[var\(txn\.peer\)\]$/m,
       /^ {2}http-request set-header X-Forwarded-Proto https if !\{ req\.hdr\(x-forwarded-proto\) -m found \}$/m,
+      // use-proxy-protocol: the PROXY header's destination port; 443 on the plain HTTP port is TLS ended by the load balancer (no redirect).
+      /^ {2}http-request set-header X-Forwarded-Port %\[dst_port\] if !\{ req\.hdr\(x-forwarded-port\) -m found \}$/m,
+      /^ {2}http-request set-header X-Forwarded-Proto https if \{ dst_port 443 \} !\{ req\.hdr\(x-forwarded-proto\) -m found \}$/m,
+      /redirect code 301 location https:.* !\{ dst_port 443 \}/,
+      // use-forwarded-headers: the first entry of a trusted X-Forwarded-Host list.
+      /^ {2}http-request set-header X-Forwarded-Host %\[req\.hdr\(x-forwarded-host,1\)\] if \{ req\.hdr\(x-forwarded-host\) -m found \}$/m,
       /^ {2}acl portero_block src 192\.0\.2\.0\/24$/m,
       /^ {2}http-request deny deny_status 403 if portero_block$/m,
       /^ {2}http-after-response set-header Strict-Transport-Security "max-age=31536000; includeSubDomains; preload"$/m,
@@ -280,6 +286,16 @@ describe('class takeover', () => {
     assert.deepEqual(translateJson([service, nginxClass, byName, legacy, other], options).served.map((ref) => ref.name).sort(), ['a', 'b']);
     // Without the IngressClass object too: --ingress-class names the class.
     assert.deepEqual(translateJson([service, byName, legacy], options).served.map((ref) => ref.name).sort(), ['a', 'b']);
+  });
+});
+
+describe('--ingress-class-by-name', () => {
+  test('the --ingress-class name is ours even when its IngressClass names another controller', () => {
+    const otherClass = { apiVersion: 'networking.k8s.io/v1', kind: 'IngressClass', metadata: { name: 'named' }, spec: { controller: 'k8s.io/other-class' } };
+    const byName = { ...ingress('a'), spec: { ...ingress('a').spec, ingressClassName: 'named' } };
+    const options = { ingressClass: 'named', controllerClass: 'k8s.io/ingress-nginx' };
+    assert.deepEqual(translateJson([service, otherClass, byName], options).served.map((ref) => ref.name), []);
+    assert.deepEqual(translateJson([service, otherClass, byName], { ...options, ingressClassByName: true }).served.map((ref) => ref.name), ['a']);
   });
 });
 

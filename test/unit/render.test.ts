@@ -158,7 +158,7 @@ describe('rendering a model', () => {
     assert.doesNotMatch(config, /redirect/);
     assert.doesNotMatch(config, /exact\.map/);
     const frontend = config.slice(config.indexOf('frontend portero-http'), config.indexOf('frontend portero-https'));
-    assert.equal((frontend.match(/^ {2}(http-request|use_backend|option forwardfor)/gm) ?? []).length, 17, 'five normalisation rules, three hygiene rules, five forwarding rules and four routing rules');
+    assert.equal((frontend.match(/^ {2}(http-request|use_backend|option forwardfor)/gm) ?? []).length, 20, 'five normalisation rules, three hygiene rules, eight forwarding rules (with X-Original-Forwarded-For and X-Scheme) and four routing rules');
   });
 
   test('HAProxy accepts the rendered configuration (haproxy -c)', async () => {

@@ -230,6 +230,7 @@ describe('TLS', () => {
   before(async () => {
     certs = {
       a: await generateSelfSigned('a.test', ['a.test'], 30),
+      renewedA: await generateSelfSigned('a.test renewed', ['a.test'], 30),
       wild: await generateSelfSigned('wild', ['*.w.test'], 30),
       other: await generateSelfSigned('other', ['other.test'], 30),
       expired: await generateSelfSigned('old', ['old.test'], 1),
@@ -282,8 +283,21 @@ describe('TLS', () => {
     assert.deepEqual(model.redirectHosts, ['a.test', 'other.test']);
     assert.match(diagnostics.map(formatDiagnostic).join('\n'), /spec\.tls\[0\]\.secretName: Secret default\/a: HAProxy refuses the certificate \(unable to load SSL certificate\); its hosts use the default certificate/);
     // The same Secret with another certificate is tried again.
-    const renewed = translateJson([...objects.slice(0, 2), tlsSecret('a', certs.wild!.cert, certs.wild!.key), ...objects.slice(3)], { refusedCertificates: refused });
+    const renewed = translateJson([...objects.slice(0, 2), tlsSecret('a', certs.renewedA!.cert, certs.renewedA!.key), ...objects.slice(3)], { refusedCertificates: refused });
     assert.deepEqual(renewed.model.certificates.map((c) => c.id), ['default_a', longId]);
+  });
+
+  test('a host its certificate does not cover stays on the default certificate, with a warning (as in ingress-nginx)', () => {
+    const objects = [
+      ...app('s'),
+      tlsSecret('a', certs.a!.cert, certs.a!.key),
+      ingress({ name: 'tls', tls: [{ hosts: ['a.test', 'foo.test'], secretName: 'a' }], rules: [{ host: 'foo.test', paths: [{ service: 's' }] }] }),
+    ];
+    const { model, diagnostics } = translateJson(objects);
+    assert.deepEqual(model.certificates.map((c) => [c.id, c.hosts]), [['default_a', ['a.test']]]);
+    // Still a TLS host: plain HTTP redirects to HTTPS, served on the default certificate.
+    assert.deepEqual(model.redirectHosts, ['a.test', 'foo.test']);
+    assert.match(diagnostics.map(formatDiagnostic).join('\n'), /spec\.tls\[0\]\.hosts: certificate in Secret default\/a does not cover host foo\.test; the host uses the default certificate/);
   });
 
   test('two Ingresses claiming one TLS host: the oldest Secret is used', () => {

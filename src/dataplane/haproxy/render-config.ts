@@ -185,22 +185,45 @@ const HEADER_HYGIENE = [
  * enable-real-ip, compute-full-forwarded-for with proxy-real-ip-cidr): then,
  * from those peers only, the client address is taken from the forwarded-for
  * header (`set-src`, so logs, access lists and X-Real-IP see it), and
- * X-Forwarded-Proto/-Host/-Port (and X-Forwarded-For, to append to it) are kept.
+ * X-Forwarded-Proto/-Host/-Port (and X-Forwarded-For, to append to it) are kept;
+ * a kept X-Forwarded-Host list is cut to its first entry, as ingress-nginx does.
+ * As in ingress-nginx, what the client sent as X-Forwarded-For is passed on,
+ * for information, as X-Original-Forwarded-For, and X-Scheme repeats the
+ * X-Forwarded-Proto passed on.
+ *
+ * With use-proxy-protocol, X-Forwarded-Port is the destination port the PROXY
+ * header gives (`dst_port`), and on the plain HTTP port a destination port of
+ * 443 means that the load balancer ended TLS: X-Forwarded-Proto is https (and
+ * routing-rules do not redirect to HTTPS), as ingress-nginx does.
  */
-const FORWARDING_HEADERS = String.raw`^(forwarded|x[-_]forwarded[-_][a-z_-]*|x[-_]real[-_]ip)$`;
+const FORWARDING_HEADERS = String.raw`^(forwarded|x[-_]forwarded[-_][a-z_-]*|x[-_]real[-_]ip|x[-_]original[-_]forwarded[-_]for|x[-_]scheme)$`;
 
 function forwardingLines(scheme: 'http' | 'https', port: number, globals: GlobalSettings): string[] {
   const forwarded = globals.forwarded;
+  const proxied = globals.proxyProtocol === true;
+  const schemeWord = c.keyword(scheme, ['http', 'https']);
+  // The destination port of the PROXY header with use-proxy-protocol, else the port listened on.
+  const portValue = proxied ? '%[dst_port]' : c.port(port).text;
+  // What the client sent as X-Forwarded-For, captured before the client's forwarding headers are removed.
+  const captureOriginal = '  http-request set-var(txn.original_xff) req.fhdr(x-forwarded-for) if { req.fhdr(x-forwarded-for) -m found }';
+  const tail = [
+    '  http-request set-header X-Original-Forwarded-For %[var(txn.original_xff)] if { var(txn.original_xff) -m found }',
+    '  http-request set-header X-Scheme %[req.fhdr(x-forwarded-proto)]',
+  ];
+  // TLS ended by a load balancer that speaks the PROXY protocol to the plain HTTP port, for port 443.
+  const ended = proxied && scheme === 'http';
   const fixed = [
-    c.line`  http-request set-header X-Forwarded-Proto ${c.keyword(scheme, ['http', 'https'])}`,
-    c.line`  http-request set-header X-Forwarded-Port ${c.port(port)}`,
+    c.line`  http-request set-header X-Forwarded-Proto ${schemeWord}`,
+    ...(ended ? ['  http-request set-header X-Forwarded-Proto https if { dst_port 443 }'] : []),
+    `  http-request set-header X-Forwarded-Port ${portValue}`,
     '  http-request set-header X-Forwarded-Host %[req.hdr(host)]',
+    ...tail,
   ];
   if (!forwarded) {
-    return [c.line`  http-request del-header ${c.regex(FORWARDING_HEADERS)} -m reg`, '  option forwardfor', '  http-request set-header X-Real-IP %[src]', ...fixed];
+    return [captureOriginal, c.line`  http-request del-header ${c.regex(FORWARDING_HEADERS)} -m reg`, '  option forwardfor', '  http-request set-header X-Real-IP %[src]', ...fixed];
   }
   const kept = [...(forwarded.keepForwardedHeaders ? ['proto', 'host', 'port'] : []), ...(forwarded.appendForwardedFor ? ['for'] : [])];
-  const lines = [...sourceAcl('portero_trusted', forwarded.trusted)];
+  const lines = [captureOriginal, ...sourceAcl('portero_trusted', forwarded.trusted)];
   if (forwarded.appendForwardedFor) lines.push('  http-request set-var(txn.peer) src');
   if (forwarded.realIp) {
     const header = c.fieldName(forwarded.header);
@@ -210,7 +233,7 @@ function forwardingLines(scheme: 'http' | 'https', port: number, globals: Global
     lines.push(c.line`  http-request del-header ${c.regex(FORWARDING_HEADERS)} -m reg`);
   } else {
     lines.push(c.line`  http-request del-header ${c.regex(FORWARDING_HEADERS)} -m reg if !portero_trusted`);
-    const others = String.raw`^(forwarded|x_forwarded_[a-z_-]*|x-forwarded-(?!(` + kept.join('|') + String.raw`)$)[a-z_-]*|x[-_]real[-_]ip)$`;
+    const others = String.raw`^(forwarded|x_forwarded_[a-z_-]*|x-forwarded-(?!(` + kept.join('|') + String.raw`)$)[a-z_-]*|x[-_]real[-_]ip|x[-_]original[-_]forwarded[-_]for|x[-_]scheme)$`;
     lines.push(c.line`  http-request del-header ${c.regex(others)} -m reg if portero_trusted`);
   }
   // compute-full-forwarded-for: the peer is appended to what a trusted peer sent; otherwise the header holds the client only.
@@ -219,9 +242,13 @@ function forwardingLines(scheme: 'http' | 'https', port: number, globals: Global
   if (!forwarded.keepForwardedHeaders) return [...lines, ...fixed];
   return [
     ...lines,
-    c.line`  http-request set-header X-Forwarded-Proto ${c.keyword(scheme, ['http', 'https'])} if !{ req.hdr(x-forwarded-proto) -m found }`,
-    c.line`  http-request set-header X-Forwarded-Port ${c.port(port)} if !{ req.hdr(x-forwarded-port) -m found }`,
+    // A trusted X-Forwarded-Host list: its first entry, as ingress-nginx's $best_http_host.
+    '  http-request set-header X-Forwarded-Host %[req.hdr(x-forwarded-host,1)] if { req.hdr(x-forwarded-host) -m found }',
+    ...(ended ? ['  http-request set-header X-Forwarded-Proto https if { dst_port 443 } !{ req.hdr(x-forwarded-proto) -m found }'] : []),
+    c.line`  http-request set-header X-Forwarded-Proto ${schemeWord} if !{ req.hdr(x-forwarded-proto) -m found }`,
+    `  http-request set-header X-Forwarded-Port ${portValue} if !{ req.hdr(x-forwarded-port) -m found }`,
     '  http-request set-header X-Forwarded-Host %[req.hdr(host)] if !{ req.hdr(x-forwarded-host) -m found }',
+    ...tail,
   ];
 }
 

@@ -66,10 +66,12 @@ export function routingRules(capabilities: Capabilities, genDir: string, fronten
   // The Ingresses' TLS hosts: only where the Ingresses are served.
   if (scheme === 'http' && frontend.ingress && capabilities.redirect) {
     // Plain HTTP to a TLS host: 308 (or http-redirect-code) to HTTPS. ACME HTTP-01 challenges stay reachable.
+    // With use-proxy-protocol, a PROXY header for port 443 means TLS was ended by the load balancer: no redirect (render-config.ts).
+    const ended = c.keyword(capabilities.globals.proxyProtocol ? ' !{ dst_port 443 }' : '', ['', ' !{ dst_port 443 }']);
     const redirect =
       httpsPort === 443
-        ? c.fragment`http-request redirect code ${code} location https://%[req.hdr(host),field(1,:),lower]%[pathq] if !{ path_beg /.well-known/acme-challenge/ }`
-        : c.fragment`http-request redirect code ${code} location https://%[req.hdr(host),field(1,:),lower]:${c.port(httpsPort)}%[pathq] if !{ path_beg /.well-known/acme-challenge/ }`;
+        ? c.fragment`http-request redirect code ${code} location https://%[req.hdr(host),field(1,:),lower]%[pathq] if !{ path_beg /.well-known/acme-challenge/ }${ended}`
+        : c.fragment`http-request redirect code ${code} location https://%[req.hdr(host),field(1,:),lower]:${c.port(httpsPort)}%[pathq] if !{ path_beg /.well-known/acme-challenge/ }${ended}`;
     rules.push(c.line`  ${redirect} { ${c.fragment`${HOST},map_str(${map(GENERATION_FILES.redirectMap)})`} -m found }`);
     if (capabilities.wildcardRedirect) {
       // A wildcard TLS host redirects the hosts of its own level only: an
