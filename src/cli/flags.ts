@@ -11,6 +11,7 @@ import { LOG_LEVELS, type LogLevel } from '../telemetry/log.js';
 import type { IngressLoadBalancerIngress } from '../objects/types.js';
 import { parseStatusAddresses } from '../status/addresses.js';
 import type { ServiceRef } from '../translate/translate.js';
+import { addIngressNginxFlags, noEffectFlagsGiven } from './nginx-flags.js';
 import { defaultStateDir } from './state-dir.js';
 
 export interface Flags {
@@ -53,6 +54,9 @@ export interface Flags {
   enableSslPassthrough?: boolean;
   ingressClassByName?: boolean;
   enableMetrics?: boolean;
+  disableCatchAll?: boolean;
+  /** ingress-nginx flags given that have no effect in Portero, each with why (nginx-flags.ts); logged at start. */
+  noEffectFlags: { flag: string; reason: string }[];
 }
 
 function parsePort(value: string): number {
@@ -104,6 +108,11 @@ export function durationMs(value: string): number {
   const match = /^([0-9]{1,9})(ms|s|m|h)$/.exec(value);
   if (!match) throw new InvalidArgumentError('must be a duration such as 500ms, 10s, 5m or 1h.');
   return Number(match[1]) * MS_PER_UNIT[match[2] as keyof typeof MS_PER_UNIT];
+}
+
+/** --shutdown-grace-period: a duration, or a bare number of seconds as ingress-nginx's flag of the same name takes it. */
+function parseGracePeriod(value: string): number {
+  return /^[0-9]{1,6}$/.test(value) ? Number(value) * 1000 : durationMs(value);
 }
 
 /** A duration passed on to HAProxy as written (HAProxy reads the same units). */
@@ -172,7 +181,7 @@ function parseInterval(value: string): number {
 }
 
 export function buildCommand(): Command {
-  return new Command('portero')
+  const command = new Command('portero')
     .description('Kubernetes Ingress controller: serves Ingress objects with HAProxy.')
     .helpOption('-h, --help', 'Show this help.')
     .addOption(new Option('--manifests <dir>', 'Read objects from YAML/JSON manifests under DIR (recursively) and watch them, instead of the Kubernetes API.'))
@@ -192,7 +201,7 @@ export function buildCommand(): Command {
     .addOption(new Option('--log-level <level>', 'Log level.').choices(LOG_LEVELS).default('info'))
     .addOption(new Option('--access-log', 'Write HAProxy access logs to stdout, one JSON object per request.').default(false))
     .addOption(new Option('--haproxy-metrics-port <port>', "Port of HAProxy's own Prometheus exporter (/metrics; global and frontend metrics unless ?scope= asks for more); 0 turns it off.").default(10255).argParser(parsePortOrZero))
-    .addOption(new Option('--shutdown-grace-period <duration>', 'On SIGTERM, keep serving this long with /readyz failing, so that load balancers stop sending, before HAProxy stops accepting connections.').default(10_000, '10s').argParser(durationMs))
+    .addOption(new Option('--shutdown-grace-period <duration>', 'On SIGTERM, keep serving this long with /readyz failing, so that load balancers stop sending, before HAProxy stops accepting connections (a bare number is seconds, as in ingress-nginx).').default(10_000, '10s').argParser(parseGracePeriod))
     .addOption(new Option('--hard-stop-after <duration>', 'Longest time an old HAProxy worker may keep serving its connections after a reload or stop.').default('5m').argParser(parseHaproxyDuration))
     .addOption(new Option('--watch-namespace <namespace>', 'Kubernetes mode: watch Ingresses, Services, EndpointSlices and Secrets in this namespace only (default: all).').argParser(parseNamespace))
     .addOption(new Option('--publish-status-address <addresses>', 'Kubernetes mode: comma-separated IPs or host names to write into Ingress status.').argParser(parseAddresses))
@@ -212,15 +221,19 @@ export function buildCommand(): Command {
     .addOption(new Option('--enable-ssl-passthrough [bool]', "Honour the ssl-passthrough annotation: TLS to those hosts goes, by SNI, to the Service's pods as it is (the TLS port then routes every connection by SNI first).").argParser(parseBool))
     .addOption(new Option('--ingress-class-by-name [bool]', 'ingress-nginx flag: the IngressClass named by --ingress-class is served even when its spec.controller is not --controller-class.').argParser(parseBool))
     .addOption(new Option('--enable-metrics [bool]', 'ingress-nginx flag: accepted; metrics are always on.').argParser(parseBool))
+    .addOption(new Option('--disable-catch-all [bool]', 'ingress-nginx flag: Ingresses with a spec.defaultBackend are not served.').argParser(parseBool))
     .addHelpText('after', '\nCommands:\n  portero migrate [options]  Report how Portero would serve the Ingresses ingress-nginx serves (portero migrate --help).')
     .showHelpAfterError('(run portero --help for every flag)')
     .allowExcessArguments(false);
+  addIngressNginxFlags(command);
+  return command;
 }
 
 export function parseFlags(argv: readonly string[]): Flags {
   const command = buildCommand();
   command.parse([...argv], { from: 'user' });
   const options = command.opts<Flags>();
+  options.noEffectFlags = noEffectFlagsGiven(command);
   if (command.getOptionValueSource('stateDir') === 'default') {
     // The default comes from $XDG_RUNTIME_DIR or $TMPDIR: hold it to the rules of --state-dir too.
     try {

@@ -102,6 +102,7 @@ async function run(flags: Flags, log: Logger, shutdown: Shutdown): Promise<void>
         controllerClass: flags.controllerClass,
         watchIngressWithoutClass: flags.watchIngressWithoutClass,
         ...(flags.ingressClassByName === true ? { ingressClassByName: true } : {}),
+        ...(flags.disableCatchAll === true ? { disableCatchAll: true } : {}),
         annotations: { prefix: flags.annotationsPrefix, allowSnippets: flags.allowSnippetAnnotations, sslPassthrough: flags.enableSslPassthrough === true },
         fallbackCertificatePem: await fallbackCertificate,
         ...(flags.defaultBackendService ? { defaultBackendService: flags.defaultBackendService } : {}),
@@ -174,6 +175,7 @@ export async function main(argv: readonly string[]): Promise<void> {
   const shutdown = new Shutdown(log);
   process.on('unhandledRejection', (reason) => log.error({ err: reason instanceof Error ? reason.stack : String(reason) }, 'unhandled rejection (ignored)'));
   log.info({ pid: process.pid, stateDir: flags.stateDir }, 'Portero is starting');
+  for (const { flag, reason } of flags.noEffectFlags) log.warn({ flag, reason }, 'ingress-nginx flag accepted with no effect');
   try {
     await run(flags, log, shutdown);
     process.exit(0);

@@ -17,6 +17,8 @@ export interface ClassOptions {
   watchIngressWithoutClass: boolean;
   /** `--ingress-class-by-name`: the `--ingress-class` name is ours even when its IngressClass names another controller. */
   ingressClassByName?: boolean;
+  /** `--disable-catch-all`: an Ingress with a spec.defaultBackend is not served, as ingress-nginx ignores it. */
+  disableCatchAll?: boolean;
 }
 
 export interface ClassSelection {

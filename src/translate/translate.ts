@@ -126,13 +126,17 @@ const selections = new WeakMap<readonly Ingress[], Selection>();
 
 /** The Ingresses Portero serves, valid and sorted oldest first, with the diagnostics of the refused ones. */
 function selectIngresses(snapshot: Snapshot, options: TranslateOptions, settings: AnnotationSettings): Selection {
-  const key = `${options.ingressClass}|${options.controllerClass}|${options.watchIngressWithoutClass}|${options.ingressClassByName === true}|${settings.prefix}|${settings.allowSnippets}|${JSON.stringify(settings.defaults ?? {})}|${settings.redirectCode}|${settings.sslPassthrough}|${JSON.stringify(settings.globalAuth ?? null)}|${settings.allowedResponseHeaders?.join(',')}`;
+  const key = `${options.ingressClass}|${options.controllerClass}|${options.watchIngressWithoutClass}|${options.ingressClassByName === true}|${options.disableCatchAll === true}|${settings.prefix}|${settings.allowSnippets}|${JSON.stringify(settings.defaults ?? {})}|${settings.redirectCode}|${settings.sslPassthrough}|${JSON.stringify(settings.globalAuth ?? null)}|${settings.allowedResponseHeaders?.join(',')}`;
   const memo = selections.get(snapshot.ingresses);
   if (memo && memo.classes === snapshot.ingressClasses && memo.key === key) return memo;
   const classes = selectClasses(snapshot.ingressClasses, options);
   const optionsOf: OptionsOf = (ingress) => annotationsOf(ingress, settings);
   const selection: Selection = { classes: snapshot.ingressClasses, key, valid: [], served: [], diagnostics: [], optionsOf };
   for (const ingress of [...snapshot.ingresses].filter((candidate) => isOurs(candidate, classes, options)).sort(compareAge)) {
+    if (options.disableCatchAll === true && ingress.spec.defaultBackend) {
+      selection.diagnostics.push({ severity: 'warning', object: refOf(ingress), field: 'spec.defaultBackend', message: 'the Ingress has a default backend and --disable-catch-all is set: it is not served, as ingress-nginx ignores it' });
+      continue;
+    }
     const annotations = annotationsOf(ingress, settings);
     const check = checkedIngress(ingress, annotations.regex);
     selection.diagnostics.push(...checkDiagnostics(ingress, check));

@@ -4,7 +4,8 @@
 
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import { parseFlags } from '../../src/cli/flags.js';
+import { buildCommand, parseFlags } from '../../src/cli/flags.js';
+import { NO_EFFECT_FLAGS, REFUSED_FLAGS } from '../../src/cli/nginx-flags.js';
 
 const BASE = ['--state-dir', '/tmp/portero-flags-test'];
 const parse = (...argv: string[]) => parseFlags([...BASE, ...argv]);
@@ -30,6 +31,45 @@ describe('ingress-nginx flag names', () => {
     const flags = parse('--ingress-class-by-name=true', '--enable-metrics=true');
     assert.equal(flags.ingressClassByName, true);
     assert.equal(flags.enableMetrics, true);
+  });
+});
+
+describe('ingress-nginx flags without an effect, or refused', () => {
+  test('the arguments of ingress-nginx\'s own deploy manifest parse; each flag without an effect is reported with why', () => {
+    const flags = parse(
+      '--publish-service=ingress-nginx/ingress-nginx-controller',
+      '--election-id=ingress-nginx-leader',
+      '--controller-class=k8s.io/ingress-nginx',
+      '--ingress-class=nginx',
+      '--configmap=ingress-nginx/ingress-nginx-controller',
+      '--validating-webhook=:8443',
+      '--validating-webhook-certificate=/usr/local/certificates/cert',
+      '--validating-webhook-key=/usr/local/certificates/key',
+      '--enable-metrics=false',
+    );
+    assert.equal(flags.ingressClass, 'nginx');
+    assert.deepEqual(flags.noEffectFlags.map((entry) => entry.flag), ['--validating-webhook', '--validating-webhook-certificate', '--validating-webhook-key']);
+    assert.match(flags.noEffectFlags[0]!.reason, /ValidatingWebhookConfiguration/);
+  });
+  test('every flag without an effect takes its ingress-nginx form', () => {
+    for (const { flag, takes } of NO_EFFECT_FLAGS) {
+      const flags = parse(takes === 'bool' ? `--${flag}` : `--${flag}=x`);
+      assert.deepEqual(flags.noEffectFlags.map((entry) => entry.flag), [`--${flag}`], flag);
+      if (takes === 'bool') assert.equal(parse(`--${flag}=false`).noEffectFlags.length, 1, flag);
+    }
+    assert.deepEqual(parse().noEffectFlags, []);
+  });
+  test('flags that would serve something else are refused, with the reason', () => {
+    for (const { flag, reason } of REFUSED_FLAGS) {
+      const command = buildCommand().exitOverride().configureOutput({ writeErr: () => {}, writeOut: () => {} });
+      assert.throws(() => command.parse([...BASE, `--${flag}=ingress-nginx/tcp`], { from: 'user' }), (error: Error) => error.message.includes(reason), flag);
+    }
+  });
+  test('--disable-catch-all takes =BOOL; --shutdown-grace-period takes ingress-nginx\'s bare seconds', () => {
+    assert.equal(parse('--disable-catch-all').disableCatchAll, true);
+    assert.equal(parse('--disable-catch-all=false').disableCatchAll, false);
+    assert.equal(parse('--shutdown-grace-period=30').shutdownGracePeriod, 30_000);
+    assert.equal(parse('--shutdown-grace-period', '500ms').shutdownGracePeriod, 500);
   });
 });
 

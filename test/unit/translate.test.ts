@@ -112,6 +112,15 @@ describe('default backends', () => {
     const both = translateJson([...app('next'), ...app('main'), ingress({ name: 'foo-canary', annotations: canary, defaultBackend: { service: 'next' } }), ingress({ name: 'foo', defaultBackend: { service: 'main' } })]);
     assert.deepEqual(both.model.catchAll, backend('main'));
   });
+  test('--disable-catch-all: an Ingress with a default backend is not served at all, with a warning; the others are', () => {
+    const result = translateJson(objects, { disableCatchAll: true });
+    assert.deepEqual(result.served.map((ref) => ref.name), ['c']);
+    assert.deepEqual(result.model.catchAll, { kind: 'not-found' });
+    assert.deepEqual(matchRequest(result.model, 'c.test', '/x'), backend('cx'));
+    assert.deepEqual(matchRequest(result.model, 'a.test', '/x'), { kind: 'not-found' }, 'a.test is not served');
+    const warnings = result.diagnostics.filter((d) => d.field === 'spec.defaultBackend' && /--disable-catch-all/.test(d.message));
+    assert.deepEqual(warnings.map((d) => [d.severity, d.object.name]), [['warning', 'a'], ['warning', 'b']]);
+  });
 });
 
 describe('backend resolution', () => {
