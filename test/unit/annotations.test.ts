@@ -84,6 +84,25 @@ describe('annotations → features', () => {
     assert.deepEqual(target('two.test'), { kind: 'backend', id: featured?.id });
   });
 
+  test("default-backend: a path whose Service does not exist goes to the default-backend Service's first port, with a warning saying so", () => {
+    const objects = [
+      ...serviceWithEndpoints({ name: 'fallback', endpoints: [{ address: '127.0.0.3', port: 8080 }] }),
+      ingress({ name: 'web', annotations: { [`${A}/default-backend`]: 'fallback' }, rules: [{ host: 'a.test', paths: [{ service: 'invalid' }] }] }),
+      ingress({ name: 'plain', rules: [{ host: 'b.test', paths: [{ service: 'invalid' }] }] }),
+    ];
+    const { model, diagnostics } = translateJson(objects);
+    const target = (host: string) => model.levels.find((level) => level.host === host)?.routes[0]?.target;
+    const routed = target('a.test');
+    assert.equal(routed?.kind, 'backend');
+    const backend = model.backends.find((candidate) => routed?.kind === 'backend' && candidate.id === routed.id);
+    assert.equal(backend?.service, 'fallback');
+    assert.deepEqual(backend?.endpoints, [{ address: '127.0.0.3', port: 8080 }]);
+    assert.deepEqual(target('b.test'), { kind: 'unavailable' });
+    const messages = diagnostics.map((diagnostic) => diagnostic.message);
+    assert.ok(messages.includes('Service default/invalid not found; requests go to the default-backend Service default/fallback'), messages.join('\n'));
+    assert.ok(messages.includes('Service default/invalid not found; requests answer 503'), messages.join('\n'));
+  });
+
   test('--annotations-prefix: only annotations under that prefix are read', () => {
     const annotations = { 'ingress.kubernetes.io/proxy-body-size': '1k', [`${A}/proxy-body-size`]: '2k' };
     const { model } = translateWith(annotations, { prefix: 'ingress.kubernetes.io' });

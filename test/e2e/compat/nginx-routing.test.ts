@@ -21,7 +21,7 @@
 //   global difference `ssl-redirect-trailing-slash`), so
 //   preserve-trailing-slash changes nothing.
 //
-// not ported: rewrite.go "should write rewrite logs" — reads nginx's rewrite_log lines from its error log; HAProxy has no rewrite log (enable-rewrite-log is ignored with a warning)
+// not ported: rewrite.go "should write rewrite logs", the log lines — nginx's rewrite_log lines in its error log; HAProxy has no rewrite log (docs/annotations.md, Not yet supported); the rewrite and the warning are asserted
 // not ported: relativeredirects.go "configures Nginx correctly" — checks only nginx.conf text (absolute_redirect off); its behaviour is the "relative URL" case below
 // not ported: fromtowwwredirect.go "should redirect from www HTTPS to HTTPS", ExpectedHost part — sets a response header from the nginx variable $http_host through the add-headers ConfigMap; nginx variables are refused (docs/annotations.md); the Host the Service saw is asserted instead
 // not ported: servicebackend/service_externalname.go (cases with upstream-vhost) — ExternalName Services are not supported (docs/routing.md: they answer 503)
@@ -64,6 +64,7 @@ describe('ingress-nginx e2e (annotations): rewrite, redirects, hosts, upstream-v
         'ingresses.yaml': [
           // rewrite.go
           single('rewrite', '/something', 'rewrite.foo.com', { [`${A}/rewrite-target`]: '/' }),
+          single('rewrite-log', '/something', 'rewrite.bar.com', { [`${A}/rewrite-target`]: '/', [`${A}/enable-rewrite-log`]: 'true' }),
           single('kube-lego', '/.well-known/acme/challenge', 'longest.rewrite.bar.com'),
           single('foo', '/foo', 'modifier.rewrite.bar.com'),
           single('regex', '/foo.+', 'modifier.rewrite.bar.com', { [`${A}/use-regex`]: 'true', [`${A}/rewrite-target`]: '/new/backend' }, 'ImplementationSpecific'),
@@ -120,6 +121,13 @@ describe('ingress-nginx e2e (annotations): rewrite, redirects, hosts, upstream-v
   test('rewrite.go: should rewrite request URL (lowercase and mixed case)', async () => {
     seen(await get('rewrite.foo.com', '/something'), '/');
     seen(await get('rewrite.foo.com', '/SomeThing'), '/');
+  });
+
+  test('rewrite.go: should write rewrite logs (the rewrite applies; the annotation is ignored with a warning)', async () => {
+    seen(await get('rewrite.bar.com', '/something'), '/');
+    const warning = await portero.waitForLog((line) => line.field === `metadata.annotations["${A}/enable-rewrite-log"]`);
+    assert.equal(warning.level, 'warn');
+    assert.match(String(warning.msg), /ignored: no log line is written for a rewrite/);
   });
 
   test('rewrite.go: should use correct longest path match', async () => {
