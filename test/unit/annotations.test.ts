@@ -43,6 +43,7 @@ const REFUSED: RefusedRow[] = [
   ['a protocol-relative redirect (another host)', { [`${A}/permanent-redirect`]: '//elsewhere.test/x' }, /absolute http/],
   ['a redirect path with a space', { [`${A}/permanent-redirect`]: '/a b' }, /absolute http/],
   ['a relative path as redirect', { [`${A}/permanent-redirect`]: 'elsewhere' }, /absolute http/],
+  ['enable-rewrite-log that is not a boolean (checked, then ignored)', { [`${A}/enable-rewrite-log`]: 'on' }, /must be true or false/],
   ['relative-redirects that is not a boolean', { [`${A}/relative-redirects`]: 'yes' }, /must be true or false/],
   ['a redirect with a space', { [`${A}/permanent-redirect`]: 'https://x.test/a b' }, /absolute http/],
   ['a redirect with a quote', { [`${A}/permanent-redirect`]: "https://x.test/'" }, /absolute http/],

@@ -19,6 +19,7 @@ export const rewrite: AnnotationGroup = {
   },
   read(values) {
     values.bool('use-regex');
+    values.bool('enable-rewrite-log'); // checked as ingress-nginx reads it, then ignored (with the warning of its note)
     const target = values.string('rewrite-target');
     if (target === undefined) return;
     const checked = rewriteTarget(target, 9);
