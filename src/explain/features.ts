@@ -103,7 +103,10 @@ export function describeFeatures(features: Features | undefined, request: Reques
   if (features.cors && !features.denied && request.method === 'OPTIONS' && corsAllows(features.cors.origins, request.headers)) answers(204);
   if (features.redirect) {
     notes.push({ name: 'redirect', detail: `permanent-redirect/temporal-redirect: ${features.redirect.code} to ${features.redirect.location}`, answers: true });
-    answers(features.redirect.code, features.redirect.location);
+    if (features.redirect.pathLocation === 'absolute') {
+      depends.push('permanent-redirect/temporal-redirect: the path is made absolute with the scheme, Host and port of the request');
+      answers(features.redirect.code);
+    } else answers(features.redirect.code, features.redirect.location);
   }
   if (features.httpsRedirect) {
     const applies = request.scheme === 'http' && !path.startsWith('/.well-known/acme-challenge/');

@@ -12,10 +12,17 @@ import type { GatewayFilters } from './gateway-features.js';
 
 /** A redirect answered by the proxy instead of the Service. */
 export interface FixedRedirect {
-  /** An absolute http(s) URL, checked by the annotation grammar. */
+  /** An absolute http(s) URL, or an absolute path (`/new`), checked by the annotation grammar. */
   location: string;
   /** 301, 302, 303, 307 or 308. */
   code: number;
+  /**
+   * For a location that is a path: `absolute` sends `scheme://host[:port]<path>`
+   * (from the request's scheme and Host, the port when not the scheme's
+   * default), as nginx's absolute_redirect does; `relative` sends the path as
+   * written (relative-redirects: "true"). Absent for a URL.
+   */
+  pathLocation?: 'absolute' | 'relative';
 }
 
 export interface Timeouts {

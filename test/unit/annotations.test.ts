@@ -20,6 +20,9 @@ const VALID: ValidRow[] = [
   ['permanent-redirect', { [`${A}/permanent-redirect`]: 'https://x.test/a?b=%20' }, { redirect: { location: 'https://x.test/a?b=%20', code: 301 } }],
   ['permanent-redirect-code', { [`${A}/permanent-redirect`]: 'http://x.test', [`${A}/permanent-redirect-code`]: '307' }, { redirect: { location: 'http://x.test', code: 307 } }],
   ['temporal-redirect wins', { [`${A}/permanent-redirect`]: 'http://p.test', [`${A}/temporal-redirect`]: 'http://t.test' }, { redirect: { location: 'http://t.test', code: 302 } }],
+  ['a path as redirect: made absolute by the proxy, as nginx does', { [`${A}/permanent-redirect`]: '/elsewhere?a=1' }, { redirect: { location: '/elsewhere?a=1', code: 301, pathLocation: 'absolute' } }],
+  ['a path with relative-redirects: sent as written', { [`${A}/temporal-redirect`]: '/elsewhere', [`${A}/relative-redirects`]: 'true' }, { redirect: { location: '/elsewhere', code: 302, pathLocation: 'relative' } }],
+  ['relative-redirects and preserve-trailing-slash alone change nothing', { [`${A}/relative-redirects`]: 'true', [`${A}/preserve-trailing-slash`]: 'true' }, undefined],
   ['app-root', { [`${A}/app-root`]: '/app' }, { appRoot: '/app' }],
   ['proxy-body-size 8m', { [`${A}/proxy-body-size`]: '8m' }, { maxBodyBytes: 8 * 1024 * 1024 }],
   ['proxy-body-size 512K', { [`${A}/proxy-body-size`]: '512K' }, { maxBodyBytes: 512 * 1024 }],
@@ -37,7 +40,11 @@ const VALID: ValidRow[] = [
 const REFUSED: RefusedRow[] = [
   ['a boolean that is not one', { [`${A}/force-ssl-redirect`]: 'yes' }, /must be true or false/],
   ['ssl-redirect that is not a boolean', { [`${A}/ssl-redirect`]: 'maybe' }, /must be true or false/],
-  ['a relative redirect', { [`${A}/permanent-redirect`]: '/elsewhere' }, /absolute http/],
+  ['a protocol-relative redirect (another host)', { [`${A}/permanent-redirect`]: '//elsewhere.test/x' }, /absolute http/],
+  ['a redirect path with a space', { [`${A}/permanent-redirect`]: '/a b' }, /absolute http/],
+  ['a relative path as redirect', { [`${A}/permanent-redirect`]: 'elsewhere' }, /absolute http/],
+  ['enable-rewrite-log that is not a boolean (checked, then ignored)', { [`${A}/enable-rewrite-log`]: 'on' }, /must be true or false/],
+  ['relative-redirects that is not a boolean', { [`${A}/relative-redirects`]: 'yes' }, /must be true or false/],
   ['a redirect with a space', { [`${A}/permanent-redirect`]: 'https://x.test/a b' }, /absolute http/],
   ['a redirect with a quote', { [`${A}/permanent-redirect`]: "https://x.test/'" }, /absolute http/],
   ['a redirect with nginx variables', { [`${A}/permanent-redirect`]: 'https://$host/x' }, /absolute http/],
@@ -78,6 +85,25 @@ describe('annotations → features', () => {
     assert.deepEqual(target('two.test'), { kind: 'backend', id: featured?.id });
   });
 
+  test("default-backend: a path whose Service does not exist goes to the default-backend Service's first port, with a warning saying so", () => {
+    const objects = [
+      ...serviceWithEndpoints({ name: 'fallback', endpoints: [{ address: '127.0.0.3', port: 8080 }] }),
+      ingress({ name: 'web', annotations: { [`${A}/default-backend`]: 'fallback' }, rules: [{ host: 'a.test', paths: [{ service: 'invalid' }] }] }),
+      ingress({ name: 'plain', rules: [{ host: 'b.test', paths: [{ service: 'invalid' }] }] }),
+    ];
+    const { model, diagnostics } = translateJson(objects);
+    const target = (host: string) => model.levels.find((level) => level.host === host)?.routes[0]?.target;
+    const routed = target('a.test');
+    assert.equal(routed?.kind, 'backend');
+    const backend = model.backends.find((candidate) => routed?.kind === 'backend' && candidate.id === routed.id);
+    assert.equal(backend?.service, 'fallback');
+    assert.deepEqual(backend?.endpoints, [{ address: '127.0.0.3', port: 8080 }]);
+    assert.deepEqual(target('b.test'), { kind: 'unavailable' });
+    const messages = diagnostics.map((diagnostic) => diagnostic.message);
+    assert.ok(messages.includes('Service default/invalid not found; requests go to the default-backend Service default/fallback'), messages.join('\n'));
+    assert.ok(messages.includes('Service default/invalid not found; requests answer 503'), messages.join('\n'));
+  });
+
   test('--annotations-prefix: only annotations under that prefix are read', () => {
     const annotations = { 'ingress.kubernetes.io/proxy-body-size': '1k', [`${A}/proxy-body-size`]: '2k' };
     const { model } = translateWith(annotations, { prefix: 'ingress.kubernetes.io' });
@@ -100,6 +126,11 @@ describe('features → backend rules', () => {
     ['nothing', {}, []],
     ['https redirect on 443 names no port', { httpsRedirect: true }, ['  http-request redirect code 308 location https://%[req.hdr(host),field(1,:),lower]%[pathq] if !{ ssl_fc } !{ path_beg /.well-known/acme-challenge/ }']],
     ['a fixed redirect: its location read from settings.map', { redirect: { location: 'https://x.test/a?b=%2F#c', code: 301 } }, ['  http-request redirect location %[str(backend|location),map_str(/nonexistent/settings.map)] code 301']],
+    ['a path as redirect: absolute from the scheme, Host and listening port (443 and 80 named by none)', { redirect: { location: '/new', code: 301, pathLocation: 'absolute' } }, [
+      "  http-request redirect location 'https://%[req.hdr(host),field(1,:),lower]%[str(backend|location),map_str(/nonexistent/settings.map)]' code 301 if { ssl_fc }",
+      "  http-request redirect location 'http://%[req.hdr(host),field(1,:),lower]%[str(backend|location),map_str(/nonexistent/settings.map)]' code 301 if !{ ssl_fc }",
+    ]],
+    ['a path as redirect with relative-redirects: as written', { redirect: { location: '/new', code: 302, pathLocation: 'relative' } }, ['  http-request redirect location %[str(backend|location),map_str(/nonexistent/settings.map)] code 302']],
     ['app root', { appRoot: '/app' }, ["  http-request redirect code 302 location '%[ssl_fc,iif(https,http)]://%[req.hdr(host)]/app' if { path / }"]],
     ['body limit: only requests with a body read it', { maxBodyBytes: 1024 }, ['  http-request set-var(txn.portero_max_body) str(backend|max-body),map_str(/nonexistent/settings.map) if { req.hdr(content-length) -m found }', '  http-request deny deny_status 413 if { req.hdr_val(content-length),sub(txn.portero_max_body) gt 0 }']],
     ['timeouts: connect fixed, server (and tunnel above an hour) from settings.map', { timeouts: { connectSeconds: 2, serverSeconds: 7200 } }, ['  timeout connect 2s', '  http-request set-timeout server str(backend|server-timeout),map_str(/nonexistent/settings.map)', '  http-request set-timeout tunnel str(backend|tunnel-timeout),map_str(/nonexistent/settings.map)']],
@@ -122,6 +153,7 @@ describe('features → backend rules', () => {
   test('a value that slipped past the annotation grammar is never rendered', () => {
     // Values read at runtime are checked where they are written: settings.map and the source lists.
     assert.throws(() => settingEntries('section', { redirect: { location: "https://x.test/' bind", code: 301 } }));
+    assert.throws(() => settingEntries('section', { redirect: { location: '//elsewhere.test/', code: 301, pathLocation: 'relative' } }));
     assert.throws(() => patternListFile('sources/x.allow', ['10.0.0.0/8 || 1']));
     assert.throws(() => patternListFile('sources/x.allow', ['10.0.0.0/8\n0.0.0.0/0']));
     assert.throws(() => patternListFile('sources/x.origins', ['^https://a[.]test$\n.*']));

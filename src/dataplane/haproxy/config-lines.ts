@@ -598,6 +598,15 @@ export function urlValue(value: string): Safe {
   return make(value);
 }
 
+/** A redirect location as a map value: an absolute http(s) URL as `urlValue`, or an absolute path (never `//`, which clients read as another host). */
+export function redirectLocationValue(value: string): Safe {
+  if (value.startsWith('/')) {
+    check(/^\/(?!\/)[\x21\x23-\x26\x28-\x5b\x5d-\x7e]{0,2048}$/.test(value), 'redirect path', value);
+    return make(value);
+  }
+  return urlValue(value);
+}
+
 /**
  * A line of an ACL pattern file for `-m reg -f` (one regular expression per
  * line, spaces included): `^<id>[|].*(?:<pattern>)`, which matches a key

@@ -6,7 +6,7 @@
 // of the location, limits, access lists and basic auth, the request body, then what the
 // endpoints receive; response headers last.
 
-import type { Features } from '../../model/features.js';
+import type { Features, FixedRedirect } from '../../model/features.js';
 import type { Endpoint } from '../../model/model.js';
 import * as c from './config-lines.js';
 import { basicAuthLines } from './features/basic-auth.js';
@@ -38,6 +38,25 @@ function httpsRedirect(context: FeatureContext, code = 308): string {
 }
 
 /**
+ * permanent-redirect / temporal-redirect, the location read from settings.map.
+ * A path is sent as written (relative-redirects) or made absolute as nginx's
+ * absolute_redirect does: the request's scheme and Host (lowercased, without
+ * port), and the port the proxy listens on when not the scheme's default.
+ */
+function fixedRedirectLines(redirect: FixedRedirect, location: c.Safe, context: FeatureContext): string[] {
+  const code = c.int(redirect.code);
+  if (redirect.pathLocation !== 'absolute') return [c.line`  http-request redirect location %[${location}] code ${code}`];
+  const httpPort = context.httpPort ?? 80;
+  const https = context.httpsPort === 443 ? '' : `:${c.port(context.httpsPort).text}`;
+  const http = httpPort === 80 ? '' : `:${c.port(httpPort).text}`;
+  const host = '%[req.hdr(host),field(1,:),lower]';
+  return [
+    `  http-request redirect location 'https://${host}${https}%[${location.text}]' code ${code.text} if { ssl_fc }`,
+    `  http-request redirect location 'http://${host}${http}%[${location.text}]' code ${code.text} if !{ ssl_fc }`,
+  ];
+}
+
+/**
  * The lines a backend section needs for `features`, before its servers.
  * `authEndpoints`: the auth service's, with features.externalAuth.
  */
@@ -65,7 +84,7 @@ export function featureLines(features: Features | undefined, context: FeatureCon
   // A denied location has no CORS in ingress-nginx either.
   const cors = activeCors(features);
   lines.push(...corsRequestLines(cors, c.filePath(`${context.genDir ?? '/nonexistent'}/${patternListPath(section, 'origins')}`), setting('cors')));
-  if (features.redirect) lines.push(c.line`  http-request redirect location %[${setting('location')}] code ${c.int(features.redirect.code)}`);
+  if (features.redirect) lines.push(...fixedRedirectLines(features.redirect, setting('location'), context));
   if (features.httpsRedirect) lines.push(httpsRedirect(context, features.httpsRedirectCode));
   lines.push(...snippetRequestLines(features.snippet));
   // nginx's preaccess phase (limits) comes after the redirects and before the access lists.

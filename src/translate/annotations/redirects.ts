@@ -1,9 +1,10 @@
 // Redirects answered by the proxy: force-ssl-redirect (ssl-redirect is read
 // in tls.ts, where the redirect hosts are decided), permanent-redirect and
-// temporal-redirect with their codes, app-root. As in ingress-nginx, these
+// temporal-redirect with their codes and relative-redirects, app-root. As in ingress-nginx, these
 // answer before access lists and authentication are consulted.
 
 import type { AnnotationGroup } from './group.js';
+import type { FixedRedirect } from '../../model/features.js';
 import type { AnnotationValues } from './values.js';
 
 /** The codes HAProxy's `redirect` can send (ingress-nginx also allows 300, 304-306; see `portero migrate`). */
@@ -35,12 +36,21 @@ function redirectCode(values: AnnotationValues, name: string, fallback: number):
   return code;
 }
 
-function fixedRedirect(values: AnnotationValues, name: string, codeName: string, fallback: number) {
+/**
+ * permanent-redirect / temporal-redirect: an absolute URL, or an absolute path
+ * (never `//`, which clients read as another host), which nginx's `return`
+ * makes absolute unless relative-redirects is "true".
+ */
+function fixedRedirect(values: AnnotationValues, name: string, codeName: string, fallback: number, relative: boolean): FixedRedirect | undefined {
   const location = values.string(name);
   const code = redirectCode(values, codeName, fallback);
   if (location === undefined) return undefined;
+  if (location.startsWith('/')) {
+    if (location.startsWith('//') || !PATH.test(location) || location.length > 2048) return values.problem(name, 'must be an absolute http:// or https:// URL, or a path starting with a single /, without spaces, quotes or backslashes');
+    return { location, code, pathLocation: relative ? 'relative' : 'absolute' };
+  }
   const problem = checkUrl(location);
-  if (problem) return values.problem(name, problem);
+  if (problem) return values.problem(name, `${problem}, or a path starting with /`);
   return { location, code };
 }
 
@@ -54,15 +64,19 @@ export const redirects: AnnotationGroup = {
     'temporal-redirect': { status: 'supported' },
     'temporal-redirect-code': { status: 'supported' },
     'app-root': { status: 'supported' },
+    'relative-redirects': { status: 'supported' },
+    'preserve-trailing-slash': { status: 'difference', note: 'Portero always keeps the trailing / in the HTTPS redirect (ingress-nginx strips it unless this is "true"), so "false" has no effect' },
   },
   read(values, features, settings) {
     values.bool('ssl-redirect'); // checked here; tls.ts decides the redirect hosts (sslRedirectOff)
+    values.bool('preserve-trailing-slash'); // checked; the redirect keeps the path as asked whatever its value
+    const relative = values.bool('relative-redirects') === true;
     if (values.bool('force-ssl-redirect') === true) {
       features.httpsRedirect = true;
       if (settings.redirectCode !== undefined) features.httpsRedirectCode = settings.redirectCode;
     }
     // temporal-redirect wins over permanent-redirect, as in ingress-nginx.
-    const redirect = fixedRedirect(values, 'temporal-redirect', 'temporal-redirect-code', 302) ?? fixedRedirect(values, 'permanent-redirect', 'permanent-redirect-code', 301);
+    const redirect = fixedRedirect(values, 'temporal-redirect', 'temporal-redirect-code', 302, relative) ?? fixedRedirect(values, 'permanent-redirect', 'permanent-redirect-code', 301, relative);
     if (redirect) features.redirect = redirect;
     const appRoot = values.string('app-root');
     if (appRoot !== undefined) {

@@ -14,9 +14,12 @@ export const rewrite: AnnotationGroup = {
     'use-regex': { status: 'supported' },
     // Values outside the supported subset (nginx variables, full-URL targets) are refused, so an accepted one behaves as in ingress-nginx.
     'rewrite-target': { status: 'supported' },
+    // nginx's rewrite_log writes a line per rewrite into its error log; HAProxy has no such log.
+    'enable-rewrite-log': { status: 'ignored', note: 'no log line is written for a rewrite: HAProxy has no rewrite log (the rewrite itself is applied)', warn: true },
   },
   read(values) {
     values.bool('use-regex');
+    values.bool('enable-rewrite-log'); // checked as ingress-nginx reads it, then ignored (with the warning of its note)
     const target = values.string('rewrite-target');
     if (target === undefined) return;
     const checked = rewriteTarget(target, 9);

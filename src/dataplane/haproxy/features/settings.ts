@@ -48,7 +48,7 @@ export function settingValues(features: Features | undefined): { name: SettingNa
     if (raisesTunnel(features)) values.push({ name: 'tunnel-timeout', value: c.int(server * 1000) });
   }
   if (features.maxBodyBytes !== undefined) values.push({ name: 'max-body', value: c.int(features.maxBodyBytes) });
-  if (features.redirect) values.push({ name: 'location', value: c.urlValue(features.redirect.location) });
+  if (features.redirect) values.push({ name: 'location', value: c.redirectLocationValue(features.redirect.location) });
   // The window (the multiplier) is the stick table's, fixed in the configuration; the counts within it are values.
   const limits = features.limits;
   if (limits?.connections !== undefined) values.push({ name: 'limit-conn', value: c.int(limits.connections) });
