@@ -16,6 +16,8 @@
 // not ported: HTTPRouteInvalidCrossNamespaceParentRef, HTTPRouteInvalidParentRefNotMatchingSectionName, HTTPRouteObservedGenerationBump, Gateway* status tests — they check status only, no traffic
 // not ported: HTTPRouteRequestMirror, HTTPRouteRequestMultipleMirrors, HTTPRouteRequestPercentageMirror — mirroring is documented as not supported (docs/gateway-api.md)
 // not ported: HTTPRouteRetry*, BackendTLSPolicy*, GatewayFrontendClientCertificate*, GatewayBackendClientCertificate, ListenerSet* — documented as not supported
+// not ported: HTTPRouteHTTPSListenerDetectMisdirectedRequests — not claimed (GatewayHTTPSListenerDetectMisdirectedRequests): Portero routes HTTPS requests by Host; SNI only picks the certificate, so no 421
+// not ported: HTTPRouteRedirectPortAndScheme's claim of GatewayPort8080 — the case is ported and passes (8080 is bound on the Gateway's address), but the feature is not claimed: the DaemonSet maps only 80 and 443
 // not ported: HTTPRouteServiceTypes' v1 Endpoints objects as such — Portero reads EndpointSlices; in a cluster the EndpointSlice mirroring controller turns them into slices, which this port writes instead
 
 import assert from 'node:assert/strict';
@@ -267,13 +269,14 @@ describe('Gateway API conformance (GATEWAY-HTTP traffic) through real HAProxy', 
    * removed first, and every request of this case must be answered 404 (or
    * find no socket, for a Gateway of its own) before the new objects are
    * written, so no expectation can pass on what the previous case left.
-   * `keep`: change the running case instead (e.g. delete one object).
+   * `keep`: change the running case instead (e.g. delete one object);
+   * `probes`: the requests that must be 404 first, when not `expects`.
    */
-  async function scenario(manifests: string, expects: Expect[], keep = false): Promise<void> {
-    if (!keep) {
+  async function scenario(manifests: string, expects: Expect[], options: { keep?: boolean; probes?: Expect[] } = {}): Promise<void> {
+    if (!options.keep) {
       await portero.remove('case.yaml');
       await eventually(async () => {
-        for (const e of expects) {
+        for (const e of options.probes ?? expects) {
           const status = await send(e).then(
             (response) => response.status,
             () => 404,
@@ -795,7 +798,7 @@ spec:
 `;
     await scenario(route + grant, [{ gateway: 'same-namespace', path: '/', backend: 'web-backend' }]);
     // The suite deletes the ReferenceGrant from the running cluster.
-    await scenario(route, [{ gateway: 'same-namespace', path: '/', status: 500 }], true);
+    await scenario(route, [{ gateway: 'same-namespace', path: '/', status: 500 }], { keep: true });
   });
 
   test('HTTPRouteInvalidReferenceGrant (httproute-invalid-reference-grant.go): seven near-miss grants permit nothing, 500', async () => {
@@ -1068,6 +1071,7 @@ spec:
       weight: 0
 `,
       [],
+      { probes: [{ gateway: 'same-namespace', path: '/' }] },
     );
     await eventually(async () => assert.equal((await send({ gateway: 'same-namespace', path: '/' })).status, 200), 30_000, 100);
     // As the suite: 500 requests, each share within 5 points of its weight, up to 10 tries.
@@ -1152,5 +1156,499 @@ spec:
         { gateway: 'same-namespace-with-https-listener', tls: true, host: 'unknown-example.org', path: '/', status: 404 },
       ],
     );
+  });
+
+  // ---- extended (the features Portero claims in GatewayClass status.supportedFeatures) ----
+
+  const route = (name: string, rules: Json[], spec: Json = {}, parent: Json = { name: 'same-namespace' }) =>
+    toYaml([{ apiVersion: 'gateway.networking.k8s.io/v1', kind: 'HTTPRoute', metadata: { name, namespace: INFRA }, spec: { parentRefs: [parent], ...spec, rules } }]);
+  const prefix = (value: string, more: Json = {}) => ({ path: { type: 'PathPrefix', value }, ...more });
+  const to = (name: string, more: Json = {}) => ({ name, port: 8080, ...more });
+
+  test('HTTPRouteQueryParamMatching (httproute-query-param-matching.go): case-sensitive names; path > headers > query', async () => {
+    const q = (name: string, value: string) => ({ name, value });
+    const h = (name: string, value: string) => ({ name, value });
+    await scenario(
+      route('query-param-matching', [
+        { matches: [{ queryParams: [q('animal', 'whale')] }], backendRefs: [to('infra-backend-v1')] },
+        { matches: [{ queryParams: [q('animal', 'dolphin')] }], backendRefs: [to('infra-backend-v2')] },
+        { matches: [{ queryParams: [q('animal', 'dolphin'), q('color', 'blue')] }, { queryParams: [q('ANIMAL', 'Whale')] }], backendRefs: [to('infra-backend-v3')] },
+        { matches: [prefix('/path1', { queryParams: [q('animal', 'whale')] })], backendRefs: [to('infra-backend-v1')] },
+        { matches: [{ headers: [h('version', 'one')], queryParams: [q('animal', 'whale')] }], backendRefs: [to('infra-backend-v2')] },
+        { matches: [prefix('/path2', { headers: [h('version', 'two')], queryParams: [q('animal', 'whale')] })], backendRefs: [to('infra-backend-v3')] },
+        { matches: [prefix('/path3', { queryParams: [q('animal', 'shark')] }), prefix('/path4', { headers: [h('version', 'three')], queryParams: [q('animal', 'kraken')] })], backendRefs: [to('infra-backend-v1')] },
+        { matches: [prefix('/path5')], backendRefs: [to('infra-backend-v1')] },
+        { matches: [{ queryParams: [q('animal', 'hydra')] }], backendRefs: [to('infra-backend-v2')] },
+        { matches: [{ headers: [h('version', 'four')] }], backendRefs: [to('infra-backend-v3')] },
+      ]),
+      [
+        { gateway: 'same-namespace', path: '/?animal=whale', backend: 'infra-backend-v1' },
+        { gateway: 'same-namespace', path: '/?animal=dolphin', backend: 'infra-backend-v2' },
+        { gateway: 'same-namespace', path: '/?animal=dolphin&color=blue', backend: 'infra-backend-v3' },
+        { gateway: 'same-namespace', path: '/?ANIMAL=Whale', backend: 'infra-backend-v3' },
+        { gateway: 'same-namespace', path: '/?animal=whale&otherparam=irrelevant', backend: 'infra-backend-v1' },
+        { gateway: 'same-namespace', path: '/?animal=dolphin&color=yellow', backend: 'infra-backend-v2' },
+        { gateway: 'same-namespace', path: '/?color=blue', status: 404 },
+        { gateway: 'same-namespace', path: '/?animal=dog', status: 404 },
+        { gateway: 'same-namespace', path: '/?animal=whaledolphin', status: 404 },
+        { gateway: 'same-namespace', path: '/', status: 404 },
+        { gateway: 'same-namespace', path: '/path1?animal=whale', backend: 'infra-backend-v1' },
+        { gateway: 'same-namespace', path: '/?animal=whale', headers: { version: 'one' }, backend: 'infra-backend-v2' },
+        { gateway: 'same-namespace', path: '/path2?animal=whale', headers: { version: 'two' }, backend: 'infra-backend-v3' },
+        { gateway: 'same-namespace', path: '/path3?animal=shark', backend: 'infra-backend-v1' },
+        { gateway: 'same-namespace', path: '/path4?animal=kraken', headers: { version: 'three' }, backend: 'infra-backend-v1' },
+        { gateway: 'same-namespace', path: '/?animal=shark', status: 404 },
+        { gateway: 'same-namespace', path: '/path4?animal=kraken', status: 404 },
+        { gateway: 'same-namespace', path: '/path5?animal=hydra', backend: 'infra-backend-v1' },
+        { gateway: 'same-namespace', path: '/?animal=hydra', headers: { version: 'four' }, backend: 'infra-backend-v3' },
+      ],
+    );
+  });
+
+  test('HTTPRouteMethodMatching (httproute-method-matching.go): HEAD is not GET; path > method > headers', async () => {
+    const h = (name: string, value: string) => ({ name, value });
+    await scenario(
+      route('method-matching', [
+        { matches: [{ method: 'POST' }], backendRefs: [to('infra-backend-v1')] },
+        { matches: [{ method: 'GET' }], backendRefs: [to('infra-backend-v2')] },
+        { matches: [prefix('/path1', { method: 'GET' })], backendRefs: [to('infra-backend-v1')] },
+        { matches: [{ headers: [h('version', 'one')], method: 'PUT' }], backendRefs: [to('infra-backend-v2')] },
+        { matches: [prefix('/path2', { headers: [h('version', 'two')], method: 'POST' })], backendRefs: [to('infra-backend-v3')] },
+        { matches: [prefix('/path3', { method: 'PATCH' }), prefix('/path4', { headers: [h('version', 'three')], method: 'DELETE' })], backendRefs: [to('infra-backend-v1')] },
+        { matches: [prefix('/path5')], backendRefs: [to('infra-backend-v1')] },
+        { matches: [{ method: 'PATCH' }], backendRefs: [to('infra-backend-v2')] },
+        { matches: [{ headers: [h('version', 'four')] }], backendRefs: [to('infra-backend-v3')] },
+      ]),
+      [
+        { gateway: 'same-namespace', method: 'POST', path: '/', backend: 'infra-backend-v1' },
+        { gateway: 'same-namespace', method: 'GET', path: '/', backend: 'infra-backend-v2' },
+        { gateway: 'same-namespace', method: 'HEAD', path: '/', status: 404 },
+        { gateway: 'same-namespace', method: 'GET', path: '/path1', backend: 'infra-backend-v1' },
+        { gateway: 'same-namespace', method: 'PUT', path: '/', headers: { version: 'one' }, backend: 'infra-backend-v2' },
+        { gateway: 'same-namespace', method: 'POST', path: '/path2', headers: { version: 'two' }, backend: 'infra-backend-v3' },
+        { gateway: 'same-namespace', method: 'PATCH', path: '/path3', backend: 'infra-backend-v1' },
+        { gateway: 'same-namespace', method: 'DELETE', path: '/path4', headers: { version: 'three' }, backend: 'infra-backend-v1' },
+        { gateway: 'same-namespace', method: 'PUT', path: '/', status: 404 },
+        { gateway: 'same-namespace', method: 'DELETE', path: '/path4', status: 404 },
+        { gateway: 'same-namespace', method: 'PATCH', path: '/path5', backend: 'infra-backend-v1' },
+        { gateway: 'same-namespace', method: 'PATCH', path: '/', headers: { version: 'four' }, backend: 'infra-backend-v2' },
+      ],
+    );
+  });
+
+  test('HTTPRouteResponseHeaderModifier (httproute-response-header-modifier.go): set, add, remove on the answer', async () => {
+    const edits = (path: string, modifier: Json, more: Json[] = []) => ({ matches: [prefix(path)], filters: [{ type: 'ResponseHeaderModifier', responseHeaderModifier: modifier }, ...more], backendRefs: [to('infra-backend-v1')] });
+    // The echo backend answers with the headers `X-Echo-Set-Header` names, as the suite's echo server does.
+    const echoSet = (pairs: Record<string, string>) => ({ 'X-Echo-Set-Header': Object.entries(pairs).map(([name, value]) => `${name}:${value}`).join(',') });
+    await scenario(
+      route('response-header-modifier', [
+        edits('/set', { set: [{ name: 'X-Header-Set', value: 'set-overwrites-values' }] }),
+        edits('/add', { add: [{ name: 'X-Header-Add', value: 'add-appends-values' }] }),
+        edits('/remove', { remove: ['X-Header-Remove'] }),
+        edits('/multiple', {
+          set: [{ name: 'X-Header-Set-1', value: 'header-set-1' }, { name: 'X-Header-Set-2', value: 'header-set-2' }],
+          add: [{ name: 'X-Header-Add-1', value: 'header-add-1' }, { name: 'X-Header-Add-2', value: 'header-add-2' }, { name: 'X-Header-Add-3', value: 'header-add-3' }],
+          remove: ['X-Header-Remove-1', 'X-Header-Remove-2'],
+        }),
+        edits('/case-insensitivity', {
+          set: [{ name: 'X-Header-Set', value: 'header-set' }],
+          add: [{ name: 'X-Header-Add', value: 'header-add' }, { name: 'x-lowercase-add', value: 'lowercase-add' }, { name: 'x-Mixedcase-ADD-1', value: 'mixedcase-add-1' }, { name: 'X-mixeDcase-add-2', value: 'mixedcase-add-2' }, { name: 'X-UPPERCASE-ADD', value: 'uppercase-add' }],
+          remove: ['X-Header-Remove'],
+        }),
+      ]),
+      [
+        { gateway: 'same-namespace', path: '/set', headers: echoSet({ 'Some-Other-Header': 'val' }), backend: 'infra-backend-v1', responseHeaders: { 'Some-Other-Header': 'val', 'X-Header-Set': 'set-overwrites-values' } },
+        { gateway: 'same-namespace', path: '/set', headers: echoSet({ 'Some-Other-Header': 'val', 'X-Header-Set': 'some-other-value' }), backend: 'infra-backend-v1', responseHeaders: { 'Some-Other-Header': 'val', 'X-Header-Set': 'set-overwrites-values' } },
+        { gateway: 'same-namespace', path: '/add', headers: echoSet({ 'Some-Other-Header': 'val' }), backend: 'infra-backend-v1', responseHeaders: { 'Some-Other-Header': 'val', 'X-Header-Add': 'add-appends-values' } },
+        { gateway: 'same-namespace', path: '/add', headers: echoSet({ 'Some-Other-Header': 'val', 'X-Header-Add': 'some-other-value' }), backend: 'infra-backend-v1', responseHeaders: { 'Some-Other-Header': 'val', 'X-Header-Add': 'some-other-value,add-appends-values' } },
+        { gateway: 'same-namespace', path: '/remove', headers: echoSet({ 'X-Header-Remove': 'val' }), backend: 'infra-backend-v1', responseAbsent: ['X-Header-Remove'] },
+        {
+          gateway: 'same-namespace',
+          path: '/multiple',
+          headers: echoSet({ 'X-Header-Set-2': 'set-val-2', 'X-Header-Add-2': 'add-val-2', 'X-Header-Remove-2': 'remove-val-2', 'Another-Header': 'another-header-val' }),
+          backend: 'infra-backend-v1',
+          responseHeaders: { 'X-Header-Set-1': 'header-set-1', 'X-Header-Set-2': 'header-set-2', 'X-Header-Add-1': 'header-add-1', 'X-Header-Add-2': 'add-val-2,header-add-2', 'X-Header-Add-3': 'header-add-3', 'Another-Header': 'another-header-val' },
+          responseAbsent: ['X-Header-Remove-1', 'X-Header-Remove-2'],
+        },
+        {
+          gateway: 'same-namespace',
+          path: '/case-insensitivity',
+          headers: echoSet({ 'x-header-set': 'original-val-set', 'x-header-add': 'original-val-add', 'x-header-remove': 'original-val-remove', 'Another-Header': 'another-header-val' }),
+          backend: 'infra-backend-v1',
+          responseHeaders: { 'X-Header-Set': 'header-set', 'X-Header-Add': 'original-val-add,header-add', 'Another-Header': 'another-header-val', 'x-lowercase-add': 'lowercase-add', 'x-mixedcase-add-1': 'mixedcase-add-1', 'x-mixedcase-add-2': 'mixedcase-add-2', 'x-uppercase-add': 'uppercase-add' },
+          responseAbsent: ['X-Header-Remove'],
+        },
+      ],
+    );
+  });
+
+  const redirects = (name: string, rules: [string, Json][], parent?: Json) =>
+    route(name, rules.map(([path, redirect]) => ({ matches: [prefix(path)], filters: [{ type: 'RequestRedirect', requestRedirect: redirect }] })), {}, parent);
+  const ip = ADDRESS['same-namespace'];
+
+  test('HTTPRouteRedirectScheme (httproute-redirect-scheme.go): https without a port', async () => {
+    await scenario(
+      redirects('redirect-scheme', [
+        ['/scheme', { scheme: 'https' }],
+        ['/scheme-and-host', { hostname: 'example.org', scheme: 'https' }],
+        ['/scheme-and-status', { scheme: 'https', statusCode: 301 }],
+        ['/scheme-and-host-and-status', { scheme: 'https', statusCode: 302, hostname: 'example.org' }],
+      ]),
+      [
+        { gateway: 'same-namespace', path: '/scheme', status: 302, location: `https://${ip}/scheme` },
+        { gateway: 'same-namespace', path: '/scheme-and-host', status: 302, location: 'https://example.org/scheme-and-host' },
+        { gateway: 'same-namespace', path: '/scheme-and-status', status: 301, location: `https://${ip}/scheme-and-status` },
+        { gateway: 'same-namespace', path: '/scheme-and-host-and-status', status: 302, location: 'https://example.org/scheme-and-host-and-status' },
+      ],
+    );
+  });
+
+  test('HTTPRouteRedirectPath (httproute-redirect-path.go): ReplacePrefixMatch and ReplaceFullPath', async () => {
+    const prefixTo = (value: string) => ({ type: 'ReplacePrefixMatch', replacePrefixMatch: value });
+    const fullTo = (value: string) => ({ type: 'ReplaceFullPath', replaceFullPath: value });
+    await scenario(
+      redirects('redirect-path', [
+        ['/original-prefix', { path: prefixTo('/replacement-prefix') }],
+        ['/full', { path: fullTo('/full-path-replacement') }],
+        ['/path-and-host', { hostname: 'example.org', path: prefixTo('/replacement-prefix') }],
+        ['/path-and-status', { path: prefixTo('/replacement-prefix'), statusCode: 301 }],
+        ['/full-path-and-host', { hostname: 'example.org', path: fullTo('/replacement-full') }],
+        ['/full-path-and-status', { path: fullTo('/replacement-full'), statusCode: 301 }],
+      ]),
+      [
+        { gateway: 'same-namespace', path: '/original-prefix/lemon', status: 302, location: `http://${ip}/replacement-prefix/lemon` },
+        { gateway: 'same-namespace', path: '/full/path/original', status: 302, location: `http://${ip}/full-path-replacement` },
+        { gateway: 'same-namespace', path: '/path-and-host', status: 302, location: 'http://example.org/replacement-prefix' },
+        { gateway: 'same-namespace', path: '/path-and-status', status: 301, location: `http://${ip}/replacement-prefix` },
+        { gateway: 'same-namespace', path: '/full-path-and-host', status: 302, location: 'http://example.org/replacement-full' },
+        { gateway: 'same-namespace', path: '/full-path-and-status', status: 301, location: `http://${ip}/replacement-full` },
+      ],
+    );
+  });
+
+  test('HTTPRouteRedirectPort (httproute-redirect-port.go): the port appears in Location', async () => {
+    await scenario(
+      redirects('redirect-port', [
+        ['/port', { port: 8083 }],
+        ['/port-and-host', { hostname: 'example.org', port: 8083 }],
+        ['/port-and-status', { port: 8083, statusCode: 301 }],
+        ['/port-and-host-and-status', { port: 8083, hostname: 'example.org', statusCode: 302 }],
+      ]),
+      [
+        { gateway: 'same-namespace', path: '/port', status: 302, location: `http://${ip}:8083/port` },
+        { gateway: 'same-namespace', path: '/port-and-host', status: 302, location: 'http://example.org:8083/port-and-host' },
+        { gateway: 'same-namespace', path: '/port-and-status', status: 301, location: `http://${ip}:8083/port-and-status` },
+        { gateway: 'same-namespace', path: '/port-and-host-and-status', status: 302, location: 'http://example.org:8083/port-and-host-and-status' },
+      ],
+    );
+  });
+
+  test('HTTPRouteRedirectPortAndScheme (httproute-redirect-port-and-scheme.go): listener ports 80, 8080 and 443; a scheme implies its port', async () => {
+    const g8080 = 'same-namespace-with-http-listener-on-8080';
+    const rules = (pairs: [string, Json][]): [string, Json][] => pairs.map(([path, redirect]) => [path, { ...redirect, hostname: 'example.org' }]);
+    await scenario(
+      `
+apiVersion: gateway.networking.k8s.io/v1
+kind: Gateway
+metadata:
+  name: ${g8080}
+  namespace: ${INFRA}
+spec:
+  gatewayClassName: portero
+${addresses(g8080)}  listeners:
+  - name: http
+    port: 8080
+    protocol: HTTP
+    allowedRoutes:
+      namespaces:
+        from: Same
+---
+` +
+        redirects(
+          'http-route-for-listener-on-port-80',
+          rules([
+            ['/scheme-nil-and-port-nil', {}],
+            ['/scheme-nil-and-port-80', { port: 80 }],
+            ['/scheme-nil-and-port-8080', { port: 8080 }],
+            ['/scheme-https-and-port-nil', { scheme: 'https' }],
+            ['/scheme-https-and-port-443', { scheme: 'https', port: 443 }],
+            ['/scheme-https-and-port-8443', { scheme: 'https', port: 8443 }],
+          ]),
+        ) +
+        '---\n' +
+        redirects('http-route-for-listener-on-port-8080', rules([['/scheme-nil-and-port-nil', {}], ['/scheme-nil-and-port-80', { port: 80 }], ['/scheme-https-and-port-nil', { scheme: 'https' }]]), { name: g8080 }) +
+        '---\n' +
+        redirects(
+          'http-route-for-listener-on-port-443',
+          rules([
+            ['/scheme-nil-and-port-nil', {}],
+            ['/scheme-nil-and-port-443', { port: 443 }],
+            ['/scheme-nil-and-port-8443', { port: 8443 }],
+            ['/scheme-http-and-port-nil', { scheme: 'http' }],
+            ['/scheme-http-and-port-80', { scheme: 'http', port: 80 }],
+            ['/scheme-http-and-port-8080', { scheme: 'http', port: 8080 }],
+          ]),
+          { name: 'same-namespace-with-https-listener' },
+        ),
+      [
+        { gateway: 'same-namespace', path: '/scheme-nil-and-port-nil', status: 302, location: 'http://example.org/scheme-nil-and-port-nil' },
+        { gateway: 'same-namespace', path: '/scheme-nil-and-port-80', status: 302, location: 'http://example.org/scheme-nil-and-port-80' },
+        { gateway: 'same-namespace', path: '/scheme-nil-and-port-8080', status: 302, location: 'http://example.org:8080/scheme-nil-and-port-8080' },
+        { gateway: 'same-namespace', path: '/scheme-https-and-port-nil', status: 302, location: 'https://example.org/scheme-https-and-port-nil' },
+        { gateway: 'same-namespace', path: '/scheme-https-and-port-443', status: 302, location: 'https://example.org/scheme-https-and-port-443' },
+        { gateway: 'same-namespace', path: '/scheme-https-and-port-8443', status: 302, location: 'https://example.org:8443/scheme-https-and-port-8443' },
+        { gateway: g8080, listenerPort: 8080, path: '/scheme-nil-and-port-nil', status: 302, location: 'http://example.org:8080/scheme-nil-and-port-nil' },
+        { gateway: g8080, listenerPort: 8080, path: '/scheme-nil-and-port-80', status: 302, location: 'http://example.org/scheme-nil-and-port-80' },
+        { gateway: g8080, listenerPort: 8080, path: '/scheme-https-and-port-nil', status: 302, location: 'https://example.org/scheme-https-and-port-nil' },
+        ...[
+          ['/scheme-nil-and-port-nil', 'https://example.org'],
+          ['/scheme-nil-and-port-443', 'https://example.org'],
+          ['/scheme-nil-and-port-8443', 'https://example.org:8443'],
+          ['/scheme-http-and-port-nil', 'http://example.org'],
+          ['/scheme-http-and-port-80', 'http://example.org'],
+          ['/scheme-http-and-port-8080', 'http://example.org:8080'],
+        ].map(([path, origin]) => ({ gateway: 'same-namespace-with-https-listener', tls: true, host: 'example.org', path: path!, status: 302, location: `${origin}${path}` })),
+      ],
+    );
+  });
+
+  test('HTTPRoute303Redirect, 307, 308 (httproute-303-redirect.go, -307-, -308-): the exact status codes', async () => {
+    await scenario(
+      redirects('303-redirect', [['/see-other', { statusCode: 303 }]]) +
+        '---\n' +
+        redirects('307-redirect', [['/temporary-redirect', { statusCode: 307 }]]) +
+        '---\n' +
+        redirects('308-redirect', [['/permanent-redirect', { statusCode: 308 }]]),
+      [
+        { gateway: 'same-namespace', method: 'POST', path: '/see-other', status: 303, location: `http://${ip}/see-other` },
+        { gateway: 'same-namespace', method: 'POST', path: '/temporary-redirect', status: 307, location: `http://${ip}/temporary-redirect` },
+        { gateway: 'same-namespace', method: 'POST', path: '/permanent-redirect', status: 308, location: `http://${ip}/permanent-redirect` },
+      ],
+    );
+  });
+
+  const modifyHeaders = { type: 'RequestHeaderModifier', requestHeaderModifier: { set: [{ name: 'X-Header-Set', value: 'set-overwrites-values' }], add: [{ name: 'X-Header-Add', value: 'header-val-1' }, { name: 'X-Header-Add-Append', value: 'header-val-2' }], remove: ['X-Header-Remove'] } };
+  const sentHeaders = { 'X-Header-Remove': 'remove-val', 'X-Header-Add-Append': 'append-val-1', 'X-Header-Set': 'set-val' };
+  const seenHeaders = { 'X-Header-Add': 'header-val-1', 'X-Header-Add-Append': 'append-val-1,header-val-2', 'X-Header-Set': 'set-overwrites-values' };
+
+  test('HTTPRouteRewriteHost (httproute-rewrite-host.go): the backend sees the rewritten Host', async () => {
+    const rewrite = (hostname: string) => ({ type: 'URLRewrite', urlRewrite: { hostname } });
+    await scenario(
+      route(
+        'rewrite-host',
+        [
+          { matches: [prefix('/one')], filters: [rewrite('one.example.org')], backendRefs: [to('infra-backend-v1')] },
+          { filters: [rewrite('example.org')], backendRefs: [to('infra-backend-v2')] },
+          { matches: [prefix('/rewrite-host-and-modify-headers')], filters: [rewrite('test.example.org'), modifyHeaders], backendRefs: [to('infra-backend-v2')] },
+        ],
+        { hostnames: ['rewrite.example'] },
+      ),
+      [
+        { gateway: 'same-namespace', host: 'rewrite.example', path: '/one', backend: 'infra-backend-v1', seenHost: 'one.example.org' },
+        { gateway: 'same-namespace', host: 'rewrite.example', path: '/', backend: 'infra-backend-v2', seenHost: 'example.org' },
+        { gateway: 'same-namespace', host: 'rewrite.example', path: '/rewrite-host-and-modify-headers', headers: sentHeaders, backend: 'infra-backend-v2', seenHost: 'test.example.org', seenHeaders, absentHeaders: ['X-Header-Remove'] },
+      ],
+    );
+  });
+
+  test('HTTPRouteRewritePath (httproute-rewrite-path.go): prefix and full path rewrites, stripping a prefix', async () => {
+    const rewrite = (path: Json) => ({ type: 'URLRewrite', urlRewrite: { path } });
+    await scenario(
+      route('rewrite-path', [
+        { matches: [prefix('/prefix/one')], filters: [rewrite({ type: 'ReplacePrefixMatch', replacePrefixMatch: '/one' })], backendRefs: [to('infra-backend-v1')] },
+        { matches: [prefix('/strip-prefix')], filters: [rewrite({ type: 'ReplacePrefixMatch', replacePrefixMatch: '/' })], backendRefs: [to('infra-backend-v1')] },
+        { matches: [prefix('/full/one')], filters: [rewrite({ type: 'ReplaceFullPath', replaceFullPath: '/one' })], backendRefs: [to('infra-backend-v1')] },
+        { matches: [prefix('/full/rewrite-path-and-modify-headers')], filters: [rewrite({ type: 'ReplaceFullPath', replaceFullPath: '/test' }), modifyHeaders], backendRefs: [to('infra-backend-v1')] },
+        { matches: [prefix('/prefix/rewrite-path-and-modify-headers')], filters: [rewrite({ type: 'ReplacePrefixMatch', replacePrefixMatch: '/prefix' }), modifyHeaders], backendRefs: [to('infra-backend-v1')] },
+      ]),
+      [
+        { gateway: 'same-namespace', path: '/prefix/one/two', backend: 'infra-backend-v1', seenPath: '/one/two' },
+        { gateway: 'same-namespace', path: '/full/one/two', backend: 'infra-backend-v1', seenPath: '/one' },
+        { gateway: 'same-namespace', path: '/strip-prefix/three', backend: 'infra-backend-v1', seenPath: '/three' },
+        { gateway: 'same-namespace', path: '/strip-prefix', backend: 'infra-backend-v1', seenPath: '/' },
+        { gateway: 'same-namespace', path: '/full/rewrite-path-and-modify-headers/test', headers: sentHeaders, backend: 'infra-backend-v1', seenPath: '/test', seenHeaders, absentHeaders: ['X-Header-Remove'] },
+        { gateway: 'same-namespace', path: '/prefix/rewrite-path-and-modify-headers/one', headers: sentHeaders, backend: 'infra-backend-v1', seenPath: '/prefix/one', seenHeaders, absentHeaders: ['X-Header-Remove'] },
+      ],
+    );
+  });
+
+  test('HTTPRouteTimeoutRequest, HTTPRouteTimeoutBackendRequest (httproute-timeout-request.go, -backend-request.go): 504 past 500ms; 0s disables', async () => {
+    const timed = (path: string, timeouts: Json) => ({ matches: [prefix(path)], timeouts, backendRefs: [to('infra-backend-v1')] });
+    await scenario(
+      route('request-timeout', [timed('/request-timeout', { request: '500ms' }), timed('/disable-request-timeout', { request: '0s' })]) +
+        '---\n' +
+        route('backend-request-timeout', [timed('/backend-timeout', { request: '1s', backendRequest: '500ms' }), timed('/disable-backend-timeout', { request: '0s', backendRequest: '0s' })]),
+      [
+        { gateway: 'same-namespace', path: '/request-timeout?delay=1s', status: 504 },
+        { gateway: 'same-namespace', path: '/disable-request-timeout?delay=1s', backend: 'infra-backend-v1' },
+        { gateway: 'same-namespace', path: '/backend-timeout?delay=1s', status: 504 },
+        { gateway: 'same-namespace', path: '/disable-backend-timeout?delay=1s', backend: 'infra-backend-v1' },
+      ],
+    );
+  });
+
+  test('HTTPRouteListenerPortMatching (httproute-listener-port-matching.go): parentRef port selects the listeners of that port', async () => {
+    const g = 'httproute-listener-port-matching';
+    const listener = (name: string, port: number, hostname: string) => `  - name: ${name}\n    port: ${port}\n    protocol: HTTP\n    allowedRoutes:\n      namespaces:\n        from: Same\n    hostname: ${hostname}\n`;
+    await scenario(
+      `
+apiVersion: gateway.networking.k8s.io/v1
+kind: Gateway
+metadata:
+  name: ${g}
+  namespace: ${INFRA}
+spec:
+  gatewayClassName: portero
+${addresses(g)}  listeners:
+${listener('listener-1', 80, 'foo.com')}${listener('listener-2', 8080, 'foo.com')}${listener('listener-3', 8080, 'bar.com')}${listener('listener-4', 8090, 'foo.com')}${listener('listener-5', 8090, 'bar.com')}---
+` +
+        route('backend-v1', [{ backendRefs: [to('infra-backend-v1')] }], {}, { name: g, namespace: INFRA, port: 80 }) +
+        '---\n' +
+        route('backend-v2', [{ backendRefs: [to('infra-backend-v2')] }], {}, { name: g, namespace: INFRA, port: 8080 }) +
+        '---\n' +
+        route('backend-v3', [{ backendRefs: [to('infra-backend-v3')] }], {}, { name: g, namespace: INFRA, port: 8090, sectionName: 'listener-4' }),
+      [
+        { gateway: g, host: 'foo.com', path: '/', backend: 'infra-backend-v1' },
+        { gateway: g, host: 'bar.com', path: '/', status: 404 },
+        { gateway: g, listenerPort: 8080, host: 'foo.com:8080', path: '/', backend: 'infra-backend-v2' },
+        { gateway: g, listenerPort: 8080, host: 'bar.com:8080', path: '/', backend: 'infra-backend-v2' },
+        { gateway: g, listenerPort: 8090, host: 'foo.com:8090', path: '/', backend: 'infra-backend-v3' },
+        { gateway: g, listenerPort: 8090, host: 'bar.com:8090', path: '/', status: 404 },
+      ],
+    );
+  });
+
+  test('GatewayHTTPListenerIsolation (gateway-http-listener-isolation.go): a request sees only the routes of its most specific listener', async () => {
+    const gatewayOf = (name: string) => {
+      const listener = (section: string, hostname?: string) => `  - name: ${section}\n    port: 80\n    protocol: HTTP\n${hostname ? `    hostname: "${hostname}"\n` : ''}    allowedRoutes:\n      namespaces:\n        from: All\n`;
+      return `---
+apiVersion: gateway.networking.k8s.io/v1beta1
+kind: Gateway
+metadata:
+  name: ${name}
+  namespace: ${INFRA}
+spec:
+  gatewayClassName: portero
+${addresses(name)}  listeners:
+${listener('empty-hostname')}${listener('wildcard-example-com', '*.example.com')}${listener('wildcard-foo-example-com', '*.foo.example.com')}${listener('abc-foo-example-com', 'abc.foo.example.com')}`;
+    };
+    const sections = ['empty-hostname', 'wildcard-example-com', 'wildcard-foo-example-com', 'abc-foo-example-com'];
+    const routesOf = (gateway: string, suffix: string, hostnames?: string[]) =>
+      sections.map((section) => `---\n${route(`attaches-to-${section}${suffix}`, [{ matches: [prefix(`/${section}`)], backendRefs: [to('infra-backend-v1')] }], hostnames ? { hostnames } : {}, { name: gateway, namespace: INFRA, sectionName: section })}`).join('');
+    const plain = 'http-listener-isolation';
+    const crossed = 'http-listener-isolation-with-hostname-intersection';
+    const hosts: [string, string][] = [['bar.com', 'empty-hostname'], ['bar.example.com', 'wildcard-example-com'], ['bar.foo.example.com', 'wildcard-foo-example-com'], ['abc.foo.example.com', 'abc-foo-example-com']];
+    const expects = (gateway: string): Expect[] =>
+      hosts.flatMap(([host, owner]) => sections.map((section) => (section === owner ? { gateway, host, path: `/${section}`, backend: 'infra-backend-v1' } : { gateway, host, path: `/${section}`, status: 404 })));
+    await scenario(
+      gatewayOf(plain) + routesOf(plain, '') + gatewayOf(crossed) + routesOf(crossed, '-with-hostname-intersection', ['bar.com', '*.example.com', '*.foo.example.com', 'abc.foo.example.com']),
+      [...expects(plain), ...expects(crossed)],
+    );
+  });
+
+  test('HTTPRouteBackendRequestHeaderModifier (httproute-request-header-modifier-backend.go): filters on the backendRef', async () => {
+    const onBackend = (path: string, modifier: Json) => ({ matches: [prefix(path)], backendRefs: [to('infra-backend-v1', { filters: [{ type: 'RequestHeaderModifier', requestHeaderModifier: modifier }] })] });
+    await scenario(
+      route('request-header-modifier-backend', [
+        onBackend('/set', { set: [{ name: 'X-Header-Set', value: 'set-overwrites-values' }] }),
+        onBackend('/add', { add: [{ name: 'X-Header-Add', value: 'add-appends-values' }] }),
+        onBackend('/remove', { remove: ['X-Header-Remove'] }),
+        onBackend('/multiple', {
+          set: [{ name: 'X-Header-Set-1', value: 'header-set-1' }, { name: 'X-Header-Set-2', value: 'header-set-2' }],
+          add: [{ name: 'X-Header-Add-1', value: 'header-add-1' }, { name: 'X-Header-Add-2', value: 'header-add-2' }, { name: 'X-Header-Add-3', value: 'header-add-3' }],
+          remove: ['X-Header-Remove-1', 'X-Header-Remove-2'],
+        }),
+        onBackend('/case-insensitivity', { set: [{ name: 'X-Header-Set', value: 'header-set' }], add: [{ name: 'X-Header-Add', value: 'header-add' }], remove: ['X-Header-Remove'] }),
+      ]),
+      [
+        { gateway: 'same-namespace', path: '/set', headers: { 'Some-Other-Header': 'val', 'X-Header-Set': 'some-other-value' }, backend: 'infra-backend-v1', seenHeaders: { 'Some-Other-Header': 'val', 'X-Header-Set': 'set-overwrites-values' } },
+        { gateway: 'same-namespace', path: '/add', headers: { 'Some-Other-Header': 'val', 'X-Header-Add': 'some-other-value' }, backend: 'infra-backend-v1', seenHeaders: { 'Some-Other-Header': 'val', 'X-Header-Add': 'some-other-value,add-appends-values' } },
+        { gateway: 'same-namespace', path: '/remove', headers: { 'X-Header-Remove': 'val' }, backend: 'infra-backend-v1', absentHeaders: ['X-Header-Remove'] },
+        {
+          gateway: 'same-namespace',
+          path: '/multiple',
+          headers: { 'X-Header-Set-2': 'set-val-2', 'X-Header-Add-2': 'add-val-2', 'X-Header-Remove-2': 'remove-val-2', 'Another-Header': 'another-header-val' },
+          backend: 'infra-backend-v1',
+          seenHeaders: { 'X-Header-Set-1': 'header-set-1', 'X-Header-Set-2': 'header-set-2', 'X-Header-Add-1': 'header-add-1', 'X-Header-Add-2': 'add-val-2,header-add-2', 'X-Header-Add-3': 'header-add-3', 'Another-Header': 'another-header-val' },
+          absentHeaders: ['X-Header-Remove-1', 'X-Header-Remove-2'],
+        },
+        {
+          gateway: 'same-namespace',
+          path: '/case-insensitivity',
+          headers: { 'x-header-set': 'original-val-set', 'x-header-add': 'original-val-add', 'x-header-remove': 'original-val-remove' },
+          backend: 'infra-backend-v1',
+          seenHeaders: { 'X-Header-Set': 'header-set', 'X-Header-Add': 'original-val-add,header-add' },
+          absentHeaders: ['X-Header-Remove'],
+        },
+      ],
+    );
+  });
+
+  test('HTTPRouteRequestHeaderModifierBackendWeights (httproute-request-header-modifier-backend-weights.go): each backend gets only its own filter', async () => {
+    const backendWith = (name: string) => to(name, { filters: [{ type: 'RequestHeaderModifier', requestHeaderModifier: { set: [{ name: 'Backend', value: name }] } }] });
+    await scenario(route('request-header-modifier-backend-weights', [{ backendRefs: [backendWith('infra-backend-v1'), backendWith('infra-backend-v2'), backendWith('infra-backend-v3')] }]), [], { probes: [{ gateway: 'same-namespace', path: '/' }] });
+    await eventually(async () => assert.equal((await send({ gateway: 'same-namespace', path: '/' })).status, 200), 30_000, 100);
+    const seen = new Set<string>();
+    for (let i = 0; i < 100; i += 1) {
+      const response = await send({ gateway: 'same-namespace', path: '/' });
+      assert.equal(response.status, 200);
+      assert.equal(response.echo?.headers.backend, response.echo?.name, 'the Backend header names the backend that answered');
+      seen.add(String(response.echo?.name));
+    }
+    assert.equal(seen.size, 3, [...seen].join());
+  });
+
+  test('HTTPRouteNamedRule (httproute-named-rule.go): named rules are accepted and serve', async () => {
+    await scenario(
+      route('named-rule', [
+        { name: 'named-rule-one', matches: [prefix('/named')], backendRefs: [to('infra-backend-v1')] },
+        { matches: [prefix('/unnamed')], backendRefs: [to('infra-backend-v2')] },
+      ]),
+      [
+        { gateway: 'same-namespace', path: '/named', backend: 'infra-backend-v1' },
+        { gateway: 'same-namespace', path: '/unnamed', backend: 'infra-backend-v2' },
+      ],
+    );
+  });
+
+  test('HTTPRouteBackendProtocolWebSocket (httproute-backend-protocol-websocket.go): text and binary frames through port 8082 (kubernetes.io/ws)', async () => {
+    await scenario(route('backend-protocol-ws', [{ backendRefs: [{ name: 'infra-backend-v1', port: 8082 }] }]), [{ gateway: 'same-namespace', path: '/', backend: 'infra-backend-v1' }]);
+    const client = new WebSocket(`ws://${ip}:${portero.httpPort}/`, { headers: { host: ip! } });
+    const replies: string[] = [];
+    await new Promise<void>((resolve, reject) => {
+      client.on('open', () => {
+        client.send('Hello, World!');
+        client.send(Buffer.from([0, 1, 2, 3]), { binary: true });
+      });
+      client.on('message', (data) => {
+        replies.push(data.toString());
+        if (replies.length === 2) resolve();
+      });
+      client.on('error', reject);
+    });
+    client.close();
+    // The echo backend prefixes its name: the frames reached infra-backend-v1 and came back.
+    assert.deepEqual(replies, ['infra-backend-v1: Hello, World!', `infra-backend-v1: ${Buffer.from([0, 1, 2, 3]).toString()}`]);
+  });
+
+  test('HTTPRouteBackendProtocolH2C (httproute-backend-protocol-h2c.go): HTTP/2 prior knowledge through to the h2c port 8081', async () => {
+    await scenario(route('backend-protocol-h2c', [{ backendRefs: [{ name: 'infra-backend-v1', port: 8081 }] }]), [], { probes: [{ gateway: 'same-namespace', path: '/' }] });
+    const h2c = () =>
+      new Promise<{ status: number; backend: string; type: string }>((resolve, reject) => {
+        const session = connect(`http://${ip}:${portero.httpPort}`);
+        session.on('error', reject);
+        const stream = session.request({ ':method': 'GET', ':path': '/', ':authority': ip! });
+        stream.on('response', (headers) => {
+          stream.resume();
+          stream.on('end', () => {
+            session.close();
+            resolve({ status: Number(headers[':status']), backend: String(headers['x-backend'] ?? ''), type: String(headers['content-type'] ?? '') });
+          });
+        });
+        stream.on('error', reject);
+        stream.end();
+      });
+    // Port 8081's endpoint is an HTTP/2-only echo (it answers as a gRPC server does, application/grpc): its answer proves HTTP/2 reached it.
+    await eventually(async () => assert.deepEqual(await h2c(), { status: 200, backend: 'infra-backend-v1', type: 'application/grpc' }), 30_000, 100);
   });
 });
