@@ -221,6 +221,8 @@ interface Expect {
   absentHeaders?: string[];
   responseHeaders?: Record<string, string>;
   responseAbsent?: string[];
+  /** Response headers that must have one of the values (spaces after commas ignored), as the suite's ValidHeaderValues. */
+  responseOneOf?: Record<string, string[]>;
   /** The whole Location of a redirect. */
   location?: string;
 }
@@ -260,6 +262,10 @@ describe('Gateway API conformance (GATEWAY-HTTP traffic) through real HAProxy', 
     }
     for (const [name, value] of Object.entries(e.responseHeaders ?? {})) assert.equal(joined(response.headers[name.toLowerCase()]), value, `${what}: response header ${name}`);
     for (const name of e.responseAbsent ?? []) assert.equal(response.headers[name.toLowerCase()], undefined, `${what}: response header ${name} absent`);
+    for (const [name, values] of Object.entries(e.responseOneOf ?? {})) {
+      const value = joined(response.headers[name.toLowerCase()]);
+      assert.ok(value !== undefined && values.includes(value), `${what}: response header ${name} is ${String(value)}, not one of ${values.join(' | ')}`);
+    }
     if (e.location !== undefined) assert.equal(response.headers.location, e.location, `${what}: Location`);
   }
 
@@ -1607,6 +1613,66 @@ ${listener('empty-hostname')}${listener('wildcard-example-com', '*.example.com')
       [
         { gateway: 'same-namespace', path: '/named', backend: 'infra-backend-v1' },
         { gateway: 'same-namespace', path: '/unnamed', backend: 'infra-backend-v2' },
+      ],
+    );
+  });
+
+  // Upstream asks some preflights for 200 and accepts 200 or 204 for others; Portero answers every
+  // preflight with 204 (docs/gateway-api.md#cors), so 200 or 204 is accepted throughout.
+  test('HTTPRouteCORS (httproute-cors.go): preflights and simple requests, exact and wildcard origins, wildcard methods and headers, credentials', async () => {
+    const cors = (path: string, filter: Json) => ({ matches: [prefix(path)], filters: [{ type: 'CORS', cors: filter }], backendRefs: [to('infra-backend-v1')] });
+    const preflight = (path: string, origin: string, method: string, headers?: string): Pick<Expect, 'gateway' | 'path' | 'method' | 'headers'> => ({
+      gateway: 'same-namespace',
+      path,
+      method: 'OPTIONS',
+      headers: { Origin: origin, 'access-control-request-method': method, ...(headers ? { 'access-control-request-headers': headers } : {}) },
+    });
+    const allowed1 = (origin: string) => ({
+      'access-control-allow-origin': [origin],
+      'access-control-allow-methods': ['GET,OPTIONS', 'OPTIONS,GET'],
+      'access-control-allow-headers': ['x-header-1,x-header-2', 'x-header-2,x-header-1'],
+      'access-control-expose-headers': ['x-header-3,x-header-4', 'x-header-4,x-header-3'],
+      'access-control-max-age': ['3600'],
+      'access-control-allow-credentials': ['true'],
+    });
+    const wildcard = { allowOrigins: ['*'], allowMethods: ['*'], allowHeaders: ['*'] };
+    await scenario(
+      route('cors-multiple-origins-methods-headers', [
+        cors('/cors-1', { allowOrigins: ['https://www.foo.com', 'https://*.bar.com'], allowMethods: ['GET', 'OPTIONS'], allowHeaders: ['x-header-1', 'x-header-2'], exposeHeaders: ['x-header-3', 'x-header-4'], allowCredentials: true, maxAge: 3600 }),
+      ]) +
+        '---\n' +
+        route('cors-wildcard-methods', [cors('/cors-2', { allowOrigins: ['https://www.foo.com'], allowMethods: ['*'] })]) +
+        '---\n' +
+        // The two routes below are reconstructed from the .go expectations (the stored .yaml predates them).
+        route('cors-wildcard-origin', [cors('/cors-wildcard-origin', { allowOrigins: ['*'], allowMethods: ['*'] })]) +
+        '---\n' +
+        route('cors-wildcard-methods-headers', [cors('/cors-wildcard-methods-headers-unauth', wildcard), cors('/cors-wildcard-methods-headers', { ...wildcard, allowCredentials: true })]),
+      [
+        { ...preflight('/cors-1', 'https://www.foo.com', 'GET', 'x-header-1, x-header-2'), status: 204, responseOneOf: allowed1('https://www.foo.com') },
+        { ...preflight('/cors-1', 'https://www.bar.com', 'GET', 'x-header-1, x-header-2'), status: 204, responseOneOf: allowed1('https://www.bar.com') },
+        { ...preflight('/cors-1', 'https://xpto.www.bar.com', 'GET', 'x-header-1, x-header-2'), status: 204, responseOneOf: allowed1('https://xpto.www.bar.com') },
+        { ...preflight('/cors-1', 'https://foobar.com', 'GET'), status: 204, responseAbsent: ['access-control-allow-origin'] },
+        { gateway: 'same-namespace', path: '/cors-1', headers: { Origin: 'https://www.foo.com', 'access-control-request-method': 'GET', 'access-control-request-headers': 'x-header-1, x-header-2' }, backend: 'infra-backend-v1', responseHeaders: { 'access-control-allow-origin': 'https://www.foo.com' } },
+        { gateway: 'same-namespace', path: '/cors-1', headers: { Origin: 'https://www.bar.com', 'access-control-request-method': 'GET', 'access-control-request-headers': 'x-header-1, x-header-2' }, backend: 'infra-backend-v1', responseHeaders: { 'access-control-allow-origin': 'https://www.bar.com' } },
+        { gateway: 'same-namespace', path: '/cors-1', headers: { Origin: 'https://foobar.com', 'access-control-request-method': 'GET' }, backend: 'infra-backend-v1', responseAbsent: ['access-control-allow-origin'] },
+        { ...preflight('/cors-2', 'https://www.foo.com', 'POST'), status: 204, responseOneOf: { 'access-control-allow-methods': ['POST', '*'], 'access-control-allow-origin': ['https://www.foo.com'] }, responseAbsent: ['access-control-allow-credentials'] },
+        { ...preflight('/cors-wildcard-origin', 'https://foobar.com', 'PUT'), status: 204, responseOneOf: { 'access-control-allow-origin': ['https://foobar.com', '*'], 'access-control-allow-methods': ['PUT'] }, responseAbsent: ['access-control-allow-credentials'] },
+        { ...preflight('/cors-wildcard-origin', 'https://foobar.com:12345', 'PUT'), status: 204, responseOneOf: { 'access-control-allow-origin': ['https://foobar.com:12345', '*'], 'access-control-allow-methods': ['PUT'] }, responseAbsent: ['access-control-allow-credentials'] },
+        { gateway: 'same-namespace', method: 'PUT', path: '/cors-wildcard-origin', headers: { Origin: 'https://foobar.com:12345' }, backend: 'infra-backend-v1', responseOneOf: { 'access-control-allow-origin': ['https://foobar.com:12345', '*'] } },
+        { gateway: 'same-namespace', method: 'PUT', path: '/cors-wildcard-origin', headers: { Origin: 'https://foobar.com' }, backend: 'infra-backend-v1', responseOneOf: { 'access-control-allow-origin': ['https://foobar.com', '*'] }, responseAbsent: ['access-control-allow-credentials'] },
+        {
+          ...preflight('/cors-wildcard-methods-headers', 'https://other.foo.com', 'PUT', 'x-header-1, x-header-2'),
+          status: 204,
+          responseOneOf: { 'access-control-allow-origin': ['https://other.foo.com'], 'access-control-allow-methods': ['PUT'], 'access-control-allow-headers': ['x-header-1,x-header-2', 'x-header-2,x-header-1'], 'access-control-allow-credentials': ['true'] },
+        },
+        {
+          ...preflight('/cors-wildcard-methods-headers-unauth', 'https://other.foo.com', 'PUT', 'x-header-1, x-header-2'),
+          status: 204,
+          responseOneOf: { 'access-control-allow-origin': ['https://other.foo.com', '*'], 'access-control-allow-methods': ['PUT', '*'], 'access-control-allow-headers': ['x-header-1,x-header-2', 'x-header-2,x-header-1', '*'] },
+          responseAbsent: ['access-control-allow-credentials'],
+        },
+        { gateway: 'same-namespace', path: '/cors-wildcard-methods-headers', headers: { Origin: 'https://other.foo.com', Authorization: 'Bearer test' }, backend: 'infra-backend-v1', responseOneOf: { 'access-control-allow-origin': ['https://other.foo.com'], 'access-control-allow-credentials': ['true'] } },
+        { gateway: 'same-namespace', path: '/cors-wildcard-methods-headers-unauth', headers: { Origin: 'https://other.foo.com', Authorization: 'Bearer test' }, backend: 'infra-backend-v1', responseOneOf: { 'access-control-allow-origin': ['https://other.foo.com'] }, responseAbsent: ['access-control-allow-credentials'] },
       ],
     );
   });
