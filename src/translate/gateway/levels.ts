@@ -164,7 +164,7 @@ const levelInputs = new WeakMap<GatewayLevels, ReadonlyMap<string, LevelInputs>>
  * candidates that are levels now) and, for each, the same entry objects.
  * Checked without allocating: it runs for every unchanged level.
  */
-function sameInputs(before: LevelInputs, hosts: ReadonlySet<string>, entriesOf: (chainHost: string) => readonly Entry[]): boolean {
+function sameInputs(before: LevelInputs, hosts: ReadonlySet<string>, byHost: ReadonlyMap<string, readonly Entry[]>, entriesOf?: (chainHost: string) => readonly Entry[]): boolean {
   let next = 1;
   for (const candidate of before.candidates) {
     if (!hosts.has(candidate)) continue;
@@ -174,7 +174,7 @@ function sameInputs(before: LevelInputs, hosts: ReadonlySet<string>, entriesOf: 
   if (next !== before.chain.length) return false;
   for (let i = 0; i < before.chain.length; i += 1) {
     const was = before.entries[i]!;
-    const is = entriesOf(before.chain[i]!);
+    const is = entriesOf ? entriesOf(before.chain[i]!) : byHost.get(before.chain[i]!)!;
     if (was.length !== is.length) return false;
     for (let j = 0; j < is.length; j += 1) if (was[j] !== is[j]) return false;
   }
@@ -319,16 +319,20 @@ export function gatewayLevels(listeners: readonly ServedListener[], previous?: G
   const levels: HostLevel[] = [];
   for (const host of [...hosts].sort()) {
     const was = before?.get(host);
-    // The entries of a chain host that may serve this host's requests: all of them, unless listener isolation leaves some out.
-    const plainHost = splitLevelHost(host).host;
-    const entriesOf = (chainHost: string): readonly Entry[] => {
-      const all = byHost.get(chainHost)!;
-      if (isolatedEntries.size === 0 || chainHost === host) return all;
-      return all.some((entry) => !owns(isolatedEntries.get(entry), plainHost)) ? all.filter((entry) => owns(isolatedEntries.get(entry), plainHost)) : all;
-    };
     const candidates = was?.candidates ?? fallbackCandidates(host);
-    const isolated = isolatedEntries.size > 0 && candidates.some((candidate) => hosts.has(candidate) && byHost.get(candidate)!.some((entry) => !owns(isolatedEntries.get(entry), plainHost)));
-    if (was && was.isolated === isolated && sameInputs(was, hosts, entriesOf)) {
+    // With listener isolation in play, the entries of a chain host that may serve this host's requests (without, all of them: nothing allocated).
+    let entriesOf: ((chainHost: string) => readonly Entry[]) | undefined;
+    let isolated = false;
+    if (isolatedEntries.size > 0) {
+      const plainHost = splitLevelHost(host).host;
+      const owned = (entry: Entry) => owns(isolatedEntries.get(entry), plainHost);
+      entriesOf = (chainHost) => {
+        const all = byHost.get(chainHost)!;
+        return chainHost === host || all.every(owned) ? all : all.filter(owned);
+      };
+      isolated = candidates.some((candidate) => hosts.has(candidate) && !byHost.get(candidate)!.every(owned));
+    }
+    if (was && was.isolated === isolated && sameInputs(was, hosts, byHost, entriesOf)) {
       // Candidates of this call's entries (`level` may be an equal level of an earlier result, with older ones).
       if (regexMatches.size > 0) for (const route of was.built.routes) for (const candidate of route.candidates ?? []) regexMatches.delete(candidate);
       inputs.set(host, was);
@@ -336,7 +340,7 @@ export function gatewayLevels(listeners: readonly ServedListener[], previous?: G
       continue;
     }
     const chain = [host, ...candidates.filter((candidate) => hosts.has(candidate))];
-    const entries = chain.map(entriesOf);
+    const entries = chain.map((level) => (entriesOf ? entriesOf(level) : byHost.get(level)!));
     const built = buildLevel(host, chain, entries, isolated);
     // Rebuilt (a route of it changed) yet equal: keep the previous object, which the data plane skips.
     const level = was && JSON.stringify(was.level) === JSON.stringify(built) ? was.level : built;
