@@ -10,6 +10,15 @@
 // own address; listeners on 80 and 443 are served on --http-port and
 // --https-port of that address, other ports on their own number.
 //
+// Manifests are the upstream ones (names, namespaces, rules), with the
+// suite's Gateways given addresses. Where the stored upstream copy lacked a
+// test's current .yaml, it was rebuilt from the .go expectations: the second
+// Gateway of HTTPRouteHostnameIntersection and its route, the Gateway and
+// route names of HTTPRouteMultipleGateways, the 307/308 routes (after the
+// 303 one), HTTPRouteNoBackendRefs, HTTPRouteBackendRequestHeaderModifier
+// (after HTTPRouteRequestHeaderModifier, on the backendRef), the
+// backend-weights and named-rule routes, and the last two CORS routes.
+//
 // Status conditions are not asserted here (the status tests cover them);
 // this file checks traffic only.
 //
