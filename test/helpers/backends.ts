@@ -77,8 +77,11 @@ export async function startBackend(name: string, address = nextLoopbackAddress()
         response.end(JSON.stringify(echo));
       };
       // `/delay?ms=N`: the whole answer comes after N ms (for timeouts).
-      if (url.pathname.endsWith('/delay')) {
-        const timer = setTimeout(answer, Number(url.searchParams.get('ms') ?? '1000'));
+      // `?delay=1s` / `?delay=500ms` on any path: the same, as the Gateway API conformance echo server does.
+      const delay = /^([0-9]+)(ms|s)$/.exec(url.searchParams.get('delay') ?? '');
+      if (url.pathname.endsWith('/delay') || delay) {
+        const ms = delay ? Number(delay[1]) * (delay[2] === 's' ? 1000 : 1) : Number(url.searchParams.get('ms') ?? '1000');
+        const timer = setTimeout(answer, ms);
         response.on('close', () => clearTimeout(timer));
         return;
       }

@@ -235,3 +235,49 @@ test('serveGateways is not redone for a change it does not read (EndpointSlices)
   assert.equal(serveGateways({ ...snapshot, endpointSlices: [] }, { ...options, ingressHosts: new Set<string>() }, first), first);
   assert.notEqual(serveGateways({ ...snapshot, httpRoutes: [...snapshot.httpRoutes] }, options, first), first);
 });
+
+describe('listener isolation (GatewayHTTPListenerIsolation)', () => {
+  const isolation = (hostnames?: string[]) => {
+    const sections: [string, string | undefined][] = [['empty-hostname', undefined], ['wildcard-example-com', '*.example.com'], ['wildcard-foo-example-com', '*.foo.example.com'], ['abc-foo-example-com', 'abc.foo.example.com']];
+    return {
+      ...base,
+      gateways: [gateway({ name: 'isolation', addresses: [{ value: '127.0.0.9' }], listeners: sections.map(([name, hostname]) => ({ name, from: 'All' as const, ...(hostname ? { hostname } : {}) })) })],
+      httpRoutes: sections.map(([name]) =>
+        httpRoute({ name: `attaches-to-${name}`, parentRefs: [parentRef('isolation', { sectionName: name })], ...(hostnames ? { hostnames } : {}), rules: [to('v1', [match(`/${name}`)])] }),
+      ),
+    };
+  };
+  /** The levels a request's host reaches, as the data plane looks them up: exact, then the wildcards (any depth, longest first), then the scope's host-less level. */
+  const levelsOf = (levels: readonly HostLevel[], host: string) => {
+    const plain = (level: HostLevel) => splitLevelHost(level.host).host;
+    const wildcards = levels.filter((level) => plain(level).startsWith('*.') && host.endsWith(plain(level).slice(1))).sort((a, b) => plain(b).length - plain(a).length);
+    return [...levels.filter((level) => plain(level) === host), ...wildcards, ...levels.filter((level) => plain(level) === '')];
+  };
+  /** The first level with a key for the path answers (a path no key matches goes on to the next level). */
+  const served = (levels: readonly HostLevel[], host: string, path: string) => {
+    for (const level of levelsOf(levels, host)) {
+      const route = selectRoute(level, path);
+      if (route) return name(route.target);
+    }
+    return 'not-found';
+  };
+
+  for (const [title, hostnames] of [['hostnames only on listeners', undefined], ['route hostnames intersecting other listeners', ['bar.com', '*.example.com', '*.foo.example.com', 'abc.foo.example.com']]] as const) {
+    test(`a request is served only by the routes of its most specific listener: ${title}`, () => {
+      const { levels } = gatewayLevels(attachGateways(isolation(hostnames ? [...hostnames] : undefined)).listeners);
+      const owners: [string, string][] = [['bar.com', 'empty-hostname'], ['bar.example.com', 'wildcard-example-com'], ['bar.foo.example.com', 'wildcard-foo-example-com'], ['abc.foo.example.com', 'abc-foo-example-com']];
+      for (const [host, owner] of owners) {
+        for (const [, section] of owners) assert.equal(served(levels, host, `/${section}`), section === owner ? 'v1' : 'not-found', `${host} /${section}`);
+      }
+    });
+  }
+
+  test('a Gateway with one listener hostname per scope keeps the fallback to less specific route hostnames', () => {
+    const { levels } = levelsFor([to('v1', [match('/')])], { hostnames: ['*.example.com'] });
+    const input = { ...base, httpRoutes: [httpRoute({ name: 'wide', parentRefs: [parentRef('same-namespace')], rules: [to('v2', [match('/wide')])] }), httpRoute({ name: 'narrow', parentRefs: [parentRef('same-namespace')], hostnames: ['a.example.com'], rules: [to('v1', [match('/narrow')])] })] };
+    const both = gatewayLevels(attachGateways(input).listeners).levels;
+    assert.equal(served(both, 'a.example.com', '/wide'), 'v2');
+    assert.equal(served(both, 'a.example.com', '/narrow'), 'v1');
+    assert.ok(levels.length > 0);
+  });
+});

@@ -22,6 +22,15 @@
 // A key whose first candidate is unconditional with a single backend is a
 // plain route, and costs what an Ingress route costs.
 //
+// Listener isolation (GatewayHTTPListenerIsolation): a request is served
+// only by the routes of the most specific listener of a Gateway that matches
+// its host (exact, then the longest wildcard, then no hostname), on its
+// scope. A route's entries are kept on a level host only when their listener
+// owns that host, and a level's chain takes from a less specific host only
+// the entries whose listener owns the level's host too; a listener that
+// another of its Gateway's listeners covers has a level of its own (404 when
+// none of its routes matches), so its requests never reach the wider one's.
+//
 // Every listener is in the scope of its addresses, port and protocol
 // (model.ts Scope): its levels' hosts carry the scope, so an HTTP listener's
 // routes are never reached on the HTTPS port nor on another Gateway's
@@ -43,6 +52,7 @@ import { isIngressPort, SCOPE_SEPARATOR, scopeId, splitLevelHost, type Scope, ty
 import type { BackendSpec } from '../backends.js';
 import { regexReaches } from './regex-paths.js';
 import { computeEntries, listenerKey, routeEntries, type Entry, type RouteEntries } from './route-entries.js';
+import { intersectHostnames } from './hostnames.js';
 import type { EffectiveHostnames, GatewayDiagnostic, ServedListener } from './types.js';
 
 export interface GatewayLevels {
@@ -142,6 +152,8 @@ interface LevelInputs {
   built: HostLevel;
   /** The level served: `built`, or an equal level of an earlier result (kept for its identity). */
   level: HostLevel;
+  /** Listener isolation left entries of a less specific host out: the level answers every path itself. */
+  isolated: boolean;
 }
 
 // The inputs of every level of a result, for the next call's reuse.
@@ -152,7 +164,7 @@ const levelInputs = new WeakMap<GatewayLevels, ReadonlyMap<string, LevelInputs>>
  * candidates that are levels now) and, for each, the same entry objects.
  * Checked without allocating: it runs for every unchanged level.
  */
-function sameInputs(before: LevelInputs, hosts: ReadonlySet<string>, byHost: ReadonlyMap<string, readonly Entry[]>): boolean {
+function sameInputs(before: LevelInputs, hosts: ReadonlySet<string>, byHost: ReadonlyMap<string, readonly Entry[]>, entriesOf?: (chainHost: string) => readonly Entry[]): boolean {
   let next = 1;
   for (const candidate of before.candidates) {
     if (!hosts.has(candidate)) continue;
@@ -162,15 +174,17 @@ function sameInputs(before: LevelInputs, hosts: ReadonlySet<string>, byHost: Rea
   if (next !== before.chain.length) return false;
   for (let i = 0; i < before.chain.length; i += 1) {
     const was = before.entries[i]!;
-    const is = byHost.get(before.chain[i]!)!;
+    const is = entriesOf ? entriesOf(before.chain[i]!) : byHost.get(before.chain[i]!)!;
     if (was.length !== is.length) return false;
     for (let j = 0; j < is.length; j += 1) if (was[j] !== is[j]) return false;
   }
   return true;
 }
 
-function buildLevel(host: string, chain: readonly string[], entries: readonly (readonly Entry[])[]): HostLevel {
+function buildLevel(host: string, chain: readonly string[], entries: readonly (readonly Entry[])[], isolated = false): HostLevel {
   const keys = new Map<string, { match: 'exact' | 'prefix'; path: string }>();
+  // The data plane goes on to a less specific host for a path no key of this level matches; with entries of those left out, every path is a key here (404 when nothing else matches).
+  if (isolated) keys.set('prefix ', { match: 'prefix', path: '' });
   for (const list of entries) {
     for (const entry of list) {
       // A regular expression is looked for from `/`, which every request reaches when no longer key matches.
@@ -190,6 +204,33 @@ function entryKey(entry: Entry): string {
   return JSON.stringify([entry.match, entry.path, entry.order, entry.candidate]);
 }
 
+/** Whether listener hostname `listener` (absent: every host) matches every request of level host `host` ('' : any host). */
+function covers(listener: string | undefined, host: string): boolean {
+  if (listener === undefined) return true;
+  return host !== '' && intersectHostnames(listener, host) === host;
+}
+
+/** The hostname of the most specific of `hostnames` (a Gateway's listeners on one scope) that covers `host`: exact, then the longest wildcard, then none. */
+function ownerOf(hostnames: readonly (string | undefined)[], host: string): string | undefined | null {
+  let owner: string | undefined | null = null;
+  for (const hostname of hostnames) {
+    if (!covers(hostname, host)) continue;
+    if (owner === null || (hostname ?? '').length > (owner ?? '').length) owner = hostname;
+  }
+  return owner;
+}
+
+/** Where an entry came from, for listener isolation: its listener's hostname and the hostnames of its Gateway's listeners on the scope. */
+interface Isolated {
+  hostname: string | undefined;
+  hostnames: readonly (string | undefined)[];
+}
+
+/** Whether an entry's listener owns level host `host` (entries of Gateways with one listener hostname per scope always do). */
+function owns(isolated: Isolated | undefined, host: string): boolean {
+  return isolated === undefined || ownerOf(isolated.hostnames, host) === isolated.hostname;
+}
+
 /**
  * Served listeners → host levels (sorted by host), backend specs and
  * diagnostics. `previous`, the last result, changes nothing in the values:
@@ -206,6 +247,23 @@ export function gatewayLevels(listeners: readonly ServedListener[], previous?: G
   const taken = new Set<RouteEntries>();
   // Per level host, the entries each route brought, to add a route's equal entries once.
   const contributed = new Map<string, Map<object, readonly Entry[]>>();
+  // Listener isolation: per Gateway and scope, its listeners' hostnames; only Gateways with several matter.
+  const hostnamesOf = new Map<string, (string | undefined)[]>();
+  // ... and those of its listeners that have routes.
+  const routedOf = new Map<string, Set<string | undefined>>();
+  const isolationKey = (listener: ServedListener) => `${listener.gateway.namespace}/${listener.gateway.name}${SCOPE_SEPARATOR}${scopeOf(listener).id}`;
+  for (const listener of listeners) {
+    const key = isolationKey(listener);
+    const list = hostnamesOf.get(key);
+    if (!list) hostnamesOf.set(key, [listener.hostname]);
+    else if (!list.includes(listener.hostname)) list.push(listener.hostname);
+    if (listener.routes.length > 0) {
+      const routed = routedOf.get(key);
+      if (!routed) routedOf.set(key, new Set([listener.hostname]));
+      else routed.add(listener.hostname);
+    }
+  }
+  const isolatedEntries = new Map<Entry, Isolated>();
   for (const listener of listeners) {
     // The API bounds ports to 1-65535; anything else would make a bind HAProxy refuses.
     if (!Number.isInteger(listener.port) || listener.port < 1 || listener.port > 65535) {
@@ -219,6 +277,13 @@ export function gatewayLevels(listeners: readonly ServedListener[], previous?: G
     }
     const suffix = SCOPE_SEPARATOR + scope.id;
     const key = listenerKey(listener);
+    const gatewayHostnames = hostnamesOf.get(isolationKey(listener))!;
+    const isolated: Isolated | undefined = gatewayHostnames.length > 1 ? { hostname: listener.hostname, hostnames: gatewayHostnames } : undefined;
+    // A listener that another of its Gateway's listeners with routes covers has a level of its own, so that its requests never reach the wider one's routes.
+    const routed = routedOf.get(isolationKey(listener));
+    if (isolated && routed && listener.hostname !== undefined && [...routed].some((other) => other !== listener.hostname && covers(other, listener.hostname!))) {
+      if (!byHost.has(listener.hostname + suffix)) byHost.set(listener.hostname + suffix, []);
+    }
     for (const attachment of listener.routes) {
       let made = routeEntries(attachment.route, listener, key);
       // A listener named twice (decode refuses it; typed test objects may not): entries of its own, as every listener has.
@@ -228,7 +293,10 @@ export function gatewayLevels(listeners: readonly ServedListener[], previous?: G
       made.specs.forEach((spec, id) => specs.set(id, spec));
       if (made.diagnostics.length > 0) diagnostics.push(...made.diagnostics);
       if (made.regexMatches.size > 0) made.regexMatches.forEach((diagnostic, candidate) => regexMatches.set(candidate, diagnostic));
+      if (isolated) for (const entry of made.entries) isolatedEntries.set(entry, isolated);
       for (const host of hosts) {
+        // The route's hostname belongs to a more specific listener of its Gateway: not served through this one.
+        if (isolated && !owns(isolated, splitLevelHost(host).host)) continue;
         let entries = byHost.get(host);
         if (!entries) byHost.set(host, (entries = []));
         let fromRoute = contributed.get(host);
@@ -251,21 +319,33 @@ export function gatewayLevels(listeners: readonly ServedListener[], previous?: G
   const levels: HostLevel[] = [];
   for (const host of [...hosts].sort()) {
     const was = before?.get(host);
-    if (was && sameInputs(was, hosts, byHost)) {
+    const candidates = was?.candidates ?? fallbackCandidates(host);
+    // With listener isolation in play, the entries of a chain host that may serve this host's requests (without, all of them: nothing allocated).
+    let entriesOf: ((chainHost: string) => readonly Entry[]) | undefined;
+    let isolated = false;
+    if (isolatedEntries.size > 0) {
+      const plainHost = splitLevelHost(host).host;
+      const owned = (entry: Entry) => owns(isolatedEntries.get(entry), plainHost);
+      entriesOf = (chainHost) => {
+        const all = byHost.get(chainHost)!;
+        return chainHost === host || all.every(owned) ? all : all.filter(owned);
+      };
+      isolated = candidates.some((candidate) => hosts.has(candidate) && !byHost.get(candidate)!.every(owned));
+    }
+    if (was && was.isolated === isolated && sameInputs(was, hosts, byHost, entriesOf)) {
       // Candidates of this call's entries (`level` may be an equal level of an earlier result, with older ones).
       if (regexMatches.size > 0) for (const route of was.built.routes) for (const candidate of route.candidates ?? []) regexMatches.delete(candidate);
       inputs.set(host, was);
       levels.push(was.level);
       continue;
     }
-    const candidates = was?.candidates ?? fallbackCandidates(host);
     const chain = [host, ...candidates.filter((candidate) => hosts.has(candidate))];
-    const entries = chain.map((level) => byHost.get(level)!);
-    const built = buildLevel(host, chain, entries);
+    const entries = chain.map((level) => (entriesOf ? entriesOf(level) : byHost.get(level)!));
+    const built = buildLevel(host, chain, entries, isolated);
     // Rebuilt (a route of it changed) yet equal: keep the previous object, which the data plane skips.
     const level = was && JSON.stringify(was.level) === JSON.stringify(built) ? was.level : built;
     for (const route of built.routes) for (const candidate of route.candidates ?? []) regexMatches.delete(candidate);
-    inputs.set(host, { candidates, chain, entries, built, level });
+    inputs.set(host, { candidates, chain, entries, built, level, isolated });
     levels.push(level);
   }
   const unreached = new Map([...regexMatches.values()].map((diagnostic) => [`${diagnostic.object.kind} ${diagnostic.object.namespace}/${diagnostic.object.name} ${diagnostic.field}`, diagnostic]));

@@ -70,6 +70,11 @@ export const SUPPORTED_FEATURES: readonly string[] = [
   // appProtocol kubernetes.io/h2c and kubernetes.io/ws (app-protocol.ts); GRPCRoute over h2c and h2 (GATEWAY-GRPC).
   'HTTPRouteBackendProtocolH2C',
   'HTTPRouteBackendProtocolWebSocket',
+  // Requests are served by the routes of their most specific listener only (levels.ts).
+  'GatewayHTTPListenerIsolation',
+  // parentRefs[].port selects a Gateway's listeners by port; rules[].name is accepted.
+  'HTTPRouteParentRefPort',
+  'HTTPRouteNamedRouteRule',
   'GRPCRoute',
 ];
 
