@@ -112,6 +112,42 @@ export function resolveTarget(services: ServiceIndex, namespace: string, ref: In
   return { target: { kind: 'backend', id }, spec: { id, namespace, service, servicePort } };
 }
 
+/**
+ * Stand-ins for Services that do not exist, by `namespace/name:port`: one
+ * object each, so that the backend memo below keeps them. A stand-in has no
+ * endpoints (its slices are never read).
+ */
+const standIns = new Map<string, Service>();
+const standInSet = new WeakSet<Service>();
+
+function standInService(namespace: string, name: string, port: number, portName: string): Service {
+  const key = `${namespace}/${name}:${port}:${portName}`;
+  let service = standIns.get(key);
+  if (!service) {
+    service = { kind: 'Service', metadata: { namespace, name, creationTimestamp: '', labels: {}, annotations: {} }, spec: { type: 'ClusterIP', ports: [{ name: portName, port, protocol: 'TCP' }] } };
+    standIns.set(key, service);
+    standInSet.add(service);
+  }
+  return service;
+}
+
+/**
+ * The resolution of a path whose Service does not exist, for an Ingress with
+ * annotations: a backend of that Service name without endpoints, so that
+ * the annotations still apply (a permanent-redirect still redirects, as
+ * ingress-nginx's location does), and what reaches the Service answers 503.
+ * When the Service appears, the same backend id gets its endpoints. `base`
+ * itself for any other resolution.
+ */
+export function missingServiceStandIn(services: ServiceIndex, namespace: string, ref: IngressBackend, base: Resolution, features: Features | undefined): Resolution {
+  if (!features || base.spec || !ref.service || services.get(namespace)?.has(ref.service.name)) return base;
+  const { name, port } = ref.service;
+  const service = standInService(namespace, name, port.number ?? 0, port.name ?? '');
+  const id = backendId(namespace, name, port.number ?? 0);
+  const problem = base.problem ? { problem: { field: base.problem.field, message: base.problem.message.replace('requests answer 503', 'its annotations apply and requests that reach the Service answer 503') } } : {};
+  return { target: { kind: 'backend', id }, spec: { id, namespace, service, servicePort: service.spec.ports[0]! }, ...problem };
+}
+
 // Backends remembered per Service object and backend id, with the slice objects they were made from (see memo.ts).
 const backendMemo = new WeakMap<Service, Map<string, { slices: readonly EndpointSlice[]; backup: Backup | undefined; backend: Backend }>>();
 
@@ -151,7 +187,7 @@ export function backendFor(slices: SliceIndex, spec: BackendSpec, services: Serv
     namespace: spec.namespace,
     service: service.metadata.name,
     port: servicePort.port,
-    endpoints: spec.features?.serviceUpstream && service.spec.clusterIP !== undefined ? [{ address: service.spec.clusterIP, port: servicePort.port }] : readyEndpoints(own, servicePort, service.spec.ports.length === 1),
+    endpoints: standInSet.has(service) ? [] : spec.features?.serviceUpstream && service.spec.clusterIP !== undefined ? [{ address: service.spec.clusterIP, port: servicePort.port }] : readyEndpoints(own, servicePort, service.spec.ports.length === 1),
     ...(spec.features ? { features: spec.features } : {}),
     ...(backupEndpoints && backupEndpoints.length > 0 ? { backupEndpoints } : {}),
   };

@@ -11,7 +11,7 @@ import { sameTarget, type Canary, type HostLevel, type Passthrough, type PathMat
 import { keyOf, refOf, type Ingress } from '../objects/types.js';
 import { missingServiceFallback } from './annotations/default-backend.js';
 import type { IngressAnnotations } from './annotations/index.js';
-import { resolveTarget, withFeatures, type BackendSpec, type Resolution, type ServiceIndex } from './backends.js';
+import { missingServiceStandIn, resolveTarget, withFeatures, type BackendSpec, type Resolution, type ServiceIndex } from './backends.js';
 import { PATH_PREFIX, rewriteTarget, safeRegex } from './regex.js';
 import type { Diagnostic } from './diagnostics.js';
 
@@ -91,7 +91,8 @@ function resolveIngress(ingress: Ingress, services: ServiceIndex, optionsOf: Opt
       paths: (rule.http?.paths ?? []).map((entry, j) => {
         const normalized = normalizePath(entry.path, entry.pathType ?? 'Prefix');
         const field = `spec.rules[${i}].http.paths[${j}]`;
-        const base = missingServiceFallback(services, namespace, resolveTarget(services, namespace, entry.backend, `${field}.backend`), options.features, `${field}.backend`);
+        const resolved = missingServiceFallback(services, namespace, resolveTarget(services, namespace, entry.backend, `${field}.backend`), options.features, `${field}.backend`);
+        const base = missingServiceStandIn(services, namespace, entry.backend, resolved, options.features);
         const resolution = withFeatures(base, options.features);
         return {
           key: `${normalized.match} ${normalized.path}`,

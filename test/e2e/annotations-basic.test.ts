@@ -41,6 +41,8 @@ describe('ingress-nginx annotations: redirects, limits, timeouts, source lists',
           ingress({ name: 'mixed-on', className: 'nginx', rules: [{ host: 'mixed.ann.test', paths: [{ path: '/', pathType: 'Prefix', service: 'app' }] }] }),
           annotated('moved', 'moved.ann.test', { [`${A}/permanent-redirect`]: 'https://example.org/new?a=%2F#top' }),
           annotated('moved-308', 'moved308.ann.test', { [`${A}/permanent-redirect`]: 'https://example.org/', [`${A}/permanent-redirect-code`]: '308' }),
+          // A redirect-only Ingress naming a Service that does not exist, as clusters often have them.
+          ingress({ name: 'moved-nowhere', className: 'nginx', annotations: { [`${A}/permanent-redirect`]: 'https://example.org/gone' }, rules: [{ host: 'moved-nowhere.ann.test', paths: [{ service: 'does-not-exist' }] }] }),
           annotated('temporal', 'temporal.ann.test', { [`${A}/temporal-redirect`]: 'http://example.org/t', [`${A}/permanent-redirect`]: 'https://example.org/p' }),
           annotated('approot', 'approot.ann.test', { [`${A}/app-root`]: '/app1' }),
           annotated('body', 'body.ann.test', { [`${A}/proxy-body-size`]: '1k' }),
@@ -101,6 +103,14 @@ describe('ingress-nginx annotations: redirects, limits, timeouts, source lists',
     const moved308 = await request({ port: portero.httpPort, host: 'moved308.ann.test', path: '/' });
     assert.equal(moved308.status, 308);
     assert.equal(moved308.headers.location, 'https://example.org/');
+  });
+
+  test('a Service that does not exist: the annotations still apply (the redirect answers), with a warning naming the Service', async () => {
+    const moved = await request({ port: portero.httpPort, host: 'moved-nowhere.ann.test', path: '/a' });
+    assert.equal(moved.status, 301);
+    assert.equal(moved.headers.location, 'https://example.org/gone');
+    const warning = await portero.waitForLog((line) => line.object === 'Ingress default/moved-nowhere');
+    assert.match(String(warning.msg), /Service default\/does-not-exist not found; its annotations apply and requests that reach the Service answer 503/);
   });
 
   test('temporal-redirect wins over permanent-redirect, with 302', async () => {

@@ -123,6 +123,25 @@ describe('default backends', () => {
   });
 });
 
+describe('a Service that does not exist', () => {
+  const redirect = { 'nginx.ingress.kubernetes.io/permanent-redirect': 'https://example.org/' };
+  test('with annotations: a backend of that name without endpoints carries them, with a warning; it takes the endpoints once the Service exists', () => {
+    const lone = ingress({ name: 'moved', annotations: redirect, rules: [{ host: 'a.test', paths: [{ service: 'later' }] }] });
+    const before = translateJson([lone]);
+    const target = matchRequest(before.model, 'a.test', '/x');
+    assert.equal(target.kind, 'backend');
+    const standIn = before.model.backends.find((b) => target.kind === 'backend' && b.id === target.id);
+    assert.deepEqual([standIn?.service, standIn?.endpoints, standIn?.features?.redirect?.location], ['later', [], 'https://example.org/']);
+    assert.ok(before.diagnostics.some((d) => d.severity === 'warning' && /Service default\/later not found; its annotations apply/.test(d.message)));
+    const after = translateJson([...app('later'), lone]);
+    assert.deepEqual(matchRequest(after.model, 'a.test', '/x'), target, 'the same backend id');
+    assert.equal(after.model.backends.find((b) => b.id === (target as { id: string }).id)?.endpoints.length, 1);
+  });
+  test('without annotations: 503 as before', () => {
+    assert.deepEqual(matchRequest(translateJson([route('plain', 'b.test', '/', 'nowhere')]).model, 'b.test', '/'), { kind: 'unavailable' });
+  });
+});
+
 describe('backend resolution', () => {
   const slice = (name: string, service: string, port: { name?: string; port: number }, endpoints: { addresses: string[]; conditions?: { ready?: boolean } }[], addressType = 'IPv4') => ({
     apiVersion: 'discovery.k8s.io/v1',
