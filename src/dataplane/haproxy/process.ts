@@ -55,6 +55,8 @@ export type ReloadResult = { ok: true; workerPid: number } | { ok: false; outcom
 const STARTUP_TIMEOUT_MS = 30_000;
 const SETPRIV = ['/usr/bin/setpriv', '/bin/setpriv'].find((path) => existsSync(path));
 const RELOAD_TIMEOUT_MS = 60_000;
+/** Longest wait for the runtime API to reach a new worker after a reload; past it, a command that reaches the old one fails and Portero reloads again. */
+const RUNTIME_HANDOVER_MS = 3_000;
 
 let warnedNoSetpriv = false;
 
@@ -210,9 +212,33 @@ export class HaproxyProcess {
       }
       if (after.failedReloads > before.failedReloads) return { ok: false, outcome: 'refused', reason: 'HAProxy refused the new configuration (see the HAProxy log lines above)' };
       const fresh = after.workers.find((pid) => !before.workers.includes(pid));
-      if (fresh !== undefined) return { ok: true, workerPid: fresh };
+      if (fresh !== undefined) {
+        await this.runtimeReaches(fresh);
+        return { ok: true, workerPid: fresh };
+      }
     }
     return { ok: false, outcome: 'unknown', reason: `no new worker within ${RELOAD_TIMEOUT_MS / 1000} s` };
+  }
+
+  /**
+   * Waits (at most RUNTIME_HANDOVER_MS) until the runtime API answers from
+   * the new worker twice in a row. The master lists a worker as soon as it
+   * forks it, while the old worker still accepts on the admin socket until
+   * it is told to stop: a runtime command sent then reaches the old worker,
+   * which knows only the old generation's files ("Unknown map identifier").
+   */
+  private async runtimeReaches(workerPid: number): Promise<void> {
+    const deadline = Date.now() + RUNTIME_HANDOVER_MS;
+    let inARow = 0;
+    while (Date.now() < deadline && inARow < 2) {
+      try {
+        const pid = /^Pid: ([0-9]+)$/m.exec(await sendCommand(this.options.layout.adminSocket, 'show info', 1000))?.[1];
+        inARow = Number(pid) === workerPid ? inARow + 1 : 0;
+      } catch {
+        inARow = 0; // the new worker is still taking the socket over
+      }
+      if (inARow < 2) await sleep(10);
+    }
   }
 
   /**
