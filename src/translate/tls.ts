@@ -146,9 +146,11 @@ export function buildTls(
       for (const host of hosts) {
         redirectHosts.add(host);
         const owner = hostOwner.get(host);
+        // What serves the host: the certificate when it covers the host, else the default one.
+        const served = uncovered.has(host) ? undefined : certificate;
         if (owner === undefined) {
-          hostOwner.set(host, { certificate: uncovered.has(host) ? undefined : certificate, ingress });
-        } else if (owner.certificate !== certificate && owner.ingress !== ingress) {
+          hostOwner.set(host, { certificate: served, ingress });
+        } else if (owner.certificate !== served && owner.ingress !== ingress) {
           diagnostics.push({
             severity: 'warning',
             object: ref,

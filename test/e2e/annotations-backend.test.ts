@@ -4,14 +4,13 @@
 // invalid values refused with a diagnostic naming the annotation.
 
 import assert from 'node:assert/strict';
-import { createServer as createHttpsServer, type Server as HttpsServer } from 'node:https';
-import { createSecureServer, createServer as createH2cServer, type Http2SecureServer, type Http2Server, type Http2ServerRequest, type Http2ServerResponse } from 'node:http2';
+import { createServer as createHttpsServer } from 'node:https';
+import { createSecureServer, createServer as createH2cServer, type Http2ServerRequest, type Http2ServerResponse } from 'node:http2';
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import type { TLSSocket } from 'node:tls';
 import { after, before, describe, test } from 'node:test';
 import { generateSelfSigned } from '../../src/tls/default-certificate.js';
-import { nextLoopbackAddress, startBackend, type Backend } from '../helpers/backends.js';
+import { listenOnLoopback, startBackend, type Backend, type Listening } from '../helpers/backends.js';
 import { currentWorker } from '../helpers/haproxy.js';
 import { request } from '../helpers/http.js';
 import { ingress, ingressClass, serviceWithEndpoints, type Json } from '../helpers/objects.js';
@@ -23,11 +22,7 @@ function annotated(name: string, host: string, service: string, annotations: Rec
   return ingress({ name, className: 'nginx', annotations, rules: [{ host, paths: [{ service, ...(port ? { port } : {}) }] }] });
 }
 
-interface Upstream {
-  address: string;
-  port: number;
-  close(): Promise<void>;
-}
+type Upstream = Listening;
 
 /** Answers what the proxy's request looked like: HTTP version, TLS server name, ALPN. */
 function describeRequest(name: string) {
@@ -39,18 +34,7 @@ function describeRequest(name: string) {
   };
 }
 
-async function listen(server: HttpsServer | Http2Server | Http2SecureServer): Promise<Upstream> {
-  const address = nextLoopbackAddress();
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(0, address, () => resolve());
-  });
-  return {
-    address,
-    port: (server.address() as AddressInfo).port,
-    close: () => new Promise<void>((resolve) => server.close(() => resolve())),
-  };
-}
+const listen = listenOnLoopback;
 
 function service(name: string, endpoints: { address: string; port: number }[], clusterIP?: string, servicePort?: number): Json[] {
   const [svc, ...slices] = serviceWithEndpoints({ name, endpoints, ...(servicePort ? { servicePort } : {}) });

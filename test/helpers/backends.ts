@@ -2,7 +2,7 @@
 // name and echo what they received, plus WebSocket echo on any path.
 
 import { createServer, type IncomingHttpHeaders, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import type { AddressInfo, Server as NetServer } from 'node:net';
 import { WebSocketServer } from 'ws';
 
 export interface Echo {
@@ -31,6 +31,32 @@ let nextHost = 10;
 export function nextLoopbackAddress(): string {
   nextHost += 1;
   return `127.0.${Math.floor(nextHost / 250) + 10}.${(nextHost % 250) + 1}`;
+}
+
+/** A server of a test listening on a loopback address of its own. */
+export interface Listening {
+  address: string;
+  port: number;
+  /** Closes the server, ending the connections still open. */
+  close(): Promise<void>;
+}
+
+/** Starts `server` (HTTP, HTTPS or HTTP/2) on a fresh loopback address. */
+export async function listenOnLoopback(server: NetServer): Promise<Listening> {
+  const address = nextLoopbackAddress();
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(0, address, () => resolve());
+  });
+  return {
+    address,
+    port: (server.address() as AddressInfo).port,
+    close: () =>
+      new Promise<void>((resolve) => {
+        if ('closeAllConnections' in server && typeof server.closeAllConnections === 'function') server.closeAllConnections();
+        server.close(() => resolve());
+      }),
+  };
 }
 
 export async function startBackend(name: string, address = nextLoopbackAddress()): Promise<Backend> {

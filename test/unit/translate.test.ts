@@ -328,6 +328,12 @@ describe('TLS', () => {
     assert.match(diagnostics.map(formatDiagnostic).join('\n'), /spec\.tls\[0\]\.hosts: certificate in Secret default\/a does not cover host foo\.test; the host uses the default certificate/);
   });
 
+  test('two Ingresses naming the same certificate that does not cover a host: no conflict between them', () => {
+    const tlsIngress = (name: string, creationTimestamp: string) => ingress({ name, creationTimestamp, tls: [{ hosts: ['foo.test'], secretName: 'a' }], rules: [{ host: 'foo.test', paths: [{ path: `/${name}`, service: 's' }] }] });
+    const { diagnostics } = translateJson([...app('s'), tlsSecret('a', certs.a!.cert, certs.a!.key), tlsIngress('one', '2020-01-01T00:00:00Z'), tlsIngress('two', '2021-01-01T00:00:00Z')]);
+    assert.doesNotMatch(diagnostics.map(formatDiagnostic).join('\n'), /already set by older Ingress/);
+  });
+
   test('two Ingresses claiming one TLS host: the oldest Secret is used', () => {
     const objects = [
       tlsSecret('a', certs.a!.cert, certs.a!.key),

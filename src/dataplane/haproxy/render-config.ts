@@ -205,7 +205,8 @@ function forwardingLines(scheme: 'http' | 'https', port: number, globals: Global
   // The destination port of the PROXY header with use-proxy-protocol, else the port listened on.
   const portValue = proxied ? '%[dst_port]' : c.port(port).text;
   // What the client sent as X-Forwarded-For, captured before the client's forwarding headers are removed.
-  const captureOriginal = '  http-request set-var(txn.original_xff) req.fhdr(x-forwarded-for) if { req.fhdr(x-forwarded-for) -m found }';
+  // (A request without the header sets nothing: set-var does not run without a sample.)
+  const captureOriginal = '  http-request set-var(txn.original_xff) req.fhdr(x-forwarded-for)';
   const tail = [
     '  http-request set-header X-Original-Forwarded-For %[var(txn.original_xff)] if { var(txn.original_xff) -m found }',
     '  http-request set-header X-Scheme %[req.fhdr(x-forwarded-proto)]',

@@ -67,7 +67,7 @@ export function routingRules(capabilities: Capabilities, genDir: string, fronten
   if (scheme === 'http' && frontend.ingress && capabilities.redirect) {
     // Plain HTTP to a TLS host: 308 (or http-redirect-code) to HTTPS. ACME HTTP-01 challenges stay reachable.
     // With use-proxy-protocol, a PROXY header for port 443 means TLS was ended by the load balancer: no redirect (render-config.ts).
-    const ended = c.keyword(capabilities.globals.proxyProtocol ? ' !{ dst_port 443 }' : '', ['', ' !{ dst_port 443 }']);
+    const ended = capabilities.globals.proxyProtocol ? c.fragment` !{ dst_port 443 }` : c.fragment``;
     const redirect =
       httpsPort === 443
         ? c.fragment`http-request redirect code ${code} location https://%[req.hdr(host),field(1,:),lower]%[pathq] if !{ path_beg /.well-known/acme-challenge/ }${ended}`

@@ -33,7 +33,7 @@ import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import { createServer, type Server } from 'node:http';
 import { after, before, describe, test } from 'node:test';
-import { nextLoopbackAddress, startBackend, type Backend } from '../../helpers/backends.js';
+import { listenOnLoopback, startBackend, type Backend } from '../../helpers/backends.js';
 import { request, type Response } from '../../helpers/http.js';
 import { ingress, ingressClass, serviceWithEndpoints, type Json } from '../../helpers/objects.js';
 import { eventually, startPortero, type Portero } from '../../helpers/portero.js';
@@ -81,7 +81,6 @@ interface Httpbin {
  * /error answers 503, anything else 200).
  */
 async function startHttpbin(): Promise<Httpbin> {
-  const address = nextLoopbackAddress();
   const seen: string[] = [];
   const server: Server = createServer((req, res) => {
     req.resume();
@@ -103,9 +102,7 @@ async function startHttpbin(): Promise<Httpbin> {
       }
     });
   });
-  await new Promise<void>((resolve) => server.listen(0, address, resolve));
-  const port = (server.address() as { port: number }).port;
-  return { address, port, seen, close: () => new Promise((resolve) => server.close(() => resolve())) };
+  return { ...(await listenOnLoopback(server)), seen };
 }
 
 const basicAuth = (user: string, password: string) => ({ authorization: `Basic ${Buffer.from(`${user}:${password}`).toString('base64')}` });

@@ -20,7 +20,7 @@
 import assert from 'node:assert/strict';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { after, before, describe, test } from 'node:test';
-import { nextLoopbackAddress, startBackend, type Backend } from '../../helpers/backends.js';
+import { listenOnLoopback, startBackend, type Backend } from '../../helpers/backends.js';
 import { request, type Response } from '../../helpers/http.js';
 import { configMap, ingress, ingressClass, serviceWithEndpoints, type Json } from '../../helpers/objects.js';
 import { eventually, startPortero, type Portero } from '../../helpers/portero.js';
@@ -47,25 +47,16 @@ interface SlowEcho {
  * the backend holds, however slow the machine.
  */
 async function startSlowEcho(): Promise<SlowEcho> {
-  const address = nextLoopbackAddress();
   const held: ServerResponse[] = [];
   const server: Server = createServer((_req: IncomingMessage, res: ServerResponse) => {
     held.push(res);
   });
-  await new Promise<void>((resolve) => server.listen(0, address, resolve));
-  const port = (server.address() as { port: number }).port;
   return {
-    address,
-    port,
+    ...(await listenOnLoopback(server)),
     held,
     release: () => {
       for (const res of held.splice(0)) res.writeHead(200, { 'content-type': 'text/plain' }).end('slept\n');
     },
-    close: () =>
-      new Promise((resolve) => {
-        server.closeAllConnections();
-        server.close(() => resolve());
-      }),
   };
 }
 

@@ -15,15 +15,15 @@
 // not ported: disableaccesslog.go (disable-access-log, disable-http-access-log, disable-stream-access-log) — ConfigMap keys Portero does not read; access logs are off unless --access-log
 
 import assert from 'node:assert/strict';
-import { createServer as createHttpServer, type Server as HttpServer } from 'node:http';
-import { createSecureServer, type Http2SecureServer } from 'node:http2';
-import { createServer as createHttpsServer, type Server as HttpsServer } from 'node:https';
-import { connect, type AddressInfo } from 'node:net';
+import { createServer as createHttpServer } from 'node:http';
+import { createSecureServer } from 'node:http2';
+import { createServer as createHttpsServer } from 'node:https';
+import { connect } from 'node:net';
 import type { TLSSocket } from 'node:tls';
 import { after, before, describe, test } from 'node:test';
 import { WebSocket } from 'ws';
 import { generateSelfSigned } from '../../../src/tls/default-certificate.js';
-import { nextLoopbackAddress, startBackend, type Backend } from '../../helpers/backends.js';
+import { listenOnLoopback, startBackend, type Backend, type Listening } from '../../helpers/backends.js';
 import { grpcCall, grpcFrame, startGrpcBackend, type GrpcBackend } from '../../helpers/grpc.js';
 import { request, type Response } from '../../helpers/http.js';
 import { ingress, ingressClass, serviceWithEndpoints, tlsSecret, type Json, type PathSpec } from '../../helpers/objects.js';
@@ -43,28 +43,7 @@ function single(name: string, host: string, path: string, service: string, annot
   });
 }
 
-interface Listening {
-  address: string;
-  port: number;
-  close(): Promise<void>;
-}
-
-async function listen(server: HttpServer | HttpsServer | Http2SecureServer): Promise<Listening> {
-  const address = nextLoopbackAddress();
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(0, address, () => resolve());
-  });
-  return {
-    address,
-    port: (server.address() as AddressInfo).port,
-    close: () =>
-      new Promise<void>((resolve) => {
-        if ('closeAllConnections' in server) server.closeAllConnections();
-        server.close(() => resolve());
-      }),
-  };
-}
+const listen = listenOnLoopback;
 
 /** A Service whose ClusterIP is `clusterIP` (a loopback address serving the Service port). */
 function serviceWithClusterIP(name: string, endpoints: { address: string; port: number }[], cluster: { address: string; port: number }): Json[] {

@@ -136,6 +136,10 @@ describe('ingress-nginx settings: forwarded headers, real IP, PROXY protocol, bl
     assert.equal(headers['x-forwarded-for'], '127.0.0.1');
     // What the client sent is kept for information only, under the name ingress-nginx uses.
     assert.equal(headers['x-original-forwarded-for'], '1.2.3.4');
+    // A client that sent none gets none (and cannot set it itself).
+    const plain = await echo({ 'x-original-forwarded-for': '6.6.6.6' });
+    assert.equal(plain['x-original-forwarded-for'], undefined);
+    assert.equal(plain['x-scheme'], 'http');
   });
 
   test('enable_real_ip.go: X-Forwarded-For (only) is trusted when enable-real-ip is true', async () => {
