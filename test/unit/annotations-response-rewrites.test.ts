@@ -24,6 +24,7 @@ describe('proxy-redirect-*, proxy-cookie-* → features', () => {
   validTable([
     ['proxy-redirect from and to', { [`${A}/proxy-redirect-from`]: 'hello.com', [`${A}/proxy-redirect-to`]: 'goodbye.com' }, rewrites({ redirect: { from: 'hello.com', to: 'goodbye.com' } })],
     ['a URL with a port, a query and percent-escapes', { [`${A}/proxy-redirect-from`]: 'http://svc:8080/a%20b?x=1', [`${A}/proxy-redirect-to`]: 'https://app.example.com/' }, rewrites({ redirect: { from: 'http://svc:8080/a%20b?x=1', to: 'https://app.example.com/' } })],
+    ['a replacement starting with ~ is literal (only the text to replace can be a regular expression in nginx)', { [`${A}/proxy-redirect-from`]: 'http://a/', [`${A}/proxy-redirect-to`]: '~user/' }, rewrites({ redirect: { from: 'http://a/', to: '~user/' } })],
     ['proxy-redirect-from off (ingress-nginx default): nothing', { [`${A}/proxy-redirect-from`]: 'off', [`${A}/proxy-redirect-to`]: 'goodbye.com' }, undefined],
     ['proxy-redirect-from default: nothing (only ingress-nginx\'s own upstream name)', { [`${A}/proxy-redirect-from`]: 'default', [`${A}/proxy-redirect-to`]: 'goodbye.com' }, undefined],
     ['proxy-redirect-to off: nothing', { [`${A}/proxy-redirect-from`]: 'hello.com', [`${A}/proxy-redirect-to`]: 'off' }, undefined],

@@ -30,16 +30,19 @@ const DOMAIN = new RegExp(`^\\.?${LABEL}(?:\\.${LABEL})*$`);
 /** A cookie path: absolute, unreserved characters and a few sub-delimiters, `%` only before two hex digits. */
 const PATH = /^\/(?:[A-Za-z0-9._~!*+,=:@\/-]|%[0-9A-Fa-f]{2}){0,1023}$/;
 
-/** Why `text` is refused for what nginx would read as a regular expression or a variable; undefined otherwise. */
-function nginxOnly(text: string): string | undefined {
-  if (text.startsWith('~')) return 'regular expressions (~, ~*) are not supported: write the literal text to replace';
+/**
+ * Why `text` is refused for what nginx would read as a regular expression
+ * (a text to replace starting with `~`) or a variable; undefined otherwise.
+ */
+function nginxOnly(text: string, replaced: boolean): string | undefined {
+  if (replaced && text.startsWith('~')) return 'regular expressions (~, ~*) are not supported: write the literal text to replace';
   if (text.includes('$')) return 'nginx variables ($...) are not supported';
   return undefined;
 }
 
 /** A proxy-redirect-* value, or undefined after a problem. */
 function redirectText(values: AnnotationValues, name: string, text: string): string | undefined {
-  const refused = nginxOnly(text);
+  const refused = nginxOnly(text, name === 'proxy-redirect-from');
   if (refused !== undefined) return values.problem(name, refused);
   if (!REDIRECT_TEXT.test(text)) return values.problem(name, 'must be a URL or part of one: at most 1024 printable characters without spaces, quotes, backslashes or #, and % only before two hex digits');
   return text;
@@ -62,8 +65,8 @@ function pairOf(values: AnnotationValues, name: string, grammar: RegExp, what: s
   if (value === undefined || value === 'off') return undefined;
   const parts = value.split(/\s+/);
   if (parts.length !== 2) return values.problem(name, `must be off, or two values separated by a space: the ${what} to replace and its replacement`);
-  for (const part of parts) {
-    const refused = nginxOnly(part);
+  for (const [i, part] of parts.entries()) {
+    const refused = nginxOnly(part, i === 0);
     if (refused !== undefined) return values.problem(name, refused);
     if (!grammar.test(part) || part.length > 1024) {
       return values.problem(name, what === 'domain' ? 'each value must be a domain name (letters, digits, - and dots)' : 'each value must be an absolute path (letters, digits, . _ ~ ! * + , = : @ - and /; % only before two hex digits)');

@@ -28,13 +28,11 @@ import { satisfiesAny, type Features } from '../../../model/features.js';
 import type { Endpoint } from '../../../model/model.js';
 import * as c from '../config-lines.js';
 import { basicAuthChallenge, basicAuthCheck, basicAuthLines } from './basic-auth.js';
-import { extAuthAskLine, extAuthRefusal, extAuthRequestLines, extAuthSignin } from './ext-auth.js';
+import { extAuthAskLine, extAuthRefusal, extAuthRequestLines, extAuthSignin, STATUS } from './ext-auth.js';
 import { patternListPath, sourceListLines } from './source-lists.js';
 
 /** Set once a check lets the request in. */
 const GRANTED = 'txn.portero_access';
-/** The auth service's status, recorded by the Lua action (ext-auth-lua.ts). */
-const STATUS = 'var(txn.portero_auth_status)';
 
 export interface AccessContext {
   /** The section's name: its pattern files of source addresses are named after it (source-lists.ts). */
@@ -83,10 +81,10 @@ export function accessLines(features: Features, context: AccessContext): string[
   // Basic auth refuses with 401 whenever it runs and does not let in (nginx keeps a 401 over a 403).
   const unauthorized = basicAuth ? '' : ` { ${STATUS} -m int 401 }`;
   const signin = externalAuth ? extAuthSignin(externalAuth) : undefined;
-  if (signin !== undefined) lines.push(`${signin} ${refused}${unauthorized}`);
+  if (signin !== undefined) lines.push(`${signin.text} ${refused}${unauthorized}`);
   else if (basicAuth) {
     const challenge = c.fragment` hdr WWW-Authenticate ${c.basicChallenge(basicAuth.realm)}`;
-    lines.push(`${externalAuth ? extAuthRefusal(401, externalAuth, challenge) : c.line`${basicAuthChallenge(basicAuth)}`} ${refused}`);
+    lines.push(`${externalAuth ? extAuthRefusal(401, externalAuth, challenge) : basicAuthChallenge(basicAuth).text} ${refused}`);
   } else if (externalAuth) lines.push(`${extAuthRefusal(401, externalAuth)} ${refused}${unauthorized}`);
   // Without basic auth (so with the access lists and external auth), both refused with 403.
   if (!basicAuth && externalAuth) lines.push(`${extAuthRefusal(403, externalAuth)} ${refused}`);

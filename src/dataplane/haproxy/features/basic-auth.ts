@@ -107,13 +107,13 @@ export function basicAuthChallenge(auth: BasicAuth, extra: c.Safe = c.fragment``
  * generation's files live. `refusal`: the answer without valid credentials,
  * without its condition; by default the 401 with the realm's challenge.
  */
-export function basicAuthLines(auth: BasicAuth, genDir: string, refusal: string = c.line`${basicAuthChallenge(auth)}`): string[] {
+export function basicAuthLines(auth: BasicAuth, genDir: string, refusal: c.Safe = basicAuthChallenge(auth)): string[] {
   const { lines, accepted } = basicAuthCheck(auth, genDir);
   // Either check may accept: `unless A || B`.
   let condition: c.Safe | undefined;
   for (const check of accepted) condition = condition ? c.fragment`${condition} || ${check}` : check;
-  const unless = condition ? ` unless ${condition.text}` : '';
-  lines.push(`${refusal}${unless}`, '  http-request del-header Authorization');
+  const unless = condition ? c.fragment` unless ${condition}` : c.fragment``;
+  lines.push(c.line`${refusal}${unless}`, '  http-request del-header Authorization');
   return lines;
 }
 

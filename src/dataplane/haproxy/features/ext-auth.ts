@@ -14,6 +14,7 @@ import type { ExternalAuth } from '../../../model/features.js';
 import * as c from '../config-lines.js';
 import { EXT_AUTH_ACTION, EXT_AUTH_COOKIE_ACTION } from './ext-auth-lua.js';
 
+/** The auth service's status, recorded by the Lua action (ext-auth-lua.ts). */
 export const STATUS = 'var(txn.portero_auth_status)';
 /** The statuses nginx's add_header (without `always`) adds the auth cookies to. */
 const COOKIE_STATUSES = '200 201 204 206 301 302 303 304 307 308';
@@ -54,16 +55,16 @@ export function extAuthAskLine(auth: ExternalAuth, endpoints: readonly Endpoint[
 }
 
 /** The 302 to auth-signin of a refused request, without its condition; undefined without auth-signin. */
-export function extAuthSignin(auth: ExternalAuth): string | undefined {
+export function extAuthSignin(auth: ExternalAuth): c.Safe | undefined {
   if (auth.signin === undefined) return undefined;
-  return c.line`  http-request redirect location '${signinLocation({ ...auth, signin: auth.signin })}' code 302`;
+  return c.fragment`  http-request redirect location '${signinLocation({ ...auth, signin: auth.signin })}' code 302`;
 }
 
 /** The request rules of a backend with external auth; `endpoints` are the auth service's (empty: every request answers 500). */
 export function extAuthRequestLines(auth: ExternalAuth, endpoints: readonly Endpoint[]): string[] {
   const lines = [extAuthAskLine(auth, endpoints)];
   const signin = extAuthSignin(auth);
-  if (signin !== undefined) lines.push(`${signin} if { ${STATUS} -m int 401 }`);
+  if (signin !== undefined) lines.push(`${signin.text} if { ${STATUS} -m int 401 }`);
   lines.push(`${extAuthRefusal(401, auth)} if { ${STATUS} -m int 401 }`);
   lines.push(`${extAuthRefusal(403, auth)} if { ${STATUS} -m int 403 }`);
   lines.push(`${extAuthRefusal(500, auth)} unless { ${STATUS} -m int ge 200 } { ${STATUS} -m int lt 300 }`);
