@@ -17,7 +17,7 @@ export interface ClassOptions {
   watchIngressWithoutClass: boolean;
   /** `--ingress-class-by-name`: the `--ingress-class` name is ours even when its IngressClass names another controller. */
   ingressClassByName?: boolean;
-  /** `--disable-catch-all`: an Ingress with a spec.defaultBackend is not served, as ingress-nginx ignores it. */
+  /** `--disable-catch-all`: an Ingress with a spec.defaultBackend and no rules is not served, and no Ingress's default backend answers other hosts, as in ingress-nginx. */
   disableCatchAll?: boolean;
 }
 

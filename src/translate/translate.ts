@@ -125,6 +125,9 @@ interface Selection {
 const selections = new WeakMap<readonly Ingress[], Selection>();
 
 /** The Ingresses Portero serves, valid and sorted oldest first, with the diagnostics of the refused ones. */
+/** ingress-nginx's catch-all Ingress: a default backend and no rules (what --disable-catch-all leaves out). */
+const isCatchAllIngress = (ingress: Ingress): boolean => ingress.spec.defaultBackend !== undefined && (ingress.spec.rules ?? []).length === 0;
+
 function selectIngresses(snapshot: Snapshot, options: TranslateOptions, settings: AnnotationSettings): Selection {
   const key = `${options.ingressClass}|${options.controllerClass}|${options.watchIngressWithoutClass}|${options.ingressClassByName === true}|${options.disableCatchAll === true}|${settings.prefix}|${settings.allowSnippets}|${JSON.stringify(settings.defaults ?? {})}|${settings.redirectCode}|${settings.sslPassthrough}|${JSON.stringify(settings.globalAuth ?? null)}|${settings.allowedResponseHeaders?.join(',')}`;
   const memo = selections.get(snapshot.ingresses);
@@ -133,8 +136,8 @@ function selectIngresses(snapshot: Snapshot, options: TranslateOptions, settings
   const optionsOf: OptionsOf = (ingress) => annotationsOf(ingress, settings);
   const selection: Selection = { classes: snapshot.ingressClasses, key, valid: [], served: [], diagnostics: [], optionsOf };
   for (const ingress of [...snapshot.ingresses].filter((candidate) => isOurs(candidate, classes, options)).sort(compareAge)) {
-    if (options.disableCatchAll === true && ingress.spec.defaultBackend) {
-      selection.diagnostics.push({ severity: 'warning', object: refOf(ingress), field: 'spec.defaultBackend', message: 'the Ingress has a default backend and --disable-catch-all is set: it is not served, as ingress-nginx ignores it' });
+    if (options.disableCatchAll === true && isCatchAllIngress(ingress)) {
+      selection.diagnostics.push({ severity: 'warning', object: refOf(ingress), field: 'spec.defaultBackend', message: 'the Ingress has a default backend and no rules (a catch-all) and --disable-catch-all is set: it is not served, as ingress-nginx ignores it' });
       continue;
     }
     const annotations = annotationsOf(ingress, settings);
@@ -187,7 +190,7 @@ export function translate(snapshot: Snapshot, options: TranslateOptions, previou
   const tlsAuth = withClientAuth(headers.optionsOf, valid, snapshot.secrets, annotationSettings, options.refusedCertificates);
   diagnostics.push(...tlsAuth.diagnostics);
   const optionsOf = withMixedSslRedirects(tlsAuth.optionsOf, valid, annotationSettings);
-  const routed = route(valid, indexServices(snapshot.services), options.defaultBackendService, previous ? levelsByHost(previous) : undefined, optionsOf);
+  const routed = route(valid, indexServices(snapshot.services), options.defaultBackendService, previous ? levelsByHost(previous) : undefined, optionsOf, options.disableCatchAll !== true);
   const routing = addExtraHosts(valid, routed, annotationSettings);
   diagnostics.push(...routing.diagnostics);
   const clientAuth = clientAuthLevels(valid, tlsAuth, routing, annotationSettings);

@@ -112,14 +112,16 @@ describe('default backends', () => {
     const both = translateJson([...app('next'), ...app('main'), ingress({ name: 'foo-canary', annotations: canary, defaultBackend: { service: 'next' } }), ingress({ name: 'foo', defaultBackend: { service: 'main' } })]);
     assert.deepEqual(both.model.catchAll, backend('main'));
   });
-  test('--disable-catch-all: an Ingress with a default backend is not served at all, with a warning; the others are', () => {
-    const result = translateJson(objects, { disableCatchAll: true });
-    assert.deepEqual(result.served.map((ref) => ref.name), ['c']);
+  test('--disable-catch-all: an Ingress with a default backend and no rules is not served, with a warning; one with rules keeps it for its own hosts only (ingress-nginx disable_catch_all.go)', () => {
+    const catchAllOnly = ingress({ name: 'z', creationTimestamp: '2019-01-01T00:00:00Z', defaultBackend: { service: 'db' } });
+    const result = translateJson([...objects, catchAllOnly], { disableCatchAll: true });
+    assert.deepEqual(result.served.map((ref) => ref.name), ['a', 'b', 'c']);
     assert.deepEqual(result.model.catchAll, { kind: 'not-found' });
     assert.deepEqual(matchRequest(result.model, 'c.test', '/x'), backend('cx'));
-    assert.deepEqual(matchRequest(result.model, 'a.test', '/x'), { kind: 'not-found' }, 'a.test is not served');
-    const warnings = result.diagnostics.filter((d) => d.field === 'spec.defaultBackend' && /--disable-catch-all/.test(d.message));
-    assert.deepEqual(warnings.map((d) => [d.severity, d.object.name]), [['warning', 'a'], ['warning', 'b']]);
+    assert.deepEqual(matchRequest(result.model, 'a.test', '/y'), backend('da'), "a's default backend answers its own host");
+    assert.deepEqual(matchRequest(result.model, 'nowhere.test', '/'), { kind: 'not-found' }, 'no Ingress is the catch-all');
+    const warnings = result.diagnostics.filter((d) => d.field === 'spec.defaultBackend');
+    assert.deepEqual(warnings.map((d) => [d.severity, d.object.name, /--disable-catch-all/.test(d.message)]), [['warning', 'z', true]]);
   });
 });
 
