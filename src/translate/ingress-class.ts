@@ -9,6 +9,7 @@
 // another controller (with `--ingress-class-by-name`, as in ingress-nginx, the
 // name is ours whatever controller its IngressClass names).
 
+import type { LabelSelector } from '../objects/gateway-types.js';
 import { DEFAULT_CLASS_ANNOTATION, INGRESS_CLASS_ANNOTATION, type Ingress, type IngressClass } from '../objects/types.js';
 
 export interface ClassOptions {
@@ -19,6 +20,8 @@ export interface ClassOptions {
   ingressClassByName?: boolean;
   /** `--disable-catch-all`: an Ingress with a spec.defaultBackend and no rules is not served, and no Ingress's default backend answers other hosts, as in ingress-nginx. */
   disableCatchAll?: boolean;
+  /** `--watch-namespace-selector`: only Ingresses of the namespaces whose labels it selects are served, as in ingress-nginx. */
+  namespaceSelector?: LabelSelector;
 }
 
 export interface ClassSelection {

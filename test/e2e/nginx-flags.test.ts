@@ -84,3 +84,39 @@ describe('ingress-nginx controller flags', () => {
     assert.equal((await request({ port: portero.httpPort, host: 'web.flags.test', path: '/' })).status, 200, 'the others still serve');
   });
 });
+
+// ingress-nginx's test/e2e/settings/namespace_selector.go, in manifests mode:
+// the Namespaces are objects of the directory.
+describe('--watch-namespace-selector', () => {
+  let portero: Portero;
+  let app: Backend;
+  const namespace = (name: string, labels: Record<string, string>) => ({ apiVersion: 'v1', kind: 'Namespace', metadata: { name, labels } });
+
+  before(async () => {
+    app = await startBackend('app');
+    portero = await startPortero({
+      flags: ['--ingress-class=nginx', '--controller-class=k8s.io/ingress-nginx', '--watch-namespace-selector=foo=bar'],
+      files: {
+        'class.yaml': [ingressClass('nginx', 'k8s.io/ingress-nginx')],
+        'namespaces.yaml': [namespace('not-matched', {}), namespace('matched', { foo: 'bar' })],
+        'apps.yaml': ['not-matched', 'matched'].flatMap((ns) => [
+          ...serviceWithEndpoints({ name: 'echo', namespace: ns, endpoints: [app] }),
+          ingress({ name: ns, namespace: ns, className: 'nginx', rules: [{ host: ns === 'matched' ? 'foo' : 'bar', paths: [{ service: 'echo' }] }] }),
+        ]),
+      },
+    });
+  });
+
+  after(async () => {
+    await portero?.dispose();
+    await app?.close();
+  });
+
+  test('namespace_selector.go: should ignore Ingress of namespace without label foo=bar and accept those of namespace with label foo=bar', async () => {
+    await eventually(async () => assert.equal((await request({ port: portero.httpPort, host: 'foo', path: '/' })).status, 200));
+    assert.equal((await request({ port: portero.httpPort, host: 'bar', path: '/' })).status, 404);
+    await portero.write('namespaces.yaml', [namespace('not-matched', { foo: 'bar' }), namespace('matched', { foo: 'bar' })]);
+    await eventually(async () => assert.equal((await request({ port: portero.httpPort, host: 'bar', path: '/' })).status, 200));
+    assert.equal((await request({ port: portero.httpPort, host: 'foo', path: '/' })).status, 200);
+  });
+});

@@ -125,6 +125,31 @@ describe('default backends', () => {
   });
 });
 
+describe('--watch-namespace-selector', () => {
+  const namespace = (name: string, labels: Record<string, string> = {}): Json => ({ apiVersion: 'v1', kind: 'Namespace', metadata: { name, labels } });
+  const site = (ns: string, host: string): Json[] => [
+    ...serviceWithEndpoints({ name: 'app', namespace: ns, endpoints: [{ address: '10.0.0.1', port: 80 }] }),
+    ingress({ name: 'site', namespace: ns, rules: [{ host, paths: [{ service: 'app' }] }] }),
+  ];
+  const selector = { matchLabels: {}, matchExpressions: [{ key: 'foo', operator: 'In' as const, values: ['bar'] }] };
+  test('only the Ingresses of selected namespaces are served (ingress-nginx namespace_selector.go)', () => {
+    const objects = [namespace('matched', { foo: 'bar' }), namespace('other'), ...site('matched', 'foo.test'), ...site('other', 'bar.test')];
+    const result = translateJson(objects, { namespaceSelector: selector });
+    assert.deepEqual(result.served.map((ref) => ref.namespace), ['matched']);
+    assert.equal(matchRequest(result.model, 'bar.test', '/').kind, 'not-found');
+    assert.equal(matchRequest(result.model, 'foo.test', '/').kind, 'backend');
+  });
+  test('labelling the namespace selects it; without the flag every namespace is served', () => {
+    const relabelled = translateJson([namespace('matched', { foo: 'bar' }), namespace('other', { foo: 'bar' }), ...site('matched', 'foo.test'), ...site('other', 'bar.test')], { namespaceSelector: selector });
+    assert.deepEqual(relabelled.served.map((ref) => ref.namespace).sort(), ['matched', 'other']);
+    assert.equal(translateJson([namespace('other'), ...site('other', 'bar.test')]).served.length, 1);
+  });
+  test('a namespace without its Namespace object has only its name label', () => {
+    const byName = { matchLabels: { 'kubernetes.io/metadata.name': 'team-a' }, matchExpressions: [] };
+    assert.deepEqual(translateJson([...site('team-a', 'a.test'), ...site('team-b', 'b.test')], { namespaceSelector: byName }).served.map((ref) => ref.namespace), ['team-a']);
+  });
+});
+
 describe('a Service that does not exist', () => {
   const redirect = { 'nginx.ingress.kubernetes.io/permanent-redirect': 'https://example.org/' };
   test('with annotations: a backend of that name without endpoints carries them, with a warning; it takes the endpoints once the Service exists', () => {
