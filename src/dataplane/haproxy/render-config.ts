@@ -207,18 +207,18 @@ function forwardingLines(scheme: 'http' | 'https', port: number, globals: Global
   // What the client sent as X-Forwarded-For, captured before the client's forwarding headers are removed.
   // (A request without the header sets nothing: set-var does not run without a sample.)
   const captureOriginal = '  http-request set-var(txn.original_xff) req.fhdr(x-forwarded-for)';
-  const tail = [
-    '  http-request set-header X-Original-Forwarded-For %[var(txn.original_xff)] if { var(txn.original_xff) -m found }',
-    '  http-request set-header X-Scheme %[req.fhdr(x-forwarded-proto)]',
-  ];
   // TLS ended by a load balancer that speaks the PROXY protocol to the plain HTTP port, for port 443.
   const ended = proxied && scheme === 'http';
+  const originalFor = '  http-request set-header X-Original-Forwarded-For %[var(txn.original_xff)] if { var(txn.original_xff) -m found }';
+  const tail = [originalFor, '  http-request set-header X-Scheme %[req.fhdr(x-forwarded-proto)]'];
+  // Where X-Forwarded-Proto is this frontend's scheme for every request, X-Scheme is that word: no header lookup per request.
+  const fixedTail = ended ? tail : [originalFor, c.line`  http-request set-header X-Scheme ${schemeWord}`];
   const fixed = [
     c.line`  http-request set-header X-Forwarded-Proto ${schemeWord}`,
     ...(ended ? ['  http-request set-header X-Forwarded-Proto https if { dst_port 443 }'] : []),
     `  http-request set-header X-Forwarded-Port ${portValue}`,
     '  http-request set-header X-Forwarded-Host %[req.hdr(host)]',
-    ...tail,
+    ...fixedTail,
   ];
   if (!forwarded) {
     return [captureOriginal, c.line`  http-request del-header ${c.regex(FORWARDING_HEADERS)} -m reg`, '  option forwardfor', '  http-request set-header X-Real-IP %[src]', ...fixed];
