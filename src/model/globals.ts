@@ -24,6 +24,17 @@ export interface GlobalSettings {
   forwarded?: ForwardedSettings;
   /** block-cidrs: clients refused (403) on every host. */
   blockSources?: readonly string[];
+  /** use-gzip: responses of these types are compressed with gzip for clients that accept it. */
+  compression?: CompressionSettings;
+}
+
+export interface CompressionSettings {
+  /** MIME types compressed, lowercase (text/html always among them). */
+  types: readonly string[];
+  /** gzip-disable: User-Agent patterns (safe subset, matched case-insensitively) whose clients get no compression. */
+  disableUserAgents?: readonly string[];
+  /** gzip-disable's `msie6`: Internet Explorer 4 to 6. */
+  msie6?: boolean;
 }
 
 export type TlsVersion = 'TLSv1.2' | 'TLSv1.3';

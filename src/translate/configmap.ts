@@ -26,6 +26,7 @@ import { parseSource } from './annotations/source-ranges.js';
 import { parseNginxSize } from './annotations/values.js';
 import type { GlobalAuthDefaults } from './annotations/group.js';
 import { readGlobalAuth } from './configmap-global-auth.js';
+import { GZIP_KEYS, readGzip } from './configmap-gzip.js';
 
 export interface ConfigMapSettings {
   globals: GlobalSettings;
@@ -92,6 +93,7 @@ export const READ_KEYS = [
   'global-auth-cache-duration',
   'no-auth-locations',
   'global-allowed-response-headers',
+  ...GZIP_KEYS,
 ] as const;
 
 const READ = new Set<string>(READ_KEYS);
@@ -280,6 +282,8 @@ export function readConfigMap(configMap: ConfigMap | undefined, ref: ObjectRef):
   if (reader.bool('use-proxy-protocol') === true) globals.proxyProtocol = true;
   const forwarding = forwarded(reader);
   if (forwarding) globals.forwarded = forwarding;
+  const compression = readGzip(reader);
+  if (compression) globals.compression = compression;
   const block = reader.sources('block-cidrs');
   if (block !== undefined && block.length > 0) globals.blockSources = block;
   const allowSnippets = reader.bool('allow-snippet-annotations') === true;

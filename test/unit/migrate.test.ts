@@ -218,8 +218,8 @@ describe('ConfigMap keys', () => {
     assert.equal(classifyConfigMapKey('use-forwarded-headers', 'true').status, 'supported');
     assert.equal(classifyConfigMapKey('allow-snippet-annotations', 'true').status, 'supported');
     // Keys it does not read.
-    assert.equal(classifyConfigMapKey('use-gzip', 'true').status, 'ignored');
-    assert.equal(classifyConfigMapKey('use-gzip', 'false').status, 'supported');
+    assert.equal(classifyConfigMapKey('enable-brotli', 'true').status, 'ignored');
+    assert.equal(classifyConfigMapKey('enable-brotli', 'false').status, 'supported');
     assert.equal(classifyConfigMapKey('worker-processes', '4').status, 'unknown');
   });
 

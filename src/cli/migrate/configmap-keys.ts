@@ -81,7 +81,6 @@ export const CONFIGMAP_KEYS: Readonly<Record<string, ConfigMapKey>> = {
   'strict-validate-path-type': { note: `refuse regex characters in Prefix and Exact paths (default true); ${NOT_READ}: Portero refuses paths outside its own grammar`, sameWhen: TRUE },
   'allow-cross-namespace-resources': { note: `annotations may name Secrets and ConfigMaps of other namespaces (default false); ${NOT_READ}`, sameWhen: FALSE },
   'load-balance': { note: `load-balancing algorithm (default round_robin); ${NOT_READ}: Portero balances round-robin`, sameWhen: is('round_robin') },
-  'use-gzip': { note: `gzip compression of responses (default false); ${NOT_READ}: Portero does not compress`, sameWhen: FALSE },
   'enable-brotli': { note: `brotli compression (default false); ${NOT_READ}: HAProxy has no brotli`, sameWhen: FALSE },
   'server-tokens': { note: `nginx version in the Server header and error pages (default false); ${NOT_READ}` },
 };
@@ -123,6 +122,11 @@ const READ_NOTES: Readonly<Record<string, { note: string; status?: 'difference' 
   'global-auth-cache-key': { note: 'accepted and ignored: auth answers are not cached', status: 'difference' },
   'global-auth-cache-duration': { note: 'accepted and ignored: auth answers are not cached', status: 'difference' },
   'global-allowed-response-headers': { note: 'read with --configmap: the header names custom-headers may set' },
+  'use-gzip': { note: 'read with --configmap: HAProxy compresses the listed types with gzip (libslz) on every host' },
+  'gzip-types': { note: "read with --configmap (text/html always included, as nginx does; \"*\" is not supported)" },
+  'gzip-disable': { note: "read with --configmap: msie6 and User-Agent patterns of Portero's regex subset; HAProxy itself never compresses for Mozilla/4 agents other than MSIE 6 SP2+", status: 'difference' },
+  'gzip-level': { note: 'accepted and ignored: libslz has a single level (about gzip level 1)', status: 'difference' },
+  'gzip-min-length': { note: 'accepted and ignored: HAProxy 2.6 has no minimum size, every response of a listed type is compressed', status: 'difference' },
   'no-auth-locations': { note: 'read with --configmap: an Ingress whose paths all start with one of them gets no global auth (ingress-nginx exempts single locations)', status: 'difference' },
 };
 

@@ -218,6 +218,12 @@ export function literalText(value: string): Safe {
   return make(`'${value}'`);
 }
 
+/** A MIME type without parameters (`compression type`): lowercase token/token. */
+export function mimeType(value: string): Safe {
+  check(/^[a-z0-9][a-z0-9!#$&^_.+-]{0,63}\/[a-z0-9][a-z0-9!#$&^_.+-]{0,63}$/.test(value), 'MIME type', value);
+  return make(value);
+}
+
 /** An IP address or CIDR range, as an ACL pattern. */
 export function source(value: string): Safe {
   const [ip, bits, extra] = value.split('/');

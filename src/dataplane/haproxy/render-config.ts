@@ -31,6 +31,7 @@ import { BASIC_AUTH_LUA_FILE, basicAuthUserlists, needsBasicAuthLua } from './fe
 import { asksForCertificates } from './features/client-auth.js';
 import { CUSTOM_ERRORS_LUA_FILE, customErrorRequestLines, customErrorResponseLines, needsCustomErrorsLua } from './features/custom-errors.js';
 import { featureLines, type FeatureContext } from './render-features.js';
+import { compressionLines } from './features/compression.js';
 import { routingRules } from './render-routing.js';
 import { frontendPlans, type FrontendPlan } from './frontends.js';
 import { SPARE_PREFIX, type BackendNames, type Capabilities } from './structure.js';
@@ -283,6 +284,8 @@ function frontendSection(plan: FrontendPlan, capabilities: Capabilities, setting
       ? [c.line`  http-after-response set-header Strict-Transport-Security ${c.hstsValue(globals.hsts.maxAgeSeconds, globals.hsts.includeSubdomains, globals.hsts.preload)}`]
       : []),
     ...(settings.accessLog ? ['  log global', c.line`  ${accessLogFormat(genDir)}`, '  http-request set-var(txn.host) req.hdr(host)'] : []),
+    // use-gzip: before routing, so that a rule answering early (a redirect) still passes the filter's request check.
+    ...compressionLines(globals.compression),
     ...routingRules(capabilities, genDir, plan, settings.httpsPort),
     c.line`  default_backend ${c.ident(NOT_FOUND_BACKEND)}`,
     '  http-after-response set-header Server portero',
