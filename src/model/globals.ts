@@ -24,6 +24,8 @@ export interface GlobalSettings {
   forwarded?: ForwardedSettings;
   /** block-cidrs: clients refused (403) on every host. */
   blockSources?: readonly string[];
+  /** large-client-header-buffers: HAProxy's buffer size (tune.bufsize), when above its default 16 KiB. */
+  bufferBytes?: number;
   /** use-gzip: responses of these types are compressed with gzip for clients that accept it. */
   compression?: CompressionSettings;
 }

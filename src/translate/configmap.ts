@@ -27,6 +27,7 @@ import { parseNginxSize } from './annotations/values.js';
 import type { GlobalAuthDefaults } from './annotations/group.js';
 import { readGlobalAuth } from './configmap-global-auth.js';
 import { GZIP_KEYS, readGzip } from './configmap-gzip.js';
+import { readHeaderBuffers } from './configmap-buffers.js';
 
 export interface ConfigMapSettings {
   globals: GlobalSettings;
@@ -94,6 +95,7 @@ export const READ_KEYS = [
   'no-auth-locations',
   'global-allowed-response-headers',
   ...GZIP_KEYS,
+  'large-client-header-buffers',
 ] as const;
 
 const READ = new Set<string>(READ_KEYS);
@@ -282,6 +284,8 @@ export function readConfigMap(configMap: ConfigMap | undefined, ref: ObjectRef):
   if (reader.bool('use-proxy-protocol') === true) globals.proxyProtocol = true;
   const forwarding = forwarded(reader);
   if (forwarding) globals.forwarded = forwarding;
+  const bufferBytes = readHeaderBuffers(reader);
+  if (bufferBytes !== undefined) globals.bufferBytes = bufferBytes;
   const compression = readGzip(reader);
   if (compression) globals.compression = compression;
   const block = reader.sources('block-cidrs');

@@ -93,3 +93,24 @@ describe('compression in haproxy.cfg', () => {
     assert.match(stdout + stderr, /Configuration file is valid/);
   });
 });
+
+describe('large-client-header-buffers', () => {
+  test("nginx's NUMBER SIZE becomes HAProxy's buffer size: the header plus HAProxy's 1 KiB for rewrites", () => {
+    assert.equal(read({ 'large-client-header-buffers': '4 8k' }).globals.bufferBytes, 4 * 8192 + 1024);
+    assert.equal(read({ 'large-client-header-buffers': '8 16k' }).globals.bufferBytes, 8 * 16384 + 1024);
+  });
+  test('not above the default: the default stays', () => {
+    assert.equal(read({ 'large-client-header-buffers': '2 4k' }).globals.bufferBytes, undefined);
+  });
+  test('malformed or too large: a warning, the default stays', () => {
+    assert.equal(read({ 'large-client-header-buffers': '8k' }).globals.bufferBytes, undefined);
+    assert.match(warnings({ 'large-client-header-buffers': '8k' }), /must be a number of buffers and a size/);
+    assert.match(warnings({ 'large-client-header-buffers': '64 8m' }), /at most 262144/);
+  });
+  test('rendered as tune.bufsize in the global section', () => {
+    const model = translateJson([{ apiVersion: 'v1', kind: 'ConfigMap', metadata: { namespace: REF.namespace, name: REF.name }, data: { 'large-client-header-buffers': '4 8k' } }], { configMap: { namespace: REF.namespace, name: REF.name } }).model;
+    const settings = { stateDir: '/s', adminSocket: '/s/admin.sock', bindAddress: '127.0.0.1', httpPort: 8080, httpsPort: 8443, hardStopAfter: '5m', maxReloads: 8 };
+    const config = renderConfig(model, settings, '/s/gen-1', new BackendNames(structureFor(model)));
+    assert.match(config, /^global\n(?: {2}.*\n)* {2}tune\.bufsize 33792\n/m);
+  });
+});

@@ -90,6 +90,8 @@ function globalSection(settings: ConfigSettings, globals: GlobalSettings, genDir
     bindOptions(globals),
     globals.ciphers !== undefined ? c.line`  ssl-default-bind-ciphers ${c.cipherList(globals.ciphers)}` : `  ssl-default-bind-ciphers ${TLS12_CIPHERS}`,
     `  ssl-default-bind-ciphersuites ${TLS13_SUITES}`,
+    // large-client-header-buffers: the whole request header must fit in one buffer.
+    ...(globals.bufferBytes !== undefined ? [c.line`  tune.bufsize ${c.int(globals.bufferBytes)}`] : []),
     // Client certificates: no TLS session resumption, which could carry a certificate verified for another name (features/client-auth.ts).
     ...(clientCertificates ? ['  tune.ssl.cachesize 0'] : []),
     // Only access logs reach stdout, so that it stays one JSON object per
