@@ -36,16 +36,25 @@ export function globalRequestHeaderLines(globals: GlobalSettings): string[] {
 
 /**
  * hide-headers: removed from the endpoints' responses (http-response runs on
- * those only); add-headers: set on every answer, the proxy's own included,
- * as more_set_headers at http level.
+ * those only). add-headers: set on every answer, as more_set_headers at http
+ * level, where an Ingress's own custom-headers (in its backend's
+ * http-after-response, which HAProxy runs before the frontend's) come later
+ * and win: the endpoints' responses get the value first (http-response),
+ * and the answers of the proxy itself, which skip http-response, get it
+ * when the route did not set the header.
  */
 export function globalResponseHeaderLines(globals: GlobalSettings): string[] {
-  return [
-    ...(globals.hideHeaders ?? []).map((name) => c.line`  http-response del-header ${c.fieldName(name)}`),
-    ...(globals.responseHeaders ?? []).map((header) =>
-      header.value === undefined ? c.line`  http-after-response del-header ${c.fieldName(header.name)}` : c.line`  http-after-response set-header ${c.fieldName(header.name)} '${c.logFormatValue(header.value)}'`,
-    ),
-  ];
+  const lines = (globals.hideHeaders ?? []).map((name) => c.line`  http-response del-header ${c.fieldName(name)}`);
+  for (const header of globals.responseHeaders ?? []) {
+    const name = c.fieldName(header.name);
+    if (header.value === undefined) {
+      lines.push(c.line`  http-response del-header ${name}`);
+      continue;
+    }
+    const value = c.logFormatValue(header.value);
+    lines.push(c.line`  http-response set-header ${name} '${value}'`, c.line`  http-after-response set-header ${name} '${value}' if !{ res.hdr(${name}) -m found }`);
+  }
+  return lines;
 }
 
 /** The condition of an HTTPS redirect that keeps the no-tls-redirect-locations paths on plain HTTP: ` !{ path_beg ... }`, empty when none is exempt. */
