@@ -238,7 +238,7 @@ describe('ConfigMap keys in haproxy.cfg', () => {
     const config = render(modelWith({}, { 'nginx.ingress.kubernetes.io/force-ssl-redirect': 'true' }));
     const withoutConfigMap = render(translateJson([service, ingress('a', { 'nginx.ingress.kubernetes.io/force-ssl-redirect': 'true' }, true)]).model);
     assert.equal(config, withoutConfigMap);
-    assert.doesNotMatch(config, /portero_block_ua|portero_block_referer|quux| nel );
+    assert.doesNotMatch(config, /portero_block_ua|portero_block_referer|quux| nel /);
     assert.match(config, /%\[pathq\] if !\{ path_beg \/\.well-known\/acme-challenge\/ \} \{/);
     assert.match(config, /%\[pathq\] if !\{ ssl_fc \} !\{ path_beg \/\.well-known\/acme-challenge\/ \}$/m);
   });
