@@ -9,7 +9,7 @@
 // Upstream: test/e2e/settings/{add_headers,custom_header,global_access_block,no_tls_redirect_locations,
 // proxy_next_upstream}.go and test/e2e/annotations/{serviceupstream,proxy}.go.
 //
-// not ported: global_access_block.go "should block CIDRs defined in the ConfigMap" — block-cidrs is ported in test/e2e/configmap.test.ts.
+// not ported: global_access_block.go "should block CIDRs defined in the ConfigMap" — block-cidrs is ported in nginx-settings-forwarding.test.ts.
 
 import assert from 'node:assert/strict';
 import { createServer } from 'node:http';
