@@ -55,8 +55,9 @@ const joinCustomHeaders = makeJoin<CustomHeadersSpec, ConfigMap>({
     if (!configMap) return { problem: `ConfigMap ${name} not found` };
     const { headers, problems } = headersOfConfigMap(configMap);
     if (problems.length > 0) return { problem: problems[0]! };
-    const refused = headers.find((header) => !spec.allowed.includes(header.name));
-    if (refused) return { problem: `ConfigMap ${name}: header ${refused.name} is not allowed; list it in the ingress-nginx ConfigMap's global-allowed-response-headers` };
+    // Named as written in the ConfigMap.
+    const refused = Object.keys(configMap.data).sort().find((header) => !spec.allowed.includes(header.toLowerCase()));
+    if (refused !== undefined) return { problem: `ConfigMap ${name}: header ${refused} is not allowed; list it in the ingress-nginx ConfigMap's global-allowed-response-headers` };
     return { features: headers.length === 0 ? features : { ...features, responseHeaders: headers } };
   },
 });
