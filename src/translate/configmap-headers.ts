@@ -117,7 +117,7 @@ export function resolveHeaderConfigMaps(globals: GlobalSettings, refs: readonly 
   const memo = resolvedMemo.get(globals);
   if (memo && memo.named.length === named.length && memo.named.every((one, i) => one === named[i])) return memo.result;
   const diagnostics: Diagnostic[] = [];
-  const out: { -readonly [K in keyof GlobalSettings]: GlobalSettings[K] } = { ...globals };
+  const out: GlobalSettings = { ...globals };
   refs.forEach((ref, i) => {
     const field = `data[${JSON.stringify(ref.key)}]`;
     const configMap = named[i];
