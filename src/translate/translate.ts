@@ -22,6 +22,7 @@ import { clientAuthLevels, withClientAuth } from './client-auth.js';
 import { route, type OptionsOf, type ServiceRef } from './routes.js';
 import { buildTls, inspectSecret, refusal, type RefusedCertificates } from './tls.js';
 import { readConfigMap, type ConfigMapSettings } from './configmap.js';
+import { resolveHeaderConfigMaps } from './configmap-headers.js';
 import type { GatewayAttachment, PortSettings } from './gateway/index.js';
 import { serveGateways, type GatewayServing } from './gateway/serve.js';
 import { withGateway } from './gateway/merge.js';
@@ -199,6 +200,10 @@ export function translate(snapshot: Snapshot, options: TranslateOptions, previou
   const diagnostics: Diagnostic[] = [];
   const configured = configMapSettings(snapshot, options);
   if (configured) diagnostics.push(...configured.read.diagnostics);
+  // add-headers and proxy-set-headers name other ConfigMaps: joined here, so that their changes take effect.
+  const globalHeaders = configured && options.configMap ? resolveHeaderConfigMaps(configured.read.globals, configured.read.headerConfigMaps, snapshot.configMaps ?? [], { kind: 'ConfigMap', namespace: options.configMap.namespace, name: options.configMap.name }) : undefined;
+  if (globalHeaders) diagnostics.push(...globalHeaders.diagnostics);
+  const globals = globalHeaders?.globals;
   const annotationSettings = configured?.annotations ?? options.annotations ?? DEFAULT_ANNOTATION_SETTINGS;
   const selection = selectIngresses(snapshot, options, annotationSettings);
   diagnostics.push(...selection.diagnostics);
@@ -247,7 +252,7 @@ export function translate(snapshot: Snapshot, options: TranslateOptions, previou
     certificates: served.certificates,
     redirectHosts: tls.redirectHosts,
     ...(routing.passthrough ? { passthrough: routing.passthrough } : {}),
-    ...(configured && Object.keys(configured.read.globals).length > 0 ? { globals: configured.read.globals } : {}),
+    ...(globals && Object.keys(globals).length > 0 ? { globals } : {}),
     ...(clientAuth.clientAuth.length > 0 ? { clientAuth: sameClientAuth(previous?.clientAuth, clientAuth.clientAuth) } : {}),
   };
   if (gateway) gatewayServings.set(model, gateway);

@@ -22,6 +22,7 @@ import { AMBIGUOUS_DOT_SEGMENT } from '../../model/match.js';
 import type { Backend, Model } from '../../model/model.js';
 import type { GlobalSettings } from '../../model/globals.js';
 import { sourceAcl } from './features/source-acl.js';
+import { blockRequestLines, globalRequestHeaderLines, globalResponseHeaderLines } from './features/global-lists.js';
 import * as c from './config-lines.js';
 import { GENERATION_FILES } from './layout.js';
 import { INVALID_BACKEND, NOT_FOUND_BACKEND, UNAVAILABLE_BACKEND } from './render-files.js';
@@ -281,6 +282,11 @@ function frontendSection(plan: FrontendPlan, capabilities: Capabilities, setting
     ...forwardingLines(scheme, port, globals),
     // block-cidrs: after the client address is known (set-src above), before routing.
     ...(globals.blockSources ? [...sourceAcl('portero_block', globals.blockSources), '  http-request deny deny_status 403 if portero_block'] : []),
+    // block-user-agents, block-referers; then proxy-set-headers, before routing (a route's own header rules come later, in its backend).
+    ...blockRequestLines(globals),
+    ...globalRequestHeaderLines(globals),
+    // hide-headers, add-headers.
+    ...globalResponseHeaderLines(globals),
     // hsts: on every HTTPS response (docs/configuration.md says why not only hosts with a certificate of their own).
     ...(scheme === 'https' && globals.hsts
       ? [c.line`  http-after-response set-header Strict-Transport-Security ${c.hstsValue(globals.hsts.maxAgeSeconds, globals.hsts.includeSubdomains, globals.hsts.preload)}`]
@@ -382,7 +388,7 @@ export function renderConfig(model: Model, settings: ConfigSettings, genDir: str
   const spareHolder = new Map<number, string>();
   for (const [id, index] of names.spareAssignments) spareHolder.set(index, id);
   const { structure } = names;
-  const context: FeatureContext = { httpsPort: settings.httpsPort, httpPort: settings.httpPort, genDir };
+  const context: FeatureContext = { httpsPort: settings.httpsPort, httpPort: settings.httpPort, genDir, globals: structure.capabilities.globals };
   // Spares never have features: the sections of the structure's backends are the only ones with basic auth.
   const featured = [...structure.backends.keys()].sort().map((id) => byId.get(id)?.features);
   const lines = [
