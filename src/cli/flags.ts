@@ -9,6 +9,8 @@ import { isAbsolute, resolve } from 'node:path';
 import * as grammar from '../objects/grammar.js';
 import { LOG_LEVELS, type LogLevel } from '../telemetry/log.js';
 import type { IngressLoadBalancerIngress } from '../objects/types.js';
+import type { LabelSelector } from '../objects/gateway-types.js';
+import { parseLabelSelector } from '../objects/label-selector.js';
 import { parseStatusAddresses } from '../status/addresses.js';
 import type { ServiceRef } from '../translate/translate.js';
 import { addIngressNginxFlags, noEffectFlagsGiven } from './nginx-flags.js';
@@ -31,6 +33,8 @@ export interface Flags {
   logLevel: LogLevel;
   hardStopAfter: string;
   watchNamespace?: string;
+  /** `--watch-namespace-selector`, parsed. */
+  watchNamespaceSelector?: LabelSelector;
   publishStatusAddress?: IngressLoadBalancerIngress[];
   publishService?: { namespace: string; name: string };
   electionId: string;
@@ -126,6 +130,12 @@ function parseNamespace(value: string): string {
   return value;
 }
 
+function parseNamespaceSelector(value: string): LabelSelector {
+  const parsed = parseLabelSelector(value);
+  if ('error' in parsed) throw new InvalidArgumentError(`must be a label selector: ${parsed.error}.`);
+  return parsed.selector;
+}
+
 function parseAddresses(value: string): IngressLoadBalancerIngress[] {
   try {
     const addresses = parseStatusAddresses(value);
@@ -203,6 +213,7 @@ export function buildCommand(): Command {
     .addOption(new Option('--haproxy-metrics-port <port>', "Port of HAProxy's own Prometheus exporter (/metrics; global and frontend metrics unless ?scope= asks for more); 0 turns it off.").default(10255).argParser(parsePortOrZero))
     .addOption(new Option('--shutdown-grace-period <duration>', 'On SIGTERM, keep serving this long with /readyz failing, so that load balancers stop sending, before HAProxy stops accepting connections (a bare number is seconds, as in ingress-nginx).').default(10_000, '10s').argParser(parseGracePeriod))
     .addOption(new Option('--hard-stop-after <duration>', 'Longest time an old HAProxy worker may keep serving its connections after a reload or stop.').default('5m').argParser(parseHaproxyDuration))
+    .addOption(new Option('--watch-namespace-selector <selector>', 'Serve only the Ingresses of namespaces whose labels this selector selects (as kubectl -l: foo=bar,env in (a,b),!legacy), as in ingress-nginx.').argParser(parseNamespaceSelector))
     .addOption(new Option('--watch-namespace <namespace>', 'Kubernetes mode: watch Ingresses, Services, EndpointSlices and Secrets in this namespace only (default: all).').argParser(parseNamespace))
     .addOption(new Option('--publish-status-address <addresses>', 'Kubernetes mode: comma-separated IPs or host names to write into Ingress status.').argParser(parseAddresses))
     .addOption(new Option('--publish-service <ns/name>', "Kubernetes mode: write this Service's load-balancer addresses (or external IPs) into Ingress status.").argParser(parseNamespacedName))

@@ -103,6 +103,7 @@ async function run(flags: Flags, log: Logger, shutdown: Shutdown): Promise<void>
         watchIngressWithoutClass: flags.watchIngressWithoutClass,
         ...(flags.ingressClassByName === true ? { ingressClassByName: true } : {}),
         ...(flags.disableCatchAll === true ? { disableCatchAll: true } : {}),
+        ...(flags.watchNamespaceSelector ? { namespaceSelector: flags.watchNamespaceSelector } : {}),
         annotations: { prefix: flags.annotationsPrefix, allowSnippets: flags.allowSnippetAnnotations, sslPassthrough: flags.enableSslPassthrough === true },
         fallbackCertificatePem: await fallbackCertificate,
         ...(flags.defaultBackendService ? { defaultBackendService: flags.defaultBackendService } : {}),

@@ -44,7 +44,6 @@ export const NO_EFFECT_FLAGS: readonly NoEffectFlag[] = [
 export const REFUSED_FLAGS: readonly { flag: string; reason: string }[] = [
   { flag: 'tcp-services-configmap', reason: 'Portero serves HTTP and HTTPS only; TCP services (tcp-services ConfigMap) are not supported.' },
   { flag: 'udp-services-configmap', reason: 'Portero serves HTTP and HTTPS only; UDP services (udp-services ConfigMap) are not supported.' },
-  { flag: 'watch-namespace-selector', reason: 'namespace selectors are not supported; use --watch-namespace (one namespace) or leave it out (all).' },
 ];
 
 function camel(flag: string): string {

@@ -17,6 +17,7 @@ import {
   selectRoute,
 } from '../model/match.js';
 import { backendsById, splitLevelHost, type HostLevel, type Model, type RequestCondition, type Route, type Scope, type Target, type WeightedTarget } from '../model/model.js';
+import { exemptFromHttpsRedirect } from '../model/globals.js';
 import { levelKind, scopeOf, selectArrivalLevel, type Arrival } from '../model/scoped-match.js';
 import { SERVICE_NAME_LABEL, keyOf } from '../objects/types.js';
 import { DEFAULT_ANNOTATION_SETTINGS, type AnnotationSettings } from '../translate/annotations/index.js';
@@ -41,8 +42,6 @@ export interface ExplainSetup {
   /** --default-backend-service as given (`namespace/name:port`), to name it as the catch-all. */
   defaultBackendService?: string;
 }
-
-const ACME_CHALLENGE = '/.well-known/acme-challenge/';
 
 function arrivalOf(model: Model, request: ParsedRequest, ports: ExplainSetup['ports'], address: string | undefined): { arrival: Arrival; listenerPort: number } | undefined {
   const ingressPort = request.scheme === 'http' ? ports.http : ports.https;
@@ -197,7 +196,7 @@ export function explainRequest(setup: ExplainSetup, input: ExplainInput): Explan
     out.level = { host: levelHost, kind: levelKind(level), ...(scope !== undefined ? { scope } : {}), regex: level.regex === true };
   }
 
-  if (arrival.ingress && request.scheme === 'http' && !normalized.path.startsWith(ACME_CHALLENGE) && redirectsToHttps(model, request.hostHeader)) {
+  if (arrival.ingress && request.scheme === 'http' && !exemptFromHttpsRedirect(model.globals, normalized.path) && redirectsToHttps(model, request.hostHeader)) {
     const port = setup.ports.https === 443 ? '' : `:${setup.ports.https}`;
     const location = `https://${(request.hostHeader.split(':')[0] ?? '').toLowerCase()}${port}${normalized.pathWithQuery}`;
     decide('https-redirect', true, `${host} is a TLS host (spec.tls of an Ingress): plain HTTP is redirected to HTTPS`);
@@ -261,9 +260,12 @@ function answerOf(out: Explanation, model: Model, shares: readonly WeightedTarge
     method: request.method,
     headers: request.headers,
     httpsPort: setup.ports.https,
+    ...(model.globals ? { globals: model.globals } : {}),
   });
   out.features.push(...described.notes);
   if (model.globals?.blockSources?.length) out.answer.notes.push(`block-cidrs: clients in ${model.globals.blockSources.join(', ')} get 403`);
+  if (model.globals?.blockUserAgents?.length) out.answer.notes.push(`block-user-agents: ${model.globals.blockUserAgents.length} User-Agent pattern(s) get 403`);
+  if (model.globals?.blockReferers?.length) out.answer.notes.push(`block-referers: ${model.globals.blockReferers.length} Referer pattern(s) get 403`);
   out.answer.notes.push(...described.depends);
   if (shares.length === 1 && described.answer) {
     out.answer.status = described.answer.status;

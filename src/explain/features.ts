@@ -4,6 +4,7 @@
 // request itself. Pure.
 
 import { satisfiesAny, type Features } from '../model/features.js';
+import { exemptFromHttpsRedirect, type GlobalSettings } from '../model/globals.js';
 import type { GatewayFilters, HeaderEdits, PathChange } from '../model/gateway-features.js';
 import type { FeatureNote } from './types.js';
 
@@ -22,6 +23,8 @@ export interface RequestFacts {
   method: string;
   headers: readonly (readonly [string, string])[];
   httpsPort: number;
+  /** The ConfigMap's globals (no-tls-redirect-locations). */
+  globals?: GlobalSettings;
 }
 
 const list = (items: readonly string[]) => items.join(', ');
@@ -109,7 +112,7 @@ export function describeFeatures(features: Features | undefined, request: Reques
     } else answers(features.redirect.code, features.redirect.location);
   }
   if (features.httpsRedirect) {
-    const applies = request.scheme === 'http' && !path.startsWith('/.well-known/acme-challenge/');
+    const applies = request.scheme === 'http' && !exemptFromHttpsRedirect(request.globals, path);
     notes.push({ name: 'force-ssl-redirect', detail: `plain HTTP is redirected (${features.httpsRedirectCode ?? 308}) to HTTPS`, ...(applies ? { answers: true } : {}) });
     if (applies) {
       const port = request.httpsPort === 443 ? '' : `:${request.httpsPort}`;

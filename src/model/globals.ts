@@ -24,6 +24,52 @@ export interface GlobalSettings {
   forwarded?: ForwardedSettings;
   /** block-cidrs: clients refused (403) on every host. */
   blockSources?: readonly string[];
+  /** large-client-header-buffers: HAProxy's buffer size (tune.bufsize), when above its default 16 KiB. */
+  bufferBytes?: number;
+  /** use-gzip: responses of these types are compressed with gzip for clients that accept it. */
+  compression?: CompressionSettings;
+  /** block-user-agents: requests whose User-Agent matches one are refused (403) on every host. */
+  blockUserAgents?: readonly BlockPattern[];
+  /** block-referers: requests whose Referer matches one are refused (403) on every host. */
+  blockReferers?: readonly BlockPattern[];
+  /** add-headers: response headers set on every answer (nginx's more_set_headers at http level), sorted by name. */
+  responseHeaders?: readonly GlobalHeader[];
+  /** proxy-set-headers: request headers set on every request sent to endpoints, sorted by name. */
+  requestHeaders?: readonly GlobalHeader[];
+  /** hide-headers: endpoint response headers removed (nginx's proxy_hide_header), lowercase, sorted. */
+  hideHeaders?: readonly string[];
+  /** no-tls-redirect-locations, when set: the path prefixes never redirected to HTTPS (absent: /.well-known/acme-challenge/). */
+  noRedirectPaths?: readonly string[];
+}
+
+export interface CompressionSettings {
+  /** MIME types compressed, lowercase (text/html always among them). */
+  types: readonly string[];
+  /** gzip-disable: User-Agent patterns (safe subset, matched case-insensitively) whose clients get no compression. */
+  disableUserAgents?: readonly string[];
+  /** gzip-disable's `msie6`: Internet Explorer 4 to 6. */
+  msie6?: boolean;
+}
+
+/** A header of add-headers or proxy-set-headers: lowercase name, checked value; no value removes the header. */
+export interface GlobalHeader {
+  name: string;
+  value?: string;
+}
+
+/**
+ * An entry of block-user-agents or block-referers, as an nginx map key: an
+ * exact string (nginx compares strings ignoring case), or a regular
+ * expression of the safe subset (translate/regex.ts) searched in the value.
+ */
+export type BlockPattern = { kind: 'exact'; text: string } | { kind: 'regex'; pattern: string; caseInsensitive: boolean };
+
+/** The path prefix exempt from the HTTPS redirects when no-tls-redirect-locations is not set (ACME HTTP-01 challenges). */
+export const DEFAULT_NO_REDIRECT_PATHS: readonly string[] = ['/.well-known/acme-challenge/'];
+
+/** Whether plain HTTP to `path` (normalised) is never redirected to HTTPS: it starts with a no-tls-redirect-locations prefix. */
+export function exemptFromHttpsRedirect(globals: GlobalSettings | undefined, path: string): boolean {
+  return (globals?.noRedirectPaths ?? DEFAULT_NO_REDIRECT_PATHS).some((prefix) => path.startsWith(prefix));
 }
 
 export type TlsVersion = 'TLSv1.2' | 'TLSv1.3';

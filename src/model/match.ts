@@ -4,6 +4,7 @@
 // rendered maps and the live HAProxy must agree with. Pure.
 
 import type { Candidate, Certificate, ClientAuth, HostLevel, Model, RequestCondition, Route, Target, ValueMatch, WeightedTarget } from './model.js';
+import { exemptFromHttpsRedirect } from './globals.js';
 
 /** Lowercases the Host header and strips its port and a trailing dot. */
 export function normalizeHost(host: string): string {
@@ -274,8 +275,6 @@ export function normalizeRequestPath(pathWithQuery: string): NormalizedRequest {
 // ---------------------------------------------------------------------------
 // HTTPS: redirects of plain HTTP, and the certificate served for an SNI name.
 
-const ACME_CHALLENGE = '/.well-known/acme-challenge/';
-
 /**
  * Whether plain HTTP to this host is redirected to HTTPS: the host itself is
  * a TLS host, or it is on a wildcard level whose wildcard is a TLS host. A
@@ -360,7 +359,7 @@ export function clientAuthAnswer(auth: ClientAuth, request: Request): Answer | u
 export function answer(model: Model, request: Request): Answer {
   const normalized = normalizeRequestPath(request.path);
   if (!normalized.ok) return { kind: 'bad-request' };
-  if (request.scheme === 'http' && !normalized.path.startsWith(ACME_CHALLENGE) && redirectsToHttps(model, request.host)) {
+  if (request.scheme === 'http' && !exemptFromHttpsRedirect(model.globals, normalized.path) && redirectsToHttps(model, request.host)) {
     const host = (request.host.split(':')[0] ?? '').toLowerCase();
     const port = request.httpsPort === 443 ? '' : `:${request.httpsPort}`;
     return { kind: 'redirect', location: `https://${host}${port}${normalized.pathWithQuery}` };

@@ -7,13 +7,15 @@
 //
 // Three kinds of results:
 // - annotation defaults (proxy-body-size, the source ranges, ssl-redirect,
-//   force-ssl-redirect): they apply to every Ingress that does not set the
+//   force-ssl-redirect, service-upstream, proxy-next-upstream*): they apply to every Ingress that does not set the
 //   annotation, as in ingress-nginx where the annotation replaces the global
 //   value (translate/annotations/values.ts);
 // - settings of how annotations are read (allow-snippet-annotations,
 //   http-redirect-code for force-ssl-redirect);
 // - data-plane globals (model/globals.ts): timeouts, TLS, HSTS, forwarding
-//   headers, PROXY protocol, block-cidrs.
+//   headers, PROXY protocol, block-cidrs, block-user-agents, block-referers,
+//   hide-headers, no-tls-redirect-locations, and the ConfigMaps that
+//   add-headers and proxy-set-headers name (configmap-headers.ts).
 //
 // ingress-nginx's own defaults are not applied for keys the ConfigMap does
 // not set (its 1m body limit, HSTS on): Portero's defaults stay.
@@ -26,6 +28,11 @@ import { parseSource } from './annotations/source-ranges.js';
 import { parseNginxSize } from './annotations/values.js';
 import type { GlobalAuthDefaults } from './annotations/group.js';
 import { readGlobalAuth } from './configmap-global-auth.js';
+import { GZIP_KEYS, readGzip } from './configmap-gzip.js';
+import { readHeaderBuffers } from './configmap-buffers.js';
+import { blockList, headerConfigMapRef, hideHeaders, type HeaderConfigMapRef } from './configmap-headers.js';
+import { AnnotationValues } from './annotations/values.js';
+import { retries } from './annotations/retries.js';
 
 export interface ConfigMapSettings {
   globals: GlobalSettings;
@@ -39,6 +46,8 @@ export interface ConfigMapSettings {
   globalAuth?: GlobalAuthDefaults;
   /** global-allowed-response-headers, lowercase. */
   allowedResponseHeaders?: readonly string[];
+  /** add-headers and proxy-set-headers: the ConfigMaps named, joined per translation (configmap-headers.ts). */
+  headerConfigMaps: readonly HeaderConfigMapRef[];
   diagnostics: Diagnostic[];
 }
 
@@ -92,6 +101,18 @@ export const READ_KEYS = [
   'global-auth-cache-duration',
   'no-auth-locations',
   'global-allowed-response-headers',
+  ...GZIP_KEYS,
+  'large-client-header-buffers',
+  'add-headers',
+  'proxy-set-headers',
+  'hide-headers',
+  'block-user-agents',
+  'block-referers',
+  'no-tls-redirect-locations',
+  'service-upstream',
+  'proxy-next-upstream',
+  'proxy-next-upstream-tries',
+  'proxy-next-upstream-timeout',
 ] as const;
 
 const READ = new Set<string>(READ_KEYS);
@@ -227,10 +248,34 @@ function allowedResponseHeaders(reader: Reader): string[] | undefined {
   return [...new Set(names.map((name) => name.toLowerCase()))].sort();
 }
 
+/** A path prefix of no-tls-redirect-locations: `/` and path characters (no spaces, quotes, `#`, `?` or backslashes). */
+const REDIRECT_EXEMPT_PATH = /^\/[A-Za-z0-9\-._~!$&()*+,;=:@%/]{0,255}$/;
+
+/** no-tls-redirect-locations: the path prefixes exempt from the HTTPS redirects, sorted; [] when empty (nothing is exempt). */
+function noRedirectPaths(reader: Reader): string[] | undefined {
+  const value = reader.raw('no-tls-redirect-locations');
+  if (value === undefined) return undefined;
+  const paths = value.split(',').map((path) => path.trim()).filter((path) => path !== '');
+  const bad = paths.find((path) => !REDIRECT_EXEMPT_PATH.test(path) || path.includes(','));
+  if (bad !== undefined) return reader.problem('no-tls-redirect-locations', `${JSON.stringify(bad)} is not a path; /.well-known/acme-challenge/ stays exempt`);
+  if (paths.length > 64) return reader.problem('no-tls-redirect-locations', 'holds more than 64 paths; /.well-known/acme-challenge/ stays exempt');
+  return [...new Set(paths)].sort();
+}
+
+/** An annotation default for an annotation of `group`, checked with the annotation's own reading: the value, or undefined with the problem reported. */
+function checkedAsAnnotation(reader: Reader, key: string, group: typeof retries): string | undefined {
+  const value = reader.raw(key);
+  if (value === undefined) return undefined;
+  const values = new AnnotationValues({}, 'configmap', { [key]: value });
+  group.read(values, {}, { prefix: 'configmap', allowSnippets: false }, { namespace: '', name: '' });
+  const problem = values.problems[0];
+  return problem ? reader.problem(key, problem.message) : value;
+}
+
 /** The settings of `configMap`; undefined (or absent) gives Portero's defaults. */
 export function readConfigMap(configMap: ConfigMap | undefined, ref: ObjectRef): ConfigMapSettings {
   if (!configMap) {
-    return { globals: {}, annotationDefaults: {}, allowSnippets: false, diagnostics: [{ severity: 'warning', object: ref, message: '--configmap: ConfigMap not found; Portero\'s defaults apply' }] };
+    return { globals: {}, annotationDefaults: {}, allowSnippets: false, headerConfigMaps: [], diagnostics: [{ severity: 'warning', object: ref, message: '--configmap: ConfigMap not found; Portero\'s defaults apply' }] };
   }
   const reader = new Reader(configMap.data, ref);
   const globals: GlobalSettings = {};
@@ -249,6 +294,13 @@ export function readConfigMap(configMap: ConfigMap | undefined, ref: ObjectRef):
   for (const key of ['whitelist-source-range', 'denylist-source-range'] as const) {
     const list = reader.sources(key);
     if (list !== undefined && list.length > 0) defaults[key] = list.join(',');
+  }
+  const serviceUpstream = reader.bool('service-upstream');
+  if (serviceUpstream !== undefined) defaults['service-upstream'] = String(serviceUpstream);
+  // Checked one by one, as annotations: a bad one is ignored alone (retries.ts reads them).
+  for (const key of ['proxy-next-upstream', 'proxy-next-upstream-tries', 'proxy-next-upstream-timeout'] as const) {
+    const value = checkedAsAnnotation(reader, key, retries);
+    if (value !== undefined && value !== '') defaults[key] = value;
   }
 
   const connect = reader.seconds('proxy-connect-timeout', 1, DAY);
@@ -280,8 +332,21 @@ export function readConfigMap(configMap: ConfigMap | undefined, ref: ObjectRef):
   if (reader.bool('use-proxy-protocol') === true) globals.proxyProtocol = true;
   const forwarding = forwarded(reader);
   if (forwarding) globals.forwarded = forwarding;
+  const bufferBytes = readHeaderBuffers(reader);
+  if (bufferBytes !== undefined) globals.bufferBytes = bufferBytes;
+  const compression = readGzip(reader);
+  if (compression) globals.compression = compression;
   const block = reader.sources('block-cidrs');
   if (block !== undefined && block.length > 0) globals.blockSources = block;
+  const userAgents = blockList(reader, 'block-user-agents');
+  if (userAgents !== undefined && userAgents.length > 0) globals.blockUserAgents = userAgents;
+  const referers = blockList(reader, 'block-referers');
+  if (referers !== undefined && referers.length > 0) globals.blockReferers = referers;
+  const hidden = hideHeaders(reader);
+  if (hidden !== undefined && hidden.length > 0) globals.hideHeaders = hidden;
+  const exempt = noRedirectPaths(reader);
+  if (exempt !== undefined) globals.noRedirectPaths = exempt;
+  const headerConfigMaps = (['add-headers', 'proxy-set-headers'] as const).map((key) => headerConfigMapRef(reader, key)).filter((ref) => ref !== undefined);
   const allowSnippets = reader.bool('allow-snippet-annotations') === true;
   const globalAuth = readGlobalAuth(reader);
   const allowedHeaders = allowedResponseHeaders(reader);
@@ -291,5 +356,5 @@ export function readConfigMap(configMap: ConfigMap | undefined, ref: ObjectRef):
     if (Object.hasOwn(IGNORED_KEYS, key)) reader.note(key, `accepted and ignored: ${IGNORED_KEYS[key]}`);
     else reader.note(key, 'not a key Portero reads; it is ignored');
   }
-  return { globals, annotationDefaults: defaults, allowSnippets, ...(redirectCode !== undefined ? { redirectCode } : {}), ...(globalAuth ? { globalAuth } : {}), ...(allowedHeaders ? { allowedResponseHeaders: allowedHeaders } : {}), diagnostics: reader.diagnostics };
+  return { globals, annotationDefaults: defaults, allowSnippets, headerConfigMaps, ...(redirectCode !== undefined ? { redirectCode } : {}), ...(globalAuth ? { globalAuth } : {}), ...(allowedHeaders ? { allowedResponseHeaders: allowedHeaders } : {}), diagnostics: reader.diagnostics };
 }

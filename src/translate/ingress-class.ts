@@ -9,6 +9,7 @@
 // another controller (with `--ingress-class-by-name`, as in ingress-nginx, the
 // name is ours whatever controller its IngressClass names).
 
+import type { LabelSelector } from '../objects/gateway-types.js';
 import { DEFAULT_CLASS_ANNOTATION, INGRESS_CLASS_ANNOTATION, type Ingress, type IngressClass } from '../objects/types.js';
 
 export interface ClassOptions {
@@ -17,8 +18,10 @@ export interface ClassOptions {
   watchIngressWithoutClass: boolean;
   /** `--ingress-class-by-name`: the `--ingress-class` name is ours even when its IngressClass names another controller. */
   ingressClassByName?: boolean;
-  /** `--disable-catch-all`: an Ingress with a spec.defaultBackend is not served, as ingress-nginx ignores it. */
+  /** `--disable-catch-all`: an Ingress with a spec.defaultBackend and no rules is not served, and no Ingress's default backend answers other hosts, as in ingress-nginx. */
   disableCatchAll?: boolean;
+  /** `--watch-namespace-selector`: only Ingresses of the namespaces whose labels it selects are served, as in ingress-nginx. */
+  namespaceSelector?: LabelSelector;
 }
 
 export interface ClassSelection {

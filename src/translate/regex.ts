@@ -33,6 +33,8 @@ const ESCAPES: Readonly<Record<string, string>> = {
   '{': '[{]',
   '}': '[}]',
   '[': '[[]',
+  // Only where spaces are allowed (RegexOptions.spaces): nginx writes `\ ` for a space.
+  ' ': ' ',
 };
 
 /** Characters a regex path may hold: path characters plus the regex operators. No quotes, spaces, `#` or controls. */

@@ -149,7 +149,7 @@ function compareRoutes(a: Route, b: Route): number {
 }
 
 // The routing of the same (valid, sorted) Ingress array against the same Services is the same (see memo.ts).
-const routings = new WeakMap<readonly Ingress[], { services: ServiceIndex; defaultKey: string; optionsOf: OptionsOf; routing: Routing }>();
+const routings = new WeakMap<readonly Ingress[], { services: ServiceIndex; defaultKey: string; optionsOf: OptionsOf; ingressCatchAll: boolean; routing: Routing }>();
 
 /**
  * The host levels and catch-all of the given Ingresses (valid, oldest first).
@@ -162,10 +162,11 @@ export function route(
   defaultService: ServiceRef | undefined,
   previous: ReadonlyMap<string, HostLevel> = new Map(),
   optionsOf: OptionsOf = NO_OPTIONS,
+  ingressCatchAll = true,
 ): Routing {
   const defaultKey = defaultService ? `${defaultService.namespace}/${defaultService.name}:${defaultService.port}` : '';
   const memo = routings.get(ingresses);
-  if (memo && memo.services === services && memo.defaultKey === defaultKey && memo.optionsOf === optionsOf) return memo.routing;
+  if (memo && memo.services === services && memo.defaultKey === defaultKey && memo.optionsOf === optionsOf && memo.ingressCatchAll === ingressCatchAll) return memo.routing;
 
   const diagnostics: Diagnostic[] = [];
   const specs = new Map<string, BackendSpec>();
@@ -177,8 +178,9 @@ export function route(
 
   const canaries = ingresses.filter((ingress) => optionsOf(ingress).canary !== undefined);
   const primaries = ingresses.filter((ingress) => optionsOf(ingress).canary === undefined);
-  // A canary's defaultBackend is never the catch-all, as in ingress-nginx ("should not use canary as a catch-all server").
-  const catchAll = chooseCatchAll(primaries, services, defaultService, use, diagnostics, optionsOf);
+  // A canary's defaultBackend is never the catch-all, as in ingress-nginx ("should not use canary as a catch-all server");
+  // with --disable-catch-all no Ingress's is (ingress-nginx then uses its default backend only for the Ingress's own hosts).
+  const catchAll = chooseCatchAll(ingressCatchAll ? primaries : [], services, defaultService, use, diagnostics, optionsOf);
   const levels = new Map<string, { routes: Map<string, { entry: ResolvedPath; choice: PathChoice; owner: Ingress }>; fallbackOwner?: Ingress }>();
   const where = (host: string) => (host === '' ? 'any host' : `host ${host}`);
   // ingress-nginx matches every path of a host as a regular expression when one of its Ingresses asks for it.
@@ -252,7 +254,7 @@ export function route(
   result.sort((a, b) => (a.host < b.host ? -1 : a.host > b.host ? 1 : 0));
   const passthrough = passthroughHosts(primaries, services, optionsOf, diagnostics, use);
   const routing: Routing = { levels: result, catchAll, specs, diagnostics, ...(passthrough.length > 0 ? { passthrough } : {}) };
-  routings.set(ingresses, { services, defaultKey, optionsOf, routing });
+  routings.set(ingresses, { services, defaultKey, optionsOf, ingressCatchAll, routing });
   return routing;
 }
 

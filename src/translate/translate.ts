@@ -22,10 +22,12 @@ import { clientAuthLevels, withClientAuth } from './client-auth.js';
 import { route, type OptionsOf, type ServiceRef } from './routes.js';
 import { buildTls, inspectSecret, refusal, type RefusedCertificates } from './tls.js';
 import { readConfigMap, type ConfigMapSettings } from './configmap.js';
+import { resolveHeaderConfigMaps } from './configmap-headers.js';
 import type { GatewayAttachment, PortSettings } from './gateway/index.js';
 import { serveGateways, type GatewayServing } from './gateway/serve.js';
 import { withGateway } from './gateway/merge.js';
-import type { Gateway, GatewayClass, GRPCRoute, HTTPRoute, Namespace, ReferenceGrant } from '../objects/gateway-types.js';
+import type { Gateway, GatewayClass, GRPCRoute, HTTPRoute, LabelSelector, Namespace, ReferenceGrant } from '../objects/gateway-types.js';
+import { namespaceLabels, selectorMatches } from './gateway/references.js';
 
 export interface Snapshot {
   ingresses: readonly Ingress[];
@@ -113,6 +115,8 @@ export function compareAge(a: Ingress, b: Ingress): number {
 
 interface Selection {
   classes: readonly IngressClass[];
+  /** The Namespaces the selection was made with (only compared with --watch-namespace-selector). */
+  namespaces: readonly Namespace[] | undefined;
   key: string;
   /** Our valid Ingresses, oldest first. */
   valid: Ingress[];
@@ -124,17 +128,40 @@ interface Selection {
 // The selection for the same Ingress and IngressClass arrays and options is the same (see memo.ts).
 const selections = new WeakMap<readonly Ingress[], Selection>();
 
+/**
+ * `--watch-namespace-selector`: the namespaces whose labels the selector
+ * selects (every Namespace carries kubernetes.io/metadata.name). A namespace
+ * without its Namespace object (a manifest directory that does not declare
+ * it) is selected only when its name label alone satisfies the selector.
+ */
+function selectedNamespaces(snapshot: Snapshot, selector: LabelSelector): (namespace: string) => boolean {
+  const byName = new Map((snapshot.namespaces ?? []).map((namespace) => [namespace.metadata.name, namespace]));
+  const memo = new Map<string, boolean>();
+  return (namespace) => {
+    let selected = memo.get(namespace);
+    if (selected === undefined) {
+      selected = selectorMatches(selector, namespaceLabels(namespace, byName.get(namespace)));
+      memo.set(namespace, selected);
+    }
+    return selected;
+  };
+}
+
 /** The Ingresses Portero serves, valid and sorted oldest first, with the diagnostics of the refused ones. */
+/** ingress-nginx's catch-all Ingress: a default backend and no rules (what --disable-catch-all leaves out). */
+const isCatchAllIngress = (ingress: Ingress): boolean => ingress.spec.defaultBackend !== undefined && (ingress.spec.rules ?? []).length === 0;
+
 function selectIngresses(snapshot: Snapshot, options: TranslateOptions, settings: AnnotationSettings): Selection {
-  const key = `${options.ingressClass}|${options.controllerClass}|${options.watchIngressWithoutClass}|${options.ingressClassByName === true}|${options.disableCatchAll === true}|${settings.prefix}|${settings.allowSnippets}|${JSON.stringify(settings.defaults ?? {})}|${settings.redirectCode}|${settings.sslPassthrough}|${JSON.stringify(settings.globalAuth ?? null)}|${settings.allowedResponseHeaders?.join(',')}`;
+  const key = `${JSON.stringify(options.namespaceSelector ?? null)}|${options.ingressClass}|${options.controllerClass}|${options.watchIngressWithoutClass}|${options.ingressClassByName === true}|${options.disableCatchAll === true}|${settings.prefix}|${settings.allowSnippets}|${JSON.stringify(settings.defaults ?? {})}|${settings.redirectCode}|${settings.sslPassthrough}|${JSON.stringify(settings.globalAuth ?? null)}|${settings.allowedResponseHeaders?.join(',')}`;
   const memo = selections.get(snapshot.ingresses);
-  if (memo && memo.classes === snapshot.ingressClasses && memo.key === key) return memo;
+  if (memo && memo.classes === snapshot.ingressClasses && memo.key === key && (options.namespaceSelector === undefined || memo.namespaces === snapshot.namespaces)) return memo;
   const classes = selectClasses(snapshot.ingressClasses, options);
   const optionsOf: OptionsOf = (ingress) => annotationsOf(ingress, settings);
-  const selection: Selection = { classes: snapshot.ingressClasses, key, valid: [], served: [], diagnostics: [], optionsOf };
-  for (const ingress of [...snapshot.ingresses].filter((candidate) => isOurs(candidate, classes, options)).sort(compareAge)) {
-    if (options.disableCatchAll === true && ingress.spec.defaultBackend) {
-      selection.diagnostics.push({ severity: 'warning', object: refOf(ingress), field: 'spec.defaultBackend', message: 'the Ingress has a default backend and --disable-catch-all is set: it is not served, as ingress-nginx ignores it' });
+  const selection: Selection = { classes: snapshot.ingressClasses, namespaces: snapshot.namespaces, key, valid: [], served: [], diagnostics: [], optionsOf };
+  const inScope = options.namespaceSelector ? selectedNamespaces(snapshot, options.namespaceSelector) : () => true;
+  for (const ingress of [...snapshot.ingresses].filter((candidate) => inScope(candidate.metadata.namespace) && isOurs(candidate, classes, options)).sort(compareAge)) {
+    if (options.disableCatchAll === true && isCatchAllIngress(ingress)) {
+      selection.diagnostics.push({ severity: 'warning', object: refOf(ingress), field: 'spec.defaultBackend', message: 'the Ingress has a default backend and no rules (a catch-all) and --disable-catch-all is set: it is not served, as ingress-nginx ignores it' });
       continue;
     }
     const annotations = annotationsOf(ingress, settings);
@@ -173,6 +200,10 @@ export function translate(snapshot: Snapshot, options: TranslateOptions, previou
   const diagnostics: Diagnostic[] = [];
   const configured = configMapSettings(snapshot, options);
   if (configured) diagnostics.push(...configured.read.diagnostics);
+  // add-headers and proxy-set-headers name other ConfigMaps: joined here, so that their changes take effect.
+  const globalHeaders = configured && options.configMap ? resolveHeaderConfigMaps(configured.read.globals, configured.read.headerConfigMaps, snapshot.configMaps ?? [], { kind: 'ConfigMap', namespace: options.configMap.namespace, name: options.configMap.name }) : undefined;
+  if (globalHeaders) diagnostics.push(...globalHeaders.diagnostics);
+  const globals = globalHeaders?.globals;
   const annotationSettings = configured?.annotations ?? options.annotations ?? DEFAULT_ANNOTATION_SETTINGS;
   const selection = selectIngresses(snapshot, options, annotationSettings);
   diagnostics.push(...selection.diagnostics);
@@ -187,7 +218,7 @@ export function translate(snapshot: Snapshot, options: TranslateOptions, previou
   const tlsAuth = withClientAuth(headers.optionsOf, valid, snapshot.secrets, annotationSettings, options.refusedCertificates);
   diagnostics.push(...tlsAuth.diagnostics);
   const optionsOf = withMixedSslRedirects(tlsAuth.optionsOf, valid, annotationSettings);
-  const routed = route(valid, indexServices(snapshot.services), options.defaultBackendService, previous ? levelsByHost(previous) : undefined, optionsOf);
+  const routed = route(valid, indexServices(snapshot.services), options.defaultBackendService, previous ? levelsByHost(previous) : undefined, optionsOf, options.disableCatchAll !== true);
   const routing = addExtraHosts(valid, routed, annotationSettings);
   diagnostics.push(...routing.diagnostics);
   const clientAuth = clientAuthLevels(valid, tlsAuth, routing, annotationSettings);
@@ -221,7 +252,7 @@ export function translate(snapshot: Snapshot, options: TranslateOptions, previou
     certificates: served.certificates,
     redirectHosts: tls.redirectHosts,
     ...(routing.passthrough ? { passthrough: routing.passthrough } : {}),
-    ...(configured && Object.keys(configured.read.globals).length > 0 ? { globals: configured.read.globals } : {}),
+    ...(globals && Object.keys(globals).length > 0 ? { globals } : {}),
     ...(clientAuth.clientAuth.length > 0 ? { clientAuth: sameClientAuth(previous?.clientAuth, clientAuth.clientAuth) } : {}),
   };
   if (gateway) gatewayServings.set(model, gateway);

@@ -65,6 +65,11 @@ describe('ingress-nginx flags without an effect, or refused', () => {
       assert.throws(() => command.parse([...BASE, `--${flag}=ingress-nginx/tcp`], { from: 'user' }), (error: Error) => error.message.includes(reason), flag);
     }
   });
+  test('--watch-namespace-selector takes a label selector; a malformed one is refused with what is wrong', () => {
+    assert.deepEqual(parse('--watch-namespace-selector=foo=bar').watchNamespaceSelector, { matchLabels: {}, matchExpressions: [{ key: 'foo', operator: 'In', values: ['bar'] }] });
+    const command = buildCommand().exitOverride().configureOutput({ writeErr: () => {}, writeOut: () => {} });
+    assert.throws(() => command.parse([...BASE, '--watch-namespace-selector=foo in (a'], { from: 'user' }), /label selector: unbalanced parentheses/);
+  });
   test('--disable-catch-all takes =BOOL; --shutdown-grace-period takes ingress-nginx\'s bare seconds', () => {
     assert.equal(parse('--disable-catch-all').disableCatchAll, true);
     assert.equal(parse('--disable-catch-all=false').disableCatchAll, false);

@@ -239,8 +239,8 @@ describe('ConfigMap keys', () => {
     assert.equal(classifyConfigMapKey('use-forwarded-headers', 'true').status, 'supported');
     assert.equal(classifyConfigMapKey('allow-snippet-annotations', 'true').status, 'supported');
     // Keys it does not read.
-    assert.equal(classifyConfigMapKey('use-gzip', 'true').status, 'ignored');
-    assert.equal(classifyConfigMapKey('use-gzip', 'false').status, 'supported');
+    assert.equal(classifyConfigMapKey('enable-brotli', 'true').status, 'ignored');
+    assert.equal(classifyConfigMapKey('enable-brotli', 'false').status, 'supported');
     assert.equal(classifyConfigMapKey('worker-processes', '4').status, 'unknown');
   });
 
@@ -268,13 +268,13 @@ describe('global differences', () => {
     ]);
     assert.deepEqual(
       result.globalDifferences.map((d) => [d.id, d.ingresses]),
-      [['default-body-size', 3], ['hsts', 1], ['ssl-redirect-trailing-slash', 1], ['implementation-specific-paths', 1]],
+      [['default-body-size', 3], ['hsts', 1], ['ssl-redirect-trailing-slash', 1], ['header-size', 4], ['implementation-specific-paths', 1]],
     );
     assert.equal(result.ingresses.find((entry) => entry.name === 'plain')!.verdict, 'same');
   });
 
-  test("the ConfigMap's proxy-body-size and hsts: false take their difference away", () => {
-    const result = report([web('tls', {}, { tls: [{ hosts: ['tls.test'], secretName: 'tls' }] })], { configMap: { namespace: 'i', name: 'c', data: { 'proxy-body-size': '10m', hsts: 'false' } } });
+  test("the ConfigMap's proxy-body-size, hsts: false and large-client-header-buffers take their difference away", () => {
+    const result = report([web('tls', {}, { tls: [{ hosts: ['tls.test'], secretName: 'tls' }] })], { configMap: { namespace: 'i', name: 'c', data: { 'proxy-body-size': '10m', hsts: 'false', 'large-client-header-buffers': '4 8k' } } });
     assert.deepEqual(result.globalDifferences.map((d) => d.id), ['ssl-redirect-trailing-slash']);
   });
 

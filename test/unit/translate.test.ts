@@ -112,14 +112,41 @@ describe('default backends', () => {
     const both = translateJson([...app('next'), ...app('main'), ingress({ name: 'foo-canary', annotations: canary, defaultBackend: { service: 'next' } }), ingress({ name: 'foo', defaultBackend: { service: 'main' } })]);
     assert.deepEqual(both.model.catchAll, backend('main'));
   });
-  test('--disable-catch-all: an Ingress with a default backend is not served at all, with a warning; the others are', () => {
-    const result = translateJson(objects, { disableCatchAll: true });
-    assert.deepEqual(result.served.map((ref) => ref.name), ['c']);
+  test('--disable-catch-all: an Ingress with a default backend and no rules is not served, with a warning; one with rules keeps it for its own hosts only (ingress-nginx disable_catch_all.go)', () => {
+    const catchAllOnly = ingress({ name: 'z', creationTimestamp: '2019-01-01T00:00:00Z', defaultBackend: { service: 'db' } });
+    const result = translateJson([...objects, catchAllOnly], { disableCatchAll: true });
+    assert.deepEqual(result.served.map((ref) => ref.name), ['a', 'b', 'c']);
     assert.deepEqual(result.model.catchAll, { kind: 'not-found' });
     assert.deepEqual(matchRequest(result.model, 'c.test', '/x'), backend('cx'));
-    assert.deepEqual(matchRequest(result.model, 'a.test', '/x'), { kind: 'not-found' }, 'a.test is not served');
-    const warnings = result.diagnostics.filter((d) => d.field === 'spec.defaultBackend' && /--disable-catch-all/.test(d.message));
-    assert.deepEqual(warnings.map((d) => [d.severity, d.object.name]), [['warning', 'a'], ['warning', 'b']]);
+    assert.deepEqual(matchRequest(result.model, 'a.test', '/y'), backend('da'), "a's default backend answers its own host");
+    assert.deepEqual(matchRequest(result.model, 'nowhere.test', '/'), { kind: 'not-found' }, 'no Ingress is the catch-all');
+    const warnings = result.diagnostics.filter((d) => d.field === 'spec.defaultBackend');
+    assert.deepEqual(warnings.map((d) => [d.severity, d.object.name, /--disable-catch-all/.test(d.message)]), [['warning', 'z', true]]);
+  });
+});
+
+describe('--watch-namespace-selector', () => {
+  const namespace = (name: string, labels: Record<string, string> = {}): Json => ({ apiVersion: 'v1', kind: 'Namespace', metadata: { name, labels } });
+  const site = (ns: string, host: string): Json[] => [
+    ...serviceWithEndpoints({ name: 'app', namespace: ns, endpoints: [{ address: '10.0.0.1', port: 80 }] }),
+    ingress({ name: 'site', namespace: ns, rules: [{ host, paths: [{ service: 'app' }] }] }),
+  ];
+  const selector = { matchLabels: {}, matchExpressions: [{ key: 'foo', operator: 'In' as const, values: ['bar'] }] };
+  test('only the Ingresses of selected namespaces are served (ingress-nginx namespace_selector.go)', () => {
+    const objects = [namespace('matched', { foo: 'bar' }), namespace('other'), ...site('matched', 'foo.test'), ...site('other', 'bar.test')];
+    const result = translateJson(objects, { namespaceSelector: selector });
+    assert.deepEqual(result.served.map((ref) => ref.namespace), ['matched']);
+    assert.equal(matchRequest(result.model, 'bar.test', '/').kind, 'not-found');
+    assert.equal(matchRequest(result.model, 'foo.test', '/').kind, 'backend');
+  });
+  test('labelling the namespace selects it; without the flag every namespace is served', () => {
+    const relabelled = translateJson([namespace('matched', { foo: 'bar' }), namespace('other', { foo: 'bar' }), ...site('matched', 'foo.test'), ...site('other', 'bar.test')], { namespaceSelector: selector });
+    assert.deepEqual(relabelled.served.map((ref) => ref.namespace).sort(), ['matched', 'other']);
+    assert.equal(translateJson([namespace('other'), ...site('other', 'bar.test')]).served.length, 1);
+  });
+  test('a namespace without its Namespace object has only its name label', () => {
+    const byName = { matchLabels: { 'kubernetes.io/metadata.name': 'team-a' }, matchExpressions: [] };
+    assert.deepEqual(translateJson([...site('team-a', 'a.test'), ...site('team-b', 'b.test')], { namespaceSelector: byName }).served.map((ref) => ref.namespace), ['team-a']);
   });
 });
 

@@ -43,6 +43,12 @@ export const GLOBAL_DIFFERENCES: readonly Rule[] = [
     concerns: (ingress, context) => hasTls(ingress) || annotation(ingress, context, 'force-ssl-redirect') !== undefined,
   },
   {
+    id: 'header-size',
+    description:
+      "ingress-nginx takes request header blocks of up to 32 KiB (large-client-header-buffers, default 4 8k); Portero, with HAProxy's 16 KiB buffers, about 15 KiB, and answers 400 above. Set large-client-header-buffers in the ConfigMap (read with --configmap) if clients send large cookies or tokens.",
+    concerns: (_ingress, context) => context.configMap?.['large-client-header-buffers'] === undefined,
+  },
+  {
     id: 'implementation-specific-paths',
     description:
       'ingress-nginx matches ImplementationSpecific paths as nginx string prefixes (/foo also matches /foobar), and as case-insensitive regular expressions when any Ingress of the host uses use-regex or rewrite-target; Portero matches them as Prefix paths: element-wise, case-sensitive, never as regular expressions.',

@@ -204,18 +204,46 @@ export function gatewayOriginRegex(origin: string): Safe {
 
 /**
  * A header value inside a single-quoted log-format argument: printable ASCII
- * with spaces, without quotes, backslashes or `$`; `%` doubled.
+ * with spaces, without single quotes, backslashes or `$` (a double quote is
+ * literal inside single quotes); `%` doubled.
  */
 export function logFormatValue(value: string): Safe {
   // Not empty: HAProxy takes '' for a missing argument.
-  check(/^[\x20\x21\x23\x25-\x26\x28-\x5b\x5d-\x7e]{1,1024}$/.test(value), 'header value', value);
+  check(/^[\x20-\x23\x25-\x26\x28-\x5b\x5d-\x7e]{1,1024}$/.test(value), 'header value', value);
   return make(value.replace(/%/g, '%%'));
+}
+
+/** A string an ACL compares literally (`-m str`), single-quoted: printable ASCII with spaces, without quotes or backslashes. */
+export function quotedMatchText(value: string): Safe {
+  check(/^[\x20\x21\x23-\x26\x28-\x5b\x5d-\x7e]{1,1024}$/.test(value), 'text', value);
+  return make(`'${value}'`);
+}
+
+/**
+ * A regular expression from an object searched in a header value, already
+ * reduced to the subset of translate/regex.ts with spaces allowed: no
+ * backslashes, quotes or `#`. Single-quoted; it must compile.
+ */
+export function headerRegex(pattern: string): Safe {
+  check(/^[A-Za-z0-9/\-._~!$&()*+,;=:@%[\]^|?{} ]{1,2048}$/.test(pattern), 'regular expression', pattern);
+  try {
+    new RegExp(pattern);
+  } catch {
+    check(false, 'regular expression', pattern);
+  }
+  return make(`'${pattern}'`);
 }
 
 /** A literal text argument (`return ... string <text>`): single-quoted printable ASCII with spaces, without quotes or backslashes. */
 export function literalText(value: string): Safe {
   check(/^[\x20\x21\x23-\x26\x28-\x5b\x5d-\x7e]{0,1024}$/.test(value), 'text', value);
   return make(`'${value}'`);
+}
+
+/** A MIME type without parameters (`compression type`): lowercase token/token. */
+export function mimeType(value: string): Safe {
+  check(/^[a-z0-9][a-z0-9!#$&^_.+-]{0,63}\/[a-z0-9][a-z0-9!#$&^_.+-]{0,63}$/.test(value), 'MIME type', value);
+  return make(value);
 }
 
 /** An IP address or CIDR range, as an ACL pattern. */

@@ -22,6 +22,7 @@ import { AMBIGUOUS_DOT_SEGMENT } from '../../model/match.js';
 import type { Backend, Model } from '../../model/model.js';
 import type { GlobalSettings } from '../../model/globals.js';
 import { sourceAcl } from './features/source-acl.js';
+import { blockRequestLines, globalRequestHeaderLines, globalResponseHeaderLines } from './features/global-lists.js';
 import * as c from './config-lines.js';
 import { GENERATION_FILES } from './layout.js';
 import { INVALID_BACKEND, NOT_FOUND_BACKEND, UNAVAILABLE_BACKEND } from './render-files.js';
@@ -31,6 +32,7 @@ import { BASIC_AUTH_LUA_FILE, basicAuthUserlists, needsBasicAuthLua } from './fe
 import { asksForCertificates } from './features/client-auth.js';
 import { CUSTOM_ERRORS_LUA_FILE, customErrorRequestLines, customErrorResponseLines, needsCustomErrorsLua } from './features/custom-errors.js';
 import { featureLines, type FeatureContext } from './render-features.js';
+import { compressionLines } from './features/compression.js';
 import { routingRules } from './render-routing.js';
 import { frontendPlans, type FrontendPlan } from './frontends.js';
 import { SPARE_PREFIX, type BackendNames, type Capabilities } from './structure.js';
@@ -89,6 +91,8 @@ function globalSection(settings: ConfigSettings, globals: GlobalSettings, genDir
     bindOptions(globals),
     globals.ciphers !== undefined ? c.line`  ssl-default-bind-ciphers ${c.cipherList(globals.ciphers)}` : `  ssl-default-bind-ciphers ${TLS12_CIPHERS}`,
     `  ssl-default-bind-ciphersuites ${TLS13_SUITES}`,
+    // large-client-header-buffers: the whole request header must fit in one buffer.
+    ...(globals.bufferBytes !== undefined ? [c.line`  tune.bufsize ${c.int(globals.bufferBytes)}`] : []),
     // Client certificates: no TLS session resumption, which could carry a certificate verified for another name (features/client-auth.ts).
     ...(clientCertificates ? ['  tune.ssl.cachesize 0'] : []),
     // Only access logs reach stdout, so that it stays one JSON object per
@@ -207,18 +211,18 @@ function forwardingLines(scheme: 'http' | 'https', port: number, globals: Global
   // What the client sent as X-Forwarded-For, captured before the client's forwarding headers are removed.
   // (A request without the header sets nothing: set-var does not run without a sample.)
   const captureOriginal = '  http-request set-var(txn.original_xff) req.fhdr(x-forwarded-for)';
-  const tail = [
-    '  http-request set-header X-Original-Forwarded-For %[var(txn.original_xff)] if { var(txn.original_xff) -m found }',
-    '  http-request set-header X-Scheme %[req.fhdr(x-forwarded-proto)]',
-  ];
   // TLS ended by a load balancer that speaks the PROXY protocol to the plain HTTP port, for port 443.
   const ended = proxied && scheme === 'http';
+  const originalFor = '  http-request set-header X-Original-Forwarded-For %[var(txn.original_xff)] if { var(txn.original_xff) -m found }';
+  const tail = [originalFor, '  http-request set-header X-Scheme %[req.fhdr(x-forwarded-proto)]'];
+  // Where X-Forwarded-Proto is this frontend's scheme for every request, X-Scheme is that word: no header lookup per request.
+  const fixedTail = ended ? tail : [originalFor, c.line`  http-request set-header X-Scheme ${schemeWord}`];
   const fixed = [
     c.line`  http-request set-header X-Forwarded-Proto ${schemeWord}`,
     ...(ended ? ['  http-request set-header X-Forwarded-Proto https if { dst_port 443 }'] : []),
     `  http-request set-header X-Forwarded-Port ${portValue}`,
     '  http-request set-header X-Forwarded-Host %[req.hdr(host)]',
-    ...tail,
+    ...fixedTail,
   ];
   if (!forwarded) {
     return [captureOriginal, c.line`  http-request del-header ${c.regex(FORWARDING_HEADERS)} -m reg`, '  option forwardfor', '  http-request set-header X-Real-IP %[src]', ...fixed];
@@ -278,11 +282,18 @@ function frontendSection(plan: FrontendPlan, capabilities: Capabilities, setting
     ...forwardingLines(scheme, port, globals),
     // block-cidrs: after the client address is known (set-src above), before routing.
     ...(globals.blockSources ? [...sourceAcl('portero_block', globals.blockSources), '  http-request deny deny_status 403 if portero_block'] : []),
+    // block-user-agents, block-referers; then proxy-set-headers, before routing (a route's own header rules come later, in its backend).
+    ...blockRequestLines(globals),
+    ...globalRequestHeaderLines(globals),
+    // hide-headers, add-headers.
+    ...globalResponseHeaderLines(globals),
     // hsts: on every HTTPS response (docs/configuration.md says why not only hosts with a certificate of their own).
     ...(scheme === 'https' && globals.hsts
       ? [c.line`  http-after-response set-header Strict-Transport-Security ${c.hstsValue(globals.hsts.maxAgeSeconds, globals.hsts.includeSubdomains, globals.hsts.preload)}`]
       : []),
     ...(settings.accessLog ? ['  log global', c.line`  ${accessLogFormat(genDir)}`, '  http-request set-var(txn.host) req.hdr(host)'] : []),
+    // use-gzip: before routing, so that a rule answering early (a redirect) still passes the filter's request check.
+    ...compressionLines(globals.compression),
     ...routingRules(capabilities, genDir, plan, settings.httpsPort),
     c.line`  default_backend ${c.ident(NOT_FOUND_BACKEND)}`,
     '  http-after-response set-header Server portero',
@@ -377,7 +388,7 @@ export function renderConfig(model: Model, settings: ConfigSettings, genDir: str
   const spareHolder = new Map<number, string>();
   for (const [id, index] of names.spareAssignments) spareHolder.set(index, id);
   const { structure } = names;
-  const context: FeatureContext = { httpsPort: settings.httpsPort, httpPort: settings.httpPort, genDir };
+  const context: FeatureContext = { httpsPort: settings.httpsPort, httpPort: settings.httpPort, genDir, globals: structure.capabilities.globals };
   // Spares never have features: the sections of the structure's backends are the only ones with basic auth.
   const featured = [...structure.backends.keys()].sort().map((id) => byId.get(id)?.features);
   const lines = [

@@ -8,6 +8,8 @@
 
 import type { Features, FixedRedirect } from '../../model/features.js';
 import type { Endpoint } from '../../model/model.js';
+import type { GlobalSettings } from '../../model/globals.js';
+import { redirectExemption } from './features/global-lists.js';
 import * as c from './config-lines.js';
 import { accessLines } from './features/access.js';
 import { gatewayRequestLines, gatewayResponseLines } from './features/gateway-filters.js';
@@ -29,13 +31,15 @@ export interface FeatureContext {
   httpPort?: number;
   /** The name of the section the lines are for: the key of its values in settings.map (features/settings.ts). */
   section?: string;
+  /** The ConfigMap's globals (no-tls-redirect-locations); absent: Portero's defaults. */
+  globals?: GlobalSettings;
 }
-
-const ACME = '!{ path_beg /.well-known/acme-challenge/ }';
 
 function httpsRedirect(context: FeatureContext, code = 308): string {
   const port = context.httpsPort === 443 ? '' : `:${c.port(context.httpsPort).text}`;
-  return `  http-request redirect code ${c.keyword(String(code), ['301', '302', '307', '308']).text} location https://%[req.hdr(host),field(1,:),lower]${port}%[pathq] if !{ ssl_fc } ${ACME}`;
+  // The paths of no-tls-redirect-locations (by default /.well-known/acme-challenge/) stay on plain HTTP.
+  const exempt = redirectExemption(context.globals ?? {});
+  return `  http-request redirect code ${c.keyword(String(code), ['301', '302', '307', '308']).text} location https://%[req.hdr(host),field(1,:),lower]${port}%[pathq] if !{ ssl_fc }${exempt.text}`;
 }
 
 /**

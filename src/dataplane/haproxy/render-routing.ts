@@ -8,6 +8,7 @@ import * as c from './config-lines.js';
 import { GENERATION_FILES } from './layout.js';
 import { CANDIDATES_CONVERTER } from './features/candidates-lua.js';
 import { clientAuthFrontendLines } from './features/client-auth.js';
+import { redirectExemption } from './features/global-lists.js';
 import type { CanaryRule, Capabilities } from './structure.js';
 import type { FrontendPlan } from './frontends.js';
 
@@ -65,13 +66,15 @@ export function routingRules(capabilities: Capabilities, genDir: string, fronten
   }
   // The Ingresses' TLS hosts: only where the Ingresses are served.
   if (scheme === 'http' && frontend.ingress && capabilities.redirect) {
-    // Plain HTTP to a TLS host: 308 (or http-redirect-code) to HTTPS. ACME HTTP-01 challenges stay reachable.
+    // Plain HTTP to a TLS host: 308 (or http-redirect-code) to HTTPS.
     // With use-proxy-protocol, a PROXY header for port 443 means TLS was ended by the load balancer: no redirect (render-config.ts).
     const ended = capabilities.globals.proxyProtocol ? c.fragment` !{ dst_port 443 }` : c.fragment``;
+    // The paths of no-tls-redirect-locations (by default /.well-known/acme-challenge/) stay on plain HTTP.
+    const exempt = redirectExemption(capabilities.globals);
     const redirect =
       httpsPort === 443
-        ? c.fragment`http-request redirect code ${code} location https://%[req.hdr(host),field(1,:),lower]%[pathq] if !{ path_beg /.well-known/acme-challenge/ }${ended}`
-        : c.fragment`http-request redirect code ${code} location https://%[req.hdr(host),field(1,:),lower]:${c.port(httpsPort)}%[pathq] if !{ path_beg /.well-known/acme-challenge/ }${ended}`;
+        ? c.fragment`http-request redirect code ${code} location https://%[req.hdr(host),field(1,:),lower]%[pathq] if${exempt}${ended}`
+        : c.fragment`http-request redirect code ${code} location https://%[req.hdr(host),field(1,:),lower]:${c.port(httpsPort)}%[pathq] if${exempt}${ended}`;
     rules.push(c.line`  ${redirect} { ${c.fragment`${HOST},map_str(${map(GENERATION_FILES.redirectMap)})`} -m found }`);
     if (capabilities.wildcardRedirect) {
       // A wildcard TLS host redirects the hosts of its own level only: an

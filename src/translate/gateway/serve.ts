@@ -75,6 +75,8 @@ export const SUPPORTED_FEATURES: readonly string[] = [
   // parentRefs[].port selects a Gateway's listeners by port; rules[].name is accepted.
   'HTTPRouteParentRefPort',
   'HTTPRouteNamedRouteRule',
+  // A listener on port 8080 is bound on 8080 (render-gateway); the DaemonSet maps it once the port is added (docs/gateway-api.md).
+  'GatewayPort8080',
   'GRPCRoute',
 ];
 

@@ -26,7 +26,6 @@
 // not ported: HTTPRouteRequestMirror, HTTPRouteRequestMultipleMirrors, HTTPRouteRequestPercentageMirror — mirroring is documented as not supported (docs/gateway-api.md)
 // not ported: HTTPRouteRetry*, BackendTLSPolicy*, GatewayFrontendClientCertificate*, GatewayBackendClientCertificate, ListenerSet* — documented as not supported
 // not ported: HTTPRouteHTTPSListenerDetectMisdirectedRequests — not claimed (GatewayHTTPSListenerDetectMisdirectedRequests): Portero routes HTTPS requests by Host; SNI only picks the certificate, so no 421
-// not ported: HTTPRouteRedirectPortAndScheme's claim of GatewayPort8080 — the case is ported and passes (8080 is bound on the Gateway's address), but the feature is not claimed: the DaemonSet maps only 80 and 443
 // not ported: HTTPRouteServiceTypes' v1 Endpoints objects as such — Portero reads EndpointSlices; in a cluster the EndpointSlice mirroring controller turns them into slices, which this port writes instead
 
 import assert from 'node:assert/strict';

@@ -8,9 +8,8 @@
 // nginx-backends-canary.test.ts, snippets with the flag in
 // nginx-backends-snippets.test.ts.
 //
-// not ported: serviceupstream.go "when enabling in the configmap" — the ConfigMap key service-upstream is not read by Portero (docs/configuration.md: every other key is reported as not read)
-// not ported: serviceupstream.go "when enabling in the configmap and disabling in the annotations" — same ConfigMap key; the annotation-false half is ported below
-// not ported: proxy.go "should build proxy next upstream using configmap values" — the ConfigMap keys proxy-next-upstream* are not read by Portero
+// not ported here: serviceupstream.go "when enabling in the configmap", "when enabling in the configmap and disabling in the annotations" — need --configmap; ported in nginx-settings-configmap-keys.test.ts
+// not ported here: proxy.go "should build proxy next upstream using configmap values" — needs --configmap; ported in nginx-settings-configmap-keys.test.ts
 // not ported: proxyssl.go (all five cases: proxy-ssl-secret with verify, ciphers, protocols, proxy-ssl-location-only) — proxy-ssl-secret is documented as refused (docs/annotations.md, Backend protocol); the refusal is asserted below
 // not ported: disableaccesslog.go (disable-access-log, disable-http-access-log, disable-stream-access-log) — ConfigMap keys Portero does not read; access logs are off unless --access-log
 

@@ -8,8 +8,8 @@
 // Upstream: test/e2e/settings/{ingress_class,disable_catch_all,namespace_selector,disable_service_external_name}.go.
 //
 // not ported: ingress_class.go "Without IngressClass Cluster scoped Permission" (should watch Ingress with correct annotation; should ignore Ingress with only IngressClassName) — about RBAC that forbids reading IngressClasses; Portero's RBAC (deploy/) always grants it and manifests mode has no permissions.
-// not ported: disable_catch_all.go (all four cases) — --disable-catch-all is not a Portero flag: an Ingress's spec.defaultBackend is always honoured (docs/routing.md, Default backend).
-// not ported: namespace_selector.go "should ingore Ingress of namespace without label foo=bar ..." — --watch-namespace-selector is not a Portero flag (docs/configuration.md lists --watch-namespace only).
+// not ported: disable_catch_all.go (all three cases) — ported in test/e2e/nginx-flags.test.ts, which runs Portero with --disable-catch-all=true.
+// not ported: namespace_selector.go — ported in test/e2e/nginx-flags.test.ts, which runs Portero with --watch-namespace-selector=foo=bar.
 // not ported: disable_service_external_name.go "should ignore services of external-name type" — --disable-svc-external-name is not a Portero flag; Portero never resolves ExternalName Services for Ingresses (no EndpointSlices: 503), so the 5xx the case expects is Portero's behaviour with or without it.
 
 import assert from 'node:assert/strict';

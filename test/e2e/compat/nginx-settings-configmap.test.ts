@@ -10,9 +10,9 @@
 // proxy_send_timeout,proxy_host,access_log,log-format,badannotationvalues}.go and validations/validations.go.
 //
 // not ported: global_external_auth.go "should set snippet when global external auth is configured" — global-auth-snippet is never pasted (docs/configuration.md); the warning is asserted below with the cache keys.
-// not ported: no_tls_redirect_locations.go "Check no tls redirect locations config" — checks nginx.conf text only (force_no_ssl_redirect); Portero does not read no-tls-redirect-locations and exempts /.well-known/acme-challenge/ only (docs/routing.md).
-// not ported: custom_header.go "Add a custom header", "Add multiple custom headers" — add-headers is not a key Portero reads (docs/configuration.md: keys not listed are reported as not read); per-Ingress response headers are the custom-headers annotation.
-// not ported: add_headers.go "should escape double quotes in the header values" — checks nginx.conf text only (add-headers, proxy-set-headers, not read by Portero).
+// not ported here: no_tls_redirect_locations.go "Check no tls redirect locations config" — ported as a traffic check in nginx-settings-configmap-keys.test.ts.
+// not ported here: custom_header.go "Add a custom header", "Add multiple custom headers" — ported in nginx-settings-configmap-keys.test.ts (add-headers).
+// not ported here: add_headers.go (all three cases) — ported in nginx-settings-configmap-keys.test.ts (add-headers, proxy-set-headers).
 // not ported: keep-alive.go (keepalive_timeout, keepalive_requests, upstream-keepalive-connections/-timeout/-requests) — check nginx.conf text only; keep-alive is read (timeout http-keep-alive, test/unit/configmap.test.ts), upstream-keepalive-timeout is reported as ignored.
 // not ported: proxy_connect_timeout.go "should set valid proxy timeouts using configmap values", "should not set invalid ..." — check nginx.conf text only; the rendered timeout connect is in test/unit/configmap.test.ts, a bad value is reported and ignored in test/e2e/configmap.test.ts.
 // not ported: proxy_send_timeout.go (both cases) — check nginx.conf text only; HAProxy has one idle timeout for both directions (docs/configuration.md).

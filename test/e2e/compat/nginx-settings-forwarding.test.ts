@@ -9,8 +9,7 @@
 // global_access_block,listen_nondefault_ports}.go.
 //
 // not ported: proxy_protocol.go "should enable PROXY Protocol for TCP" — needs the tcp-services ConfigMap (--tcp-services-configmap), which Portero does not read (docs/migrating-from-ingress-nginx.md).
-// not ported: global_access_block.go "should block User-Agents defined in the ConfigMap" — block-user-agents is not a key Portero reads (docs/configuration.md: every key not listed is reported as not read).
-// not ported: global_access_block.go "should block Referers defined in the ConfigMap" — block-referers is not a key Portero reads (same).
+// not ported here: global_access_block.go "should block User-Agents defined in the ConfigMap", "should block Referers defined in the ConfigMap" — ported in nginx-settings-configmap-keys.test.ts with the other header and list keys.
 // not ported: listen_nondefault_ports.go "should set the X-Forwarded-Port header to 443" (with external auth) — the same assertion as the TLS case below; external auth is ported in test/e2e/annotations-extauth.test.ts.
 
 import assert from 'node:assert/strict';

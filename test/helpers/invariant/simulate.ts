@@ -19,6 +19,7 @@ import { RuntimeError, type RuntimeApi, type RuntimeCommand } from '../../../src
 import { BackendNames, structureFor, SPARE_PREFIX, type Structure } from '../../../src/dataplane/haproxy/structure.js';
 import { GENERATION_FILES } from '../../../src/dataplane/haproxy/layout.js';
 import type { Model } from '../../../src/model/model.js';
+import { exemptFromHttpsRedirect } from '../../../src/model/globals.js';
 
 interface Entry {
   key: string;
@@ -259,7 +260,7 @@ export function routeThrough(maps: SimulatedMaps, structure: Structure, hostHead
   const { capabilities } = structure;
   const level = maps.hosts.get(host) ?? (capabilities.wildcardLookup ? maps.hosts.get(wildcard) : undefined) ?? HOSTLESS_LEVEL;
   // The redirect comes after the level: a wildcard TLS host redirects the hosts of its own level only.
-  if (capabilities.redirect && !path.startsWith('/.well-known/acme-challenge/')) {
+  if (capabilities.redirect && !exemptFromHttpsRedirect(capabilities.globals, path)) {
     if (maps.redirect.has(host) || (capabilities.wildcardRedirect && maps.redirect.has(level))) return 'redirect';
   }
   const key = `${level}${path}`;
