@@ -80,13 +80,13 @@ describe('ingress-nginx e2e: defaultbackend/, servicebackend/, loadbalance/, end
   let portero: Portero;
   const backends: Backend[] = [];
   let lb: HoldingEcho[] = [];
-  let zones: Backend[] = [];
+
 
   before(async () => {
     const echo = await startBackend('echo');
     const long = await startBackend(LONG_NAME);
     lb = [await startHoldingEcho('echo-0'), await startHoldingEcho('echo-1'), await startHoldingEcho('echo-2')];
-    zones = [await startBackend('zone-a'), await startBackend('zone-b')];
+    const zones = [await startBackend('zone-a'), await startBackend('zone-b')];
     backends.push(echo, long, ...zones);
 
     // service_nil_backend.go: a path whose backend is a resource, not a Service.
@@ -147,6 +147,7 @@ describe('ingress-nginx e2e: defaultbackend/, servicebackend/, loadbalance/, end
   });
 
   test('default_backend.go: enables access logging for default backend', async () => {
+    // Portero does not read enable-access-log-for-default-backend (a warning says so): with --access-log every request is logged.
     assert.equal((await get('foo', '/somethingOne')).status, 404);
     const entry = await portero.waitForLog((line) => line.path === '/somethingOne');
     assert.equal(entry.status, 404);

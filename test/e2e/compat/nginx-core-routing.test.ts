@@ -17,7 +17,7 @@
 //
 // The other upstream directories without a port of their own:
 // not ported: gracefulshutdown/shutdown.go, slow_requests.go, grace_period.go, k8s_async_shutdown.go — already proved by test/e2e/operations.test.ts: "graceful shutdown" / "readiness fails first, serving goes on through the grace period, requests in flight finish, exit 0" and test/e2e/signals.test.ts (requests in flight finish on SIGTERM); upstream's 60-150 s waits and worker-shutdown-timeout are nginx's, Portero's period is --shutdown-grace-period
-// not ported: status/update.go "should update status field after client-go reconnection" — already proved against the in-repo API server by test/e2e/kube-status.test.ts: "a status written by someone else is put right" (--publish-status-address) and test/e2e/kube-faults.test.ts: "streams closed again and again: no event is missed", "in the end, Portero serves exactly what the API holds"; the leader-election ConfigMap it deletes is a Lease in Portero (kube-leader.test.ts)
+// status/update.go: ported against the in-repo API server in nginx-core-status.test.ts
 // not ported: lua/dynamic_configuration.go — nginx's Lua balancer and its log lines ("skipping reload since only backends changed"); the behaviour (endpoint and backend changes without reload) is proved by test/e2e/zero-reload.test.ts: "an endpoint added, made not ready, ready again, and removed"
 // lua/dynamic_certificates.go: its certificate behaviour is ported in nginx-core-tls.test.ts (certificate_by_lua itself is nginx's)
 // not ported: leaks/lua_ssl.go — a memory-leak soak of nginx's Lua certificate code (1000 hosts x 10 iterations, minutes of sleeps), nginx internals
