@@ -35,7 +35,7 @@
 //
 // not ported: HTTPRouteDisallowedKind — runs only when TLSRoute is claimed; Portero serves no TLS listeners (docs/gateway-api.md)
 // not ported: GatewayWithAttachedRoutes "route with a non-matching hostname" sub-case — its v1.6 manifest is not in the reference index; NoMatchingListenerHostname is covered by HTTPRouteHostnameIntersection
-// not ported: GatewayWithAttachedRoutesWithPort8080 — the same listener rules as GatewayWithAttachedRoutes on another port; GatewayObservedGenerationBump below binds 8080
+// not ported here: GatewayWithAttachedRoutesWithPort8080 — ported in gateway-conformance-more.test.ts, with the conformance tests newer than these
 // not ported: the traffic halves of HTTPRouteHostnameIntersection's second Gateway and of GRPCRouteListenerHostnameMatching — traffic, ported with the Gateway traffic checks
 
 import assert from 'node:assert/strict';
