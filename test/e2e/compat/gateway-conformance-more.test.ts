@@ -24,7 +24,9 @@
 // grpcroute-header-matching, grpcroute-weight,
 // grpcroute-all-backends-weight-zero, grpcroute-multiple-gateways,
 // grpcroute-multiple-routes-attachment-same-hostname-intersection,
-// grpcroute-named-rule, gateway-update-listener-hostname,
+// grpcroute-named-rule, grpcroute-listener-hostname-matching (its traffic;
+// gateway-conformance-status.test.ts checks its status),
+// gateway-update-listener-hostname,
 // gateway-overlapping-tls-config-hostnames, gateway-with-attached-routes
 // (GatewayWithAttachedRoutesWithPort8080), gateway-name-maximum-length and
 // gateway-maximum-name-length (one test under two names),
@@ -436,6 +438,38 @@ const CASES: Case[] = [
     ],
   },
   sameHostnameIntersection('GRPCRoute', 12, 13),
+  {
+    name: 'GRPCRouteListenerHostnameMatching (grpcroute-listener-hostname-matching.go), traffic: the exact listener beats the wildcard one; a host no listener has is UNIMPLEMENTED',
+    objects: () => {
+      const gateway = 'grpcroute-listener-hostname-matching';
+      const on = (...sections: string[]) => sections.map((sectionName) => parent(gateway, { namespace: INFRA, sectionName }));
+      return [
+        gw(gateway, address(19), [
+          http('listener-1', from('Same'), { hostname: 'bar.com' }),
+          http('listener-2', from('Same'), { hostname: 'foo.bar.com' }),
+          http('listener-3', from('Same'), { hostname: '*.bar.com' }),
+          http('listener-4', from('Same'), { hostname: '*.foo.com' }),
+        ], { apiVersion: GATEWAY_V1 }),
+        grpcRoute('backend-v1', { parentRefs: on('listener-1'), rules: [{ backendRefs: [backend('grpc-infra-backend-v1')] }] }),
+        grpcRoute('backend-v2', { parentRefs: on('listener-2'), rules: [{ backendRefs: [backend('grpc-infra-backend-v2')] }] }),
+        grpcRoute('backend-v3', { parentRefs: on('listener-3', 'listener-4'), rules: [{ backendRefs: [backend('grpc-infra-backend-v3')] }] }),
+      ];
+    },
+    addresses: [address(19)],
+    // Its status is checked in gateway-conformance-status.test.ts.
+    traffic: (
+      [
+        ['bar.com', 'grpc-infra-backend-v1'],
+        ['foo.bar.com', 'grpc-infra-backend-v2'],
+        ['baz.bar.com', 'grpc-infra-backend-v3'],
+        ['boo.bar.com', 'grpc-infra-backend-v3'],
+        ['multiple.prefixes.bar.com', 'grpc-infra-backend-v3'],
+        ['multiple.prefixes.foo.com', 'grpc-infra-backend-v3'],
+        ['foo.com', undefined],
+        ['no.matching.host', undefined],
+      ] as const
+    ).map(([authority, to]) => grpcTo(address(19), 'Echo', { authority, ...(to ? { backend: to } : { unimplemented: true }) })),
+  },
   {
     name: 'GRPCRouteNamedRule (grpcroute-named-rule.go): named rules are accepted and serve',
     objects: () => [
