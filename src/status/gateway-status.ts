@@ -6,7 +6,10 @@
 // write reads the object first, merges, and PUTs /status with the
 // resourceVersion it read (a 409 reads again). Merging keeps what is not
 // ours: a route's `status.parents` entries of other controllers stay, and
-// our entries for parents no longer ours go. A condition keeps its
+// our entries for parents no longer ours go; on GatewayClasses, Gateways
+// and listeners, conditions of types Portero never writes (another
+// component's, as GatewayPreserveForeignConditions seeds) stay as they are.
+// A condition keeps its
 // lastTransitionTime while its status is unchanged. A write is skipped when
 // the status read equals the one to write, and an object is not read again
 // while its desired status and resourceVersion are those last written.
@@ -52,6 +55,15 @@ function stamped(conditions: readonly Condition[], before: readonly Record<strin
   });
 }
 
+/** The condition types translate writes (translate/gateway: gateway-class.ts, listeners.ts, routes.ts): these are ours to set and to remove. */
+const OWN_CONDITION_TYPES: ReadonlySet<string> = new Set(['Accepted', 'Programmed', 'ResolvedRefs', 'Conflicted', 'OverlappingTLSConfig', 'SupportedVersion', 'PartiallyInvalid']);
+
+/** Our conditions stamped, then the conditions of other types that `before` holds, unchanged. */
+export function withForeign(conditions: readonly Condition[], before: readonly Record<string, any>[] | undefined, now: string): Record<string, any>[] {
+  const foreign = (Array.isArray(before) ? before : []).filter((entry) => !OWN_CONDITION_TYPES.has(entry.type) && !conditions.some((condition) => condition.type === entry.type));
+  return [...stamped(conditions, before, now), ...foreign];
+}
+
 function sameParent(a: Record<string, any>, b: Record<string, any>): boolean {
   const norm = (ref: Record<string, any>) => JSON.stringify([ref.group ?? 'gateway.networking.k8s.io', ref.kind ?? 'Gateway', ref.namespace ?? '', ref.name, ref.sectionName ?? '', ref.port ?? 0]);
   return norm(a) === norm(b);
@@ -84,7 +96,7 @@ export function desiredStatuses(attachment: GatewayAttachment, controllerName: s
       name: metadata.name,
       resourceVersion: metadata.resourceVersion ?? '',
       key: JSON.stringify(result.status),
-      merge: (current, now) => ({ ...current, conditions: stamped(result.status.conditions, current.conditions, now), supportedFeatures: result.status.supportedFeatures }),
+      merge: (current, now) => ({ ...current, conditions: withForeign(result.status.conditions, current.conditions, now), supportedFeatures: result.status.supportedFeatures }),
     });
   }
   for (const result of attachment.gateways) {
@@ -99,10 +111,10 @@ export function desiredStatuses(attachment: GatewayAttachment, controllerName: s
       merge: (current, now) => ({
         ...current,
         addresses,
-        conditions: stamped(result.status.conditions, current.conditions, now),
+        conditions: withForeign(result.status.conditions, current.conditions, now),
         listeners: result.status.listeners.map((listener) => ({
           ...listener,
-          conditions: stamped(listener.conditions, (current.listeners ?? []).find((entry: Record<string, any>) => entry.name === listener.name)?.conditions, now),
+          conditions: withForeign(listener.conditions, (current.listeners ?? []).find((entry: Record<string, any>) => entry.name === listener.name)?.conditions, now),
         })),
       }),
     });

@@ -6,8 +6,9 @@
 // Portero accepts without acting on it, is a warning. Nothing here is fatal.
 //
 // Three kinds of results:
-// - annotation defaults (proxy-body-size, the source ranges, ssl-redirect,
-//   force-ssl-redirect, service-upstream, proxy-next-upstream*): they apply to every Ingress that does not set the
+// - annotation defaults (proxy-body-size, load-balance, the source ranges,
+//   ssl-redirect, force-ssl-redirect, service-upstream, proxy-next-upstream*):
+//   they apply to every Ingress that does not set the
 //   annotation, as in ingress-nginx where the annotation replaces the global
 //   value (translate/annotations/values.ts);
 // - settings of how annotations are read (allow-snippet-annotations,
@@ -66,6 +67,7 @@ export const IGNORED_KEYS: Readonly<Record<string, string>> = {
 /** Every key read, for docs and `portero migrate`. */
 export const READ_KEYS = [
   'proxy-body-size',
+  'load-balance',
   'proxy-connect-timeout',
   'proxy-read-timeout',
   'proxy-send-timeout',
@@ -286,6 +288,11 @@ export function readConfigMap(configMap: ConfigMap | undefined, ref: ObjectRef):
   if (bodySize !== undefined) {
     if (parseNginxSize(bodySize) === undefined) reader.problem('proxy-body-size', 'must be a size such as 8m, 512k or 1048576 (0: no limit)');
     else defaults['proxy-body-size'] = bodySize;
+  }
+  const balance = reader.raw('load-balance');
+  if (balance !== undefined) {
+    if (!['round_robin', 'ewma', 'least_connections'].includes(balance)) reader.problem('load-balance', 'must be round_robin, ewma or least_connections');
+    else defaults['load-balance'] = balance;
   }
   for (const key of ['ssl-redirect', 'force-ssl-redirect'] as const) {
     const value = reader.bool(key);

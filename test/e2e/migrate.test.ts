@@ -126,7 +126,7 @@ describe('portero migrate --manifests on a real-world-shaped cluster', () => {
   test('global differences: listed once; the ConfigMap sets proxy-body-size, so no default-body-size', () => {
     assert.deepEqual(
       json.globalDifferences.map((d) => d.id),
-      ['hsts', 'ssl-redirect-trailing-slash', 'implementation-specific-paths'],
+      ['hsts', 'ssl-redirect-trailing-slash', 'header-size', 'implementation-specific-paths'],
     );
     assert.equal(json.globalDifferences.find((d) => d.id === 'implementation-specific-paths')!.ingresses, 3);
     assert.equal(text.stdout.match(/^ {2}- hsts /gm)?.length, 1);

@@ -36,6 +36,8 @@ function read(data: Record<string, string>) {
 describe('ConfigMap keys', () => {
   const accepted: [Record<string, string>, Partial<GlobalSettings>, Record<string, string>?][] = [
     [{ 'proxy-body-size': '8m' }, {}, { 'proxy-body-size': '8m' }],
+    [{ 'load-balance': 'ewma' }, {}, { 'load-balance': 'ewma' }],
+    [{ 'load-balance': 'least_connections' }, {}, { 'load-balance': 'least_connections' }],
     [{ 'proxy-connect-timeout': '3', 'proxy-read-timeout': '120s' }, { connectSeconds: 3, serverSeconds: 120 }],
     [{ 'proxy-send-timeout': '30' }, { serverSeconds: 60 }],
     [{ 'ssl-redirect': 'false', 'force-ssl-redirect': 'true' }, {}, { 'ssl-redirect': 'false', 'force-ssl-redirect': 'true' }],
@@ -70,6 +72,7 @@ describe('ConfigMap keys', () => {
 
   const refused: [string, string][] = [
     ['proxy-body-size', '8 megabytes'],
+    ['load-balance', 'random'],
     ['proxy-connect-timeout', '5m'],
     ['proxy-read-timeout', '-1'],
     ['ssl-redirect', 'yes'],

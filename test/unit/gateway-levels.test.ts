@@ -7,7 +7,7 @@ import { describe, test } from 'node:test';
 import { splitLevelHost, type HostLevel, type Route, type Target } from '../../src/model/model.js';
 import type { HTTPRouteMatch, HTTPRouteRule } from '../../src/objects/gateway-types.js';
 import { attachGateways } from '../../src/translate/gateway/index.js';
-import { gatewayLevels } from '../../src/translate/gateway/levels.js';
+import { gatewayLevels, hostnameRank } from '../../src/translate/gateway/levels.js';
 import { backendRef, conformanceBase, gateway, httpRoute, INFRA, parentRef, rule } from '../helpers/gateway.js';
 import { serveGateways } from '../../src/translate/gateway/serve.js';
 import { generateSelfSigned } from '../../src/tls/default-certificate.js';
@@ -192,6 +192,40 @@ describe('Gateway API routes → host levels', () => {
     assert.equal(answer(levels, { host: '*.example.com', path: '/a' }), 'v2');
     assert.equal(answer(levels, { host: 'other.test', path: '/any' }), 'v3');
     assert.equal(answer(levels, { host: 'other.test', path: '/a' }), 'not-found');
+  });
+
+  test('a route\'s own hostname ranks on a level, not its intersection with the listener\'s: the more specific route wins though newer (*-multiple-routes-attachment-same-hostname-intersection.go)', () => {
+    const older = '2026-01-01T00:00:00Z';
+    const newer = '2026-01-01T00:00:01Z';
+    const input = {
+      ...base,
+      gateways: [
+        gateway({ name: 'exact', listeners: [{ name: 'l', hostname: 'abc.example.com', from: 'Same' }] }),
+        gateway({ name: 'wild', listeners: [{ name: 'l', hostname: '*.example.com', from: 'Same' }] }),
+      ],
+      httpRoutes: [
+        httpRoute({ name: 'wc-older', parentRefs: [parentRef('exact')], hostnames: ['*.example.com'], creationTimestamp: older, rules: [to('v1', [match('/')])] }),
+        httpRoute({ name: 'exact-newer', parentRefs: [parentRef('exact')], hostnames: ['abc.example.com'], creationTimestamp: newer, rules: [to('v2', [match('/')])] }),
+        httpRoute({ name: 'less-specific-older', parentRefs: [parentRef('wild')], hostnames: ['*.com'], creationTimestamp: older, rules: [to('v1', [match('/')]), to('v3', [match('/only-here')])] }),
+        httpRoute({ name: 'more-specific-newer', parentRefs: [parentRef('wild')], hostnames: ['*.example.com'], creationTimestamp: newer, rules: [to('v2', [match('/')])] }),
+      ],
+    };
+    const { levels } = gatewayLevels(attachGateways(input).listeners);
+    // Both Gateways share the scope (port 80, no addresses): their levels are abc.example.com and *.example.com.
+    assert.equal(answer(levels, { host: 'abc.example.com', path: '/' }), 'v2');
+    assert.equal(answer(levels, { host: '*.example.com', path: '/' }), 'v2');
+    // The hostname ranks before the path, as between levels: the more specific route's `/` takes /only-here too.
+    assert.equal(answer(levels, { host: '*.example.com', path: '/only-here/x' }), 'v2');
+  });
+
+  test('hostnameRank: 0 for a route naming the level host (or none), larger for wider wildcards', () => {
+    assert.equal(hostnameRank([], 'abc.example.com'), 0);
+    assert.equal(hostnameRank(['abc.example.com', '*.example.com'], 'abc.example.com'), 0);
+    assert.equal(hostnameRank(['*.example.com'], ''), 0);
+    assert.ok(hostnameRank(['*.example.com'], 'abc.example.com') > 0);
+    assert.ok(hostnameRank(['*.com'], '*.example.com') > hostnameRank(['*.example.com'], 'abc.example.com'));
+    assert.ok(hostnameRank(['*.com', '*.example.com'], 'a.b.example.com') === hostnameRank(['*.example.com'], 'a.b.example.com'));
+    assert.equal(hostnameRank(['*.example.com'], '*.example.com'), 0);
   });
 });
 

@@ -73,7 +73,6 @@ export const CONFIGMAP_KEYS: Readonly<Record<string, ConfigMapKey>> = {
   'annotations-risk-level': { note: `highest risk of annotations accepted (default High); ${NOT_READ}: Portero refuses snippets unless --allow-snippet-annotations, and checks every other value against a strict grammar` },
   'strict-validate-path-type': { note: `refuse regex characters in Prefix and Exact paths (default true); ${NOT_READ}: Portero refuses paths outside its own grammar`, sameWhen: TRUE },
   'allow-cross-namespace-resources': { note: `annotations may name Secrets and ConfigMaps of other namespaces (default false); ${NOT_READ}`, sameWhen: FALSE },
-  'load-balance': { note: `load-balancing algorithm (default round_robin); ${NOT_READ}: Portero balances round-robin`, sameWhen: is('round_robin') },
   'enable-brotli': { note: `brotli compression (default false); ${NOT_READ}: HAProxy has no brotli`, sameWhen: FALSE },
   'server-tokens': { note: `nginx version in the Server header and error pages (default false); ${NOT_READ}` },
 };
@@ -81,6 +80,7 @@ export const CONFIGMAP_KEYS: Readonly<Record<string, ConfigMapKey>> = {
 /** How Portero reads the keys of READ_KEYS when started with --configmap (docs/configuration.md, "ingress-nginx ConfigMap"). */
 const READ_NOTES: Readonly<Record<string, { note: string; status?: 'difference' }>> = {
   'proxy-body-size': { note: 'read with --configmap: the limit of every Ingress without the annotation (checked against Content-Length)', status: 'difference' },
+  'load-balance': { note: 'read with --configmap: the default of every Ingress without the annotation; ewma and least_connections are both HAProxy leastconn', status: 'difference' },
   'proxy-connect-timeout': { note: 'read with --configmap: timeout connect of every backend' },
   'proxy-read-timeout': { note: 'read with --configmap: timeout server of every backend' },
   'proxy-send-timeout': { note: 'read with --configmap; HAProxy has one idle timeout for both directions: proxy-read-timeout wins', status: 'difference' },

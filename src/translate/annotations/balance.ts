@@ -40,13 +40,14 @@ function hashBy(values: AnnotationValues): Balance | undefined {
 function loadBalance(values: AnnotationValues): Balance | undefined {
   const value = values.string('load-balance');
   if (value === undefined || value === 'round_robin') return undefined;
-  if (value === 'ewma') return { kind: 'leastconn' };
-  return values.problem('load-balance', 'must be round_robin or ewma');
+  // ingress-nginx's least_connections balancer is HAProxy's leastconn; its ewma has no HAProxy equivalent and is served the same way.
+  if (value === 'ewma' || value === 'least_connections') return { kind: 'leastconn' };
+  return values.problem('load-balance', 'must be round_robin, ewma or least_connections');
 }
 
 export const balance: AnnotationGroup = {
   annotations: {
-    'load-balance': { status: 'difference', note: 'ewma is served by least connections (HAProxy has no EWMA)' },
+    'load-balance': { status: 'difference', note: 'ewma is served by least connections, as least_connections is (HAProxy has no EWMA)' },
     'upstream-hash-by': { status: 'difference', note: 'only one variable: $request_uri, $uri, $remote_addr, $binary_remote_addr, $host, $http_<header> or $arg_<parameter>; $cookie_<name> and combinations are refused' },
     'upstream-hash-by-subset': { status: 'ignored', note: 'accepted and checked; requests are hashed over all endpoints, not a subset' },
     'upstream-hash-by-subset-size': { status: 'ignored', note: 'accepted and checked; requests are hashed over all endpoints, not a subset' },

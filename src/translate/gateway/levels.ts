@@ -18,6 +18,12 @@
 //   4. then the same for the less specific hostnames (`*.example.com`, then
 //      the listener's requests without a route hostname), as the spec orders
 //      hostnames before paths.
+// On one level host, the routes are ranked by their own hostname first, not
+// by its intersection with the listener's: a route `*.example.com` attached
+// to a listener `abc.example.com` is on the level `abc.example.com`, after
+// every route that names `abc.example.com` itself, whatever their ages (the
+// spec's "most characters in a matching non-wildcard hostname, then in a
+// matching hostname"; HTTPRouteMultipleRoutesAttachmentSameHostnameIntersection).
 //
 // A key whose first candidate is unconditional with a single backend is a
 // plain route, and costs what an Ingress route costs.
@@ -79,6 +85,34 @@ function compareOrder(a: Entry, b: Entry): number {
     if (x !== y) return x < y ? -1 : 1;
   }
   return 0;
+}
+
+/**
+ * Where a route ranks on level host `host` (a hostname, or '' for any) by its
+ * own hostnames: 0 when one of them is `host` itself (or the route names
+ * none), else after every such route, the longer (more specific) of its
+ * hostnames that covers `host` first.
+ */
+export function hostnameRank(routeHostnames: readonly string[], host: string): number {
+  if (host === '' || routeHostnames.length === 0) return 0;
+  let best: string | undefined;
+  for (const hostname of routeHostnames) {
+    if (intersectHostnames(hostname, host) === host && (best === undefined || hostname.length > best.length)) best = hostname;
+  }
+  return best === undefined || best === host ? 0 : 1000 - best.length;
+}
+
+/** A level host's entries in groups of equal hostnameRank, the best first (one group when no entry is ranked down). */
+function rankGroups(entries: readonly Entry[], ranks: ReadonlyMap<Entry, number> | undefined): (readonly Entry[])[] {
+  if (!ranks || !entries.some((entry) => ranks.has(entry))) return [entries];
+  const groups = new Map<number, Entry[]>();
+  for (const entry of entries) {
+    const rank = ranks.get(entry) ?? 0;
+    const group = groups.get(rank);
+    if (group) group.push(entry);
+    else groups.set(rank, [entry]);
+  }
+  return [...groups.entries()].sort((a, b) => a[0] - b[0]).map(([, group]) => group);
 }
 
 /** The candidates the requests of one key meet on one level, in precedence order. */
@@ -181,7 +215,7 @@ function sameInputs(before: LevelInputs, hosts: ReadonlySet<string>, byHost: Rea
   return true;
 }
 
-function buildLevel(host: string, chain: readonly string[], entries: readonly (readonly Entry[])[], isolated = false): HostLevel {
+function buildLevel(host: string, chain: readonly string[], entries: readonly (readonly Entry[])[], isolated = false, ranks?: ReadonlyMap<string, ReadonlyMap<Entry, number>>): HostLevel {
   const keys = new Map<string, { match: 'exact' | 'prefix'; path: string }>();
   // The data plane goes on to a less specific host for a path no key of this level matches; with entries of those left out, every path is a key here (404 when nothing else matches).
   if (isolated) keys.set('prefix ', { match: 'prefix', path: '' });
@@ -193,7 +227,7 @@ function buildLevel(host: string, chain: readonly string[], entries: readonly (r
     }
   }
   const routes = [...keys.values()]
-    .map(({ match, path }) => toRoute(match, path, entries.flatMap((list) => chainOf(list, match, path))))
+    .map(({ match, path }) => toRoute(match, path, entries.flatMap((list, i) => rankGroups(list, ranks?.get(chain[i]!)).flatMap((group) => chainOf(group, match, path)))))
     .sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : a.match < b.match ? -1 : a.match > b.match ? 1 : 0));
   // Every key of the less specific hostnames is a key here too, so a request no key matches matches nothing: 404.
   return { host, ...(host.startsWith('*.') ? { anyDepth: true } : {}), routes, fallback: NOT_FOUND };
@@ -264,6 +298,8 @@ export function gatewayLevels(listeners: readonly ServedListener[], previous?: G
     }
   }
   const isolatedEntries = new Map<Entry, Isolated>();
+  // Per level host, the entries of routes whose own hostname is less specific than the host (hostnameRank > 0).
+  const ranks = new Map<string, Map<Entry, number>>();
   for (const listener of listeners) {
     // The API bounds ports to 1-65535; anything else would make a bind HAProxy refuses.
     if (!Number.isInteger(listener.port) || listener.port < 1 || listener.port > 65535) {
@@ -299,6 +335,12 @@ export function gatewayLevels(listeners: readonly ServedListener[], previous?: G
         if (isolated && !owns(isolated, splitLevelHost(host).host)) continue;
         let entries = byHost.get(host);
         if (!entries) byHost.set(host, (entries = []));
+        const rank = attachment.hostnames === 'any' ? 0 : hostnameRank(attachment.route.route.spec.hostnames, splitLevelHost(host).host);
+        if (rank > 0) {
+          let ranked = ranks.get(host);
+          if (!ranked) ranks.set(host, (ranked = new Map()));
+          for (const entry of made.entries) ranked.set(entry, rank);
+        }
         let fromRoute = contributed.get(host);
         if (!fromRoute) contributed.set(host, (fromRoute = new Map()));
         const earlier = fromRoute.get(attachment.route);
@@ -341,7 +383,7 @@ export function gatewayLevels(listeners: readonly ServedListener[], previous?: G
     }
     const chain = [host, ...candidates.filter((candidate) => hosts.has(candidate))];
     const entries = chain.map((level) => (entriesOf ? entriesOf(level) : byHost.get(level)!));
-    const built = buildLevel(host, chain, entries, isolated);
+    const built = buildLevel(host, chain, entries, isolated, ranks);
     // Rebuilt (a route of it changed) yet equal: keep the previous object, which the data plane skips.
     const level = was && JSON.stringify(was.level) === JSON.stringify(built) ? was.level : built;
     for (const route of built.routes) for (const candidate of route.candidates ?? []) regexMatches.delete(candidate);

@@ -78,6 +78,8 @@ export const SUPPORTED_FEATURES: readonly string[] = [
   // A listener on port 8080 is bound on 8080 (render-gateway); the DaemonSet maps it once the port is added (docs/gateway-api.md).
   'GatewayPort8080',
   'GRPCRoute',
+  // GRPCRoute rules[].name is accepted, as HTTPRoute's (grpcroute-named-rule.go passes).
+  'GRPCRouteNamedRouteRule',
 ];
 
 /** Control characters but tab, and lone UTF-16 surrogates: what config-lines.ts refuses in a compared value. */

@@ -17,7 +17,7 @@
 //   X-Ingress-Name and X-Service-Name (default_backend.go reads them), Portero
 //   does not, so the path and the client's X-Request-ID are asserted.
 //
-// not ported: defaultbackend/default_backend.go, custom_default_backend.go, ssl.go, custom_error_pages.go — the --default-backend-service flag and the default certificate, no annotation of this port
+// not ported here: defaultbackend/default_backend.go, custom_default_backend.go, ssl.go, custom_error_pages.go — no annotation of this port; they are ported or listed in nginx-core-backends.test.ts
 // not ported: customhttperrors.go, "ignoring duplicate values per server" — counts nginx's @custom_ locations in nginx.conf; both Ingresses' pages are asserted instead
 
 import assert from 'node:assert/strict';
