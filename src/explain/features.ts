@@ -3,7 +3,7 @@
 // (dataplane/haproxy/render-features.ts), and whether one answers the
 // request itself. Pure.
 
-import type { Features } from '../model/features.js';
+import { satisfiesAny, type Features } from '../model/features.js';
 import { exemptFromHttpsRedirect, type GlobalSettings } from '../model/globals.js';
 import type { GatewayFilters, HeaderEdits, PathChange } from '../model/gateway-features.js';
 import type { FeatureNote } from './types.js';
@@ -139,11 +139,16 @@ export function describeFeatures(features: Features | undefined, request: Reques
     notes.push({ name: 'allowlist-source-range', detail: `only clients in ${list(features.allowSources)} are served; others get 403` });
     depends.push('allowlist-source-range: the client address');
   }
+  const any = satisfiesAny(features);
+  if (any) {
+    notes.push({ name: 'satisfy', detail: 'satisfy: any: the first access check that lets the request in (source lists, then basic auth, then auth-url) is enough' });
+    depends.push('satisfy: any: which access check lets the request in');
+  }
   if (features.basicAuth) {
     const sent = request.headers.some(([name]) => name.toLowerCase() === 'authorization');
     notes.push({ name: 'basic-auth', detail: `basic authentication (realm ${JSON.stringify(features.basicAuth.realm)}, users of Secret ${features.basicAuth.secret}): 401 without valid credentials` });
     if (sent) depends.push('basic-auth: whether the credentials sent are valid');
-    else answers(401);
+    else if (!any) answers(401);
   }
   if (features.externalAuth) {
     const auth = features.externalAuth;
@@ -168,6 +173,10 @@ export function describeFeatures(features: Features | undefined, request: Reques
   if (features.customErrors) notes.push({ name: 'custom-http-errors', detail: `answers ${features.customErrors.codes.join(', ')} are replaced by the default backend's` });
   if (features.responseHeaders) notes.push({ name: 'custom-headers', detail: `response headers: ${features.responseHeaders.map((header) => (header.value === undefined ? `removes ${header.name}` : `${header.name}: ${header.value}`)).join('; ')}` });
   if (features.accessLogOff) notes.push({ name: 'enable-access-log', detail: 'not access-logged' });
+  const rewrites = features.responseRewrites;
+  if (rewrites?.redirect) notes.push({ name: 'proxy-redirect', detail: `Location and Refresh of the answer: ${rewrites.redirect.from} at the start becomes ${rewrites.redirect.to}` });
+  if (rewrites?.cookieDomain) notes.push({ name: 'proxy-cookie-domain', detail: `Set-Cookie of the answer: Domain=${rewrites.cookieDomain.from} becomes Domain=${rewrites.cookieDomain.to}` });
+  if (rewrites?.cookiePath) notes.push({ name: 'proxy-cookie-path', detail: `Set-Cookie of the answer: a Path starting with ${rewrites.cookiePath.from} gets ${rewrites.cookiePath.to} instead` });
   return { notes, ...(answer ? { answer } : {}), depends };
 }
 

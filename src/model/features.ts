@@ -219,6 +219,32 @@ export interface BasicAuth {
   users: readonly AuthUser[];
 }
 
+/** A literal prefix replaced in a response value: what starts with `from` gets `to` instead of it. */
+export interface PrefixRewrite {
+  from: string;
+  to: string;
+}
+
+/**
+ * Response headers of the Service rewritten before they reach the client,
+ * as nginx's proxy_redirect and proxy_cookie_* (proxy-redirect-from/-to,
+ * proxy-cookie-domain, proxy-cookie-path); the proxy's own answers are left
+ * alone. Every text passed the grammars of translate/annotations/
+ * response-rewrites.ts.
+ */
+export interface ResponseRewrites {
+  /** Location, and the URL of Refresh (after its first `url=`), starting with `from` (case-sensitive). */
+  redirect?: PrefixRewrite;
+  /**
+   * Set-Cookie's Domain attribute equal to `from` (case-insensitive, a
+   * leading dot of the attribute ignored and kept) becomes `to`. Both
+   * without a leading dot.
+   */
+  cookieDomain?: PrefixRewrite;
+  /** Set-Cookie's Path attribute starting with `from` (case-sensitive). */
+  cookiePath?: PrefixRewrite;
+}
+
 export interface Features {
   /** Plain-HTTP requests are redirected to HTTPS with 308, whether or not the host has TLS (force-ssl-redirect). */
   httpsRedirect?: boolean;
@@ -289,11 +315,29 @@ export interface Features {
   /** Requests are first authorised by an auth service (auth-url and friends); absent: none. */
   externalAuth?: ExternalAuth;
   /**
+   * satisfy: any: a request passes when any one of the access checks lets it
+   * in (the access lists, basic auth, external auth), as nginx's `satisfy
+   * any`; absent: all of them must (`satisfy all`, the default).
+   */
+  satisfyAny?: boolean;
+  /** Location, Refresh and Set-Cookie of the Service's answers rewritten (proxy-redirect-*, proxy-cookie-*). */
+  responseRewrites?: ResponseRewrites;
+  /**
    * The annotations could not be honoured safely (an invalid value for an
    * access-control annotation): every request answers 503, as ingress-nginx's
    * "location denied".
    */
   denied?: boolean;
+}
+
+/**
+ * Whether a route's access is decided by satisfy: any: it asks for it, and
+ * has at least two kinds of access checks to choose between (source lists,
+ * basic auth, external auth); with fewer, `any` and `all` are the same.
+ */
+export function satisfiesAny(features: Features): boolean {
+  const kinds = [features.allowSources !== undefined || features.denySources !== undefined, features.basicAuth !== undefined, features.externalAuth !== undefined];
+  return features.satisfyAny === true && kinds.filter(Boolean).length >= 2;
 }
 
 function sortedKeys(value: unknown): unknown {

@@ -22,7 +22,10 @@
 //     variable expansion, no comment there), and a request sending that
 //     exact text reaches the canary. And a value with surrounding spaces is
 //     trimmed (as ingress-nginx trims), so the trimmed text, when valid, is
-//     served: that case uses a harmless word instead of the marker.
+//     served: that case uses a harmless word instead of the marker. Two
+//     words separated by a space are a valid proxy-cookie-domain pair of
+//     domain names, rendered only inside a single-quoted replace-header
+//     expression (escaped) and replacement.
 // Anything else is refused.
 
 import assert from 'node:assert/strict';
@@ -77,6 +80,10 @@ function companions(name: string): Record<string, string> {
   if (name.startsWith('auth-') && !name.startsWith('auth-tls-') && !['auth-url', 'auth-type', 'auth-secret', 'auth-secret-type', 'auth-realm', 'auth-snippet'].includes(name)) return { 'auth-url': 'http://10.0.0.1/auth' };
   if (name === 'auth-secret' || name === 'auth-secret-type' || name === 'auth-realm') return { 'auth-type': 'basic', ...(name === 'auth-secret' ? {} : { 'auth-secret': 'basic-users' }) };
   if (name === 'custom-http-errors') return { 'default-backend': 'app' };
+  // The two halves of proxy_redirect; satisfy with the two kinds of checks it chooses between.
+  if (name === 'proxy-redirect-from') return { 'proxy-redirect-to': 'https://app.example/' };
+  if (name === 'proxy-redirect-to') return { 'proxy-redirect-from': 'http://svc/' };
+  if (name === 'satisfy') return { 'allowlist-source-range': '127.0.0.1', 'auth-url': 'http://10.0.0.1/auth' };
   return {};
 }
 
@@ -90,6 +97,8 @@ const EXPECTED_SERVED = new Set([
   'server-snippet / hash',
   // Ignored and never read beyond their presence: nothing of them reaches HAProxy.
   ...['auth-cache-key', 'auth-cache-duration', ...Object.keys(notImplemented.annotations)].flatMap((name) => Object.keys(HOSTILE_VALUES).filter((kind) => kind !== 'leading and trailing spaces').map((kind) => `${name} / ${kind}`)),
+  // Two words are a valid "<from> <to>" pair of domain names: literal text of a replace-header rule, single-quoted.
+  'proxy-cookie-domain / spaces',
   'canary-by-header-value / sample expression',
   'canary-by-header-value / shell variable',
   'canary-by-header-value / hash',
@@ -190,13 +199,16 @@ describe('hostile values in every annotation', { timeout: 600_000 }, () => {
       const lines = unquotedMarks(content);
       assert.deepEqual(lines.map((line) => line.slice(0, 300)), [], `${file} holds a hostile value outside single quotes`);
       // Single-quoted hostile values are canary header values, the basic-auth
-      // realm and the auth subrequest's X-Auth-Request-Redirect (a Lua
-      // argument), and only those: text, never configuration.
+      // realm, the auth subrequest's X-Auth-Request-Redirect (a Lua
+      // argument) and a cookie domain of proxy-cookie-domain (escaped in the
+      // expression, literal in the replacement), and only those: text, never
+      // configuration.
       if (file.endsWith('.cfg')) {
         const allowed = [
           new RegExp(`req\\.hdr\\(${CANARY_HEADER}\\) -m (str|reg) '[^']*'`),
           /^ {2}http-request return status 401 .* hdr www-authenticate 'Basic realm="[^'"]*"'/,
           /^ {2}http-request lua\.portero_auth( '[^']*'| [A-Z]+)+$/,
+          /^ {2}http-response replace-header Set-Cookie '[^']*' '[^']*'$/,
         ];
         for (const line of content.split('\n').filter((candidate) => candidate.toLowerCase().includes(MARK))) {
           assert.ok(allowed.some((pattern) => pattern.test(line)), line);

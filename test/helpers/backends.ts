@@ -95,9 +95,12 @@ export async function startBackend(name: string, address = nextLoopbackAddress()
       }
       const answer = () => {
         // `X-Echo-Set-Header: Name: value, Other: value`: response headers to send, as the Gateway API conformance echo server does.
+        // A name given twice is sent on two header lines (two Set-Cookie lines).
         for (const pair of String(request.headers['x-echo-set-header'] ?? '').split(',').filter((item) => item.includes(':'))) {
           const at = pair.indexOf(':');
-          response.setHeader(pair.slice(0, at).trim(), pair.slice(at + 1).trim());
+          const [name, value] = [pair.slice(0, at).trim(), pair.slice(at + 1).trim()];
+          const before = response.getHeader(name);
+          response.setHeader(name, before === undefined ? value : [...(Array.isArray(before) ? before : [String(before)]), value]);
         }
         response.writeHead(200, { 'content-type': 'application/json', 'x-backend': name, server: 'test-backend' });
         response.end(JSON.stringify(echo));

@@ -31,6 +31,12 @@ const COMPANIONS: Readonly<Record<string, string>> = {
   'permanent-redirect': 'https://example.com/',
   'use-regex': 'true',
   'auth-tls-secret': 'client-ca',
+  // satisfy: any decides between two kinds of access checks; the redirect rewrite needs both halves.
+  satisfy: 'any',
+  'allowlist-source-range': '10.0.0.0/8',
+  'auth-url': 'http://10.0.0.9/auth',
+  'proxy-redirect-from': 'http://svc/',
+  'proxy-redirect-to': 'https://app.example/',
 };
 
 /** A CA certificate for the Secret auth-tls-secret names (made once). */

@@ -183,6 +183,19 @@ describe('portero explain: defaults, redirects, refusals', () => {
   });
 });
 
+test('satisfy: any and response rewrites: basic auth without credentials does not decide alone; the rewrites are named', () => {
+  const A = 'nginx.ingress.kubernetes.io';
+  const users = { apiVersion: 'v1', kind: 'Secret', type: 'Opaque', metadata: { name: 'users', namespace: 'default' }, stringData: { auth: 'alice:{SHA}qUqP5cyxm6YcTAhz05Hph5gvu9M=\n' } };
+  const annotations = { [`${A}/auth-type`]: 'basic', [`${A}/auth-secret`]: 'users', [`${A}/allowlist-source-range`]: '10.0.0.0/8', [`${A}/proxy-cookie-path`]: '/one/ /' };
+  const web = (extra: Record<string, string>) => [...SERVICES, users, ingress({ name: 'web', annotations: { ...annotations, ...extra }, rules: [{ host: 'x.test', paths: [{ path: '/', service: 'a' }] }] })];
+  // satisfy all: without credentials, basic auth answers 401 whatever the address.
+  assert.equal(explain(web({}), { url: 'http://x.test/' }).answer.status, 401);
+  const any = explain(web({ [`${A}/satisfy`]: 'any' }), { url: 'http://x.test/' });
+  assert.notEqual(any.answer.status, 401);
+  assert.ok(any.features.some((feature) => feature.name === 'satisfy'));
+  assert.match(any.features.find((feature) => feature.name === 'proxy-cookie-path')?.detail ?? '', /starting with \/one\/ gets \/ instead/);
+});
+
 test('ssl-passthrough: TLS for the host goes to its backend as it is, whatever the path', () => {
   const objects = [...SERVICES, ingress({ name: 'pass', annotations: { 'nginx.ingress.kubernetes.io/ssl-passthrough': 'true' }, rules: [{ host: 'pass.test', paths: [{ path: '/only', service: 'a' }] }] })];
   const snapshot = snapshotOf(decodeAll(objects));

@@ -91,6 +91,27 @@ describe('annotation statuses', () => {
     assert.equal(result.verdict, 'different');
   });
 
+  test('satisfy, proxy-redirect-*, proxy-cookie-*: supported (applied, no longer ignored)', () => {
+    const result = only([
+      web('one', {
+        [`${A}/satisfy`]: 'any',
+        [`${A}/proxy-redirect-from`]: 'http://svc/',
+        [`${A}/proxy-redirect-to`]: 'https://app.example/',
+        [`${A}/proxy-cookie-domain`]: 'svc.internal app.example',
+        [`${A}/proxy-cookie-path`]: '/one/ /',
+      }),
+    ]);
+    assert.deepEqual(
+      result.annotations.map((entry) => [entry.name, entry.status]),
+      [['proxy-cookie-domain', 'supported'], ['proxy-cookie-path', 'supported'], ['proxy-redirect-from', 'supported'], ['proxy-redirect-to', 'supported'], ['satisfy', 'supported']],
+    );
+    assert.equal(result.verdict, 'same');
+    // A value Portero refuses is reported as such (the Ingress is not served).
+    const refused = only([web('two', { [`${A}/proxy-cookie-path`]: '/one/ $uri' })]);
+    assert.equal(refused.annotations[0]!.status, 'refused');
+    assert.match(refused.annotations[0]!.message!, /nginx variables/);
+  });
+
   test('unknown: not in SUPPORT, not applied', () => {
     const result = only([web('one', { [`${A}/no-such-annotation`]: 'x' })]);
     assert.equal(result.annotations[0]!.status, 'unknown');

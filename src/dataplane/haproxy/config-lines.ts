@@ -657,3 +657,60 @@ export function keyedPattern(id: string, pattern: string): Safe {
 export function patternFile(patterns: readonly Safe[]): string {
   return patterns.map((pattern) => `${pattern.text}\n`).join('');
 }
+
+// Response header rewrites (features/response-rewrites.ts): nginx's
+// proxy_redirect and proxy_cookie_* as `http-response replace-header`. The
+// regular expressions are built here from literal texts, every character but
+// letters and digits escaped (a letter of a caseless text as `[Xx]`), never
+// from a text read as a pattern; the replacement is the literal text, `%`
+// doubled, with back-references to the parts kept.
+
+/** What a rewritten text may hold: printable ASCII without spaces, quotes, backslashes, `#` or `$`. */
+function rewriteText(value: string, what: string): string {
+  check(/^[\x21\x25-\x26\x28-\x5b\x5d-\x7e]{1,1024}$/.test(value), what, value);
+  return value;
+}
+
+/** `value` as a pattern matching exactly that text. */
+function literalPattern(value: string): string {
+  return value.replace(/[^A-Za-z0-9]/g, '\\$&');
+}
+
+/** `value` as a pattern matching that text in any case (ASCII letters). */
+function caselessPattern(value: string): string {
+  return value.replace(/[^0-9]/g, (char) => (/[A-Za-z]/.test(char) ? `[${char.toUpperCase()}${char.toLowerCase()}]` : `\\${char}`));
+}
+
+/** Everything of a Set-Cookie value up to an attribute named `name` (any case, spaces around `=`), skipping the cookie's own `name=value`. */
+function cookieAttributePrefix(name: 'domain' | 'path'): string {
+  return `[^;=]*=[^;]*;(?:[^;]*;)*? *${caselessPattern(name)} *= *`;
+}
+
+export type HeaderRewriteKind = 'location' | 'refresh' | 'cookie-domain' | 'cookie-path';
+
+/**
+ * The regular expression of a header rewrite, single-quoted, anchored at both
+ * ends, its groups the parts kept around the replaced text:
+ * - location: a value starting with `from` (its rest is `\1`);
+ * - refresh: the URL after the first `url=` (any case) starting with `from` (`\1` before it, `\2` after);
+ * - cookie-domain: a Domain attribute equal to `from` in any case, after an optional dot (`\1`, `\2`);
+ * - cookie-path: a Path attribute starting with `from` (`\1`, `\2`).
+ */
+export function headerRewriteRegex(kind: HeaderRewriteKind, from: string): Safe {
+  const text = rewriteText(from, 'rewritten text');
+  const patterns: Record<HeaderRewriteKind, () => string> = {
+    location: () => `^${literalPattern(text)}(.*)$`,
+    refresh: () => `^((?:[^Uu]|[Uu](?![Rr][Ll]=))*[Uu][Rr][Ll]=)${literalPattern(text)}(.*)$`,
+    'cookie-domain': () => `^(${cookieAttributePrefix('domain')}\\.?)${caselessPattern(text)}( *(?:;.*)?)$`,
+    'cookie-path': () => `^(${cookieAttributePrefix('path')})${literalPattern(text)}(.*)$`,
+  };
+  check(Object.hasOwn(patterns, kind), 'header rewrite', kind);
+  return regex(patterns[kind]());
+}
+
+/** The replacement of a header rewrite of `kind` (headerRewriteRegex): `to` between the parts kept, single-quoted, `%` doubled. */
+export function headerRewriteFormat(kind: HeaderRewriteKind, to: string): Safe {
+  const text = rewriteText(to, 'replacement text').replace(/%/g, '%%');
+  check(['location', 'refresh', 'cookie-domain', 'cookie-path'].includes(kind), 'header rewrite', kind);
+  return make(kind === 'location' ? `'${text}\\1'` : `'\\1${text}\\2'`);
+}

@@ -11,14 +11,15 @@ import type { Endpoint } from '../../model/model.js';
 import type { GlobalSettings } from '../../model/globals.js';
 import { redirectExemption } from './features/global-lists.js';
 import * as c from './config-lines.js';
-import { basicAuthLines } from './features/basic-auth.js';
+import { accessLines } from './features/access.js';
 import { gatewayRequestLines, gatewayResponseLines } from './features/gateway-filters.js';
 import { corsRequestLines, corsResponseLines } from './features/cors.js';
-import { extAuthRequestLines, extAuthResponseLines } from './features/ext-auth.js';
+import { extAuthResponseLines } from './features/ext-auth.js';
 import { hostRedirectLines, limitLines } from './features/limits.js';
 import { snippetRequestLines, snippetResponseLines } from './features/snippet.js';
 import { activeCors, settingSample, settingValues, type SettingName } from './features/settings.js';
-import { patternListPath, sourceListLines } from './features/source-lists.js';
+import { patternListPath } from './features/source-lists.js';
+import { responseRewriteLines } from './features/response-rewrites.js';
 import { accessLogLines, retryLines, upstreamHeaderLines } from './features/upstream.js';
 import { GENERATION_FILES } from './layout.js';
 
@@ -93,12 +94,10 @@ export function featureLines(features: Features | undefined, context: FeatureCon
   lines.push(...snippetRequestLines(features.snippet));
   // nginx's preaccess phase (limits) comes after the redirects and before the access lists.
   if (features.limits) lines.push(...limitLines(features.limits, setting));
-  // Pattern files of the section, changed at runtime (features/source-lists.ts).
-  lines.push(...sourceListLines(section, features, context.genDir ?? '/nonexistent'));
-  // nginx's access phase checks the access lists, then the credentials.
-  if (features.basicAuth) lines.push(...basicAuthLines(features.basicAuth, context.genDir ?? '/nonexistent'));
-  // nginx's access phase: auth_request comes after allow/deny, before the body and the rewrite (X-Original-URL is the URI as asked).
-  if (features.externalAuth) lines.push(...extAuthRequestLines(features.externalAuth, authEndpoints));
+  // nginx's access phase checks the access lists (pattern files of the section, changed at runtime:
+  // features/source-lists.ts), then the credentials, then auth_request, all before the body and the
+  // rewrite (X-Original-URL is the URI as asked); all of them or any one, by satisfy (features/access.ts).
+  lines.push(...accessLines(features, { section, genDir: context.genDir ?? '/nonexistent', authEndpoints }));
   if (features.maxBodyBytes !== undefined) {
     // Only requests with a body pay for the lookup.
     lines.push(c.line`  http-request set-var(txn.portero_max_body) ${setting('max-body')} if { req.hdr(content-length) -m found }`);
@@ -108,7 +107,10 @@ export function featureLines(features: Features | undefined, context: FeatureCon
     // nginx's `rewrite (?i)<path> <target> break`: an unanchored match replaces the whole path; the query is kept.
     lines.push(c.line`  http-request replace-path ${c.objectRegex(`(?i)${features.rewrite.pattern}`)} ${c.replaceFormat(features.rewrite.target)}`);
   }
-  lines.push(...upstreamHeaderLines(features), ...retryLines(features.nextUpstream), ...corsResponseLines(cors), ...snippetResponseLines(features.snippet), ...extAuthResponseLines(features.externalAuth));
+  // proxy_redirect and proxy_cookie_* change the Service's headers as nginx reads them, before the
+  // header filters (CORS, more_set_headers, the auth answer's cookies) add theirs.
+  lines.push(...upstreamHeaderLines(features), ...retryLines(features.nextUpstream), ...responseRewriteLines(features.responseRewrites));
+  lines.push(...corsResponseLines(cors), ...snippetResponseLines(features.snippet), ...extAuthResponseLines(features.externalAuth));
   lines.push(...gatewayResponseLines(features.gateway));
   // custom-headers: more_set_headers sets them on every answer, the proxy's own included.
   for (const header of features.responseHeaders ?? []) {

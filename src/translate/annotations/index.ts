@@ -24,7 +24,9 @@ import { limits } from './limits.js';
 import { notImplemented } from './not-implemented.js';
 import { redirects } from './redirects.js';
 import { regexSettings, rewrite } from './rewrite.js';
+import { responseRewrites } from './response-rewrites.js';
 import { retries } from './retries.js';
+import { satisfy } from './satisfy.js';
 import { snippets } from './snippets.js';
 import { sourceRanges } from './source-ranges.js';
 import { timeouts } from './timeouts.js';
@@ -45,6 +47,7 @@ export const GROUPS: readonly AnnotationGroup[] = [
   sourceRanges,
   externalAuth,
   auth,
+  satisfy,
   authTls,
   limits,
   hosts,
@@ -53,6 +56,7 @@ export const GROUPS: readonly AnnotationGroup[] = [
   customHeaders,
   upstream,
   retries,
+  responseRewrites,
   buffers,
   backendProtocol,
   affinity,

@@ -19,7 +19,6 @@ export const notImplemented: AnnotationGroup = {
     'limit-rate-after': ignored(RATE),
     'affinity-canary-behavior': ignored('session affinity does not keep a client on the canary: each request is decided by header, cookie and weight (as with affinity-canary-behavior: legacy)'),
     'session-cookie-change-on-failure': ignored('the affinity cookie is not rewritten when its endpoint fails; HAProxy sends the request to another endpoint and keeps the cookie'),
-    satisfy: ignored('with both basic or external auth and an access list, both are required (as satisfy: all, the default); satisfy: any is not supported'),
   },
   read() {},
 };

@@ -5,6 +5,10 @@
 // that answers the same paths the same way; upstream's bcrypt Secrets are
 // made the same way (bcrypt, with a low cost so that the file stays fast).
 //
+// satisfy.go's cases are ported with their counterparts: satisfy all with the
+// same two checks, and the allowlist with basic or external auth (client
+// addresses told apart by the loopback address a request leaves from).
+//
 // Two deliberate, documented differences shape the port (docs/annotations.md):
 // - auth-signin may not hold nginx variables: upstream's "http://$host/auth/start"
 //   answers 503 in Portero, so the cases use the literal host ("http://auth/auth/start"),
@@ -27,7 +31,6 @@
 // not ported: auth.go "should return status code 200 when signed in after auth backend is deleted" — needs auth-cache-duration, documented as ignored (every request asks the auth service)
 // not ported: auth.go "should deny login for different location on same server" — needs the auth cache (documented as ignored)
 // not ported: auth.go "should deny login for different servers" — needs the auth cache (documented as ignored)
-// not ported: satisfy.go "should allow multiple auth with satisfy any" — satisfy: any is documented as not supported (both basic and external auth are required)
 
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
@@ -105,6 +108,10 @@ async function startHttpbin(): Promise<Httpbin> {
   return { ...(await listenOnLoopback(server)), seen };
 }
 
+/** Client addresses (loopback): the one satisfy's allowlists name, and another. */
+const ALLOWED = '127.0.0.201';
+const OTHER = '127.0.0.202';
+
 const basicAuth = (user: string, password: string) => ({ authorization: `Basic ${Buffer.from(`${user}:${password}`).toString('base64')}` });
 /** Go's url.QueryEscape("/?a=b&c=d"), as upstream builds the expected rd parameter. */
 const ESCAPED_QUERY = '%2F%3Fa%3Db%26c%3Dd';
@@ -125,13 +132,14 @@ describe('ingress-nginx e2e, auth.go (auth-*) and satisfy.go', () => {
     const external = (signin: string, extra: Record<string, string> = {}) => ({ 'auth-url': authUrl, 'auth-signin': signin, ...extra });
     const basic = (secretName: string, extra: Record<string, string> = {}) => ({ 'auth-type': 'basic', 'auth-secret': secretName, 'auth-realm': 'test auth', ...extra });
     const cookies = (extra: Record<string, string> = {}) => ({ 'auth-url': cookieUrl, 'auth-signin': 'http://auth-check-cookies/auth/start', ...extra });
+    const twoAuths = (host: string) => ({ 'auth-type': 'basic', 'auth-secret': 'basic-secret', 'auth-realm': 'test basic auth', 'auth-url': authUrl, 'auth-signin': `http://${host}/auth/start` });
     portero = await startPortero({
       flags: ['--ingress-class', 'nginx', '--controller-class', 'k8s.io/ingress-nginx'],
       files: {
         'class.yaml': [ingressClass('nginx', 'k8s.io/ingress-nginx')],
         'echo.yaml': serviceWithEndpoints({ name: 'http-svc', endpoints: [echo] }),
         'cookie.yaml': serviceWithEndpoints({ name: 'http-cookie-with-error', endpoints: [{ address: httpbin.address, port: httpbin.port }] }),
-        'secrets.yaml': [buildSecret('foo', 'bar', 'test'), buildMapSecret('foo', 'bar', 'test-map'), secret('invalid', { auth: 'foo:' })],
+        'secrets.yaml': [buildSecret('foo', 'bar', 'test'), buildMapSecret('foo', 'bar', 'test-map'), secret('invalid', { auth: 'foo:' }), buildSecret('uname', 'pwd', 'basic-secret')],
         'ingresses.yaml': [
           single('none', 'none.auth', {}),
           single('invalid-secret', 'invalid-secret.auth', basic('something')),
@@ -150,6 +158,15 @@ describe('ingress-nginx e2e, auth.go (auth-*) and satisfy.go', () => {
           single('always', 'always.auth-check-cookies', cookies({ 'auth-always-set-cookie': 'true' }), { service: 'http-cookie-with-error' }),
           single('always-error', 'always.auth-check-cookies', cookies({ 'auth-always-set-cookie': 'true' }), { path: '/error', service: 'http-cookie-with-error' }),
           single('denied-auth', 'denied.auth', { 'auth-url': 'https://invalid..auth.url' }, { path: '/denied-auth' }),
+          // satisfy.go: basic auth and external auth; upstream's auth-signin "http://$host/auth/start" with the literal host.
+          single('satisfy-any', 'any.auth', { ...twoAuths('any.auth'), satisfy: 'any' }),
+          single('satisfy-all', 'all.auth', { ...twoAuths('all.auth'), satisfy: 'all' }),
+          // An allowlist with basic auth, and with external auth (no sign-in page).
+          single('satisfy-any-allow', 'any-allow.auth', { ...basic('test'), 'allowlist-source-range': ALLOWED, satisfy: 'any' }),
+          single('satisfy-all-allow', 'all-allow.auth', { ...basic('test'), 'allowlist-source-range': ALLOWED }),
+          single('satisfy-any-external-allow', 'any-external-allow.auth', { 'auth-url': authUrl, 'auth-response-headers': 'Foo', 'allowlist-source-range': ALLOWED, satisfy: 'any' }),
+          single('satisfy-any-deny', 'any-deny.auth', { ...basic('test'), 'denylist-source-range': OTHER, satisfy: 'any' }),
+          single('satisfy-invalid', 'invalid.satisfy', { ...basic('test'), 'allowlist-source-range': ALLOWED, satisfy: 'Any' }),
         ],
       },
     });
@@ -161,7 +178,8 @@ describe('ingress-nginx e2e, auth.go (auth-*) and satisfy.go', () => {
     await httpbin?.close();
   });
 
-  const get = (host: string, options: { path?: string; headers?: Record<string, string> } = {}): Promise<Response> => request({ port: portero.httpPort, host, path: options.path ?? '/', headers: options.headers ?? {} });
+  const get = (host: string, options: { path?: string; headers?: Record<string, string>; from?: string } = {}): Promise<Response> =>
+    request({ port: portero.httpPort, host, path: options.path ?? '/', headers: options.headers ?? {}, ...(options.from ? { localAddress: options.from } : {}) });
 
   test('auth.go: should return status code 200 when no authentication is configured', async () => {
     const response = await get('none.auth');
@@ -317,7 +335,7 @@ describe('ingress-nginx e2e, auth.go (auth-*) and satisfy.go', () => {
     assert.match(String(warning.msg), /its paths answer 503/);
   });
 
-  test('satisfy.go: should configure satisfy directive correctly (all, then any: served, the annotation ignored with a warning)', async () => {
+  test('satisfy.go: should configure satisfy directive correctly (all, then any, on an Ingress without access checks: served)', async () => {
     for (const value of ['all', 'any']) {
       await portero.write('ingresses-satisfy.yaml', [single('satisfy', 'satisfy', { satisfy: value })]);
       await eventually(async () => {
@@ -326,7 +344,81 @@ describe('ingress-nginx e2e, auth.go (auth-*) and satisfy.go', () => {
         assert.equal(response.echo?.headers.host, 'satisfy');
       });
     }
-    const warning = await portero.waitForLog((line) => line.object === 'Ingress default/satisfy' && line.field === `metadata.annotations["${A}/satisfy"]`);
-    assert.match(String(warning.msg), /this annotation is ignored/);
+  });
+
+  test('satisfy.go: should allow multiple auth with satisfy any', async () => {
+    // With basic credentials: in, and the auth service is not asked (nginx's satisfy any stops at the first check that lets in).
+    const before = httpbin.seen.length;
+    const withBasic = await get('any.auth', { headers: basicAuth('uname', 'pwd') });
+    assert.equal(withBasic.status, 200);
+    assert.equal(withBasic.echo?.headers.authorization, undefined);
+    assert.deepEqual(httpbin.seen.slice(before), []);
+    // Without credentials: both refuse with 401, and auth-signin's error_page sends the client to sign in.
+    const without = await get('any.auth', { path: '/?a=b&c=d' });
+    assert.equal(without.status, 302);
+    assert.equal(without.headers.location, `http://any.auth/auth/start?rd=http://any.auth${ESCAPED_QUERY}`);
+    // The auth service's credentials alone are enough too.
+    assert.equal((await get('any.auth', { headers: basicAuth('user', 'password') })).status, 200);
+  });
+
+  test('satisfy.go: multiple auth with satisfy all (the counterpart): both are required', async () => {
+    // Basic auth passes, the auth service refuses (401): the sign-in redirect.
+    const basicOnly = await get('all.auth', { path: '/?a=b&c=d', headers: basicAuth('uname', 'pwd') });
+    assert.equal(basicOnly.status, 302);
+    assert.equal(basicOnly.headers.location, `http://all.auth/auth/start?rd=http://all.auth${ESCAPED_QUERY}`);
+    // Basic auth refuses first (401): nginx's error_page 401 makes that the sign-in redirect as well.
+    const without = await get('all.auth', { path: '/?a=b&c=d' });
+    assert.equal(without.status, 302);
+    assert.equal(without.headers.location, `http://all.auth/auth/start?rd=http://all.auth${ESCAPED_QUERY}`);
+    assert.equal((await get('all.auth', { headers: basicAuth('user', 'password') })).status, 302);
+  });
+
+  test('satisfy.go: satisfy any with an allowlist and basic auth: the address or the credentials', async () => {
+    const allowed = await get('any-allow.auth', { from: ALLOWED, headers: basicAuth('foo', 'wrong') });
+    assert.equal(allowed.status, 200);
+    // Let in by address, the Authorization header still never reaches the Service (basic auth is configured).
+    assert.equal(allowed.echo?.headers.authorization, undefined);
+    assert.equal((await get('any-allow.auth', { from: OTHER, headers: basicAuth('foo', 'bar') })).status, 200);
+    // Neither: basic auth's 401 (nginx keeps a 401 over the access list's 403), with its challenge.
+    const neither = await get('any-allow.auth', { from: OTHER });
+    assert.equal(neither.status, 401);
+    assert.equal(neither.headers['www-authenticate'], 'Basic realm="test auth"');
+  });
+
+  test('satisfy.go: satisfy all with an allowlist and basic auth (the counterpart): the address and the credentials', async () => {
+    assert.equal((await get('all-allow.auth', { from: ALLOWED, headers: basicAuth('foo', 'bar') })).status, 200);
+    assert.equal((await get('all-allow.auth', { from: ALLOWED })).status, 401);
+    assert.equal((await get('all-allow.auth', { from: OTHER, headers: basicAuth('foo', 'bar') })).status, 403);
+  });
+
+  test('satisfy.go: satisfy any with an allowlist and external auth', async () => {
+    const before = httpbin.seen.length;
+    const allowed = await get('any-external-allow.auth', { from: ALLOWED, headers: { foo: 'forged' } });
+    assert.equal(allowed.status, 200);
+    // Not asked; and the header auth-response-headers names never reaches the Service as the client wrote it.
+    assert.deepEqual(httpbin.seen.slice(before), []);
+    assert.equal(allowed.echo?.headers.foo, undefined);
+    assert.equal((await get('any-external-allow.auth', { from: OTHER, headers: basicAuth('user', 'password') })).status, 200);
+    assert.deepEqual(httpbin.seen.slice(before), ['GET /basic-auth/user/password']);
+    const refused = await get('any-external-allow.auth', { from: OTHER });
+    assert.equal(refused.status, 401);
+    assert.equal(refused.headers['www-authenticate'], 'Basic realm="Fake Realm"');
+  });
+
+  test('satisfy.go: satisfy any with a denylist and basic auth: the denylist is one of the checks, as in nginx', async () => {
+    // nginx's access module refuses the client (403), then basic auth lets it in: satisfy any lets it through.
+    assert.equal((await get('any-deny.auth', { from: OTHER, headers: basicAuth('foo', 'bar') })).status, 200);
+    assert.equal((await get('any-deny.auth', { from: OTHER })).status, 401);
+    // A denylist lets nobody in by itself: other clients still need credentials.
+    assert.equal((await get('any-deny.auth', { from: ALLOWED })).status, 401);
+  });
+
+  test('satisfy.go: an invalid value fails closed (503), with a diagnostic naming it', async () => {
+    const before = echo.requests.length;
+    assert.equal((await get('invalid.satisfy', { from: ALLOWED, headers: basicAuth('foo', 'bar') })).status, 503);
+    assert.equal(echo.requests.length, before);
+    const warning = await portero.waitForLog((line) => line.object === 'Ingress default/satisfy-invalid' && line.field === `metadata.annotations["${A}/satisfy"]`);
+    assert.match(String(warning.msg), /must be all or any/);
+    assert.match(JSON.stringify(warning), /Any/);
   });
 });

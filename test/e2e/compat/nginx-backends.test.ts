@@ -199,6 +199,8 @@ describe('ingress-nginx e2e: backend annotations (affinity, hashing, protocols, 
           single('grpcs-echo', 'grpcs.foo.com', '/', 'grpcbin-tls', { [`${A}/backend-protocol`]: 'GRPCS', [`${A}/proxy-ssl-server-name`]: 'on', [`${A}/proxy-ssl-name`]: 'grpcbin.default.svc.cluster.local' }),
           // proxy.go
           single('redirect-off', 'proxy-redirect-off.foo.com', '/', ECHO, { [`${A}/proxy-redirect-from`]: 'off', [`${A}/proxy-redirect-to`]: 'goodbye.com' }),
+          single('redirect-default', 'proxy-redirect-default.foo.com', '/', ECHO, { [`${A}/proxy-redirect-from`]: 'default', [`${A}/proxy-redirect-to`]: 'goodbye.com' }),
+          single('redirect-hello', 'proxy-redirect-hello.foo.com', '/', ECHO, { [`${A}/proxy-redirect-from`]: 'hello.com', [`${A}/proxy-redirect-to`]: 'goodbye.com' }),
           single('body-8m', 'proxy-body.foo.com', '/', ECHO, { [`${A}/proxy-body-size`]: '8m' }),
           single('body-15r', 'proxy-body-bad.foo.com', '/', ECHO, { [`${A}/proxy-body-size`]: '15r' }),
           single('timeouts', 'proxy-timeouts.foo.com', '/', ECHO, { [`${A}/proxy-connect-timeout`]: '50', [`${A}/proxy-send-timeout`]: '20', [`${A}/proxy-read-timeout`]: '20' }),
@@ -499,11 +501,36 @@ describe('ingress-nginx e2e: backend annotations (affinity, hashing, protocols, 
 
   // proxy.go
 
-  test('proxy.go: should set proxy_redirect to off / default / hello.com goodbye.com', async () => {
-    // proxy-redirect-from/-to are not implemented: the Ingress is served without them, with a
-    // warning naming the annotation (docs/annotations.md: unknown annotations are ignored with a warning).
-    assert.equal((await get('proxy-redirect-off.foo.com')).status, 200);
-    for (const name of ['proxy-redirect-from', 'proxy-redirect-to']) assert.match(String((await ignoredWarning('redirect-off', name)).msg), /ignored/);
+  /** The Service answers with these header lines (the echo backend's X-Echo-Set-Header; a name may repeat). */
+  const answering = (host: string, headers: readonly (readonly [string, string])[]) => get(host, '/', { headers: { 'x-echo-set-header': headers.map(([name, value]) => `${name}: ${value}`).join(', ') } });
+
+  test('proxy.go: should set proxy_redirect to off', async () => {
+    const response = await answering('proxy-redirect-off.foo.com', [['Location', 'goodbye.com/x'], ['Refresh', '0; url=hello.com/r']]);
+    assert.equal(response.status, 200);
+    assert.equal(response.headers.location, 'goodbye.com/x');
+    assert.equal(response.headers.refresh, '0; url=hello.com/r');
+  });
+
+  test('proxy.go: should set proxy_redirect to default', async () => {
+    // ingress-nginx's `proxy_redirect default` rewrites only its own upstream name
+    // (http://upstream_balancer/), which no Service sends: every Location passes unchanged.
+    const response = await answering('proxy-redirect-default.foo.com', [['Location', 'http://hello.com/x']]);
+    assert.equal(response.status, 200);
+    assert.equal(response.headers.location, 'http://hello.com/x');
+  });
+
+  test('proxy.go: should set proxy_redirect to hello.com goodbye.com', async () => {
+    // nginx's proxy_redirect: a Location (and the URL of a Refresh) starting with the text gets the
+    // replacement instead of it, the rest kept; case-sensitive, and only at the start.
+    const rewritten = await answering('proxy-redirect-hello.foo.com', [['Location', 'hello.com/a/b?c=d'], ['Refresh', '5; URL=hello.com/r']]);
+    assert.equal(rewritten.status, 200);
+    assert.equal(rewritten.headers.location, 'goodbye.com/a/b?c=d');
+    assert.equal(rewritten.headers.refresh, '5; URL=goodbye.com/r');
+    for (const location of ['http://hello.com/x', 'Hello.com/x']) {
+      assert.equal((await answering('proxy-redirect-hello.foo.com', [['Location', location]])).headers.location, location);
+    }
+    // The same Service behind an Ingress without the annotations: unchanged.
+    assert.equal((await answering('log-on.foo.com', [['Location', 'hello.com/x']])).headers.location, 'hello.com/x');
   });
 
   test('proxy.go: should set proxy client-max-body-size to 8m', async () => {
@@ -558,9 +585,20 @@ describe('ingress-nginx e2e: backend annotations (affinity, hashing, protocols, 
   });
 
   test('proxy.go: should setup proxy cookies', async () => {
-    // proxy-cookie-domain and proxy-cookie-path are not implemented: served without them, with a warning.
-    assert.equal((await get('proxy-cookies.foo.com')).status, 200);
-    for (const name of ['proxy-cookie-domain', 'proxy-cookie-path']) assert.match(String((await ignoredWarning('cookies', name)).msg), /ignored/);
+    // proxy_cookie_domain localhost example.org: a Domain attribute equal to localhost (any case, a
+    // leading dot kept) becomes example.org; proxy_cookie_path /one/ /: a Path starting with /one/
+    // gets / instead of that prefix. Each Set-Cookie line on its own; the cookie's own name=value never.
+    const response = await answering('proxy-cookies.foo.com', [
+      ['Set-Cookie', 'a=1; Domain=localhost; Path=/one/two'],
+      ['Set-Cookie', 'b=2;path=/one/ ;domain=.LocalHost;HttpOnly'],
+      ['Set-Cookie', 'c=3; Domain=localhost.org; Path=/other/one/'],
+      ['Set-Cookie', 'domain=localhost; Path=/one'],
+    ]);
+    assert.equal(response.status, 200);
+    assert.deepEqual(response.headers['set-cookie'], ['a=1; Domain=example.org; Path=/two', 'b=2;path=/ ;domain=.example.org;HttpOnly', 'c=3; Domain=localhost.org; Path=/other/one/', 'domain=localhost; Path=/one']);
+    // The same Service behind an Ingress without the annotations: unchanged.
+    const plain = await answering('log-on.foo.com', [['Set-Cookie', 'a=1; Domain=localhost; Path=/one/two']]);
+    assert.deepEqual(plain.headers['set-cookie'], ['a=1; Domain=localhost; Path=/one/two']);
   });
 
   test('proxy.go: should change the default proxy HTTP version', async () => {

@@ -67,8 +67,14 @@ function kindOf(user: AuthUser): HashKind {
 const isCrypt = (user: AuthUser) => kindOf(user) === 'crypt';
 const isLua = (user: AuthUser) => !isCrypt(user);
 
-/** The rules of a backend section with basic auth; `genDir` is where the generation's files live. */
-export function basicAuthLines(auth: BasicAuth, genDir: string): string[] {
+/**
+ * The rules that verify a request's credentials, and the conditions of which
+ * any one holds when they are valid (none: nobody gets in, as with an empty
+ * htpasswd file in nginx). With `unless`, a condition that holds when the
+ * request needs no check (satisfy: any, features/access.ts), the
+ * verification is skipped then: no Lua runs, no map is read.
+ */
+export function basicAuthCheck(auth: BasicAuth, genDir: string, unless?: c.Safe): { lines: string[]; accepted: c.Safe[] } {
   const lines: string[] = [];
   const accepted: c.Safe[] = [];
   if (auth.users.some(isCrypt)) accepted.push(c.fragment`{ http_auth(${userlistName(auth)}) }`);
@@ -76,25 +82,38 @@ export function basicAuthLines(auth: BasicAuth, genDir: string): string[] {
     const map = c.filePath(`${genDir}/${mapPath(auth)}`);
     const acceptedMap = c.filePath(`${genDir}/${ACCEPTED_MAP}`);
     const [hash, key, known, ok] = [HASH_VAR, KEY_VAR, KNOWN_VAR, OK_VAR].map(c.ident) as [c.Safe, c.Safe, c.Safe, c.Safe];
+    // The rules after the first run only when it found the user's hash.
+    const skip = unless ? c.fragment` !${unless}` : c.fragment``;
     lines.push(
-      c.line`  http-request set-var(${hash}) http_auth_user,map_str(${map}) if { http_auth_type -m str -i basic }`,
+      c.line`  http-request set-var(${hash}) http_auth_user,map_str(${map}) if { http_auth_type -m str -i basic }${skip}`,
       // The hash holds no `|`, so `password|hash` names one pair.
       c.line`  http-request set-var(${key}) http_auth_pass,concat(|,${hash}),sha2(256),hex if { var(${hash}) -m found }`,
       c.line`  http-request set-var(${known}) bool(1) if { var(${key}),map_str(${acceptedMap}) -m found }`,
       c.line`  http-request lua.${c.ident(BASIC_AUTH_ACTION)} if { var(${hash}) -m found } !{ var(${known}) -m bool }`,
       c.line`  http-request set-map(${acceptedMap}) %[var(${key})] 1 if { var(${ok}) -m bool }`,
     );
-    accepted.push(c.fragment`{ var(${known}) -m bool } || { var(${ok}) -m bool }`);
+    accepted.push(c.fragment`{ var(${known}) -m bool }`, c.fragment`{ var(${ok}) -m bool }`);
   }
-  // Either check may accept: `unless A || B`. Without any user nobody gets
-  // in, as with an empty htpasswd file in nginx.
+  return { lines, accepted };
+}
+
+/** The 401 answer of basic auth, without its condition; `extra`: more `hdr` arguments. */
+export function basicAuthChallenge(auth: BasicAuth, extra: c.Safe = c.fragment``): c.Safe {
+  return c.fragment`  http-request return status 401 content-type text/plain string "401 Unauthorized" hdr WWW-Authenticate ${c.basicChallenge(auth.realm)}${extra}`;
+}
+
+/**
+ * The rules of a backend section with basic auth; `genDir` is where the
+ * generation's files live. `refusal`: the answer without valid credentials,
+ * without its condition; by default the 401 with the realm's challenge.
+ */
+export function basicAuthLines(auth: BasicAuth, genDir: string, refusal: c.Safe = basicAuthChallenge(auth)): string[] {
+  const { lines, accepted } = basicAuthCheck(auth, genDir);
+  // Either check may accept: `unless A || B`.
   let condition: c.Safe | undefined;
   for (const check of accepted) condition = condition ? c.fragment`${condition} || ${check}` : check;
   const unless = condition ? c.fragment` unless ${condition}` : c.fragment``;
-  lines.push(
-    c.line`  http-request return status 401 content-type text/plain string "401 Unauthorized" hdr WWW-Authenticate ${c.basicChallenge(auth.realm)}${unless}`,
-    '  http-request del-header Authorization',
-  );
+  lines.push(c.line`${refusal}${unless}`, '  http-request del-header Authorization');
   return lines;
 }
 

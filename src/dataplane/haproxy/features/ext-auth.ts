@@ -14,7 +14,8 @@ import type { ExternalAuth } from '../../../model/features.js';
 import * as c from '../config-lines.js';
 import { EXT_AUTH_ACTION, EXT_AUTH_COOKIE_ACTION } from './ext-auth-lua.js';
 
-const STATUS = 'var(txn.portero_auth_status)';
+/** The auth service's status, recorded by the Lua action (ext-auth-lua.ts). */
+export const STATUS = 'var(txn.portero_auth_status)';
 /** The statuses nginx's add_header (without `always`) adds the auth cookies to. */
 const COOKIE_STATUSES = '200 201 204 206 301 302 303 304 307 308';
 const METHODS = ['GET', 'HEAD', 'POST', 'PUT', 'DELETE'];
@@ -37,26 +38,36 @@ function signinLocation(auth: ExternalAuth & { signin: string }): c.Safe {
   return c.fragment`${c.logFormatText(`${url}${separator}${auth.signinParam}=`)}%[ssl_fc,iif(https,http)]://%[req.hdr(host)]%[pathq,url_enc]`;
 }
 
-function refusal(status: 401 | 403 | 500, auth: ExternalAuth): string {
+/** The answer of a refusal, without its condition; `extra`: more `hdr` arguments (basic auth's challenge, features/access.ts). */
+export function extAuthRefusal(status: 401 | 403 | 500, auth: ExternalAuth, extra: c.Safe = c.fragment``): string {
   const text = { 401: '401 Unauthorized', 403: '403 Forbidden', 500: '500 Internal Server Error' }[status];
   // An empty header value (an unset variable) is left out of the answer by HAProxy.
   const cookie = auth.alwaysSetCookie ? ' hdr set-cookie %[var(txn.portero_auth_cookie)]' : '';
   const challenge = status === 401 ? ' hdr www-authenticate %[var(txn.portero_auth_www)]' : '';
-  return `  http-request return status ${status} content-type text/plain string "${text}"${cookie}${challenge}`;
+  return `  http-request return status ${status} content-type text/plain string "${text}"${cookie}${extra.text}${challenge}`;
+}
+
+/** The rule that asks the auth service (and records its answer); with `unless`, not when that condition holds (features/access.ts). */
+export function extAuthAskLine(auth: ExternalAuth, endpoints: readonly Endpoint[], unless?: c.Safe): string {
+  const addresses = endpoints.length === 0 ? c.luaArg('-') : c.luaArg(endpoints.map((endpoint) => c.address(endpoint.address, endpoint.port).text).join(','));
+  const condition = unless ? c.fragment` if !${unless}` : c.fragment``;
+  return c.line`  http-request lua.${c.ident(EXT_AUTH_ACTION)} ${addresses} ${c.luaArg(auth.host)} ${c.luaArg(auth.path)} ${c.keyword(auth.method, METHODS)} ${headerList(auth.responseHeaders)} ${c.luaArg(auth.requestRedirect ?? '-')}${condition}`;
+}
+
+/** The 302 to auth-signin of a refused request, without its condition; undefined without auth-signin. */
+export function extAuthSignin(auth: ExternalAuth): c.Safe | undefined {
+  if (auth.signin === undefined) return undefined;
+  return c.fragment`  http-request redirect location '${signinLocation({ ...auth, signin: auth.signin })}' code 302`;
 }
 
 /** The request rules of a backend with external auth; `endpoints` are the auth service's (empty: every request answers 500). */
 export function extAuthRequestLines(auth: ExternalAuth, endpoints: readonly Endpoint[]): string[] {
-  const addresses = endpoints.length === 0 ? c.luaArg('-') : c.luaArg(endpoints.map((endpoint) => c.address(endpoint.address, endpoint.port).text).join(','));
-  const lines = [
-    c.line`  http-request lua.${c.ident(EXT_AUTH_ACTION)} ${addresses} ${c.luaArg(auth.host)} ${c.luaArg(auth.path)} ${c.keyword(auth.method, METHODS)} ${headerList(auth.responseHeaders)} ${c.luaArg(auth.requestRedirect ?? '-')}`,
-  ];
-  if (auth.signin !== undefined) {
-    lines.push(c.line`  http-request redirect location '${signinLocation({ ...auth, signin: auth.signin })}' code 302 if { var(txn.portero_auth_status) -m int 401 }`);
-  }
-  lines.push(`${refusal(401, auth)} if { ${STATUS} -m int 401 }`);
-  lines.push(`${refusal(403, auth)} if { ${STATUS} -m int 403 }`);
-  lines.push(`${refusal(500, auth)} unless { ${STATUS} -m int ge 200 } { ${STATUS} -m int lt 300 }`);
+  const lines = [extAuthAskLine(auth, endpoints)];
+  const signin = extAuthSignin(auth);
+  if (signin !== undefined) lines.push(`${signin.text} if { ${STATUS} -m int 401 }`);
+  lines.push(`${extAuthRefusal(401, auth)} if { ${STATUS} -m int 401 }`);
+  lines.push(`${extAuthRefusal(403, auth)} if { ${STATUS} -m int 403 }`);
+  lines.push(`${extAuthRefusal(500, auth)} unless { ${STATUS} -m int ge 200 } { ${STATUS} -m int lt 300 }`);
   return lines;
 }
 
