@@ -45,7 +45,7 @@ export interface GlobalSettings {
 export interface CompressionSettings {
   /** MIME types compressed, lowercase (text/html always among them). */
   types: readonly string[];
-  /** gzip-disable: User-Agent patterns (safe subset, matched case-insensitively) whose clients get no compression. */
+  /** gzip-disable: User-Agent patterns (headerSearchRegex: the safe subset with spaces, searched case-insensitively) whose clients get no compression. */
   disableUserAgents?: readonly string[];
   /** gzip-disable's `msie6`: Internet Explorer 4 to 6. */
   msie6?: boolean;

@@ -11,7 +11,7 @@
 
 import type { CompressionSettings } from '../model/globals.js';
 import type { Reader } from './configmap.js';
-import { safeRegex, SEARCH } from './regex.js';
+import { headerSearchRegex } from './regex.js';
 
 /** ingress-nginx's default gzip-types (internal/ingress/controller/config). */
 export const DEFAULT_GZIP_TYPES: readonly string[] = [
@@ -55,17 +55,18 @@ function types(reader: Reader): string[] {
   return [...new Set([...listed, 'text/html'])];
 }
 
-/** gzip-disable: User-Agent patterns (nginx regexes, case-insensitive) whose clients get no compression. */
+/** gzip-disable: User-Agent patterns (nginx regexes, case-insensitive, as block-user-agents' `~*` entries) whose clients get no compression. */
 function disabledAgents(reader: Reader): { patterns: string[]; msie6: boolean } {
   const value = reader.raw('gzip-disable');
   const out = { patterns: [] as string[], msie6: false };
   if (value === undefined) return out;
-  for (const item of value.split(/\s+/).filter((entry) => entry !== '')) {
+  // Space-separated, as nginx's gzip_disable arguments; `\ ` is a space inside a pattern.
+  for (const item of value.split(/(?<!\\)\s+/).filter((entry) => entry !== '')) {
     if (item === 'msie6') {
       out.msie6 = true;
       continue;
     }
-    const checked = safeRegex(item, { anchoring: SEARCH });
+    const checked = headerSearchRegex(item);
     if (!checked.ok) {
       reader.note('gzip-disable', `pattern ${JSON.stringify(item)} ${checked.problem}; it is left out`);
       continue;

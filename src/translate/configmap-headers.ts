@@ -22,7 +22,7 @@ import type { BlockPattern, GlobalHeader, GlobalSettings } from '../model/global
 import type { Diagnostic } from './diagnostics.js';
 import { HEADER_NAME } from './annotations/grammars.js';
 import { headersOfConfigMap } from './custom-headers.js';
-import { safeRegex, SEARCH } from './regex.js';
+import { headerSearchRegex } from './regex.js';
 import { byNamespacedName } from './join.js';
 import type { Reader } from './configmap.js';
 
@@ -65,11 +65,7 @@ export function hideHeaders(reader: Reader): string[] | undefined {
 const EXACT = /^[\x20\x21\x23-\x26\x28-\x5b\x5d-\x7e]{1,1024}$/;
 const MAX_ENTRIES = 256;
 
-/**
- * One entry of block-user-agents or block-referers, or why it is skipped. A
- * leading `^` is kept: the value is searched, not anchored (the subset drops
- * it, being made for paths).
- */
+/** One entry of block-user-agents or block-referers, or why it is skipped. */
 export function blockPattern(entry: string): BlockPattern | { problem: string } {
   if (!entry.startsWith('~')) {
     if (!EXACT.test(entry)) return { problem: 'an exact entry must be printable characters without quotes or backslashes' };
@@ -78,9 +74,9 @@ export function blockPattern(entry: string): BlockPattern | { problem: string } 
   const caseInsensitive = entry.startsWith('~*');
   const written = entry.slice(caseInsensitive ? 2 : 1).trim();
   if (written === '') return { problem: 'the regular expression is empty' };
-  const regex = safeRegex(written, { spaces: true, anchoring: SEARCH });
+  const regex = headerSearchRegex(written);
   if (!regex.ok) return { problem: `as a regular expression it ${regex.problem}` };
-  return { kind: 'regex', pattern: written.startsWith('^') ? `^${regex.pattern}` : regex.pattern, caseInsensitive };
+  return { kind: 'regex', pattern: regex.pattern, caseInsensitive };
 }
 
 /** block-user-agents or block-referers: the usable entries; each one outside the grammar is skipped with a warning naming it. */

@@ -179,6 +179,18 @@ export function safeRegex(written: string, options: RegexOptions = {}): RegexRes
 /** Characters of a rewrite target: path characters, `$1`-`$9` references. */
 const TARGET = /^\/[A-Za-z0-9/\-._~!$&()*+,;=:@%]*$/;
 
+/**
+ * `written` as a pattern searched in a header value (`-m reg`, matched
+ * anywhere): the subset with spaces; a leading `^` is kept (safeRegex drops
+ * it, its patterns being anchored paths). Never empty.
+ */
+export function headerSearchRegex(written: string): RegexResult {
+  if (written === '') return fail('is empty');
+  const checked = safeRegex(written, { spaces: true, anchoring: SEARCH });
+  if (!checked.ok) return checked;
+  return { ...checked, pattern: written.startsWith('^') ? `^${checked.pattern}` : checked.pattern };
+}
+
 export type TargetResult = { ok: true; target: string } | { ok: false; problem: string };
 
 /**

@@ -26,6 +26,12 @@ const read = (data: Record<string, string>) =>
   readConfigMap({ kind: 'ConfigMap', metadata: { namespace: REF.namespace, name: REF.name, creationTimestamp: '', labels: {}, annotations: {} }, data }, REF);
 const warnings = (data: Record<string, string>) => read(data).diagnostics.map((d) => `${d.field}: ${d.message}`).join('\n');
 
+const objects = (data: Record<string, string>) => [
+  { apiVersion: 'v1', kind: 'Service', metadata: { name: 'web' }, spec: { ports: [{ name: 'http', port: 80 }] } },
+  { apiVersion: 'v1', kind: 'ConfigMap', metadata: { namespace: REF.namespace, name: REF.name }, data },
+];
+const SETTINGS = { stateDir: '/s', adminSocket: '/s/admin.sock', bindAddress: '127.0.0.1', httpPort: 8080, httpsPort: 8443, hardStopAfter: '5m', maxReloads: 8 };
+
 describe('use-gzip and gzip-*', () => {
   test('off unless use-gzip is true; the other keys alone are reported as without effect', () => {
     assert.equal(read({}).globals.compression, undefined);
@@ -45,6 +51,11 @@ describe('use-gzip and gzip-*', () => {
     assert.equal(compression?.msie6, true);
     assert.deepEqual(compression?.disableUserAgents, ['Lynx/2']);
     assert.match(warnings({ 'use-gzip': 'true', 'gzip-disable': 'bad"quote' }), /pattern "bad\\"quote" may contain only/);
+  });
+  test('gzip-disable patterns read as block-user-agents reads its regular expressions: a space as `\\ `, a leading ^ kept; ^ alone renders', () => {
+    assert.deepEqual(read({ 'use-gzip': 'true', 'gzip-disable': 'MSIE\\ 5 ^Lynx ^' }).globals.compression?.disableUserAgents, ['MSIE 5', '^Lynx', '^']);
+    const model = translateJson(objects({ 'use-gzip': 'true', 'gzip-disable': '^' }), { configMap: { namespace: REF.namespace, name: REF.name } }).model;
+    assert.match(renderConfig(model, SETTINGS, '/s/gen-1', new BackendNames(structureFor(model))), /-m reg -i '\^' \}$/m);
   });
   test('gzip-level and gzip-min-length are accepted and said to be ignored; bad values are refused', () => {
     assert.match(warnings({ 'use-gzip': 'true', 'gzip-level': '4' }), /gzip-level.*libslz/);
@@ -69,10 +80,6 @@ describe('compression in haproxy.cfg', () => {
   });
   after(() => rm(directory, { recursive: true, force: true }));
 
-  const objects = (data: Record<string, string>) => [
-    { apiVersion: 'v1', kind: 'Service', metadata: { name: 'web' }, spec: { ports: [{ name: 'http', port: 80 }] } },
-    { apiVersion: 'v1', kind: 'ConfigMap', metadata: { namespace: REF.namespace, name: REF.name }, data },
-  ];
   const modelWith = (data: Record<string, string>) => translateJson(objects(data), { configMap: { namespace: REF.namespace, name: REF.name } }).model;
 
   test('rendered in both HTTP frontends; nothing without use-gzip', async () => {
@@ -84,7 +91,7 @@ describe('compression in haproxy.cfg', () => {
     assert.equal((config.match(/^ {2}compression type text\/css text\/html$/gm) ?? []).length, 2);
     assert.equal((config.match(/^ {2}filter compression$/gm) ?? []).length, 2);
     assert.match(config, /^ {2}http-request del-header Accept-Encoding if \{ req\.hdr\(user-agent\) -m reg 'MSIE \[4-6\]\[\.\]' \}$/m);
-    assert.match(config, /^ {2}http-request del-header Accept-Encoding if \{ req\.hdr\(user-agent\) -m reg '\(\?i\)Lynx' \}$/m);
+    assert.match(config, /^ {2}http-request del-header Accept-Encoding if \{ req\.hdr\(user-agent\) -m reg -i 'Lynx' \}$/m);
     assert.doesNotMatch(renderConfig(modelWith({}), settings, genDir, new BackendNames(structureFor(modelWith({})))), /compression|Accept-Encoding/);
     await writeDirectoryAtomic(genDir, renderFiles(model, genDir, names));
     const configPath = join(genDir, 'haproxy.cfg');

@@ -15,7 +15,7 @@ export function compressionLines(compression: CompressionSettings | undefined): 
   if (!compression) return [];
   const disabled = [
     ...(compression.msie6 ? [c.line`  http-request del-header Accept-Encoding if { req.hdr(user-agent) -m reg ${c.regex(MSIE6)} }`] : []),
-    ...(compression.disableUserAgents ?? []).map((pattern) => c.line`  http-request del-header Accept-Encoding if { req.hdr(user-agent) -m reg ${c.objectRegex(`(?i)${pattern}`)} }`),
+    ...(compression.disableUserAgents ?? []).map((pattern) => c.line`  http-request del-header Accept-Encoding if { req.hdr(user-agent) -m reg -i ${c.headerRegex(pattern)} }`),
   ];
   return [
     ...disabled,
