@@ -213,12 +213,6 @@ export function logFormatValue(value: string): Safe {
   return make(value.replace(/%/g, '%%'));
 }
 
-/** A string an ACL compares literally (`-m str`), single-quoted: printable ASCII with spaces, without quotes or backslashes. */
-export function quotedMatchText(value: string): Safe {
-  check(/^[\x20\x21\x23-\x26\x28-\x5b\x5d-\x7e]{1,1024}$/.test(value), 'text', value);
-  return make(`'${value}'`);
-}
-
 /**
  * A regular expression from an object searched in a header value, already
  * reduced to the subset of translate/regex.ts with spaces allowed: no
@@ -234,7 +228,7 @@ export function headerRegex(pattern: string): Safe {
   return make(`'${pattern}'`);
 }
 
-/** A literal text argument (`return ... string <text>`): single-quoted printable ASCII with spaces, without quotes or backslashes. */
+/** A literal text argument (`return ... string <text>`, an ACL's `-m str` pattern): single-quoted printable ASCII with spaces, without quotes or backslashes. */
 export function literalText(value: string): Safe {
   check(/^[\x20\x21\x23-\x26\x28-\x5b\x5d-\x7e]{0,1024}$/.test(value), 'text', value);
   return make(`'${value}'`);

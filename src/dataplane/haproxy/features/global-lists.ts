@@ -10,7 +10,7 @@ import * as c from '../config-lines.js';
 /** One ACL line per entry: an exact string ignoring case (as nginx's map), or a regular expression searched in the value. */
 function blockAcl(name: string, fetch: c.Safe, patterns: readonly BlockPattern[]): string[] {
   return patterns.map((pattern) => {
-    if (pattern.kind === 'exact') return c.line`  acl ${c.ident(name)} ${fetch} -m str -i ${c.quotedMatchText(pattern.text)}`;
+    if (pattern.kind === 'exact') return c.line`  acl ${c.ident(name)} ${fetch} -m str -i ${c.literalText(pattern.text)}`;
     return pattern.caseInsensitive ? c.line`  acl ${c.ident(name)} ${fetch} -m reg -i ${c.headerRegex(pattern.pattern)}` : c.line`  acl ${c.ident(name)} ${fetch} -m reg ${c.headerRegex(pattern.pattern)}`;
   });
 }
