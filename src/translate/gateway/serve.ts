@@ -80,6 +80,8 @@ export const SUPPORTED_FEATURES: readonly string[] = [
   'GRPCRoute',
   // GRPCRoute rules[].name is accepted, as HTTPRoute's (grpcroute-named-rule.go passes).
   'GRPCRouteNamedRouteRule',
+  // spec.addresses of type IPAddress are bound; other types are UnsupportedAddress, an IP the node lacks AddressNotUsable (addresses.ts).
+  'GatewayStaticAddresses',
 ];
 
 /** Control characters but tab, and lone UTF-16 surrogates: what config-lines.ts refuses in a compared value. */
