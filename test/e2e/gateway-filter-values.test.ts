@@ -1,8 +1,9 @@
 // Gateway API filter values changed on one running Portero (issue 10): a new
 // header value, redirect hostname, scheme or port, rewritten path or
-// hostname, or timeout on a rule that already has that filter is a
+// hostname, timeout, or CORS origin, method or max-age on a rule that already has that filter is a
 // settings.map change through HAProxy's runtime API (features/gateway-
-// filters.ts), served without a reload; a new filter on the rule (a new
+// filters.ts, gateway-cors.ts) or a pattern file (the CORS origins),
+// served without a reload; a new filter on the rule (a new
 // shape) still reloads and is served. "No reload" is asserted as the other
 // zero-reload tests do: HAProxy's worker keeps its process id, and the
 // reload counter on /metrics does not move.
@@ -30,6 +31,7 @@ interface Values {
   fullPath: string;
   rewriteHost: string;
   timeout: string;
+  cors: Json;
 }
 
 const INITIAL: Values = {
@@ -41,6 +43,7 @@ const INITIAL: Values = {
   fullPath: '/one',
   rewriteHost: 'h1.example',
   timeout: '300ms',
+  cors: { allowOrigins: ['https://a.example'], allowMethods: ['GET'], maxAge: 10 },
 };
 
 const prefix = (path: string) => [{ path: { type: 'PathPrefix', value: path } }];
@@ -68,6 +71,7 @@ function route(values: Values, extra: Json[] = []): Json {
         { matches: prefix('/prefix'), filters: [{ type: 'URLRewrite', urlRewrite: { hostname: values.rewriteHost, path: { type: 'ReplacePrefixMatch', replacePrefixMatch: values.prefix } } }], backendRefs: [app] },
         { matches: prefix('/full'), filters: [{ type: 'URLRewrite', urlRewrite: { path: { type: 'ReplaceFullPath', replaceFullPath: values.fullPath } } }, ...extra], backendRefs: [app] },
         { matches: prefix('/slow'), timeouts: { request: values.timeout }, backendRefs: [app] },
+        { matches: prefix('/cors'), filters: [{ type: 'CORS', cors: values.cors }], backendRefs: [app] },
       ],
     },
   };
@@ -83,6 +87,7 @@ describe('Gateway API: filter values change on a running Portero without a reloa
     assert.equal(response.status, 200, `${path}: ${response.status} ${response.body.slice(0, 200)}`);
     return { echo: JSON.parse(response.body) as Echo, headers: response.headers };
   };
+  const preflight = (origin: string) => request({ port: portero.httpPort, host: HOST, path: '/cors', method: 'OPTIONS', headers: { origin, 'access-control-request-method': 'GET' } });
   const reloads = async () => (await portero.metric('portero_haproxy_reloads_total{reason="structural"}')) ?? 0;
   /** Applies new values and waits until `served` sees them. */
   const change = async (next: Partial<Values>, served: () => Promise<void>) => {
@@ -120,6 +125,10 @@ describe('Gateway API: filter values change on a running Portero without a reloa
     assert.equal(rewritten.echo.headers.host, 'h1.example');
     assert.equal((await echo('/full/x')).echo.url, '/one');
     assert.equal((await get('/slow?delay=1s')).status, 504, 'the 300ms request timeout ends a 1 s wait');
+    const cors = await preflight('https://a.example');
+    assert.equal(cors.headers['access-control-allow-origin'], 'https://a.example');
+    assert.equal(cors.headers['access-control-max-age'], '10');
+    assert.equal((await preflight('https://x.b.example')).headers['access-control-allow-origin'], undefined);
   });
 
   test('a sequence of value changes is served, with the same HAProxy worker and no reload', async () => {
@@ -150,6 +159,15 @@ describe('Gateway API: filter values change on a running Portero without a reloa
     await change({ timeout: '5s' }, async () => assert.equal((await get('/slow?delay=1s')).status, 200));
     await change({ timeout: '0s' }, async () => assert.equal((await get('/slow?delay=1s')).status, 200));
     await change({ timeout: '300ms' }, async () => assert.equal((await get('/slow?delay=1s')).status, 504));
+
+    // CORS: another origin (the section's pattern file), max-age and methods (settings.map).
+    await change({ cors: { allowOrigins: ['https://a.example', 'https://*.b.example'], allowMethods: ['GET', 'PUT'], maxAge: 20 } }, async () => {
+      const answer = await preflight('https://x.b.example');
+      assert.equal(answer.headers['access-control-allow-origin'], 'https://x.b.example');
+      assert.equal(answer.headers['access-control-max-age'], '20');
+      assert.equal(answer.headers['access-control-allow-methods'], 'GET, PUT');
+    });
+    await change({ cors: { allowOrigins: ['https://*.b.example'], allowMethods: ['GET', 'PUT'], maxAge: 20 } }, async () => assert.equal((await preflight('https://a.example')).headers['access-control-allow-origin'], undefined));
 
     assert.equal(await currentWorker(portero.stateDir), worker, `the HAProxy worker is the same: no reload\n${portero.logs.filter((l) => l.includes('reload')).join('\n')}`);
     assert.equal(await reloads(), before, 'no structural reload');

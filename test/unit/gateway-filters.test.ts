@@ -4,6 +4,8 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { gatewayRequestLines, gatewayResponseLines } from '../../src/dataplane/haproxy/features/gateway-filters.js';
+import { filePath } from '../../src/dataplane/haproxy/config-lines.js';
+import { patternLists } from '../../src/dataplane/haproxy/features/source-lists.js';
 import { settingSample, settingValues, shapeKey, type SettingName } from '../../src/dataplane/haproxy/features/settings.js';
 import { featuredBackendId } from '../../src/model/features.js';
 import type { GatewayFilters } from '../../src/model/gateway-features.js';
@@ -96,7 +98,7 @@ describe('Gateway API filters → GatewayFilters', () => {
 
 const setting = (name: SettingName) => settingSample('/m', 's', name);
 const lookup = (name: string) => `str(s|${name}),map_str(/m)`;
-const requestLines = (filters: GatewayFilters) => gatewayRequestLines(filters, setting);
+const requestLines = (filters: GatewayFilters) => gatewayRequestLines(filters, setting, filePath('/o'));
 
 describe('GatewayFilters → backend lines', () => {
   test('redirects: the Location\'s start from settings.map, around the request\'s Host when the filter keeps it; a new path rewritten first, the query kept', () => {
@@ -168,6 +170,7 @@ describe('Gateway filter values in settings.map: which changes keep the section\
     ['the rewritten full path', { rewritePath: { kind: 'full', path: '/one' } }, { rewritePath: { kind: 'full', path: '/two' } }],
     ['the rewritten prefix', { rewritePath: { kind: 'prefix', prefix: '/p', replacement: '/x' } }, { rewritePath: { kind: 'prefix', prefix: '/p', replacement: '/y' } }],
     ['the rewritten hostname', { rewriteHost: 'one.example' }, { rewriteHost: 'two.example:8080' }],
+    ['CORS max-age, methods, headers and exposed headers', { cors }, { cors: { ...cors, maxAgeSeconds: 10, methods: ['GET', 'PUT'] } }],
   ];
   const newShape: [string, GatewayFilters, GatewayFilters][] = [
     ['a filter added', { requestHeaders: headers('one') }, { requestHeaders: headers('one'), rewriteHost: 'h.example' }],
@@ -181,7 +184,11 @@ describe('Gateway filter values in settings.map: which changes keep the section\
     ['a full path becomes a prefix', { rewritePath: { kind: 'full', path: '/p' } }, { rewritePath: { kind: 'prefix', prefix: '/p', replacement: '/x' } }],
     ['a prefix replaced becomes stripped', { rewritePath: { kind: 'prefix', prefix: '/p', replacement: '/x' } }, { rewritePath: { kind: 'prefix', prefix: '/p', replacement: '' } }],
     ['the route\'s matched prefix (part of the rule\'s regular expression)', { rewritePath: { kind: 'prefix', prefix: '/p', replacement: '/x' } }, { rewritePath: { kind: 'prefix', prefix: '/q', replacement: '/x' } }],
-    ['a CORS value (CORS stays in the rules)', { cors }, { cors: { ...cors, maxAgeSeconds: 10 } }],
+    ['CORS origins become `*`', { cors }, { cors: { ...cors, origins: 'any' } }],
+    ['CORS credentials', { cors }, { cors: { ...cors, credentials: true } }],
+    ['CORS methods become `*`', { cors }, { cors: { ...cors, methods: 'any' } }],
+    ['CORS headers given where there were none', { cors }, { cors: { ...cors, headers: ['x-a'] } }],
+    ['CORS exposed headers given where there were none', { cors }, { cors: { ...cors, exposeHeaders: ['x-a'] } }],
   ];
   for (const [title, before, after] of sameShape) {
     test(`same shape, other values: ${title}`, () => {
@@ -190,6 +197,14 @@ describe('Gateway filter values in settings.map: which changes keep the section\
     });
   }
   for (const [title, before, after] of newShape) test(`new shape: ${title}`, () => assert.notEqual(shape(before), shape(after)));
+
+  test('CORS origins are the section\'s pattern file: another list keeps the shape', () => {
+    const other: GatewayFilters = { cors: { ...cors, origins: ['https://b.example', 'https://*.c.example:8443'] } };
+    assert.equal(shape({ cors }), shape(other));
+    assert.deepEqual(patternLists('s', { gateway: other }), [{ path: 'sources/s.origins', kind: 'origins', patterns: ['^https://b[.]example(:443)?$', '^https://([a-z0-9-]+[.])+c[.]example:8443$'] }]);
+    assert.deepEqual(patternLists('s', { gateway: { cors: { ...cors, origins: 'any' } } }), []);
+    assert.deepEqual(settingValues({ gateway: { cors: { ...cors, methods: 'any', headers: ['x-a', 'x-b'], exposeHeaders: ['*'] } } }).map((s) => [s.name, s.value.text]), [['gw-cors', 'x-a, x-b;*;5;']]);
+  });
 
   test('the values: header values by position, the shorter timeout in ms (a day for 0s), the Location\'s start, paths and hostname', () => {
     const values = (filters: GatewayFilters) => Object.fromEntries(settingValues({ gateway: filters }).map((s) => [s.name, s.value.text]));

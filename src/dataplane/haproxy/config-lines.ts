@@ -191,15 +191,17 @@ const DEFAULT_PORTS: Record<string, string> = { http: '80', https: '443' };
  * filter (translate/gateway/cors-filter.ts), built from its checked parts:
  * a host `*` is any host, a leading `*.` one or more labels (the spec's
  * "greedy to the left"); no port also matches the scheme's default port,
- * which browsers leave out. Anchored; meant for a case-insensitive match.
+ * which browsers leave out. Anchored; meant for a case-insensitive match;
+ * a line of a pattern file (listRegex), unquoted.
  */
 export function gatewayOriginRegex(origin: string): Safe {
   const match = GATEWAY_ORIGIN.exec(origin);
   check(match !== null && origin.length <= 300 && (match[3] === undefined || (Number(match[3]) >= 1 && Number(match[3]) <= 65535)), 'origin', origin);
   const [, scheme, host, port] = match!;
-  const hostPattern = host === '*' ? '[a-z0-9.-]+' : host!.startsWith('*.') ? `([a-z0-9-]+\\.)+${host!.slice(2).replace(/\./g, '\\.')}` : host!.replace(/\./g, '\\.');
+  // `[.]`, not a backslash: the pattern is a line of the section's pattern file and an argument of `add acl`, which takes none.
+  const hostPattern = host === '*' ? '[a-z0-9.-]+' : host!.startsWith('*.') ? `([a-z0-9-]+[.])+${host!.slice(2).replace(/\./g, '[.]')}` : host!.replace(/\./g, '[.]');
   const portPattern = port === undefined ? `(:${DEFAULT_PORTS[scheme!]})?` : port === DEFAULT_PORTS[scheme!] ? `(:${port})?` : `:${port}`;
-  return regex(`^${scheme}://${hostPattern}${portPattern}$`);
+  return listRegex(`^${scheme}://${hostPattern}${portPattern}$`);
 }
 
 /**

@@ -83,7 +83,7 @@ export function featureLines(features: Features | undefined, context: FeatureCon
     // Absolute, from the request's scheme and Host, as nginx's `$scheme://$http_host<app-root>`.
     lines.push(c.line`  http-request redirect code 302 location '%[ssl_fc,iif(https,http)]://%[req.hdr(host)]${c.logFormatText(features.appRoot)}' if { path / }`);
   }
-  lines.push(...gatewayRequestLines(features.gateway, setting));
+  lines.push(...gatewayRequestLines(features.gateway, setting, c.filePath(`${context.genDir ?? '/nonexistent'}/${patternListPath(section, 'origins')}`)));
   if (features.hostRedirect) lines.push(...hostRedirectLines(features.hostRedirect, { httpPort: context.httpPort ?? 80, httpsPort: context.httpsPort }));
   if (features.denied) lines.push('  http-request return status 503 content-type text/plain string "503 Service Unavailable"');
   // A denied location has no CORS in ingress-nginx either.

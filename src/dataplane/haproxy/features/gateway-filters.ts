@@ -18,18 +18,18 @@
 // redirect code and whether it keeps the request's Host, the kind of path
 // change and the route's matched prefix (a regular expression, which no
 // map can supply), and header values that a map line cannot carry exactly
-// (spaces at either end, or several in a row). CORS values too stay in the
-// rules (gateway-cors.ts): a change of them reloads.
+// (spaces at either end, or several in a row). CORS values are read at
+// runtime as well (gateway-cors.ts).
 
 import type { GatewayFilters, GatewayRedirect, HeaderEdits, PathChange } from '../../../model/gateway-features.js';
 import * as c from '../config-lines.js';
-import { gatewayCorsRequestLines, gatewayCorsResponseLines } from './gateway-cors.js';
+import { gatewayCorsRequestLines, gatewayCorsResponseLines, gatewayCorsShape, gatewayCorsValue } from './gateway-cors.js';
 
 /** "No timeout" (`0s`): HAProxy needs a value; a day is longer than any request Portero serves. */
 const NO_TIMEOUT_MS = 86_400_000;
 
 /** The settings.map values of a section's Gateway filters (settings.ts `<section>|<name>`). */
-export type GatewaySettingName = 'gw-timeout' | 'gw-location' | 'gw-redirect-path' | 'gw-rewrite-path' | 'gw-host' | `gw-${'request' | 'response'}-${'set' | 'add'}-${number}`;
+export type GatewaySettingName = 'gw-cors' | 'gw-timeout' | 'gw-location' | 'gw-redirect-path' | 'gw-rewrite-path' | 'gw-host' | `gw-${'request' | 'response'}-${'set' | 'add'}-${number}`;
 
 /** The sample expression reading a setting of the section (settings.ts settingSample). */
 export type GatewaySetting = (name: GatewaySettingName) => c.Safe;
@@ -71,6 +71,7 @@ function headerValues(phase: HeaderPhase, edits: HeaderEdits | undefined): { nam
 export function gatewaySettingValues(filters: GatewayFilters | undefined): { name: GatewaySettingName; value: c.Safe }[] {
   if (!filters) return [];
   const values: { name: GatewaySettingName; value: c.Safe }[] = [];
+  if (filters.cors) values.push({ name: 'gw-cors', value: gatewayCorsValue(filters.cors) });
   const timeout = timeoutMs(filters);
   if (timeout !== undefined) values.push({ name: 'gw-timeout', value: c.int(timeout) });
   if (filters.redirect) {
@@ -101,12 +102,13 @@ function headerShape(edits: HeaderEdits | undefined): unknown {
 /**
  * The filters with the values settings.map carries left out: two sections
  * whose filters have equal shapes have the same rules. Fields not named
- * here (CORS, and any filter added later) stay whole.
+ * here (any filter added later) stay whole.
  */
 export function gatewayShape(filters: GatewayFilters): unknown {
-  const { requestTimeoutMs: _request, backendTimeoutMs: _backend, redirect, rewritePath, rewriteHost, requestHeaders, responseHeaders, ...rest } = filters;
+  const { requestTimeoutMs: _request, backendTimeoutMs: _backend, redirect, rewritePath, rewriteHost, requestHeaders, responseHeaders, cors, ...rest } = filters;
   return {
     ...rest,
+    ...(cors ? { cors: gatewayCorsShape(cors) } : {}),
     ...(timeoutMs(filters) !== undefined ? { timeout: 'set' } : {}),
     ...(redirect ? { redirect: { code: redirect.code, requestHost: redirect.hostname === undefined, path: pathShape(redirect.path) } } : {}),
     ...(rewritePath ? { rewritePath: pathShape(rewritePath) } : {}),
@@ -163,10 +165,14 @@ function redirectLines(filters: GatewayFilters, setting: GatewaySetting): string
   return [...pathRewriteLines(redirect.path, setting('gw-redirect-path')), c.line`  http-request redirect location '${start}%[pathq]' code ${c.int(redirect.code)}`];
 }
 
-/** Lines of a backend whose routes carry Gateway API filters, before its servers; `setting` reads the section's values. */
-export function gatewayRequestLines(filters: GatewayFilters | undefined, setting: GatewaySetting): string[] {
+/**
+ * Lines of a backend whose routes carry Gateway API filters, before its
+ * servers; `setting` reads the section's values, `originsFile` is its
+ * pattern file of CORS origins (source-lists.ts).
+ */
+export function gatewayRequestLines(filters: GatewayFilters | undefined, setting: GatewaySetting, originsFile: c.Safe): string[] {
   if (!filters) return [];
-  const lines = [...gatewayCorsRequestLines(filters.cors), ...redirectLines(filters, setting)];
+  const lines = [...gatewayCorsRequestLines(filters.cors, originsFile, setting), ...redirectLines(filters, setting)];
   if (timeoutMs(filters) !== undefined) lines.push(c.line`  http-request set-timeout server ${setting('gw-timeout')}`);
   lines.push(...pathRewriteLines(filters.rewritePath, setting('gw-rewrite-path')));
   if (filters.rewriteHost !== undefined) lines.push(c.line`  http-request set-header Host %[${setting('gw-host')}]`);
