@@ -1,12 +1,12 @@
-// Gateway API filter values changed on one running Portero (issue 10): a new
-// header value, redirect hostname, scheme or port, rewritten path or
-// hostname, timeout, or CORS origin, method or max-age on a rule that already has that filter is a
-// settings.map change through HAProxy's runtime API (features/gateway-
-// filters.ts, gateway-cors.ts) or a pattern file (the CORS origins),
-// served without a reload; a new filter on the rule (a new
-// shape) still reloads and is served. "No reload" is asserted as the other
-// zero-reload tests do: HAProxy's worker keeps its process id, and the
-// reload counter on /metrics does not move.
+// Gateway API filter values changed on one running Portero (issue 10): a
+// new header value, redirect hostname, scheme or port, rewritten path or
+// hostname, timeout, or CORS origin, method or max-age on a rule that
+// already has that filter is a change of settings.map or of a pattern file
+// (the CORS origins) through HAProxy's runtime API (features/gateway-
+// filters.ts, gateway-cors.ts), served without a reload; a new filter on
+// the rule (a new shape) still reloads and is served. "No reload" is
+// asserted as the other zero-reload tests do: HAProxy's worker keeps its
+// process id, and the reload counter on /metrics does not move.
 //
 // Not ported: nothing; these cases are Portero's own (the conformance suite
 // checks each filter's behaviour once, gateway-http.test.ts ports that).
