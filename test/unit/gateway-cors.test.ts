@@ -6,8 +6,10 @@
 
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import { gatewayOriginRegex, UnsafeValueError } from '../../src/dataplane/haproxy/config-lines.js';
-import { gatewayCorsRequestLines, gatewayCorsResponseLines } from '../../src/dataplane/haproxy/features/gateway-cors.js';
+import { filePath, gatewayOriginRegex, UnsafeValueError } from '../../src/dataplane/haproxy/config-lines.js';
+import { gatewayCorsRequestLines, gatewayCorsResponseLines, gatewayCorsValue } from '../../src/dataplane/haproxy/features/gateway-cors.js';
+import { settingSample, type SettingName } from '../../src/dataplane/haproxy/features/settings.js';
+import { patternLists } from '../../src/dataplane/haproxy/features/source-lists.js';
 import { featuredBackendId } from '../../src/model/features.js';
 import type { GatewayCors } from '../../src/model/gateway-features.js';
 import type { Model } from '../../src/model/model.js';
@@ -108,7 +110,7 @@ describe('HTTPRoute CORS filter → GatewayCors', () => {
 
 describe('Gateway CORS origin patterns match what the spec says', () => {
   // HAProxy matches case-insensitively (-i); JavaScript's `i` flag is the same for these patterns.
-  const matches = (origin: string, value: string) => new RegExp(gatewayOriginRegex(origin).text.slice(1, -1), 'i').test(value);
+  const matches = (origin: string, value: string) => new RegExp(gatewayOriginRegex(origin).text, 'i').test(value);
   const table: [string, string[], string[]][] = [
     ['https://*.bar.com', ['https://www.bar.com', 'https://xpto.www.bar.com', 'https://a-b.c.bar.com:443', 'HTTPS://WWW.BAR.COM'], ['https://bar.com', 'https://evilbar.com', 'http://www.bar.com', 'https://www.bar.com:8443', 'https://www.bar.com.evil.test', 'https://www.bar.com/']],
     ['https://www.foo.com', ['https://www.foo.com', 'https://www.foo.com:443'], ['https://wwwxfoo.com', 'https://a.www.foo.com', 'https://www.foo.com:4430', 'null']],
@@ -133,28 +135,34 @@ describe('GatewayCors → backend lines', () => {
   const conformance: GatewayCors = { origins: ['https://www.foo.com', 'https://*.bar.com'], credentials: true, methods: ['GET', 'OPTIONS'], headers: ['x-header-1', 'x-header-2'], exposeHeaders: ['x-header-3', 'x-header-4'], maxAgeSeconds: 3600 };
   const any: GatewayCors = { origins: 'any', credentials: false, methods: 'any', headers: 'any', exposeHeaders: [], maxAgeSeconds: 5 };
 
-  test('origin lists: the origin ACL, the preflight 204, the headers on answers to allowed origins', () => {
-    assert.deepEqual(gatewayCorsRequestLines(conformance), [
-      "  acl portero_gw_cors_origin req.fhdr(origin) -m reg -i '^https://www\\.foo\\.com(:443)?$' '^https://([a-z0-9-]+\\.)+bar\\.com(:443)?$'",
+  const setting = (name: SettingName) => settingSample('/m', 's', name);
+  const requestLines = (cors: GatewayCors | undefined) => gatewayCorsRequestLines(cors, filePath('/o'), setting);
+
+  test('origin lists: the origin ACL on the pattern file, the values read once, the preflight 204, the headers on answers to allowed origins', () => {
+    assert.deepEqual(requestLines(conformance), [
+      '  acl portero_gw_cors_origin req.fhdr(origin) -m reg -i -f /o',
       '  http-request set-var(txn.portero_gw_cors) req.fhdr(origin) if { req.fhdr_cnt(origin) eq 1 } portero_gw_cors_origin',
       '  http-request set-var(txn.portero_gw_cors_pf) bool(true) if METH_OPTIONS { req.fhdr_cnt(origin) eq 1 } { req.fhdr_cnt(access-control-request-method) eq 1 }',
+      '  http-request set-var(txn.portero_gw_cors_v) str(s|gw-cors),map_str(/m) if { var(txn.portero_gw_cors) -m found }',
       '  http-request return status 204 if { var(txn.portero_gw_cors_pf) -m found }',
     ]);
+    assert.equal(gatewayCorsValue(conformance).text, 'x-header-1, x-header-2;x-header-3, x-header-4;3600;GET, OPTIONS');
     const when = 'if { var(txn.portero_gw_cors) -m found }';
     const preflight = `${when} { var(txn.portero_gw_cors_pf) -m found }`;
+    const field = (n: number) => `%[var(txn.portero_gw_cors_v),field(${n},;)]`;
     assert.deepEqual(gatewayCorsResponseLines(conformance), [
       `  http-after-response set-header Access-Control-Allow-Origin %[var(txn.portero_gw_cors)] ${when}`,
       `  http-after-response set-header Access-Control-Allow-Credentials "true" ${when}`,
-      `  http-after-response set-header Access-Control-Expose-Headers "x-header-3, x-header-4" ${when}`,
-      `  http-after-response set-header Access-Control-Allow-Methods "GET, OPTIONS" ${preflight}`,
-      `  http-after-response set-header Access-Control-Allow-Headers "x-header-1, x-header-2" ${preflight}`,
-      `  http-after-response set-header Access-Control-Max-Age 3600 ${preflight}`,
+      `  http-after-response set-header Access-Control-Expose-Headers ${field(2)} ${when}`,
+      `  http-after-response set-header Access-Control-Allow-Methods ${field(4)} ${preflight}`,
+      `  http-after-response set-header Access-Control-Allow-Headers ${field(1)} ${preflight}`,
+      `  http-after-response set-header Access-Control-Max-Age ${field(3)} ${preflight}`,
       '  http-after-response add-header Vary Origin',
     ]);
   });
 
   test('* without credentials: plain origins echoed, others answered *; asked method and headers echoed, else *', () => {
-    const request = gatewayCorsRequestLines(any);
+    const request = requestLines(any);
     assert.ok(request.includes("  acl portero_gw_cors_origin req.fhdr(origin) -m reg -i '^https?://[a-z0-9.-]+(:[0-9]{1,5})?$'"));
     assert.ok(request.includes('  http-request set-var(txn.portero_gw_cors) str(*) if { req.fhdr_cnt(origin) eq 1 } !{ var(txn.portero_gw_cors) -m found }'));
     assert.ok(request.some((line) => line.startsWith('  http-request set-var(txn.portero_gw_cors_m) req.fhdr(access-control-request-method) if ')));
@@ -166,17 +174,18 @@ describe('GatewayCors → backend lines', () => {
   });
 
   test('* with credentials: never *; nothing asked, nothing answered', () => {
-    const request = gatewayCorsRequestLines({ ...any, credentials: true });
+    const request = requestLines({ ...any, credentials: true });
     const response = gatewayCorsResponseLines({ ...any, credentials: true });
     assert.ok(!request.some((line) => line.includes('str(*)')));
     assert.ok(!response.some((line) => line.includes('"*"')));
   });
 
-  test('no origin allowed: no ACL, preflights still answered 204 (without headers); no filter, no lines', () => {
-    const none = gatewayCorsRequestLines({ ...conformance, origins: [] });
-    assert.ok(!none.some((line) => line.includes('acl ')));
+  test('no origin allowed: an empty pattern file, preflights still answered 204 (without headers); no filter, no lines', () => {
+    const none = requestLines({ ...conformance, origins: [] });
+    assert.ok(none.includes('  acl portero_gw_cors_origin req.fhdr(origin) -m reg -i -f /o'));
+    assert.deepEqual(patternLists('s', { gateway: { cors: { ...conformance, origins: [] } } }), [{ path: 'sources/s.origins', kind: 'origins', patterns: [] }]);
     assert.ok(none.includes('  http-request return status 204 if { var(txn.portero_gw_cors_pf) -m found }'));
-    assert.deepEqual(gatewayCorsRequestLines(undefined), []);
+    assert.deepEqual(requestLines(undefined), []);
     assert.deepEqual(gatewayCorsResponseLines(undefined), []);
   });
 
@@ -200,6 +209,6 @@ describe('GatewayCors → backend lines', () => {
     });
     const model: Model = { ...base, backends: [...base.backends, ...backends], levels: [{ ...base.levels[0]!, routes: backends.map((backend, index) => ({ match: 'prefix', path: `/r${index}`, target: { kind: 'backend', id: backend.id } })) }] };
     const config = await assertHaproxyAccepts(model);
-    assert.equal(config.match(/acl portero_gw_cors_origin .*o\d+\\\.example:80\d\d/g)?.length, 3, 'twenty origins on three lines of at most eight');
+    assert.equal(config.match(/acl portero_gw_cors_origin req.fhdr\(origin\) -m reg -i -f \S+[.]origins/g)?.length, 3, 'listed origins are a pattern file of the section');
   });
 });

@@ -4,6 +4,9 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { gatewayRequestLines, gatewayResponseLines } from '../../src/dataplane/haproxy/features/gateway-filters.js';
+import { filePath } from '../../src/dataplane/haproxy/config-lines.js';
+import { patternLists } from '../../src/dataplane/haproxy/features/source-lists.js';
+import { settingSample, settingValues, shapeKey, type SettingName } from '../../src/dataplane/haproxy/features/settings.js';
 import { featuredBackendId } from '../../src/model/features.js';
 import type { GatewayFilters } from '../../src/model/gateway-features.js';
 import type { Model } from '../../src/model/model.js';
@@ -93,31 +96,37 @@ describe('Gateway API filters → GatewayFilters', () => {
   });
 });
 
+const setting = (name: SettingName) => settingSample('/m', 's', name);
+const lookup = (name: string) => `str(s|${name}),map_str(/m)`;
+const requestLines = (filters: GatewayFilters) => gatewayRequestLines(filters, setting, filePath('/o'));
+
 describe('GatewayFilters → backend lines', () => {
-  test('redirects: the Location from the scheme, host and port rules; a new path rewritten first, the query kept', () => {
-    assert.deepEqual(gatewayRequestLines({ redirect: { hostname: 'example.org', port: 80, listenerScheme: 'http', code: 302 } }), ["  http-request redirect location 'http://example.org%[pathq]' code 302"]);
-    assert.deepEqual(gatewayRequestLines({ redirect: { scheme: 'https', port: 443, listenerScheme: 'http', code: 301 } }), ["  http-request redirect location 'https://%[req.hdr(host),field(1,:),lower]%[pathq]' code 301"]);
-    assert.deepEqual(gatewayRequestLines({ redirect: { port: 8083, listenerScheme: 'http', code: 302 } }), ["  http-request redirect location 'http://%[req.hdr(host),field(1,:),lower]:8083%[pathq]' code 302"]);
-    assert.deepEqual(gatewayRequestLines({ redirect: { port: 80, listenerScheme: 'http', code: 302, path: { kind: 'prefix', prefix: '/a.b', replacement: '/c' } } }), [
-      "  http-request replace-path '^/a[.]b(/.*)?$' '/c\\1'",
-      "  http-request redirect location 'http://%[req.hdr(host),field(1,:),lower]%[pathq]' code 302",
+  test('redirects: the Location\'s start from settings.map, around the request\'s Host when the filter keeps it; a new path rewritten first, the query kept', () => {
+    assert.deepEqual(requestLines({ redirect: { hostname: 'example.org', port: 80, listenerScheme: 'http', code: 302 } }), [`  http-request redirect location '%[${lookup('gw-location')}]%[pathq]' code 302`]);
+    assert.deepEqual(requestLines({ redirect: { scheme: 'https', port: 443, listenerScheme: 'http', code: 301 } }), [
+      `  http-request redirect location '%[${lookup('gw-location')},field(1,|)]%[req.hdr(host),field(1,:),lower]%[${lookup('gw-location')},field(2,|)]%[pathq]' code 301`,
+    ]);
+    assert.deepEqual(requestLines({ redirect: { port: 80, listenerScheme: 'http', code: 302, path: { kind: 'prefix', prefix: '/a.b', replacement: '/c' } } }), [
+      `  http-request replace-path '^/a[.]b(/.*)?$' '%[${lookup('gw-redirect-path')}]\\1'`,
+      `  http-request redirect location '%[${lookup('gw-location')},field(1,|)]%[req.hdr(host),field(1,:),lower]%[${lookup('gw-location')},field(2,|)]%[pathq]' code 302`,
     ]);
   });
 
-  test('rewrites, headers and timeouts', () => {
+  test('rewrites, headers and timeouts read their values from settings.map; header values a map line cannot carry stay literal', () => {
     assert.deepEqual(
-      gatewayRequestLines({ rewritePath: { kind: 'prefix', prefix: '/prefix', replacement: '' }, rewriteHost: 'one.example.org', requestHeaders: { set: [{ name: 'x-a', value: '50%' }], add: [{ name: 'x-b', value: 'b' }], remove: ['x-c'] }, backendTimeoutMs: 500, requestTimeoutMs: 0 }),
+      requestLines({ rewritePath: { kind: 'prefix', prefix: '/prefix', replacement: '' }, rewriteHost: 'one.example.org', requestHeaders: { set: [{ name: 'x-a', value: '50%' }, { name: 'x-s', value: ' padded  ' }], add: [{ name: 'x-b', value: 'b' }], remove: ['x-c'] }, backendTimeoutMs: 500, requestTimeoutMs: 0 }),
       [
-        '  timeout server 500ms',
+        `  http-request set-timeout server ${lookup('gw-timeout')}`,
         "  http-request replace-path '^/prefix/?(.*)$' '/\\1'",
-        '  http-request set-header Host one.example.org',
-        "  http-request set-header x-a '50%%'",
-        "  http-request add-header x-b 'b'",
+        `  http-request set-header Host %[${lookup('gw-host')}]`,
+        `  http-request set-header x-a %[${lookup('gw-request-set-0')}]`,
+        "  http-request set-header x-s ' padded  '",
+        `  http-request add-header x-b %[${lookup('gw-request-add-0')}]`,
         '  http-request del-header x-c',
       ],
     );
-    assert.deepEqual(gatewayRequestLines({ requestTimeoutMs: 0 }), ['  timeout server 1d']);
-    assert.deepEqual(gatewayResponseLines({ responseHeaders: { set: [], add: [{ name: 'x-r', value: 'v' }], remove: ['server'] } }), ["  http-response add-header x-r 'v'", '  http-response del-header server']);
+    assert.deepEqual(requestLines({ rewritePath: { kind: 'full', path: '/one' } }), [`  http-request set-path %[${lookup('gw-rewrite-path')}]`]);
+    assert.deepEqual(gatewayResponseLines({ responseHeaders: { set: [], add: [{ name: 'x-r', value: 'v' }], remove: ['server'] } }, setting), [`  http-response add-header x-r %[${lookup('gw-response-add-0')}]`, '  http-response del-header server']);
   });
 
   test('every kind of filter renders a configuration HAProxy accepts', async () => {
@@ -138,5 +147,78 @@ describe('GatewayFilters → backend lines', () => {
     const model: Model = { ...base, backends: [...base.backends, ...backends], levels: [{ ...base.levels[0]!, routes: backends.map((backend, index) => ({ match: 'prefix', path: `/r${index}`, target: { kind: 'backend', id: backend.id } })) }] };
     const config = await assertHaproxyAccepts(model);
     assert.match(config, /http-request replace-path '\^\/a\[\(\]b\[\)\]\[\+\]c\[\$\]\/\?\(\.\*\)\$'/);
+  });
+});
+
+describe('Gateway filter values in settings.map: which changes keep the section\'s shape', () => {
+  const headers = (value: string, name = 'x-a'): GatewayFilters['requestHeaders'] => ({ set: [{ name, value }], add: [], remove: [] });
+  const redirect = (change: Partial<NonNullable<GatewayFilters['redirect']>> = {}): GatewayFilters => ({ redirect: { hostname: 'a.example', port: 80, listenerScheme: 'http', code: 302, ...change } });
+  const cors: NonNullable<GatewayFilters['cors']> = { origins: ['https://a.example'], credentials: false, methods: ['GET'], headers: [], exposeHeaders: [], maxAgeSeconds: 5 };
+  const shape = (filters: GatewayFilters) => shapeKey({ gateway: filters });
+
+  const sameShape: [string, GatewayFilters, GatewayFilters][] = [
+    ['a request header value', { requestHeaders: headers('one') }, { requestHeaders: headers('two words') }],
+    ['a response header value, % and # included', { responseHeaders: { set: [], add: [{ name: 'x-r', value: 'v' }], remove: [] } }, { responseHeaders: { set: [], add: [{ name: 'x-r', value: '50% #1 %[path]' }], remove: [] } }],
+    ['the backend timeout', { backendTimeoutMs: 500 }, { backendTimeoutMs: 2000 }],
+    ['a timeout turned into no timeout (0s)', { requestTimeoutMs: 500 }, { requestTimeoutMs: 0 }],
+    ['the request timeout beside the backend timeout', { requestTimeoutMs: 500 }, { requestTimeoutMs: 500, backendTimeoutMs: 100 }],
+    ['the redirect hostname', redirect(), redirect({ hostname: 'b.example' })],
+    ['the redirect scheme and port', redirect(), redirect({ scheme: 'https', port: 8443 })],
+    ['the scheme and port of a redirect that keeps the Host', redirect({ hostname: undefined }), redirect({ hostname: undefined, scheme: 'https', port: 443 })],
+    ['the redirect\'s full path', redirect({ path: { kind: 'full', path: '/a' } }), redirect({ path: { kind: 'full', path: '/b%20c' } })],
+    ['the redirect\'s new prefix', redirect({ path: { kind: 'prefix', prefix: '/p', replacement: '/x' } }), redirect({ path: { kind: 'prefix', prefix: '/p', replacement: '/y/z' } })],
+    ['the rewritten full path', { rewritePath: { kind: 'full', path: '/one' } }, { rewritePath: { kind: 'full', path: '/two' } }],
+    ['the rewritten prefix', { rewritePath: { kind: 'prefix', prefix: '/p', replacement: '/x' } }, { rewritePath: { kind: 'prefix', prefix: '/p', replacement: '/y' } }],
+    ['the rewritten hostname', { rewriteHost: 'one.example' }, { rewriteHost: 'two.example:8080' }],
+    ['CORS max-age, methods, headers and exposed headers', { cors }, { cors: { ...cors, maxAgeSeconds: 10, methods: ['GET', 'PUT'] } }],
+  ];
+  const newShape: [string, GatewayFilters, GatewayFilters][] = [
+    ['a filter added', { requestHeaders: headers('one') }, { requestHeaders: headers('one'), rewriteHost: 'h.example' }],
+    ['a header name', { requestHeaders: headers('one') }, { requestHeaders: headers('one', 'x-b') }],
+    ['a header set becomes added', { requestHeaders: headers('one') }, { requestHeaders: { set: [], add: [{ name: 'x-a', value: 'one' }], remove: [] } }],
+    ['a header value with spaces a map line cannot carry (kept literal)', { requestHeaders: headers('one') }, { requestHeaders: headers('one  two') }],
+    ['a literal header value', { requestHeaders: headers(' one') }, { requestHeaders: headers(' two') }],
+    ['a timeout added', {}, { backendTimeoutMs: 500 }],
+    ['the redirect code', redirect(), redirect({ code: 301 })],
+    ['a redirect hostname given where the Host was kept', redirect({ hostname: undefined }), redirect()],
+    ['a full path becomes a prefix', { rewritePath: { kind: 'full', path: '/p' } }, { rewritePath: { kind: 'prefix', prefix: '/p', replacement: '/x' } }],
+    ['a prefix replaced becomes stripped', { rewritePath: { kind: 'prefix', prefix: '/p', replacement: '/x' } }, { rewritePath: { kind: 'prefix', prefix: '/p', replacement: '' } }],
+    ['the route\'s matched prefix (part of the rule\'s regular expression)', { rewritePath: { kind: 'prefix', prefix: '/p', replacement: '/x' } }, { rewritePath: { kind: 'prefix', prefix: '/q', replacement: '/x' } }],
+    ['CORS origins become `*`', { cors }, { cors: { ...cors, origins: 'any' } }],
+    ['CORS credentials', { cors }, { cors: { ...cors, credentials: true } }],
+    ['CORS methods become `*`', { cors }, { cors: { ...cors, methods: 'any' } }],
+    ['CORS headers given where there were none', { cors }, { cors: { ...cors, headers: ['x-a'] } }],
+    ['CORS exposed headers given where there were none', { cors }, { cors: { ...cors, exposeHeaders: ['x-a'] } }],
+  ];
+  for (const [title, before, after] of sameShape) {
+    test(`same shape, other values: ${title}`, () => {
+      assert.equal(shape(before), shape(after));
+      assert.notDeepEqual(settingValues({ gateway: before }).map((s) => [s.name, s.value.text]), settingValues({ gateway: after }).map((s) => [s.name, s.value.text]));
+    });
+  }
+  for (const [title, before, after] of newShape) test(`new shape: ${title}`, () => assert.notEqual(shape(before), shape(after)));
+
+  test('CORS origins are the section\'s pattern file: another list keeps the shape', () => {
+    const other: GatewayFilters = { cors: { ...cors, origins: ['https://b.example', 'https://*.c.example:8443'] } };
+    assert.equal(shape({ cors }), shape(other));
+    assert.deepEqual(patternLists('s', { gateway: other }), [{ path: 'sources/s.origins', kind: 'origins', patterns: ['^https://b[.]example(:443)?$', '^https://([a-z0-9-]+[.])+c[.]example:8443$'] }]);
+    assert.deepEqual(patternLists('s', { gateway: { cors: { ...cors, origins: 'any' } } }), []);
+    assert.deepEqual(settingValues({ gateway: { cors: { ...cors, methods: 'any', headers: ['x-a', 'x-b'], exposeHeaders: ['*'] } } }).map((s) => [s.name, s.value.text]), [['gw-cors', 'x-a, x-b;*;5;']]);
+  });
+
+  test('the values: header values by position, the shorter timeout in ms (a day for 0s), the Location\'s start, paths and hostname', () => {
+    const values = (filters: GatewayFilters) => Object.fromEntries(settingValues({ gateway: filters }).map((s) => [s.name, s.value.text]));
+    assert.deepEqual(values({ requestHeaders: { set: [{ name: 'x-a', value: 'a' }, { name: 'x-s', value: ' s' }], add: [{ name: 'x-b', value: 'b c' }], remove: ['x-d'] }, responseHeaders: { set: [{ name: 'x-r', value: '%' }], add: [], remove: [] } }), {
+      'gw-request-set-0': 'a',
+      'gw-request-add-0': 'b c',
+      'gw-response-set-0': '%',
+    });
+    assert.deepEqual(values({ requestTimeoutMs: 1500, backendTimeoutMs: 500 }), { 'gw-timeout': '500' });
+    assert.deepEqual(values({ requestTimeoutMs: 0, backendTimeoutMs: 700 }), { 'gw-timeout': '700' });
+    assert.deepEqual(values({ requestTimeoutMs: 0 }), { 'gw-timeout': '86400000' });
+    assert.deepEqual(values(redirect({ scheme: 'https', port: 443 })), { 'gw-location': 'https://a.example' });
+    assert.deepEqual(values(redirect({ hostname: undefined, port: 8080, path: { kind: 'prefix', prefix: '/p', replacement: '/x' } })), { 'gw-location': 'http://|:8080', 'gw-redirect-path': '/x' });
+    assert.deepEqual(values({ rewritePath: { kind: 'prefix', prefix: '/p', replacement: '' }, rewriteHost: 'h.example' }), { 'gw-host': 'h.example' });
+    assert.deepEqual(values({ rewritePath: { kind: 'full', path: '/a;b' } }), { 'gw-rewrite-path': '/a;b' });
   });
 });

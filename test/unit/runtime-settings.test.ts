@@ -12,6 +12,7 @@ import { MAP_FILES, mapContents, renderFiles, sourceListContents, type MapName }
 import { patternListFile } from '../../src/dataplane/haproxy/features/source-lists.js';
 import { executePlan } from '../../src/dataplane/haproxy/runtime-apply.js';
 import { settingEntries, shapeKey } from '../../src/dataplane/haproxy/features/settings.js';
+import { renderConfig } from '../../src/dataplane/haproxy/render-config.js';
 import { BackendNames, structureFor } from '../../src/dataplane/haproxy/structure.js';
 import { generateSelfSigned } from '../../src/tls/default-certificate.js';
 import { inspectKeyPair } from '../../src/tls/inspect.js';
@@ -166,6 +167,16 @@ describe('runtime settings: changes without a reload', () => {
     assert.equal((await running.apply(modelOf({ web: values('8m', '60', auth) }, undefined, users))).kind, 'runtime');
     const files = renderFiles(running.state.model, GEN, running.state.names).map((file) => file.path);
     assert.ok(files.some((path) => /^auth\/[0-9a-f]{16}\.map$/.test(path)), files.join(' '));
+  });
+
+  test('the configuration written for the live state gives a section its taker\'s rules (they read the taker\'s values under the section\'s name)', async () => {
+    const running = new Running(modelOf({ web: values('1m', '60') }));
+    const section = running.state.model.backends.find((backend) => backend.features)!.id;
+    assert.equal((await running.apply(modelOf({ web: values('8m', '60') }))).kind, 'runtime');
+    const config = renderConfig(running.state.model, { stateDir: '/state', adminSocket: '/state/admin.sock', bindAddress: '127.0.0.1', httpPort: 8080, httpsPort: 8443, hardStopAfter: '5m', maxReloads: 8 }, GEN, running.state.names);
+    const lines = config.slice(config.indexOf(`backend ${section}\n`)).split('\n\n')[0]!;
+    assert.match(lines, new RegExp(`set-var\\(txn.portero_max_body\\) str\\(${section.replace(/\./g, '\\.')}\\|max-body\\)`));
+    assert.match(lines, /server /, 'and its servers');
   });
 
   test('a sequence of changes on one running data plane keeps the live maps equal to the files', async () => {

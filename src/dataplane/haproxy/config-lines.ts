@@ -191,15 +191,17 @@ const DEFAULT_PORTS: Record<string, string> = { http: '80', https: '443' };
  * filter (translate/gateway/cors-filter.ts), built from its checked parts:
  * a host `*` is any host, a leading `*.` one or more labels (the spec's
  * "greedy to the left"); no port also matches the scheme's default port,
- * which browsers leave out. Anchored; meant for a case-insensitive match.
+ * which browsers leave out. Anchored; meant for a case-insensitive match;
+ * a line of a pattern file (listRegex), unquoted.
  */
 export function gatewayOriginRegex(origin: string): Safe {
   const match = GATEWAY_ORIGIN.exec(origin);
   check(match !== null && origin.length <= 300 && (match[3] === undefined || (Number(match[3]) >= 1 && Number(match[3]) <= 65535)), 'origin', origin);
   const [, scheme, host, port] = match!;
-  const hostPattern = host === '*' ? '[a-z0-9.-]+' : host!.startsWith('*.') ? `([a-z0-9-]+\\.)+${host!.slice(2).replace(/\./g, '\\.')}` : host!.replace(/\./g, '\\.');
+  // `[.]`, not a backslash: the pattern is a line of the section's pattern file and an argument of `add acl`, which takes none.
+  const hostPattern = host === '*' ? '[a-z0-9.-]+' : host!.startsWith('*.') ? `([a-z0-9-]+[.])+${host!.slice(2).replace(/\./g, '[.]')}` : host!.replace(/\./g, '[.]');
   const portPattern = port === undefined ? `(:${DEFAULT_PORTS[scheme!]})?` : port === DEFAULT_PORTS[scheme!] ? `(:${port})?` : `:${port}`;
-  return regex(`^${scheme}://${hostPattern}${portPattern}$`);
+  return listRegex(`^${scheme}://${hostPattern}${portPattern}$`);
 }
 
 /**
@@ -627,6 +629,45 @@ export function redirectLocationValue(value: string): Safe {
     return make(value);
   }
   return urlValue(value);
+}
+
+// Gateway API filter values in settings.map (features/gateway-filters.ts).
+// A map value is the rest of its line, never read as log-format: inserted
+// with `%[...]`, it reaches the request exactly as written.
+
+/** A header value character that can be a map value: printable ASCII without quotes, backslashes or `$` (as logFormatValue). */
+const HEADER_MAP_CHAR = '[\\x21\\x23\\x25\\x26\\x28-\\x5b\\x5d-\\x7e]';
+const HEADER_MAP_VALUE = new RegExp(`^(?=.{1,1024}$)${HEADER_MAP_CHAR}+(?: ${HEADER_MAP_CHAR}+)*$`);
+
+/**
+ * Whether a header value can travel as a map value: no space at either end
+ * (a map file drops the ones after the key) and single spaces inside (the
+ * runtime API's arguments, runtime.ts cliValue).
+ */
+export function isHeaderMapValue(value: string): boolean {
+  return HEADER_MAP_VALUE.test(value);
+}
+
+/** A header value as a map value (isHeaderMapValue). */
+export function headerMapValue(value: string): Safe {
+  check(isHeaderMapValue(value), 'header map value', value);
+  return make(value);
+}
+
+/** A path as a map value (set-path, or the new prefix before `\1` in replace-path): RFC 3986 path characters, no backslash. */
+export function pathValue(value: string): Safe {
+  check(/^\/[A-Za-z0-9/\-._~!$&()*+,;=:@%]{0,2048}$/.test(value), 'path value', value);
+  return make(value);
+}
+
+/**
+ * The start of a redirect Location as a map value, from its checked parts:
+ * `scheme://host[:port]`, or `scheme://|[:port]` when the request's Host
+ * goes where the `|` is (the rule splits the value there).
+ */
+export function redirectBase(scheme: 'http' | 'https', host: string | undefined, portNumber: number | undefined): Safe {
+  const portText = portNumber === undefined ? '' : `:${port(portNumber).text}`;
+  return make(`${keyword(scheme, ['http', 'https']).text}://${host === undefined ? '|' : hostHeader(host).text}${portText}`);
 }
 
 /**

@@ -83,7 +83,7 @@ export function featureLines(features: Features | undefined, context: FeatureCon
     // Absolute, from the request's scheme and Host, as nginx's `$scheme://$http_host<app-root>`.
     lines.push(c.line`  http-request redirect code 302 location '%[ssl_fc,iif(https,http)]://%[req.hdr(host)]${c.logFormatText(features.appRoot)}' if { path / }`);
   }
-  lines.push(...gatewayRequestLines(features.gateway));
+  lines.push(...gatewayRequestLines(features.gateway, setting, c.filePath(`${context.genDir ?? '/nonexistent'}/${patternListPath(section, 'origins')}`)));
   if (features.hostRedirect) lines.push(...hostRedirectLines(features.hostRedirect, { httpPort: context.httpPort ?? 80, httpsPort: context.httpsPort }));
   if (features.denied) lines.push('  http-request return status 503 content-type text/plain string "503 Service Unavailable"');
   // A denied location has no CORS in ingress-nginx either.
@@ -111,7 +111,7 @@ export function featureLines(features: Features | undefined, context: FeatureCon
   // header filters (CORS, more_set_headers, the auth answer's cookies) add theirs.
   lines.push(...upstreamHeaderLines(features), ...retryLines(features.nextUpstream), ...responseRewriteLines(features.responseRewrites));
   lines.push(...corsResponseLines(cors), ...snippetResponseLines(features.snippet), ...extAuthResponseLines(features.externalAuth));
-  lines.push(...gatewayResponseLines(features.gateway));
+  lines.push(...gatewayResponseLines(features.gateway, setting));
   // custom-headers: more_set_headers sets them on every answer, the proxy's own included.
   for (const header of features.responseHeaders ?? []) {
     lines.push(header.value === undefined ? c.line`  http-after-response del-header ${c.fieldName(header.name)}` : c.line`  http-after-response set-header ${c.fieldName(header.name)} '${c.logFormatValue(header.value)}'`);

@@ -286,7 +286,7 @@ export function settingsEntries(model: Model, names?: BackendNames): MapEntry[] 
 export function sourceListContents(model: Model, names?: BackendNames): Map<string, readonly string[]> {
   const lists = new Map<string, readonly string[]>();
   for (const backend of model.backends) {
-    if (!backend.features?.allowSources && !backend.features?.denySources && !backend.features?.cors?.origins) continue;
+    if (!backend.features?.allowSources && !backend.features?.denySources && !backend.features?.cors?.origins && !backend.features?.gateway?.cors) continue;
     const section = names ? names.nameOf(backend.id) : backend.id;
     if (section !== undefined) for (const list of patternLists(section, backend.features)) lists.set(list.path, list.patterns);
   }

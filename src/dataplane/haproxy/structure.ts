@@ -253,6 +253,14 @@ export class BackendNames {
     return this.spareOf;
   }
 
+  private takers: Map<string, string> | undefined;
+
+  /** The backend a loaded section was given to since its own backend left (assign), if any. */
+  takerOf(section: string): string | undefined {
+    this.takers ??= new Map([...this.sectionOf].map(([id, given]) => [given, id]));
+    return this.takers.get(section);
+  }
+
   /**
    * Gives a section to each backend that has none yet: a spare, or the
    * loaded section of a departed backend of the same Service port and

@@ -60,7 +60,10 @@ export async function compareGatewayLive(stateDir: string): Promise<GatewayLiveC
       diffs.push(line);
       continue;
     }
-    const others = held[1]!.split(' | ').filter((path) => !lua.includes(path));
+    // settings.map is read by the rules of sections with features (Gateway filter values: features/gateway-filters.ts). A section whose
+    // backend left the model keeps its rules in HAProxy until the next reload, but the files render it empty, so HAProxy may hold
+    // settings.map after the configuration stopped reading it; its entries are still compared with its file (compareLiveWithFiles).
+    const others = held[1]!.split(' | ').filter((path) => !lua.includes(path) && !path.endsWith('/settings.map'));
     if (others.length > 0) diffs.push(`maps held: only in HAProxy (${others.length}): ${others.join(' | ')}`);
   }
   for (const path of lua) {

@@ -13,23 +13,7 @@
 import type { Cors } from '../../../model/features.js';
 import * as c from '../config-lines.js';
 
-/** At most this many origin patterns per ACL line; an ACL defined on several lines matches any of them. */
-const ORIGINS_PER_LINE = 8;
-
 const ALLOWED = 'txn.portero_cors';
-
-/**
- * An ACL `name` true when the request has an Origin header matching one of
- * the patterns (case-insensitively); shared with the Gateway API's filter
- * (gateway-cors.ts), whose patterns differ.
- */
-export function originAclLines(name: string, patterns: readonly c.Safe[]): string[] {
-  const lines: string[] = [];
-  for (let i = 0; i < patterns.length; i += ORIGINS_PER_LINE) {
-    lines.push(c.line`  acl ${c.ident(name)} req.fhdr(origin) -m reg -i ${c.join(patterns.slice(i, i + ORIGINS_PER_LINE), ' ')}`);
-  }
-  return lines;
-}
 
 /** The lists a section sends, as written, or in the form of ingress-nginx's defaults. */
 export function corsTexts(cors: Cors): { headers: string; expose: string; maxAgeSeconds: number; methods: string } {

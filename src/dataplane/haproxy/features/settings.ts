@@ -14,6 +14,9 @@
 //   limit-rps       limit-rps × limit-burst-multiplier          503 at it
 //   cors            cors-allow-headers, -expose-headers, -max-age,
 //                   -methods (one value, `;` between them; cors.ts)
+//   gw-*            Gateway API filter values: header values, the timeout,
+//                   the redirect's Location start, rewritten paths and
+//                   hostname (gateway-filters.ts)
 //
 // and the access lists by source address and the CORS origins are pattern
 // files of the section (source-lists.ts), changed with `add acl` / `del acl`.
@@ -27,8 +30,9 @@
 import { featuresKey, type Features } from '../../../model/features.js';
 import * as c from '../config-lines.js';
 import { corsTexts } from './cors.js';
+import { gatewaySettingValues, gatewayShape, type GatewaySettingName } from './gateway-filters.js';
 
-export type SettingName = 'server-timeout' | 'tunnel-timeout' | 'max-body' | 'location' | 'limit-conn' | 'limit-rpm' | 'limit-rps' | 'cors';
+export type SettingName = 'server-timeout' | 'tunnel-timeout' | 'max-body' | 'location' | 'limit-conn' | 'limit-rpm' | 'limit-rps' | 'cors' | GatewaySettingName;
 
 /** The defaults section's tunnel timeout: a read timeout above it raises the tunnel timeout too (render-features.ts did so before). */
 const TUNNEL_SECONDS = 3600;
@@ -56,6 +60,7 @@ export function settingValues(features: Features | undefined): { name: SettingNa
   if (limits?.rps !== undefined) values.push({ name: 'limit-rps', value: c.int(limits.rps * limits.burstMultiplier) });
   const cors = activeCors(features);
   if (cors) values.push({ name: 'cors', value: c.corsSetting(corsTexts(cors)) });
+  values.push(...gatewaySettingValues(features.gateway));
   return values;
 }
 
@@ -81,6 +86,7 @@ export function shapeKey(features: Features): string {
     const { connections, rpm, rps } = features.limits;
     shape.limits = { ...features.limits, ...(connections !== undefined ? { connections: 'set' } : {}), ...(rpm !== undefined ? { rpm: 'set' } : {}), ...(rps !== undefined ? { rps: 'set' } : {}) };
   }
+  if (features.gateway) shape.gateway = gatewayShape(features.gateway);
   return featuresKey(shape as Features);
 }
 

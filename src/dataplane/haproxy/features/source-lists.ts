@@ -3,13 +3,15 @@
 // A section's rules read its access lists by source address (allowlist-
 // source-range, denylist-source-range) from `sources/<section>.allow` (or
 // `.deny`), and the origins its CORS allows (cors-allow-origin) from
-// `sources/<section>.origins`, all loaded with `-f` when HAProxy loads the
+// `sources/<section>.origins` (the Gateway API CORS filter's too: gateway-
+// cors.ts; a section has one CORS or the other, never both), all loaded with `-f` when HAProxy loads the
 // configuration; a new list is then `add acl` / `del acl` on that file,
 // without a reload, like the values of settings.ts. Only whether a section
 // has a list is part of its shape (settings.ts shapeKey).
 
 import type { Features } from '../../../model/features.js';
 import * as c from '../config-lines.js';
+import { gatewayCorsOrigins } from './gateway-cors.js';
 import { activeCors } from './settings.js';
 
 export type PatternListKind = 'allow' | 'deny' | 'origins';
@@ -41,6 +43,8 @@ export function patternLists(section: string, features: Features | undefined): P
   if (features?.allowSources) lists.push({ path: patternListPath(section, 'allow'), kind: 'allow', patterns: features.allowSources.map((source) => c.source(source).text) });
   const origins = activeCors(features)?.origins;
   if (origins) lists.push({ path: patternListPath(section, 'origins'), kind: 'origins', patterns: origins.map((origin) => c.originRegex(origin).text) });
+  const gatewayOrigins = origins ? undefined : gatewayCorsOrigins(features?.gateway?.cors);
+  if (gatewayOrigins) lists.push({ path: patternListPath(section, 'origins'), kind: 'origins', patterns: gatewayOrigins.map((origin) => c.gatewayOriginRegex(origin).text) });
   return lists;
 }
 
