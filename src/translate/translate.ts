@@ -14,7 +14,7 @@ import { diagnosticKey, type Diagnostic } from './diagnostics.js';
 import { isOurs, selectClasses, type ClassOptions } from './ingress-class.js';
 import { annotationField, annotationsOf, DEFAULT_ANNOTATION_SETTINGS, SUPPORT, type AnnotationSettings } from './annotations/index.js';
 import { addExtraHosts } from './extra-hosts.js';
-import { addAuthEndpoints, resolveAuthTarget } from './ext-auth-endpoints.js';
+import { addTargetEndpoints, resolveAuthTarget } from './ext-auth-endpoints.js';
 import { withBasicAuth } from './auth.js';
 import { withCustomHeaders } from './custom-headers.js';
 import { withMixedSslRedirects } from './ssl-redirect.js';
@@ -246,7 +246,7 @@ export function translate(snapshot: Snapshot, options: TranslateOptions, previou
   const model: Model = {
     levels: served.levels,
     ...('scopes' in served && served.scopes.length > 0 ? { scopes: served.scopes } : {}),
-    backends: addAuthEndpoints(backendsOf(served.specs, indexSlices(snapshot.endpointSlices), indexServices(snapshot.services)), indexServices(snapshot.services), indexSlices(snapshot.endpointSlices)),
+    backends: addTargetEndpoints(backendsOf(served.specs, indexSlices(snapshot.endpointSlices), indexServices(snapshot.services)), indexServices(snapshot.services), indexSlices(snapshot.endpointSlices)),
     catchAll: routing.catchAll,
     defaultCertificate: defaultCertificate(secrets, options, diagnostics),
     certificates: served.certificates,

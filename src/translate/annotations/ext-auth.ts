@@ -13,7 +13,7 @@
 
 import { describe } from '../../objects/grammar.js';
 import { isIP } from 'node:net';
-import type { ExternalAuth, ExternalAuthTarget } from '../../model/features.js';
+import type { ExternalAuth, ServiceTarget } from '../../model/features.js';
 import type { AnnotationGroup } from './group.js';
 import type { AnnotationValues } from './values.js';
 
@@ -57,20 +57,30 @@ export function parseAuthUrl(url: string): Parsed<Pick<ExternalAuth, 'target' | 
   if (path.startsWith('?')) path = `/${path}`;
   if (path.length > 2048 || !PATH.test(path)) return { ok: false, message: 'its path or query holds characters Portero does not accept (spaces, quotes, backslashes, #, or % not followed by two hex digits)' };
   const hostHeader = match[3] === undefined ? rawHost : `${rawHost}:${port}`;
+  const target = hostTarget(rawHost, port, 'auth services');
+  return target.ok ? { ok: true, value: { target: target.value, host: hostHeader, path } } : target;
+}
+
+/**
+ * A URL's host (lowercase; IPv6 in brackets) and port → what the data plane
+ * can reach without DNS: an IP literal, or a Service name
+ * `<service>.<namespace>.svc[.cluster.local]`; `what` names the kind of
+ * service in the refusal.
+ */
+export function hostTarget(rawHost: string, port: number, what: string): Parsed<ServiceTarget> {
   const literal = rawHost.startsWith('[') ? rawHost.slice(1, -1) : rawHost;
   if (isIP(literal) !== 0) {
     if (literal.includes('%')) return { ok: false, message: 'IPv6 zones are not supported' };
-    return { ok: true, value: { target: { kind: 'address', address: literal, port }, host: hostHeader, path } };
+    return { ok: true, value: { kind: 'address', address: literal, port } };
   }
   const service = SERVICE_HOST.exec(rawHost);
   if (!service) {
     return {
       ok: false,
-      message: `host ${describe(rawHost)} cannot be resolved: Portero reaches auth services by a Service name (<service>.<namespace>.svc[.cluster.local]) or an IP address, without DNS`,
+      message: `host ${describe(rawHost)} cannot be resolved: Portero reaches ${what} by a Service name (<service>.<namespace>.svc[.cluster.local]) or an IP address, without DNS`,
     };
   }
-  const target: ExternalAuthTarget = { kind: 'service', namespace: service[2]!, name: service[1]!, port };
-  return { ok: true, value: { target, host: hostHeader, path } };
+  return { ok: true, value: { kind: 'service', namespace: service[2]!, name: service[1]!, port } };
 }
 
 /** auth-signin: an absolute http(s) URL without nginx variables. */
