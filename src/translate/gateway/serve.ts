@@ -80,6 +80,10 @@ export const SUPPORTED_FEATURES: readonly string[] = [
   'GRPCRoute',
   // GRPCRoute rules[].name is accepted, as HTTPRoute's (grpcroute-named-rule.go passes).
   'GRPCRouteNamedRouteRule',
+  // RequestMirror on rules, several per rule, percent and fraction (mirror-filter.ts; the copies are sent by the data plane's Lua, features/mirror-lua.ts).
+  'HTTPRouteRequestMirror',
+  'HTTPRouteRequestMultipleMirrors',
+  'HTTPRouteRequestPercentageMirror',
 ];
 
 /** Control characters but tab, and lone UTF-16 surrogates: what config-lines.ts refuses in a compared value. */
