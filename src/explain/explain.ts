@@ -26,6 +26,7 @@ import type { ClassOptions } from '../translate/ingress-class.js';
 import type { Snapshot, Translation } from '../translate/translate.js';
 import { explainCertificate } from './certificate.js';
 import { describeFeatures } from './features.js';
+import { globalAnswerNotes, globalFeatureNotes } from './globals.js';
 import { gatewayRules } from './gateway-rules.js';
 import { fallbackSource, ingressRules } from './ingress-rules.js';
 import { parseRequest, type ParsedRequest } from './request.js';
@@ -262,10 +263,8 @@ function answerOf(out: Explanation, model: Model, shares: readonly WeightedTarge
     httpsPort: setup.ports.https,
     ...(model.globals ? { globals: model.globals } : {}),
   });
-  out.features.push(...described.notes);
-  if (model.globals?.blockSources?.length) out.answer.notes.push(`block-cidrs: clients in ${model.globals.blockSources.join(', ')} get 403`);
-  if (model.globals?.blockUserAgents?.length) out.answer.notes.push(`block-user-agents: ${model.globals.blockUserAgents.length} User-Agent pattern(s) get 403`);
-  if (model.globals?.blockReferers?.length) out.answer.notes.push(`block-referers: ${model.globals.blockReferers.length} Referer pattern(s) get 403`);
+  out.features.push(...described.notes, ...globalFeatureNotes(model.globals, request.headers));
+  out.answer.notes.push(...globalAnswerNotes(model.globals));
   out.answer.notes.push(...described.depends);
   if (shares.length === 1 && described.answer) {
     out.answer.status = described.answer.status;

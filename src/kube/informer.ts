@@ -35,13 +35,6 @@ export interface InformerOptions {
   kind: string;
   apiVersion: string;
   labelSelector?: string;
-  fieldSelector?: string;
-  /**
-   * When the server refuses `fieldSelector` (400), list and watch without it
-   * and keep only the objects this accepts. The API server supports the
-   * selectors Portero uses; this keeps Portero working against ones that do not.
-   */
-  fieldSelectorFallback?: (object: Json) => boolean;
   handlers: InformerHandlers;
   log: Logger;
   pageSize?: number;
@@ -74,8 +67,6 @@ export class Informer {
   private abort = new AbortController();
   private failures = 0;
   private lastFailure = 0;
-  /** Set when the server refused the field selector: filter with fieldSelectorFallback instead. */
-  private filterLocally = false;
   private resolveSynced!: () => void;
   readonly synced: Promise<void> = new Promise((resolve) => (this.resolveSynced = resolve));
   private running: Promise<void> | undefined;
@@ -131,11 +122,7 @@ export class Informer {
   }
 
   private query(extra: Record<string, string | undefined>): Record<string, string | undefined> {
-    return { labelSelector: this.options.labelSelector, fieldSelector: this.filterLocally ? undefined : this.options.fieldSelector, ...extra };
-  }
-
-  private accepts(object: Json): boolean {
-    return !this.filterLocally || (this.options.fieldSelectorFallback?.(object) ?? true);
+    return { labelSelector: this.options.labelSelector, ...extra };
   }
 
   /**
@@ -153,7 +140,6 @@ export class Informer {
     const firstRV = this.relistQuorum ? '' : '0';
     const onItem = (raw: Json) => {
       const item = withKind(raw, this.options.apiVersion, this.options.kind);
-      if (!this.accepts(item)) return;
       const key = keyOf(item);
       seen?.add(key);
       const version = String(item.metadata?.resourceVersion ?? '');
@@ -162,26 +148,14 @@ export class Informer {
       this.call('upsert', item);
     };
     for (;;) {
-      let metadata;
-      try {
-        metadata = await this.options.client.list(
-          this.options.path,
-          {
-            query: this.query({ limit: String(this.options.pageSize ?? 500), ...(continueToken ? { continue: continueToken } : firstRV ? { resourceVersion: firstRV } : {}) }),
-            signal: this.abort.signal,
-          },
-          onItem,
-        );
-      } catch (error) {
-        if (error instanceof ApiError && error.status === 400 && this.options.fieldSelector && this.options.fieldSelectorFallback && !this.filterLocally) {
-          this.options.log.warn({ kind: this.options.kind, fieldSelector: this.options.fieldSelector, err: error.message }, 'the API server refuses the field selector; filtering in Portero instead');
-          this.filterLocally = true;
-          seen?.clear();
-          continueToken = undefined;
-          continue;
-        }
-        throw error;
-      }
+      const metadata = await this.options.client.list(
+        this.options.path,
+        {
+          query: this.query({ limit: String(this.options.pageSize ?? 500), ...(continueToken ? { continue: continueToken } : firstRV ? { resourceVersion: firstRV } : {}) }),
+          signal: this.abort.signal,
+        },
+        onItem,
+      );
       continueToken = metadata.continue;
       listRV = metadata.resourceVersion ?? listRV;
       if (!continueToken) break;
@@ -230,12 +204,6 @@ export class Informer {
       }
       const item = withKind(object, this.options.apiVersion, this.options.kind);
       const key = keyOf(item);
-      if (!this.accepts(item)) {
-        // Filtered locally: an object that stops matching is gone for us.
-        if (this.versions.delete(key)) this.call('remove', item);
-        if (rv) this.resourceVersion = rv;
-        continue;
-      }
       if (event.type === 'DELETED') {
         this.versions.delete(key);
         this.call('remove', item);

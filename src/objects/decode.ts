@@ -20,7 +20,6 @@ import {
   type HTTPIngressPath,
   type Ingress,
   type IngressBackend,
-  type IngressClass,
   type IngressRule,
   type IngressTLS,
   type Kind,

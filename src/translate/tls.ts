@@ -11,7 +11,7 @@
 
 import { createHash } from 'node:crypto';
 import type { Certificate } from '../model/model.js';
-import { keyOf, refOf, type Ingress, type ObjectRef, type Secret } from '../objects/types.js';
+import { keyOf, refOf, type Ingress, type Secret } from '../objects/types.js';
 import { certificateCovers, inspectKeyPair, type InspectResult } from '../tls/inspect.js';
 import type { Diagnostic } from './diagnostics.js';
 

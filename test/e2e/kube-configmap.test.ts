@@ -1,6 +1,8 @@
 // The ingress-nginx ConfigMap in Kubernetes mode (--configmap), through the
-// API test server and real HAProxy: read at start, watched by name, and a
-// change applied on the running Portero. Other ConfigMaps are not read.
+// API test server and real HAProxy: read at start, and a change applied on
+// the running Portero. Other ConfigMaps are not read as settings. With
+// --watch-namespace, the ConfigMaps next to it (add-headers, proxy-set-headers)
+// are still read.
 
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
@@ -74,5 +76,55 @@ describe('Kubernetes mode: the ingress-nginx ConfigMap', () => {
     await eventually(async () => assert.equal((await request({ port: portero.httpPort, host: 'headers.kube.test', path: '/' })).headers['x-team'], 'green'));
     api.apply(configMap('huge-headers', { 'X-Team': 'small' }, 'default'));
     await eventually(async () => assert.equal((await request({ port: portero.httpPort, host: 'huge.kube.test', path: '/' })).headers['x-team'], 'small'));
+  });
+});
+
+describe('Kubernetes mode: --configmap outside --watch-namespace', () => {
+  let api: KubeApiServer;
+  let portero: Portero;
+  let app: Backend;
+
+  before(async () => {
+    api = await startApi();
+    app = await startBackend('app');
+    for (const object of [
+      { apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'ingress-nginx' } },
+      ingressClass('nginx', 'k8s.io/ingress-nginx'),
+      ...serviceWithEndpoints({ name: 'app', endpoints: [app] }),
+      ingress({ name: 'web', className: 'nginx', rules: [{ host: 'ns.kube.test', paths: [{ service: 'app' }] }] }),
+      // As ingress-nginx's documentation writes them: the header ConfigMaps next to the controller's.
+      configMap('ingress-nginx-controller', { 'add-headers': 'ingress-nginx/custom-headers', 'proxy-set-headers': 'ingress-nginx/upstream-headers' }),
+      configMap('custom-headers', { 'X-Served-By': 'portero' }),
+      configMap('upstream-headers', { 'X-Team': 'blue' }),
+    ]) {
+      api.apply(object);
+    }
+    portero = await startPortero({
+      kube: { kubeconfig: await kubeconfigFile(api) },
+      flags: ['--ingress-class', 'nginx', '--controller-class', 'k8s.io/ingress-nginx', '--watch-namespace', 'default', '--configmap', 'ingress-nginx/ingress-nginx-controller'],
+      env: { POD_NAMESPACE: 'ingress-nginx', POD_NAME: 'portero-0' },
+    });
+  });
+
+  after(async () => {
+    await portero?.dispose();
+    await api?.close();
+    await app?.close();
+  });
+
+  const get = () => request({ port: portero.httpPort, host: 'ns.kube.test', path: '/' });
+
+  test('add-headers and proxy-set-headers ConfigMaps of the ConfigMap\'s namespace are read and followed', async () => {
+    const first = await get();
+    assert.equal(first.status, 200);
+    assert.equal(first.headers['x-served-by'], 'portero', portero.logs.join('\n'));
+    assert.equal(JSON.parse(first.body).headers['x-team'], 'blue');
+    api.apply(configMap('custom-headers', { 'X-Served-By': 'portero-2' }));
+    api.apply(configMap('upstream-headers', { 'X-Team': 'green' }));
+    await eventually(async () => {
+      const next = await get();
+      assert.equal(next.headers['x-served-by'], 'portero-2');
+      assert.equal(JSON.parse(next.body).headers['x-team'], 'green');
+    });
   });
 });

@@ -16,6 +16,8 @@ import { BackendNames, structureFor } from '../../src/dataplane/haproxy/structur
 import type { Features } from '../../src/model/features.js';
 import type { Model } from '../../src/model/model.js';
 import type { Translation } from '../../src/translate/translate.js';
+import { generateSelfSigned } from '../../src/tls/default-certificate.js';
+import { inspectKeyPair } from '../../src/tls/inspect.js';
 import { ingress, serviceWithEndpoints } from './objects.js';
 import { translateJson } from './translate.js';
 
@@ -65,6 +67,18 @@ export function refusedTable(rows: readonly RefusedRow[]): void {
 }
 
 const run = promisify(execFile);
+
+let testCertificate: Promise<string> | undefined;
+
+/** `model` with a self-signed default certificate (made once per test process), as Portero serves HTTPS with one. */
+export async function withTestCertificate(model: Model): Promise<Model> {
+  testCertificate ??= generateSelfSigned('test', ['a.test'], 30).then((generated) => {
+    const inspected = inspectKeyPair(generated.cert, generated.key);
+    assert.ok(inspected.ok);
+    return inspected.info.pem;
+  });
+  return { ...model, defaultCertificate: { id: 'default', pem: await testCertificate, hosts: [] } };
+}
 
 /** Renders `model` as Portero would and has `haproxy -c` check it: valid, and without warnings. Returns the config. */
 export async function assertHaproxyAccepts(model: Model): Promise<string> {

@@ -4,21 +4,13 @@
 // accepted by HAProxy (haproxy -c).
 
 import assert from 'node:assert/strict';
-import { execFile } from 'node:child_process';
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { after, before, describe, test } from 'node:test';
-import { promisify } from 'node:util';
-import { writeDirectoryAtomic, writeFileAtomic } from '../../src/dataplane/haproxy/files.js';
+import { describe, test } from 'node:test';
 import { renderConfig } from '../../src/dataplane/haproxy/render-config.js';
-import { renderFiles } from '../../src/dataplane/haproxy/render-files.js';
 import { BackendNames, structureFor } from '../../src/dataplane/haproxy/structure.js';
 import { classifyConfigMapKey } from '../../src/cli/migrate/configmap-keys.js';
 import { readConfigMap } from '../../src/translate/configmap.js';
 import { DEFAULT_GZIP_TYPES } from '../../src/translate/configmap-gzip.js';
-import { generateSelfSigned } from '../../src/tls/default-certificate.js';
-import { inspectKeyPair } from '../../src/tls/inspect.js';
+import { assertHaproxyAccepts, withTestCertificate } from '../helpers/annotations.js';
 import { translateJson } from '../helpers/translate.js';
 
 const REF = { kind: 'ConfigMap' as const, namespace: 'ingress-nginx', name: 'ingress-nginx-controller' };
@@ -69,35 +61,16 @@ describe('use-gzip and gzip-*', () => {
 });
 
 describe('compression in haproxy.cfg', () => {
-  let directory = '';
-  let pem = '';
-  before(async () => {
-    directory = await mkdtemp(join(tmpdir(), 'portero-gzip-'));
-    const generated = await generateSelfSigned('test', ['a.test'], 30);
-    const inspected = inspectKeyPair(generated.cert, generated.key);
-    assert.ok(inspected.ok);
-    pem = inspected.info.pem;
-  });
-  after(() => rm(directory, { recursive: true, force: true }));
-
   const modelWith = (data: Record<string, string>) => translateJson(objects(data), { configMap: { namespace: REF.namespace, name: REF.name } }).model;
 
   test('rendered in both HTTP frontends; nothing without use-gzip', async () => {
-    const model = { ...modelWith({ 'use-gzip': 'true', 'gzip-types': 'text/css', 'gzip-disable': 'msie6 Lynx' }), defaultCertificate: { id: 'default', pem, hosts: [] } };
-    const genDir = join(directory, 'gen-1');
-    const names = new BackendNames(structureFor(model));
-    const settings = { stateDir: directory, adminSocket: join(directory, 'admin.sock'), bindAddress: '127.0.0.1', httpPort: 8080, httpsPort: 8443, hardStopAfter: '5m', maxReloads: 8 };
-    const config = renderConfig(model, settings, genDir, names);
+    const model = modelWith({ 'use-gzip': 'true', 'gzip-types': 'text/css', 'gzip-disable': 'msie6 Lynx' });
+    const config = await assertHaproxyAccepts(await withTestCertificate(model));
     assert.equal((config.match(/^ {2}compression type text\/css text\/html$/gm) ?? []).length, 2);
     assert.equal((config.match(/^ {2}filter compression$/gm) ?? []).length, 2);
     assert.match(config, /^ {2}http-request del-header Accept-Encoding if \{ req\.hdr\(user-agent\) -m reg 'MSIE \[4-6\]\[\.\]' \}$/m);
     assert.match(config, /^ {2}http-request del-header Accept-Encoding if \{ req\.hdr\(user-agent\) -m reg -i 'Lynx' \}$/m);
-    assert.doesNotMatch(renderConfig(modelWith({}), settings, genDir, new BackendNames(structureFor(modelWith({})))), /compression|Accept-Encoding/);
-    await writeDirectoryAtomic(genDir, renderFiles(model, genDir, names));
-    const configPath = join(genDir, 'haproxy.cfg');
-    await writeFileAtomic(configPath, config);
-    const { stdout, stderr } = await promisify(execFile)('haproxy', ['-c', '-f', configPath]);
-    assert.match(stdout + stderr, /Configuration file is valid/);
+    assert.doesNotMatch(await assertHaproxyAccepts(await withTestCertificate(modelWith({}))), /compression|Accept-Encoding/);
   });
 });
 

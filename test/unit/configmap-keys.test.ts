@@ -6,15 +6,8 @@
 // key that is not set.
 
 import assert from 'node:assert/strict';
-import { execFile } from 'node:child_process';
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { after, before, describe, test } from 'node:test';
-import { promisify } from 'node:util';
-import { writeDirectoryAtomic, writeFileAtomic } from '../../src/dataplane/haproxy/files.js';
+import { describe, test } from 'node:test';
 import { renderConfig } from '../../src/dataplane/haproxy/render-config.js';
-import { renderFiles } from '../../src/dataplane/haproxy/render-files.js';
 import { BackendNames, misfit, structureFor } from '../../src/dataplane/haproxy/structure.js';
 import { exemptFromHttpsRedirect } from '../../src/model/globals.js';
 import type { Model } from '../../src/model/model.js';
@@ -22,11 +15,9 @@ import { answer } from '../../src/model/match.js';
 import { readConfigMap } from '../../src/translate/configmap.js';
 import { blockPattern } from '../../src/translate/configmap-headers.js';
 import { classifyConfigMapKey } from '../../src/cli/migrate/configmap-keys.js';
-import { generateSelfSigned } from '../../src/tls/default-certificate.js';
-import { inspectKeyPair } from '../../src/tls/inspect.js';
+import { assertHaproxyAccepts, withTestCertificate } from '../helpers/annotations.js';
 import { translateJson } from '../helpers/translate.js';
 
-const run = promisify(execFile);
 const REF = { kind: 'ConfigMap' as const, namespace: 'ingress-nginx', name: 'ingress-nginx-controller' };
 const read = (data: Record<string, string>) => readConfigMap({ kind: 'ConfigMap', metadata: { namespace: REF.namespace, name: REF.name, creationTimestamp: '', labels: {}, annotations: {} }, data }, REF);
 const warnings = (data: Record<string, string>, key: string) => read(data).diagnostics.filter((diagnostic) => diagnostic.field === `data[${JSON.stringify(key)}]`).map((diagnostic) => diagnostic.message);
@@ -192,17 +183,6 @@ describe('ConfigMap keys: add-headers and proxy-set-headers ConfigMaps in transl
 });
 
 describe('ConfigMap keys in haproxy.cfg', () => {
-  let directory = '';
-  let pem = '';
-  before(async () => {
-    directory = await mkdtemp(join(tmpdir(), 'portero-configmap-keys-'));
-    const generated = await generateSelfSigned('test', ['a.test'], 30);
-    const inspected = inspectKeyPair(generated.cert, generated.key);
-    assert.ok(inspected.ok);
-    pem = inspected.info.pem;
-  });
-  after(() => rm(directory, { recursive: true, force: true }));
-
   const everything = {
     'block-user-agents': '~*chrome\\/68\\.0\\.3440\\.106\\ safari\\/537\\.36,AlphaBot,Mozilla/5.0 (X11; Linux)',
     'block-referers': '~example\\.com,qwerty',
@@ -256,13 +236,6 @@ describe('ConfigMap keys in haproxy.cfg', () => {
   });
 
   test('HAProxy accepts the configuration (haproxy -c)', async () => {
-    const model = { ...modelWith(everything, { 'nginx.ingress.kubernetes.io/force-ssl-redirect': 'true' }), defaultCertificate: { id: 'default', pem, hosts: [] } };
-    const genDir = join(directory, 'gen-everything');
-    const names = new BackendNames(structureFor(model));
-    await writeDirectoryAtomic(genDir, renderFiles(model, genDir, names));
-    const configPath = join(genDir, 'haproxy.cfg');
-    await writeFileAtomic(configPath, renderConfig(model, { ...SETTINGS, stateDir: directory, adminSocket: join(directory, 'admin.sock') }, genDir, names));
-    const { stdout, stderr } = await run('haproxy', ['-c', '-f', configPath]);
-    assert.match(stdout + stderr, /Configuration file is valid/);
+    await assertHaproxyAccepts(await withTestCertificate(modelWith(everything, { 'nginx.ingress.kubernetes.io/force-ssl-redirect': 'true' })));
   });
 });

@@ -4,25 +4,16 @@
 // and the lines it renders, which HAProxy accepts.
 
 import assert from 'node:assert/strict';
-import { execFile } from 'node:child_process';
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { after, before, describe, test } from 'node:test';
-import { promisify } from 'node:util';
-import { writeDirectoryAtomic, writeFileAtomic } from '../../src/dataplane/haproxy/files.js';
+import { describe, test } from 'node:test';
 import { renderConfig } from '../../src/dataplane/haproxy/render-config.js';
-import { renderFiles } from '../../src/dataplane/haproxy/render-files.js';
 import { BackendNames, misfit, structureFor } from '../../src/dataplane/haproxy/structure.js';
 import type { GlobalSettings } from '../../src/model/globals.js';
 import type { Model } from '../../src/model/model.js';
 import { readConfigMap } from '../../src/translate/configmap.js';
 import { classifyConfigMapKey } from '../../src/cli/migrate/configmap-keys.js';
-import { generateSelfSigned } from '../../src/tls/default-certificate.js';
-import { inspectKeyPair } from '../../src/tls/inspect.js';
+import { assertHaproxyAccepts, withTestCertificate } from '../helpers/annotations.js';
 import { translateJson } from '../helpers/translate.js';
 
-const run = promisify(execFile);
 const REF = { kind: 'ConfigMap' as const, namespace: 'ingress-nginx', name: 'ingress-nginx-controller' };
 
 function configMap(data: Record<string, string>) {
@@ -186,17 +177,6 @@ describe('ConfigMap defaults in translate', () => {
 });
 
 describe('ConfigMap globals in haproxy.cfg', () => {
-  let directory = '';
-  let pem = '';
-  before(async () => {
-    directory = await mkdtemp(join(tmpdir(), 'portero-configmap-'));
-    const generated = await generateSelfSigned('test', ['a.test'], 30);
-    const inspected = inspectKeyPair(generated.cert, generated.key);
-    assert.ok(inspected.ok);
-    pem = inspected.info.pem;
-  });
-  after(() => rm(directory, { recursive: true, force: true }));
-
   const everything = {
     'proxy-connect-timeout': '3',
     'proxy-read-timeout': '90',
@@ -266,14 +246,7 @@ describe('ConfigMap globals in haproxy.cfg', () => {
 
   for (const [name, data] of [['everything', everything], ['enable-real-ip only', { 'enable-real-ip': 'true', 'forwarded-for-header': 'CF-Connecting-IP' }], ['TLS 1.3 only', { 'ssl-protocols': 'TLSv1.3', 'use-forwarded-headers': 'true' }]] as const) {
     test(`HAProxy accepts the configuration: ${name} (haproxy -c)`, async () => {
-      const model = { ...modelWith(data), defaultCertificate: { id: 'default', pem, hosts: [] } };
-      const genDir = join(directory, `gen-${name.replace(/[^a-z0-9]/g, '-')}`);
-      const names = new BackendNames(structureFor(model));
-      await writeDirectoryAtomic(genDir, renderFiles(model, genDir, names));
-      const configPath = join(genDir, 'haproxy.cfg');
-      await writeFileAtomic(configPath, renderConfig(model, { stateDir: directory, adminSocket: join(directory, 'admin.sock'), bindAddress: '127.0.0.1', httpPort: 8080, httpsPort: 8443, hardStopAfter: '5m', maxReloads: 8 }, genDir, names));
-      const { stdout, stderr } = await run('haproxy', ['-c', '-f', configPath]);
-      assert.match(stdout + stderr, /Configuration file is valid/);
+      await assertHaproxyAccepts(await withTestCertificate(modelWith(data)));
     });
   }
 });

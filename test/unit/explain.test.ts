@@ -232,6 +232,37 @@ describe('portero explain: input and output', () => {
   });
 });
 
+describe('portero explain: the ConfigMap\'s global settings', () => {
+  const configMap = (data: Record<string, string>, name = 'ingress-nginx-controller', namespace = 'ingress-nginx') => ({ apiVersion: 'v1', kind: 'ConfigMap', metadata: { namespace, name }, data });
+  const objects = [
+    ...SERVICES,
+    ingress({ name: 'web', rules: [{ host: 'x.test', paths: [{ path: '/', service: 'a' }] }] }),
+    configMap({ 'add-headers': 'default/extra', 'proxy-set-headers': 'default/upstream', 'hide-headers': 'X-Powered-By', 'use-gzip': 'true', 'gzip-types': 'text/css', 'gzip-disable': 'msie6', 'block-cidrs': '192.0.2.0/24' }),
+    configMap({ NEL: '{"report_to":"x"}', 'X-Empty': '' }, 'extra', 'default'),
+    configMap({ 'X-Team': 'shop' }, 'upstream', 'default'),
+  ];
+  const options = { configMap: { namespace: 'ingress-nginx', name: 'ingress-nginx-controller' } };
+
+  test('headers, hidden headers and compression are features of every request; the block lists are notes on the answer', () => {
+    const e = explain(objects, { url: 'http://x.test/', headers: [['Accept-Encoding', 'br, gzip;q=0.5']] }, options);
+    const byName = new Map(e.features.map((feature) => [feature.name, feature.detail]));
+    assert.equal(byName.get('proxy-set-headers'), 'the request sent to the endpoints gets x-team: shop');
+    assert.equal(byName.get('add-headers'), 'every answer gets nel: {"report_to":"x"}; x-empty removed');
+    assert.equal(byName.get('hide-headers'), "removed from the endpoints' answer: x-powered-by");
+    assert.match(byName.get('use-gzip') ?? '', /^answers of type text\/css, text\/html are compressed with gzip, except for 1 User-Agent pattern\(s\) of gzip-disable; this request accepts gzip$/);
+    assert.ok(e.answer.notes.includes('block-cidrs: clients in 192.0.2.0/24 get 403'));
+    assert.match(renderExplanationText(e), /add-headers: every answer gets nel/);
+  });
+
+  test('a client that refuses gzip is told so; without the ConfigMap there are no such notes', () => {
+    const refused = explain(objects, { url: 'http://x.test/', headers: [['Accept-Encoding', 'gzip;q=0, br']] }, options);
+    assert.match(refused.features.find((feature) => feature.name === 'use-gzip')?.detail ?? '', /does not accept gzip/);
+    const without = explain(objects, { url: 'http://x.test/' });
+    assert.deepEqual(without.features, []);
+    assert.deepEqual(without.answer.notes, []);
+  });
+});
+
 test('docs/explain.md describes every flag of portero explain, and the docs link to it', () => {
   const documented = readFileSync(join(ROOT, 'docs', 'explain.md'), 'utf8');
   for (const option of buildExplainCommand().options) {

@@ -125,7 +125,7 @@ export async function collectKube(kubeconfig: string | undefined, configMap?: Co
       let continueToken: string | undefined;
       try {
       do {
-        const metadata = await client.list(path, { query: { limit: '500', ...(watched.fieldSelector ? { fieldSelector: watched.fieldSelector } : {}), ...(continueToken ? { continue: continueToken } : {}) } }, (item) => {
+        const metadata = await client.list(path, { query: { limit: '500', ...(continueToken ? { continue: continueToken } : {}) } }, (item) => {
           const raw = trimUnread({ ...item, apiVersion: watched.apiVersion, kind: watched.kind });
           const result = decodeObject(raw, { defaultNamespace: 'default', creationTimestampFor: () => new Date().toISOString() });
           if (result.status === 'ok') objects.push(result.object);

@@ -30,7 +30,6 @@ export interface Watched {
   apiVersion: string;
   plural: string;
   namespaced: boolean;
-  fieldSelector?: string;
 }
 
 export const WATCHED: readonly Watched[] = [
@@ -58,9 +57,14 @@ function dataSize(raw: Record<string, any>): number {
   return size;
 }
 
-/** `--configmap`: that one ConfigMap, watched by name in its namespace. */
+/**
+ * `--configmap`'s namespace, watched when --watch-namespace does not cover
+ * it: the whole namespace, not the one name, because its add-headers and
+ * proxy-set-headers keys name ConfigMaps that live next to it
+ * (`ingress-nginx/custom-headers` in ingress-nginx's documentation).
+ */
 export function configMapWatch(ref: { namespace: string; name: string }): Watched & { namespace: string } {
-  return { kind: 'ConfigMap', apiVersion: 'v1', plural: 'configmaps', namespaced: true, fieldSelector: `metadata.name=${ref.name}`, namespace: ref.namespace };
+  return { kind: 'ConfigMap', apiVersion: 'v1', plural: 'configmaps', namespaced: true, namespace: ref.namespace };
 }
 
 export function collectionPath(watched: { apiVersion: string; plural: string; namespaced: boolean }, namespace?: string): string {
@@ -100,7 +104,7 @@ export class KubeSource {
 
   start(): void {
     const { watchNamespace, configMap } = this.options;
-    // --configmap's ConfigMap is watched by name when the general ConfigMap watch does not cover its namespace.
+    // --configmap's namespace is watched too when the general ConfigMap watch does not cover it.
     const covered = configMap !== undefined && (watchNamespace === undefined || watchNamespace === configMap.namespace);
     const watches: (Watched & { namespace?: string })[] = [...WATCHED, ...(configMap && !covered ? [configMapWatch(configMap)] : [])];
     for (const watched of watches) this.startInformer(watched, watched.namespace ?? watchNamespace);
@@ -113,15 +117,13 @@ export class KubeSource {
   }
 
   private startInformer(watched: Watched, namespace: string | undefined): Informer {
-    const { client, store, log, configMap } = this.options;
-    const fallback = watched.kind === 'ConfigMap' ? (object: Record<string, any>) => object.metadata?.name === configMap?.name : (object: Record<string, any>) => object.type === 'kubernetes.io/tls';
+    const { client, store, log } = this.options;
     const informer = new Informer({
       client,
       log,
       kind: watched.kind,
       apiVersion: watched.apiVersion,
       path: collectionPath(watched, namespace),
-      ...(watched.fieldSelector ? { fieldSelector: watched.fieldSelector, fieldSelectorFallback: fallback } : {}),
       ...(this.options.idleTimeoutMs ? { idleTimeoutMs: this.options.idleTimeoutMs } : {}),
       handlers: {
         upsert: (raw) => this.upsert(raw),

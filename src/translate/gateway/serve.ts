@@ -84,6 +84,8 @@ export const SUPPORTED_FEATURES: readonly string[] = [
   'HTTPRouteRequestMirror',
   'HTTPRouteRequestMultipleMirrors',
   'HTTPRouteRequestPercentageMirror',
+  // spec.addresses of type IPAddress are bound; other types are UnsupportedAddress, an IP the node lacks AddressNotUsable (addresses.ts).
+  'GatewayStaticAddresses',
 ];
 
 /** Control characters but tab, and lone UTF-16 surrogates: what config-lines.ts refuses in a compared value. */

@@ -30,7 +30,10 @@
 // gateway-overlapping-tls-config-hostnames, gateway-with-attached-routes
 // (GatewayWithAttachedRoutesWithPort8080), gateway-name-maximum-length and
 // gateway-maximum-name-length (one test under two names),
-// gateway-preserve-foreign-conditions.
+// gateway-preserve-foreign-conditions, gateway-static-addresses (its
+// usable address 127.0.5.20, its unusable one 192.0.2.1, which no interface
+// of the test machine has; standalone mode checks the first state only, as
+// `portero check` judges no machine's addresses).
 // Reconstructed from the .go file (the .yaml is not in the reference index):
 // grpcroute-header-matching (the rules of httproute-header-matching.yaml on
 // a GRPCRoute), grpcroute-named-rule (two named rules, Echo and EchoTwo), the
@@ -47,7 +50,7 @@
 // not ported: gatewayclass-supported-version-condition — flips the CRD's bundle-version annotation; Portero does not read CRDs (gateway-class.ts reports SupportedVersion True), which is more than an hour's work: reported
 // not ported: httproute-backend-request-redirect, httproute-backend-url-rewrite — HTTPRouteBackendRequestRedirect (removed upstream in v1.7) and HTTPRouteBackendURLRewrite: features not claimed
 // not ported: grpcroute-request-header-modifier — GRPCRouteRequestHeaderModifier, a v1.7 feature not claimed (gateway-protocols.test.ts covers the filter)
-// not ported: grpcroute-request-mirror, *-session-persistence-*, httproute-external-auth-*, httproute-direct-response, backendtlspolicy-*, gateway-*-clientcertificate-*, gateway-tls-backend-client-certificate, gateway-static-addresses, gateway-with-addresses, gateway-optional-address-value, gateway-infrastructure*, gateway-address-routability*, gateway-routability*, gateway-dynamic-listeners, httplistener-multiple-tls-certs-longest-sni-matching, listenerset-*, tlsroute-* — feature not claimed (mirrors, session persistence, external auth, direct response, BackendTLSPolicy, client certificates, static addresses, infrastructure, routability, ListenerSet, multiple TLS certificates by SNI, TLSRoute)
+// not ported: grpcroute-request-mirror, *-session-persistence-*, httproute-external-auth-*, httproute-direct-response, backendtlspolicy-*, gateway-*-clientcertificate-*, gateway-tls-backend-client-certificate, gateway-with-addresses, gateway-optional-address-value, gateway-infrastructure*, gateway-address-routability*, gateway-routability*, gateway-dynamic-listeners, httplistener-multiple-tls-certs-longest-sni-matching, listenerset-*, tlsroute-* — feature not claimed (mirrors, session persistence, external auth, direct response, BackendTLSPolicy, client certificates, static addresses, infrastructure, routability, ListenerSet, multiple TLS certificates by SNI, TLSRoute)
 // not ported: the *-reference-policy tests — ReferencePolicy, the pre-v0.6 name of ReferenceGrant, no longer served
 
 import assert from 'node:assert/strict';
@@ -70,6 +73,9 @@ import { tlsSecret, toYaml, type Json } from '../../helpers/objects.js';
 import { eventually, startPortero, type Portero } from '../../helpers/portero.js';
 
 const address = (n: number) => `127.0.5.${n}`;
+/** GatewayStaticAddresses: an IP of no interface of this machine (TEST-NET-1), which Portero cannot bind. */
+const UNUSABLE_ADDRESS = '192.0.2.1';
+const STATIC_GATEWAY = 'gateway-static-addresses';
 const SAME = address(1);
 const ALL = address(2);
 /** The suite's gRPC echo service (conformance echo-basic). */
@@ -595,6 +601,41 @@ const CASES: Case[] = [
         assert.deepEqual(gateway.status.conditions.find((entry: Status) => entry.type === 'StaleCondition'), seeded, 'the Gateway\'s seeded condition');
         assert.deepEqual(gateway.status.listeners[0].conditions.find((entry: Status) => entry.type === 'StaleCondition'), seeded, 'the listener\'s seeded condition');
       }, 15_000);
+    },
+  },
+  {
+    name: 'GatewayStaticAddresses (gateway-static-addresses.go): an address type Portero does not bind is UnsupportedAddress; an IP that is not the node\'s is AddressNotUsable; the usable one alone is programmed, bound and the only status address',
+    objects: () => [
+      gw(STATIC_GATEWAY, address(20), [{ name: 'http', port: 8080, protocol: 'HTTP' }], {
+        spec: { addresses: [{ type: 'test/fake-invalid-type', value: 'fake address teehee!' }, { type: 'IPAddress', value: UNUSABLE_ADDRESS }, { type: 'IPAddress', value: address(20) }] },
+      }),
+    ],
+    addresses: [],
+    expect: (view) => {
+      const status = view.status('Gateway', INFRA, STATIC_GATEWAY);
+      expectCondition(status?.conditions, 'Accepted', ['False', 'UnsupportedAddress'], view.generation('Gateway', INFRA, STATIC_GATEWAY), 'Gateway');
+    },
+    mutate: async (api, portero) => {
+      const withAddresses = (keep: (value: string) => boolean) => {
+        const current = get(api, 'Gateway', INFRA, STATIC_GATEWAY);
+        api.apply({ ...current, spec: { ...current.spec, addresses: current.spec.addresses.filter((entry: Status) => keep(String(entry.value))) }, status: undefined });
+      };
+      withAddresses((value) => value !== 'fake address teehee!');
+      await eventually(() => {
+        const gateway = get(api, 'Gateway', INFRA, STATIC_GATEWAY);
+        expectLatest(gateway.status.conditions, gateway.metadata.generation, 'Gateway');
+        expectCondition(gateway.status.conditions, 'Accepted', ['True', 'Accepted'], gateway.metadata.generation, 'Gateway');
+        expectCondition(gateway.status.conditions, 'Programmed', ['False', 'AddressNotUsable'], gateway.metadata.generation, 'Gateway');
+      }, 15_000);
+      withAddresses((value) => value !== UNUSABLE_ADDRESS);
+      await eventually(() => {
+        const view = kubeView(api);
+        // The suite expects HTTPRoute among the supported kinds (a subset: "the implementation might support more").
+        expectGateway(view, STATIC_GATEWAY, { programmed: ['True', 'Programmed'], address: address(20), listeners: { http: { attachedRoutes: 0, supportedKinds: ALL_KINDS, conditions: { Accepted: ['True'], ResolvedRefs: ['True'] } } } });
+        assert.equal(get(api, 'Gateway', INFRA, STATIC_GATEWAY).spec.addresses.length, 1);
+      }, 15_000);
+      // Bound on the usable address: its listener answers (no route attached: 404).
+      await eventually(async () => assert.equal((await request({ port: 8080, address: address(20), host: 'example.com', path: '/' })).status, 404), 15_000);
     },
   },
 ];

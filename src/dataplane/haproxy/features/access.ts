@@ -76,18 +76,18 @@ export function accessLines(features: Features, context: AccessContext): string[
     lines.push(grant(c.fragment`{ var(txn.portero_auth_status) -m int ge 200 } { var(txn.portero_auth_status) -m int lt 300 }`));
   }
   // Refused by every check. Each rule below answers, so the first that applies is the answer.
-  const refused = `if !${granted.text}`;
-  if (externalAuth) lines.push(`${extAuthRefusal(500, externalAuth)} ${refused} !{ ${STATUS} -m int 401 } !{ ${STATUS} -m int 403 }`);
+  const refused = c.fragment`if !${granted}`;
+  if (externalAuth) lines.push(c.line`${extAuthRefusal(500, externalAuth)} ${refused} !{ ${STATUS} -m int 401 } !{ ${STATUS} -m int 403 }`);
   // Basic auth refuses with 401 whenever it runs and does not let in (nginx keeps a 401 over a 403).
-  const unauthorized = basicAuth ? '' : ` { ${STATUS} -m int 401 }`;
+  const unauthorized = basicAuth ? c.fragment`` : c.fragment` { ${STATUS} -m int 401 }`;
   const signin = externalAuth ? extAuthSignin(externalAuth) : undefined;
-  if (signin !== undefined) lines.push(`${signin.text} ${refused}${unauthorized}`);
+  if (signin !== undefined) lines.push(c.line`${signin} ${refused}${unauthorized}`);
   else if (basicAuth) {
     const challenge = c.fragment` hdr WWW-Authenticate ${c.basicChallenge(basicAuth.realm)}`;
-    lines.push(`${externalAuth ? extAuthRefusal(401, externalAuth, challenge) : basicAuthChallenge(basicAuth).text} ${refused}`);
-  } else if (externalAuth) lines.push(`${extAuthRefusal(401, externalAuth)} ${refused}${unauthorized}`);
+    lines.push(c.line`${externalAuth ? extAuthRefusal(401, externalAuth, challenge) : basicAuthChallenge(basicAuth)} ${refused}`);
+  } else if (externalAuth) lines.push(c.line`${extAuthRefusal(401, externalAuth)} ${refused}${unauthorized}`);
   // Without basic auth (so with the access lists and external auth), both refused with 403.
-  if (!basicAuth && externalAuth) lines.push(`${extAuthRefusal(403, externalAuth)} ${refused}`);
+  if (!basicAuth && externalAuth) lines.push(c.line`${extAuthRefusal(403, externalAuth)} ${refused}`);
   if (basicAuth) lines.push('  http-request del-header Authorization');
   return lines;
 }

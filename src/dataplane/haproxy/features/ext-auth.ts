@@ -16,9 +16,9 @@ import { EXT_AUTH_ACTION, EXT_AUTH_COOKIE_ACTION } from './ext-auth-lua.js';
 import { endpointsArg } from './lua-common.js';
 
 /** The auth service's status, recorded by the Lua action (ext-auth-lua.ts). */
-export const STATUS = 'var(txn.portero_auth_status)';
+export const STATUS = c.fragment`var(txn.portero_auth_status)`;
 /** The statuses nginx's add_header (without `always`) adds the auth cookies to. */
-const COOKIE_STATUSES = '200 201 204 206 301 302 303 304 307 308';
+const COOKIE_STATUSES = c.fragment`200 201 204 206 301 302 303 304 307 308`;
 const METHODS = ['GET', 'HEAD', 'POST', 'PUT', 'DELETE'];
 
 function headerList(names: readonly string[]): c.Safe {
@@ -40,12 +40,12 @@ function signinLocation(auth: ExternalAuth & { signin: string }): c.Safe {
 }
 
 /** The answer of a refusal, without its condition; `extra`: more `hdr` arguments (basic auth's challenge, features/access.ts). */
-export function extAuthRefusal(status: 401 | 403 | 500, auth: ExternalAuth, extra: c.Safe = c.fragment``): string {
-  const text = { 401: '401 Unauthorized', 403: '403 Forbidden', 500: '500 Internal Server Error' }[status];
+export function extAuthRefusal(status: 401 | 403 | 500, auth: ExternalAuth, extra: c.Safe = c.fragment``): c.Safe {
+  const text = { 401: c.fragment`401 Unauthorized`, 403: c.fragment`403 Forbidden`, 500: c.fragment`500 Internal Server Error` }[status];
   // An empty header value (an unset variable) is left out of the answer by HAProxy.
-  const cookie = auth.alwaysSetCookie ? ' hdr set-cookie %[var(txn.portero_auth_cookie)]' : '';
-  const challenge = status === 401 ? ' hdr www-authenticate %[var(txn.portero_auth_www)]' : '';
-  return `  http-request return status ${status} content-type text/plain string "${text}"${cookie}${extra.text}${challenge}`;
+  const cookie = auth.alwaysSetCookie ? c.fragment` hdr set-cookie %[var(txn.portero_auth_cookie)]` : c.fragment``;
+  const challenge = status === 401 ? c.fragment` hdr www-authenticate %[var(txn.portero_auth_www)]` : c.fragment``;
+  return c.fragment`  http-request return status ${c.int(status)} content-type text/plain string "${text}"${cookie}${extra}${challenge}`;
 }
 
 /** The rule that asks the auth service (and records its answer); with `unless`, not when that condition holds (features/access.ts). */
@@ -65,16 +65,16 @@ export function extAuthSignin(auth: ExternalAuth): c.Safe | undefined {
 export function extAuthRequestLines(auth: ExternalAuth, endpoints: readonly Endpoint[]): string[] {
   const lines = [extAuthAskLine(auth, endpoints)];
   const signin = extAuthSignin(auth);
-  if (signin !== undefined) lines.push(`${signin.text} if { ${STATUS} -m int 401 }`);
-  lines.push(`${extAuthRefusal(401, auth)} if { ${STATUS} -m int 401 }`);
-  lines.push(`${extAuthRefusal(403, auth)} if { ${STATUS} -m int 403 }`);
-  lines.push(`${extAuthRefusal(500, auth)} unless { ${STATUS} -m int ge 200 } { ${STATUS} -m int lt 300 }`);
+  if (signin !== undefined) lines.push(c.line`${signin} if { ${STATUS} -m int 401 }`);
+  lines.push(c.line`${extAuthRefusal(401, auth)} if { ${STATUS} -m int 401 }`);
+  lines.push(c.line`${extAuthRefusal(403, auth)} if { ${STATUS} -m int 403 }`);
+  lines.push(c.line`${extAuthRefusal(500, auth)} unless { ${STATUS} -m int ge 200 } { ${STATUS} -m int lt 300 }`);
   return lines;
 }
 
 /** The response rule: the auth answer's Set-Cookie reaches the client (on nginx's statuses, or always). */
 export function extAuthResponseLines(auth: ExternalAuth | undefined): string[] {
   if (!auth) return [];
-  const when = auth.alwaysSetCookie ? '' : ` { status ${COOKIE_STATUSES} }`;
-  return [c.line`  http-response lua.${c.ident(EXT_AUTH_COOKIE_ACTION)} if { var(txn.portero_auth_cookies) -m found }` + when];
+  const when = auth.alwaysSetCookie ? c.fragment`` : c.fragment` { status ${COOKIE_STATUSES} }`;
+  return [c.line`  http-response lua.${c.ident(EXT_AUTH_COOKIE_ACTION)} if { var(txn.portero_auth_cookies) -m found }${when}`];
 }
