@@ -28,6 +28,7 @@ import type { Condition } from '../objects/gateway-types.js';
 import type { IngressLoadBalancerIngress } from '../objects/types.js';
 import type { Logger } from '../telemetry/log.js';
 import { DEFAULT_CONTROLLER_NAME, type GatewayAttachment } from '../translate/gateway/index.js';
+import { withAssignedAddresses } from '../translate/gateway/addresses.js';
 
 const MAX_ATTEMPTS = 5;
 const CONCURRENCY = 8;
@@ -101,18 +102,19 @@ export function desiredStatuses(attachment: GatewayAttachment, controllerName: s
   }
   for (const result of attachment.gateways) {
     const { metadata, spec } = result.gateway;
-    const addresses = spec.addresses.length === 0 && result.status.addresses.length === 0 ? publishedAddresses : result.status.addresses;
+    const status = withAssignedAddresses(result.status, result.assignsPublished === true, publishedAddresses);
+    const addresses = spec.addresses.length === 0 && status.addresses.length === 0 ? publishedAddresses : status.addresses;
     out.push({
       kind: 'Gateway',
       namespace: metadata.namespace,
       name: metadata.name,
       resourceVersion: metadata.resourceVersion ?? '',
-      key: JSON.stringify([result.status, addresses]),
+      key: JSON.stringify([status, addresses]),
       merge: (current, now) => ({
         ...current,
         addresses,
-        conditions: withForeign(result.status.conditions, current.conditions, now),
-        listeners: result.status.listeners.map((listener) => ({
+        conditions: withForeign(status.conditions, current.conditions, now),
+        listeners: status.listeners.map((listener) => ({
           ...listener,
           conditions: withForeign(listener.conditions, (current.listeners ?? []).find((entry: Record<string, any>) => entry.name === listener.name)?.conditions, now),
         })),

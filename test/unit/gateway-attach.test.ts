@@ -15,6 +15,7 @@ import fc from 'fast-check';
 import type { ReferenceGrant } from '../../src/objects/gateway-types.js';
 import { generateSelfSigned } from '../../src/tls/default-certificate.js';
 import { attachGateways, type AttachOptions, type GatewayAttachment, type GatewayInput, type RouteParentStatus } from '../../src/translate/gateway/index.js';
+import { withAssignedAddresses } from '../../src/translate/gateway/addresses.js';
 import { effectiveHostnames, hostnameMatches, intersectHostnames } from '../../src/translate/gateway/hostnames.js';
 import {
   APP,
@@ -574,7 +575,7 @@ describe('Gateway addresses', () => {
     ['IP addresses: bound and reported', [{ value: '127.0.0.2' }, { value: '::1' }], { accepted: 'True/Accepted', programmed: 'True/Programmed', status: [{ type: 'IPAddress', value: '127.0.0.2' }, { type: 'IPAddress', value: '::1' }], bind: ['127.0.0.2', '::1'] }],
     ['a Hostname address: UnsupportedAddress', [{ type: 'Hostname', value: 'gw.example.com' }], { accepted: 'False/UnsupportedAddress', programmed: 'False/Invalid', status: [], bind: undefined }],
     ['a value that is no IP: AddressNotUsable, left out of status', [{ value: '127.0.0.2' }, { value: 'not-an-ip' }], { accepted: 'True/Accepted', programmed: 'False/AddressNotUsable', status: [{ type: 'IPAddress', value: '127.0.0.2' }], bind: undefined }],
-    ['an empty IPAddress: assigned from the published addresses', [{ value: '' }], { accepted: 'True/Accepted', programmed: 'True/Programmed', status: [{ type: 'IPAddress', value: '192.0.2.10' }, { type: 'Hostname', value: 'lb.example.com' }], bind: [] }],
+    ['an empty IPAddress: assigned the published IP addresses (it asks for an IPAddress)', [{ value: '' }], { accepted: 'True/Accepted', programmed: 'True/Programmed', status: [{ type: 'IPAddress', value: '192.0.2.10' }], bind: [] }],
   ];
   for (const [name, addresses, expected] of cases) {
     test(name, () => {
@@ -586,11 +587,34 @@ describe('Gateway addresses', () => {
   }
 
   test('an empty IPAddress with nothing published is AddressNotAssigned; addressProblem makes an IP unusable', () => {
-    const empty = run({ gateways: [gateway({ name: 'addressed', addresses: [{ value: '' }], listeners: [{ name: 'http', port: 8080 }] })] });
+    const empty = run({ gateways: [gateway({ name: 'addressed', addresses: [{ value: '' }], listeners: [{ name: 'http', port: 8080 }] })] }, { publishedAddresses: [{ hostname: 'lb.example.com' }] });
     assert.equal(statusReason(gatewayOf(empty, 'addressed').status.conditions, 'Programmed'), 'False/AddressNotAssigned');
     const foreign = run({ gateways: [gateway({ name: 'addressed', addresses: [{ value: '203.0.113.7' }], listeners: [{ name: 'http', port: 8080 }] })] }, { addressProblem: (ip) => (ip.startsWith('127.') ? undefined : 'not an address of this node') });
     assert.equal(statusReason(gatewayOf(foreign, 'addressed').status.conditions, 'Programmed'), 'False/AddressNotUsable');
     assert.match(conditionOf(gatewayOf(foreign, 'addressed').status.conditions, 'Programmed').message, /203\.0\.113\.7: not an address of this node/);
+  });
+});
+
+describe('an address to assign, with the published addresses unknown (every replica translates; the leader knows them)', () => {
+  const asking = () => run({ gateways: [gateway({ name: 'addressed', addresses: [{ value: '' }], listeners: [{ name: 'http', port: 8080 }] })] });
+
+  test('served on the shared bind address and marked for the status reporter', () => {
+    const result = asking();
+    const addressed = gatewayOf(result, 'addressed');
+    assert.equal(statusReason(addressed.status.conditions, 'Programmed'), 'True/Programmed');
+    assert.deepEqual(addressed.status.addresses, []);
+    assert.equal(addressed.assignsPublished, true);
+    assert.deepEqual(result.listeners.find((entry) => entry.gateway.name === 'addressed')?.addresses, []);
+    assert.equal(gatewayOf(run({ gateways: [gateway({ name: 'fixed', addresses: [{ value: '127.0.0.2' }], listeners: [{ name: 'http', port: 8080 }] })] }), 'fixed').assignsPublished, undefined);
+  });
+
+  test('withAssignedAddresses: the published IP addresses; none: AddressNotAssigned; unmarked statuses unchanged', () => {
+    const status = gatewayOf(asking(), 'addressed').status;
+    assert.deepEqual(withAssignedAddresses(status, true, [{ type: 'Hostname', value: 'lb.example.com' }, { type: 'IPAddress', value: '192.0.2.10' }]).addresses, [{ type: 'IPAddress', value: '192.0.2.10' }]);
+    const none = withAssignedAddresses(status, true, [{ type: 'Hostname', value: 'lb.example.com' }]);
+    assert.equal(statusReason(none.conditions, 'Programmed'), 'False/AddressNotAssigned');
+    assert.equal(statusReason(none.conditions, 'Accepted'), 'True/Accepted');
+    assert.equal(withAssignedAddresses(status, false, []), status);
   });
 });
 

@@ -20,7 +20,7 @@ import { isIP } from 'node:net';
 import type { Gateway } from '../../objects/gateway-types.js';
 import type { IngressLoadBalancerIngress } from '../../objects/types.js';
 import { quote } from './conditions.js';
-import type { GatewayStatusAddress } from './types.js';
+import type { GatewayStatus, GatewayStatusAddress } from './types.js';
 
 export interface AddressOutcome {
   /** IPs to bind; empty: the shared bind address. */
@@ -30,7 +30,11 @@ export interface AddressOutcome {
   unsupported?: string;
   /** Programmed False, AddressNotUsable or AddressNotAssigned. */
   notProgrammed?: { reason: 'AddressNotUsable' | 'AddressNotAssigned'; message: string };
+  /** An IPAddress without value, with the published addresses unknown here: the status reporter assigns them. */
+  assignsPublished?: true;
 }
+
+const NOT_ASSIGNED = 'an IPAddress without value asks for an address, and Portero publishes none (--publish-status-address or --publish-service)';
 
 export function publishedStatusAddresses(published: readonly IngressLoadBalancerIngress[]): GatewayStatusAddress[] {
   const out: GatewayStatusAddress[] = [];
@@ -43,7 +47,8 @@ export function publishedStatusAddresses(published: readonly IngressLoadBalancer
 
 export function gatewayAddresses(
   gateway: Gateway,
-  published: readonly GatewayStatusAddress[],
+  /** Undefined: not known here (see the header). */
+  published: readonly GatewayStatusAddress[] | undefined,
   addressProblem: ((ip: string) => string | undefined) | undefined,
 ): AddressOutcome {
   const unsupported: string[] = [];
@@ -74,12 +79,32 @@ export function gatewayAddresses(
   if (unsupported.length > 0) {
     outcome.unsupported = `Portero binds IP addresses only; unsupported address types: ${unsupported.join(', ')}`;
   }
-  if (bind.length === 0) {
-    if (assign || gateway.spec.addresses.length === 0) outcome.status = [...published];
-    if (assign && !published.some((address) => address.type === 'IPAddress')) {
-      outcome.notProgrammed = { reason: 'AddressNotAssigned', message: 'an IPAddress without value asks for an address, and Portero publishes none (--publish-status-address or --publish-service)' };
+  if (bind.length === 0 && published === undefined) {
+    if (assign) outcome.assignsPublished = true;
+  } else if (bind.length === 0 && published !== undefined) {
+    if (gateway.spec.addresses.length === 0) outcome.status = [...published];
+    if (assign) {
+      outcome.status = published.filter((address) => address.type === 'IPAddress');
+      if (outcome.status.length === 0) outcome.notProgrammed = { reason: 'AddressNotAssigned', message: NOT_ASSIGNED };
     }
   }
   if (unusable.length > 0) outcome.notProgrammed = { reason: 'AddressNotUsable', message: `unusable addresses: ${unusable.join('; ')}` };
   return outcome;
+}
+
+/**
+ * The status of a Gateway that asked for an address (`assignsPublished`),
+ * once the published addresses are known: those of type IPAddress, or
+ * Programmed False, AddressNotAssigned, when there is none. Other
+ * statuses are returned as they are.
+ */
+export function withAssignedAddresses(status: GatewayStatus, assignsPublished: boolean, published: readonly GatewayStatusAddress[]): GatewayStatus {
+  if (!assignsPublished) return status;
+  const addresses = published.filter((address) => address.type === 'IPAddress');
+  if (addresses.length > 0) return { ...status, addresses };
+  return {
+    ...status,
+    addresses: [],
+    conditions: status.conditions.map((entry) => (entry.type === 'Programmed' && entry.status === 'True' ? { ...entry, status: 'False', reason: 'AddressNotAssigned', message: NOT_ASSIGNED } : entry)),
+  };
 }

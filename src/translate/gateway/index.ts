@@ -118,7 +118,7 @@ export function attachGateways(input: GatewayInput, options: AttachOptions = {})
   const context = {
     secrets,
     grants,
-    published: publishedStatusAddresses(options.publishedAddresses ?? []),
+    published: options.publishedAddresses === undefined ? undefined : publishedStatusAddresses(options.publishedAddresses),
     addressProblem: options.addressProblem,
     ports: options.ports,
     unbindable: options.unbindableSockets,
@@ -149,7 +149,7 @@ export function attachGateways(input: GatewayInput, options: AttachOptions = {})
 
   const gateways: GatewayResult[] = states.map((state) => {
     gatewayDiagnostics(state, diagnostics);
-    return { gateway: state.gateway, accepted: gatewayAccepted(state), status: gatewayStatus(state) };
+    return { gateway: state.gateway, accepted: gatewayAccepted(state), status: gatewayStatus(state), ...(state.addresses.assignsPublished ? { assignsPublished: true as const } : {}) };
   });
   return { gatewayClasses, gateways, routes, listeners: servedListeners(states), diagnostics };
 }

@@ -79,7 +79,8 @@ export interface GatewayState {
 }
 
 export interface GatewayContext extends CertificateContext {
-  published: readonly GatewayStatusAddress[];
+  /** The published addresses, when known (addresses.ts). */
+  published: readonly GatewayStatusAddress[] | undefined;
   addressProblem?: (ip: string) => string | undefined;
   ports?: PortSettings;
   unbindable?: ReadonlyMap<string, string> | undefined;

@@ -86,6 +86,8 @@ export const SUPPORTED_FEATURES: readonly string[] = [
   'HTTPRouteRequestPercentageMirror',
   // spec.addresses of type IPAddress are bound; other types are UnsupportedAddress, an IP the node lacks AddressNotUsable (addresses.ts).
   'GatewayStaticAddresses',
+  // An IPAddress without value is served on the shared bind address and given the published IP addresses (addresses.ts).
+  'GatewayAddressEmpty',
 ];
 
 /** Control characters but tab, and lone UTF-16 surrogates: what config-lines.ts refuses in a compared value. */

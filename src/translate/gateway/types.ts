@@ -255,6 +255,8 @@ export interface GatewayResult {
   /** `Accepted` is True: the Gateway is served (those of its listeners that are programmed). */
   accepted: boolean;
   status: GatewayStatus;
+  /** An IPAddress without value whose published addresses translate did not know: see addresses.ts withAssignedAddresses. */
+  assignsPublished?: true;
 }
 
 export interface DroppedRule {

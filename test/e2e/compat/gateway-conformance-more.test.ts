@@ -33,7 +33,7 @@
 // gateway-preserve-foreign-conditions, gateway-static-addresses (its
 // usable address 127.0.5.20, its unusable one 192.0.2.1, which no interface
 // of the test machine has; standalone mode checks the first state only, as
-// `portero check` judges no machine's addresses).
+// `portero check` judges no machine's addresses), gateway-optional-address-value.
 // Reconstructed from the .go file (the .yaml is not in the reference index):
 // grpcroute-header-matching (the rules of httproute-header-matching.yaml on
 // a GRPCRoute), grpcroute-named-rule (two named rules, Echo and EchoTwo), the
@@ -50,7 +50,7 @@
 // not ported: gatewayclass-supported-version-condition — flips the CRD's bundle-version annotation; Portero does not read CRDs (gateway-class.ts reports SupportedVersion True), which is more than an hour's work: reported
 // not ported: httproute-backend-request-redirect, httproute-backend-url-rewrite — HTTPRouteBackendRequestRedirect (removed upstream in v1.7) and HTTPRouteBackendURLRewrite: features not claimed
 // not ported: grpcroute-request-header-modifier — GRPCRouteRequestHeaderModifier, a v1.7 feature not claimed (gateway-protocols.test.ts covers the filter)
-// not ported: grpcroute-request-mirror, *-session-persistence-*, httproute-external-auth-*, httproute-direct-response, backendtlspolicy-*, gateway-*-clientcertificate-*, gateway-tls-backend-client-certificate, gateway-with-addresses, gateway-optional-address-value, gateway-infrastructure*, gateway-address-routability*, gateway-routability*, gateway-dynamic-listeners, httplistener-multiple-tls-certs-longest-sni-matching, listenerset-*, tlsroute-* — feature not claimed (mirrors, session persistence, external auth, direct response, BackendTLSPolicy, client certificates, static addresses, infrastructure, routability, ListenerSet, multiple TLS certificates by SNI, TLSRoute)
+// not ported: grpcroute-request-mirror, *-session-persistence-*, httproute-external-auth-*, httproute-direct-response, backendtlspolicy-*, gateway-*-clientcertificate-*, gateway-tls-backend-client-certificate, gateway-with-addresses, gateway-infrastructure*, gateway-address-routability*, gateway-routability*, gateway-dynamic-listeners, httplistener-multiple-tls-certs-longest-sni-matching, listenerset-*, tlsroute-* — feature not claimed (mirrors, session persistence, external auth, direct response, BackendTLSPolicy, client certificates, static addresses, infrastructure, routability, ListenerSet, multiple TLS certificates by SNI, TLSRoute)
 // not ported: the *-reference-policy tests — ReferencePolicy, the pre-v0.6 name of ReferenceGrant, no longer served
 
 import assert from 'node:assert/strict';
@@ -76,6 +76,8 @@ const address = (n: number) => `127.0.5.${n}`;
 /** GatewayStaticAddresses: an IP of no interface of this machine (TEST-NET-1), which Portero cannot bind. */
 const UNUSABLE_ADDRESS = '192.0.2.1';
 const STATIC_GATEWAY = 'gateway-static-addresses';
+/** --publish-status-address of the Kubernetes-mode Portero: what a Gateway asking for an address without value is given. */
+const PUBLISHED_ADDRESS = '192.0.2.50';
 const SAME = address(1);
 const ALL = address(2);
 /** The suite's gRPC echo service (conformance echo-basic). */
@@ -638,6 +640,28 @@ const CASES: Case[] = [
       await eventually(async () => assert.equal((await request({ port: 8080, address: address(20), host: 'example.com', path: '/' })).status, 404), 15_000);
     },
   },
+  {
+    name: 'GatewayOptionalAddressValue (gateway-optional-address-value.go): an IPAddress without value is assigned the published address',
+    objects: () => [
+      {
+        apiVersion: GATEWAY_V1,
+        kind: 'Gateway',
+        metadata: { name: 'gateway-without-address-value', namespace: INFRA },
+        // Upstream's listener is on 8080; on the shared bind address (127.0.0.1) Portero's --http-port stands in for it, so no test depends on 8080 being free there.
+        spec: { gatewayClassName: CLASS, addresses: [{ type: 'IPAddress' }], listeners: [{ name: 'http', port: 80, protocol: 'HTTP' }] },
+      },
+    ],
+    addresses: [],
+    expect: (view) => {
+      const status = view.status('Gateway', INFRA, 'gateway-without-address-value');
+      const generation = view.generation('Gateway', INFRA, 'gateway-without-address-value');
+      expectLatest(status?.conditions, generation, 'Gateway');
+      expectCondition(status?.conditions, 'Accepted', ['True', 'Accepted'], generation, 'Gateway');
+      expectCondition(status?.conditions, 'Programmed', ['True', 'Programmed'], generation, 'Gateway');
+      // portero check does not know the addresses a running Portero publishes (flags, Service, nodes): it reports none.
+      assert.deepEqual(status?.addresses, view.mode === 'check' ? [] : [{ type: 'IPAddress', value: PUBLISHED_ADDRESS }]);
+    },
+  },
 ];
 
 // ---- the runs ----
@@ -673,7 +697,7 @@ describe('Gateway API conformance, more cases, Kubernetes mode', () => {
     backends = await startBackends();
     api = await startApi();
     for (const object of base(backends.endpoints, await certificates())) api.apply(object);
-    portero = await startPortero({ kube: { kubeconfig: await kubeconfigFile(api) }, env: { POD_NAMESPACE: 'default', POD_NAME: 'portero-0' } });
+    portero = await startPortero({ kube: { kubeconfig: await kubeconfigFile(api) }, flags: ['--publish-status-address', PUBLISHED_ADDRESS], env: { POD_NAMESPACE: 'default', POD_NAME: 'portero-0' } });
   });
 
   after(async () => {
