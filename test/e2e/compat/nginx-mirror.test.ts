@@ -141,6 +141,20 @@ describe('ingress-nginx e2e, mirror.go (mirror-*)', () => {
     assert.equal(seen.body, '', 'mirror_request_body off: no body in the copy');
   });
 
+  test('a body the buffer cannot hold whole, or a chunked one, is not copied (no truncated copy); the Service gets it all', async () => {
+    const big = 'b'.repeat(100 * 1024);
+    const markers = ['big', 'chunked'].map((kind) => `${kind}-${Math.random().toString(36).slice(2)}`);
+    const large = await request({ port: portero.httpPort, host: 'literal.mirror.foo.com', path: '/big', method: 'POST', headers: { 'x-marker': markers[0]!, 'content-type': 'text/plain' }, body: big });
+    assert.equal(large.status, 200);
+    assert.equal(large.echo?.body.length, big.length);
+    const chunked = await request({ port: portero.httpPort, host: 'literal.mirror.foo.com', path: '/chunked', method: 'POST', headers: { 'x-marker': markers[1]!, 'transfer-encoding': 'chunked' }, body: 'small' });
+    assert.equal(chunked.status, 200);
+    assert.equal(chunked.echo?.body, 'small');
+    // A later copy arrives; neither of these ever does.
+    await copyOf('literal.mirror.foo.com', '/after-bodies');
+    assert.ok(!mirror.requests.some((entry) => markers.includes(String(entry.headers['x-marker']))), 'no copy of a body that is not whole');
+  });
+
   test('mirror-host sets the copy\'s Host (lowercased); an IP literal target is reached as written', async () => {
     const { seen } = await copyOf('host.mirror.foo.com', '/h');
     assert.equal(seen.headers.host, 'shadow.example.com');
