@@ -47,18 +47,25 @@ export function parseAuthUrl(url: string): Parsed<Pick<ExternalAuth, 'target' | 
   if (url.includes('$')) return { ok: false, message: 'nginx variables ($...) are not supported in auth-url' };
   const match = /^([A-Za-z][A-Za-z0-9+.-]*):\/\/(\[[0-9A-Fa-f:.]+\]|[^\/:?#\[\]]+)(?::([0-9]{1,5}))?([\/?].*)?$/.exec(url);
   if (!match) return { ok: false, message: 'must be an absolute http:// URL' };
-  const scheme = match[1]!.toLowerCase();
-  if (scheme === 'https') return { ok: false, message: 'https auth URLs are not supported yet; use the auth service\'s plain-HTTP port' };
-  if (scheme !== 'http') return { ok: false, message: 'must be an http:// URL' };
-  const rawHost = match[2]!.toLowerCase();
-  const port = match[3] === undefined ? 80 : Number(match[3]);
-  if (port < 1 || port > 65535) return { ok: false, message: `port ${match[3]} is out of range` };
+  const authority = httpAuthority(match, 'https auth URLs are not supported yet; use the auth service\'s plain-HTTP port');
+  if (!authority.ok) return authority;
+  const { rawHost, port } = authority.value;
   let path = match[4] ?? '/';
   if (path.startsWith('?')) path = `/${path}`;
   if (path.length > 2048 || !PATH.test(path)) return { ok: false, message: 'its path or query holds characters Portero does not accept (spaces, quotes, backslashes, #, or % not followed by two hex digits)' };
   const hostHeader = match[3] === undefined ? rawHost : `${rawHost}:${port}`;
   const target = hostTarget(rawHost, port, 'auth services');
   return target.ok ? { ok: true, value: { target: target.value, host: hostHeader, path } } : target;
+}
+
+/** A matched URL's scheme, host and port (groups 1 to 3): http only (`https` refused with `httpsMessage`), the host lowercase, the port 80 by default. */
+export function httpAuthority(match: RegExpExecArray, httpsMessage: string): Parsed<{ rawHost: string; port: number }> {
+  const scheme = match[1]!.toLowerCase();
+  if (scheme === 'https') return { ok: false, message: httpsMessage };
+  if (scheme !== 'http') return { ok: false, message: 'must be an http:// URL' };
+  const port = match[3] === undefined ? 80 : Number(match[3]);
+  if (port < 1 || port > 65535) return { ok: false, message: `port ${match[3]} is out of range` };
+  return { ok: true, value: { rawHost: match[2]!.toLowerCase(), port } };
 }
 
 /**

@@ -19,7 +19,7 @@
 
 import { describe } from '../../objects/grammar.js';
 import type { Mirror } from '../../model/features.js';
-import { hostTarget, type Parsed } from './ext-auth.js';
+import { hostTarget, httpAuthority, type Parsed } from './ext-auth.js';
 import type { AnnotationGroup } from './group.js';
 
 /** Path characters of RFC 3986 without `$`, `'`, `?` and `#`; `%` only as an escape. */
@@ -38,12 +38,9 @@ export function parseMirrorTarget(url: string): Parsed<MirrorTarget> {
     if (/\$(?!request_uri$)/.test(url)) return { ok: false, message: 'the only nginx variable Portero accepts is $request_uri, at the end of the URL' };
     return { ok: false, message: 'must be http://<host>[:<port>][<path>][$request_uri]: a path of literal characters (no query, quotes, spaces or backslashes) and $request_uri only at its end' };
   }
-  const scheme = match[1]!.toLowerCase();
-  if (scheme === 'https') return { ok: false, message: "https mirror targets are not supported yet; use the mirror Service's plain-HTTP port" };
-  if (scheme !== 'http') return { ok: false, message: 'must be an http:// URL' };
-  const rawHost = match[2]!.toLowerCase();
-  const port = match[3] === undefined ? 80 : Number(match[3]);
-  if (port < 1 || port > 65535) return { ok: false, message: `port ${match[3]} is out of range` };
+  const authority = httpAuthority(match, "https mirror targets are not supported yet; use the mirror Service's plain-HTTP port");
+  if (!authority.ok) return authority;
+  const { rawHost, port } = authority.value;
   // The copy's Host would be the address in brackets, which is no host name.
   if (rawHost.startsWith('[')) return { ok: false, message: 'IPv6 addresses are not supported in mirror-target; use the Service name' };
   const target = hostTarget(rawHost, port, 'mirror services');
