@@ -157,6 +157,11 @@ export function describeFeatures(features: Features | undefined, request: Reques
     depends.push('auth-url: what the auth service answers');
   }
   if (features.maxBodyBytes !== undefined) notes.push({ name: 'proxy-body-size', detail: `bodies over ${features.maxBodyBytes} bytes get 413` });
+  for (const mirror of features.mirrors ?? []) {
+    const target = mirror.target.kind === 'service' ? `Service ${mirror.target.namespace}/${mirror.target.name}:${mirror.target.port}` : `${mirror.target.address}:${mirror.target.port}`;
+    const share = mirror.fraction ? `${mirror.fraction.numerator} of every ${mirror.fraction.denominator} requests` : 'every request';
+    notes.push({ name: 'mirror', detail: `${share} copied to ${target}${mirror.host ? ` with Host ${mirror.host}` : ''}${mirror.body ? '' : ', without its body'}; the answer does not wait for the copy` });
+  }
   if (features.rewrite) {
     const target = rewrittenPath(features.rewrite.pattern, features.rewrite.target, request.pathWithQuery);
     notes.push({ name: 'rewrite', detail: `rewrite-target: ${target === undefined ? 'the path does not match the pattern; not rewritten' : `the backend receives ${target}`}` });

@@ -175,7 +175,36 @@ export interface SnippetRules {
  * Where the auth subrequest goes (auth-url's host): a Service of the cluster,
  * resolved by translate to its ready endpoints, or a literal IP address.
  */
-export type ExternalAuthTarget = { kind: 'service'; namespace: string; name: string; port: number } | { kind: 'address'; address: string; port: number };
+export type ExternalAuthTarget = ServiceTarget;
+
+/**
+ * A Service of the cluster, by name and Service port number (resolved by
+ * translate to its ready endpoints, as any backend), or a literal IP address
+ * and port. The data plane has no DNS: these are the only names it reaches.
+ */
+export type ServiceTarget = { kind: 'service'; namespace: string; name: string; port: number } | { kind: 'address'; address: string; port: number };
+
+/**
+ * A copy of the requests of a route sent to another Service, fire and
+ * forget (ingress-nginx mirror-target, Gateway API RequestMirror): the
+ * answer of the route never waits for the copy, nor depends on it.
+ */
+export interface Mirror {
+  target: ServiceTarget;
+  /** The Host header of the copy (a host name, `:port` optional, lowercase); absent: the request's own. */
+  host?: string;
+  /**
+   * The copy's path. Absent: the request's path and query. `prefix` (a
+   * checked path, no query; may be `''`) followed, with `requestUri`, by the
+   * request's path and query (nginx's `<prefix>$request_uri`), else by the
+   * request's query only (nginx's proxy_pass with a URI).
+   */
+  path?: { prefix: string; requestUri: boolean };
+  /** The request body is copied too (when it is whole in the buffer; see features/mirror-lua.ts). */
+  body: boolean;
+  /** The share of requests copied, `numerator` of every `denominator` (0 < numerator < denominator); absent: every request. */
+  fraction?: { numerator: number; denominator: number };
+}
 
 /**
  * External authentication as ingress-nginx's auth-url: every request is first
@@ -314,6 +343,8 @@ export interface Features {
   serviceUpstream?: boolean;
   /** Requests are first authorised by an auth service (auth-url and friends); absent: none. */
   externalAuth?: ExternalAuth;
+  /** Copies of the requests sent to other Services (mirror-target, RequestMirror), in order; absent: none. */
+  mirrors?: readonly Mirror[];
   /**
    * satisfy: any: a request passes when any one of the access checks lets it
    * in (the access lists, basic auth, external auth), as nginx's `satisfy

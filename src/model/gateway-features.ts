@@ -3,6 +3,8 @@
 // so a rule with filters gets a backend of its own kind like an Ingress
 // with annotations, and routes without filters pay nothing.
 
+import type { Mirror } from './features.js';
+
 export interface HeaderValue {
   /** A header name, lowercase (HTTP names are case-insensitive). */
   name: string;
@@ -78,4 +80,6 @@ export interface GatewayFilters {
   backendTimeoutMs?: number;
   /** CORS: preflights answered by the proxy, Access-Control-* on the answers to allowed origins. */
   cors?: GatewayCors;
+  /** RequestMirror: lifted into Features.mirrors by the router (route-entries.ts), which the data plane renders. */
+  mirrors?: readonly Mirror[];
 }

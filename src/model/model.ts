@@ -164,6 +164,11 @@ export interface Backend {
    * (empty: the auth service cannot be reached and every request answers 500).
    */
   authEndpoints?: Endpoint[];
+  /**
+   * With features.mirrors: each mirror's ready endpoints, sorted, in the
+   * order of the mirrors (empty: that copy is not sent).
+   */
+  mirrorEndpoints?: Endpoint[][];
 }
 
 export interface Certificate {

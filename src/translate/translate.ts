@@ -14,7 +14,7 @@ import { diagnosticKey, type Diagnostic } from './diagnostics.js';
 import { isOurs, selectClasses, type ClassOptions } from './ingress-class.js';
 import { annotationField, annotationsOf, DEFAULT_ANNOTATION_SETTINGS, SUPPORT, type AnnotationSettings } from './annotations/index.js';
 import { addExtraHosts } from './extra-hosts.js';
-import { addAuthEndpoints, resolveAuthTarget } from './ext-auth-endpoints.js';
+import { addTargetEndpoints, resolveAuthTarget, resolveServiceTarget } from './ext-auth-endpoints.js';
 import { withBasicAuth } from './auth.js';
 import { withCustomHeaders } from './custom-headers.js';
 import { withMixedSslRedirects } from './ssl-redirect.js';
@@ -246,7 +246,7 @@ export function translate(snapshot: Snapshot, options: TranslateOptions, previou
   const model: Model = {
     levels: served.levels,
     ...('scopes' in served && served.scopes.length > 0 ? { scopes: served.scopes } : {}),
-    backends: addAuthEndpoints(backendsOf(served.specs, indexSlices(snapshot.endpointSlices), indexServices(snapshot.services)), indexServices(snapshot.services), indexSlices(snapshot.endpointSlices)),
+    backends: addTargetEndpoints(backendsOf(served.specs, indexSlices(snapshot.endpointSlices), indexServices(snapshot.services)), indexServices(snapshot.services), indexSlices(snapshot.endpointSlices)),
     catchAll: routing.catchAll,
     defaultCertificate: defaultCertificate(secrets, options, diagnostics),
     certificates: served.certificates,
@@ -348,14 +348,20 @@ function annotationDiagnostics(ingress: Ingress, settings: AnnotationSettings): 
   return out;
 }
 
-/** A warning for each served Ingress whose auth service (auth-url) cannot be asked: its requests answer 500. */
+/** A warning for each served Ingress whose auth service (auth-url) cannot be asked (its requests answer 500), or whose mirror (mirror-target) cannot be reached (no copy is sent). */
 function authDiagnostics(valid: readonly Ingress[], snapshot: Snapshot, settings: AnnotationSettings): Diagnostic[] {
   const out: Diagnostic[] = [];
   for (const ingress of valid) {
-    const auth = annotationsOf(ingress, settings).features?.externalAuth;
-    if (!auth) continue;
-    const { problem } = resolveAuthTarget(auth.target, indexServices(snapshot.services), indexSlices(snapshot.endpointSlices));
-    if (problem !== undefined) out.push({ severity: 'warning', object: refOf(ingress), field: annotationField(settings, 'auth-url'), message: problem });
+    const features = annotationsOf(ingress, settings).features;
+    const auth = features?.externalAuth;
+    if (auth) {
+      const { problem } = resolveAuthTarget(auth.target, indexServices(snapshot.services), indexSlices(snapshot.endpointSlices));
+      if (problem !== undefined) out.push({ severity: 'warning', object: refOf(ingress), field: annotationField(settings, 'auth-url'), message: problem });
+    }
+    for (const mirror of features?.mirrors ?? []) {
+      const { problem } = resolveServiceTarget(mirror.target, indexServices(snapshot.services), indexSlices(snapshot.endpointSlices), 'mirror-target');
+      if (problem !== undefined) out.push({ severity: 'warning', object: refOf(ingress), field: annotationField(settings, 'mirror-target'), message: `${problem}; no copy of the requests is sent` });
+    }
   }
   return out;
 }

@@ -189,11 +189,11 @@ describe('ingress-nginx annotations: redirects, limits, timeouts, source lists',
     assert.match(String(entry.msg), /not supported by Portero and is ignored/);
   });
 
-  test('a known annotation Portero does not implement (mirror-target, limit-rate) is ignored with a warning that says why; the Ingress is served', async () => {
+  test('a known annotation Portero does not implement (limit-rate) is ignored with a warning that says why, an https mirror-target is refused with one; the Ingress is served', async () => {
     assert.equal((await request({ port: portero.httpPort, host: 'mirror.ann.test', path: '/' })).status, 200);
     const mirror = await portero.waitForLog((line) => line.field === `metadata.annotations["${A}/mirror-target"]`);
     assert.equal(mirror.level, 'warn');
-    assert.match(String(mirror.msg), /ignored: requests are not mirrored/);
+    assert.match(String(mirror.msg), /https mirror targets are not supported yet; .*requests are not mirrored/);
     const rate = await portero.waitForLog((line) => line.field === `metadata.annotations["${A}/limit-rate"]`);
     assert.match(String(rate.msg), /ignored: the bandwidth is not limited/);
   });

@@ -84,6 +84,7 @@ function companions(name: string): Record<string, string> {
   if (name === 'proxy-redirect-from') return { 'proxy-redirect-to': 'https://app.example/' };
   if (name === 'proxy-redirect-to') return { 'proxy-redirect-from': 'http://svc/' };
   if (name === 'satisfy') return { 'allowlist-source-range': '127.0.0.1', 'auth-url': 'http://10.0.0.1/auth' };
+  if (name === 'mirror-host' || name === 'mirror-request-body') return { 'mirror-target': 'http://10.0.0.1/mirror' };
   return {};
 }
 
@@ -103,6 +104,8 @@ const EXPECTED_SERVED = new Set([
   'canary-by-header-value / shell variable',
   'canary-by-header-value / hash',
   'canary-by-header-pattern / sample expression',
+  // mirror-*: an invalid value leaves the copy out (mirror-host: the target's host is the copy's Host; mirror-request-body: read as on), with a warning naming it, as ingress-nginx serves the Ingress without it.
+  ...['mirror-target', 'mirror-host', 'mirror-request-body'].flatMap((name) => Object.keys(HOSTILE_VALUES).map((kind) => `${name} / ${kind}`)),
 ]);
 /** Trimmed to a valid value: served or refused, either is right. */
 const TRIMMED = 'leading and trailing spaces';
@@ -265,6 +268,7 @@ describe('hostile values in every annotation', { timeout: 600_000 }, () => {
         if (outcome !== 'served' && expectServed) failures.push(`${c.annotation} (${c.kind}): ${outcome}, expected served (the value is data)`);
       }
       if (outcome !== 'served' && !named) failures.push(`${c.annotation} (${c.kind}): ${outcome} without a diagnostic naming the annotation`);
+      if (c.annotation.startsWith('mirror-') && c.kind !== TRIMMED && !named) failures.push(`${c.annotation} (${c.kind}): served without the copy, but no warning names the annotation`);
     }
     const summary = new Map<string, number>();
     for (const outcome of outcomes.values()) summary.set(outcome, (summary.get(outcome) ?? 0) + 1);

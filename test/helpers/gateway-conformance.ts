@@ -6,13 +6,15 @@
 
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
+import { mkdir, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
 import type { KubeApiServer } from '../kube-api-server/server.js';
 import type { CheckReport } from '../../src/cli/check/report.js';
 import { generateSelfSigned } from '../../src/tls/default-certificate.js';
 import type { Backend } from './backends.js';
 import { GATEWAY_V1, GATEWAY_V1BETA1 } from './gateway-api-manifests.js';
 import { request } from './http.js';
-import type { Json } from './objects.js';
+import { toYaml, type Json } from './objects.js';
 import { BIN, eventually, type Portero } from './portero.js';
 
 export const OURS = 'portero.dev/gateway-controller';
@@ -257,4 +259,14 @@ export function checkView(report: CheckReport, objects: readonly Json[]): View {
     spec: (kind, namespace, name) => find(kind, namespace, name)?.spec as Status | undefined,
     generation: (kind, namespace, name) => (find(kind, namespace, name)?.metadata as Json | undefined)?.generation as number | undefined,
   };
+}
+
+/** `portero check --manifests` on `objects`, written into `dir` (made here): the View of its report, which must refuse nothing. */
+export async function checkedView(dir: string, objects: readonly Json[]): Promise<View> {
+  await mkdir(dir, { recursive: true });
+  await writeFile(join(dir, 'base-and-test.yaml'), toYaml(objects));
+  const run = await runCheck(dir);
+  assert.ok(run.code === 0 || run.code === 1, `check exited ${run.code}: ${run.stderr}`);
+  assert.equal(run.stderr, '', 'check: nothing refused');
+  return checkView(JSON.parse(run.stdout) as CheckReport, objects);
 }

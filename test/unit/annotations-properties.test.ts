@@ -37,6 +37,8 @@ const COMPANIONS: Readonly<Record<string, string>> = {
   'auth-url': 'http://10.0.0.9/auth',
   'proxy-redirect-from': 'http://svc/',
   'proxy-redirect-to': 'https://app.example/',
+  // mirror-host and mirror-request-body act on a mirror: an IP literal, so that its rule is rendered.
+  'mirror-target': 'http://10.0.0.7/mirror$request_uri',
 };
 
 /** A CA certificate for the Secret auth-tls-secret names (made once). */
@@ -71,6 +73,12 @@ const hostile = fc.constantFrom(
   'add_header X-A "b\nbind :1";',
   'return 200 "%[src]";',
   'deny all;',
+  // mirror-target and mirror-host (CVE-2025-1098 injected through them).
+  'http://10.0.0.7/$host',
+  "http://10.0.0.7/m$request_uri';",
+  'http://10.0.0.7/m;\nmirror /x',
+  'http://10.0.0.7:99999/m',
+  'a.test:80\r\nX: y',
 );
 const value = fc.oneof(fc.string({ unit: 'binary', maxLength: 60 }), fc.string({ unit: 'grapheme-ascii', maxLength: 60 }), hostile);
 

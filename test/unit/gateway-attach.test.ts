@@ -676,7 +676,7 @@ describe('rules, filters and backends', () => {
   test('some rules invalid: Accepted, PartiallyInvalid "Dropped Rule", a filter it cannot apply answers 500, an invalid match is left out', () => {
     const result = attach([
       rule({ matches: [prefix('/ok')], backendRefs: [backendRef('infra-backend-v1')] }),
-      rule({ matches: [prefix('/mirror')], filters: [{ type: 'RequestMirror', requestMirror: { backendRef: backendRef('infra-backend-v2') } }], backendRefs: [backendRef('infra-backend-v1')] }),
+      rule({ matches: [prefix('/extension')], filters: [{ type: 'ExtensionRef', extensionRef: { group: 'example.com', kind: 'Thing', name: 't' } }], backendRefs: [backendRef('infra-backend-v1')] }),
       rule({ matches: [{ path: { type: 'Glob', value: '/x*' }, headers: [], queryParams: [] }], backendRefs: [backendRef('infra-backend-v1')] }),
     ]);
     const conditions = parentOf(result, 'r', 'same-namespace').conditions;
@@ -697,8 +697,28 @@ describe('rules, filters and backends', () => {
     const result = attach([rule({ filters, backendRefs: [backendRef('infra-backend-v1', 8080, { filters })] }), redirect]);
     assert.ok(!parentOf(result, 'r', 'same-namespace').conditions.some((entry) => entry.type === 'PartiallyInvalid'));
     const mirror = [rule({ filters: [{ type: 'RequestMirror', requestMirror: { backendRef: backendRef('infra-backend-v2') } }], backendRefs: [backendRef('infra-backend-v1')] })];
-    assert.equal(statusReason(parentOf(attach(mirror), 'r', 'same-namespace').conditions, 'Accepted'), 'False/UnsupportedValue');
-    assert.equal(statusReason(parentOf(attach(mirror, { httpRouteFilters: ['RequestMirror'] }), 'r', 'same-namespace').conditions, 'Accepted'), 'True/Accepted');
+    assert.equal(statusReason(parentOf(attach(mirror), 'r', 'same-namespace').conditions, 'Accepted'), 'True/Accepted');
+    assert.equal(statusReason(parentOf(attach(mirror, { httpRouteFilters: ['RequestHeaderModifier'] }), 'r', 'same-namespace').conditions, 'Accepted'), 'False/UnsupportedValue');
+  });
+
+  test('RequestMirror: its backendRef resolved as backendRefs are (BackendNotFound, RefNotPermitted, with the field), the rule served; on a backendRef it is UnsupportedValue', () => {
+    const mirrorOf = (ref: ReturnType<typeof backendRef>) => ({ type: 'RequestMirror', requestMirror: { backendRef: ref } });
+    const cases: [ReturnType<typeof backendRef>, string][] = [
+      [backendRef('nonexistent'), 'False/BackendNotFound'],
+      [backendRef('web-backend', 8080, { namespace: WEB }), 'False/RefNotPermitted'],
+      [backendRef('infra-backend-v2'), 'True/ResolvedRefs'],
+    ];
+    for (const [ref, resolved] of cases) {
+      const result = attach([rule({ filters: [{ type: 'RequestHeaderModifier', requestHeaderModifier: { set: [], add: [{ name: 'x', value: 'y' }], remove: [] } }, mirrorOf(ref)], backendRefs: [backendRef('infra-backend-v1')] })]);
+      const conditions = parentOf(result, 'r', 'same-namespace').conditions;
+      assert.deepEqual([statusReason(conditions, 'Accepted'), statusReason(conditions, 'ResolvedRefs')], ['True/Accepted', resolved]);
+      const served = routeOf(result, 'r').served.rules[0]!;
+      assert.equal(served.fail, undefined);
+      assert.equal(served.mirrors?.get(1)?.ok, resolved === 'True/ResolvedRefs');
+      if (resolved !== 'True/ResolvedRefs') assert.ok(result.diagnostics.some((d) => d.field === 'spec.rules[0].filters[1].requestMirror.backendRef' && /no copy/.test(d.message)));
+    }
+    const onBackend = attach([rule({ backendRefs: [backendRef('infra-backend-v1', 8080, { filters: [mirrorOf(backendRef('infra-backend-v2'))] })] })]);
+    assert.equal(statusReason(parentOf(onBackend, 'r', 'same-namespace').conditions, 'Accepted'), 'False/UnsupportedValue');
   });
 
   const invalidRules: [string, ReturnType<typeof rule>, string][] = [

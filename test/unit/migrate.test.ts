@@ -83,12 +83,20 @@ describe('annotation statuses', () => {
     assert.deepEqual(entry, { name: 'proxy-buffer-size', key: `${A}/proxy-buffer-size`, value: '8k', status: 'ignored', note: 'HAProxy sizes its buffers globally' });
   });
 
-  test('known but not implemented (mirror-*, limit-rate, affinity-canary-behavior, ...): ignored, with the reason', () => {
-    const result = only([web('one', { [`${A}/mirror-target`]: 'https://mirror.test$request_uri', [`${A}/limit-rate`]: '1024', [`${A}/affinity-canary-behavior`]: 'sticky' })]);
-    assert.deepEqual(result.annotations.map((entry) => [entry.name, entry.status]), [['affinity-canary-behavior', 'ignored'], ['limit-rate', 'ignored'], ['mirror-target', 'ignored']]);
-    assert.match(result.annotations.find((entry) => entry.name === 'mirror-target')!.note!, /not mirrored/);
+  test('known but not implemented (limit-rate, affinity-canary-behavior, ...): ignored, with the reason', () => {
+    const result = only([web('one', { [`${A}/limit-rate`]: '1024', [`${A}/affinity-canary-behavior`]: 'sticky' })]);
+    assert.deepEqual(result.annotations.map((entry) => [entry.name, entry.status]), [['affinity-canary-behavior', 'ignored'], ['limit-rate', 'ignored']]);
     assert.match(result.annotations.find((entry) => entry.name === 'limit-rate')!.note!, /bandwidth/);
     assert.equal(result.verdict, 'different');
+  });
+
+  test('mirror-*: a target Portero serves is a difference (what is copied), mirror-host supported; an https target is a difference with the refusal, the Ingress still served', () => {
+    const served = only([web('one', { [`${A}/mirror-target`]: 'http://mirror.ns.svc.cluster.local$request_uri', [`${A}/mirror-host`]: 'shadow.test', [`${A}/mirror-request-body`]: 'off' })]);
+    assert.deepEqual(served.annotations.map((entry) => [entry.name, entry.status]), [['mirror-host', 'supported'], ['mirror-request-body', 'difference'], ['mirror-target', 'difference']]);
+    const refused = only([web('two', { [`${A}/mirror-target`]: 'https://mirror.test$request_uri' })]);
+    assert.deepEqual(refused.annotations.map((entry) => [entry.name, entry.status]), [['mirror-target', 'difference']]);
+    assert.match(refused.annotations[0]!.note!, /https mirror targets are not supported/);
+    assert.equal(refused.verdict, 'different');
   });
 
   test('satisfy, proxy-redirect-*, proxy-cookie-*: supported (applied, no longer ignored)', () => {

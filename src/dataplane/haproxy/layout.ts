@@ -57,6 +57,8 @@ export const GENERATION_FILES = {
   extAuthLua: 'ext-auth.lua',
   /** Our Lua that evaluates candidate lists (features/candidates-lua.ts). */
   candidatesLua: 'candidates.lua',
+  /** Our Lua for request mirroring (features/mirror-lua.ts). */
+  mirrorLua: 'mirror.lua',
   /** Client certificates (features/client-auth.ts): level → settings, settings → error page, match-cn patterns, OpenSSL's verify texts. */
   clientAuthMap: 'client-auth.map',
   clientAuthPages: 'client-auth-pages.map',

@@ -32,6 +32,7 @@ import { BASIC_AUTH_LUA_FILE, basicAuthUserlists, needsBasicAuthLua } from './fe
 import { asksForCertificates } from './features/client-auth.js';
 import { CUSTOM_ERRORS_LUA_FILE, customErrorRequestLines, customErrorResponseLines, needsCustomErrorsLua } from './features/custom-errors.js';
 import { featureLines, type FeatureContext } from './render-features.js';
+import { needsMirrorLua } from './features/mirror.js';
 import { compressionLines } from './features/compression.js';
 import { routingRules } from './render-routing.js';
 import { frontendPlans, type FrontendPlan } from './frontends.js';
@@ -75,7 +76,7 @@ function bindOptions(globals: GlobalSettings): string {
   return c.line`  ssl-default-bind-options ssl-min-ver ${min} ssl-max-ver ${c.keyword(versions.max, allowed)} no-tls-tickets`;
 }
 
-function globalSection(settings: ConfigSettings, globals: GlobalSettings, genDir: string, lua: boolean, luaAuth: boolean, luaErrors: boolean, luaCandidates: boolean, clientCertificates: boolean): string[] {
+function globalSection(settings: ConfigSettings, globals: GlobalSettings, genDir: string, lua: boolean, luaAuth: boolean, luaErrors: boolean, luaCandidates: boolean, clientCertificates: boolean, luaMirror: boolean): string[] {
   return [
     'global',
     // Our Lua for external auth, only when a backend uses it: otherwise no Lua state is created.
@@ -106,6 +107,8 @@ function globalSection(settings: ConfigSettings, globals: GlobalSettings, genDir
     ...(luaAuth ? [c.line`  lua-load-per-thread ${c.filePath(`${genDir}/${BASIC_AUTH_LUA_FILE}`)}`] : []),
     // The candidate lists' evaluator, only when some route has candidates; per thread (no Lua lock between threads).
     ...(luaCandidates ? [c.line`  lua-load-per-thread ${c.filePath(`${genDir}/${GENERATION_FILES.candidatesLua}`)}`] : []),
+    // Request mirroring, only when some backend mirrors; per thread (its copies are sent by tasks of the thread).
+    ...(luaMirror ? [c.line`  lua-load-per-thread ${c.filePath(`${genDir}/${GENERATION_FILES.mirrorLua}`)}`] : []),
     '',
   ];
 }
@@ -363,7 +366,7 @@ function backendSection(name: string, backend: Backend | undefined, context: Fea
     c.line`backend ${c.ident(name)}`,
     ...backendSettingLines(backend),
     ...customErrorRequestLines(backend),
-    ...featureLines(backend?.features, { ...context, section: name }, backend?.authEndpoints),
+    ...featureLines(backend?.features, { ...context, section: name }, backend?.authEndpoints, backend?.mirrorEndpoints),
     ...customErrorResponseLines(backend),
     ...(backend?.endpoints ?? []).map((endpoint) => {
       const server = c.fragment`server ${serverName(endpoint.address, endpoint.port)} ${c.address(endpoint.address, endpoint.port)}`;
@@ -405,6 +408,7 @@ export function renderConfig(model: Model, settings: ConfigSettings, genDir: str
       needsCustomErrorsLua([...structure.backends.keys()].map(occupant)),
       structure.capabilities.candidates,
       asksForCertificates(structure.capabilities.clientAuth),
+      needsMirrorLua([...structure.backends.keys()].map((id) => byId.get(id))),
     ),
     ...defaultsSection(genDir, structure.capabilities.globals),
     ...frontendPlans(structure.capabilities.scopes, settings).flatMap((plan) => frontendSection(plan, structure.capabilities, settings, genDir)),

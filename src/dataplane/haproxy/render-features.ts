@@ -16,6 +16,7 @@ import { gatewayRequestLines, gatewayResponseLines } from './features/gateway-fi
 import { corsRequestLines, corsResponseLines } from './features/cors.js';
 import { extAuthResponseLines } from './features/ext-auth.js';
 import { hostRedirectLines, limitLines } from './features/limits.js';
+import { mirrorRequestLines } from './features/mirror.js';
 import { snippetRequestLines, snippetResponseLines } from './features/snippet.js';
 import { activeCors, settingSample, settingValues, type SettingName } from './features/settings.js';
 import { patternListPath } from './features/source-lists.js';
@@ -63,9 +64,10 @@ function fixedRedirectLines(redirect: FixedRedirect, location: c.Safe, context: 
 
 /**
  * The lines a backend section needs for `features`, before its servers.
- * `authEndpoints`: the auth service's, with features.externalAuth.
+ * `authEndpoints`: the auth service's, with features.externalAuth;
+ * `mirrorEndpoints`: each mirror's, with features.mirrors.
  */
-export function featureLines(features: Features | undefined, context: FeatureContext, authEndpoints: readonly Endpoint[] = []): string[] {
+export function featureLines(features: Features | undefined, context: FeatureContext, authEndpoints: readonly Endpoint[] = [], mirrorEndpoints: readonly (readonly Endpoint[])[] = []): string[] {
   if (!features) return [];
   const lines: string[] = [...accessLogLines(features)];
   const timeouts = features.timeouts;
@@ -103,6 +105,8 @@ export function featureLines(features: Features | undefined, context: FeatureCon
     lines.push(c.line`  http-request set-var(txn.portero_max_body) ${setting('max-body')} if { req.hdr(content-length) -m found }`);
     lines.push('  http-request deny deny_status 413 if { req.hdr_val(content-length),sub(txn.portero_max_body) gt 0 }');
   }
+  // nginx's mirror module runs after the access checks: a refused request is not copied.
+  lines.push(...mirrorRequestLines(features.mirrors, mirrorEndpoints));
   if (features.rewrite) {
     // nginx's `rewrite (?i)<path> <target> break`: an unanchored match replaces the whole path; the query is kept.
     lines.push(c.line`  http-request replace-path ${c.objectRegex(`(?i)${features.rewrite.pattern}`)} ${c.replaceFormat(features.rewrite.target)}`);

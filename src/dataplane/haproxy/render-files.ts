@@ -43,6 +43,7 @@ import { candidateEntries, candidateList, crtList, hostName, ident, int, levelNa
 import { candidatesLua } from './features/candidates-lua.js';
 import { GENERATION_FILES } from './layout.js';
 import { EXT_AUTH_LUA } from './features/ext-auth-lua.js';
+import { MIRROR_LUA } from './features/mirror-lua.js';
 import { basicAuthFiles } from './features/basic-auth.js';
 import { clientAuthFiles, clientAuthRules, type ClientAuthRule } from './features/client-auth.js';
 import { CUSTOM_ERRORS_LUA, CUSTOM_ERRORS_LUA_FILE } from './features/custom-errors.js';
@@ -363,6 +364,7 @@ export function renderFiles(model: Model, genDir: string, names?: BackendNames):
   // Always written (a few KiB): whether the configuration loads it is decided there.
   files.push({ path: GENERATION_FILES.extAuthLua, content: EXT_AUTH_LUA, mode: 0o644 });
   files.push({ path: CUSTOM_ERRORS_LUA_FILE, content: CUSTOM_ERRORS_LUA, mode: 0o644 });
+  files.push({ path: GENERATION_FILES.mirrorLua, content: MIRROR_LUA, mode: 0o644 });
   files.push({ path: GENERATION_FILES.candidatesLua, content: candidatesLua(`${genDir}/${GENERATION_FILES.candidatesMap}`, INVALID_BACKEND), mode: 0o644 });
   files.push({ path: certificateFile(model.defaultCertificate.id), content: model.defaultCertificate.pem, mode: 0o600 });
   for (const certificate of model.certificates) files.push({ path: certificateFile(certificate.id), content: certificate.pem, mode: 0o600 });

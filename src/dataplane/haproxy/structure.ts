@@ -12,6 +12,7 @@
 
 import { clientAuthRules, type ClientAuthRule } from './features/client-auth.js';
 import { shapeKey } from './features/settings.js';
+import { mirrorSettings } from './features/mirror.js';
 import { isIngressPort, parseBackendId, type Backend, type Model, type Scope } from '../../model/model.js';
 import type { GlobalSettings } from '../../model/globals.js';
 
@@ -140,14 +141,15 @@ export function capabilitiesFor(model: Model): Capabilities {
  * settings mean the section can serve the backend; a spare has the settings
  * of a backend without features (`''`).
  */
-export function backendSettings(backend: Pick<Backend, 'features' | 'authEndpoints' | 'backupEndpoints'> | undefined): string {
+export function backendSettings(backend: Pick<Backend, 'features' | 'authEndpoints' | 'backupEndpoints' | 'mirrorEndpoints'> | undefined): string {
   if (!backend?.features) return '';
   const list = (endpoints: readonly { address: string; port: number }[]) => endpoints.map((endpoint) => `${endpoint.address}:${endpoint.port}`).join(',');
   // The auth service's addresses are arguments of the auth rule (features/ext-auth.ts): a change reloads.
   const auth = backend.authEndpoints ? ` auth=${list(backend.authEndpoints)}` : '';
   // So are the error backend's, with custom-http-errors (features/custom-errors.ts).
   const errors = backend.features.customErrors ? ` errors=${list(backend.backupEndpoints ?? [])}` : '';
-  return `${shapeKey(backend.features)}${auth}${errors}`;
+  // And the mirrors' (features/mirror.ts).
+  return `${shapeKey(backend.features)}${auth}${errors}${mirrorSettings(backend.mirrorEndpoints)}`;
 }
 
 export interface Structure {

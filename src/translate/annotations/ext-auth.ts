@@ -13,7 +13,7 @@
 
 import { describe } from '../../objects/grammar.js';
 import { isIP } from 'node:net';
-import type { ExternalAuth, ExternalAuthTarget } from '../../model/features.js';
+import type { ExternalAuth, ServiceTarget } from '../../model/features.js';
 import type { AnnotationGroup } from './group.js';
 import type { AnnotationValues } from './values.js';
 
@@ -47,30 +47,47 @@ export function parseAuthUrl(url: string): Parsed<Pick<ExternalAuth, 'target' | 
   if (url.includes('$')) return { ok: false, message: 'nginx variables ($...) are not supported in auth-url' };
   const match = /^([A-Za-z][A-Za-z0-9+.-]*):\/\/(\[[0-9A-Fa-f:.]+\]|[^\/:?#\[\]]+)(?::([0-9]{1,5}))?([\/?].*)?$/.exec(url);
   if (!match) return { ok: false, message: 'must be an absolute http:// URL' };
-  const scheme = match[1]!.toLowerCase();
-  if (scheme === 'https') return { ok: false, message: 'https auth URLs are not supported yet; use the auth service\'s plain-HTTP port' };
-  if (scheme !== 'http') return { ok: false, message: 'must be an http:// URL' };
-  const rawHost = match[2]!.toLowerCase();
-  const port = match[3] === undefined ? 80 : Number(match[3]);
-  if (port < 1 || port > 65535) return { ok: false, message: `port ${match[3]} is out of range` };
+  const authority = httpAuthority(match, 'https auth URLs are not supported yet; use the auth service\'s plain-HTTP port');
+  if (!authority.ok) return authority;
+  const { rawHost, port } = authority.value;
   let path = match[4] ?? '/';
   if (path.startsWith('?')) path = `/${path}`;
   if (path.length > 2048 || !PATH.test(path)) return { ok: false, message: 'its path or query holds characters Portero does not accept (spaces, quotes, backslashes, #, or % not followed by two hex digits)' };
   const hostHeader = match[3] === undefined ? rawHost : `${rawHost}:${port}`;
+  const target = hostTarget(rawHost, port, 'auth services');
+  return target.ok ? { ok: true, value: { target: target.value, host: hostHeader, path } } : target;
+}
+
+/** A matched URL's scheme, host and port (groups 1 to 3): http only (`https` refused with `httpsMessage`), the host lowercase, the port 80 by default. */
+export function httpAuthority(match: RegExpExecArray, httpsMessage: string): Parsed<{ rawHost: string; port: number }> {
+  const scheme = match[1]!.toLowerCase();
+  if (scheme === 'https') return { ok: false, message: httpsMessage };
+  if (scheme !== 'http') return { ok: false, message: 'must be an http:// URL' };
+  const port = match[3] === undefined ? 80 : Number(match[3]);
+  if (port < 1 || port > 65535) return { ok: false, message: `port ${match[3]} is out of range` };
+  return { ok: true, value: { rawHost: match[2]!.toLowerCase(), port } };
+}
+
+/**
+ * A URL's host (lowercase; IPv6 in brackets) and port → what the data plane
+ * can reach without DNS: an IP literal, or a Service name
+ * `<service>.<namespace>.svc[.cluster.local]`; `what` names the kind of
+ * service in the refusal.
+ */
+export function hostTarget(rawHost: string, port: number, what: string): Parsed<ServiceTarget> {
   const literal = rawHost.startsWith('[') ? rawHost.slice(1, -1) : rawHost;
   if (isIP(literal) !== 0) {
     if (literal.includes('%')) return { ok: false, message: 'IPv6 zones are not supported' };
-    return { ok: true, value: { target: { kind: 'address', address: literal, port }, host: hostHeader, path } };
+    return { ok: true, value: { kind: 'address', address: literal, port } };
   }
   const service = SERVICE_HOST.exec(rawHost);
   if (!service) {
     return {
       ok: false,
-      message: `host ${describe(rawHost)} cannot be resolved: Portero reaches auth services by a Service name (<service>.<namespace>.svc[.cluster.local]) or an IP address, without DNS`,
+      message: `host ${describe(rawHost)} cannot be resolved: Portero reaches ${what} by a Service name (<service>.<namespace>.svc[.cluster.local]) or an IP address, without DNS`,
     };
   }
-  const target: ExternalAuthTarget = { kind: 'service', namespace: service[2]!, name: service[1]!, port };
-  return { ok: true, value: { target, host: hostHeader, path } };
+  return { ok: true, value: { kind: 'service', namespace: service[2]!, name: service[1]!, port } };
 }
 
 /** auth-signin: an absolute http(s) URL without nginx variables. */

@@ -21,6 +21,7 @@ import { externalAuth } from './ext-auth.js';
 import type { AnnotationGroup, AnnotationSettings, AnnotationSupport, FeaturesDraft } from './group.js';
 import { hosts } from './hosts.js';
 import { limits } from './limits.js';
+import { mirror } from './mirror.js';
 import { notImplemented } from './not-implemented.js';
 import { redirects } from './redirects.js';
 import { regexSettings, rewrite } from './rewrite.js';
@@ -61,6 +62,7 @@ export const GROUPS: readonly AnnotationGroup[] = [
   backendProtocol,
   affinity,
   balance,
+  mirror,
   notImplemented,
 ];
 

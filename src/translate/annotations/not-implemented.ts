@@ -5,16 +5,12 @@
 
 import type { AnnotationGroup, AnnotationSupport } from './group.js';
 
-const MIRROR = 'requests are not mirrored: HAProxy 2.6 has no request mirroring (it would need an SPOE agent), so the copy is never sent';
 const RATE = 'the bandwidth is not limited: HAProxy 2.6 has no bandwidth limit (the bwlim filter came in 2.7)';
 
 const ignored = (note: string): AnnotationSupport => ({ status: 'ignored', note, warn: true });
 
 export const notImplemented: AnnotationGroup = {
   annotations: {
-    'mirror-target': ignored(MIRROR),
-    'mirror-host': ignored(MIRROR),
-    'mirror-request-body': ignored(MIRROR),
     'limit-rate': ignored(RATE),
     'limit-rate-after': ignored(RATE),
     'affinity-canary-behavior': ignored('session affinity does not keep a client on the canary: each request is decided by header, cookie and weight (as with affinity-canary-behavior: legacy)'),

@@ -5,12 +5,15 @@
 // can never produce a configuration HAProxy refuses: a value outside it is
 // reported (the route gets Accepted=False with reason UnsupportedValue, as
 // the spec asks for values an implementation does not support) and nothing
-// of the rule is served. RequestMirror and ExtensionRef are not supported
-// yet and are reported the same way. CORS has its own module (cors-filter.ts).
+// of the rule is served. ExtensionRef is not supported and is reported the
+// same way. CORS and RequestMirror have modules of their own
+// (cors-filter.ts, mirror-filter.ts).
 
 import type { GatewayFilters, GatewayRedirect, HeaderEdits, HeaderValue, PathChange } from '../../model/gateway-features.js';
 import type { HeaderModifier, HTTPRouteFilter, PathModifier } from '../../objects/gateway-types.js';
 import { corsFeature } from './cors-filter.js';
+import { mirrorOf } from './mirror-filter.js';
+import type { BackendResolution } from './types.js';
 
 /** What the rule is served on and matched by, which some filters depend on. */
 export interface FilterContext {
@@ -19,6 +22,8 @@ export interface FilterContext {
   listenerScheme: 'http' | 'https';
   /** The path prefix the rule's match uses (no trailing `/`, `''` for `/`), when it is a PathPrefix match. */
   matchedPrefix?: string;
+  /** The rule's RequestMirror backendRefs resolved, by filter index (ServedRule.mirrors); absent for a backendRef's filters. */
+  mirrors?: ReadonlyMap<number, BackendResolution>;
 }
 
 export type FilterResult = { ok: true; filters: GatewayFilters | undefined } | { ok: false; field: string; message: string };
@@ -143,6 +148,13 @@ export function filterFeatures(
           const result = corsFeature(filter.cors, `${at}.cors`);
           if (!result.ok) throw new Problem(result.field, result.message);
           out.cors = result.cors;
+          break;
+        }
+        case 'RequestMirror': {
+          const backend = context.mirrors?.get(index);
+          if (!filter.requestMirror || !backend) throw new Problem(`${at}.type`, 'RequestMirror is supported on rules only');
+          const mirror = mirrorOf(filter.requestMirror, backend);
+          if (mirror) out.mirrors = [...(out.mirrors ?? []), mirror];
           break;
         }
         default:

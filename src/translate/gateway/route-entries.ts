@@ -138,14 +138,18 @@ class Router {
 
   private backendTarget(owner: ServedRoute, backend: BackendResolution, rule: GatewayFilters | undefined, context: FilterContext, field: string): Target | undefined {
     if (!backend.ok) return INVALID;
-    const own = filterFeatures(backend.filters, field, context);
+    // A backendRef's filters have no mirrors of the rule's (rules.ts refuses RequestMirror there).
+    const { mirrors: ruleMirrors, ...backendContext } = context;
+    const own = filterFeatures(backend.filters, field, backendContext);
     if (!own.ok) {
       this.refused(owner, own.field, own.message);
       return undefined;
     }
-    const filters = combineFilters(rule, own.filters);
+    // RequestMirror's copies are Features.mirrors, which the data plane renders for both sources.
+    const { mirrors, ...others } = combineFilters(rule, own.filters) ?? {};
+    const filters = Object.keys(others).length > 0 ? others : undefined;
     // h2c: `proto h2` on the servers, a backend setting (app-protocol.ts).
-    const features: Features = { ...(filters ? { gateway: filters } : {}), ...(backend.protocol === 'h2c' ? { upstream: { kind: 'h2c' as const } } : {}) };
+    const features: Features = { ...(filters ? { gateway: filters } : {}), ...(mirrors ? { mirrors } : {}), ...(backend.protocol === 'h2c' ? { upstream: { kind: 'h2c' as const } } : {}) };
     const base: BackendSpec = { id: backendId(backend.namespace, backend.name, backend.servicePort.port), namespace: backend.namespace, service: backend.service, servicePort: backend.servicePort };
     const spec: BackendSpec = isEmptyFeatures(features) ? base : { ...base, id: featuredBackendId(base.id, features), features };
     this.specs.set(spec.id, spec);
@@ -189,7 +193,7 @@ export function computeEntries(owner: ServedRoute, listener: Pick<ServedListener
     const keys = owner.kind === 'HTTPRoute' ? (served.rule as HTTPRouteRule).matches.map((match) => ({ key: pathKey(match), condition: conditionOf(match), rank: httpRank(match) })) : grpcKeys(served.rule as GRPCRouteRule);
     keys.forEach(({ key, condition, rank }, matchIndex) => {
       if (!key) return;
-      const prefixContext: FilterContext = { ...context, ...(key.match === 'prefix' ? { matchedPrefix: key.path } : {}) };
+      const prefixContext: FilterContext = { ...context, ...(key.match === 'prefix' ? { matchedPrefix: key.path } : {}), ...(served.mirrors ? { mirrors: served.mirrors } : {}) };
       // A regular-expression path is a condition of the candidate (regex-paths.ts).
       const when = key.match === 'regex' ? { headers: [], query: [], ...condition, path: { kind: 'regex' as const, value: `^(?:${key.path})$` } } : condition;
       const candidate: Candidate = { ...(when ? { when } : {}), split: router.split(owner, served, prefixContext) };

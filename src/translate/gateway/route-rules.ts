@@ -10,7 +10,7 @@
 // give. The same result object matters downstream: levels.ts reuses the host
 // levels of routes whose ServedRoute is the very same object.
 
-import type { GRPCRouteRule, HTTPRouteRule } from '../../objects/gateway-types.js';
+import type { GRPCRouteRule, HTTPBackendRef, HTTPRouteFilter, HTTPRouteRule } from '../../objects/gateway-types.js';
 import { GATEWAY_GROUP } from '../../objects/gateway-types.js';
 import { resolveBackendRef, type BackendContext } from './backends.js';
 import { checkGrpcRule, checkHttpRule, type RuleCheck, type RuleProblem } from './rules.js';
@@ -33,6 +33,8 @@ export interface RuleWork {
   ruleCount: number;
   /** Every rule's backendRefs resolved (dropped rules too, for ResolvedRefs), by rule index. */
   backends: BackendResolution[][];
+  /** Every rule's RequestMirror backendRefs resolved, with their fields (for ResolvedRefs). */
+  mirrors: { field: string; backend: BackendResolution }[];
 }
 
 /** A backendRef to a Service, as resolution reads it: the Service's namespace and its `namespace/name` key. */
@@ -59,7 +61,7 @@ const remembered = new WeakMap<AnyRoute, Remembered>();
 function serviceReads(route: AnyRoute): ServiceRead[] {
   const refs: ServiceRead[] = [];
   for (const rule of route.spec.rules as readonly (HTTPRouteRule | GRPCRouteRule)[]) {
-    for (const ref of rule.backendRefs) {
+    for (const ref of [...rule.backendRefs, ...mirrorRefs(rule).map(({ ref }) => ref)]) {
       if (ref.group !== '' || ref.kind !== 'Service') continue;
       const namespace = ref.namespace ?? route.metadata.namespace;
       refs.push({ namespace, name: ref.name, key: `${namespace}/${ref.name}` });
@@ -96,6 +98,7 @@ function ruleProblem(builtIn: RuleProblem | undefined, extra: RuleProblem | unde
 
 function computeRuleWork(kind: RouteKind, route: AnyRoute, context: RuleContext): RuleWork {
   const namespace = route.metadata.namespace;
+  const allMirrors: RuleWork['mirrors'] = [];
   const dropped: DroppedRule[] = [];
   const invalid: RuleWork['invalid'] = [];
   const rules: ServedRule<unknown>[] = [];
@@ -107,18 +110,36 @@ function computeRuleWork(kind: RouteKind, route: AnyRoute, context: RuleContext)
     const problem = ruleProblem(builtIn, context.checkRule?.({ kind, route, rule, index, field }));
     const backends: BackendResolution[] = rule.backendRefs.map((ref) => resolveBackendRef(kind, namespace, ref, context));
     allBackends.push(backends);
+    // RequestMirror's backendRef follows the rules of backendRefs (grants, kind, port): HTTPRoute rules only (rules.ts).
+    const mirrors = new Map<number, BackendResolution>();
+    if (kind === 'HTTPRoute') {
+      for (const { index: filter, ref } of mirrorRefs(rule)) {
+        const backend = resolveBackendRef(kind, namespace, ref, context);
+        mirrors.set(filter, backend);
+        allMirrors.push({ field: `${field}.filters[${filter}].requestMirror.backendRef`, backend });
+      }
+    }
     if (problem) invalid.push({ index, problem });
     if (problem?.inMatches) {
       dropped.push({ index, reason: problem.reason, message: problem.message });
       return;
     }
-    const served: ServedRule<unknown> = { index, rule, backends };
+    const served: ServedRule<unknown> = { index, rule, backends, ...(mirrors.size > 0 ? { mirrors } : {}) };
     if (problem) served.fail = { reason: problem.reason, message: problem.message };
     rules.push(served);
   });
   // The kind and the rule types agree: an HTTPRoute's rules are HTTPRouteRules.
   const served = { kind, route, rules } as ServedRoute;
-  return { key: `${kind}/${namespace}/${route.metadata.name}`, age: Date.parse(route.metadata.creationTimestamp), served, dropped, invalid, ruleCount: specRules.length, backends: allBackends };
+  return { key: `${kind}/${namespace}/${route.metadata.name}`, age: Date.parse(route.metadata.creationTimestamp), served, dropped, invalid, ruleCount: specRules.length, backends: allBackends, mirrors: allMirrors };
+}
+
+/** The backendRefs of a rule's RequestMirror filters, as backendRefs (weight 1, no filters), with the filter's index. */
+function mirrorRefs(rule: HTTPRouteRule | GRPCRouteRule): { index: number; ref: HTTPBackendRef }[] {
+  const out: { index: number; ref: HTTPBackendRef }[] = [];
+  (rule.filters as readonly HTTPRouteFilter[]).forEach((filter, index) => {
+    if (filter.type === 'RequestMirror' && filter.requestMirror) out.push({ index, ref: { ...filter.requestMirror.backendRef, weight: 1, filters: [] } });
+  });
+  return out;
 }
 
 /** The route's rules and backends; the same object as last time when nothing it reads changed. */

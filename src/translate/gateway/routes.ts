@@ -176,6 +176,7 @@ function resolvedRefsProblems(work: RouteWork): { field: string; backend: Backen
       if (!backend.ok) out.push({ field: `spec.rules[${r}].backendRefs[${b}]`, backend });
     });
   });
+  for (const { field, backend } of work.mirrors) if (!backend.ok) out.push({ field, backend });
   return out;
 }
 
@@ -202,7 +203,8 @@ function routeResult(work: RouteWork, context: RouteContext, diagnostics: Gatewa
     diagnostics.push({ severity: 'error', object, field: problem.field, message: `${problem.message}; ${problem.inMatches ? `rule ${index} is left out` : `requests matching rule ${index} answer 500`}` });
   }
   for (const { field, backend } of refProblems) {
-    diagnostics.push({ severity: 'warning', object, field, message: `${backend.message}; its share of requests answers 500` });
+    const consequence = field.endsWith('requestMirror.backendRef') ? 'no copy of the requests is sent' : 'its share of requests answers 500';
+    diagnostics.push({ severity: 'warning', object, field, message: `${backend.message}; ${consequence}` });
   }
   return { kind: work.kind, route: work.route, accepted: work.parents.some((parent) => parent.accepted), status: { parents }, served: work.served, droppedRules: work.dropped };
 }

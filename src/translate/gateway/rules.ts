@@ -25,11 +25,13 @@
 // Which filters Portero implements is an option; by default (and as
 // serve.ts serves them) the core filters and the extended ones the data
 // plane renders (filter-features.ts): RequestHeaderModifier,
-// ResponseHeaderModifier, RequestRedirect, URLRewrite and CORS (with the
-// spec's semantics, cors-filter.ts, not ingress-nginx's enable-cors) for
-// HTTPRoute; the two header modifiers for GRPCRoute. RequestMirror (no
-// mirroring in HAProxy 2.6), ExtensionRef (Portero defines no extension
-// kinds) and ExternalAuth (experimental) are not.
+// ResponseHeaderModifier, RequestRedirect, URLRewrite, CORS (with the
+// spec's semantics, cors-filter.ts, not ingress-nginx's enable-cors) and
+// RequestMirror on a rule (mirror-filter.ts) for HTTPRoute; the two header
+// modifiers for GRPCRoute. RequestMirror on a backendRef or on a GRPCRoute
+// (the data plane's HTTP client speaks HTTP/1.1 only), ExtensionRef
+// (Portero defines no extension kinds) and ExternalAuth (experimental) are
+// not.
 
 import type { GRPCRouteRule, HTTPRouteFilter, HTTPRouteRule } from '../../objects/gateway-types.js';
 import { quote } from './conditions.js';
@@ -57,7 +59,7 @@ export interface RuleCheckContext {
 /** An extra check the router supplies (regular expressions, header values): a problem makes the rule invalid. */
 export type RuleCheck = (context: RuleCheckContext) => RuleProblem | undefined;
 
-export const DEFAULT_HTTP_FILTERS: readonly string[] = ['RequestHeaderModifier', 'ResponseHeaderModifier', 'RequestRedirect', 'URLRewrite', 'CORS'];
+export const DEFAULT_HTTP_FILTERS: readonly string[] = ['RequestHeaderModifier', 'ResponseHeaderModifier', 'RequestRedirect', 'URLRewrite', 'CORS', 'RequestMirror'];
 export const DEFAULT_GRPC_FILTERS: readonly string[] = ['RequestHeaderModifier', 'ResponseHeaderModifier'];
 
 /** Filter types the API defines (standard and experimental channels). */
@@ -127,8 +129,12 @@ export function checkHttpRule(rule: HTTPRouteRule, field: string, supported: Rea
   const problem = checkFilters(rule.filters, `${field}.filters`, supported, API_HTTP_FILTERS, prefixMatchOnly);
   if (problem) return problem;
   for (const [b, backend] of rule.backendRefs.entries()) {
-    const backendProblem = checkFilters(backend.filters, `${field}.backendRefs[${b}].filters`, supported, API_HTTP_FILTERS, prefixMatchOnly);
+    const at = `${field}.backendRefs[${b}].filters`;
+    const backendProblem = checkFilters(backend.filters, at, supported, API_HTTP_FILTERS, prefixMatchOnly);
     if (backendProblem) return backendProblem;
+    // HTTPRouteBackendRequestMirror is not implemented: the copy would depend on the backend chosen.
+    const mirror = backend.filters.findIndex((filter) => filter.type === 'RequestMirror');
+    if (mirror >= 0) return unsupported(`${at}[${mirror}].type`, 'RequestMirror on a backendRef is not supported by Portero; put it on the rule', false);
   }
   return undefined;
 }

@@ -80,6 +80,10 @@ export const SUPPORTED_FEATURES: readonly string[] = [
   'GRPCRoute',
   // GRPCRoute rules[].name is accepted, as HTTPRoute's (grpcroute-named-rule.go passes).
   'GRPCRouteNamedRouteRule',
+  // RequestMirror on rules, several per rule, percent and fraction (mirror-filter.ts; the copies are sent by the data plane's Lua, features/mirror-lua.ts).
+  'HTTPRouteRequestMirror',
+  'HTTPRouteRequestMultipleMirrors',
+  'HTTPRouteRequestPercentageMirror',
   // spec.addresses of type IPAddress are bound; other types are UnsupportedAddress, an IP the node lacks AddressNotUsable (addresses.ts).
   'GatewayStaticAddresses',
   // An IPAddress without value is served on the shared bind address and given the published IP addresses (addresses.ts).

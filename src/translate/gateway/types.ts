@@ -171,6 +171,12 @@ export interface ServedRule<R> {
    * (the spec's words for ExtensionRef; the route is PartiallyInvalid).
    */
   fail?: { reason: string; message: string };
+  /**
+   * The backendRefs of the rule's RequestMirror filters, resolved as
+   * backendRefs are (grants, kind, port), by index in `rule.filters`; an
+   * invalid one sends no copy (ResolvedRefs says why).
+   */
+  mirrors?: ReadonlyMap<number, BackendResolution>;
 }
 
 export type ServedRoute = ServedHTTPRoute | ServedGRPCRoute;

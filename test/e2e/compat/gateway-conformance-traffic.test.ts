@@ -23,7 +23,7 @@
 // this file checks traffic only.
 //
 // not ported: HTTPRouteInvalidCrossNamespaceParentRef, HTTPRouteInvalidParentRefNotMatchingSectionName, HTTPRouteObservedGenerationBump, Gateway* status tests — they check status only, no traffic
-// not ported: HTTPRouteRequestMirror, HTTPRouteRequestMultipleMirrors, HTTPRouteRequestPercentageMirror — mirroring is documented as not supported (docs/gateway-api.md)
+// not ported here: HTTPRouteRequestMirror, HTTPRouteRequestMultipleMirrors, HTTPRouteRequestPercentageMirror — ported in gateway-conformance-mirror.test.ts
 // not ported: HTTPRouteRetry*, BackendTLSPolicy*, GatewayFrontendClientCertificate*, GatewayBackendClientCertificate, ListenerSet* — documented as not supported
 // not ported: HTTPRouteHTTPSListenerDetectMisdirectedRequests — not claimed (GatewayHTTPSListenerDetectMisdirectedRequests): Portero routes HTTPS requests by Host; SNI only picks the certificate, so no 421
 // not ported: HTTPRouteServiceTypes' v1 Endpoints objects as such — Portero reads EndpointSlices; in a cluster the EndpointSlice mirroring controller turns them into slices, which this port writes instead

@@ -10,6 +10,8 @@
 // timeout, an unreachable auth service) leaves the variable unset, and the
 // request gets 500: nothing can turn a refusal into a success.
 
+import { HOP_BY_HOP_HEADERS, LUA_LIST_HELPERS, LUA_SEND, luaNameSet } from './lua-common.js';
+
 /** The action called by `http-request lua.portero_auth <endpoints> <host> <path> <method> <headers> <redirect>`. */
 export const EXT_AUTH_ACTION = 'portero_auth';
 /** The action called by `http-response lua.portero_auth_cookies`: the auth answer's Set-Cookie headers. */
@@ -24,32 +26,13 @@ local TIMEOUT_MS = 5000
 -- Never sent to the auth service as the client wrote them: framing and
 -- hop-by-hop headers, the Host (the auth URL's), and those set below.
 local DROPPED = {
-  ["host"] = true, ["content-length"] = true, ["transfer-encoding"] = true,
-  ["connection"] = true, ["keep-alive"] = true, ["proxy-connection"] = true,
-  ["te"] = true, ["trailer"] = true, ["upgrade"] = true, ["expect"] = true,
+  ${luaNameSet(['host', ...HOP_BY_HOP_HEADERS])},
   ["x-forwarded-proto"] = true, ["x-original-url"] = true,
   ["x-original-method"] = true, ["x-auth-request-redirect"] = true,
   ["x-sent-from"] = true, ["x-real-ip"] = true, ["x-forwarded-for"] = true,
 }
 
-local function split(text)
-  local out = {}
-  if text == "-" then return out end
-  for item in string.gmatch(text, "[^,]+") do out[#out + 1] = item end
-  return out
-end
-
--- HAProxy gives header values as arrays indexed from 0.
-local function values_of(values)
-  local out = {}
-  if values == nil then return out end
-  local i = 0
-  while values[i] ~= nil do
-    out[#out + 1] = values[i]
-    i = i + 1
-  end
-  return out
-end
+${LUA_LIST_HELPERS}
 
 local function subrequest_headers(txn, host, redirect)
   local headers = {}
@@ -70,14 +53,10 @@ local function subrequest_headers(txn, host, redirect)
   return headers
 end
 
+${LUA_SEND}
+
 local function ask(endpoint, path, method, headers)
-  local client = core.httpclient()
-  local request = { url = "http://" .. endpoint .. path, headers = headers, timeout = TIMEOUT_MS }
-  if method == "HEAD" then return client:head(request) end
-  if method == "POST" then return client:post(request) end
-  if method == "PUT" then return client:put(request) end
-  if method == "DELETE" then return client:delete(request) end
-  return client:get(request)
+  return send(method, { url = "http://" .. endpoint .. path, headers = headers, timeout = TIMEOUT_MS })
 end
 
 local function authorize(txn, endpoints, host, path, method, copy, redirect)

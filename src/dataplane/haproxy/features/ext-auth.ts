@@ -13,6 +13,7 @@ import type { Endpoint } from '../../../model/model.js';
 import type { ExternalAuth } from '../../../model/features.js';
 import * as c from '../config-lines.js';
 import { EXT_AUTH_ACTION, EXT_AUTH_COOKIE_ACTION } from './ext-auth-lua.js';
+import { endpointsArg } from './lua-common.js';
 
 /** The auth service's status, recorded by the Lua action (ext-auth-lua.ts). */
 export const STATUS = c.fragment`var(txn.portero_auth_status)`;
@@ -49,7 +50,7 @@ export function extAuthRefusal(status: 401 | 403 | 500, auth: ExternalAuth, extr
 
 /** The rule that asks the auth service (and records its answer); with `unless`, not when that condition holds (features/access.ts). */
 export function extAuthAskLine(auth: ExternalAuth, endpoints: readonly Endpoint[], unless?: c.Safe): string {
-  const addresses = endpoints.length === 0 ? c.luaArg('-') : c.luaArg(endpoints.map((endpoint) => c.address(endpoint.address, endpoint.port).text).join(','));
+  const addresses = endpointsArg(endpoints);
   const condition = unless ? c.fragment` if !${unless}` : c.fragment``;
   return c.line`  http-request lua.${c.ident(EXT_AUTH_ACTION)} ${addresses} ${c.luaArg(auth.host)} ${c.luaArg(auth.path)} ${c.keyword(auth.method, METHODS)} ${headerList(auth.responseHeaders)} ${c.luaArg(auth.requestRedirect ?? '-')}${condition}`;
 }
