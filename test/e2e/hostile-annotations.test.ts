@@ -37,32 +37,12 @@ import { notImplemented } from '../../src/translate/annotations/not-implemented.
 import { generateSelfSigned } from '../../src/tls/default-certificate.js';
 import { startBackend, type Backend } from '../helpers/backends.js';
 import { filesUnder } from '../helpers/files.js';
-import { runtimeCommand, showServers } from '../helpers/haproxy.js';
+import { HOSTILE_VALUES, liveState, MARK, unquotedMarks } from '../helpers/hostile.js';
 import { request, whoAnswers } from '../helpers/http.js';
 import { appOn, ingress, serviceWithEndpoints, type Json } from '../helpers/objects.js';
 import { eventually, startPortero, type Portero } from '../helpers/portero.js';
 
 const A = 'nginx.ingress.kubernetes.io';
-const MARK = 'pwned';
-
-/** Every hostile value carries the marker: it must never be found where HAProxy reads. */
-export const HOSTILE_VALUES: Readonly<Record<string, string>> = {
-  'newline + bind': `x\nbind :1 #${MARK}`,
-  'single quote': `'${MARK}'`,
-  'double quote': `"${MARK}"`,
-  'sample expression': `%[src]${MARK}`,
-  'shell variable': `\${HOME}${MARK}`,
-  backslash: `${MARK}\\`,
-  hash: `#${MARK}`,
-  '100 KB': `${MARK}${'a'.repeat(100 * 1024)}`,
-  'NUL and control bytes': `${MARK}\u0000\u0001\u001b[2J\u007f\r`,
-  unicode: `${MARK}\u00e9\u202e\u{1f600}\u200b`,
-  semicolon: `${MARK}; return 200`,
-  spaces: `${MARK} ${MARK}`,
-  // Trimmed to a plain word, valid for many annotations (a header or cookie name, a host): not the marker.
-  'leading and trailing spaces': '  spaced\t ',
-};
-
 /** Valid annotations that make another one count (otherwise its value might never be read). */
 function companions(name: string): Record<string, string> {
   if (name.startsWith('cors-')) return { 'enable-cors': 'true' };
@@ -134,24 +114,6 @@ function caseObjects(c: Case): Json[] {
   annotations[`${A}/${c.annotation}`] = HOSTILE_VALUES[c.kind]!;
   const hostile = ingress({ name: c.name, annotations, rules: [{ host: c.host, paths: [{ service: c.canary ? 'canary' : 'app' }] }] });
   return c.canary ? [ingress({ name: `${c.name}-main`, rules: [{ host: c.host, paths: [{ service: 'app' }] }] }), hostile] : [hostile];
-}
-
-/** Lines holding the marker outside single quotes (a single-quoted token is data for HAProxy's parser: no `%[`, `${}` or `#` is read there). */
-function unquotedMarks(content: string): string[] {
-  return content.split('\n').filter((line) => line.replace(/'[^'\n]*'/g, "''").toLowerCase().includes(MARK));
-}
-
-/** Every line of HAProxy's live state that Portero can change at runtime: all maps, servers, crt-lists. */
-async function liveState(stateDir: string): Promise<string[]> {
-  const lines: string[] = [];
-  const maps = (await runtimeCommand(stateDir, 'show map')).split('\n').map((line) => /\((\/[^)]+)\)/.exec(line)?.[1]).filter((path): path is string => path !== undefined);
-  assert.ok(maps.length >= 3, 'HAProxy holds maps');
-  for (const path of maps) lines.push(...(await runtimeCommand(stateDir, `show map ${path}`)).split('\n'));
-  lines.push(...(await showServers(stateDir)));
-  for (const crtList of (await runtimeCommand(stateDir, 'show ssl crt-list')).split('\n').filter((line) => line.startsWith('/'))) {
-    lines.push(...(await runtimeCommand(stateDir, `show ssl crt-list -n ${crtList}`)).split('\n'));
-  }
-  return lines;
 }
 
 describe('hostile values in every annotation', { timeout: 600_000 }, () => {
