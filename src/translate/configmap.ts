@@ -15,7 +15,8 @@
 //   http-redirect-code for force-ssl-redirect);
 // - data-plane globals (model/globals.ts): timeouts, TLS, HSTS, forwarding
 //   headers, PROXY protocol, block-cidrs, block-user-agents, block-referers,
-//   hide-headers, no-tls-redirect-locations, and the ConfigMaps that
+//   hide-headers, no-tls-redirect-locations, TLS sessions and use-http2
+//   (configmap-tls.ts), and the ConfigMaps that
 //   add-headers and proxy-set-headers name (configmap-headers.ts).
 //
 // ingress-nginx's own defaults are not applied for keys the ConfigMap does
@@ -31,6 +32,7 @@ import type { GlobalAuthDefaults } from './annotations/group.js';
 import { readGlobalAuth } from './configmap-global-auth.js';
 import { GZIP_KEYS, readGzip } from './configmap-gzip.js';
 import { readHeaderBuffers } from './configmap-buffers.js';
+import { readTlsSessions, TLS_KEYS } from './configmap-tls.js';
 import { blockList, headerConfigMapRef, hideHeaders, type HeaderConfigMapRef } from './configmap-headers.js';
 import { AnnotationValues } from './annotations/values.js';
 import { retries } from './annotations/retries.js';
@@ -62,6 +64,17 @@ export const IGNORED_KEYS: Readonly<Record<string, string>> = {
   'log-format-escape-json': "Portero's access log is always JSON",
   // HAProxy 2.6 sets how long idle connections to endpoints live per server (pool-purge-delay), which servers added at runtime do not inherit.
   'upstream-keepalive-timeout': 'HAProxy keeps idle connections to endpoints with its own purge delay (5 s)',
+  // HAProxy binds with SO_REUSEPORT whatever the key says: its reloads rely on it.
+  'reuse-port': 'HAProxy always listens with SO_REUSEPORT (its reloads rely on it)',
+  'main-snippet': 'snippets are never pasted into the configuration',
+  'http-snippet': 'snippets are never pasted into the configuration',
+  'server-snippet': 'snippets are never pasted into the configuration',
+  'location-snippet': 'snippets are never pasted into the configuration',
+  'stream-snippet': 'snippets are never pasted into the configuration',
+  'worker-processes': 'HAProxy runs one process with one thread per CPU',
+  'enable-modsecurity': 'Portero has no web application firewall',
+  'enable-owasp-modsecurity-crs': 'Portero has no web application firewall',
+  'global-rate-limit-memcached-host': "Portero's rate limits count per replica; no memcached is asked",
 };
 
 /** Every key read, for docs and `portero migrate`. */
@@ -105,6 +118,7 @@ export const READ_KEYS = [
   'global-allowed-response-headers',
   ...GZIP_KEYS,
   'large-client-header-buffers',
+  ...TLS_KEYS,
   'add-headers',
   'proxy-set-headers',
   'hide-headers',
@@ -336,6 +350,8 @@ export function readConfigMap(configMap: ConfigMap | undefined, ref: ObjectRef):
     if (!CIPHERS.test(ciphers)) reader.problem('ssl-ciphers', 'must be OpenSSL TLS 1.2 cipher names (capitals, digits, -) joined by :');
     else globals.ciphers = ciphers;
   }
+  const sessions = readTlsSessions(reader);
+  if (sessions) globals.tlsSessions = sessions;
   if (reader.bool('use-proxy-protocol') === true) globals.proxyProtocol = true;
   const forwarding = forwarded(reader);
   if (forwarding) globals.forwarded = forwarding;

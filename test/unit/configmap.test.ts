@@ -40,6 +40,13 @@ describe('ConfigMap keys', () => {
     [{ 'ssl-protocols': 'TLSv1.3' }, { tlsVersions: { min: 'TLSv1.3', max: 'TLSv1.3' } }],
     [{ 'ssl-protocols': 'TLSv1.2' }, { tlsVersions: { min: 'TLSv1.2', max: 'TLSv1.2' } }],
     [{ 'ssl-ciphers': 'ECDHE-RSA-AES128-GCM-SHA256:ECDHE-RSA-AES256-GCM-SHA384' }, { ciphers: 'ECDHE-RSA-AES128-GCM-SHA256:ECDHE-RSA-AES256-GCM-SHA384' }],
+    [{ 'ssl-session-tickets': 'true' }, { tlsSessions: { tickets: true } }],
+    [{ 'ssl-session-tickets': 'false', 'ssl-session-cache': 'true' }, {}],
+    [{ 'ssl-session-cache': 'false' }, { tlsSessions: { cacheOff: true } }],
+    [{ 'ssl-session-cache-size': '10m', 'ssl-session-timeout': '30m' }, { tlsSessions: { cacheSessions: 40000, lifetimeSeconds: 1800 } }],
+    [{ 'ssl-session-timeout': '300' }, { tlsSessions: { lifetimeSeconds: 300 } }],
+    [{ 'use-http2': 'false' }, { tlsSessions: { http1Only: true } }],
+    [{ 'use-http2': 'true' }, {}],
     [{ 'use-proxy-protocol': 'true' }, { proxyProtocol: true }],
     [{ 'keep-alive': '75', 'upstream-keepalive-timeout': '60' }, { keepAliveSeconds: 75 }],
     [
@@ -72,6 +79,10 @@ describe('ConfigMap keys', () => {
     ['ssl-protocols', 'SSLv3 TLSv1.2'],
     ['ssl-protocols', 'TLSv1 TLSv1.1'],
     ['ssl-ciphers', 'HIGH:!aNULL'],
+    ['ssl-session-cache-size', '10 m'],
+    ['ssl-session-timeout', '2d'],
+    ['ssl-session-timeout', '10m;'],
+    ['use-http2', 'no'],
     ['ssl-ciphers', "ECDHE-RSA-AES128-GCM-SHA256'\n  stats socket /tmp/x"],
     ['forwarded-for-header', 'X-Forwarded-For\nX: y'],
     ['forwarded-for-header', 'a b'],
@@ -244,7 +255,24 @@ describe('ConfigMap globals in haproxy.cfg', () => {
     assert.match(misfit(structureFor(before), modelWith({ hsts: 'false' })) ?? '', /ConfigMap/);
   });
 
-  for (const [name, data] of [['everything', everything], ['enable-real-ip only', { 'enable-real-ip': 'true', 'forwarded-for-header': 'CF-Connecting-IP' }], ['TLS 1.3 only', { 'ssl-protocols': 'TLSv1.3', 'use-forwarded-headers': 'true' }]] as const) {
+  test('TLS sessions and use-http2: tickets, cache size and lifetime, or no cache; ALPN without h2', () => {
+    const settings = { stateDir: '/s', adminSocket: '/s/admin.sock', bindAddress: '127.0.0.1', httpPort: 8080, httpsPort: 8443, hardStopAfter: '5m', maxReloads: 8 };
+    const render = (data: Record<string, string>) => {
+      const model = modelWith(data);
+      return renderConfig(model, settings, '/s/gen-1', new BackendNames(structureFor(model)));
+    };
+    const on = render({ 'ssl-session-tickets': 'true', 'ssl-session-cache-size': '1m', 'ssl-session-timeout': '10m', 'use-http2': 'false' });
+    assert.match(on, /^ {2}ssl-default-bind-options ssl-min-ver TLSv1\.2$/m);
+    assert.match(on, /^ {2}tune\.ssl\.cachesize 4000$/m);
+    assert.match(on, /^ {2}tune\.ssl\.lifetime 600$/m);
+    assert.match(on, /^ {2}bind 127\.0\.0\.1:8443 ssl crt-list \S+ alpn http\/1\.1$/m);
+    const off = render({ 'ssl-session-cache': 'false', 'ssl-session-cache-size': '1m' });
+    assert.match(off, /^ {2}tune\.ssl\.cachesize 0$/m);
+    assert.match(off, /no-tls-tickets$/m);
+    assert.match(off, /alpn h2,http\/1\.1$/m);
+  });
+
+  for (const [name, data] of [['everything', everything], ['enable-real-ip only', { 'enable-real-ip': 'true', 'forwarded-for-header': 'CF-Connecting-IP' }], ['TLS 1.3 only', { 'ssl-protocols': 'TLSv1.3', 'use-forwarded-headers': 'true' }], ['TLS sessions', { 'ssl-session-tickets': 'true', 'ssl-session-cache-size': '20m', 'ssl-session-timeout': '1h', 'use-http2': 'false' }]] as const) {
     test(`HAProxy accepts the configuration: ${name} (haproxy -c)`, async () => {
       await assertHaproxyAccepts(await withTestCertificate(modelWith(data)));
     });

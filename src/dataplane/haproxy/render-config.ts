@@ -66,13 +66,25 @@ export function backupServerName(address: string, port: number): c.Safe {
 const TLS12_CIPHERS = 'ECDHE-ECDSA-AES128-GCM-SHA256:ECDHE-RSA-AES128-GCM-SHA256:ECDHE-ECDSA-AES256-GCM-SHA384:ECDHE-RSA-AES256-GCM-SHA384:ECDHE-ECDSA-CHACHA20-POLY1305:ECDHE-RSA-CHACHA20-POLY1305';
 const TLS13_SUITES = 'TLS_AES_128_GCM_SHA256:TLS_AES_256_GCM_SHA384:TLS_CHACHA20_POLY1305_SHA256';
 
-/** `ssl-default-bind-options`: the TLS versions offered (ssl-protocols of the ConfigMap), no session tickets. */
+/** `ssl-default-bind-options`: the TLS versions offered (ssl-protocols of the ConfigMap), no session tickets unless ssl-session-tickets. */
 function bindOptions(globals: GlobalSettings): string {
   const versions = globals.tlsVersions ?? { min: 'TLSv1.2', max: 'TLSv1.3' };
   const allowed = ['TLSv1.2', 'TLSv1.3'];
   const min = c.keyword(versions.min, allowed);
-  if (versions.max === 'TLSv1.3') return c.line`  ssl-default-bind-options ssl-min-ver ${min} no-tls-tickets`;
-  return c.line`  ssl-default-bind-options ssl-min-ver ${min} ssl-max-ver ${c.keyword(versions.max, allowed)} no-tls-tickets`;
+  const tickets = c.keyword(globals.tlsSessions?.tickets ? '' : ' no-tls-tickets', ['', ' no-tls-tickets']);
+  if (versions.max === 'TLSv1.3') return c.line`  ssl-default-bind-options ssl-min-ver ${min}${tickets}`;
+  return c.line`  ssl-default-bind-options ssl-min-ver ${min} ssl-max-ver ${c.keyword(versions.max, allowed)}${tickets}`;
+}
+
+/** The session cache: off with client certificates or ssl-session-cache: "false"; else the ConfigMap's size and lifetime. */
+function sessionCacheLines(globals: GlobalSettings, clientCertificates: boolean): string[] {
+  const sessions = globals.tlsSessions;
+  // Client certificates: no TLS session resumption, which could carry a certificate verified for another name (features/client-auth.ts).
+  if (clientCertificates || sessions?.cacheOff) return ['  tune.ssl.cachesize 0'];
+  return [
+    ...(sessions?.cacheSessions !== undefined ? [c.line`  tune.ssl.cachesize ${c.int(sessions.cacheSessions)}`] : []),
+    ...(sessions?.lifetimeSeconds !== undefined ? [c.line`  tune.ssl.lifetime ${c.int(sessions.lifetimeSeconds)}`] : []),
+  ];
 }
 
 function globalSection(settings: ConfigSettings, globals: GlobalSettings, genDir: string, lua: boolean, luaAuth: boolean, luaErrors: boolean, luaCandidates: boolean, clientCertificates: boolean): string[] {
@@ -93,8 +105,7 @@ function globalSection(settings: ConfigSettings, globals: GlobalSettings, genDir
     `  ssl-default-bind-ciphersuites ${TLS13_SUITES}`,
     // large-client-header-buffers: the whole request header must fit in one buffer.
     ...(globals.bufferBytes !== undefined ? [c.line`  tune.bufsize ${c.int(globals.bufferBytes)}`] : []),
-    // Client certificates: no TLS session resumption, which could carry a certificate verified for another name (features/client-auth.ts).
-    ...(clientCertificates ? ['  tune.ssl.cachesize 0'] : []),
+    ...sessionCacheLines(globals, clientCertificates),
     // Only access logs reach stdout, so that it stays one JSON object per
     // line: they are raised to level emerg (see ACCESS_LOG_RULES) and this
     // target takes nothing else, while HAProxy's own messages to the
@@ -264,7 +275,9 @@ function frontendSection(plan: FrontendPlan, capabilities: Capabilities, setting
   const proxy = c.keyword(globals.proxyProtocol ? ' accept-proxy' : '', ['', ' accept-proxy']);
   // Client certificates are verified by the rules (features/client-auth.ts): no verification error fails the handshake.
   const ignore = c.keyword(asksForCertificates(capabilities.clientAuth) ? ' ca-ignore-err all crt-ignore-err all' : '', ['', ' ca-ignore-err all crt-ignore-err all']);
-  const tls = c.fragment`ssl crt-list ${c.filePath(`${genDir}/${GENERATION_FILES.crtList}`)} alpn h2,http/1.1${ignore}`;
+  // use-http2: "false": HTTP/1.1 only.
+  const alpn = c.keyword(globals.tlsSessions?.http1Only ? 'http/1.1' : 'h2,http/1.1', ['http/1.1', 'h2,http/1.1']);
+  const tls = c.fragment`ssl crt-list ${c.filePath(`${genDir}/${GENERATION_FILES.crtList}`)} alpn ${alpn}${ignore}`;
   const bindOn = (address: string) => (scheme === 'http' ? c.line`  bind ${c.bindAddress(address, port)}${proxy}` : c.line`  bind ${c.bindAddress(address, port)}${proxy} ${tls}`);
   // Behind the TCP frontend (passthroughSections), which passes the client's address on with the PROXY protocol, and binds the Gateway addresses of port 443.
   const behindPassthrough = plan.ingress && scheme === 'https' && capabilities.passthrough;
