@@ -37,7 +37,7 @@ export const notApplied: AnnotationGroup = {
     values.raw('auth-tls-ocsp-cache');
     const ocsp = values.string('auth-tls-ocsp');
     if (ocsp !== undefined && ocsp !== 'off') {
-      values.problem('auth-tls-ocsp', `${OCSP}; the paths answer 503 until it is removed or "off"`, { failClosed: true });
+      values.problem('auth-tls-ocsp', OCSP, { failClosed: true });
     }
   },
 };
