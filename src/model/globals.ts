@@ -92,7 +92,7 @@ export interface TlsSessionSettings {
 export interface ForwardedSettings {
   /** proxy-real-ip-cidr: the peers trusted; addresses or CIDR ranges, checked. */
   trusted: readonly string[];
-  /** enable-real-ip or use-forwarded-headers: the client address is the last one of `header` from a trusted peer. */
+  /** enable-real-ip or use-forwarded-headers: the client address is, from a trusted peer, the last address of `header` that is not a trusted one (all trusted: the first; nginx real_ip_recursive). */
   realIp: boolean;
   /** forwarded-for-header, lowercase (default x-forwarded-for). */
   header: string;

@@ -221,7 +221,10 @@ describe('ConfigMap globals in haproxy.cfg', () => {
       /^ {2}bind 127\.0\.0\.1:8080 accept-proxy$/m,
       /^ {2}bind 127\.0\.0\.1:8443 accept-proxy ssl crt-list/m,
       /^ {2}acl portero_trusted src 10\.0\.0\.0\/8$/m,
-      /^ {2}http-request set-src req\.hdr\(x-forwarded-for,-1\) if portero_trusted/m,
+      /^ {2}http-request set-src req\.hdr\(x-forwarded-for,-1\) if portero_trusted \{ req\.hdr\(x-forwarded-for,-1\) -m found \}$/m,
+      // real_ip_recursive: each trusted address gives way to the one before it, up to 8.
+      /^ {2}http-request set-src req\.hdr\(x-forwarded-for,-2\) if portero_trusted \{ req\.hdr\(x-forwarded-for,-2\) -m found \}$/m,
+      /^ {2}http-request set-src req\.hdr\(x-forwarded-for,-8\) if portero_trusted \{ req\.hdr\(x-forwarded-for,-8\) -m found \}$/m,
       /^ {2}http-request add-header X-Forwarded-For %\[var\(txn\.peer\)\]$/m,
       /^ {2}http-request set-header X-Forwarded-Proto https if !\{ req\.hdr\(x-forwarded-proto\) -m found \}$/m,
       // use-proxy-protocol: the PROXY header's destination port; 443 on the plain HTTP port is TLS ended by the load balancer (no redirect).

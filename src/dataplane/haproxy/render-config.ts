@@ -199,7 +199,8 @@ const HEADER_HYGIENE = [
  * removed, unless the ConfigMap trusts them from some peers (use-forwarded-headers,
  * enable-real-ip, compute-full-forwarded-for with proxy-real-ip-cidr): then,
  * from those peers only, the client address is taken from the forwarded-for
- * header (`set-src`, so logs, access lists and X-Real-IP see it), and
+ * header (`set-src`, so logs, access lists and X-Real-IP see it), the last
+ * address not of a trusted peer, as nginx's real_ip_recursive, and
  * X-Forwarded-Proto/-Host/-Port (and X-Forwarded-For, to append to it) are kept;
  * a kept X-Forwarded-Host list is cut to its first entry, as ingress-nginx does.
  * As in ingress-nginx, what the client sent as X-Forwarded-For is passed on,
@@ -211,6 +212,9 @@ const HEADER_HYGIENE = [
  * 443 means that the load balancer ended TLS: X-Forwarded-Proto is https (and
  * routing-rules do not redirect to HTTPS), as ingress-nginx does.
  */
+/** Addresses of the forwarded-for header looked at, from the last: proxies in front of Portero, at most. */
+const MAX_FORWARDED_HOPS = 8;
+
 const FORWARDING_HEADERS = String.raw`^(forwarded|x[-_]forwarded[-_][a-z_-]*|x[-_]real[-_]ip|x[-_]original[-_]forwarded[-_]for|x[-_]scheme)$`;
 
 function forwardingLines(scheme: 'http' | 'https', port: number, globals: GlobalSettings): string[] {
@@ -243,7 +247,13 @@ function forwardingLines(scheme: 'http' | 'https', port: number, globals: Global
   if (forwarded.appendForwardedFor) lines.push('  http-request set-var(txn.peer) src');
   if (forwarded.realIp) {
     const header = c.fieldName(forwarded.header);
-    lines.push(c.line`  http-request set-src req.hdr(${header},-1) if portero_trusted { req.hdr(${header},-1) -m found }`);
+    // nginx's real_ip_recursive on (ingress-nginx always sets it): from the last address leftwards, an
+    // address of a trusted peer gives way to the one before it, so the client is the last untrusted
+    // address (all trusted: the first). Each rule tests the address the previous one set.
+    for (let hop = 1; hop <= MAX_FORWARDED_HOPS; hop += 1) {
+      const at = c.fragment`req.hdr(${header},-${c.int(hop)})`;
+      lines.push(c.line`  http-request set-src ${at} if portero_trusted { ${at} -m found }`);
+    }
   }
   if (kept.length === 0) {
     lines.push(c.line`  http-request del-header ${c.regex(FORWARDING_HEADERS)} -m reg`);
