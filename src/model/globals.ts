@@ -40,6 +40,8 @@ export interface GlobalSettings {
   requestHeaders?: readonly GlobalHeader[];
   /** hide-headers: endpoint response headers removed (nginx's proxy_hide_header), lowercase, sorted. */
   hideHeaders?: readonly string[];
+  /** skip-access-log-http-statuses: a regular expression (safe subset) searched in the status of endpoint answers left out of the access log. */
+  skipLogStatuses?: string;
   /** no-tls-redirect-locations, when set: the path prefixes never redirected to HTTPS (absent: /.well-known/acme-challenge/). */
   noRedirectPaths?: readonly string[];
 }

@@ -15,7 +15,7 @@
 //   http-redirect-code for force-ssl-redirect);
 // - data-plane globals (model/globals.ts): timeouts, TLS, HSTS, forwarding
 //   headers, PROXY protocol, block-cidrs, block-user-agents, block-referers,
-//   hide-headers, no-tls-redirect-locations, TLS sessions and use-http2
+//   hide-headers, no-tls-redirect-locations, skip-access-log-http-statuses, TLS sessions and use-http2
 //   (configmap-tls.ts), and the ConfigMaps that
 //   add-headers and proxy-set-headers name (configmap-headers.ts).
 //
@@ -35,6 +35,7 @@ import { readHeaderBuffers } from './configmap-buffers.js';
 import { readTlsSessions, TLS_KEYS } from './configmap-tls.js';
 import { blockList, headerConfigMapRef, hideHeaders, type HeaderConfigMapRef } from './configmap-headers.js';
 import { AnnotationValues } from './annotations/values.js';
+import { headerSearchRegex } from './regex.js';
 import { retries } from './annotations/retries.js';
 
 export interface ConfigMapSettings {
@@ -125,6 +126,7 @@ export const READ_KEYS = [
   'block-user-agents',
   'block-referers',
   'no-tls-redirect-locations',
+  'skip-access-log-http-statuses',
   'service-upstream',
   'proxy-next-upstream',
   'proxy-next-upstream-tries',
@@ -264,6 +266,23 @@ function allowedResponseHeaders(reader: Reader): string[] | undefined {
   return [...new Set(names.map((name) => name.toLowerCase()))].sort();
 }
 
+/** A regular expression over a status: digits and the operators a status pattern needs (`^2..`, `200|404`, `[45]0[0-9]`). */
+const STATUS_PATTERN = /^[0-9^$.|()[\]\-*+?{},]{1,64}$/;
+
+/**
+ * skip-access-log-http-statuses: nginx's `map $status $loggable { ~<value> 0; }`,
+ * a regular expression searched in the status. Checked against the safe
+ * subset (regex.ts); empty logs everything.
+ */
+function skipLogStatuses(reader: Reader): string | undefined {
+  const value = reader.raw('skip-access-log-http-statuses');
+  if (value === undefined || value === '') return undefined;
+  if (!STATUS_PATTERN.test(value)) return reader.problem('skip-access-log-http-statuses', 'must be a regular expression over the status: digits and ^ $ . | ( ) [ ] - * + ? { } only');
+  const checked = headerSearchRegex(value);
+  if (!checked.ok) return reader.problem('skip-access-log-http-statuses', `as a regular expression it ${checked.problem}`);
+  return checked.pattern;
+}
+
 /** A path prefix of no-tls-redirect-locations: `/` and path characters (no spaces, quotes, `#`, `?` or backslashes). */
 const REDIRECT_EXEMPT_PATH = /^\/[A-Za-z0-9\-._~!$&()*+,;=:@%/]{0,255}$/;
 
@@ -367,6 +386,8 @@ export function readConfigMap(configMap: ConfigMap | undefined, ref: ObjectRef):
   if (referers !== undefined && referers.length > 0) globals.blockReferers = referers;
   const hidden = hideHeaders(reader);
   if (hidden !== undefined && hidden.length > 0) globals.hideHeaders = hidden;
+  const skipLog = skipLogStatuses(reader);
+  if (skipLog !== undefined) globals.skipLogStatuses = skipLog;
   const exempt = noRedirectPaths(reader);
   if (exempt !== undefined) globals.noRedirectPaths = exempt;
   const headerConfigMaps = (['add-headers', 'proxy-set-headers'] as const).map((key) => headerConfigMapRef(reader, key)).filter((ref) => ref !== undefined);

@@ -47,6 +47,9 @@ describe('ConfigMap keys', () => {
     [{ 'ssl-session-timeout': '300' }, { tlsSessions: { lifetimeSeconds: 300 } }],
     [{ 'use-http2': 'false' }, { tlsSessions: { http1Only: true } }],
     [{ 'use-http2': 'true' }, {}],
+    [{ 'skip-access-log-http-statuses': '^2..' }, { skipLogStatuses: '^2..' }],
+    [{ 'skip-access-log-http-statuses': '200' }, { skipLogStatuses: '200' }],
+    [{ 'skip-access-log-http-statuses': '' }, {}],
     [{ 'use-proxy-protocol': 'true' }, { proxyProtocol: true }],
     [{ 'keep-alive': '75', 'upstream-keepalive-timeout': '60' }, { keepAliveSeconds: 75 }],
     [
@@ -83,6 +86,9 @@ describe('ConfigMap keys', () => {
     ['ssl-session-timeout', '2d'],
     ['ssl-session-timeout', '10m;'],
     ['use-http2', 'no'],
+    ['skip-access-log-http-statuses', "^2..' }\n  stats socket /tmp/x"],
+    ['skip-access-log-http-statuses', '(2|2)*(2|2)*$'],
+    ['skip-access-log-http-statuses', '^2xx'],
     ['ssl-ciphers', "ECDHE-RSA-AES128-GCM-SHA256'\n  stats socket /tmp/x"],
     ['forwarded-for-header', 'X-Forwarded-For\nX: y'],
     ['forwarded-for-header', 'a b'],
@@ -273,6 +279,10 @@ describe('ConfigMap globals in haproxy.cfg', () => {
     assert.match(off, /^ {2}tune\.ssl\.cachesize 0$/m);
     assert.match(off, /no-tls-tickets$/m);
     assert.match(off, /alpn h2,http\/1\.1$/m);
+    const model = modelWith({ 'skip-access-log-http-statuses': '^2..' });
+    const logged = renderConfig(model, { ...settings, accessLog: true }, '/s/gen-1', new BackendNames(structureFor(model)));
+    assert.match(logged, /^ {2}http-response set-log-level silent if \{ status -m reg '\^2\.\.' \}$/m);
+    assert.doesNotMatch(render({ 'skip-access-log-http-statuses': '^2..' }), /set-log-level silent/, 'nothing without --access-log');
   });
 
   for (const [name, data] of [['everything', everything], ['enable-real-ip only', { 'enable-real-ip': 'true', 'forwarded-for-header': 'CF-Connecting-IP' }], ['TLS 1.3 only', { 'ssl-protocols': 'TLSv1.3', 'use-forwarded-headers': 'true' }], ['TLS sessions', { 'ssl-session-tickets': 'true', 'ssl-session-cache-size': '20m', 'ssl-session-timeout': '1h', 'use-http2': 'false' }]] as const) {

@@ -87,7 +87,6 @@ export const CONFIGMAP_KEYS: Readonly<Record<string, ConfigMapKey>> = {
   'global-rate-limit-memcached-port': { note: `memcached port of global-rate-limit; ${NOT_READ}` },
   'global-rate-limit-status-code': { note: `status of global-rate-limit refusals; ${NOT_READ}` },
   'skip-access-log-urls': { note: `paths left out of the access log; ${NOT_READ}: use the enable-access-log annotation per Ingress`, sameWhen: EMPTY },
-  'skip-access-log-http-statuses': { note: `statuses (regular expression) left out of the access log; ${NOT_READ}: every request is logged with --access-log`, sameWhen: EMPTY },
   'enable-ocsp': { note: `OCSP stapling for the certificates (default false); ${NOT_READ}: Portero staples no OCSP response`, sameWhen: FALSE },
   'http2-max-concurrent-streams': { note: `HTTP/2 streams per connection (default 128); ${NOT_READ}: HAProxy's default (100)` },
 };
@@ -112,6 +111,7 @@ const READ_NOTES: Readonly<Record<string, { note: string; status?: 'difference' 
   'ssl-session-cache': { note: 'read with --configmap: "false" turns HAProxy\'s session cache off' },
   'ssl-session-cache-size': { note: 'read with --configmap: about 4000 sessions a megabyte, as nginx keeps (HAProxy counts sessions, not bytes)' },
   'ssl-session-timeout': { note: 'read with --configmap: HAProxy\'s tune.ssl.lifetime' },
+  'skip-access-log-http-statuses': { note: 'read with --configmap: endpoint answers whose status matches are left out of the access log; the proxy\'s own answers (redirects, refusals, 404 of unknown hosts, 503) are always logged', status: 'difference' },
   'use-http2': { note: 'read with --configmap: "false" offers only HTTP/1.1 (ALPN) on the HTTPS port' },
   'use-forwarded-headers': { note: 'read with --configmap: trusted from proxy-real-ip-cidr only' },
   'compute-full-forwarded-for': { note: "read with --configmap: appended to what a trusted peer sent; an untrusted one's X-Forwarded-For is dropped", status: 'difference' },

@@ -300,6 +300,8 @@ function frontendSection(plan: FrontendPlan, capabilities: Capabilities, setting
     ...binds,
     // First, so that requests refused by the rules below are logged too.
     ...(settings.accessLog ? ['  http-request set-log-level emerg'] : []),
+    // skip-access-log-http-statuses: endpoint answers of these statuses are not logged (HAProxy 2.6 cannot change the log level of its own answers).
+    ...(settings.accessLog && globals.skipLogStatuses !== undefined ? [c.line`  http-response set-log-level silent if { status -m reg ${c.objectRegex(globals.skipLogStatuses)} }`] : []),
     ...NORMALIZE_URI,
     ...HEADER_HYGIENE,
     ...forwardingLines(scheme, port, globals),
