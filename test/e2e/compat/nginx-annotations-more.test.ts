@@ -26,7 +26,7 @@
 // not ported: proxypass.go — proxy-pass-address and proxy-pass-port were never in an ingress-nginx release (only nginx.conf text is checked); Portero reports them as unknown
 // not ported: secureupstream.go — secure-verify-ca-secret left ingress-nginx in 0.21 for proxy-ssl-secret; only nginx.conf text is checked
 // not ported: servernorootlocation.go — server-no-root-location was never in an ingress-nginx release, and the case needs a location block in server-snippet, outside Portero's safe subset
-// not ported: skipaccessloghttpstatuses.go — skip-access-log-http-statuses is not read (portero migrate reports it as ignored): every request is logged with --access-log
+// not ported here: skipaccessloghttpstatuses.go — a ConfigMap key: ported in nginx-settings-more.test.ts
 // not ported: sslciphers.go — checks nginx.conf text only; the cipher list is one for every host (the ConfigMap's ssl-ciphers): the annotation is ignored with a warning (asserted below)
 // not ported: streamsnippet.go — raw nginx stream configuration (a TCP server from a snippet); stream-snippet is always refused, and the ConfigMap key is reported as ignored
 

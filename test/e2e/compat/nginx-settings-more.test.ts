@@ -1,7 +1,8 @@
 // The last of ingress-nginx's e2e settings files, ported to Portero
 // (kubernetes/ingress-nginx, test/e2e/settings/): the TLS session keys
 // (ssl_session_tickets.go, ssl_session_cache.go), HTTP/2 (http2.go),
-// ssl_ciphers.go, load_balance.go, real_ip_recursive_search.go (which found
+// ssl_ciphers.go, load_balance.go, annotations/skipaccessloghttpstatuses.go
+// (a ConfigMap key), real_ip_recursive_search.go (which found
 // that Portero took the last forwarded address where nginx's
 // real_ip_recursive takes the last untrusted one: fixed), and the keys
 // Portero reports as ignored (reuse-port.go, global_options.go, the snippet
@@ -80,7 +81,7 @@ describe('ingress-nginx settings: TLS sessions, HTTP/2, load balancing, real IP,
     for (const name of ['app-1', 'app-2', 'app-3']) apps.push(await startBackend(name));
     const site = await generateSelfSigned(HOST, [HOST], 30);
     portero = await startPortero({
-      flags: ['--ingress-class', 'nginx', '--controller-class', 'k8s.io/ingress-nginx', '--configmap', CONFIGMAP],
+      flags: ['--ingress-class', 'nginx', '--controller-class', 'k8s.io/ingress-nginx', '--configmap', CONFIGMAP, '--access-log'],
       files: {
         'class.yaml': [ingressClass('nginx', 'k8s.io/ingress-nginx')],
         'configmap.yaml': settings({}),
@@ -219,6 +220,53 @@ describe('ingress-nginx settings: TLS sessions, HTTP/2, load balancing, real IP,
     // Deliberate difference (docs/configuration.md, use-proxy-protocol): X-Forwarded-Port is the PROXY
     // header's destination port; upstream expects the port nginx listens on (80).
     assert.equal(echo.headers['x-forwarded-port'], '1234');
+  });
+
+  /**
+   * Sends GET `path` to load-balance.com, then a request Portero answers
+   * itself (404 for an unknown host, always logged) and waits for that one's
+   * log line: whether `path` was logged is then known.
+   */
+  let probes = 0;
+  async function logged(path: string): Promise<{ status: number; logged: boolean }> {
+    probes += 1;
+    const response = await request({ port: portero.httpPort, host: 'load-balance.com', path });
+    const marker = `/marker-${probes}`;
+    assert.equal((await request({ port: portero.httpPort, host: 'unknown.test', path: marker })).status, 404);
+    await portero.waitForLog((entry) => entry.host === 'unknown.test' && entry.path === marker, 3000);
+    return { status: response.status, logged: portero.entries().some((entry) => entry.host === 'load-balance.com' && entry.path === path) };
+  }
+
+  test('skipaccessloghttpstatuses.go: skip-access-log-http-statuses 200 literal, 200 OK (not logged)', async () => {
+    await portero.write('configmap.yaml', settings({ 'skip-access-log-http-statuses': '200' }));
+    await eventually(async () => {
+      const result = await logged(`/prefixOne/${probes}`);
+      assert.equal(result.status, 200);
+      assert.equal(result.logged, false);
+    }, 15_000);
+  });
+
+  test('skipaccessloghttpstatuses.go: skip-access-log-http-statuses ^2.. regex, 200 OK (not logged)', async () => {
+    // From every answer logged ...
+    await portero.write('configmap.yaml', settings({}));
+    await eventually(async () => assert.equal((await logged(`/prefixOne/${probes}`)).logged, true), 15_000);
+    // ... to 2xx left out.
+    await portero.write('configmap.yaml', settings({ 'skip-access-log-http-statuses': '^2..' }));
+    await eventually(async () => {
+      const result = await logged(`/prefixOne/${probes}`);
+      assert.equal(result.status, 200);
+      assert.equal(result.logged, false);
+    }, 15_000);
+    const warnings = portero.entries().filter((entry) => entry.field === 'data["skip-access-log-http-statuses"]');
+    assert.deepEqual(warnings, []);
+  });
+
+  test('skipaccessloghttpstatuses.go: skip-access-log-http-statuses ^2.. regex, 404 Not Found (logged)', async () => {
+    // upstream's 404 comes from the default backend; here from Portero itself (no rule for the path): logged either way.
+    const response = await request({ port: portero.httpPort, host: 'unknown.test', path: '/404' });
+    assert.equal(response.status, 404);
+    const entry = await portero.waitForLog((line) => line.host === 'unknown.test' && line.path === '/404');
+    assert.equal(entry.status, 404);
   });
 
   test('reuse-port.go, global_options.go, main_snippet.go, server_snippet.go, stream_snippet.go: the keys are reported as ignored, and nothing else changes', async () => {
