@@ -88,7 +88,10 @@ describe('ingress-nginx annotations: ssl-forbid-http, proxy-intercept-errors, an
           ...serviceWithEndpoints({ name: 'errors', endpoints: [errors] }),
           ...serviceWithEndpoints({ name: 'statuses', endpoints: [{ address: statusesAt.address, port: statusesAt.port }] }),
         ],
-        'secrets.yaml': [tlsSecret('sites', site.cert, site.key)],
+        'secrets.yaml': [
+          tlsSecret('sites', site.cert, site.key),
+          { apiVersion: 'v1', kind: 'Secret', type: 'Opaque', metadata: { name: 'client-ca' }, stringData: { 'ca.crt': (await generateSelfSigned('client CA', ['ca.test'], 30)).cert } },
+        ],
         'forbid.yaml': [
           single('sslforbid', 'sslforbid.bar.com', 'app', { [`${A}/ssl-forbid-http`]: 'true', [`${A}/ssl-redirect`]: 'true' }, true),
           single('sslforbidnotls', 'sslforbidnotls.bar.com', 'app', { [`${A}/ssl-forbid-http`]: 'true', [`${A}/ssl-redirect`]: 'true' }),
@@ -101,7 +104,7 @@ describe('ingress-nginx annotations: ssl-forbid-http, proxy-intercept-errors, an
           single('global-rate-limit', 'grl.foo.com', 'app', { [`${A}/global-rate-limit`]: '5', [`${A}/global-rate-limit-window`]: '2m' }),
           single('http2pp', 'http2pp.foo.com', 'app', { [`${A}/http2-push-preload`]: 'true' }),
           single('ciphers', 'ciphers.foo.com', 'app', { [`${A}/ssl-ciphers`]: 'ALL:!aNULL:!EXPORT56:RC4+RSA:+HIGH:+MEDIUM:+LOW:+SSLv2:+EXP' }, false, '/something'),
-          single('ocsp', 'authtls.foo.com', 'app', { [`${A}/auth-tls-ocsp`]: 'on' }),
+          single('ocsp', 'authtls.foo.com', 'app', { [`${A}/auth-tls-secret`]: 'client-ca', [`${A}/auth-tls-verify-client`]: 'on', [`${A}/auth-tls-verify-depth`]: '2', [`${A}/auth-tls-ocsp`]: 'on' }),
         ],
       },
     });
@@ -119,7 +122,7 @@ describe('ingress-nginx annotations: ssl-forbid-http, proxy-intercept-errors, an
       const response = await request({ port: portero.httpPort, host: 'sslforbid.bar.com', path: '/' });
       assert.equal(response.status, 403);
       return response;
-    });
+    }, 30_000);
     assert.equal(plain.headers.location, undefined, 'no redirect');
     // HTTPS is served; ACME challenges stay on plain HTTP, as they stay unredirected.
     const secure = await request({ port: portero.httpsPort, host: 'sslforbid.bar.com', path: '/', tls: true });
@@ -135,7 +138,7 @@ describe('ingress-nginx annotations: ssl-forbid-http, proxy-intercept-errors, an
       const answer = await request({ port: portero.httpPort, host: 'sslforbidnotls.bar.com', path: '/' });
       assert.equal(answer.status, 200);
       return answer;
-    });
+    }, 30_000);
     assert.equal(response.echo?.name, 'app');
     assert.equal(response.echo?.url, '/');
     assert.equal(response.echo?.headers.host, 'sslforbidnotls.bar.com');
@@ -146,7 +149,7 @@ describe('ingress-nginx annotations: ssl-forbid-http, proxy-intercept-errors, an
       const response = await request({ port: portero.httpPort, host: 'forcesslforbid.bar.com', path: '/' });
       assert.equal(response.status, 403);
       return response;
-    });
+    }, 30_000);
     assert.equal(plain.headers.location, undefined, 'no redirect');
     // Over TLS (the default certificate) the host is served.
     const secure = await request({ port: portero.httpsPort, host: 'forcesslforbid.bar.com', path: '/', tls: true });
@@ -160,27 +163,27 @@ describe('ingress-nginx annotations: ssl-forbid-http, proxy-intercept-errors, an
       const echo = pageEcho(response);
       assert.ok(echo, response.body);
       return echo;
-    });
+    }, 30_000);
     assert.equal(page.headers['x-code'], '404');
     await portero.write('pie.yaml', [pie({ [`${A}/proxy-intercept-errors`]: 'false' })]);
     await eventually(async () => {
       const response = await request({ port: portero.httpPort, host: 'pie.foo.com', path: '/status/404' });
       assert.equal(response.status, 404);
       assert.equal(response.body, 'the service says 404');
-    });
+    }, 30_000);
   });
 
   test('disableproxyintercepterrors.go: disable-proxy-intercept-errors true lets the 404 through; false intercepts it (the status stays 404: deliberate difference)', async () => {
     // From intercepted (the default with custom-http-errors) ...
     await portero.write('pie.yaml', [pie({})]);
-    await eventually(async () => assert.ok(pageEcho(await request({ port: portero.httpPort, host: 'pie.foo.com', path: '/status/404' }))));
+    await eventually(async () => { const r = await request({ port: portero.httpPort, host: 'pie.foo.com', path: '/status/404' }); assert.ok(pageEcho(r), `${r.status} ${r.body.slice(0, 200)}`); }, 30_000);
     // ... to the Service's own answer.
     await portero.write('pie.yaml', [pie({ [`${A}/disable-proxy-intercept-errors`]: 'true' })]);
     await eventually(async () => {
       const response = await request({ port: portero.httpPort, host: 'pie.foo.com', path: '/status/404', headers: { 'x-request-id': 'proxy_intercept_errors' } });
       assert.equal(response.status, 404);
       assert.equal(response.body, 'the service says 404');
-    });
+    }, 30_000);
     await portero.write('pie.yaml', [pie({ [`${A}/disable-proxy-intercept-errors`]: 'false' })]);
     const page = await eventually(async () => {
       const response = await request({ port: portero.httpPort, host: 'pie.foo.com', path: '/status/404', headers: { 'x-request-id': 'proxy_intercept_errors' } });
@@ -189,7 +192,7 @@ describe('ingress-nginx annotations: ssl-forbid-http, proxy-intercept-errors, an
       const echo = pageEcho(response);
       assert.ok(echo, response.body);
       return echo;
-    });
+    }, 30_000);
     assert.equal(page.headers['x-code'], '404');
     assert.equal(page.headers['x-ingress-name'], 'pie');
     assert.equal(page.headers['x-service-name'], 'statuses');
@@ -201,7 +204,7 @@ describe('ingress-nginx annotations: ssl-forbid-http, proxy-intercept-errors, an
       const answer = await request({ port: portero.httpPort, host: 'rewrite.bar.com', path: '/something' });
       assert.equal(answer.status, 200);
       return answer;
-    });
+    }, 30_000);
     assert.equal(response.echo?.url, '/');
     await portero.waitForLog((line) => line.object === 'Ingress default/rewrite-log' && line.field === `metadata.annotations["${A}/enable-rewrite-log"]`);
   });
@@ -212,7 +215,7 @@ describe('ingress-nginx annotations: ssl-forbid-http, proxy-intercept-errors, an
         const response = await request({ port: portero.httpPort, host, path });
         assert.equal(response.status, 200, host);
         assert.equal(response.echo?.name, 'app');
-      });
+      }, 30_000);
     }
     // No WAF: what ModSecurity's core rules would refuse reaches the Service.
     const attack = await request({ port: portero.httpPort, host: 'modsecurity.foo.com', path: '/?id=1%20OR%201=1' });
@@ -227,9 +230,10 @@ describe('ingress-nginx annotations: ssl-forbid-http, proxy-intercept-errors, an
 
   test('authtls-ocsp.go: auth-tls-ocsp "on" fails closed (503): HAProxy 2.6 cannot check client certificates with OCSP', async () => {
     await eventually(async () => {
-      const response = await request({ port: portero.httpPort, host: 'authtls.foo.com', path: '/' });
+      const response = await request({ port: portero.httpsPort, host: 'authtls.foo.com', path: '/', tls: true });
       assert.equal(response.status, 503);
-    });
+    }, 30_000);
+    assert.equal((await request({ port: portero.httpPort, host: 'authtls.foo.com', path: '/' })).status, 503);
     assert.equal(app.requests.some((echo) => echo.headers.host === 'authtls.foo.com'), false);
     const warning = await portero.waitForLog((line) => line.object === 'Ingress default/ocsp' && line.field === `metadata.annotations["${A}/auth-tls-ocsp"]`);
     assert.match(String(warning.msg), /OCSP/);

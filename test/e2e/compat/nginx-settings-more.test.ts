@@ -111,35 +111,35 @@ describe('ingress-nginx settings: TLS sessions, HTTP/2, load balancing, real IP,
       const result = await handshake(portero.httpsPort);
       assert.equal(result.ticket, true);
       return result;
-    });
+    }, 30_000);
     assert.equal((await handshake(portero.httpsPort, { session: first.session })).reused, true);
   });
 
   test('ssl_session_cache.go: should have default ssl_session_cache values (a session is resumed by its ID)', async () => {
     await portero.write('configmap.yaml', settings({}));
-    await eventually(async () => assert.equal((await handshake(portero.httpsPort)).ticket, false));
+    await eventually(async () => assert.equal((await handshake(portero.httpsPort)).ticket, false), 30_000);
     assert.equal(await resumes(portero.httpsPort), true);
   });
 
   test('ssl_session_cache.go: should disable ssl_session_cache (no session is resumed)', async () => {
     await portero.write('configmap.yaml', settings({ 'ssl-session-cache': 'false' }));
-    await eventually(async () => assert.equal(await resumes(portero.httpsPort), false));
+    await eventually(async () => assert.equal(await resumes(portero.httpsPort), false), 30_000);
   });
 
   test('ssl_session_cache.go: should set ssl_session_cache value (20m: sessions are resumed again)', async () => {
     await portero.write('configmap.yaml', settings({ 'ssl-session-cache-size': '20m', 'ssl-session-timeout': '30m' }));
-    await eventually(async () => assert.equal(await resumes(portero.httpsPort), true));
+    await eventually(async () => assert.equal(await resumes(portero.httpsPort), true), 30_000);
     assert.equal(portero.entries().some((entry) => String(entry.field ?? '').startsWith('data["ssl-session')), false, 'no warning about the session keys');
   });
 
   test('http2.go: should allow HTTP2 by default', async () => {
     await portero.write('configmap.yaml', settings({}));
-    await eventually(async () => assert.equal((await handshake(portero.httpsPort, { alpn: ['h2', 'http/1.1'], tls13: true })).alpn, 'h2'));
+    await eventually(async () => assert.equal((await handshake(portero.httpsPort, { alpn: ['h2', 'http/1.1'], tls13: true })).alpn, 'h2'), 30_000);
   });
 
   test('http2.go: use-http2 "false" offers HTTP/1.1 only', async () => {
     await portero.write('configmap.yaml', settings({ 'use-http2': 'false' }));
-    await eventually(async () => assert.equal((await handshake(portero.httpsPort, { alpn: ['h2', 'http/1.1'], tls13: true })).alpn, 'http/1.1'));
+    await eventually(async () => assert.equal((await handshake(portero.httpsPort, { alpn: ['h2', 'http/1.1'], tls13: true })).alpn, 'http/1.1'), 30_000);
     const response = await request({ port: portero.httpsPort, host: HOST, path: '/', tls: true });
     assert.equal(response.status, 200);
   });
@@ -169,7 +169,7 @@ describe('ingress-nginx settings: TLS sessions, HTTP/2, load balancing, real IP,
       const seen = new Set<string>();
       for (let i = 0; i < 6; i += 1) seen.add((await request({ port: portero.httpPort, host: 'load-balance.com', path: '/' })).echo?.name ?? '');
       assert.deepEqual([...seen].sort(), ['app-1', 'app-2', 'app-3']);
-    });
+    }, 30_000);
     const counts = new Map<string, number>();
     for (let i = 0; i < 60; i += 1) {
       const name = (await request({ port: portero.httpPort, host: 'load-balance.com', path: '/' })).echo?.name ?? 'none';
@@ -186,7 +186,7 @@ describe('ingress-nginx settings: TLS sessions, HTTP/2, load balancing, real IP,
       const answer = await request({ port: portero.httpPort, host: 'load-balance.com', path: '/', headers: { 'x-forwarded-for': '10.0.0.1,1.2.3.4' } });
       assert.equal(answer.echo?.headers['x-forwarded-for'], '10.0.0.1');
       return answer;
-    });
+    }, 30_000);
     assert.equal(response.status, 200);
     assert.equal(response.echo?.headers['x-real-ip'], '10.0.0.1');
     // With proxy-real-ip-cidr, the last address that is not a trusted proxy's.
@@ -195,7 +195,7 @@ describe('ingress-nginx settings: TLS sessions, HTTP/2, load balancing, real IP,
       const answer = await request({ port: portero.httpPort, host: 'load-balance.com', path: '/', headers: { 'x-forwarded-for': '203.0.113.9, 1.2.3.4, 10.0.0.1, 10.0.0.2' } });
       assert.equal(answer.echo?.headers['x-real-ip'], '1.2.3.4');
       assert.equal(answer.echo?.headers['x-forwarded-for'], '1.2.3.4');
-    });
+    }, 30_000);
   });
 
   test('real_ip_recursive_search.go: should include real_ip_recursive=on if proxy-protocol is on', async () => {
@@ -215,7 +215,7 @@ describe('ingress-nginx settings: TLS sessions, HTTP/2, load balancing, real IP,
       assert.match(answer, /^HTTP\/1\.1 200/);
       // The echo's JSON body (chunked: between the chunk sizes).
       return JSON.parse(answer.slice(answer.indexOf('{'), answer.lastIndexOf('}') + 1)) as Echo;
-    });
+    }, 30_000);
     assert.equal(echo.headers['x-forwarded-for'], '192.168.0.1');
     // Deliberate difference (docs/configuration.md, use-proxy-protocol): X-Forwarded-Port is the PROXY
     // header's destination port; upstream expects the port nginx listens on (80).
@@ -243,20 +243,20 @@ describe('ingress-nginx settings: TLS sessions, HTTP/2, load balancing, real IP,
       const result = await logged(`/prefixOne/${probes}`);
       assert.equal(result.status, 200);
       assert.equal(result.logged, false);
-    }, 15_000);
+    }, 30_000);
   });
 
   test('skipaccessloghttpstatuses.go: skip-access-log-http-statuses ^2.. regex, 200 OK (not logged)', async () => {
     // From every answer logged ...
     await portero.write('configmap.yaml', settings({}));
-    await eventually(async () => assert.equal((await logged(`/prefixOne/${probes}`)).logged, true), 15_000);
+    await eventually(async () => assert.equal((await logged(`/prefixOne/${probes}`)).logged, true), 30_000);
     // ... to 2xx left out.
     await portero.write('configmap.yaml', settings({ 'skip-access-log-http-statuses': '^2..' }));
     await eventually(async () => {
       const result = await logged(`/prefixOne/${probes}`);
       assert.equal(result.status, 200);
       assert.equal(result.logged, false);
-    }, 15_000);
+    }, 30_000);
     const warnings = portero.entries().filter((entry) => entry.field === 'data["skip-access-log-http-statuses"]');
     assert.deepEqual(warnings, []);
   });
@@ -281,7 +281,7 @@ describe('ingress-nginx settings: TLS sessions, HTTP/2, load balancing, real IP,
       const answer = await request({ port: portero.httpsPort, host: HOST, path: '/', tls: true });
       assert.equal(answer.status, 200);
       return answer;
-    });
+    }, 30_000);
     assert.equal(response.headers.globalfoo, undefined, 'the global server-snippet is not applied');
   });
 });
