@@ -18,14 +18,14 @@
 // not ported: authtls-ocsp.go — HAProxy 2.6 cannot check client certificates with OCSP (only against ca.crl); auth-tls-ocsp: "on" fails closed (503), asserted below
 // not ported: fastcgi.go — FastCGI endpoints are not supported: backend-protocol FCGI refuses the Ingress; fastcgi-index and fastcgi-params-configmap are ignored with a warning
 // not ported: globalratelimit.go — needs memcached shared by replicas; global-rate-limit* are ignored with a warning (asserted below); limit-rps/limit-rpm count per replica
-// not ported: healthcheck.go — upstream-max-fails and upstream-fail-timeout left ingress-nginx in 0.x and only checked nginx.conf text; Portero reports them as unknown annotations
+// not ported: healthcheck.go — checks nginx.conf text only (max_fails, fail_timeout); upstream-max-fails and upstream-fail-timeout are not annotations of ingress-nginx's last release, and Portero reports them as unknown
 // not ported: http2pushpreload.go — checks nginx.conf text only; HAProxy has no HTTP/2 push: http2-push-preload is ignored with a warning (asserted below)
-// not ported: ipblocklist.go — blocklist-source-range is the pre-release name of denylist-source-range, whose ipdenylist.go is ported in nginx-access.test.ts
+// not ported: ipblocklist.go — blocklist-source-range is the earlier name of denylist-source-range (the name of ingress-nginx's last release), whose ipdenylist.go is ported in nginx-access.test.ts
 // not ported: limitexcept.go — its limit_except and location blocks are snippets outside Portero's safe subset (no blocks): the Ingress is refused even with --allow-snippet-annotations
 // not ported: modsecurity.go — Portero has no web application firewall; enable-modsecurity and friends are ignored with a warning (asserted below), modsecurity-snippet is refused
-// not ported: proxypass.go — proxy-pass-address and proxy-pass-port were never in an ingress-nginx release (only nginx.conf text is checked); Portero reports them as unknown
-// not ported: secureupstream.go — secure-verify-ca-secret left ingress-nginx in 0.21 for proxy-ssl-secret; only nginx.conf text is checked
-// not ported: servernorootlocation.go — server-no-root-location was never in an ingress-nginx release, and the case needs a location block in server-snippet, outside Portero's safe subset
+// not ported: proxypass.go — proxy-pass-address and proxy-pass-port are not annotations of ingress-nginx's last release (the case checks nginx.conf text); Portero reports them as unknown
+// not ported: secureupstream.go — checks nginx.conf text only; secure-verify-ca-secret is not an annotation of ingress-nginx's last release (proxy-ssl-secret took its place, refused by Portero: docs/annotations.md, Backend protocol)
+// not ported: servernorootlocation.go — server-no-root-location is not an annotation of ingress-nginx's last release, and the case needs a location block in server-snippet, outside Portero's safe subset
 // not ported here: skipaccessloghttpstatuses.go — a ConfigMap key: ported in nginx-settings-more.test.ts
 // not ported: sslciphers.go — checks nginx.conf text only; the cipher list is one for every host (the ConfigMap's ssl-ciphers): the annotation is ignored with a warning (asserted below)
 // not ported: streamsnippet.go — raw nginx stream configuration (a TCP server from a snippet); stream-snippet is always refused, and the ConfigMap key is reported as ignored

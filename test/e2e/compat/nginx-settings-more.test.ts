@@ -19,7 +19,7 @@
 // not ported: reuse-port.go — checks nginx.conf text only; HAProxy always listens with SO_REUSEPORT (its reloads rely on it): reuse-port is reported as ignored (asserted below)
 // not ported: global_options.go — worker_rlimit_nofile and worker-processes are nginx.conf text; HAProxy runs one process with one thread per CPU: worker-processes is reported as ignored (asserted below)
 // not ported: main_snippet.go, server_snippet.go, stream_snippet.go — the ConfigMap's snippets are raw nginx configuration, never pasted: reported as ignored (asserted below); the server-snippet annotation's safe subset is ported in nginx-backends-snippets.test.ts
-// not ported: real_ip_recursive_search.go "should include real_ip_recursive=off if turned off" — real-ip-recursive-search was never a key of an ingress-nginx release, whose template always sets real_ip_recursive on
+// not ported: real_ip_recursive_search.go "should include real_ip_recursive=off if turned off" — real-ip-recursive-search is not a key of ingress-nginx's last release, whose template always sets real_ip_recursive on
 // not ported: global_service_upstream.go — use-service-upstream is the key's pre-0.20 name; the service-upstream key is ported in nginx-settings-configmap-keys.test.ts (serviceupstream.go)
 
 import assert from 'node:assert/strict';
