@@ -111,6 +111,15 @@ export function describeFeatures(features: Features | undefined, request: Reques
       answers(features.redirect.code);
     } else answers(features.redirect.code, features.redirect.location);
   }
+  if (features.httpForbidden) {
+    const hosts = features.httpForbidden.hosts;
+    const host = (request.hostHeader.split(':')[0] ?? '').toLowerCase();
+    const dot = host.indexOf('.');
+    const onHost = hosts === undefined || hosts.includes(host) || (dot > 0 && hosts.includes(`*${host.slice(dot)}`));
+    const applies = request.scheme === 'http' && onHost && !exemptFromHttpsRedirect(request.globals, path);
+    notes.push({ name: hosts ? 'ssl-forbid-http' : 'force-ssl-forbid-http', detail: `plain HTTP is answered 403${hosts ? ` on ${list(hosts)}` : ''} instead of redirected to HTTPS`, ...(applies ? { answers: true } : {}) });
+    if (applies) answers(403);
+  }
   if (features.httpsRedirect) {
     const applies = request.scheme === 'http' && !exemptFromHttpsRedirect(request.globals, path);
     notes.push({ name: 'force-ssl-redirect', detail: `plain HTTP is redirected (${features.httpsRedirectCode ?? 308}) to HTTPS`, ...(applies ? { answers: true } : {}) });

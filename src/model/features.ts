@@ -279,6 +279,12 @@ export interface Features {
   httpsRedirect?: boolean;
   /** The code of that redirect when not 308 (http-redirect-code of the ConfigMap): 301, 302 or 307. */
   httpsRedirectCode?: number;
+  /**
+   * Plain-HTTP requests are answered 403 where they would be redirected to
+   * HTTPS: on every host (force-ssl-forbid-http, with force-ssl-redirect),
+   * or on `hosts` only (ssl-forbid-http: the Ingress's hosts that have TLS).
+   */
+  httpForbidden?: { hosts?: readonly string[] };
   /** Every request is redirected to this URL (permanent-redirect, temporal-redirect). */
   redirect?: FixedRedirect;
   /** Requests for `/` are redirected (302) to this path (app-root). */

@@ -18,6 +18,8 @@ export interface GlobalSettings {
   tlsVersions?: { min: TlsVersion; max: TlsVersion };
   /** ssl-ciphers: TLS 1.2 cipher list, OpenSSL names joined by `:`. */
   ciphers?: string;
+  /** ssl-session-tickets, ssl-session-cache(-size), ssl-session-timeout, use-http2 (translate/configmap-tls.ts). */
+  tlsSessions?: TlsSessionSettings;
   /** use-proxy-protocol: the HTTP and HTTPS binds expect the PROXY protocol (v1 or v2). */
   proxyProtocol?: boolean;
   /** Forwarding headers trusted from some peers (use-forwarded-headers, enable-real-ip, ...). */
@@ -38,6 +40,8 @@ export interface GlobalSettings {
   requestHeaders?: readonly GlobalHeader[];
   /** hide-headers: endpoint response headers removed (nginx's proxy_hide_header), lowercase, sorted. */
   hideHeaders?: readonly string[];
+  /** skip-access-log-http-statuses: a regular expression (safe subset) searched in the status of endpoint answers left out of the access log. */
+  skipLogStatuses?: string;
   /** no-tls-redirect-locations, when set: the path prefixes never redirected to HTTPS (absent: /.well-known/acme-challenge/). */
   noRedirectPaths?: readonly string[];
 }
@@ -74,10 +78,23 @@ export function exemptFromHttpsRedirect(globals: GlobalSettings | undefined, pat
 
 export type TlsVersion = 'TLSv1.2' | 'TLSv1.3';
 
+export interface TlsSessionSettings {
+  /** ssl-session-tickets: "true": session tickets are issued (Portero's default: none). */
+  tickets?: boolean;
+  /** ssl-session-cache: "false": no session cache (tune.ssl.cachesize 0). */
+  cacheOff?: boolean;
+  /** ssl-session-cache-size: the cache's number of sessions (tune.ssl.cachesize). */
+  cacheSessions?: number;
+  /** ssl-session-timeout, seconds: tune.ssl.lifetime. */
+  lifetimeSeconds?: number;
+  /** use-http2: "false": ALPN offers http/1.1 only. */
+  http1Only?: boolean;
+}
+
 export interface ForwardedSettings {
   /** proxy-real-ip-cidr: the peers trusted; addresses or CIDR ranges, checked. */
   trusted: readonly string[];
-  /** enable-real-ip or use-forwarded-headers: the client address is the last one of `header` from a trusted peer. */
+  /** enable-real-ip or use-forwarded-headers: the client address is, from a trusted peer, the last address of `header` that is not a trusted one (all trusted: the first; nginx real_ip_recursive). */
   realIp: boolean;
   /** forwarded-for-header, lowercase (default x-forwarded-for). */
   header: string;

@@ -15,7 +15,8 @@
 //   http-redirect-code for force-ssl-redirect);
 // - data-plane globals (model/globals.ts): timeouts, TLS, HSTS, forwarding
 //   headers, PROXY protocol, block-cidrs, block-user-agents, block-referers,
-//   hide-headers, no-tls-redirect-locations, and the ConfigMaps that
+//   hide-headers, no-tls-redirect-locations, skip-access-log-http-statuses, TLS sessions and use-http2
+//   (configmap-tls.ts), and the ConfigMaps that
 //   add-headers and proxy-set-headers name (configmap-headers.ts).
 //
 // ingress-nginx's own defaults are not applied for keys the ConfigMap does
@@ -31,8 +32,10 @@ import type { GlobalAuthDefaults } from './annotations/group.js';
 import { readGlobalAuth } from './configmap-global-auth.js';
 import { GZIP_KEYS, readGzip } from './configmap-gzip.js';
 import { readHeaderBuffers } from './configmap-buffers.js';
+import { readTlsSessions, TLS_KEYS } from './configmap-tls.js';
 import { blockList, headerConfigMapRef, hideHeaders, type HeaderConfigMapRef } from './configmap-headers.js';
 import { AnnotationValues } from './annotations/values.js';
+import { headerSearchRegex } from './regex.js';
 import { retries } from './annotations/retries.js';
 
 export interface ConfigMapSettings {
@@ -62,6 +65,17 @@ export const IGNORED_KEYS: Readonly<Record<string, string>> = {
   'log-format-escape-json': "Portero's access log is always JSON",
   // HAProxy 2.6 sets how long idle connections to endpoints live per server (pool-purge-delay), which servers added at runtime do not inherit.
   'upstream-keepalive-timeout': 'HAProxy keeps idle connections to endpoints with its own purge delay (5 s)',
+  // HAProxy binds with SO_REUSEPORT whatever the key says: its reloads rely on it.
+  'reuse-port': 'HAProxy always listens with SO_REUSEPORT (its reloads rely on it)',
+  'main-snippet': 'snippets are never pasted into the configuration',
+  'http-snippet': 'snippets are never pasted into the configuration',
+  'server-snippet': 'snippets are never pasted into the configuration',
+  'location-snippet': 'snippets are never pasted into the configuration',
+  'stream-snippet': 'snippets are never pasted into the configuration',
+  'worker-processes': 'HAProxy runs one process with one thread per CPU',
+  'enable-modsecurity': 'Portero has no web application firewall',
+  'enable-owasp-modsecurity-crs': 'Portero has no web application firewall',
+  'global-rate-limit-memcached-host': "Portero's rate limits count per replica; no memcached is asked",
 };
 
 /** Every key read, for docs and `portero migrate`. */
@@ -105,12 +119,14 @@ export const READ_KEYS = [
   'global-allowed-response-headers',
   ...GZIP_KEYS,
   'large-client-header-buffers',
+  ...TLS_KEYS,
   'add-headers',
   'proxy-set-headers',
   'hide-headers',
   'block-user-agents',
   'block-referers',
   'no-tls-redirect-locations',
+  'skip-access-log-http-statuses',
   'service-upstream',
   'proxy-next-upstream',
   'proxy-next-upstream-tries',
@@ -250,6 +266,23 @@ function allowedResponseHeaders(reader: Reader): string[] | undefined {
   return [...new Set(names.map((name) => name.toLowerCase()))].sort();
 }
 
+/** A regular expression over a status: digits and the operators a status pattern needs (`^2..`, `200|404`, `[45]0[0-9]`). */
+const STATUS_PATTERN = /^[0-9^$.|()[\]\-*+?{},]{1,64}$/;
+
+/**
+ * skip-access-log-http-statuses: nginx's `map $status $loggable { ~<value> 0; }`,
+ * a regular expression searched in the status. Checked against the safe
+ * subset (regex.ts); empty logs everything.
+ */
+function skipLogStatuses(reader: Reader): string | undefined {
+  const value = reader.raw('skip-access-log-http-statuses');
+  if (value === undefined || value === '') return undefined;
+  if (!STATUS_PATTERN.test(value)) return reader.problem('skip-access-log-http-statuses', 'must be a regular expression over the status: digits and ^ $ . | ( ) [ ] - * + ? { } only');
+  const checked = headerSearchRegex(value);
+  if (!checked.ok) return reader.problem('skip-access-log-http-statuses', `as a regular expression it ${checked.problem}`);
+  return checked.pattern;
+}
+
 /** A path prefix of no-tls-redirect-locations: `/` and path characters (no spaces, quotes, `#`, `?` or backslashes). */
 const REDIRECT_EXEMPT_PATH = /^\/[A-Za-z0-9\-._~!$&()*+,;=:@%/]{0,255}$/;
 
@@ -336,6 +369,8 @@ export function readConfigMap(configMap: ConfigMap | undefined, ref: ObjectRef):
     if (!CIPHERS.test(ciphers)) reader.problem('ssl-ciphers', 'must be OpenSSL TLS 1.2 cipher names (capitals, digits, -) joined by :');
     else globals.ciphers = ciphers;
   }
+  const sessions = readTlsSessions(reader);
+  if (sessions) globals.tlsSessions = sessions;
   if (reader.bool('use-proxy-protocol') === true) globals.proxyProtocol = true;
   const forwarding = forwarded(reader);
   if (forwarding) globals.forwarded = forwarding;
@@ -351,6 +386,8 @@ export function readConfigMap(configMap: ConfigMap | undefined, ref: ObjectRef):
   if (referers !== undefined && referers.length > 0) globals.blockReferers = referers;
   const hidden = hideHeaders(reader);
   if (hidden !== undefined && hidden.length > 0) globals.hideHeaders = hidden;
+  const skipLog = skipLogStatuses(reader);
+  if (skipLog !== undefined) globals.skipLogStatuses = skipLog;
   const exempt = noRedirectPaths(reader);
   if (exempt !== undefined) globals.noRedirectPaths = exempt;
   const headerConfigMaps = (['add-headers', 'proxy-set-headers'] as const).map((key) => headerConfigMapRef(reader, key)).filter((ref) => ref !== undefined);

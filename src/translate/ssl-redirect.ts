@@ -57,3 +57,37 @@ export function withMixedSslRedirects(optionsOf: OptionsOf, ingresses: readonly 
   }
   return (ingress) => joined.get(ingress) ?? optionsOf(ingress);
 }
+
+// Per annotations object: the same options with the forbidden hosts, so routing's memo holds.
+const forbidding = new WeakMap<IngressAnnotations, { hosts: string; joined: IngressAnnotations }>();
+
+function withForbiddenHosts(options: IngressAnnotations, hosts: readonly string[]): IngressAnnotations {
+  const key = hosts.join(' ');
+  const memo = forbidding.get(options);
+  if (memo?.hosts === key) return memo.joined;
+  const joined = { ...options, features: { ...options.features, httpForbidden: { hosts } } };
+  forbidding.set(options, { hosts: key, joined });
+  return joined;
+}
+
+/**
+ * ssl-forbid-http: "true": plain HTTP to the Ingress's hosts that have TLS
+ * (from any Ingress, as for the redirect) is answered 403 in its backends,
+ * where the frontend would have redirected it (the Ingress's hosts left the
+ * redirect map: sslRedirectOff). Its other hosts are served over plain HTTP.
+ * `optionsOf` itself when no Ingress sets it.
+ */
+export function withSslForbid(optionsOf: OptionsOf, ingresses: readonly Ingress[]): OptionsOf {
+  const forbidding = ingresses.filter((ingress) => optionsOf(ingress).sslForbid === true);
+  if (forbidding.length === 0) return optionsOf;
+  const tlsHosts = new Set(ingresses.flatMap(tlsHostsOf));
+  const joined = new Map<Ingress, IngressAnnotations>();
+  for (const ingress of forbidding) {
+    const options = optionsOf(ingress);
+    // force-ssl-forbid-http already forbids every host.
+    if (options.features?.httpForbidden !== undefined) continue;
+    const hosts = [...new Set(ruleHosts(ingress).filter((host) => tlsHosts.has(host)).map((host) => host.toLowerCase()))].sort();
+    if (hosts.length > 0) joined.set(ingress, withForbiddenHosts(options, hosts));
+  }
+  return (ingress) => joined.get(ingress) ?? optionsOf(ingress);
+}

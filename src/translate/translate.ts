@@ -17,7 +17,7 @@ import { addExtraHosts } from './extra-hosts.js';
 import { addTargetEndpoints, resolveAuthTarget, resolveServiceTarget } from './ext-auth-endpoints.js';
 import { withBasicAuth } from './auth.js';
 import { withCustomHeaders } from './custom-headers.js';
-import { withMixedSslRedirects } from './ssl-redirect.js';
+import { withMixedSslRedirects, withSslForbid } from './ssl-redirect.js';
 import { clientAuthLevels, withClientAuth } from './client-auth.js';
 import { route, type OptionsOf, type ServiceRef } from './routes.js';
 import { buildTls, inspectSecret, refusal, type RefusedCertificates } from './tls.js';
@@ -217,7 +217,7 @@ export function translate(snapshot: Snapshot, options: TranslateOptions, previou
   // Client authentication: a CA bundle the Secret must hold, or the Ingress's paths are denied.
   const tlsAuth = withClientAuth(headers.optionsOf, valid, snapshot.secrets, annotationSettings, options.refusedCertificates);
   diagnostics.push(...tlsAuth.diagnostics);
-  const optionsOf = withMixedSslRedirects(tlsAuth.optionsOf, valid, annotationSettings);
+  const optionsOf = withMixedSslRedirects(withSslForbid(tlsAuth.optionsOf, valid), valid, annotationSettings);
   const routed = route(valid, indexServices(snapshot.services), options.defaultBackendService, previous ? levelsByHost(previous) : undefined, optionsOf, options.disableCatchAll !== true);
   const routing = addExtraHosts(valid, routed, annotationSettings);
   diagnostics.push(...routing.diagnostics);

@@ -34,6 +34,7 @@ import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { SUPPORT } from '../../src/translate/annotations/index.js';
 import { notImplemented } from '../../src/translate/annotations/not-implemented.js';
+import { NOT_READ } from '../../src/translate/annotations/not-applied.js';
 import { generateSelfSigned } from '../../src/tls/default-certificate.js';
 import { startBackend, type Backend } from '../helpers/backends.js';
 import { filesUnder } from '../helpers/files.js';
@@ -77,7 +78,7 @@ const EXPECTED_SERVED = new Set([
   'configuration-snippet / hash',
   'server-snippet / hash',
   // Ignored and never read beyond their presence: nothing of them reaches HAProxy.
-  ...['auth-cache-key', 'auth-cache-duration', ...Object.keys(notImplemented.annotations)].flatMap((name) => Object.keys(HOSTILE_VALUES).filter((kind) => kind !== 'leading and trailing spaces').map((kind) => `${name} / ${kind}`)),
+  ...['auth-cache-key', 'auth-cache-duration', ...Object.keys(notImplemented.annotations), ...NOT_READ].flatMap((name) => Object.keys(HOSTILE_VALUES).filter((kind) => kind !== 'leading and trailing spaces').map((kind) => `${name} / ${kind}`)),
   // Two words are a valid "<from> <to>" pair of domain names: literal text of a replace-header rule, single-quoted.
   'proxy-cookie-domain / spaces',
   'canary-by-header-value / sample expression',

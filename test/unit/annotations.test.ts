@@ -16,6 +16,16 @@ const VALID: ValidRow[] = [
   ['annotations of other prefixes', { 'example.com/x': '1', 'example.org/proxy-body-size': '1k' }, undefined],
   ['force-ssl-redirect', { [`${A}/force-ssl-redirect`]: 'true' }, { httpsRedirect: true }],
   ['force-ssl-redirect false', { [`${A}/force-ssl-redirect`]: 'False' }, undefined],
+  ['force-ssl-forbid-http with force-ssl-redirect: 403 instead', { [`${A}/force-ssl-redirect`]: 'true', [`${A}/force-ssl-forbid-http`]: 'true' }, { httpsRedirect: true, httpForbidden: {} }],
+  ['force-ssl-forbid-http alone: nothing to forbid', { [`${A}/force-ssl-forbid-http`]: 'true' }, undefined],
+  ['ssl-forbid-http (its hosts are the TLS hosts, decided with all Ingresses)', { [`${A}/ssl-forbid-http`]: 'true' }, undefined],
+  ['custom-http-errors with proxy-intercept-errors false: nothing replaced', { [`${A}/custom-http-errors`]: '404', [`${A}/proxy-intercept-errors`]: 'false' }, undefined],
+  ['custom-http-errors with disable-proxy-intercept-errors: nothing replaced', { [`${A}/custom-http-errors`]: '404', [`${A}/disable-proxy-intercept-errors`]: 'true', [`${A}/default-backend`]: 'errors' }, { defaultBackend: { service: 'errors' } }],
+  ['proxy-intercept-errors true changes nothing', { [`${A}/custom-http-errors`]: '404', [`${A}/proxy-intercept-errors`]: 'true', [`${A}/default-backend`]: 'errors' }, { defaultBackend: { service: 'errors' }, customErrors: { codes: [404], namespace: 'default', ingress: 'web' } }],
+  ['auth-tls-ocsp on fails closed', { [`${A}/auth-tls-secret`]: 'ca', [`${A}/auth-tls-ocsp`]: 'on' }, { denied: true }],
+  ['auth-tls-ocsp without auth-tls-secret means nothing, as the other auth-tls-*', { [`${A}/auth-tls-ocsp`]: 'on' }, undefined],
+  ['auth-tls-ocsp off changes nothing', { [`${A}/auth-tls-ocsp`]: 'off' }, undefined],
+  ['annotations Portero does not apply (a warning each)', { [`${A}/enable-modsecurity`]: 'true', [`${A}/global-rate-limit`]: '100', [`${A}/http2-push-preload`]: 'true', [`${A}/ssl-ciphers`]: 'ALL' }, undefined],
   ['ssl-redirect false (decided per host, not a feature)', { [`${A}/ssl-redirect`]: 'false' }, undefined],
   ['permanent-redirect', { [`${A}/permanent-redirect`]: 'https://x.test/a?b=%20' }, { redirect: { location: 'https://x.test/a?b=%20', code: 301 } }],
   ['permanent-redirect-code', { [`${A}/permanent-redirect`]: 'http://x.test', [`${A}/permanent-redirect-code`]: '307' }, { redirect: { location: 'http://x.test', code: 307 } }],
@@ -40,6 +50,8 @@ const VALID: ValidRow[] = [
 const REFUSED: RefusedRow[] = [
   ['a boolean that is not one', { [`${A}/force-ssl-redirect`]: 'yes' }, /must be true or false/],
   ['ssl-redirect that is not a boolean', { [`${A}/ssl-redirect`]: 'maybe' }, /must be true or false/],
+  ['ssl-forbid-http that is not a boolean', { [`${A}/ssl-forbid-http`]: 'yes' }, /must be true or false/],
+  ['proxy-intercept-errors that is not a boolean', { [`${A}/proxy-intercept-errors`]: 'off' }, /must be true or false/],
   ['a protocol-relative redirect (another host)', { [`${A}/permanent-redirect`]: '//elsewhere.test/x' }, /absolute http/],
   ['a redirect path with a space', { [`${A}/permanent-redirect`]: '/a b' }, /absolute http/],
   ['a relative path as redirect', { [`${A}/permanent-redirect`]: 'elsewhere' }, /absolute http/],
@@ -118,6 +130,23 @@ describe('annotations → features', () => {
     assert.deepEqual(translateJson(objects({})).model.redirectHosts, ['a.test']);
     assert.deepEqual(translateJson(objects({ [`${A}/ssl-redirect`]: 'false' })).model.redirectHosts, []);
   });
+
+  test('ssl-forbid-http: its TLS hosts leave the redirect map and answer 403 in its backend; its plain hosts stay served', () => {
+    const forbid = { [`${A}/ssl-forbid-http`]: 'true' };
+    const objects = [
+      ...serviceWithEndpoints({ name: 'app', endpoints: [{ address: '127.0.0.2', port: 8080 }] }),
+      ingress({ name: 'web', annotations: forbid, tls: [{ hosts: ['a.test', '*.w.test'], secretName: 's' }], rules: [{ host: 'a.test', paths: [{ service: 'app' }] }, { host: '*.w.test', paths: [{ service: 'app' }] }, { host: 'plain.test', paths: [{ service: 'app' }] }] }),
+      ingress({ name: 'other', tls: [{ hosts: ['b.test'], secretName: 's' }], rules: [{ host: 'b.test', paths: [{ service: 'app' }] }] }),
+    ];
+    const { model } = translateJson(objects);
+    assert.deepEqual(model.redirectHosts, ['b.test']);
+    const forbidden = model.backends.find((backend) => backend.features?.httpForbidden);
+    assert.deepEqual(forbidden?.features?.httpForbidden, { hosts: ['*.w.test', 'a.test'] });
+    // With ssl-redirect: "false" nothing is forbidden: the hosts are served over plain HTTP.
+    const off = translateJson([objects[0]!, objects[1]!, ingress({ name: 'web', annotations: { ...forbid, [`${A}/ssl-redirect`]: 'false' }, tls: [{ hosts: ['a.test'], secretName: 's' }], rules: [{ host: 'a.test', paths: [{ service: 'app' }] }] })]);
+    assert.equal(off.model.backends.some((backend) => backend.features?.httpForbidden), false);
+    assert.deepEqual(off.model.redirectHosts, []);
+  });
 });
 
 describe('features → backend rules', () => {
@@ -135,6 +164,11 @@ describe('features → backend rules', () => {
     ['body limit: only requests with a body read it', { maxBodyBytes: 1024 }, ['  http-request set-var(txn.portero_max_body) str(backend|max-body),map_str(/nonexistent/settings.map) if { req.hdr(content-length) -m found }', '  http-request deny deny_status 413 if { req.hdr_val(content-length),sub(txn.portero_max_body) gt 0 }']],
     ['timeouts: connect fixed, server (and tunnel above an hour) from settings.map', { timeouts: { connectSeconds: 2, serverSeconds: 7200 } }, ['  timeout connect 2s', '  http-request set-timeout server str(backend|server-timeout),map_str(/nonexistent/settings.map)', '  http-request set-timeout tunnel str(backend|tunnel-timeout),map_str(/nonexistent/settings.map)']],
     ['a server timeout under an hour leaves the tunnel timeout', { timeouts: { serverSeconds: 60 } }, ['  http-request set-timeout server str(backend|server-timeout),map_str(/nonexistent/settings.map)']],
+    ['force-ssl-forbid-http: 403 for plain HTTP before the redirect', { httpsRedirect: true, httpForbidden: {} }, ['  http-request return status 403 content-type text/plain string "403 Forbidden" if !{ ssl_fc } !{ path_beg /.well-known/acme-challenge/ }', '  http-request redirect code 308 location https://%[req.hdr(host),field(1,:),lower]%[pathq] if !{ ssl_fc } !{ path_beg /.well-known/acme-challenge/ }']],
+    ['ssl-forbid-http: only on the TLS hosts, exact and wildcard', { httpForbidden: { hosts: ['*.w.test', 'a.test', 'b.test'] } }, [
+      '  http-request return status 403 content-type text/plain string "403 Forbidden" if !{ ssl_fc } !{ path_beg /.well-known/acme-challenge/ } { req.hdr(host),field(1,:),lower -m str a.test b.test }',
+      '  http-request return status 403 content-type text/plain string "403 Forbidden" if !{ ssl_fc } !{ path_beg /.well-known/acme-challenge/ } { req.hdr(host),field(1,:),lower,regsub(^[^.]*,*) -m str *.w.test }',
+    ]],
     ['denied comes first', { denied: true, maxBodyBytes: 1 }, ['  http-request return status 503 content-type text/plain string "503 Service Unavailable"', '  http-request set-var(txn.portero_max_body) str(backend|max-body),map_str(/nonexistent/settings.map) if { req.hdr(content-length) -m found }', '  http-request deny deny_status 413 if { req.hdr_val(content-length),sub(txn.portero_max_body) gt 0 }']],
   ];
   for (const [title, features, lines] of RULES) test(title, () => assert.deepEqual(featureLines(features, context), lines));
@@ -159,5 +193,6 @@ describe('features → backend rules', () => {
     assert.throws(() => patternListFile('sources/x.origins', ['^https://a[.]test$\n.*']));
     assert.throws(() => featureLines({ allowSources: ['10.0.0.0/8'] }, { ...context, section: '../x' }));
     assert.throws(() => featureLines({ appRoot: '/a\nb' }, context));
+    assert.throws(() => featureLines({ httpForbidden: { hosts: ['a.test }  http-request deny'] } }, context));
   });
 });

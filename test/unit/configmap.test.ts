@@ -40,6 +40,16 @@ describe('ConfigMap keys', () => {
     [{ 'ssl-protocols': 'TLSv1.3' }, { tlsVersions: { min: 'TLSv1.3', max: 'TLSv1.3' } }],
     [{ 'ssl-protocols': 'TLSv1.2' }, { tlsVersions: { min: 'TLSv1.2', max: 'TLSv1.2' } }],
     [{ 'ssl-ciphers': 'ECDHE-RSA-AES128-GCM-SHA256:ECDHE-RSA-AES256-GCM-SHA384' }, { ciphers: 'ECDHE-RSA-AES128-GCM-SHA256:ECDHE-RSA-AES256-GCM-SHA384' }],
+    [{ 'ssl-session-tickets': 'true' }, { tlsSessions: { tickets: true } }],
+    [{ 'ssl-session-tickets': 'false', 'ssl-session-cache': 'true' }, {}],
+    [{ 'ssl-session-cache': 'false' }, { tlsSessions: { cacheOff: true } }],
+    [{ 'ssl-session-cache-size': '10m', 'ssl-session-timeout': '30m' }, { tlsSessions: { cacheSessions: 40000, lifetimeSeconds: 1800 } }],
+    [{ 'ssl-session-timeout': '300' }, { tlsSessions: { lifetimeSeconds: 300 } }],
+    [{ 'use-http2': 'false' }, { tlsSessions: { http1Only: true } }],
+    [{ 'use-http2': 'true' }, {}],
+    [{ 'skip-access-log-http-statuses': '^2..' }, { skipLogStatuses: '^2..' }],
+    [{ 'skip-access-log-http-statuses': '200' }, { skipLogStatuses: '200' }],
+    [{ 'skip-access-log-http-statuses': '' }, {}],
     [{ 'use-proxy-protocol': 'true' }, { proxyProtocol: true }],
     [{ 'keep-alive': '75', 'upstream-keepalive-timeout': '60' }, { keepAliveSeconds: 75 }],
     [
@@ -72,6 +82,13 @@ describe('ConfigMap keys', () => {
     ['ssl-protocols', 'SSLv3 TLSv1.2'],
     ['ssl-protocols', 'TLSv1 TLSv1.1'],
     ['ssl-ciphers', 'HIGH:!aNULL'],
+    ['ssl-session-cache-size', '10 m'],
+    ['ssl-session-timeout', '2d'],
+    ['ssl-session-timeout', '10m;'],
+    ['use-http2', 'no'],
+    ['skip-access-log-http-statuses', "^2..' }\n  stats socket /tmp/x"],
+    ['skip-access-log-http-statuses', '(2|2)*(2|2)*$'],
+    ['skip-access-log-http-statuses', '^2xx'],
     ['ssl-ciphers', "ECDHE-RSA-AES128-GCM-SHA256'\n  stats socket /tmp/x"],
     ['forwarded-for-header', 'X-Forwarded-For\nX: y'],
     ['forwarded-for-header', 'a b'],
@@ -210,7 +227,10 @@ describe('ConfigMap globals in haproxy.cfg', () => {
       /^ {2}bind 127\.0\.0\.1:8080 accept-proxy$/m,
       /^ {2}bind 127\.0\.0\.1:8443 accept-proxy ssl crt-list/m,
       /^ {2}acl portero_trusted src 10\.0\.0\.0\/8$/m,
-      /^ {2}http-request set-src req\.hdr\(x-forwarded-for,-1\) if portero_trusted/m,
+      /^ {2}http-request set-src req\.hdr\(x-forwarded-for,-1\) if portero_trusted \{ req\.hdr\(x-forwarded-for,-1\) -m found \}$/m,
+      // real_ip_recursive: each trusted address gives way to the one before it, up to 8.
+      /^ {2}http-request set-src req\.hdr\(x-forwarded-for,-2\) if portero_trusted \{ req\.hdr\(x-forwarded-for,-2\) -m found \}$/m,
+      /^ {2}http-request set-src req\.hdr\(x-forwarded-for,-8\) if portero_trusted \{ req\.hdr\(x-forwarded-for,-8\) -m found \}$/m,
       /^ {2}http-request add-header X-Forwarded-For %\[var\(txn\.peer\)\]$/m,
       /^ {2}http-request set-header X-Forwarded-Proto https if !\{ req\.hdr\(x-forwarded-proto\) -m found \}$/m,
       // use-proxy-protocol: the PROXY header's destination port; 443 on the plain HTTP port is TLS ended by the load balancer (no redirect).
@@ -244,7 +264,28 @@ describe('ConfigMap globals in haproxy.cfg', () => {
     assert.match(misfit(structureFor(before), modelWith({ hsts: 'false' })) ?? '', /ConfigMap/);
   });
 
-  for (const [name, data] of [['everything', everything], ['enable-real-ip only', { 'enable-real-ip': 'true', 'forwarded-for-header': 'CF-Connecting-IP' }], ['TLS 1.3 only', { 'ssl-protocols': 'TLSv1.3', 'use-forwarded-headers': 'true' }]] as const) {
+  test('TLS sessions and use-http2: tickets, cache size and lifetime, or no cache; ALPN without h2', () => {
+    const settings = { stateDir: '/s', adminSocket: '/s/admin.sock', bindAddress: '127.0.0.1', httpPort: 8080, httpsPort: 8443, hardStopAfter: '5m', maxReloads: 8 };
+    const render = (data: Record<string, string>) => {
+      const model = modelWith(data);
+      return renderConfig(model, settings, '/s/gen-1', new BackendNames(structureFor(model)));
+    };
+    const on = render({ 'ssl-session-tickets': 'true', 'ssl-session-cache-size': '1m', 'ssl-session-timeout': '10m', 'use-http2': 'false' });
+    assert.match(on, /^ {2}ssl-default-bind-options ssl-min-ver TLSv1\.2$/m);
+    assert.match(on, /^ {2}tune\.ssl\.cachesize 4000$/m);
+    assert.match(on, /^ {2}tune\.ssl\.lifetime 600$/m);
+    assert.match(on, /^ {2}bind 127\.0\.0\.1:8443 ssl crt-list \S+ alpn http\/1\.1$/m);
+    const off = render({ 'ssl-session-cache': 'false', 'ssl-session-cache-size': '1m' });
+    assert.match(off, /^ {2}tune\.ssl\.cachesize 0$/m);
+    assert.match(off, /no-tls-tickets$/m);
+    assert.match(off, /alpn h2,http\/1\.1$/m);
+    const model = modelWith({ 'skip-access-log-http-statuses': '^2..' });
+    const logged = renderConfig(model, { ...settings, accessLog: true }, '/s/gen-1', new BackendNames(structureFor(model)));
+    assert.match(logged, /^ {2}http-response set-log-level silent if \{ status -m reg '\^2\.\.' \}$/m);
+    assert.doesNotMatch(render({ 'skip-access-log-http-statuses': '^2..' }), /set-log-level silent/, 'nothing without --access-log');
+  });
+
+  for (const [name, data] of [['everything', everything], ['enable-real-ip only', { 'enable-real-ip': 'true', 'forwarded-for-header': 'CF-Connecting-IP' }], ['TLS 1.3 only', { 'ssl-protocols': 'TLSv1.3', 'use-forwarded-headers': 'true' }], ['TLS sessions', { 'ssl-session-tickets': 'true', 'ssl-session-cache-size': '20m', 'ssl-session-timeout': '1h', 'use-http2': 'false' }]] as const) {
     test(`HAProxy accepts the configuration: ${name} (haproxy -c)`, async () => {
       await assertHaproxyAccepts(await withTestCertificate(modelWith(data)));
     });

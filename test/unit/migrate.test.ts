@@ -249,13 +249,18 @@ describe('ConfigMap keys', () => {
     // Keys it does not read.
     assert.equal(classifyConfigMapKey('enable-brotli', 'true').status, 'ignored');
     assert.equal(classifyConfigMapKey('enable-brotli', 'false').status, 'supported');
-    assert.equal(classifyConfigMapKey('worker-processes', '4').status, 'unknown');
+    assert.equal(classifyConfigMapKey('worker-processes', '4').status, 'ignored');
+    assert.equal(classifyConfigMapKey('reuse-port', 'true').status, 'supported');
+    assert.equal(classifyConfigMapKey('reuse-port', 'false').status, 'ignored');
+    assert.equal(classifyConfigMapKey('ssl-session-tickets', 'true').status, 'difference');
+    assert.equal(classifyConfigMapKey('use-http2', 'false').status, 'supported');
+    assert.equal(classifyConfigMapKey('no-such-key', '4').status, 'unknown');
   });
 
   test('a section with the keys sorted; found or not; counted in the summary', () => {
-    const data = { 'worker-processes': '4', 'ssl-redirect': 'true', hsts: 'true' };
+    const data = { 'no-such-key': '4', 'ssl-redirect': 'true', hsts: 'true' };
     const found = report([web('one')], { configMap: { namespace: 'ingress-nginx', name: 'ingress-nginx-controller', data } });
-    assert.deepEqual(found.configMap?.keys.map((key) => [key.key, key.status]), [['hsts', 'supported'], ['ssl-redirect', 'supported'], ['worker-processes', 'unknown']]);
+    assert.deepEqual(found.configMap?.keys.map((key) => [key.key, key.status]), [['hsts', 'supported'], ['no-such-key', 'unknown'], ['ssl-redirect', 'supported']]);
     assert.deepEqual(found.summary.configMapKeys, { supported: 2, difference: 0, ignored: 0, unknown: 1 });
     assert.equal(found.exitCode, 1);
     const missing = report([web('one')], { configMap: { namespace: 'ingress-nginx', name: 'nope' } });

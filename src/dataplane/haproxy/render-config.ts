@@ -67,13 +67,25 @@ export function backupServerName(address: string, port: number): c.Safe {
 const TLS12_CIPHERS = 'ECDHE-ECDSA-AES128-GCM-SHA256:ECDHE-RSA-AES128-GCM-SHA256:ECDHE-ECDSA-AES256-GCM-SHA384:ECDHE-RSA-AES256-GCM-SHA384:ECDHE-ECDSA-CHACHA20-POLY1305:ECDHE-RSA-CHACHA20-POLY1305';
 const TLS13_SUITES = 'TLS_AES_128_GCM_SHA256:TLS_AES_256_GCM_SHA384:TLS_CHACHA20_POLY1305_SHA256';
 
-/** `ssl-default-bind-options`: the TLS versions offered (ssl-protocols of the ConfigMap), no session tickets. */
+/** `ssl-default-bind-options`: the TLS versions offered (ssl-protocols of the ConfigMap), no session tickets unless ssl-session-tickets. */
 function bindOptions(globals: GlobalSettings): string {
   const versions = globals.tlsVersions ?? { min: 'TLSv1.2', max: 'TLSv1.3' };
   const allowed = ['TLSv1.2', 'TLSv1.3'];
   const min = c.keyword(versions.min, allowed);
-  if (versions.max === 'TLSv1.3') return c.line`  ssl-default-bind-options ssl-min-ver ${min} no-tls-tickets`;
-  return c.line`  ssl-default-bind-options ssl-min-ver ${min} ssl-max-ver ${c.keyword(versions.max, allowed)} no-tls-tickets`;
+  const tickets = c.keyword(globals.tlsSessions?.tickets ? '' : ' no-tls-tickets', ['', ' no-tls-tickets']);
+  if (versions.max === 'TLSv1.3') return c.line`  ssl-default-bind-options ssl-min-ver ${min}${tickets}`;
+  return c.line`  ssl-default-bind-options ssl-min-ver ${min} ssl-max-ver ${c.keyword(versions.max, allowed)}${tickets}`;
+}
+
+/** The session cache: off with client certificates or ssl-session-cache: "false"; else the ConfigMap's size and lifetime. */
+function sessionCacheLines(globals: GlobalSettings, clientCertificates: boolean): string[] {
+  const sessions = globals.tlsSessions;
+  // Client certificates: no TLS session resumption, which could carry a certificate verified for another name (features/client-auth.ts).
+  if (clientCertificates || sessions?.cacheOff) return ['  tune.ssl.cachesize 0'];
+  return [
+    ...(sessions?.cacheSessions !== undefined ? [c.line`  tune.ssl.cachesize ${c.int(sessions.cacheSessions)}`] : []),
+    ...(sessions?.lifetimeSeconds !== undefined ? [c.line`  tune.ssl.lifetime ${c.int(sessions.lifetimeSeconds)}`] : []),
+  ];
 }
 
 function globalSection(settings: ConfigSettings, globals: GlobalSettings, genDir: string, lua: boolean, luaAuth: boolean, luaErrors: boolean, luaCandidates: boolean, clientCertificates: boolean, luaMirror: boolean): string[] {
@@ -94,8 +106,7 @@ function globalSection(settings: ConfigSettings, globals: GlobalSettings, genDir
     `  ssl-default-bind-ciphersuites ${TLS13_SUITES}`,
     // large-client-header-buffers: the whole request header must fit in one buffer.
     ...(globals.bufferBytes !== undefined ? [c.line`  tune.bufsize ${c.int(globals.bufferBytes)}`] : []),
-    // Client certificates: no TLS session resumption, which could carry a certificate verified for another name (features/client-auth.ts).
-    ...(clientCertificates ? ['  tune.ssl.cachesize 0'] : []),
+    ...sessionCacheLines(globals, clientCertificates),
     // Only access logs reach stdout, so that it stays one JSON object per
     // line: they are raised to level emerg (see ACCESS_LOG_RULES) and this
     // target takes nothing else, while HAProxy's own messages to the
@@ -191,7 +202,8 @@ const HEADER_HYGIENE = [
  * removed, unless the ConfigMap trusts them from some peers (use-forwarded-headers,
  * enable-real-ip, compute-full-forwarded-for with proxy-real-ip-cidr): then,
  * from those peers only, the client address is taken from the forwarded-for
- * header (`set-src`, so logs, access lists and X-Real-IP see it), and
+ * header (`set-src`, so logs, access lists and X-Real-IP see it), the last
+ * address not of a trusted peer, as nginx's real_ip_recursive, and
  * X-Forwarded-Proto/-Host/-Port (and X-Forwarded-For, to append to it) are kept;
  * a kept X-Forwarded-Host list is cut to its first entry, as ingress-nginx does.
  * As in ingress-nginx, what the client sent as X-Forwarded-For is passed on,
@@ -203,6 +215,9 @@ const HEADER_HYGIENE = [
  * 443 means that the load balancer ended TLS: X-Forwarded-Proto is https (and
  * routing-rules do not redirect to HTTPS), as ingress-nginx does.
  */
+/** Addresses of the forwarded-for header looked at, from the last: proxies in front of Portero, at most. */
+const MAX_FORWARDED_HOPS = 8;
+
 const FORWARDING_HEADERS = String.raw`^(forwarded|x[-_]forwarded[-_][a-z_-]*|x[-_]real[-_]ip|x[-_]original[-_]forwarded[-_]for|x[-_]scheme)$`;
 
 function forwardingLines(scheme: 'http' | 'https', port: number, globals: GlobalSettings): string[] {
@@ -235,7 +250,13 @@ function forwardingLines(scheme: 'http' | 'https', port: number, globals: Global
   if (forwarded.appendForwardedFor) lines.push('  http-request set-var(txn.peer) src');
   if (forwarded.realIp) {
     const header = c.fieldName(forwarded.header);
-    lines.push(c.line`  http-request set-src req.hdr(${header},-1) if portero_trusted { req.hdr(${header},-1) -m found }`);
+    // nginx's real_ip_recursive on (ingress-nginx always sets it): from the last address leftwards, an
+    // address of a trusted peer gives way to the one before it, so the client is the last untrusted
+    // address (all trusted: the first). Each rule tests the address the previous one set.
+    for (let hop = 1; hop <= MAX_FORWARDED_HOPS; hop += 1) {
+      const at = c.fragment`req.hdr(${header},-${c.int(hop)})`;
+      lines.push(c.line`  http-request set-src ${at} if portero_trusted { ${at} -m found }`);
+    }
   }
   if (kept.length === 0) {
     lines.push(c.line`  http-request del-header ${c.regex(FORWARDING_HEADERS)} -m reg`);
@@ -267,7 +288,9 @@ function frontendSection(plan: FrontendPlan, capabilities: Capabilities, setting
   const proxy = c.keyword(globals.proxyProtocol ? ' accept-proxy' : '', ['', ' accept-proxy']);
   // Client certificates are verified by the rules (features/client-auth.ts): no verification error fails the handshake.
   const ignore = c.keyword(asksForCertificates(capabilities.clientAuth) ? ' ca-ignore-err all crt-ignore-err all' : '', ['', ' ca-ignore-err all crt-ignore-err all']);
-  const tls = c.fragment`ssl crt-list ${c.filePath(`${genDir}/${GENERATION_FILES.crtList}`)} alpn h2,http/1.1${ignore}`;
+  // use-http2: "false": HTTP/1.1 only.
+  const alpn = c.keyword(globals.tlsSessions?.http1Only ? 'http/1.1' : 'h2,http/1.1', ['http/1.1', 'h2,http/1.1']);
+  const tls = c.fragment`ssl crt-list ${c.filePath(`${genDir}/${GENERATION_FILES.crtList}`)} alpn ${alpn}${ignore}`;
   const bindOn = (address: string) => (scheme === 'http' ? c.line`  bind ${c.bindAddress(address, port)}${proxy}` : c.line`  bind ${c.bindAddress(address, port)}${proxy} ${tls}`);
   // Behind the TCP frontend (passthroughSections), which passes the client's address on with the PROXY protocol, and binds the Gateway addresses of port 443.
   const behindPassthrough = plan.ingress && scheme === 'https' && capabilities.passthrough;
@@ -280,6 +303,8 @@ function frontendSection(plan: FrontendPlan, capabilities: Capabilities, setting
     ...binds,
     // First, so that requests refused by the rules below are logged too.
     ...(settings.accessLog ? ['  http-request set-log-level emerg'] : []),
+    // skip-access-log-http-statuses: endpoint answers of these statuses are not logged (HAProxy 2.6 cannot change the log level of its own answers).
+    ...(settings.accessLog && globals.skipLogStatuses !== undefined ? [c.line`  http-response set-log-level silent if { status -m reg ${c.objectRegex(globals.skipLogStatuses)} }`] : []),
     ...NORMALIZE_URI,
     ...HEADER_HYGIENE,
     ...forwardingLines(scheme, port, globals),

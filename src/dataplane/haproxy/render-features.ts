@@ -44,6 +44,26 @@ function httpsRedirect(context: FeatureContext, code = 308): string {
 }
 
 /**
+ * ssl-forbid-http / force-ssl-forbid-http: 403 for plain HTTP where the
+ * HTTPS redirect would be (the same exempt paths; with use-proxy-protocol, a
+ * PROXY header for port 443 means TLS was ended by the load balancer). With
+ * `hosts`, only for those Host headers (exact, or one label under a `*.`
+ * wildcard).
+ */
+function httpForbiddenLines(forbidden: NonNullable<Features['httpForbidden']>, context: FeatureContext): string[] {
+  const exempt = redirectExemption(context.globals ?? {});
+  const ended = context.globals?.proxyProtocol ? c.fragment` !{ dst_port 443 }` : c.fragment``;
+  const deny = c.fragment`http-request return status 403 content-type text/plain string "403 Forbidden" if !{ ssl_fc }${exempt}${ended}`;
+  if (forbidden.hosts === undefined) return [c.line`  ${deny}`];
+  const exact = forbidden.hosts.filter((host) => !host.startsWith('*.')).map(c.hostName);
+  const wildcards = forbidden.hosts.filter((host) => host.startsWith('*.')).map(c.hostName);
+  const lines: string[] = [];
+  if (exact.length > 0) lines.push(c.line`  ${deny} { req.hdr(host),field(1,:),lower -m str ${c.join(exact, ' ')} }`);
+  if (wildcards.length > 0) lines.push(c.line`  ${deny} { req.hdr(host),field(1,:),lower,regsub(^[^.]*,*) -m str ${c.join(wildcards, ' ')} }`);
+  return lines;
+}
+
+/**
  * permanent-redirect / temporal-redirect, the location read from settings.map.
  * A path is sent as written (relative-redirects) or made absolute as nginx's
  * absolute_redirect does: the request's scheme and Host (lowercased, without
@@ -92,6 +112,7 @@ export function featureLines(features: Features | undefined, context: FeatureCon
   const cors = activeCors(features);
   lines.push(...corsRequestLines(cors, c.filePath(`${context.genDir ?? '/nonexistent'}/${patternListPath(section, 'origins')}`), setting('cors')));
   if (features.redirect) lines.push(...fixedRedirectLines(features.redirect, setting('location'), context));
+  if (features.httpForbidden) lines.push(...httpForbiddenLines(features.httpForbidden, context));
   if (features.httpsRedirect) lines.push(httpsRedirect(context, features.httpsRedirectCode));
   lines.push(...snippetRequestLines(features.snippet));
   // nginx's preaccess phase (limits) comes after the redirects and before the access lists.

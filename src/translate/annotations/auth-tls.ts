@@ -14,6 +14,7 @@ import { safeRegex, SEARCH } from '../regex.js';
 import type { AnnotationGroup } from './group.js';
 import { checkUrl } from './redirects.js';
 import type { AnnotationValues } from './values.js';
+import { OCSP } from './not-applied.js';
 
 /** What an Ingress with client-certificate authentication asks, checked. */
 export interface ClientAuthSpec {
@@ -42,6 +43,9 @@ export function clientAuthOf(values: AnnotationValues, namespace: string): Clien
   if (parts.length > 2 || namespaceName(secretNamespace).length > 0 || objectName(name).length > 0) {
     return values.problem('auth-tls-secret', 'must be a Secret name, or namespace/name', closed);
   }
+  // OCSP checks cannot be made (not-applied.ts): client authentication that asks for them fails closed.
+  const ocsp = values.string('auth-tls-ocsp');
+  if (ocsp !== undefined && ocsp !== 'off') return values.problem('auth-tls-ocsp', OCSP, closed);
   const verifyValue = values.string('auth-tls-verify-client') ?? 'on';
   const verify = VERIFY.find((candidate) => candidate === verifyValue);
   if (verify === undefined) return values.problem('auth-tls-verify-client', `must be one of ${VERIFY.join(', ')}`, closed);

@@ -3,7 +3,10 @@
 // as ingress-nginx does (an internal request with X-Code, X-Format, ...).
 // The status stays the Service's: an error backend never turns a refusal
 // into a success (ingress-nginx CVE-2026-24513). Without default-backend
-// the annotation has nothing to ask and is refused.
+// the annotation has nothing to ask and is refused. With
+// proxy-intercept-errors: "false" or disable-proxy-intercept-errors: "true"
+// the Service's answers go out as they are (nginx then replaces only its own
+// errors, which Portero never replaces), so custom-http-errors does nothing.
 
 import { describe } from '../../objects/grammar.js';
 import type { AnnotationGroup } from './group.js';
@@ -11,8 +14,18 @@ import type { AnnotationGroup } from './group.js';
 export const customErrors: AnnotationGroup = {
   annotations: {
     'custom-http-errors': { status: 'difference', note: 'needs the default-backend annotation (the global --default-backend-service is not asked); the status stays the one of the Service' },
+    'proxy-intercept-errors': { status: 'supported' },
+    'disable-proxy-intercept-errors': { status: 'supported' },
   },
   read(values, features, _settings, owner) {
+    // proxy-intercept-errors: "false" (or disable-proxy-intercept-errors: "true"): the Service's answers
+    // are not replaced. Portero's custom errors replace nothing else, so custom-http-errors has no effect.
+    const intercept = values.bool('proxy-intercept-errors');
+    const disabled = values.bool('disable-proxy-intercept-errors');
+    if (intercept === false || disabled === true) {
+      values.list('custom-http-errors');
+      return;
+    }
     const list = values.list('custom-http-errors');
     if (list === undefined || list.length === 0) return;
     const codes: number[] = [];

@@ -23,6 +23,7 @@ import { hosts } from './hosts.js';
 import { limits } from './limits.js';
 import { mirror } from './mirror.js';
 import { notImplemented } from './not-implemented.js';
+import { notApplied } from './not-applied.js';
 import { redirects } from './redirects.js';
 import { regexSettings, rewrite } from './rewrite.js';
 import { responseRewrites } from './response-rewrites.js';
@@ -64,6 +65,7 @@ export const GROUPS: readonly AnnotationGroup[] = [
   balance,
   mirror,
   notImplemented,
+  notApplied,
 ];
 
 /** Every annotation name Portero knows, with its support. */
@@ -89,8 +91,13 @@ export interface IngressAnnotations {
   /** ssl-passthrough: "true" (honoured only with --enable-ssl-passthrough, then passthroughEnabled). */
   passthrough?: boolean;
   passthroughEnabled?: boolean;
-  /** ssl-redirect: "false" (or the ConfigMap's): plain HTTP to the Ingress's TLS hosts is served, not redirected. */
+  /**
+   * ssl-redirect: "false" (or the ConfigMap's): plain HTTP to the Ingress's TLS hosts is served, not redirected.
+   * Also set with ssl-forbid-http or force-ssl-forbid-http: the paths answer 403 in their backends instead.
+   */
   sslRedirectOff?: boolean;
+  /** ssl-forbid-http: "true" (with the redirect on): plain HTTP to the Ingress's TLS hosts gets 403 (ssl-redirect.ts picks the hosts). */
+  sslForbid?: boolean;
   /** auth-type: basic, checked; the Secret is resolved by translate/auth.ts. */
   basicAuth?: BasicAuthSpec;
   /** auth-tls-secret and friends, checked; the Secret and the hosts are resolved by translate/client-auth.ts. */
@@ -136,6 +143,9 @@ function readAnnotations(ingress: Ingress, settings: AnnotationSettings): Ingres
   // fresh values: the redirects group already reported an invalid one.
   const withDefaults = new AnnotationValues(ingress.metadata.annotations, settings.prefix, defaults);
   const redirectOff = withDefaults.has('ssl-redirect') && withDefaults.bool('ssl-redirect') === false;
+  // ssl-forbid-http answers 403 where the redirect would be: only while ssl-redirect is on.
+  const sslForbid = !redirectOff && withDefaults.bool('ssl-forbid-http') === true;
+  const forbidden = redirectOff || sslForbid || features?.httpForbidden !== undefined;
   return {
     ...(features ? { features } : {}),
     problems: values.problems,
@@ -148,7 +158,8 @@ function readAnnotations(ingress: Ingress, settings: AnnotationSettings): Ingres
     ...(basicAuth ? { basicAuth } : {}),
     ...(clientAuth ? { clientAuth } : {}),
     ...(headers ? { customHeaders: headers } : {}),
-    ...(redirectOff ? { sslRedirectOff: true } : {}),
+    ...(forbidden ? { sslRedirectOff: true } : {}),
+    ...(sslForbid ? { sslForbid: true } : {}),
   };
 }
 

@@ -1,5 +1,6 @@
 // Redirects answered by the proxy: force-ssl-redirect (ssl-redirect is read
-// in tls.ts, where the redirect hosts are decided), permanent-redirect and
+// in tls.ts, where the redirect hosts are decided), force-ssl-forbid-http
+// (403 instead of that redirect; ssl-forbid-http is joined in ssl-redirect.ts), permanent-redirect and
 // temporal-redirect with their codes and relative-redirects, app-root. As in ingress-nginx, these
 // answer before access lists and authentication are consulted.
 
@@ -65,16 +66,23 @@ export const redirects: AnnotationGroup = {
     'temporal-redirect-code': { status: 'supported' },
     'app-root': { status: 'supported' },
     'relative-redirects': { status: 'supported' },
+    'ssl-forbid-http': { status: 'supported' },
+    'force-ssl-forbid-http': { status: 'supported' },
     'preserve-trailing-slash': { status: 'difference', note: 'Portero always keeps the trailing / in the HTTPS redirect (ingress-nginx strips it unless this is "true"), so "false" has no effect' },
   },
   read(values, features, settings) {
     values.bool('ssl-redirect'); // checked here; tls.ts decides the redirect hosts (sslRedirectOff)
     values.bool('preserve-trailing-slash'); // checked; the redirect keeps the path as asked whatever its value
     const relative = values.bool('relative-redirects') === true;
-    if (values.bool('force-ssl-redirect') === true) {
+    const forceRedirect = values.bool('force-ssl-redirect') === true;
+    if (forceRedirect) {
       features.httpsRedirect = true;
       if (settings.redirectCode !== undefined) features.httpsRedirectCode = settings.redirectCode;
     }
+    // force-ssl-forbid-http: where force-ssl-redirect would redirect, 403 instead (every host of the Ingress).
+    // ssl-forbid-http is checked here; its hosts (the Ingress's TLS hosts) are decided in ssl-redirect.ts.
+    if (values.bool('force-ssl-forbid-http') === true && forceRedirect) features.httpForbidden = {};
+    values.bool('ssl-forbid-http');
     // temporal-redirect wins over permanent-redirect, as in ingress-nginx.
     const redirect = fixedRedirect(values, 'temporal-redirect', 'temporal-redirect-code', 302, relative) ?? fixedRedirect(values, 'permanent-redirect', 'permanent-redirect-code', 301, relative);
     if (redirect) features.redirect = redirect;
