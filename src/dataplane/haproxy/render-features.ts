@@ -116,7 +116,7 @@ export function featureLines(features: Features | undefined, context: FeatureCon
   if (features.httpsRedirect) lines.push(httpsRedirect(context, features.httpsRedirectCode));
   lines.push(...snippetRequestLines(features.snippet));
   // nginx's preaccess phase (limits) comes after the redirects and before the access lists.
-  if (features.limits) lines.push(...limitLines(features.limits, setting));
+  if (features.limits) lines.push(...limitLines(features.limits, setting, c.filePath(`${context.genDir ?? '/nonexistent'}/${patternListPath(section, 'exempt')}`)));
   // nginx's access phase checks the access lists (pattern files of the section, changed at runtime:
   // features/source-lists.ts), then the credentials, then auth_request, all before the body and the
   // rewrite (X-Original-URL is the URI as asked); all of them or any one, by satisfy (features/access.ts).

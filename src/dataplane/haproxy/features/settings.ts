@@ -18,7 +18,8 @@
 //                   the redirect's Location start, rewritten paths and
 //                   hostname (gateway-filters.ts)
 //
-// and the access lists by source address and the CORS origins are pattern
+// and the access lists by source address, the clients limits never count
+// (limit-whitelist) and the CORS origins are pattern
 // files of the section (source-lists.ts), changed with `add acl` / `del acl`.
 //
 // The rules depend only on the section's *shape*: which features it has,
@@ -83,8 +84,15 @@ export function shapeKey(features: Features): string {
     shape.cors = { origins: origins ? 'list' : 'any', credentials, expose: exposeHeaders.length > 0 };
   }
   if (features.limits) {
-    const { connections, rpm, rps } = features.limits;
-    shape.limits = { ...features.limits, ...(connections !== undefined ? { connections: 'set' } : {}), ...(rpm !== undefined ? { rpm: 'set' } : {}), ...(rps !== undefined ? { rps: 'set' } : {}) };
+    const { connections, rpm, rps, exempt } = features.limits;
+    shape.limits = {
+      ...features.limits,
+      ...(connections !== undefined ? { connections: 'set' } : {}),
+      ...(rpm !== undefined ? { rpm: 'set' } : {}),
+      ...(rps !== undefined ? { rps: 'set' } : {}),
+      // limit-whitelist is a pattern file (source-lists.ts): only whether there is one shapes the rules.
+      ...(exempt && exempt.length > 0 ? { exempt: 'set' } : {}),
+    };
   }
   if (features.gateway) shape.gateway = gatewayShape(features.gateway);
   return featuresKey(shape as Features);
