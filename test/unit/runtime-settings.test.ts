@@ -97,7 +97,7 @@ describe('runtime settings: values and shapes', () => {
       ['sec|limit-conn 3', 'sec|limit-rpm 500', 'sec|limit-rps 35'],
       'rates are the counts admitted within the window',
     );
-    assert.deepEqual(settingEntries('sec', { cors: { methods: ['GET', 'PUT'], headers: ['X-A'], exposeHeaders: [], credentials: false, maxAgeSeconds: 1 } }).map((entry) => `${entry.key} ${entry.value.text}`), ['sec|cors X-A;;1;GET, PUT']);
+    assert.deepEqual(settingEntries('sec', { cors: { methods: ['GET', 'PUT'], headers: ['X-A'], exposeHeaders: [], credentials: false, maxAgeSeconds: 1 } }).map((entry) => `${entry.key} ${entry.value.text}`), ['sec|cors X-A;;1;GET, PUT;false']);
     assert.deepEqual(settingEntries('sec', { denied: true, cors: { methods: ['GET'], headers: [], exposeHeaders: [], credentials: false, maxAgeSeconds: 1 } }), [], 'a denied location has no CORS');
   });
 
@@ -114,7 +114,7 @@ describe('runtime settings: values and shapes', () => {
     assert.equal(shape({ cors: { ...cors, origins: ['https://a.test'] } }), shape({ cors: { ...cors, origins: ['https://b.test', 'https://c.test'], headers: ['X-B', 'X-C'], maxAgeSeconds: 9 } }));
     assert.equal(shape({ cors }), shape({ cors: { ...cors, methods: ['PUT'], written: { methods: 'PUT, GET', headers: 'X-A, X-B' } } }), 'the methods and the lists as written are values');
     assert.notEqual(shape({ cors }), shape({ cors: { ...cors, origins: ['https://a.test'] } }), 'any origin or a list');
-    assert.notEqual(shape({ cors }), shape({ cors: { ...cors, credentials: true } }));
+    assert.equal(shape({ cors }), shape({ cors: { ...cors, credentials: true } }), 'cors-allow-credentials is a value');
     assert.notEqual(shape({ cors }), shape({ cors: { ...cors, exposeHeaders: ['X-B'] } }));
     const limits = { zone: 'default/web', burstMultiplier: 5 };
     assert.equal(shape({ limits: { ...limits, rps: 1, connections: 2 } }), shape({ limits: { ...limits, rps: 10, connections: 20 } }));

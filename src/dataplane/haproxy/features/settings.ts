@@ -13,7 +13,8 @@
 //   limit-rpm       limit-rpm × limit-burst-multiplier          503 at it
 //   limit-rps       limit-rps × limit-burst-multiplier          503 at it
 //   cors            cors-allow-headers, -expose-headers, -max-age,
-//                   -methods (one value, `;` between them; cors.ts)
+//                   -methods, -credentials (one value, `;` between
+//                   them; cors.ts)
 //   gw-*            Gateway API filter values: header values, the timeout,
 //                   the redirect's Location start, rewritten paths and
 //                   hostname (gateway-filters.ts)
@@ -79,9 +80,9 @@ export function shapeKey(features: Features): string {
   if (features.allowSources) shape.allowSources = 'set';
   if (features.denySources) shape.denySources = 'set';
   if (features.cors) {
-    // The rules hold the credentials, whether origins are listed (their list is a pattern file) and whether headers are exposed.
-    const { origins, credentials, exposeHeaders } = features.cors;
-    shape.cors = { origins: origins ? 'list' : 'any', credentials, expose: exposeHeaders.length > 0 };
+    // The rules hold whether origins are listed (their list is a pattern file) and whether headers are exposed; the credentials are a value.
+    const { origins, exposeHeaders } = features.cors;
+    shape.cors = { origins: origins ? 'list' : 'any', expose: exposeHeaders.length > 0 };
   }
   if (features.limits) {
     const { connections, rpm, rps, exempt } = features.limits;
