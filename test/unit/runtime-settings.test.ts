@@ -89,7 +89,7 @@ describe('runtime settings: values and shapes', () => {
   test('the values settings.map carries, in milliseconds and bytes', () => {
     assert.deepEqual(
       settingEntries('sec', { timeouts: { connectSeconds: 5, serverSeconds: 7200 }, maxBodyBytes: 1024, redirect: { location: 'https://x.test/a?b=%2F', code: 301 } }).map((entry) => `${entry.key} ${entry.value.text}`),
-      ['sec|server-timeout 7200000', 'sec|tunnel-timeout 7200000', 'sec|max-body 1024', 'sec|location https://x.test/a?b=%2F'],
+      ['sec|server-timeout 7200000', 'sec|tunnel-timeout 7200000', 'sec|max-body 1024', 'sec|location https://x.test/a?b=%2F', 'sec|redirect-code 301'],
     );
     assert.deepEqual(settingEntries('sec', { timeouts: { serverSeconds: 60 } }).map((entry) => entry.key), ['sec|server-timeout'], 'the tunnel timeout stays the default under an hour');
     assert.deepEqual(
@@ -101,12 +101,13 @@ describe('runtime settings: values and shapes', () => {
     assert.deepEqual(settingEntries('sec', { denied: true, cors: { methods: ['GET'], headers: [], exposeHeaders: [], credentials: false, maxAgeSeconds: 1 } }), [], 'a denied location has no CORS');
   });
 
-  test('the shape leaves the values out, but not which features there are, the connect timeout, the redirect code or crossing the hour', () => {
+  test('the shape leaves the values out, but not which features there are, the connect timeout or crossing the hour', () => {
     const shape = (features: Parameters<typeof shapeKey>[0]) => shapeKey(features);
     assert.equal(shape({ maxBodyBytes: 1 }), shape({ maxBodyBytes: 2 }));
     assert.equal(shape({ timeouts: { serverSeconds: 60 } }), shape({ timeouts: { serverSeconds: 120 } }));
     assert.equal(shape({ redirect: { location: 'https://a.test/', code: 301 } }), shape({ redirect: { location: 'https://b.test/x', code: 301 } }));
-    assert.notEqual(shape({ redirect: { location: 'https://a.test/', code: 301 } }), shape({ redirect: { location: 'https://a.test/', code: 302 } }));
+    assert.equal(shape({ redirect: { location: 'https://a.test/', code: 301 } }), shape({ redirect: { location: 'https://a.test/', code: 302 } }), 'the redirect code is a value');
+    assert.notEqual(shape({ redirect: { location: '/a', code: 301, pathLocation: 'absolute' } }), shape({ redirect: { location: '/a', code: 301, pathLocation: 'relative' } }));
     assert.notEqual(shape({ timeouts: { serverSeconds: 60 } }), shape({ timeouts: { serverSeconds: 7200 } }));
     assert.notEqual(shape({ timeouts: { connectSeconds: 1, serverSeconds: 60 } }), shape({ timeouts: { connectSeconds: 2, serverSeconds: 60 } }));
     assert.notEqual(shape({ maxBodyBytes: 1 }), shape({ maxBodyBytes: 1, timeouts: { serverSeconds: 60 } }));

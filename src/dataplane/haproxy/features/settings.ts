@@ -9,6 +9,7 @@
 //   tunnel-timeout  the same above an hour (WebSockets)         set-timeout tunnel
 //   max-body        proxy-body-size                             413 above it
 //   location        permanent-redirect / temporal-redirect      redirect location
+//   redirect-code   permanent-redirect-code / temporal-redirect-code  the redirect's code
 //   limit-conn      limit-connections                           503 above it
 //   limit-rpm       limit-rpm × limit-burst-multiplier          503 at it
 //   limit-rps       limit-rps × limit-burst-multiplier          503 at it
@@ -34,7 +35,7 @@ import * as c from '../config-lines.js';
 import { corsTexts } from './cors.js';
 import { gatewaySettingValues, gatewayShape, type GatewaySettingName } from './gateway-filters.js';
 
-export type SettingName = 'server-timeout' | 'tunnel-timeout' | 'max-body' | 'location' | 'limit-conn' | 'limit-rpm' | 'limit-rps' | 'cors' | GatewaySettingName;
+export type SettingName = 'server-timeout' | 'tunnel-timeout' | 'max-body' | 'location' | 'redirect-code' | 'limit-conn' | 'limit-rpm' | 'limit-rps' | 'cors' | GatewaySettingName;
 
 /** The defaults section's tunnel timeout: a read timeout above it raises the tunnel timeout too (render-features.ts did so before). */
 const TUNNEL_SECONDS = 3600;
@@ -55,6 +56,7 @@ export function settingValues(features: Features | undefined): { name: SettingNa
   }
   if (features.maxBodyBytes !== undefined) values.push({ name: 'max-body', value: c.int(features.maxBodyBytes) });
   if (features.redirect) values.push({ name: 'location', value: c.redirectLocationValue(features.redirect.location) });
+  if (features.redirect) values.push({ name: 'redirect-code', value: c.int(features.redirect.code) });
   // The window (the multiplier) is the stick table's, fixed in the configuration; the counts within it are values.
   const limits = features.limits;
   if (limits?.connections !== undefined) values.push({ name: 'limit-conn', value: c.int(limits.connections) });
@@ -75,7 +77,7 @@ export function shapeKey(features: Features): string {
   const shape: Record<string, unknown> = { ...features };
   if (features.timeouts?.serverSeconds !== undefined) shape.timeouts = { ...features.timeouts, serverSeconds: raisesTunnel(features) ? 'long' : 'set' };
   if (features.maxBodyBytes !== undefined) shape.maxBodyBytes = 'set';
-  if (features.redirect) shape.redirect = { ...features.redirect, location: 'set' };
+  if (features.redirect) shape.redirect = { ...features.redirect, location: 'set', code: 'set' };
   // The lists are pattern files of the section (source-lists.ts).
   if (features.allowSources) shape.allowSources = 'set';
   if (features.denySources) shape.denySources = 'set';
