@@ -12,6 +12,7 @@ import { MAP_FILES, mapContents, renderFiles, sourceListContents, type MapName }
 import { patternListFile } from '../../src/dataplane/haproxy/features/source-lists.js';
 import { executePlan } from '../../src/dataplane/haproxy/runtime-apply.js';
 import { settingEntries, shapeKey } from '../../src/dataplane/haproxy/features/settings.js';
+import { featureLines } from '../../src/dataplane/haproxy/render-features.js';
 import { renderConfig } from '../../src/dataplane/haproxy/render-config.js';
 import { BackendNames, structureFor } from '../../src/dataplane/haproxy/structure.js';
 import { generateSelfSigned } from '../../src/tls/default-certificate.js';
@@ -122,6 +123,20 @@ describe('runtime settings: values and shapes', () => {
     assert.notEqual(shape({ limits: { ...limits, rps: 1 } }), shape({ limits: { ...limits, rps: 1, burstMultiplier: 2 } }), 'the multiplier is the table window');
     assert.notEqual(shape({ limits: { ...limits, rps: 1 } }), shape({ limits: { ...limits, rpm: 1 } }));
     assert.notEqual(shape({ limits: { ...limits, rps: 1 } }), shape({ limits: { ...limits, rps: 1, zone: 'default/other' } }));
+    assert.equal(shape({ upstreamHost: 'a.internal' }), shape({ upstreamHost: 'b.internal:8080' }), 'upstream-vhost is a value');
+    assert.equal(shape({ responseHeaders: [{ name: 'x-a', value: 'one' }, { name: 'x-b' }] }), shape({ responseHeaders: [{ name: 'x-a', value: '50% %[src] #two' }, { name: 'x-b' }] }), 'custom-headers values are values');
+    assert.notEqual(shape({ responseHeaders: [{ name: 'x-a', value: 'one' }] }), shape({ responseHeaders: [{ name: 'x-c', value: 'one' }] }), 'the names are rules');
+    assert.notEqual(shape({ responseHeaders: [{ name: 'x-a', value: 'one' }] }), shape({ responseHeaders: [{ name: 'x-a', value: ' one' }] }), 'a value a map line cannot carry stays in the rules');
+  });
+
+  test('upstream-vhost and custom-headers values: map entries, read by the rules; literal when a map line cannot carry them', () => {
+    const features = { upstreamHost: 'svc.internal:8080', responseHeaders: [{ name: 'x-a', value: '50% %[src]' }, { name: 'x-b' }, { name: 'x-c', value: 'two  spaces' }] };
+    assert.deepEqual(settingEntries('sec', features).map((entry) => `${entry.key} ${entry.value.text}`), ['sec|upstream-host svc.internal:8080', 'sec|header-0 50% %[src]']);
+    const lines = featureLines(features, { httpsPort: 443, genDir: '/g', section: 'sec' });
+    assert.ok(lines.includes('  http-request set-header Host %[str(sec|upstream-host),map_str(/g/settings.map)]'), lines.join('\n'));
+    assert.ok(lines.includes('  http-after-response set-header x-a %[str(sec|header-0),map_str(/g/settings.map)]'));
+    assert.ok(lines.includes('  http-after-response del-header x-b'));
+    assert.ok(lines.includes("  http-after-response set-header x-c 'two  spaces'"));
   });
 
   test('a value that slipped past the annotation grammars is never rendered', () => {

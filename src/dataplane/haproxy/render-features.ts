@@ -148,12 +148,16 @@ export function featureLines(features: Features | undefined, context: FeatureCon
   }
   // proxy_redirect and proxy_cookie_* change the Service's headers as nginx reads them, before the
   // header filters (CORS, more_set_headers, the auth answer's cookies) add theirs.
-  lines.push(...upstreamHeaderLines(features), ...retryLines(features.nextUpstream), ...responseRewriteLines(features.responseRewrites));
+  lines.push(...upstreamHeaderLines(features, setting('upstream-host')), ...retryLines(features.nextUpstream), ...responseRewriteLines(features.responseRewrites));
   lines.push(...corsResponseLines(cors), ...snippetResponseLines(features.snippet), ...extAuthResponseLines(features.externalAuth));
   lines.push(...gatewayResponseLines(features.gateway, setting));
-  // custom-headers: more_set_headers sets them on every answer, the proxy's own included.
-  for (const header of features.responseHeaders ?? []) {
-    lines.push(header.value === undefined ? c.line`  http-after-response del-header ${c.fieldName(header.name)}` : c.line`  http-after-response set-header ${c.fieldName(header.name)} '${c.logFormatValue(header.value)}'`);
-  }
+  // custom-headers: more_set_headers sets them on every answer, the proxy's own included; the values
+  // from settings.map (settings.ts), but for those a map line cannot carry exactly.
+  (features.responseHeaders ?? []).forEach((header, index) => {
+    const name = c.fieldName(header.name);
+    if (header.value === undefined) lines.push(c.line`  http-after-response del-header ${name}`);
+    else if (c.isHeaderMapValue(header.value)) lines.push(c.line`  http-after-response set-header ${name} %[${setting(`header-${index}`)}]`);
+    else lines.push(c.line`  http-after-response set-header ${name} '${c.logFormatValue(header.value)}'`);
+  });
   return lines;
 }

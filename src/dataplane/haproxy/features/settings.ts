@@ -13,6 +13,10 @@
 //   limit-conn      limit-connections                           503 above it
 //   limit-rpm       limit-rpm × limit-burst-multiplier          503 at it
 //   limit-rps       limit-rps × limit-burst-multiplier          503 at it
+//   upstream-host   upstream-vhost                              the Host sent
+//   header-N        custom-headers: the Nth header's value (names stay in
+//                   the rules; a value a map line cannot carry exactly,
+//                   with spaces at its ends or doubled, stays literal)
 //   cors            cors-allow-headers, -expose-headers, -max-age,
 //                   -methods, -credentials (one value, `;` between
 //                   them; cors.ts)
@@ -35,7 +39,7 @@ import * as c from '../config-lines.js';
 import { corsTexts } from './cors.js';
 import { gatewaySettingValues, gatewayShape, type GatewaySettingName } from './gateway-filters.js';
 
-export type SettingName = 'server-timeout' | 'tunnel-timeout' | 'max-body' | 'location' | 'redirect-code' | 'limit-conn' | 'limit-rpm' | 'limit-rps' | 'cors' | GatewaySettingName;
+export type SettingName = 'server-timeout' | 'tunnel-timeout' | 'max-body' | 'location' | 'redirect-code' | 'upstream-host' | `header-${number}` | 'limit-conn' | 'limit-rpm' | 'limit-rps' | 'cors' | GatewaySettingName;
 
 /** The defaults section's tunnel timeout: a read timeout above it raises the tunnel timeout too (render-features.ts did so before). */
 const TUNNEL_SECONDS = 3600;
@@ -57,6 +61,10 @@ export function settingValues(features: Features | undefined): { name: SettingNa
   if (features.maxBodyBytes !== undefined) values.push({ name: 'max-body', value: c.int(features.maxBodyBytes) });
   if (features.redirect) values.push({ name: 'location', value: c.redirectLocationValue(features.redirect.location) });
   if (features.redirect) values.push({ name: 'redirect-code', value: c.int(features.redirect.code) });
+  if (features.upstreamHost !== undefined) values.push({ name: 'upstream-host', value: c.hostHeader(features.upstreamHost) });
+  (features.responseHeaders ?? []).forEach((header, index) => {
+    if (header.value !== undefined && c.isHeaderMapValue(header.value)) values.push({ name: `header-${index}`, value: c.headerMapValue(header.value) });
+  });
   // The window (the multiplier) is the stick table's, fixed in the configuration; the counts within it are values.
   const limits = features.limits;
   if (limits?.connections !== undefined) values.push({ name: 'limit-conn', value: c.int(limits.connections) });
@@ -78,6 +86,9 @@ export function shapeKey(features: Features): string {
   if (features.timeouts?.serverSeconds !== undefined) shape.timeouts = { ...features.timeouts, serverSeconds: raisesTunnel(features) ? 'long' : 'set' };
   if (features.maxBodyBytes !== undefined) shape.maxBodyBytes = 'set';
   if (features.redirect) shape.redirect = { ...features.redirect, location: 'set', code: 'set' };
+  if (features.upstreamHost !== undefined) shape.upstreamHost = 'set';
+  // custom-headers: the names (and removals) are rules; the values a map line can carry are values.
+  if (features.responseHeaders) shape.responseHeaders = features.responseHeaders.map((header) => (header.value !== undefined && c.isHeaderMapValue(header.value) ? { name: header.name, value: 'set' } : header));
   // The lists are pattern files of the section (source-lists.ts).
   if (features.allowSources) shape.allowSources = 'set';
   if (features.denySources) shape.denySources = 'set';
