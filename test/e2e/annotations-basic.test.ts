@@ -212,7 +212,7 @@ describe('ingress-nginx annotations: redirects, limits, timeouts, source lists',
     await eventually(async () => assert.equal(await status(), 200));
   });
 
-  test('a changed body size, read timeout or redirect target applies without a reload (settings.map); the live maps match the files', async () => {
+  test('a changed body size, read timeout, redirect target or code applies without a reload (settings.map); the live maps match the files', async () => {
     const reloads = async () => (await portero.metric('portero_haproxy_reloads_total{reason="structural"}')) ?? 0;
     const host = 'values.ann.test';
     const post = async (bytes: number) => (await request({ port: portero.httpPort, host, method: 'POST', path: '/', body: 'x'.repeat(bytes) })).status;
@@ -238,7 +238,7 @@ describe('ingress-nginx annotations: redirects, limits, timeouts, source lists',
     // The new worker may answer a moment before the reload is counted.
     await eventually(async () => assert.equal(await reloads(), before + 1, 'two value sets of one Service need two sections'));
     const reloaded = await reloads();
-    // Redirect targets: the location is a value, the code is not.
+    // Redirect targets: the location and the code are values.
     await portero.write('values.yaml', [annotated('values', host, { [`${A}/permanent-redirect`]: 'https://example.org/one' })]);
     await eventually(async () => assert.equal((await request({ port: portero.httpPort, host, path: '/' })).headers.location, 'https://example.org/one'));
     await eventually(async () => assert.equal(await reloads(), reloaded + 1, 'a redirect where there was none changes the rules'));
@@ -247,7 +247,11 @@ describe('ingress-nginx annotations: redirects, limits, timeouts, source lists',
       await portero.write('values.yaml', [annotated('values', host, { [`${A}/permanent-redirect`]: target })]);
       await eventually(async () => assert.equal((await request({ port: portero.httpPort, host, path: '/' })).headers.location, target));
     }
-    assert.equal(await reloads(), withRedirect, 'a new redirect target is a map entry');
+    for (const code of ['308', '302', '301']) {
+      await portero.write('values.yaml', [annotated('values', host, { [`${A}/permanent-redirect`]: 'http://other.example/three', [`${A}/permanent-redirect-code`]: code })]);
+      await eventually(async () => assert.equal((await request({ port: portero.httpPort, host, path: '/' })).status, Number(code)));
+    }
+    assert.equal(await reloads(), withRedirect, 'a new redirect target or code is a map entry');
     await portero.filesSynced();
     assert.ok(!portero.logs.some((line) => /differs from the files/.test(line)), 'the live maps match the files');
   });

@@ -204,11 +204,20 @@ describe('ingress-nginx annotations: CORS, upstream headers, access log, retries
     assert.equal((await get('change.cors.test')).echo?.headers.host, 'change.cors.test');
   });
 
-  test('new origins, methods, allowed headers and max-age go through the runtime API: no reload', async () => {
+  test('new origins, methods, allowed headers, max-age and credentials go through the runtime API: no reload', async () => {
     const reloads = async () => (await portero.metric('portero_haproxy_reloads_total{reason="structural"}')) ?? 0;
     const preflight = async (origin: string) => (await request({ port: portero.httpPort, host: 'values.cors.test', method: 'OPTIONS', path: '/', headers: { origin } })).headers;
-    const write = (origins: string, headers: string, maxAge: string, methods?: string) =>
-      portero.write('values.yaml', [annotated('values', 'values.cors.test', { ...LIST, [`${A}/cors-allow-origin`]: origins, [`${A}/cors-allow-headers`]: headers, [`${A}/cors-max-age`]: maxAge, ...(methods ? { [`${A}/cors-allow-methods`]: methods } : {}) })]);
+    const write = (origins: string, headers: string, maxAge: string, methods?: string, credentials?: string) =>
+      portero.write('values.yaml', [
+        annotated('values', 'values.cors.test', {
+          ...LIST,
+          [`${A}/cors-allow-origin`]: origins,
+          [`${A}/cors-allow-headers`]: headers,
+          [`${A}/cors-max-age`]: maxAge,
+          ...(methods ? { [`${A}/cors-allow-methods`]: methods } : {}),
+          ...(credentials ? { [`${A}/cors-allow-credentials`]: credentials } : {}),
+        }),
+      ]);
     const initial = await reloads();
     await write('https://a.example.com', 'X-A', '60');
     await eventually(async () => assert.equal((await preflight('https://a.example.com'))['access-control-max-age'], '60'));
@@ -227,7 +236,13 @@ describe('ingress-nginx annotations: CORS, upstream headers, access log, retries
     await write('https://b.example.com', 'X-B, X-D', '120', 'POST, GET');
     await eventually(async () => assert.equal((await preflight('https://b.example.com'))['access-control-allow-methods'], 'POST, GET'));
     assert.equal((await preflight('https://b.example.com'))['access-control-allow-headers'], 'X-B, X-D');
-    assert.equal(await reloads(), before, 'origins are a pattern file, the values a settings.map entry');
+    assert.equal((await preflight('https://b.example.com'))['access-control-allow-credentials'], undefined, 'cors-allow-credentials: false');
+    // cors-allow-credentials on, then off again: a value too.
+    await write('https://b.example.com', 'X-B, X-D', '120', 'POST, GET', 'true');
+    await eventually(async () => assert.equal((await preflight('https://b.example.com'))['access-control-allow-credentials'], 'true'));
+    await write('https://b.example.com', 'X-B, X-D', '120', 'POST, GET', 'false');
+    await eventually(async () => assert.equal((await preflight('https://b.example.com'))['access-control-allow-credentials'], undefined));
+    assert.equal(await reloads(), before, 'origins are a pattern file, the values (credentials too) a settings.map entry');
     await portero.filesSynced();
   });
 });

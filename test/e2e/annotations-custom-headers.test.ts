@@ -13,6 +13,14 @@ import { eventually, startPortero, type Portero } from '../helpers/portero.js';
 
 const A = 'nginx.ingress.kubernetes.io';
 
+/** custom-headers and upstream-vhost on values.ch.test, with these values. */
+function valuesObjects(team: string, upstream: string): Json[] {
+  return [
+    configMap('values-headers', { 'X-Team': team }),
+    ingress({ name: 'values', className: 'nginx', annotations: { [`${A}/custom-headers`]: 'values-headers', [`${A}/upstream-vhost`]: upstream }, rules: [{ host: 'values.ch.test', paths: [{ service: 'app' }] }] }),
+  ];
+}
+
 function withHeaders(name: string, host: string, value?: string): Json {
   return ingress({ name, className: 'nginx', annotations: value === undefined ? {} : { [`${A}/custom-headers`]: value }, rules: [{ host, paths: [{ service: 'app' }] }] });
 }
@@ -35,6 +43,7 @@ describe('ingress-nginx annotations: custom-headers', () => {
           configMap('variable-headers', { 'X-Team': '$host' }),
           configMap('team-headers', { 'X-Team': 'other-namespace' }, 'other'),
         ],
+        'values.yaml': valuesObjects('one', 'one.internal'),
         'ingresses.yaml': [
           withHeaders('ok', 'ok.ch.test', 'team-headers'),
           withHeaders('qualified', 'qualified.ch.test', 'default/team-headers'),
@@ -76,6 +85,25 @@ describe('ingress-nginx annotations: custom-headers', () => {
     await logged('ConfigMap default/no-such-map not found');
     await logged("the ConfigMap must be in the Ingress's namespace");
     await logged('the value of X-Team holds characters');
+  });
+
+  test('new header values and a new upstream-vhost go through settings.map: no reload', async () => {
+    const reloads = async () => (await portero.metric('portero_haproxy_reloads_total{reason="structural"}')) ?? 0;
+    const host = 'values.ch.test';
+    // Served since the start (values.yaml): the reloads counted so far are settled.
+    assert.equal((await request({ port: portero.httpPort, host, path: '/' })).headers['x-team'], 'one');
+    const before = await reloads();
+    const write = (team: string, upstream: string) => portero.write('values.yaml', valuesObjects(team, upstream));
+    for (const [team, upstream] of [['two 50% %[src]', 'two.internal:8080'], ['three #x', 'three.internal']] as const) {
+      await write(team, upstream);
+      await eventually(async () => {
+        const response = await request({ port: portero.httpPort, host, path: '/' });
+        assert.equal(response.headers['x-team'], team, 'the value as written, never evaluated');
+        assert.equal(response.echo?.headers.host, upstream);
+      });
+    }
+    assert.equal(await reloads(), before, 'values are map entries');
+    await portero.filesSynced();
   });
 
   test('on a running Portero: the ConfigMap changed, the allowlist widened, the annotation removed', async () => {

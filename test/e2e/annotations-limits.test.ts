@@ -88,6 +88,21 @@ describe('ingress-nginx annotations: limits, www redirects, aliases', () => {
     assert.deepEqual(statuses, Array(30).fill(200));
   });
 
+  test('limit-whitelist: a new list applies without a reload (a pattern file of the section)', async () => {
+    const reloads = async () => (await portero.metric('portero_haproxy_reloads_total{reason="structural"}')) ?? 0;
+    const before = await reloads();
+    await portero.write('whitelist.yaml', [annotated('wl', ['wl.lim.test'], { [`${A}/limit-rps`]: '1', [`${A}/limit-whitelist`]: '127.0.202.0/24' })]);
+    await eventually(async () => assert.equal((await request({ port: portero.httpPort, host: 'wl.lim.test', path: '/' })).status, 200));
+    await eventually(async () => assert.equal(await reloads(), before + 1, 'a new Ingress with limits: a section of its own'));
+    const added = await reloads();
+    assert.deepEqual((await burst('wl.lim.test', '127.0.202.9', 15)).statuses, Array(15).fill(200), 'listed: never limited');
+    await portero.write('whitelist.yaml', [annotated('wl', ['wl.lim.test'], { [`${A}/limit-rps`]: '1', [`${A}/limit-whitelist`]: '127.0.203.0/24, ::1' })]);
+    // The newly listed client is let through every request once the list changed.
+    await eventually(async () => assert.deepEqual((await burst('wl.lim.test', '127.0.203.9', 15)).statuses, Array(15).fill(200)));
+    assert.ok(count((await burst('wl.lim.test', '127.0.202.10', 15)).statuses, 503) >= 1, 'no longer listed: limited');
+    assert.equal(await reloads(), added, 'a new list is add acl / del acl');
+  });
+
   test('limit-connections: N+1 concurrent slow requests of one client → one 503; another client is served', async () => {
     const client = freshClient();
     const slow = () => request({ port: portero.httpPort, host: 'conn.lim.test', path: '/delay?ms=1500', localAddress: client });

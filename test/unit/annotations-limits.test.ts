@@ -4,7 +4,9 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { hostRedirectLines, limitLines, limitTableName, limitTableSections } from '../../src/dataplane/haproxy/features/limits.js';
-import { settingSample, type SettingName } from '../../src/dataplane/haproxy/features/settings.js';
+import { settingSample, shapeKey, type SettingName } from '../../src/dataplane/haproxy/features/settings.js';
+import { patternLists } from '../../src/dataplane/haproxy/features/source-lists.js';
+import * as c from '../../src/dataplane/haproxy/config-lines.js';
 import type { Features, Limits } from '../../src/model/features.js';
 import { matchRequest } from '../../src/model/match.js';
 import type { Model } from '../../src/model/model.js';
@@ -101,10 +103,11 @@ describe('limits → backend rules', () => {
   const rps = limitTableName('default/web', 'rps').text;
 
   const setting = (name: SettingName) => settingSample('/g/settings.map', 'web', name);
+  const exemptFile = c.filePath('/g/sources/web.exempt');
 
   test('track, check connections then rpm then rps (counts from settings.map), then charge the rates', () => {
-    assert.deepEqual(limitLines(limits, setting), [
-      '  acl portero_limit_exempt src 127.0.0.9',
+    assert.deepEqual(limitLines(limits, setting, exemptFile), [
+      '  acl portero_limit_exempt src -f /g/sources/web.exempt',
       `  http-request track-sc0 src table ${conn} if !portero_limit_exempt`,
       `  http-request track-sc1 src table ${rpm} if !portero_limit_exempt`,
       `  http-request track-sc2 src table ${rps} if !portero_limit_exempt`,
@@ -140,9 +143,17 @@ describe('limits → backend rules', () => {
     ]);
   });
 
+  test('limit-whitelist is a pattern file of the section: a new list keeps the shape (no reload), having one or not changes it', () => {
+    assert.deepEqual(patternLists('web', { limits }), [{ path: 'sources/web.exempt', kind: 'exempt', patterns: ['127.0.0.9'] }]);
+    assert.deepEqual(patternLists('web', { limits: { ...limits, exempt: [] } }), []);
+    const shape = (exempt?: string[]) => shapeKey({ limits: { ...limits, ...(exempt ? { exempt } : { exempt: undefined }) } });
+    assert.equal(shape(['127.0.0.9']), shape(['10.0.0.0/8', '::1']));
+    assert.notEqual(shape(['127.0.0.9']), shape());
+  });
+
   test('values that slipped past the grammar are never rendered', () => {
-    assert.throws(() => limitLines({ ...limits, exempt: ['10.0.0.0/8 || 1'] }, setting));
-    assert.throws(() => limitLines({ ...limits, connections: -1 }, setting));
+    assert.throws(() => patternLists('web', { limits: { ...limits, exempt: ['10.0.0.0/8 || 1'] } }));
+    assert.throws(() => limitLines({ ...limits, connections: -1 }, setting, exemptFile));
     assert.throws(() => hostRedirectLines({ host: "a.test' if", code: 308 }, { httpPort: 80, httpsPort: 443 }));
     assert.throws(() => hostRedirectLines({ host: 'a.test', code: 200 }, { httpPort: 80, httpsPort: 443 }));
   });

@@ -151,15 +151,26 @@ describe('annotations → features', () => {
 
 describe('features → backend rules', () => {
   const context = { httpsPort: 443 };
+  const CODES = [301, 302, 303, 307, 308];
+  const CODE_FROM_MAP = '  http-request set-var(txn.portero_redirect_code) str(backend|redirect-code),map_str(/nonexistent/settings.map)';
   const RULES: [string, Features, string[]][] = [
     ['nothing', {}, []],
     ['https redirect on 443 names no port', { httpsRedirect: true }, ['  http-request redirect code 308 location https://%[req.hdr(host),field(1,:),lower]%[pathq] if !{ ssl_fc } !{ path_beg /.well-known/acme-challenge/ }']],
-    ['a fixed redirect: its location read from settings.map', { redirect: { location: 'https://x.test/a?b=%2F#c', code: 301 } }, ['  http-request redirect location %[str(backend|location),map_str(/nonexistent/settings.map)] code 301']],
-    ['a path as redirect: absolute from the scheme, Host and listening port (443 and 80 named by none)', { redirect: { location: '/new', code: 301, pathLocation: 'absolute' } }, [
-      "  http-request redirect location 'https://%[req.hdr(host),field(1,:),lower]%[str(backend|location),map_str(/nonexistent/settings.map)]' code 301 if { ssl_fc }",
-      "  http-request redirect location 'http://%[req.hdr(host),field(1,:),lower]%[str(backend|location),map_str(/nonexistent/settings.map)]' code 301 if !{ ssl_fc }",
+    ['a fixed redirect: its location and code read from settings.map, one rule per code', { redirect: { location: 'https://x.test/a?b=%2F#c', code: 301 } }, [
+      CODE_FROM_MAP,
+      ...CODES.map((code) => `  http-request redirect location %[str(backend|location),map_str(/nonexistent/settings.map)] code ${code} if { var(txn.portero_redirect_code) -m int ${code} }`),
     ]],
-    ['a path as redirect with relative-redirects: as written', { redirect: { location: '/new', code: 302, pathLocation: 'relative' } }, ['  http-request redirect location %[str(backend|location),map_str(/nonexistent/settings.map)] code 302']],
+    ['a path as redirect: absolute from the scheme, Host and listening port (443 and 80 named by none)', { redirect: { location: '/new', code: 301, pathLocation: 'absolute' } }, [
+      CODE_FROM_MAP,
+      ...CODES.flatMap((code) => [
+        `  http-request redirect location 'https://%[req.hdr(host),field(1,:),lower]%[str(backend|location),map_str(/nonexistent/settings.map)]' code ${code} if { var(txn.portero_redirect_code) -m int ${code} } { ssl_fc }`,
+        `  http-request redirect location 'http://%[req.hdr(host),field(1,:),lower]%[str(backend|location),map_str(/nonexistent/settings.map)]' code ${code} if { var(txn.portero_redirect_code) -m int ${code} } !{ ssl_fc }`,
+      ]),
+    ]],
+    ['a path as redirect with relative-redirects: as written', { redirect: { location: '/new', code: 302, pathLocation: 'relative' } }, [
+      CODE_FROM_MAP,
+      ...CODES.map((code) => `  http-request redirect location %[str(backend|location),map_str(/nonexistent/settings.map)] code ${code} if { var(txn.portero_redirect_code) -m int ${code} }`),
+    ]],
     ['app root', { appRoot: '/app' }, ["  http-request redirect code 302 location '%[ssl_fc,iif(https,http)]://%[req.hdr(host)]/app' if { path / }"]],
     ['body limit: only requests with a body read it', { maxBodyBytes: 1024 }, ['  http-request set-var(txn.portero_max_body) str(backend|max-body),map_str(/nonexistent/settings.map) if { req.hdr(content-length) -m found }', '  http-request deny deny_status 413 if { req.hdr_val(content-length),sub(txn.portero_max_body) gt 0 }']],
     ['timeouts: connect fixed, server (and tunnel above an hour) from settings.map', { timeouts: { connectSeconds: 2, serverSeconds: 7200 } }, ['  timeout connect 2s', '  http-request set-timeout server str(backend|server-timeout),map_str(/nonexistent/settings.map)', '  http-request set-timeout tunnel str(backend|tunnel-timeout),map_str(/nonexistent/settings.map)']],

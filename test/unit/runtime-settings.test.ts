@@ -12,6 +12,7 @@ import { MAP_FILES, mapContents, renderFiles, sourceListContents, type MapName }
 import { patternListFile } from '../../src/dataplane/haproxy/features/source-lists.js';
 import { executePlan } from '../../src/dataplane/haproxy/runtime-apply.js';
 import { settingEntries, shapeKey } from '../../src/dataplane/haproxy/features/settings.js';
+import { featureLines } from '../../src/dataplane/haproxy/render-features.js';
 import { renderConfig } from '../../src/dataplane/haproxy/render-config.js';
 import { BackendNames, structureFor } from '../../src/dataplane/haproxy/structure.js';
 import { generateSelfSigned } from '../../src/tls/default-certificate.js';
@@ -89,7 +90,7 @@ describe('runtime settings: values and shapes', () => {
   test('the values settings.map carries, in milliseconds and bytes', () => {
     assert.deepEqual(
       settingEntries('sec', { timeouts: { connectSeconds: 5, serverSeconds: 7200 }, maxBodyBytes: 1024, redirect: { location: 'https://x.test/a?b=%2F', code: 301 } }).map((entry) => `${entry.key} ${entry.value.text}`),
-      ['sec|server-timeout 7200000', 'sec|tunnel-timeout 7200000', 'sec|max-body 1024', 'sec|location https://x.test/a?b=%2F'],
+      ['sec|server-timeout 7200000', 'sec|tunnel-timeout 7200000', 'sec|max-body 1024', 'sec|location https://x.test/a?b=%2F', 'sec|redirect-code 301'],
     );
     assert.deepEqual(settingEntries('sec', { timeouts: { serverSeconds: 60 } }).map((entry) => entry.key), ['sec|server-timeout'], 'the tunnel timeout stays the default under an hour');
     assert.deepEqual(
@@ -97,16 +98,17 @@ describe('runtime settings: values and shapes', () => {
       ['sec|limit-conn 3', 'sec|limit-rpm 500', 'sec|limit-rps 35'],
       'rates are the counts admitted within the window',
     );
-    assert.deepEqual(settingEntries('sec', { cors: { methods: ['GET', 'PUT'], headers: ['X-A'], exposeHeaders: [], credentials: false, maxAgeSeconds: 1 } }).map((entry) => `${entry.key} ${entry.value.text}`), ['sec|cors X-A;;1;GET, PUT']);
+    assert.deepEqual(settingEntries('sec', { cors: { methods: ['GET', 'PUT'], headers: ['X-A'], exposeHeaders: [], credentials: false, maxAgeSeconds: 1 } }).map((entry) => `${entry.key} ${entry.value.text}`), ['sec|cors X-A;;1;GET, PUT;false']);
     assert.deepEqual(settingEntries('sec', { denied: true, cors: { methods: ['GET'], headers: [], exposeHeaders: [], credentials: false, maxAgeSeconds: 1 } }), [], 'a denied location has no CORS');
   });
 
-  test('the shape leaves the values out, but not which features there are, the connect timeout, the redirect code or crossing the hour', () => {
+  test('the shape leaves the values out, but not which features there are, the connect timeout or crossing the hour', () => {
     const shape = (features: Parameters<typeof shapeKey>[0]) => shapeKey(features);
     assert.equal(shape({ maxBodyBytes: 1 }), shape({ maxBodyBytes: 2 }));
     assert.equal(shape({ timeouts: { serverSeconds: 60 } }), shape({ timeouts: { serverSeconds: 120 } }));
     assert.equal(shape({ redirect: { location: 'https://a.test/', code: 301 } }), shape({ redirect: { location: 'https://b.test/x', code: 301 } }));
-    assert.notEqual(shape({ redirect: { location: 'https://a.test/', code: 301 } }), shape({ redirect: { location: 'https://a.test/', code: 302 } }));
+    assert.equal(shape({ redirect: { location: 'https://a.test/', code: 301 } }), shape({ redirect: { location: 'https://a.test/', code: 302 } }), 'the redirect code is a value');
+    assert.notEqual(shape({ redirect: { location: '/a', code: 301, pathLocation: 'absolute' } }), shape({ redirect: { location: '/a', code: 301, pathLocation: 'relative' } }));
     assert.notEqual(shape({ timeouts: { serverSeconds: 60 } }), shape({ timeouts: { serverSeconds: 7200 } }));
     assert.notEqual(shape({ timeouts: { connectSeconds: 1, serverSeconds: 60 } }), shape({ timeouts: { connectSeconds: 2, serverSeconds: 60 } }));
     assert.notEqual(shape({ maxBodyBytes: 1 }), shape({ maxBodyBytes: 1, timeouts: { serverSeconds: 60 } }));
@@ -114,13 +116,27 @@ describe('runtime settings: values and shapes', () => {
     assert.equal(shape({ cors: { ...cors, origins: ['https://a.test'] } }), shape({ cors: { ...cors, origins: ['https://b.test', 'https://c.test'], headers: ['X-B', 'X-C'], maxAgeSeconds: 9 } }));
     assert.equal(shape({ cors }), shape({ cors: { ...cors, methods: ['PUT'], written: { methods: 'PUT, GET', headers: 'X-A, X-B' } } }), 'the methods and the lists as written are values');
     assert.notEqual(shape({ cors }), shape({ cors: { ...cors, origins: ['https://a.test'] } }), 'any origin or a list');
-    assert.notEqual(shape({ cors }), shape({ cors: { ...cors, credentials: true } }));
+    assert.equal(shape({ cors }), shape({ cors: { ...cors, credentials: true } }), 'cors-allow-credentials is a value');
     assert.notEqual(shape({ cors }), shape({ cors: { ...cors, exposeHeaders: ['X-B'] } }));
     const limits = { zone: 'default/web', burstMultiplier: 5 };
     assert.equal(shape({ limits: { ...limits, rps: 1, connections: 2 } }), shape({ limits: { ...limits, rps: 10, connections: 20 } }));
     assert.notEqual(shape({ limits: { ...limits, rps: 1 } }), shape({ limits: { ...limits, rps: 1, burstMultiplier: 2 } }), 'the multiplier is the table window');
     assert.notEqual(shape({ limits: { ...limits, rps: 1 } }), shape({ limits: { ...limits, rpm: 1 } }));
     assert.notEqual(shape({ limits: { ...limits, rps: 1 } }), shape({ limits: { ...limits, rps: 1, zone: 'default/other' } }));
+    assert.equal(shape({ upstreamHost: 'a.internal' }), shape({ upstreamHost: 'b.internal:8080' }), 'upstream-vhost is a value');
+    assert.equal(shape({ responseHeaders: [{ name: 'x-a', value: 'one' }, { name: 'x-b' }] }), shape({ responseHeaders: [{ name: 'x-a', value: '50% %[src] #two' }, { name: 'x-b' }] }), 'custom-headers values are values');
+    assert.notEqual(shape({ responseHeaders: [{ name: 'x-a', value: 'one' }] }), shape({ responseHeaders: [{ name: 'x-c', value: 'one' }] }), 'the names are rules');
+    assert.notEqual(shape({ responseHeaders: [{ name: 'x-a', value: 'one' }] }), shape({ responseHeaders: [{ name: 'x-a', value: ' one' }] }), 'a value a map line cannot carry stays in the rules');
+  });
+
+  test('upstream-vhost and custom-headers values: map entries, read by the rules; literal when a map line cannot carry them', () => {
+    const features = { upstreamHost: 'svc.internal:8080', responseHeaders: [{ name: 'x-a', value: '50% %[src]' }, { name: 'x-b' }, { name: 'x-c', value: 'two  spaces' }] };
+    assert.deepEqual(settingEntries('sec', features).map((entry) => `${entry.key} ${entry.value.text}`), ['sec|upstream-host svc.internal:8080', 'sec|header-0 50% %[src]']);
+    const lines = featureLines(features, { httpsPort: 443, genDir: '/g', section: 'sec' });
+    assert.ok(lines.includes('  http-request set-header Host %[str(sec|upstream-host),map_str(/g/settings.map)]'), lines.join('\n'));
+    assert.ok(lines.includes('  http-after-response set-header x-a %[str(sec|header-0),map_str(/g/settings.map)]'));
+    assert.ok(lines.includes('  http-after-response del-header x-b'));
+    assert.ok(lines.includes("  http-after-response set-header x-c 'two  spaces'"));
   });
 
   test('a value that slipped past the annotation grammars is never rendered', () => {

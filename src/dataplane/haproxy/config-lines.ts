@@ -121,13 +121,14 @@ export function headerText(value: string): Safe {
  * `;` between them, each list as ingress-nginx sends it (names with `,` or
  * `, ` between them; the runtime API takes the spaces escaped, runtime.ts).
  */
-export function corsSetting(values: { headers: string; expose: string; maxAgeSeconds: number; methods: string }): Safe {
+export function corsSetting(values: { headers: string; expose: string; maxAgeSeconds: number; methods: string; credentials?: boolean }): Safe {
   const list = (text: string, what: string) => {
     check(/^(?:[A-Za-z0-9*_.:-]+(?:, ?[A-Za-z0-9*_.:-]+)*)?$/.test(text) && text.length <= 4096, what, text);
     return text;
   };
   check(Number.isSafeInteger(values.maxAgeSeconds) && values.maxAgeSeconds >= 0, 'max-age', values.maxAgeSeconds);
-  return make(`${list(values.headers, 'CORS headers')};${list(values.expose, 'CORS exposed headers')};${values.maxAgeSeconds};${list(values.methods, 'CORS methods')}`);
+  const credentials = values.credentials === undefined ? '' : `;${values.credentials ? 'true' : 'false'}`;
+  return make(`${list(values.headers, 'CORS headers')};${list(values.expose, 'CORS exposed headers')};${values.maxAgeSeconds};${list(values.methods, 'CORS methods')}${credentials}`);
 }
 
 /** A header or cookie name as a fetch argument (`req.hdr(X-Canary)`, `req.cook(name)`): letters, digits, `-`, `_` and `.`. */

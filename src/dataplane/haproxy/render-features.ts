@@ -63,23 +63,37 @@ function httpForbiddenLines(forbidden: NonNullable<Features['httpForbidden']>, c
   return lines;
 }
 
+/** The codes of permanent-redirect-code / temporal-redirect-code (translate refuses others). */
+const REDIRECT_CODES = [301, 302, 303, 307, 308];
+
 /**
- * permanent-redirect / temporal-redirect, the location read from settings.map.
- * A path is sent as written (relative-redirects) or made absolute as nginx's
- * absolute_redirect does: the request's scheme and Host (lowercased, without
- * port), and the port the proxy listens on when not the scheme's default.
+ * permanent-redirect / temporal-redirect, the location and the code read
+ * from settings.map: HAProxy's redirect takes its code as a literal, so
+ * there is one rule per code, each under its code's value (the first that
+ * applies answers). A path is sent as written (relative-redirects) or made
+ * absolute as nginx's absolute_redirect does: the request's scheme and Host
+ * (lowercased, without port), and the port the proxy listens on when not
+ * the scheme's default.
  */
-function fixedRedirectLines(redirect: FixedRedirect, location: c.Safe, context: FeatureContext): string[] {
-  const code = c.int(redirect.code);
-  if (redirect.pathLocation !== 'absolute') return [c.line`  http-request redirect location %[${location}] code ${code}`];
+function fixedRedirectLines(redirect: FixedRedirect, location: c.Safe, code: c.Safe, context: FeatureContext): string[] {
+  // A code outside the rules' would send the request on to the Service: refused here as in translate.
+  c.keyword(String(redirect.code), REDIRECT_CODES.map(String));
+  const lines = [c.line`  http-request set-var(txn.portero_redirect_code) ${code}`];
   const httpPort = context.httpPort ?? 80;
-  const https = context.httpsPort === 443 ? '' : `:${c.port(context.httpsPort).text}`;
-  const http = httpPort === 80 ? '' : `:${c.port(httpPort).text}`;
-  const host = '%[req.hdr(host),field(1,:),lower]';
-  return [
-    `  http-request redirect location 'https://${host}${https}%[${location.text}]' code ${code.text} if { ssl_fc }`,
-    `  http-request redirect location 'http://${host}${http}%[${location.text}]' code ${code.text} if !{ ssl_fc }`,
-  ];
+  const https = context.httpsPort === 443 ? c.fragment`` : c.fragment`:${c.port(context.httpsPort)}`;
+  const http = httpPort === 80 ? c.fragment`` : c.fragment`:${c.port(httpPort)}`;
+  for (const value of REDIRECT_CODES) {
+    const when = c.fragment`{ var(txn.portero_redirect_code) -m int ${c.int(value)} }`;
+    if (redirect.pathLocation !== 'absolute') {
+      lines.push(c.line`  http-request redirect location %[${location}] code ${c.int(value)} if ${when}`);
+      continue;
+    }
+    lines.push(
+      c.line`  http-request redirect location 'https://%[req.hdr(host),field(1,:),lower]${https}%[${location}]' code ${c.int(value)} if ${when} { ssl_fc }`,
+      c.line`  http-request redirect location 'http://%[req.hdr(host),field(1,:),lower]${http}%[${location}]' code ${c.int(value)} if ${when} !{ ssl_fc }`,
+    );
+  }
+  return lines;
 }
 
 /**
@@ -111,12 +125,12 @@ export function featureLines(features: Features | undefined, context: FeatureCon
   // A denied location has no CORS in ingress-nginx either.
   const cors = activeCors(features);
   lines.push(...corsRequestLines(cors, c.filePath(`${context.genDir ?? '/nonexistent'}/${patternListPath(section, 'origins')}`), setting('cors')));
-  if (features.redirect) lines.push(...fixedRedirectLines(features.redirect, setting('location'), context));
+  if (features.redirect) lines.push(...fixedRedirectLines(features.redirect, setting('location'), setting('redirect-code'), context));
   if (features.httpForbidden) lines.push(...httpForbiddenLines(features.httpForbidden, context));
   if (features.httpsRedirect) lines.push(httpsRedirect(context, features.httpsRedirectCode));
   lines.push(...snippetRequestLines(features.snippet));
   // nginx's preaccess phase (limits) comes after the redirects and before the access lists.
-  if (features.limits) lines.push(...limitLines(features.limits, setting));
+  if (features.limits) lines.push(...limitLines(features.limits, setting, c.filePath(`${context.genDir ?? '/nonexistent'}/${patternListPath(section, 'exempt')}`)));
   // nginx's access phase checks the access lists (pattern files of the section, changed at runtime:
   // features/source-lists.ts), then the credentials, then auth_request, all before the body and the
   // rewrite (X-Original-URL is the URI as asked); all of them or any one, by satisfy (features/access.ts).
@@ -134,12 +148,16 @@ export function featureLines(features: Features | undefined, context: FeatureCon
   }
   // proxy_redirect and proxy_cookie_* change the Service's headers as nginx reads them, before the
   // header filters (CORS, more_set_headers, the auth answer's cookies) add theirs.
-  lines.push(...upstreamHeaderLines(features), ...retryLines(features.nextUpstream), ...responseRewriteLines(features.responseRewrites));
+  lines.push(...upstreamHeaderLines(features, setting('upstream-host')), ...retryLines(features.nextUpstream), ...responseRewriteLines(features.responseRewrites));
   lines.push(...corsResponseLines(cors), ...snippetResponseLines(features.snippet), ...extAuthResponseLines(features.externalAuth));
   lines.push(...gatewayResponseLines(features.gateway, setting));
-  // custom-headers: more_set_headers sets them on every answer, the proxy's own included.
-  for (const header of features.responseHeaders ?? []) {
-    lines.push(header.value === undefined ? c.line`  http-after-response del-header ${c.fieldName(header.name)}` : c.line`  http-after-response set-header ${c.fieldName(header.name)} '${c.logFormatValue(header.value)}'`);
-  }
+  // custom-headers: more_set_headers sets them on every answer, the proxy's own included; the values
+  // from settings.map (settings.ts), but for those a map line cannot carry exactly.
+  (features.responseHeaders ?? []).forEach((header, index) => {
+    const name = c.fieldName(header.name);
+    if (header.value === undefined) lines.push(c.line`  http-after-response del-header ${name}`);
+    else if (c.isHeaderMapValue(header.value)) lines.push(c.line`  http-after-response set-header ${name} %[${setting(`header-${index}`)}]`);
+    else lines.push(c.line`  http-after-response set-header ${name} '${c.logFormatValue(header.value)}'`);
+  });
   return lines;
 }

@@ -281,13 +281,14 @@ export function settingsEntries(model: Model, names?: BackendNames): MapEntry[] 
 
 /**
  * The pattern lists of the sections (features/source-lists.ts: source
- * addresses, CORS origins), by pattern file: each backend's lists under the
+ * addresses of access lists and of limit-whitelist, CORS origins), by pattern file: each backend's lists under the
  * name of the section serving it.
  */
 export function sourceListContents(model: Model, names?: BackendNames): Map<string, readonly string[]> {
   const lists = new Map<string, readonly string[]>();
   for (const backend of model.backends) {
-    if (!backend.features?.allowSources && !backend.features?.denySources && !backend.features?.cors?.origins && !backend.features?.gateway?.cors) continue;
+    const features = backend.features;
+    if (!features?.allowSources && !features?.denySources && !features?.limits?.exempt?.length && !features?.cors?.origins && !features?.gateway?.cors) continue;
     const section = names ? names.nameOf(backend.id) : backend.id;
     if (section !== undefined) for (const list of patternLists(section, backend.features)) lists.set(list.path, list.patterns);
   }

@@ -7,7 +7,7 @@
 // An OPTIONS request from another origin goes to the endpoint without them,
 // as in ingress-nginx. The origins, the headers and the max-age are read at
 // runtime (a pattern file and settings.map), so changing them needs no
-// reload; so are the methods. The lists are sent as the annotations wrote
+// reload; so are the methods and whether credentials are allowed. The lists are sent as the annotations wrote
 // them, as ingress-nginx does (`POST, GET`, `DNT, User-Agent`).
 
 import type { Cors } from '../../../model/features.js';
@@ -16,16 +16,17 @@ import * as c from '../config-lines.js';
 const ALLOWED = 'txn.portero_cors';
 
 /** The lists a section sends, as written, or in the form of ingress-nginx's defaults. */
-export function corsTexts(cors: Cors): { headers: string; expose: string; maxAgeSeconds: number; methods: string } {
+export function corsTexts(cors: Cors): { headers: string; expose: string; maxAgeSeconds: number; methods: string; credentials: boolean } {
   return {
     headers: cors.written?.headers ?? cors.headers.join(','),
     expose: cors.written?.exposeHeaders ?? cors.exposeHeaders.join(','),
     maxAgeSeconds: cors.maxAgeSeconds,
     methods: cors.written?.methods ?? cors.methods.join(', '),
+    credentials: cors.credentials,
   };
 }
 
-/** The variable holding the section's CORS values (settings.map `cors`: headers, exposed headers, max-age, methods, `;` between them). */
+/** The variable holding the section's CORS values (settings.map `cors`: headers, exposed headers, max-age, methods, credentials, `;` between them). */
 const VALUES = 'txn.portero_cors_values';
 
 /**
@@ -58,7 +59,8 @@ export function corsResponseLines(cors: Cors | undefined): string[] {
   const header = (name: (typeof HEADERS)[number], field: number) => c.line`  http-after-response set-header ${c.keyword(name, HEADERS)} %[var(${c.ident(VALUES)}),field(${c.int(field)},;)] ${when}`;
   return [
     c.line`  http-after-response set-header Access-Control-Allow-Origin %[var(${c.ident(ALLOWED)})] ${when}`,
-    ...(cors.credentials ? [c.line`  http-after-response set-header Access-Control-Allow-Credentials ${c.headerText('true')} ${when}`] : []),
+    // cors-allow-credentials is the fifth value: a change is a map entry, not a reload.
+    c.line`  http-after-response set-header Access-Control-Allow-Credentials ${c.headerText('true')} ${when} { var(${c.ident(VALUES)}),field(${c.int(5)},;) -m str true }`,
     header('Access-Control-Allow-Methods', 4),
     header('Access-Control-Allow-Headers', 1),
     ...(cors.exposeHeaders.length > 0 ? [header('Access-Control-Expose-Headers', 2)] : []),

@@ -26,7 +26,6 @@
 import { createHash } from 'node:crypto';
 import type { Features, HostRedirect, Limits } from '../../../model/features.js';
 import * as c from '../config-lines.js';
-import { sourceAcl } from './source-acl.js';
 
 /** Entries per table: clients beyond this push out the least recently seen. */
 const TABLE_SIZE = '100k';
@@ -60,11 +59,14 @@ function windowSeconds(limits: Limits, kind: 'rpm' | 'rps'): number {
  * settings.map (`setting`, features/settings.ts), so that a new count is a
  * map entry, not a reload; only requests of tracked clients pay for the
  * lookup. The window (the multiplier) belongs to the table and reloads.
+ * The exempt clients (limit-whitelist) are the section's pattern file
+ * `exemptFile`.
  */
-export function limitLines(limits: Limits, setting: (name: 'limit-conn' | 'limit-rpm' | 'limit-rps') => c.Safe): string[] {
+export function limitLines(limits: Limits, setting: (name: 'limit-conn' | 'limit-rpm' | 'limit-rps') => c.Safe, exemptFile: c.Safe): string[] {
   const exempt = limits.exempt && limits.exempt.length > 0;
   const unlessExempt = exempt ? c.fragment` if !portero_limit_exempt` : c.fragment``;
-  const lines = exempt ? sourceAcl('portero_limit_exempt', limits.exempt!) : [];
+  // limit-whitelist is a pattern file of the section (source-lists.ts): a new list is `add acl` / `del acl`, not a reload.
+  const lines = exempt ? [c.line`  acl portero_limit_exempt src -f ${exemptFile}`] : [];
   const kinds = kindsOf(limits);
   for (const kind of kinds) {
     lines.push(c.line`  http-request track-sc${c.int(COUNTER[kind])} src table ${limitTableName(limits.zone, kind)}${unlessExempt}`);

@@ -9,16 +9,23 @@
 //   tunnel-timeout  the same above an hour (WebSockets)         set-timeout tunnel
 //   max-body        proxy-body-size                             413 above it
 //   location        permanent-redirect / temporal-redirect      redirect location
+//   redirect-code   permanent-redirect-code / temporal-redirect-code  the redirect's code
 //   limit-conn      limit-connections                           503 above it
 //   limit-rpm       limit-rpm × limit-burst-multiplier          503 at it
 //   limit-rps       limit-rps × limit-burst-multiplier          503 at it
+//   upstream-host   upstream-vhost                              the Host sent
+//   header-N        custom-headers: the Nth header's value (names stay in
+//                   the rules; a value a map line cannot carry exactly,
+//                   with spaces at its ends or doubled, stays literal)
 //   cors            cors-allow-headers, -expose-headers, -max-age,
-//                   -methods (one value, `;` between them; cors.ts)
+//                   -methods, -credentials (one value, `;` between
+//                   them; cors.ts)
 //   gw-*            Gateway API filter values: header values, the timeout,
 //                   the redirect's Location start, rewritten paths and
 //                   hostname (gateway-filters.ts)
 //
-// and the access lists by source address and the CORS origins are pattern
+// and the access lists by source address, the clients limits never count
+// (limit-whitelist) and the CORS origins are pattern
 // files of the section (source-lists.ts), changed with `add acl` / `del acl`.
 //
 // The rules depend only on the section's *shape*: which features it has,
@@ -32,7 +39,7 @@ import * as c from '../config-lines.js';
 import { corsTexts } from './cors.js';
 import { gatewaySettingValues, gatewayShape, type GatewaySettingName } from './gateway-filters.js';
 
-export type SettingName = 'server-timeout' | 'tunnel-timeout' | 'max-body' | 'location' | 'limit-conn' | 'limit-rpm' | 'limit-rps' | 'cors' | GatewaySettingName;
+export type SettingName = 'server-timeout' | 'tunnel-timeout' | 'max-body' | 'location' | 'redirect-code' | 'upstream-host' | `header-${number}` | 'limit-conn' | 'limit-rpm' | 'limit-rps' | 'cors' | GatewaySettingName;
 
 /** The defaults section's tunnel timeout: a read timeout above it raises the tunnel timeout too (render-features.ts did so before). */
 const TUNNEL_SECONDS = 3600;
@@ -53,6 +60,11 @@ export function settingValues(features: Features | undefined): { name: SettingNa
   }
   if (features.maxBodyBytes !== undefined) values.push({ name: 'max-body', value: c.int(features.maxBodyBytes) });
   if (features.redirect) values.push({ name: 'location', value: c.redirectLocationValue(features.redirect.location) });
+  if (features.redirect) values.push({ name: 'redirect-code', value: c.int(features.redirect.code) });
+  if (features.upstreamHost !== undefined) values.push({ name: 'upstream-host', value: c.hostHeader(features.upstreamHost) });
+  (features.responseHeaders ?? []).forEach((header, index) => {
+    if (header.value !== undefined && c.isHeaderMapValue(header.value)) values.push({ name: `header-${index}`, value: c.headerMapValue(header.value) });
+  });
   // The window (the multiplier) is the stick table's, fixed in the configuration; the counts within it are values.
   const limits = features.limits;
   if (limits?.connections !== undefined) values.push({ name: 'limit-conn', value: c.int(limits.connections) });
@@ -73,18 +85,28 @@ export function shapeKey(features: Features): string {
   const shape: Record<string, unknown> = { ...features };
   if (features.timeouts?.serverSeconds !== undefined) shape.timeouts = { ...features.timeouts, serverSeconds: raisesTunnel(features) ? 'long' : 'set' };
   if (features.maxBodyBytes !== undefined) shape.maxBodyBytes = 'set';
-  if (features.redirect) shape.redirect = { ...features.redirect, location: 'set' };
+  if (features.redirect) shape.redirect = { ...features.redirect, location: 'set', code: 'set' };
+  if (features.upstreamHost !== undefined) shape.upstreamHost = 'set';
+  // custom-headers: the names (and removals) are rules; the values a map line can carry are values.
+  if (features.responseHeaders) shape.responseHeaders = features.responseHeaders.map((header) => (header.value !== undefined && c.isHeaderMapValue(header.value) ? { name: header.name, value: 'set' } : header));
   // The lists are pattern files of the section (source-lists.ts).
   if (features.allowSources) shape.allowSources = 'set';
   if (features.denySources) shape.denySources = 'set';
   if (features.cors) {
-    // The rules hold the credentials, whether origins are listed (their list is a pattern file) and whether headers are exposed.
-    const { origins, credentials, exposeHeaders } = features.cors;
-    shape.cors = { origins: origins ? 'list' : 'any', credentials, expose: exposeHeaders.length > 0 };
+    // The rules hold whether origins are listed (their list is a pattern file) and whether headers are exposed; the credentials are a value.
+    const { origins, exposeHeaders } = features.cors;
+    shape.cors = { origins: origins ? 'list' : 'any', expose: exposeHeaders.length > 0 };
   }
   if (features.limits) {
-    const { connections, rpm, rps } = features.limits;
-    shape.limits = { ...features.limits, ...(connections !== undefined ? { connections: 'set' } : {}), ...(rpm !== undefined ? { rpm: 'set' } : {}), ...(rps !== undefined ? { rps: 'set' } : {}) };
+    const { connections, rpm, rps, exempt } = features.limits;
+    shape.limits = {
+      ...features.limits,
+      ...(connections !== undefined ? { connections: 'set' } : {}),
+      ...(rpm !== undefined ? { rpm: 'set' } : {}),
+      ...(rps !== undefined ? { rps: 'set' } : {}),
+      // limit-whitelist is a pattern file (source-lists.ts): only whether there is one shapes the rules.
+      ...(exempt && exempt.length > 0 ? { exempt: 'set' } : {}),
+    };
   }
   if (features.gateway) shape.gateway = gatewayShape(features.gateway);
   return featuresKey(shape as Features);

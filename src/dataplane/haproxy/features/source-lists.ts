@@ -2,7 +2,8 @@
 //
 // A section's rules read its access lists by source address (allowlist-
 // source-range, denylist-source-range) from `sources/<section>.allow` (or
-// `.deny`), and the origins its CORS allows (cors-allow-origin) from
+// `.deny`), the clients its limits never count (limit-whitelist) from
+// `sources/<section>.exempt`, and the origins its CORS allows (cors-allow-origin) from
 // `sources/<section>.origins` (the Gateway API CORS filter's too: gateway-
 // cors.ts; a section has one CORS or the other, never both), all loaded with `-f` when HAProxy loads the
 // configuration; a new list is then `add acl` / `del acl` on that file,
@@ -14,7 +15,7 @@ import * as c from '../config-lines.js';
 import { gatewayCorsOrigins } from './gateway-cors.js';
 import { activeCors } from './settings.js';
 
-export type PatternListKind = 'allow' | 'deny' | 'origins';
+export type PatternListKind = 'allow' | 'deny' | 'exempt' | 'origins';
 
 const DIRECTORY = 'sources';
 
@@ -41,6 +42,8 @@ export function patternLists(section: string, features: Features | undefined): P
   const lists: PatternList[] = [];
   if (features?.denySources) lists.push({ path: patternListPath(section, 'deny'), kind: 'deny', patterns: features.denySources.map((source) => c.source(source).text) });
   if (features?.allowSources) lists.push({ path: patternListPath(section, 'allow'), kind: 'allow', patterns: features.allowSources.map((source) => c.source(source).text) });
+  const exempt = features?.limits?.exempt;
+  if (exempt && exempt.length > 0) lists.push({ path: patternListPath(section, 'exempt'), kind: 'exempt', patterns: exempt.map((source) => c.source(source).text) });
   const origins = activeCors(features)?.origins;
   if (origins) lists.push({ path: patternListPath(section, 'origins'), kind: 'origins', patterns: origins.map((origin) => c.originRegex(origin).text) });
   const gatewayOrigins = origins ? undefined : gatewayCorsOrigins(features?.gateway?.cors);

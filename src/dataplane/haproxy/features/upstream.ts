@@ -18,10 +18,10 @@ export function accessLogLines(features: Features): string[] {
   return features.accessLogOff ? ['  http-request set-log-level silent'] : [];
 }
 
-/** Request headers for the endpoints; after the rules that may answer instead. */
-export function upstreamHeaderLines(features: Features): string[] {
+/** Request headers for the endpoints; after the rules that may answer instead. upstream-vhost's Host is read from settings.map (`upstreamHost`). */
+export function upstreamHeaderLines(features: Features, upstreamHost: c.Safe): string[] {
   const lines: string[] = [];
-  if (features.upstreamHost !== undefined) lines.push(c.line`  http-request set-header Host ${c.hostHeader(features.upstreamHost)}`);
+  if (features.upstreamHost !== undefined) lines.push(c.line`  http-request set-header Host %[${upstreamHost}]`);
   if (features.connectionHeader !== undefined) lines.push(c.line`  http-request set-header Connection ${c.headerText(features.connectionHeader)}`);
   if (features.forwardedPrefix !== undefined && rewrites(features)) {
     lines.push(c.line`  http-request set-header X-Forwarded-Prefix '${c.logFormatText(features.forwardedPrefix)}'`);
