@@ -8,6 +8,7 @@ import type { Mirror } from '../../src/model/features.js';
 import { featureLines } from '../../src/dataplane/haproxy/render-features.js';
 import { mirrorRequestLines, needsMirrorLua } from '../../src/dataplane/haproxy/features/mirror.js';
 import { MIRROR_LUA } from '../../src/dataplane/haproxy/features/mirror-lua.js';
+import { endpointsArg, MAX_ENDPOINT_ARGS } from '../../src/dataplane/haproxy/features/lua-common.js';
 import { backendSettings } from '../../src/dataplane/haproxy/structure.js';
 import { parseMirrorHost, parseMirrorTarget } from '../../src/translate/annotations/mirror.js';
 import { SUPPORT } from '../../src/translate/annotations/index.js';
@@ -193,5 +194,17 @@ describe('mirror rules', () => {
     assert.match(MIRROR_LUA, /core\.register_action\("portero_mirror", \{ "http-req" \}/);
     assert.match(MIRROR_LUA, /\["transfer-encoding"\] = true/);
     assert.match(MIRROR_LUA, /local MAX_IN_FLIGHT = 256/);
+  });
+});
+
+describe('endpoints as a Lua argument', () => {
+  test('a Service with hundreds of endpoints renders: the first 64 are named, within a Lua argument', () => {
+    const many = Array.from({ length: 500 }, (_, i) => ({ address: `2001:db8:ffff:ffff:ffff:ffff:${(i >> 8).toString(16)}:${(i & 255).toString(16)}`, port: 65535 }));
+    const arg = endpointsArg(many).text;
+    assert.equal(arg.split(',').length, MAX_ENDPOINT_ARGS);
+    assert.ok(arg.length <= 4096 + 2, `${arg.length} characters`);
+    const lines = mirrorRequestLines([{ target: { kind: 'address', address: '10.0.0.1', port: 80 }, host: 'm.test', body: false }], [many]);
+    assert.equal(lines.length, 1);
+    assert.equal(endpointsArg([]).text, "'-'");
   });
 });

@@ -10,6 +10,7 @@
 
 import type { Backend } from '../../../model/model.js';
 import * as c from '../config-lines.js';
+import { endpointsArg } from './lua-common.js';
 
 export const CUSTOM_ERRORS_ACTION = 'portero_error_page';
 export const CUSTOM_ERRORS_LUA_FILE = 'custom-errors.lua';
@@ -88,7 +89,7 @@ export function customErrorResponseLines(backend: Backend | undefined): string[]
   if (!backend || !errors) return [];
   const endpoints = backend.backupEndpoints ?? [];
   if (endpoints.length === 0) return [];
-  const list = c.luaArg(endpoints.map((endpoint) => c.address(endpoint.address, endpoint.port).text).join(','));
+  const list = endpointsArg(endpoints);
   const codes = c.luaArg(errors.codes.map((code) => c.int(code).text).join(','));
   return [
     c.line`  http-response lua.${c.ident(CUSTOM_ERRORS_ACTION)} ${list} ${codes} ${c.luaArg(errors.namespace)} ${c.luaArg(errors.ingress)} ${c.luaArg(backend.service)} ${c.luaArg(String(backend.port))} if { status ${c.join(errors.codes.map((code) => c.int(code)), ' ')} }`,

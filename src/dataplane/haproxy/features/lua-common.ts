@@ -5,9 +5,19 @@
 import type { Endpoint } from '../../../model/model.js';
 import * as c from '../config-lines.js';
 
-/** Endpoints as one action argument, `a:p,[v6]:p`; `-` for none. */
+/**
+ * The most endpoints one action argument names: 64 of the longest IPv6
+ * `[addr]:port` stay within a Lua argument's 4,096 characters (c.luaArg),
+ * so a Service with hundreds of endpoints never makes a rule that render
+ * refuses (which would stop every later apply). An auth or mirror service
+ * needs no more to spread its requests.
+ */
+export const MAX_ENDPOINT_ARGS = 64;
+
+/** Endpoints as one action argument, `a:p,[v6]:p` (the first MAX_ENDPOINT_ARGS); `-` for none. */
 export function endpointsArg(endpoints: readonly Endpoint[]): c.Safe {
-  return c.luaArg(endpoints.length === 0 ? '-' : endpoints.map((endpoint) => c.address(endpoint.address, endpoint.port).text).join(','));
+  const named = endpoints.slice(0, MAX_ENDPOINT_ARGS);
+  return c.luaArg(named.length === 0 ? '-' : named.map((endpoint) => c.address(endpoint.address, endpoint.port).text).join(','));
 }
 
 /** Framing and hop-by-hop request headers: never copied into a request the proxy sends itself (the HTTP client frames its own). */
