@@ -433,7 +433,7 @@ export function renderConfig(model: Model, settings: ConfigSettings, genDir: str
       needsCustomErrorsLua([...structure.backends.keys()].map(occupant)),
       structure.capabilities.candidates,
       asksForCertificates(structure.capabilities.clientAuth),
-      needsMirrorLua([...structure.backends.keys()].map((id) => byId.get(id))),
+      needsMirrorLua([...structure.backends.keys()].map(occupant)),
     ),
     ...defaultsSection(genDir, structure.capabilities.globals),
     ...frontendPlans(structure.capabilities.scopes, settings).flatMap((plan) => frontendSection(plan, structure.capabilities, settings, genDir)),
